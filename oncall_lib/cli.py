@@ -1,0 +1,116 @@
+"""What every job's script shares: flags, the sandbox, the report, exit codes.
+
+Exit codes: 0 done; 1 a write failed or the job could not do its work; 2 bad
+input (configuration, flags, world file), in which case nothing was written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from oncall_lib.config import Config, ConfigError, load_config
+from oncall_lib.errors import InputError, OncallError
+from oncall_lib.report import Report
+from oncall_lib.sandbox import Faults, sandbox_services
+from oncall_lib.sandbox.world import ensure_world
+from oncall_lib.services import Services
+from oncall_lib.timeutil import parse_at
+
+JobFn = Callable[[Services, Config, datetime, bool], Report]
+DEFAULT_CONFIG = Path(os.environ.get("ONCALL_CONFIG", "oncall.toml"))
+
+
+def in_github_actions() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def job_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="PATH",
+                        help="the team's configuration (default: %(default)s, or $ONCALL_CONFIG)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--apply", dest="apply", action="store_true", default=None,
+                      help="write the planned changes (the default inside GitHub Actions)")
+    mode.add_argument("--dry-run", dest="apply", action="store_false",
+                      help="only plan and report (the default everywhere else)")
+    parser.add_argument("--sandbox", nargs="?", const="", default=None, metavar="WORLD_FILE",
+                        help="run against the local fake world instead of the real APIs; without a file, "
+                             ".oncall-sandbox/world.json (created from the bundled example on first use)")
+    parser.add_argument("--reset-sandbox", action="store_true",
+                        help="with --sandbox: start again from the bundled example world")
+    parser.add_argument("--sandbox-faults", type=float, default=0.0, metavar="RATE",
+                        help="with --sandbox: share of requests (0-1) that fail with 429, 5xx or a dropped connection")
+    parser.add_argument("--at", metavar="ISO_TIME",
+                        help="act as if it were this time (default: now); without an offset, the team's time zone")
+    parser.add_argument("--json", action="store_true", help="print the report as one JSON object on stdout")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress (and tracebacks) to stderr")
+    return parser
+
+
+@contextmanager
+def open_services(args: argparse.Namespace, at: datetime, *, save: bool) -> Iterator[Services]:
+    if args.sandbox is None:
+        if args.reset_sandbox or args.sandbox_faults:
+            raise InputError("--reset-sandbox and --sandbox-faults only make sense with --sandbox")
+        yield Services()
+        return
+    if not 0 <= args.sandbox_faults <= 1:
+        raise InputError(f"--sandbox-faults {args.sandbox_faults}: give a share between 0 and 1")
+    world = ensure_world(Path(args.sandbox) if args.sandbox else None, reset=args.reset_sandbox)
+    faults = Faults(rate=args.sandbox_faults) if args.sandbox_faults else None
+    clock = (lambda: at) if args.at else None
+    with sandbox_services(world, save=save, clock=clock, faults=faults) as services:
+        yield services
+
+
+def emit(report: Report, *, as_json: bool) -> None:
+    print(report.to_json_text() if as_json else report.to_text())
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as out:
+            out.write(report.to_markdown() + "\n")
+    if in_github_actions():
+        # The runner reads workflow commands from stderr too, which keeps --json's stdout clean.
+        for line in report.annotations():
+            print(line, file=sys.stderr)
+
+
+def run_job(prog: str, description: str, job: JobFn, argv: Sequence[str] | None = None) -> int:
+    args = job_parser(prog, description).parse_args(argv)
+    return execute(args, job)
+
+
+def execute(args: argparse.Namespace, job: JobFn) -> int:
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    dry_run = not (args.apply if args.apply is not None else in_github_actions())
+    try:
+        config = load_config(args.config)
+        at = parse_at(args.at, config.team.tz)
+        with open_services(args, at, save=not dry_run) as services:
+            report = job(services, config, at, dry_run)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 2
+    except OncallError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: say so in one line, keep the traceback for --verbose
+        if args.verbose:
+            traceback.print_exc()
+        print(f"error: unexpected {type(exc).__name__}: {exc} (run with --verbose for details)", file=sys.stderr)
+        return 1
+    emit(report, as_json=args.json)
+    return report.exit_code

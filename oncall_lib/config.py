@@ -1,0 +1,321 @@
+"""The team's `oncall.toml`, validated.
+
+Every problem in the file is reported at once, one line each, naming the key
+and (where the TOML layout lets us find it) the line number, so a person can
+fix the whole file in one pass. Nothing here calls an API.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+ISSUE_REF = re.compile(r"^(?P<owner>[A-Za-z0-9-]+)/(?P<repo>[A-Za-z0-9._-]+)#(?P<number>[1-9][0-9]*)$")
+SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+
+DEFAULT_CHECKLIST = (
+    "You are assigned to both Super Epics and named in the support channel topic.",
+    "Be the first point of contact: acknowledge every request within about an hour.",
+    "Watch the request channels: support, operations, SRE, deploys, alerts, oncall.",
+    "Delegate freely; unless it is an emergency, discuss assignments at standup.",
+    "A request over 30 minutes becomes a GitHub issue linked to a Super Epic.",
+    "Do not spend more than 2 hours on one support item without scoping it with the team.",
+    "Log each task in the Support Incidents Spreadsheet.",
+    "With no active support work, pick up Postmortem Action Items.",
+)
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; `problems` holds one line per problem."""
+
+    def __init__(self, path: Path, problems: Sequence[str]) -> None:
+        self.path = path
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TeamConfig(_Model):
+    name: str = "Operations"
+    time_zone: str = "America/New_York"
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as America/New_York)") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
+class RosterMember(_Model):
+    name: str = Field(min_length=1)
+    github: str | None = None
+    slack: str | None = None
+    pagerduty_email: str | None = None
+    pagerduty_id: str | None = None
+    aws_username: str | None = None
+    # Members who are on the team but not in the support rotation (a PM, say)
+    # are never unassigned from the Super Epics by the handoff.
+    rotation: bool = True
+
+    @field_validator("github")
+    @classmethod
+    def _github_login(cls, value: str | None) -> str | None:
+        if value is not None and not GITHUB_LOGIN.match(value):
+            raise ValueError(f"{value!r} is not a valid GitHub login")
+        return value
+
+    @field_validator("slack")
+    @classmethod
+    def _slack_id(cls, value: str | None) -> str | None:
+        if value is not None and not SLACK_USER_ID.match(value):
+            raise ValueError(f"{value!r} is not a Slack user id (like U012AB3CD; find it in the profile menu)")
+        return value
+
+    @field_validator("pagerduty_email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and "@" not in value:
+            raise ValueError(f"{value!r} is not an email address")
+        return value.lower() if value else value
+
+
+class SuperEpic(_Model):
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    issue: str
+    title: str = ""
+
+    @field_validator("issue")
+    @classmethod
+    def _issue_ref(cls, value: str) -> str:
+        if not ISSUE_REF.match(value):
+            raise ValueError(f"{value!r} is not an issue reference like owner/repo#123")
+        return value
+
+    @property
+    def repo(self) -> str:
+        match = ISSUE_REF.match(self.issue)
+        assert match
+        return f"{match['owner']}/{match['repo']}"
+
+    @property
+    def number(self) -> int:
+        match = ISSUE_REF.match(self.issue)
+        assert match
+        return int(match["number"])
+
+
+class Channel(_Model):
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    id: str
+    name: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _channel_id(cls, value: str) -> str:
+        if not SLACK_CHANNEL_ID.match(value):
+            raise ValueError(
+                f"{value!r} is not a Slack channel id (like C012AB3CD; "
+                "channel details > About shows it)"
+            )
+        return value
+
+    @property
+    def label(self) -> str:
+        return f"#{self.name}" if self.name else self.id
+
+
+class SlackConfig(_Model):
+    support_channel: str
+    operations_channel: str | None = None
+    channels: list[Channel] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _channel_keys_known(self) -> SlackConfig:
+        keys = [c.key for c in self.channels]
+        duplicates = sorted({k for k in keys if keys.count(k) > 1})
+        if duplicates:
+            raise ValueError(f"channel keys must be unique; repeated: {', '.join(duplicates)}")
+        for field in ("support_channel", "operations_channel"):
+            value = getattr(self, field)
+            if value is not None and value not in keys:
+                raise ValueError(f"{field} = {value!r} is not the key of any [[slack.channels]] entry")
+        return self
+
+    def channel(self, key: str) -> Channel:
+        return next(c for c in self.channels if c.key == key)
+
+    @property
+    def support(self) -> Channel:
+        return self.channel(self.support_channel)
+
+
+class RotationConfig(_Model):
+    pagerduty_schedule: str = Field(min_length=1)
+    support_layer: str = Field(min_length=1, description="layer id or name")
+    handoff_weekday: Literal[
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
+    ] = "monday"
+    handoff_hour: Annotated[int, Field(ge=0, le=23)] = 9
+    topic_template: str = "Oncall support this week: {name} ({mention})"
+    topic_separator: str = " | "
+    handoff_checklist: list[str] = Field(default_factory=lambda: list(DEFAULT_CHECKLIST))
+
+    @field_validator("topic_template")
+    @classmethod
+    def _template_fields(cls, value: str) -> str:
+        fields = set(re.findall(r"{(\w*)}", value))
+        unknown = fields - {"name", "mention", "github", "until"}
+        if unknown:
+            raise ValueError(
+                f"unknown placeholder(s) {sorted(unknown)}; use {{name}}, {{mention}}, {{github}}, {{until}}"
+            )
+        if "name" not in fields and "mention" not in fields:
+            raise ValueError("must contain {name} or {mention} so the topic names the person on support")
+        return value
+
+
+class Config(_Model):
+    team: TeamConfig = TeamConfig()
+    rotation: RotationConfig
+    super_epics: list[SuperEpic] = Field(min_length=1)
+    slack: SlackConfig
+    roster: list[RosterMember] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_keys(self) -> Config:
+        epic_keys = [e.key for e in self.super_epics]
+        if len(set(epic_keys)) != len(epic_keys):
+            raise ValueError("super_epics keys must be unique")
+        for attr in ("github", "slack", "pagerduty_email", "aws_username"):
+            values = [getattr(m, attr) for m in self.roster if getattr(m, attr)]
+            repeated = sorted({v for v in values if values.count(v) > 1})
+            if repeated:
+                raise ValueError(f"roster {attr} repeated: {', '.join(repeated)}")
+        return self
+
+    def epic(self, key: str) -> SuperEpic:
+        for epic in self.super_epics:
+            if epic.key == key:
+                return epic
+        raise KeyError(f"no Super Epic with key {key!r} (configured: {', '.join(e.key for e in self.super_epics)})")
+
+
+@dataclass(frozen=True)
+class _Located:
+    """Line numbers of keys and tables in a TOML file, by their path."""
+
+    lines: dict[tuple[str | int, ...], int]
+
+    def line_of(self, loc: Sequence[str | int]) -> int | None:
+        path = tuple(loc)
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return None
+
+
+_TABLE = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\" ]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*=")
+
+
+def _locate_keys(text: str) -> _Located:
+    """Map each key path to its line: enough for the plain TOML layout people write."""
+    lines: dict[tuple[str | int, ...], int] = {}
+    array_counts: dict[tuple[str, ...], int] = {}
+    current: tuple[str | int, ...] = ()
+    for number, line in enumerate(text.splitlines(), start=1):
+        table = _TABLE.match(line)
+        if table:
+            names = tuple(part.strip().strip('"') for part in table[2].split("."))
+            if table[1] == "[[":
+                index = array_counts.get(names, 0)
+                array_counts[names] = index + 1
+                # A nested array of tables hangs off the latest element of its parent.
+                prefix: tuple[str | int, ...] = ()
+                for depth, name in enumerate(names[:-1]):
+                    prefix += (name,)
+                    parent = names[: depth + 1]
+                    if parent in array_counts:
+                        prefix += (array_counts[parent] - 1,)
+                current = (*prefix, names[-1], index)
+            else:
+                current = names
+            lines.setdefault(current, number)
+            continue
+        key = _KEY.match(line)
+        if key:
+            lines.setdefault((*current, key[1]), number)
+    return _Located(lines)
+
+
+def _format_loc(loc: Sequence[str | int]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part + 1}]"
+        else:
+            text += f".{part}" if text else part
+    return text or "(top level)"
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """Validate TOML text; raise ConfigError with one line per problem."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, [f"{path}: not valid TOML: {exc}"]) from None
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        located = _locate_keys(text)
+        problems = []
+        for error in exc.errors():
+            # pydantic puts the validator's name in loc for some errors; keep the data path.
+            loc = [p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+            line = located.line_of(loc)
+            where = f"{path}:{line}" if line else str(path)
+            message = error["msg"].removeprefix("Value error, ")
+            if error["type"] == "extra_forbidden":
+                message = "unknown key (check the spelling against the README)"
+            elif error["type"] == "missing":
+                message = "required key is missing"
+            problems.append(f"{where}: {_format_loc(loc)}: {message}")
+        raise ConfigError(path, problems) from None
+
+
+def load_config(path: Path) -> Config:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(path, [f"{path}: no such file (pass --config PATH)"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, [f"{path}: cannot read: {exc}"]) from None
+    return parse_config(text, path)
+
+
+def as_plain(value: Any) -> Any:
+    """Config values as plain data, for reports."""
+    if isinstance(value, BaseModel):
+        return value.model_dump()
+    return value

@@ -1,0 +1,24 @@
+"""Errors that end up as one line for a person, never a traceback."""
+
+from __future__ import annotations
+
+
+class OncallError(Exception):
+    """Base: `str(error)` is the one line a person sees."""
+
+    exit_code = 1
+
+
+class InputError(OncallError):
+    """Bad input from the person running the job (a flag, a file, a world): exit 2, nothing written."""
+
+    exit_code = 2
+
+
+class MissingSecret(InputError):
+    def __init__(self, variable: str, purpose: str) -> None:
+        super().__init__(f"environment variable {variable} is not set ({purpose}); see the README's secrets table")
+
+
+class ServiceError(OncallError):
+    """An external API refused or failed a call. The message names the service and the call."""

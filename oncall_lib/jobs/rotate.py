@@ -1,0 +1,287 @@
+"""The weekly handoff: whoever is on PagerDuty's support layer owns the Super Epics and the topic.
+
+observe: the support layer around `at` (one schedule read), the incoming
+person's identities, both epics' assignees, the support channel's topic, and
+whether this rotation's handoff message and checklist DM were already posted.
+plan: assign the incoming person, unassign rotation members who are not on
+support, set the topic if it differs as people read it, post the handoff
+message and DM once per rotation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from oncall_lib.config import Config, RosterMember, SuperEpic
+from oncall_lib.errors import ServiceError
+from oncall_lib.plan import Action, Executor, apply
+from oncall_lib.report import Report
+from oncall_lib.schedule import Handoff, ScheduleProblem, Shift, handoff_at, select_layer, support_timeline
+from oncall_lib.services import Services
+from oncall_lib.services.github import IssueState
+from oncall_lib.services.slack import Marker
+from oncall_lib.topic import compose_topic, same_topic
+
+JOB = "rotate-assignees"
+HANDOFF_EVENT = "oncall_support_handoff"
+CHECKLIST_EVENT = "oncall_support_checklist"
+# The schedule window read around `at`: long enough to see last week's and next week's turns.
+LOOKBACK = timedelta(days=21)
+LOOKAHEAD = timedelta(days=35)
+
+
+@dataclass(frozen=True)
+class Person:
+    """The person on support, as far as the roster and the APIs let us know them."""
+
+    name: str
+    pagerduty_id: str
+    github: str | None = None
+    slack: str | None = None
+    member: RosterMember | None = None
+
+    @property
+    def mention(self) -> str:
+        return f"<@{self.slack}>" if self.slack else self.name
+
+
+@dataclass(frozen=True)
+class EpicState:
+    epic: SuperEpic
+    issue: IssueState
+
+
+@dataclass
+class Observed:
+    at: datetime
+    handoff: Handoff
+    incoming: Person | None = None
+    epics: list[EpicState] = field(default_factory=list)
+    support_topic: str = ""
+    handoff_posted: bool = False
+    dm_channel: str | None = None
+    dm_posted: bool = False
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def rotation_key(shift: Shift) -> str:
+    """Identifies one rotation: who, and when their turn started. Markers carry it."""
+    return f"{shift.user_id}/{shift.start.isoformat()}"
+
+
+# -- observe ---------------------------------------------------------------------------------
+
+
+def _roster_match(config: Config, *, pagerduty_id: str = "", email: str = "", slack: str = "") -> RosterMember | None:
+    for member in config.roster:
+        if pagerduty_id and member.pagerduty_id == pagerduty_id:
+            return member
+        if email and member.pagerduty_email == email.lower():
+            return member
+        if slack and member.slack == slack:
+            return member
+    return None
+
+
+def resolve_person(services: Services, config: Config, shift: Shift, warnings: list[str]) -> Person:
+    """Roster member for a PagerDuty user: by cached PagerDuty id, else by email, else via Slack's email lookup."""
+    member = _roster_match(config, pagerduty_id=shift.user_id)
+    email = member.pagerduty_email if member else None
+    if member is None:
+        email = str(services.pagerduty.user(shift.user_id).get("email", "")).lower() or None
+        member = _roster_match(config, email=email) if email else None
+    slack = member.slack if member else None
+    if slack is None and email:
+        slack = services.slack.user_id_by_email(email)
+        if member is None and slack:
+            member = _roster_match(config, slack=slack)
+            slack = (member.slack or slack) if member else slack
+    name = member.name if member else shift.user_name
+    if member is None:
+        warnings.append(
+            f"PagerDuty user {shift.user_name} ({email or shift.user_id}) is on the support layer but not in "
+            "oncall.toml's roster: add them (name, github, slack, pagerduty_email) so they can be assigned"
+        )
+    elif not member.github:
+        warnings.append(f"{name} has no github login in the roster: the Super Epics cannot be assigned to them")
+    if not slack:
+        warnings.append(f"{name} has no Slack user (not in the roster, no Slack account for {email or 'their email'})"
+                        ": the topic names them without a mention and no checklist DM is sent")
+    return Person(name=name, pagerduty_id=shift.user_id, github=member.github if member else None,
+                  slack=slack, member=member)
+
+
+def observe(services: Services, config: Config, at: datetime) -> Observed:
+    rotation = config.rotation
+    schedule = services.pagerduty.schedule(rotation.pagerduty_schedule, at - LOOKBACK, at + LOOKAHEAD)
+    layer = select_layer(schedule, rotation.support_layer, at)
+    overrides = (schedule.get("overrides_subschedule") or {}).get("rendered_schedule_entries") or []
+    observed = Observed(at=at, handoff=handoff_at(support_timeline(layer, overrides), at))
+    current = observed.handoff.current
+    if current is None:
+        observed.errors.append(
+            f"nobody is on support layer {layer.get('name')!r} ({layer.get('id')}) at {at.isoformat()}: "
+            "fill the gap in PagerDuty"
+        )
+        return observed
+
+    observed.incoming = resolve_person(services, config, current, observed.warnings)
+    for epic in config.super_epics:
+        try:
+            observed.epics.append(EpicState(epic, services.github.issue(epic.repo, epic.number)))
+        except ServiceError as exc:
+            observed.errors.append(f"Super Epic {epic.key} ({epic.issue}): {exc}")
+
+    support = config.slack.support
+    channel = services.slack.channel(support.id)
+    observed.support_topic = channel.topic
+    if not channel.is_member:
+        observed.warnings.append(f"the app is not a member of {support.label}: invite it (/invite @app)")
+    key = rotation_key(current)
+    oldest = current.start.timestamp()
+    observed.handoff_posted = services.slack.find_marked(support.id, Marker(HANDOFF_EVENT, key), oldest=oldest) is not None
+    if observed.incoming.slack:
+        observed.dm_channel = services.slack.open_dm(observed.incoming.slack)
+        found = services.slack.find_marked(observed.dm_channel, Marker(CHECKLIST_EVENT, key), oldest=oldest)
+        observed.dm_posted = found is not None
+    return observed
+
+
+# -- plan (pure) -----------------------------------------------------------------------------
+
+
+def _when(value: datetime, config: Config) -> str:
+    return value.astimezone(config.team.tz).strftime("%a %d %b %H:%M %Z")
+
+
+def _person_label(shift: Shift | None, config: Config) -> str:
+    if shift is None:
+        return "nobody"
+    member = _roster_match(config, pagerduty_id=shift.user_id)
+    if member and member.slack:
+        return f"<@{member.slack}>"
+    return shift.user_name
+
+
+def handoff_text(observed: Observed, config: Config) -> str:
+    handoff, person = observed.handoff, observed.incoming
+    assert handoff.current and person
+    epics = ", ".join(f"<{e.issue.html_url}|{e.epic.title or e.issue.title}>" for e in observed.epics)
+    lines = [
+        f":wave: *Oncall support handoff*: {person.mention} is the first point of contact "
+        f"from {_when(handoff.current.start, config)} until {_when(handoff.current.end, config)}",
+    ]
+    if handoff.previous:
+        lines.append(f"Taking over from {_person_label(handoff.previous, config)}. Thank you!")
+    if epics:
+        lines.append(f"Super Epics: {epics}")
+    if handoff.next:
+        lines.append(f"Next up: {handoff.next.user_name} from {_when(handoff.next.start, config)}")
+    return "\n".join(lines)
+
+
+def checklist_text(observed: Observed, config: Config) -> str:
+    handoff = observed.handoff
+    assert handoff.current
+    items = "\n".join(f"• {item}" for item in config.rotation.handoff_checklist)
+    return (
+        f"You are on oncall support from {_when(handoff.current.start, config)} "
+        f"until {_when(handoff.current.end, config)}. Start-of-rotation checklist:\n{items}"
+    )
+
+
+def plan(observed: Observed, config: Config) -> tuple[list[Action], list[str]]:
+    """Actions that bring GitHub and Slack in line with who is on support; plus warnings."""
+    current, person = observed.handoff.current, observed.incoming
+    if current is None or person is None:
+        return [], []
+    actions: list[Action] = []
+    warnings: list[str] = []
+    rotation_logins = {m.github.lower() for m in config.roster if m.rotation and m.github}
+    incoming = person.github.lower() if person.github else None
+    for state in observed.epics:
+        epic, issue = state.epic, state.issue
+        params = {"repo": epic.repo, "number": epic.number}
+        assigned = {a.lower() for a in issue.assignees}
+        if person.github and incoming not in assigned:
+            actions.append(Action("github.assign", epic.issue, f"assign @{person.github} ({epic.key})",
+                                  {**params, "logins": [person.github]}))
+        stale = [a for a in issue.assignees if a.lower() in rotation_logins and a.lower() != incoming]
+        if stale:
+            actions.append(Action("github.unassign", epic.issue,
+                                  f"unassign {', '.join('@' + a for a in stale)} ({epic.key})",
+                                  {**params, "logins": stale}))
+
+    support = config.slack.support
+    values = {"name": person.name, "mention": person.mention, "github": person.github or person.name,
+              "until": current.end.astimezone(config.team.tz).strftime("%a %d %b")}
+    change = compose_topic(observed.support_topic, config.rotation.topic_template, values,
+                           config.rotation.topic_separator)
+    if change.dropped:
+        warnings.append(f"the topic would exceed 250 characters; dropped: {' | '.join(change.dropped)}")
+    if not same_topic(change.topic, observed.support_topic):
+        actions.append(Action("slack.set_topic", support.label, change.topic,
+                              {"channel": support.id, "topic": change.topic}))
+
+    key = rotation_key(current)
+    if not observed.handoff_posted:
+        actions.append(Action("slack.post", support.label, f"handoff message for {person.name}",
+                              {"channel": support.id, "text": handoff_text(observed, config),
+                               "marker": Marker(HANDOFF_EVENT, key, {"person": person.name})}))
+    if observed.dm_channel and not observed.dm_posted:
+        actions.append(Action("slack.post", f"DM {person.name}", "start-of-rotation checklist",
+                              {"channel": observed.dm_channel, "text": checklist_text(observed, config),
+                               "marker": Marker(CHECKLIST_EVENT, key)}))
+    return actions, warnings
+
+
+# -- apply -----------------------------------------------------------------------------------
+
+
+def executors(services: Services) -> dict[str, Executor]:
+    return {
+        "github.assign": lambda a: services.github.add_assignees(a.params["repo"], a.params["number"],
+                                                                 list(a.params["logins"])),
+        "github.unassign": lambda a: services.github.remove_assignees(a.params["repo"], a.params["number"],
+                                                                      list(a.params["logins"])),
+        "slack.set_topic": lambda a: services.slack.set_topic(a.params["channel"], a.params["topic"]),
+        "slack.post": lambda a: _post(services, a),
+    }
+
+
+def _post(services: Services, action: Action) -> None:
+    services.slack.post(action.params["channel"], action.params["text"], marker=action.params.get("marker"))
+
+
+def facts(observed: Observed, config: Config) -> dict[str, object]:
+    handoff = observed.handoff
+    out: dict[str, object] = {}
+    if handoff.current and observed.incoming:
+        out["on_support"] = observed.incoming.name
+        out["since"] = handoff.current.start.astimezone(config.team.tz).isoformat()
+        out["until"] = handoff.current.end.astimezone(config.team.tz).isoformat()
+        out["override"] = handoff.current.override
+    out["outgoing"] = handoff.previous.user_name if handoff.previous else None
+    out["next"] = handoff.next.user_name if handoff.next else None
+    out["next_takes_over"] = handoff.next.start.astimezone(config.team.tz).isoformat() if handoff.next else None
+    return out
+
+
+def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> Report:
+    report = Report(JOB, dry_run=dry_run, at=at)
+    try:
+        observed = observe(services, config, at)
+    except (ServiceError, ScheduleProblem) as exc:
+        report.errors.append(str(exc))
+        report.api_calls = services.calls.snapshot()
+        return report
+    report.facts = facts(observed, config)
+    actions, warnings = plan(observed, config)
+    report.warnings = observed.warnings + warnings
+    # Nobody on the layer, or an epic that cannot be read: the run still does what it can, but fails.
+    report.errors = observed.errors
+    report.outcomes = apply(actions, executors(services), dry_run=dry_run)
+    report.api_calls = services.calls.snapshot()
+    return report

@@ -1,0 +1,130 @@
+"""The report every job prints: a table for people, JSON for machines, Markdown for Actions."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from oncall_lib.plan import Outcome, Status
+
+
+@dataclass
+class Report:
+    job: str
+    dry_run: bool
+    at: datetime | None = None
+    outcomes: list[Outcome] = field(default_factory=list)
+    api_calls: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Things a person should know that did not stop the job (a roster gap, say).
+    warnings: list[str] = field(default_factory=list)
+    # Problems that kept the job from doing its work at all.
+    errors: list[str] = field(default_factory=list)
+    # What the job found, for the summary and for machines (who is on support, ...).
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status in (Status.FAILED, Status.SKIPPED)]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.errors or self.failed else 0
+
+    def total_calls(self, kind: str | None = None) -> int:
+        kinds = ("reads", "writes") if kind is None else (kind,)
+        return sum(counts.get(k, 0) for counts in self.api_calls.values() for k in kinds)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "job": self.job,
+            "dry_run": self.dry_run,
+            "at": self.at.isoformat() if self.at else None,
+            "actions": [
+                {
+                    "kind": o.action.kind,
+                    "target": o.action.target,
+                    "status": o.status.value,
+                    "detail": o.action.detail + (f" ({o.error})" if o.error else ""),
+                }
+                for o in self.outcomes
+            ],
+            "api_calls": self.api_calls,
+            "warnings": self.warnings,
+            "errors": self.errors,
+            "facts": self.facts,
+        }
+
+    def to_json_text(self) -> str:
+        return json.dumps(self.to_json(), indent=2, sort_keys=False, default=str)
+
+    def _mode(self) -> str:
+        return "dry run (nothing written)" if self.dry_run else "applied"
+
+    def _calls_line(self) -> str:
+        if not self.api_calls:
+            return "API calls: none"
+        parts = [
+            f"{service} {counts.get('reads', 0)} read / {counts.get('writes', 0)} write"
+            for service, counts in sorted(self.api_calls.items())
+        ]
+        return "API calls: " + ", ".join(parts)
+
+    def to_text(self) -> str:
+        lines = [f"{self.job}: {self._mode()}" + (f" at {self.at.isoformat()}" if self.at else "")]
+        for key, value in self.facts.items():
+            if isinstance(value, str | int | float) or value is None:
+                lines.append(f"  {key}: {value}")
+        if self.outcomes:
+            width = max(len(o.status.value) for o in self.outcomes)
+            for o in self.outcomes:
+                error = f"  <- {o.error}" if o.error else ""
+                lines.append(f"  [{o.status.value:<{width}}] {o.action.kind} {o.action.target}: {o.action.detail}{error}")
+        else:
+            lines.append("  nothing to do: everything is already as it should be")
+        lines += [f"  warning: {w}" for w in self.warnings]
+        lines += [f"  error: {e}" for e in self.errors]
+        lines.append("  " + self._calls_line())
+        return "\n".join(lines)
+
+    def to_markdown(self) -> str:
+        lines = [f"### {self.job}: {self._mode()}", ""]
+        if self.at:
+            lines += [f"At {self.at.isoformat()}", ""]
+        simple = {k: v for k, v in self.facts.items() if isinstance(v, str | int | float)}
+        if simple:
+            lines += ["| | |", "|---|---|"] + [f"| {k} | {_cell(v)} |" for k, v in simple.items()] + [""]
+        if self.outcomes:
+            lines += ["| status | action | target | detail |", "|---|---|---|---|"]
+            for o in self.outcomes:
+                detail = o.action.detail + (f" ({o.error})" if o.error else "")
+                lines.append(
+                    f"| {o.status.value} | {o.action.kind} | {_cell(o.action.target)} | {_cell(detail)} |"
+                )
+        else:
+            lines.append("Nothing to do: everything is already as it should be.")
+        lines.append("")
+        lines += [f"> **Warning:** {_cell(w)}" for w in self.warnings]
+        lines += [f"> **Error:** {_cell(e)}" for e in self.errors]
+        lines += ["", self._calls_line(), ""]
+        return "\n".join(lines)
+
+    def annotations(self) -> list[str]:
+        """GitHub Actions workflow commands for failures and warnings."""
+        out = [f"::error::{_annotation(e)}" for e in self.errors]
+        out += [
+            f"::error::{o.action.kind} {_annotation(o.action.target)} {o.status.value}: {_annotation(o.error)}"
+            for o in self.failed
+        ]
+        out += [f"::warning::{_annotation(w)}" for w in self.warnings]
+        return out
+
+
+def _cell(value: object) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _annotation(text: str) -> str:
+    # Workflow commands end at a newline; encode the characters the runner decodes.
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")

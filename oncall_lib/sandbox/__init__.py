@@ -1,0 +1,46 @@
+"""The embedded sandbox: a fake world served over HTTP for the real SDKs.
+
+`sandbox_services` is what `--sandbox` uses: it loads a world file, serves it
+on 127.0.0.1, hands out `Services` pointed at it, and with `apply` saves the
+world back afterwards, so consecutive runs see each other's writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from oncall_lib.sandbox.server import SANDBOX_TOKENS, Clock, Faults, SandboxServer
+from oncall_lib.sandbox.world import load_world, save_world
+from oncall_lib.services import Endpoints, Services
+from oncall_lib.services.pagerduty import SANDBOX_BASE_URL
+
+__all__ = ["Faults", "SandboxServer", "sandbox_endpoints", "sandbox_services"]
+
+
+def sandbox_endpoints(server: SandboxServer) -> Endpoints:
+    """Endpoints for the real SDKs pointed at `server`, with the sandbox's own fake tokens."""
+    return Endpoints(
+        github=server.base_url("github"),
+        slack=server.base_url("slack") + "/",
+        pagerduty=SANDBOX_BASE_URL,
+        pagerduty_route_to=server.base_url("pagerduty"),
+        fast_retries=True,
+        # Never the real environment: a sandbox run must not see, or leak, real secrets.
+        env=dict(SANDBOX_TOKENS),
+    )
+
+
+@contextmanager
+def sandbox_services(world_file: Path, *, save: bool, clock: Clock | None = None,
+                     faults: Faults | None = None) -> Iterator[Services]:
+    world = load_world(world_file)
+    server = SandboxServer(world, clock=clock, faults=faults).start()
+    try:
+        yield Services(sandbox_endpoints(server))
+    finally:
+        server.stop()
+    # Only after the job returned: a crash leaves the world file as it was.
+    if save:
+        save_world(world, world_file)

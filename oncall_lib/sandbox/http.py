@@ -1,0 +1,71 @@
+"""Requests, responses and routing shared by the fakes."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FakeRequest:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+    origin: str  # this service's base URL on the sandbox, for absolute links
+
+    def json(self) -> Any:
+        if not self.body:
+            return {}
+        try:
+            return json.loads(self.body)
+        except json.JSONDecodeError:
+            return {}
+
+    def form(self) -> dict[str, str]:
+        parsed = urllib.parse.parse_qs(self.body.decode(errors="replace"), keep_blank_values=True)
+        return {k: v[-1] for k, v in parsed.items()}
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        values = self.query.get(name)
+        return values[-1] if values else default
+
+
+@dataclass
+class FakeResponse:
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[..., FakeResponse]
+
+
+class Routes:
+    """(method, path pattern) -> handler; named groups become keyword arguments."""
+
+    def __init__(self) -> None:
+        self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
+
+    def add(self, method: str, pattern: str, handler: Handler) -> None:
+        self._routes.append((method, re.compile(f"^{pattern}$"), handler))
+
+    def find(self, method: str, path: str) -> tuple[Handler, dict[str, str]] | None:
+        for route_method, pattern, handler in self._routes:
+            match = pattern.match(path)
+            if match and route_method == method:
+                return handler, match.groupdict()
+        return None
+
+
+def bearer_token(request: FakeRequest) -> str | None:
+    value = request.headers.get("authorization", "")
+    for scheme in ("Bearer ", "bearer ", "token ", "Token token="):
+        if value.startswith(scheme):
+            return value[len(scheme):].strip() or None
+    return None

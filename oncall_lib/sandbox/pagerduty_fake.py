@@ -1,0 +1,232 @@
+"""PagerDuty REST v2, the parts the jobs use: schedules (rendered), users.
+
+Layers are recurring rotations (virtual start, turn length, users), rendered
+for whatever window is asked, so the bundled world works on any date. Turns
+that are whole days keep their wall-clock hour in the schedule's time zone
+across daylight-saving changes, as PagerDuty's do. Layer restrictions are not
+modelled.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from oncall_lib.sandbox.http import FakeRequest, FakeResponse, Routes, bearer_token
+from oncall_lib.schedule import Shift, overlay, parse_time
+
+if TYPE_CHECKING:
+    from oncall_lib.sandbox.server import SandboxServer
+
+DAY = 86400
+
+
+def iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+def turn_start(layer: dict[str, Any], k: int, tz: ZoneInfo) -> datetime:
+    virtual = parse_time(layer["rotation_virtual_start"])
+    length = int(layer["rotation_turn_length_seconds"])
+    if length % DAY == 0:
+        wall = virtual.astimezone(tz).replace(tzinfo=None) + timedelta(days=k * (length // DAY))
+        return wall.replace(tzinfo=tz)
+    return virtual + timedelta(seconds=k * length)
+
+
+def render_layer(layer: dict[str, Any], since: datetime, until: datetime, tz: ZoneInfo) -> list[Shift]:
+    users = layer["users"]
+    length = int(layer["rotation_turn_length_seconds"])
+    if not users or length <= 0:
+        return []
+    layer_start = parse_time(layer["start"])
+    layer_end = parse_time(layer["end"]) if layer.get("end") else None
+    virtual = parse_time(layer["rotation_virtual_start"])
+    # Start one turn early: wall-clock turns can be an hour off the arithmetic guess.
+    k = math.floor((max(since, layer_start) - virtual).total_seconds() / length) - 1
+    entries: list[Shift] = []
+    while True:
+        start, end = turn_start(layer, k, tz), turn_start(layer, k + 1, tz)
+        if start >= until or (layer_end and start >= layer_end):
+            break
+        start, end = max(start, layer_start), min(end, layer_end) if layer_end else end
+        if end > since and end > start:
+            entries.append(Shift(users[k % len(users)], "", start, end))
+        k += 1
+    return entries
+
+
+class PagerDutyFake:
+    def __init__(self, server: SandboxServer) -> None:
+        self.server = server
+        self.routes = Routes()
+        self.routes.add("GET", r"/schedules/(?P<schedule_id>[A-Za-z0-9]+)", self.get_schedule)
+        self.routes.add("GET", r"/schedules", self.list_schedules)
+        self.routes.add("GET", r"/users/(?P<user_id>[A-Za-z0-9]+)", self.get_user)
+        self.routes.add("GET", r"/users", self.list_users)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.server.world["pagerduty"]  # type: ignore[no-any-return]
+
+    def is_write(self, request: FakeRequest) -> bool:
+        return request.method not in ("GET", "HEAD")
+
+    def rate_limited(self, retry_after: int) -> FakeResponse:
+        body = {"error": {"code": 2020, "message": "Rate Limit Exceeded"}}
+        return FakeResponse(429, body, {"Retry-After": str(retry_after)})
+
+    def server_error(self) -> FakeResponse:
+        return FakeResponse(503, {"error": {"code": 2001, "message": "Service unavailable"}})
+
+    def handle(self, request: FakeRequest) -> FakeResponse:
+        token = bearer_token(request)
+        if token is None or token in self.data.get("revoked_tokens", []):
+            return FakeResponse(401, {"error": {"code": 2006, "message": "Invalid Credentials"}})
+        found = self.routes.find(request.method, request.path)
+        if not found:
+            return FakeResponse(404, {"error": {"code": 2100, "message": "Not Found"}})
+        handler, params = found
+        return handler(request, **params)
+
+    def _user(self, user_id: str) -> dict[str, Any] | None:
+        return next((u for u in self.data["users"] if u["id"] == user_id), None)
+
+    def _user_ref(self, request: FakeRequest, user_id: str) -> dict[str, Any]:
+        user = self._user(user_id) or {"name": "Deleted user"}
+        return {
+            "id": user_id,
+            "type": "user_reference",
+            "summary": user.get("name", user_id),
+            "self": f"{request.origin}/users/{user_id}",
+            "html_url": f"https://sandbox.pagerduty.com/users/{user_id}",
+        }
+
+    def _entries(self, request: FakeRequest, entries: list[Shift], since: datetime, until: datetime,
+                 overflow: bool) -> list[dict[str, Any]]:
+        rendered = []
+        for entry in entries:
+            start, end = (entry.start, entry.end) if overflow else (max(entry.start, since), min(entry.end, until))
+            rendered.append({"user": self._user_ref(request, entry.user_id), "start": iso(start), "end": iso(end)})
+        return rendered
+
+    def _user_obj(self, request: FakeRequest, user: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": user["id"],
+            "type": "user",
+            "summary": user.get("name", ""),
+            "self": f"{request.origin}/users/{user['id']}",
+            "html_url": f"https://sandbox.pagerduty.com/users/{user['id']}",
+            "name": user.get("name", ""),
+            "email": user.get("email", ""),
+            "time_zone": user.get("time_zone", "America/New_York"),
+            "color": "purple",
+            "role": user.get("role", "user"),
+            "avatar_url": "https://sandbox.pagerduty.com/avatar.png",
+            "description": "",
+            "invitation_sent": False,
+            "job_title": "",
+            "teams": [],
+            "contact_methods": [],
+            "notification_rules": [],
+        }
+
+    def get_user(self, request: FakeRequest, user_id: str) -> FakeResponse:
+        user = self._user(user_id)
+        if user is None:
+            return FakeResponse(404, {"error": {"code": 2100, "message": "Not Found"}})
+        return FakeResponse(200, {"user": self._user_obj(request, user)})
+
+    def list_users(self, request: FakeRequest) -> FakeResponse:
+        query = (request.arg("query") or "").lower()
+        users = [u for u in self.data["users"] if query in u.get("name", "").lower() or query in u.get("email", "")]
+        return self._page(request, "users", [self._user_obj(request, u) for u in users])
+
+    def list_schedules(self, request: FakeRequest) -> FakeResponse:
+        items = [{"id": s["id"], "type": "schedule", "summary": s.get("name", ""), "name": s.get("name", ""),
+                  "time_zone": s.get("time_zone", "UTC")} for s in self.data["schedules"]]
+        return self._page(request, "schedules", items)
+
+    @staticmethod
+    def _page(request: FakeRequest, key: str, items: list[dict[str, Any]]) -> FakeResponse:
+        limit = min(int(request.arg("limit", "25") or 25), 100)
+        offset = int(request.arg("offset", "0") or 0)
+        page = items[offset: offset + limit]
+        return FakeResponse(200, {key: page, "limit": limit, "offset": offset,
+                                  "more": offset + limit < len(items), "total": None})
+
+    def get_schedule(self, request: FakeRequest, schedule_id: str) -> FakeResponse:
+        schedule = next((s for s in self.data["schedules"] if s["id"] == schedule_id), None)
+        if schedule is None:
+            return FakeResponse(404, {"error": {"code": 2100, "message": "Not Found"}})
+        tz = ZoneInfo(request.arg("time_zone") or schedule.get("time_zone", "UTC"))
+        try:
+            until = parse_time(request.arg("until")) if request.arg("until") else None
+            since = parse_time(request.arg("since")) if request.arg("since") else None
+        except ValueError:
+            return FakeResponse(400, {"error": {"code": 2001, "message": "Invalid Input Provided",
+                                                "errors": ["since/until must be ISO 8601"]}})
+        if since is None and until is not None:
+            since = until - timedelta(weeks=2)
+        if until is None and since is not None:
+            until = since + timedelta(weeks=2)
+        overflow = (request.arg("overflow") or "").lower() == "true"
+
+        layers_out = []
+        rendered_layers: list[list[Shift]] = []
+        for layer in schedule["layers"]:
+            entries = render_layer(layer, since, until, tz) if since and until else []
+            rendered_layers.append(entries)
+            layers_out.append({
+                "id": layer["id"],
+                "name": layer["name"],
+                "start": layer["start"],
+                "end": layer.get("end"),
+                "rotation_virtual_start": layer["rotation_virtual_start"],
+                "rotation_turn_length_seconds": layer["rotation_turn_length_seconds"],
+                "users": [{"user": self._user_ref(request, u)} for u in layer["users"]],
+                "restrictions": [],
+                "rendered_schedule_entries": self._entries(request, entries, since, until, overflow)
+                if since and until else [],
+                "rendered_coverage_percentage": None,
+            })
+        overrides = [
+            Shift(o["user"], "", parse_time(o["start"]), parse_time(o["end"]), override=True)
+            for o in schedule.get("overrides", [])
+            if since and until and parse_time(o["end"]) > since and parse_time(o["start"]) < until
+        ]
+        final: list[Shift] = []
+        for entries in rendered_layers:  # later layers are higher, and win
+            final = overlay(final, entries)
+        final = overlay(final, overrides)
+        user_ids = sorted({u for layer in schedule["layers"] for u in layer["users"]})
+        body = {
+            "id": schedule["id"],
+            "type": "schedule",
+            "summary": schedule.get("name", ""),
+            "self": f"{request.origin}/schedules/{schedule['id']}",
+            "html_url": f"https://sandbox.pagerduty.com/schedules/{schedule['id']}",
+            "name": schedule.get("name", ""),
+            "time_zone": schedule.get("time_zone", "UTC"),
+            "description": schedule.get("description", ""),
+            # PagerDuty returns layers in the reverse of the order they were created in.
+            "schedule_layers": list(reversed(layers_out)),
+            "overrides_subschedule": {
+                "name": "Overrides",
+                "rendered_schedule_entries": self._entries(request, overrides, since, until, overflow)
+                if since and until else [],
+                "rendered_coverage_percentage": None,
+            },
+            "final_schedule": {
+                "name": "Final Schedule",
+                "rendered_schedule_entries": self._entries(request, final, since, until, overflow)
+                if since and until else [],
+                "rendered_coverage_percentage": None,
+            },
+            "escalation_policies": [],
+            "users": [self._user_ref(request, u) for u in user_ids],
+            "teams": [],
+        }
+        return FakeResponse(200, {"schedule": body})

@@ -1,0 +1,198 @@
+"""The sandbox server: the fake world over real HTTP on 127.0.0.1.
+
+Each service lives under its own path prefix (/github, /slack/api,
+/pagerduty). The real SDKs are pointed at these by base URL (or, for
+PagerDuty, by transport), so a sandbox run exercises the same client code as
+production. The server counts requests per service and can inject faults.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from oncall_lib.sandbox.http import FakeRequest, FakeResponse
+
+Clock = Callable[[], datetime]
+
+SANDBOX_TOKENS = {
+    "GITHUB_TOKEN": "sandbox-github-token",
+    "SLACK_BOT_TOKEN": "xoxb-sandbox-slack-token",
+    "PAGERDUTY_API_TOKEN": "sandbox-pagerduty-token",
+}
+
+
+@dataclass
+class Faults:
+    """Inject failures into a share of requests, the way real APIs fail.
+
+    - "429": refused with Retry-After before anything happens;
+    - "5xx": a server error; for writes, half of them happen *after* the
+      write was done (the response is lost, the change is not), which is what
+      makes blind retries of POSTs create duplicates;
+    - "drop": the connection is closed before any response.
+    """
+
+    rate: float = 0.0
+    kinds: tuple[str, ...] = ("429", "5xx", "drop")
+    retry_after: int = 0
+    seed: int | None = None
+    services: tuple[str, ...] = ("github", "slack", "pagerduty")
+    _rng: random.Random = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.rate <= 1.0:
+            raise ValueError("fault rate must be between 0 and 1")
+        self._rng = random.Random(self.seed)
+
+    def draw(self, service: str) -> str | None:
+        if self.rate <= 0 or service not in self.services:
+            return None
+        if self._rng.random() >= self.rate:
+            return None
+        return self._rng.choice(self.kinds)
+
+    def after_write(self) -> bool:
+        return self._rng.random() < 0.5
+
+
+class SandboxServer:
+    def __init__(self, world: dict[str, Any], *, clock: Clock | None = None, faults: Faults | None = None) -> None:
+        from oncall_lib.sandbox.github_fake import GitHubFake
+        from oncall_lib.sandbox.pagerduty_fake import PagerDutyFake
+        from oncall_lib.sandbox.slack_fake import SlackFake
+
+        self.world = world
+        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self.faults = faults or Faults()
+        self.lock = threading.RLock()
+        self.counts: dict[str, dict[str, int]] = {}
+        self.faults_injected: dict[str, int] = {}
+        self._fakes = {
+            "github": GitHubFake(self),
+            "slack": SlackFake(self),
+            "pagerduty": PagerDutyFake(self),
+        }
+        self._prefixes = {"github": "/github", "slack": "/slack/api", "pagerduty": "/pagerduty"}
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> SandboxServer:
+        handler = _make_handler(self)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="sandbox", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        assert self._httpd, "server not started"
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def base_url(self, service: str) -> str:
+        return self.url + self._prefixes[service]
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def reset_counts(self) -> None:
+        with self.lock:
+            self.counts = {}
+            self.faults_injected = {}
+
+    # -- dispatch ---------------------------------------------------------------------------
+
+    def route(self, path: str) -> tuple[str, str] | None:
+        for service, prefix in self._prefixes.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                return service, path[len(prefix):] or "/"
+        return None
+
+    def handle(self, service: str, request: FakeRequest) -> FakeResponse | None:
+        """The response, or None to drop the connection."""
+        fake = self._fakes[service]
+        write = fake.is_write(request)
+        with self.lock:
+            counts = self.counts.setdefault(service, {"reads": 0, "writes": 0})
+            counts["writes" if write else "reads"] += 1
+            fault = self.faults.draw(service)
+            if fault:
+                self.faults_injected[fault] = self.faults_injected.get(fault, 0) + 1
+            if fault == "drop":
+                return None
+            if fault == "429":
+                return fake.rate_limited(self.faults.retry_after)
+            if fault == "5xx" and not (write and self.faults.after_write()):
+                return fake.server_error()
+            response = fake.handle(request)
+            if fault == "5xx":
+                return fake.server_error()
+            return response
+
+
+def _make_handler(server: SandboxServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+            pass
+
+        def _serve(self) -> None:
+            parsed = urllib.parse.urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            routed = server.route(parsed.path)
+            if routed is None:
+                self._send(FakeResponse(404, {"message": f"no sandbox service at {parsed.path}"}))
+                return
+            service, path = routed
+            request = FakeRequest(
+                method=self.command,
+                path=path,
+                query=urllib.parse.parse_qs(parsed.query, keep_blank_values=True),
+                headers={k.lower(): v for k, v in self.headers.items()},
+                body=body,
+                origin=server.base_url(service),
+            )
+            response = server.handle(service, request)
+            if response is None:
+                self.close_connection = True
+                return
+            self._send(response)
+
+        def _send(self, response: FakeResponse) -> None:
+            payload = b"" if response.body is None else json.dumps(response.body).encode()
+            self.send_response(response.status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = _serve
+
+    return Handler

@@ -1,0 +1,342 @@
+"""Slack Web API, the methods the jobs use, with Slack's answers and errors.
+
+Messages live in their channel's list, replies included (a reply has a
+`thread_ts` different from its own `ts`); history returns only top-level
+messages, newest first, with the thread fields Slack adds to parents.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from oncall_lib.sandbox.http import FakeRequest, FakeResponse, bearer_token
+
+if TYPE_CHECKING:
+    from oncall_lib.sandbox.server import SandboxServer
+
+TOPIC_LIMIT = 250
+_BARE_URL = re.compile(r"(?<![<|])\b(https?://[^\s<>|]+)")
+
+
+def slack_stored_topic(topic: str) -> str:
+    """What Slack stores for a topic: & escaped, bare URLs wrapped in <>."""
+    escaped = re.sub(r"&(?!amp;|lt;|gt;)", "&amp;", topic)
+    return _BARE_URL.sub(r"<\1>", escaped)
+
+
+def _ts(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+class SlackFake:
+    READ_METHODS = frozenset({
+        "auth.test", "conversations.info", "conversations.history", "conversations.replies",
+        "conversations.list", "conversations.members", "conversations.open", "users.info",
+        "users.lookupByEmail", "users.list", "chat.getPermalink",
+    })
+
+    def __init__(self, server: SandboxServer) -> None:
+        self.server = server
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.server.world["slack"]  # type: ignore[no-any-return]
+
+    @property
+    def bot(self) -> dict[str, str]:
+        return self.data.setdefault("bot", {"user_id": "U0SANDBOT", "bot_id": "B0SANDBOT", "name": "oncall-bot"})
+
+    def is_write(self, request: FakeRequest) -> bool:
+        return request.path.strip("/") not in self.READ_METHODS
+
+    def rate_limited(self, retry_after: int) -> FakeResponse:
+        return FakeResponse(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
+
+    def server_error(self) -> FakeResponse:
+        return FakeResponse(503, {"ok": False, "error": "service_unavailable"})
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def handle(self, request: FakeRequest) -> FakeResponse:
+        method = request.path.strip("/")
+        args: dict[str, Any] = {k: v[-1] for k, v in request.query.items()}
+        content_type = request.headers.get("content-type", "")
+        if "json" in content_type:
+            body = request.json()
+            if isinstance(body, dict):
+                args.update(body)
+        elif request.body:
+            args.update(request.form())
+        token = bearer_token(request) or args.get("token")
+        if not token:
+            return self._error("not_authed")
+        if token in self.data.get("revoked_tokens", []):
+            return self._error("invalid_auth")
+        handler = getattr(self, "m_" + method.replace(".", "_"), None)
+        if handler is None:
+            return self._error("unknown_method")
+        missing = self._missing_scope(token, method)
+        if missing:
+            return FakeResponse(200, {"ok": False, "error": "missing_scope", "needed": missing,
+                                      "provided": ",".join(self.data.get("scopes", []))})
+        result = handler(args)
+        if isinstance(result, FakeResponse):
+            return result
+        scopes = ",".join(self.data.get("scopes", []))
+        return FakeResponse(200, {"ok": True, **result}, {"X-OAuth-Scopes": scopes} if scopes else {})
+
+    def _missing_scope(self, token: str, method: str) -> str | None:
+        """Worlds may list the token's scopes; without a list every scope is granted."""
+        granted = self.data.get("scopes")
+        if granted is None:
+            return None
+        needed = {
+            "conversations.setTopic": "channels:manage",
+            "chat.postMessage": "chat:write",
+            "chat.update": "chat:write",
+            "conversations.history": "channels:history",
+            "conversations.replies": "channels:history",
+            "conversations.info": "channels:read",
+            "users.lookupByEmail": "users:read.email",
+            "conversations.open": "im:write",
+        }.get(method)
+        return needed if needed and needed not in granted else None
+
+    @staticmethod
+    def _error(error: str, **extra: Any) -> FakeResponse:
+        return FakeResponse(200, {"ok": False, "error": error, **extra})
+
+    def _channel(self, channel_id: str | None) -> dict[str, Any] | None:
+        return next((c for c in self.data["channels"] if c["id"] == channel_id), None)
+
+    def _user(self, user_id: str | None) -> dict[str, Any] | None:
+        return next((u for u in self.data["users"] if u["id"] == user_id), None)
+
+    def _is_member(self, channel: dict[str, Any]) -> bool:
+        return self.bot["user_id"] in channel.get("members", [])
+
+    def _next_ts(self, channel: dict[str, Any]) -> str:
+        now = self.server.now().timestamp()
+        latest = max((float(m["ts"]) for m in channel.get("messages", [])), default=0.0)
+        return f"{max(now, latest + 0.000001):.6f}"
+
+    def _channel_out(self, channel: dict[str, Any]) -> dict[str, Any]:
+        out = {
+            "id": channel["id"],
+            "name": channel["name"],
+            "is_channel": not channel.get("is_im", False),
+            "is_im": channel.get("is_im", False),
+            "is_private": channel.get("is_private", False),
+            "is_archived": channel.get("is_archived", False),
+            "is_member": self._is_member(channel),
+            "created": channel.get("created", 1_600_000_000),
+            "topic": {"value": channel.get("topic", ""), "creator": channel.get("topic_creator", ""),
+                      "last_set": channel.get("topic_last_set", 0)},
+            "purpose": {"value": channel.get("purpose", ""), "creator": "", "last_set": 0},
+        }
+        if channel.get("is_im"):
+            out["user"] = channel.get("user")
+        return out
+
+    def _message_out(self, channel: dict[str, Any], message: dict[str, Any], metadata: bool) -> dict[str, Any]:
+        out = {k: v for k, v in message.items() if k != "metadata" or metadata}
+        out.setdefault("type", "message")
+        ts = message["ts"]
+        if message.get("thread_ts") in (None, ts):
+            replies = [m for m in channel["messages"] if m.get("thread_ts") == ts and m["ts"] != ts]
+            if replies:
+                out["thread_ts"] = ts
+                out["reply_count"] = len(replies)
+                users = list(dict.fromkeys(m.get("user", "") for m in replies))
+                out["reply_users"] = users[:5]
+                out["reply_users_count"] = len(users)
+                out["latest_reply"] = max(replies, key=lambda m: float(m["ts"]))["ts"]
+        return out
+
+    # -- methods ----------------------------------------------------------------------------
+
+    def m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        team = self.data.get("team", {"id": "T0SANDBOX", "name": "Sandbox", "domain": "sandbox"})
+        return {"url": f"https://{team.get('domain', 'sandbox')}.slack.com/", "team": team["name"],
+                "user": self.bot["name"], "team_id": team["id"], "user_id": self.bot["user_id"],
+                "bot_id": self.bot["bot_id"]}
+
+    def m_conversations_info(self, args: dict[str, Any]) -> dict[str, Any] | FakeResponse:
+        channel = self._channel(args.get("channel"))
+        if channel is None:
+            return self._error("channel_not_found")
+        return {"channel": self._channel_out(channel)}
+
+    def m_conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        channels = [self._channel_out(c) for c in self.data["channels"] if not c.get("is_im")]
+        return {"channels": channels, "response_metadata": {"next_cursor": ""}}
+
+    def m_conversations_setTopic(self, args: dict[str, Any]) -> dict[str, Any] | FakeResponse:  # noqa: N802
+        channel = self._channel(args.get("channel"))
+        if channel is None:
+            return self._error("channel_not_found")
+        if not self._is_member(channel):
+            return self._error("not_in_channel")
+        topic = str(args.get("topic", ""))
+        if len(topic) > TOPIC_LIMIT:
+            return self._error("too_long")
+        stored = slack_stored_topic(topic)
+        channel["topic"] = stored
+        channel["topic_creator"] = self.bot["user_id"]
+        channel["topic_last_set"] = int(self.server.now().timestamp())
+        channel.setdefault("messages", []).append({
+            "type": "message", "subtype": "channel_topic", "ts": self._next_ts(channel),
+            "user": self.bot["user_id"], "topic": stored,
+            "text": f"<@{self.bot['user_id']}> set the channel topic: {stored}",
+        })
+        return {"channel": self._channel_out(channel)}
+
+    def m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any] | FakeResponse:
+        channel = self._channel(args.get("channel"))
+        if channel is None:
+            return self._error("channel_not_found")
+        if not self._is_member(channel) and not channel.get("is_im"):
+            return self._error("not_in_channel")
+        oldest, latest = _ts(args.get("oldest")), _ts(args.get("latest"))
+        inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
+        metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        top = [m for m in channel.get("messages", []) if m.get("thread_ts") in (None, m["ts"])]
+        selected = []
+        for message in sorted(top, key=lambda m: float(m["ts"]), reverse=True):
+            ts = float(message["ts"])
+            if oldest is not None and (ts < oldest or (ts == oldest and not inclusive)):
+                continue
+            if latest is not None and (ts > latest or (ts == latest and not inclusive)):
+                continue
+            selected.append(message)
+        return self._paged(channel, selected, args, metadata)
+
+    def m_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any] | FakeResponse:
+        channel = self._channel(args.get("channel"))
+        if channel is None:
+            return self._error("channel_not_found")
+        if not self._is_member(channel) and not channel.get("is_im"):
+            return self._error("not_in_channel")
+        ts = str(args.get("ts", ""))
+        parent = next((m for m in channel.get("messages", []) if m["ts"] == ts), None)
+        if parent is None:
+            return self._error("thread_not_found")
+        root = parent.get("thread_ts") or parent["ts"]
+        thread = [m for m in channel["messages"] if m["ts"] == root or m.get("thread_ts") == root]
+        thread.sort(key=lambda m: float(m["ts"]))
+        metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        return self._paged(channel, thread, args, metadata)
+
+    def _paged(self, channel: dict[str, Any], messages: list[dict[str, Any]], args: dict[str, Any],
+               metadata: bool) -> dict[str, Any]:
+        limit = max(1, min(int(args.get("limit") or 100), 999))
+        offset = int(str(args.get("cursor") or "0").removeprefix("page:") or 0)
+        page = messages[offset: offset + limit]
+        more = offset + limit < len(messages)
+        return {
+            "messages": [self._message_out(channel, m, metadata) for m in page],
+            "has_more": more,
+            "response_metadata": {"next_cursor": f"page:{offset + limit}" if more else ""},
+        }
+
+    def m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any] | FakeResponse:
+        user_id = str(args.get("users", "")).split(",")[0]
+        if self._user(user_id) is None:
+            return self._error("user_not_found")
+        return {"channel": {"id": self._dm(user_id)["id"]}}
+
+    def _dm(self, user_id: str) -> dict[str, Any]:
+        for channel in self.data["channels"]:
+            if channel.get("is_im") and channel.get("user") == user_id:
+                return channel  # type: ignore[no-any-return]
+        channel = {"id": "D" + user_id.lstrip("UW"), "name": user_id, "is_im": True, "user": user_id,
+                   "members": [self.bot["user_id"], user_id], "messages": []}
+        self.data["channels"].append(channel)
+        return channel
+
+    def m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any] | FakeResponse:  # noqa: N802
+        target = str(args.get("channel", ""))
+        channel = self._dm(target) if target.startswith(("U", "W")) and self._user(target) else self._channel(target)
+        if channel is None:
+            return self._error("channel_not_found")
+        if not self._is_member(channel):
+            return self._error("not_in_channel")
+        text = args.get("text") or ""
+        if not text and not args.get("blocks"):
+            return self._error("no_text")
+        message: dict[str, Any] = {
+            "type": "message", "ts": self._next_ts(channel), "user": self.bot["user_id"],
+            "bot_id": self.bot["bot_id"], "app_id": "A0SANDBOX", "text": text,
+            "bot_profile": {"id": self.bot["bot_id"], "name": self.bot["name"], "app_id": "A0SANDBOX"},
+        }
+        if args.get("thread_ts"):
+            if not any(m["ts"] == args["thread_ts"] for m in channel["messages"]):
+                return self._error("thread_not_found")
+            message["thread_ts"] = str(args["thread_ts"])
+        metadata = args.get("metadata")
+        if isinstance(metadata, str) and metadata:
+            metadata = json.loads(metadata)
+        if metadata:
+            message["metadata"] = metadata
+        channel["messages"].append(message)
+        return {"channel": channel["id"], "ts": message["ts"], "message": self._message_out(channel, message, True)}
+
+    def m_chat_update(self, args: dict[str, Any]) -> dict[str, Any] | FakeResponse:
+        channel = self._channel(args.get("channel"))
+        if channel is None:
+            return self._error("channel_not_found")
+        message = next((m for m in channel["messages"] if m["ts"] == args.get("ts")), None)
+        if message is None:
+            return self._error("message_not_found")
+        if message.get("bot_id") != self.bot["bot_id"]:
+            return self._error("cant_update_message")
+        if "text" in args:
+            message["text"] = args["text"]
+        metadata = args.get("metadata")
+        if isinstance(metadata, str) and metadata:
+            metadata = json.loads(metadata)
+        if metadata:
+            message["metadata"] = metadata
+        message["edited"] = {"user": self.bot["user_id"], "ts": self._next_ts(channel)}
+        return {"channel": channel["id"], "ts": message["ts"], "text": message["text"]}
+
+    def m_chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any] | FakeResponse:  # noqa: N802
+        channel = self._channel(args.get("channel"))
+        if channel is None:
+            return self._error("channel_not_found")
+        ts = str(args.get("message_ts", ""))
+        domain = self.data.get("team", {}).get("domain", "sandbox")
+        return {"channel": channel["id"],
+                "permalink": f"https://{domain}.slack.com/archives/{channel['id']}/p{ts.replace('.', '')}"}
+
+    def m_users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any] | FakeResponse:  # noqa: N802
+        email = str(args.get("email", "")).lower()
+        user = next((u for u in self.data["users"] if u.get("email", "").lower() == email), None)
+        if user is None:
+            return self._error("users_not_found")
+        return {"user": self._user_out(user)}
+
+    def m_users_info(self, args: dict[str, Any]) -> dict[str, Any] | FakeResponse:
+        user = self._user(args.get("user"))
+        if user is None:
+            return self._error("user_not_found")
+        return {"user": self._user_out(user)}
+
+    def _user_out(self, user: dict[str, Any]) -> dict[str, Any]:
+        return {"id": user["id"], "name": user.get("name", ""), "real_name": user.get("real_name", ""),
+                "deleted": user.get("deleted", False), "is_bot": user.get("is_bot", False),
+                "tz": user.get("tz", "America/New_York"),
+                "profile": {"email": user.get("email", ""), "real_name": user.get("real_name", ""),
+                            "display_name": user.get("name", "")}}
+
+
+def slack_time(ts: str) -> datetime:
+    from datetime import UTC
+
+    return datetime.fromtimestamp(float(ts), tz=UTC)

@@ -1,0 +1,83 @@
+"""The only package that talks to external systems. One module per system.
+
+`Services` builds each adapter on first use, so a job asks only for the
+secrets of the systems it touches, and a missing one is named in one line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from oncall_lib.errors import MissingSecret
+from oncall_lib.services.calls import ApiCalls
+from oncall_lib.services.github import GitHubService
+from oncall_lib.services.pagerduty import PagerDutyService
+from oncall_lib.services.slack import SlackService
+
+# Secret name -> what it is for. The README's secrets table mirrors this.
+SECRETS = {
+    "GITHUB_TOKEN": "GitHub token for issues, assignees and pull requests",
+    "SLACK_BOT_TOKEN": "Slack bot token (xoxb-...) of the oncall app",
+    "PAGERDUTY_API_TOKEN": "PagerDuty REST API key with read access to schedules and users",
+}
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where each API lives. The defaults are the real services; the sandbox overrides them."""
+
+    github: str = "https://api.github.com"
+    slack: str = "https://slack.com/api/"
+    pagerduty: str = "https://api.pagerduty.com"
+    # When set, PagerDuty requests go to this http:// origin (the SDK only accepts https:// URLs).
+    pagerduty_route_to: str | None = None
+    # The sandbox answers at once, so its retries need no long pauses or throttling.
+    fast_retries: bool = False
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+
+class Services:
+    def __init__(self, endpoints: Endpoints | None = None) -> None:
+        self.endpoints = endpoints or Endpoints()
+        self.calls = ApiCalls()
+
+    def _secret(self, name: str) -> str:
+        value = self.endpoints.env.get(name, "").strip()
+        if not value:
+            raise MissingSecret(name, SECRETS[name])
+        return value
+
+    @cached_property
+    def github(self) -> GitHubService:
+        fast = self.endpoints.fast_retries
+        return GitHubService(
+            self._secret("GITHUB_TOKEN"),
+            self.calls,
+            base_url=self.endpoints.github,
+            retry_backoff=0.01 if fast else 0.5,
+            throttle=not fast,
+        )
+
+    @cached_property
+    def slack(self) -> SlackService:
+        fast = self.endpoints.fast_retries
+        return SlackService(
+            self._secret("SLACK_BOT_TOKEN"),
+            self.calls,
+            base_url=self.endpoints.slack,
+            retry_backoff=0.01 if fast else 0.5,
+            retry_jitter=0.0 if fast else 1.0,
+        )
+
+    @cached_property
+    def pagerduty(self) -> PagerDutyService:
+        return PagerDutyService(
+            self._secret("PAGERDUTY_API_TOKEN"),
+            self.calls,
+            base_url=self.endpoints.pagerduty,
+            route_to=self.endpoints.pagerduty_route_to,
+            retry_pause=0.01 if self.endpoints.fast_retries else None,
+        )

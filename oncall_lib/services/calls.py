@@ -1,0 +1,79 @@
+"""Counting API calls per service, as reads and writes.
+
+Counting happens on the client side, where each SDK sends a request, so the
+same figures come out against the real APIs and against the sandbox. Retries
+that an SDK makes after an error response are counted too: they cost quota.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from contextvars import ContextVar
+
+
+class ApiCalls:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[str, dict[str, int]] = defaultdict(lambda: {"reads": 0, "writes": 0})
+
+    def record(self, service: str, *, write: bool) -> None:
+        with self._lock:
+            self._counts[service]["writes" if write else "reads"] += 1
+
+    def snapshot(self) -> dict[str, dict[str, int]]:
+        with self._lock:
+            return {service: dict(counts) for service, counts in sorted(self._counts.items())}
+
+
+# PyGithub has no request hook; every request it makes passes through its
+# Requester's debug log call, so a logger filter sees each one. The filter
+# drops those debug records (they hold response bodies) and counts them for
+# the ApiCalls of the run in progress.
+_current_github_calls: ContextVar[ApiCalls | None] = ContextVar("github_calls", default=None)
+_github_counter_installed = False
+_github_install_lock = threading.Lock()
+
+
+class _GitHubRequestCounter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.DEBUG or not isinstance(record.args, tuple) or not record.args:
+            return True
+        verb = str(record.args[0]).upper()
+        calls = _current_github_calls.get()
+        if calls is not None and verb in {"GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"}:
+            calls.record("github", write=verb not in {"GET", "HEAD"})
+        return False
+
+
+def count_github_calls(calls: ApiCalls) -> None:
+    """Route PyGithub's requests in this context to `calls`."""
+    global _github_counter_installed
+    with _github_install_lock:
+        if not _github_counter_installed:
+            logger = logging.getLogger("github.Requester")
+            logger.setLevel(logging.DEBUG)
+            logger.addFilter(_GitHubRequestCounter())
+            _github_counter_installed = True
+    _current_github_calls.set(calls)
+
+
+# Slack's Web API is all POST/GET on method names; what a call does is in its name.
+_SLACK_READ_SUFFIXES = (
+    ".history",
+    ".replies",
+    ".info",
+    ".list",
+    ".lookupByEmail",
+    ".getPermalink",
+    ".members",
+    ".test",
+)
+
+
+def slack_method_is_write(method: str) -> bool:
+    # conversations.open returns the existing DM with a user; it changes nothing a person sees.
+    if method == "conversations.open":
+        return False
+    return not method.endswith(_SLACK_READ_SUFFIXES)

@@ -1,0 +1,76 @@
+"""PagerDuty through `pagerduty`, the maintained successor of pdpyras (same API, no import warning).
+
+The client insists on an https:// base URL. To reach the sandbox it keeps that
+URL and gets a transport that sends each request to a local http:// origin
+instead, so the SDK's own code (auth headers, retries, unwrapping) still runs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import httpx2
+from pagerduty import Error as PagerDutyError
+from pagerduty import RestApiV2Client
+
+from oncall_lib.errors import ServiceError
+from oncall_lib.services.calls import ApiCalls
+
+SANDBOX_BASE_URL = "https://pagerduty.sandbox.invalid"
+
+
+class RedirectingTransport(httpx2.HTTPTransport):
+    """Sends every request to `origin` (http://host:port/prefix), keeping path and query."""
+
+    def __init__(self, origin: str) -> None:
+        super().__init__()
+        target = httpx2.URL(origin)
+        self._scheme, self._host, self._port = target.scheme, target.host, target.port
+        self._prefix = target.path.rstrip("/")
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        request.url = request.url.copy_with(
+            scheme=self._scheme, host=self._host, port=self._port, path=self._prefix + request.url.path
+        )
+        return super().handle_request(request)
+
+
+class PagerDutyService:
+    def __init__(self, token: str, calls: ApiCalls, *, base_url: str = "https://api.pagerduty.com",
+                 route_to: str | None = None, retry_pause: float | None = None) -> None:
+        def count(request: httpx2.Request) -> None:
+            calls.record("pagerduty", write=request.method not in ("GET", "HEAD"))
+
+        extra: dict[str, Any] = {"event_hooks": {"request": [count]}}
+        if route_to:
+            extra["transport"] = RedirectingTransport(route_to)
+        self._client = RestApiV2Client(token, base_url=base_url, **extra)
+        # 429 is retried by the client itself; server errors on reads are safe to repeat too.
+        for status in (500, 502, 503, 504):
+            self._client.retry[status] = 3
+        if retry_pause is not None:
+            self._client.sleep_timer = retry_pause
+            self._client.sleep_timer_base = 1
+
+    def schedule(self, schedule_id: str, since: datetime, until: datetime) -> dict[str, Any]:
+        """The schedule with every layer's entries, overrides and the final schedule rendered for a window."""
+        params = {"since": since.isoformat(), "until": until.isoformat(), "overflow": "true"}
+        try:
+            return dict(self._client.rget(f"/schedules/{schedule_id}", params=params))  # type: ignore[arg-type]
+        except PagerDutyError as exc:
+            raise ServiceError(_describe(exc, f"GET /schedules/{schedule_id}")) from None
+
+    def user(self, user_id: str) -> dict[str, Any]:
+        try:
+            return dict(self._client.rget(f"/users/{user_id}"))  # type: ignore[arg-type]
+        except PagerDutyError as exc:
+            raise ServiceError(_describe(exc, f"GET /users/{user_id}")) from None
+
+
+def _describe(exc: PagerDutyError, what: str) -> str:
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    hint = {401: " (check PAGERDUTY_API_TOKEN)", 404: " (check the id in oncall.toml)"}.get(status or 0, "")
+    detail = f"HTTP {status}" if status else str(exc).splitlines()[0]
+    return f"PagerDuty {what}: {detail}{hint}"

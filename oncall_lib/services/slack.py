@@ -1,0 +1,207 @@
+"""Slack through slack_sdk's WebClient.
+
+Retries: 429 always (Slack did not process the call, and says when to come
+back); server and connection errors only for reads and idempotent writes. A
+`chat.postMessage` answered with a 5xx may have posted, so it is not repeated;
+the jobs find their own message by its metadata before posting again.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import RetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+
+from oncall_lib.errors import ServiceError
+from oncall_lib.services.calls import ApiCalls, slack_method_is_write
+
+# Writes that leave the same state however often they are repeated.
+IDEMPOTENT_WRITES = frozenset({"conversations.setTopic", "chat.update", "conversations.join"})
+
+
+def _method_of(url: str) -> str:
+    return url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
+
+
+def _safe_to_repeat(request: HttpRequest) -> bool:
+    method = _method_of(request.url)
+    return not slack_method_is_write(method) or method in IDEMPOTENT_WRITES
+
+
+class _SafeServerErrorRetry(ServerErrorRetryHandler):
+    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+                   error: Exception | None = None) -> bool:
+        ok = response is not None and response.status_code in (500, 502, 503, 504)
+        return ok and _safe_to_repeat(request)
+
+
+class _SafeConnectionErrorRetry(ConnectionErrorRetryHandler):
+    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+                   error: Exception | None = None) -> bool:
+        return _safe_to_repeat(request) and super()._can_retry(
+            state=state, request=request, response=response, error=error
+        )
+
+
+class _RateLimitRetry(RetryHandler):
+    """Waits as long as Retry-After says (plus a little jitter), then tries again."""
+
+    def __init__(self, max_retry_count: int, jitter: float) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.jitter = jitter
+
+    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+                   error: Exception | None = None) -> bool:
+        return response is not None and response.status_code == 429
+
+    def prepare_for_next_attempt(self, *, state: RetryState, request: HttpRequest,
+                                 response: HttpResponse | None = None, error: Exception | None = None) -> None:
+        wait = 1.0
+        if response is not None:
+            for name, values in response.headers.items():
+                if name.lower() == "retry-after" and values:
+                    wait = float(values[0])
+        time.sleep(wait + self.jitter * random.random())
+        state.next_attempt_requested = True
+        state.increment_current_attempt()
+
+
+class _CountingWebClient(WebClient):
+    """A WebClient that counts every HTTP request it sends, retries included."""
+
+    def __init__(self, *, calls: ApiCalls, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._calls = calls
+
+    def _perform_urllib_http_request_internal(self, url: str, req: urllib.request.Request) -> dict[str, Any]:
+        self._calls.record("slack", write=slack_method_is_write(_method_of(url)))
+        return super()._perform_urllib_http_request_internal(url, req)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Marker:
+    """What the product attaches to its own posts so a re-run can find them (Slack message metadata)."""
+
+    event_type: str
+    key: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    def metadata(self) -> dict[str, Any]:
+        return {"event_type": self.event_type, "event_payload": {"key": self.key, **self.payload}}
+
+
+@dataclass(frozen=True)
+class ChannelInfo:
+    id: str
+    name: str
+    topic: str
+    is_member: bool
+
+
+class SlackService:
+    def __init__(self, token: str, calls: ApiCalls, *, base_url: str = "https://slack.com/api/",
+                 retry_backoff: float = 0.5, retry_jitter: float = 1.0) -> None:
+        backoff = BackoffRetryIntervalCalculator(backoff_factor=retry_backoff)
+        self._client = _CountingWebClient(
+            calls=calls,
+            token=token,
+            base_url=base_url,
+            timeout=30,
+            retry_handlers=[
+                _RateLimitRetry(max_retry_count=5, jitter=retry_jitter),
+                _SafeServerErrorRetry(max_retry_count=3, interval_calculator=backoff),
+                _SafeConnectionErrorRetry(max_retry_count=3, interval_calculator=backoff),
+            ],
+        )
+
+    def channel(self, channel_id: str) -> ChannelInfo:
+        with slack_errors(f"conversations.info {channel_id}"):
+            data = self._client.conversations_info(channel=channel_id)["channel"]
+        return ChannelInfo(
+            id=data["id"],
+            name=data.get("name", ""),
+            topic=(data.get("topic") or {}).get("value", ""),
+            is_member=bool(data.get("is_member", False)),
+        )
+
+    def set_topic(self, channel_id: str, topic: str) -> None:
+        with slack_errors(f"conversations.setTopic {channel_id}"):
+            self._client.conversations_setTopic(channel=channel_id, topic=topic)
+
+    def find_marked(self, channel_id: str, marker: Marker, *, oldest: float) -> dict[str, Any] | None:
+        """The newest message since `oldest` carrying `marker`'s event type and key, if any."""
+        with slack_errors(f"conversations.history {channel_id}"):
+            pages = self._client.conversations_history(
+                channel=channel_id, oldest=f"{oldest:.6f}", limit=200, include_all_metadata=True
+            )
+            for page in pages:
+                for message in page.get("messages", []):
+                    metadata = message.get("metadata") or {}
+                    payload = metadata.get("event_payload") or {}
+                    if metadata.get("event_type") == marker.event_type and payload.get("key") == marker.key:
+                        return dict(message)
+        return None
+
+    def post(self, channel: str, text: str, *, marker: Marker | None = None,
+             thread_ts: str | None = None) -> str:
+        with slack_errors(f"chat.postMessage {channel}"):
+            response = self._client.chat_postMessage(
+                channel=channel,
+                text=text,
+                thread_ts=thread_ts,
+                metadata=marker.metadata() if marker else None,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        return str(response["ts"])
+
+    def update(self, channel: str, ts: str, text: str, *, marker: Marker | None = None) -> None:
+        with slack_errors(f"chat.update {channel}"):
+            self._client.chat_update(channel=channel, ts=ts, text=text,
+                                     metadata=marker.metadata() if marker else None)
+
+    def open_dm(self, user_id: str) -> str:
+        with slack_errors(f"conversations.open {user_id}"):
+            return str(self._client.conversations_open(users=user_id)["channel"]["id"])
+
+    def user_id_by_email(self, email: str) -> str | None:
+        try:
+            return str(self._client.users_lookupByEmail(email=email)["user"]["id"])
+        except SlackApiError as exc:
+            if exc.response.get("error") == "users_not_found":
+                return None
+            raise ServiceError(f"Slack users.lookupByEmail: {exc.response.get('error')}") from None
+
+
+@contextmanager
+def slack_errors(what: str) -> Iterator[None]:
+    try:
+        yield
+    except SlackApiError as exc:
+        error = exc.response.get("error") if exc.response is not None else None
+        status = exc.response.status_code if exc.response is not None else "?"
+        hint = {
+            "not_in_channel": " (invite the app to the channel: /invite @app)",
+            "channel_not_found": " (check the channel id in oncall.toml, and that the app can see it)",
+            "missing_scope": f" (the token lacks scope {exc.response.get('needed', '?')})",
+            "invalid_auth": " (check SLACK_BOT_TOKEN)",
+        }.get(str(error), "")
+        raise ServiceError(f"Slack {what}: {error or f'HTTP {status}'}{hint}") from None
+    except OSError as exc:
+        raise ServiceError(f"Slack {what}: network error: {exc}") from None

@@ -1,0 +1,19 @@
+"""Parsing the times people type."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from oncall_lib.errors import InputError
+
+
+def parse_at(value: str | None, tz: ZoneInfo, *, now: datetime | None = None) -> datetime:
+    """`--at`: an ISO 8601 time; without an offset it is read in the team's time zone."""
+    if not value:
+        return now or datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"--at {value!r}: not an ISO 8601 time (like 2026-11-30T09:30 or 2026-11-30T14:30Z)") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
