@@ -28,6 +28,15 @@ class IssueState:
     html_url: str
 
 
+class _ReadRetry(GithubRetry):
+    """Retries reads; a write only when GitHub said 429 with Retry-After, which means it did nothing."""
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if status_code == 429 and has_retry_after:
+            return bool(self.total)
+        return super().is_retry(method, status_code, has_retry_after)
+
+
 class GitHubService:
     def __init__(
         self,
@@ -39,22 +48,24 @@ class GitHubService:
         throttle: bool = True,
     ) -> None:
         count_github_calls(calls)
-        retry = GithubRetry(
+        retry = _ReadRetry(
             total=4,
             backoff_factor=retry_backoff,
             allowed_methods=frozenset({"GET", "HEAD"}),
+            status_forcelist=[429, 500, 502, 503, 504],
         )
         kwargs: dict[str, object] = {}
         if not throttle:
             # PyGithub waits between requests by default; the sandbox has no abuse limits.
             kwargs.update(seconds_between_requests=None, seconds_between_writes=None)
-        self._gh = Github(auth=Auth.Token(token), base_url=base_url, retry=retry, per_page=100, **kwargs)  # type: ignore[arg-type]
+        # lazy: objects cost no request until an attribute that was not in a response is read.
+        self._gh = Github(auth=Auth.Token(token), base_url=base_url, retry=retry, per_page=100, lazy=True,
+                          **kwargs)  # type: ignore[arg-type]
         self._repos: dict[str, Repository] = {}
 
     def _repo(self, full_name: str) -> Repository:
         if full_name not in self._repos:
-            # lazy: the repository object costs no request until it is needed.
-            self._repos[full_name] = self._gh.get_repo(full_name, lazy=True)
+            self._repos[full_name] = self._gh.get_repo(full_name)
         return self._repos[full_name]
 
     def issue(self, repo: str, number: int) -> IssueState:

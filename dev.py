@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Everything a fresh clone needs, from nothing but python3.
+
+    python3 dev.py demo     a rotation week in the sandbox, narrated
+    python3 dev.py test     the test suite
+    python3 dev.py check    linters: ruff, mypy, zizmor, workflow and issue-form schemas
+    python3 dev.py run SCRIPT [ARGS...]   any script in scripts/, in the project's environment
+
+The first call installs uv (pinned, into .cache/uv) unless uv is already on
+PATH, then `uv sync --frozen` builds .venv from uv.lock. Later calls reuse both.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+UV_VERSION = "0.13.9"
+TOOLS = ROOT / ".cache" / "uv"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+
+
+def uv() -> str:
+    found = shutil.which("uv")
+    if found:
+        return found
+    local = TOOLS / "bin" / "uv"
+    if not local.exists():
+        print(f"dev.py: installing uv {UV_VERSION} into {TOOLS.relative_to(ROOT)} (first run only)", file=sys.stderr)
+        venv.EnvBuilder(with_pip=True, clear=True).create(TOOLS)
+        subprocess.run([str(TOOLS / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                        "--disable-pip-version-check", f"uv=={UV_VERSION}"], check=True)
+    return str(local)
+
+
+def sync() -> None:
+    subprocess.run([uv(), "sync", "--frozen", "--quiet"], cwd=ROOT, check=True)
+
+
+def run(*command: str) -> int:
+    return subprocess.run(command, cwd=ROOT).returncode
+
+
+def check() -> int:
+    tools = ROOT / ".venv" / "bin"
+    steps = [
+        [str(tools / "ruff"), "check", "."],
+        [str(tools / "mypy")],
+        [str(tools / "zizmor"), "--offline", "--no-progress", ".github/workflows"],
+        [str(tools / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
+         *sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.yml"))],
+    ]
+    forms = sorted(str(p) for p in (ROOT / ".github" / "ISSUE_TEMPLATE").glob("*.yml") if p.name != "config.yml")
+    if forms:
+        steps.append([str(tools / "check-jsonschema"), "--builtin-schema", "vendor.github-issue-forms", *forms])
+    failed = 0
+    for step in steps:
+        print("$", " ".join(Path(step[0]).name if i == 0 else a for i, a in enumerate(step)), flush=True)
+        failed |= run(*step) != 0
+    return 1 if failed else 0
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(__doc__)
+        return 0
+    command, rest = argv[0], argv[1:]
+    os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    sync()
+    if command == "demo":
+        return run(str(PYTHON), "scripts/demo.py", *rest)
+    if command == "test":
+        return run(str(PYTHON), "-m", "pytest", *rest)
+    if command == "check":
+        return check()
+    if command == "run" and rest:
+        script = rest[0] if "/" in rest[0] else f"scripts/{rest[0]}"
+        return run(str(PYTHON), script, *rest[1:])
+    print(f"dev.py: unknown command {command!r}; try: demo, test, check, run SCRIPT", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

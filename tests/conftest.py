@@ -1,0 +1,76 @@
+"""Shared fixtures: the example config and world, and a harness that runs a job in the sandbox."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from oncall_lib.config import Config, load_config
+from oncall_lib.report import Report
+from oncall_lib.sandbox import Faults, SandboxServer, sandbox_endpoints
+from oncall_lib.sandbox.world import EXAMPLE_WORLD
+from oncall_lib.services import Services
+
+ROOT = Path(__file__).resolve().parent.parent
+_EXAMPLE = json.loads(EXAMPLE_WORLD.read_text())
+
+
+@pytest.fixture
+def config() -> Config:
+    return load_config(ROOT / "oncall.toml")
+
+
+@pytest.fixture
+def world() -> dict[str, Any]:
+    return copy.deepcopy(_EXAMPLE)
+
+
+@dataclass
+class Run:
+    report: Report
+    server_counts: dict[str, dict[str, int]]
+    faults_injected: int
+
+
+Job = Callable[[Services, Config, datetime, bool], Report]
+
+
+class Sandbox:
+    """Runs jobs against one in-memory world, each run on its own server (like separate cron runs)."""
+
+    def __init__(self, world: dict[str, Any]) -> None:
+        self.world = world
+
+    def run(self, job: Job, config: Config, at: datetime, *, dry_run: bool = False,
+            faults: Faults | None = None) -> Run:
+        with SandboxServer(self.world, clock=lambda: at, faults=faults) as server:
+            report = job(Services(sandbox_endpoints(server)), config, at, dry_run)
+            return Run(report, server.counts, sum(server.faults_injected.values()))
+
+    def channel(self, channel_id: str) -> dict[str, Any]:
+        return next(c for c in self.world["slack"]["channels"] if c["id"] == channel_id)
+
+    def dm(self, user_id: str) -> dict[str, Any] | None:
+        return next((c for c in self.world["slack"]["channels"] if c.get("is_im") and c.get("user") == user_id), None)
+
+    def issue(self, repo: str, number: int) -> dict[str, Any]:
+        found = next(r for r in self.world["github"]["repos"] if r["full_name"] == repo)
+        return next(i for i in found["issues"] if i["number"] == number)
+
+    def bot_messages(self, channel_id: str, event_type: str) -> list[dict[str, Any]]:
+        channel = self.channel(channel_id) if not channel_id.startswith("U") else self.dm(channel_id)
+        if channel is None:
+            return []
+        return [m for m in channel["messages"] if (m.get("metadata") or {}).get("event_type") == event_type]
+
+
+@pytest.fixture
+def sandbox(world: dict[str, Any]) -> Iterator[Sandbox]:
+    yield Sandbox(world)

@@ -1,0 +1,219 @@
+"""The weekly handoff, end to end through PyGithub, slack_sdk and pagerduty against the sandbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from oncall_lib.config import Config
+from oncall_lib.jobs import rotate
+from oncall_lib.report import Report
+from oncall_lib.sandbox import Faults
+from oncall_lib.services import Services
+from tests.conftest import Sandbox
+
+REPO = "department-of-veterans-affairs/va.gov-team"
+SUPPORT = "C0SUPPORT"
+# Tuesday of the week Grace Hopper is on the support layer in the example world.
+TUESDAY = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+
+
+def rotation(services: Services, config: Config, at: datetime, dry_run: bool) -> Report:
+    return rotate.run(services, config, at, dry_run=dry_run)
+
+
+def with_rotation(config: Config, **changes: Any) -> Config:
+    return config.model_copy(update={"rotation": config.rotation.model_copy(update=changes)})
+
+
+def with_roster(config: Config, roster: list[Any]) -> Config:
+    return config.model_copy(update={"roster": roster})
+
+
+def statuses(report: Report) -> list[tuple[str, str]]:
+    return [(o.action.kind, o.status.value) for o in report.outcomes]
+
+
+def test_first_run_hands_over_and_second_run_writes_nothing(sandbox: Sandbox, config: Config) -> None:
+    first = sandbox.run(rotation, config, TUESDAY).report
+    assert first.exit_code == 0
+    assert first.facts["on_support"] == "Grace Hopper"
+    assert first.facts["outgoing"] == "Ada Lovelace"
+    assert first.facts["next"] == "Alan Turing"
+    assert first.facts["next_takes_over"] == "2026-11-30T09:00:00-05:00"
+    assert all(status == "applied" for _, status in statuses(first))
+
+    for number in (1954, 3675):
+        assignees = sandbox.issue(REPO, number)["assignees"]
+        assert "grace-hopper" in assignees
+        assert "katherine-johnson" not in assignees  # last rotation's person, a roster member
+    # Margaret is on the roster but not in the rotation: never unassigned.
+    assert "margaret-hamilton" in sandbox.issue(REPO, 1954)["assignees"]
+    assert sandbox.channel(SUPPORT)["topic"].startswith("Oncall support this week: Grace Hopper (<@U0GRACE>)")
+    assert len(sandbox.bot_messages(SUPPORT, rotate.HANDOFF_EVENT)) == 1
+    assert len(sandbox.bot_messages("U0GRACE", rotate.CHECKLIST_EVENT)) == 1
+
+    second = sandbox.run(rotation, config, TUESDAY.replace(hour=16)).report
+    assert second.outcomes == []
+    assert second.total_calls("writes") == 0
+    # The figure the README quotes: a run with nothing to change.
+    assert second.total_calls() <= 8, second.api_calls
+
+
+def test_dry_run_plans_everything_and_changes_nothing(sandbox: Sandbox, config: Config) -> None:
+    before = sandbox.channel(SUPPORT)["topic"], list(sandbox.issue(REPO, 1954)["assignees"])
+    report = sandbox.run(rotation, config, TUESDAY, dry_run=True).report
+    assert {status for _, status in statuses(report)} == {"planned"}
+    assert len(report.outcomes) == 7
+    assert report.total_calls("writes") == 0
+    assert (sandbox.channel(SUPPORT)["topic"], sandbox.issue(REPO, 1954)["assignees"]) == before
+    assert sandbox.bot_messages(SUPPORT, rotate.HANDOFF_EVENT) == []
+
+
+def test_cached_pagerduty_ids_save_the_user_lookup(sandbox: Sandbox, config: Config) -> None:
+    ids = {"Ada Lovelace": "PADA001", "Grace Hopper": "PGRACE1", "Alan Turing": "PALAN01",
+           "Katherine Johnson": "PKATH01"}
+    roster = [m.model_copy(update={"pagerduty_id": ids.get(m.name)}) for m in config.roster]
+    config = with_roster(config, roster)
+    sandbox.run(rotation, config, TUESDAY)
+    again = sandbox.run(rotation, config, TUESDAY).report
+    assert again.api_calls["pagerduty"] == {"reads": 1, "writes": 0}
+    assert again.total_calls() == 7
+
+
+@pytest.mark.parametrize("layer", ["Layer 2", "layer 2", "PLAYER2"])
+def test_support_layer_by_name_or_id_skips_the_ended_layer(sandbox: Sandbox, config: Config, layer: str) -> None:
+    # The ended layer PL2OLD0 is also named "Layer 2" and had Margaret and Dorothy on it.
+    report = sandbox.run(rotation, with_rotation(config, support_layer=layer), TUESDAY, dry_run=True).report
+    assert report.facts["on_support"] == "Grace Hopper"
+
+
+def test_an_ended_layer_asked_for_by_id_is_an_error(sandbox: Sandbox, config: Config) -> None:
+    report = sandbox.run(rotation, with_rotation(config, support_layer="PL2OLD0"), TUESDAY).report
+    assert report.exit_code == 1
+    assert "not active" in report.errors[0]
+    assert report.outcomes == []
+
+
+def test_an_unknown_layer_lists_the_active_ones(sandbox: Sandbox, config: Config) -> None:
+    report = sandbox.run(rotation, with_rotation(config, support_layer="Layer 9"), TUESDAY).report
+    assert report.exit_code == 1
+    assert "'Layer 1' (PLAYER1)" in report.errors[0] and "'Layer 2' (PLAYER2)" in report.errors[0]
+    assert "PL2OLD0" not in report.errors[0]
+
+
+def test_an_override_wins_over_the_layer(sandbox: Sandbox, config: Config) -> None:
+    schedule = sandbox.world["pagerduty"]["schedules"][0]
+    schedule["overrides"].append({"id": "POVR002", "start": "2026-11-24T09:00:00-05:00",
+                                  "end": "2026-11-26T09:00:00-05:00", "user": "PKATH01"})
+    report = sandbox.run(rotation, config, TUESDAY).report
+    assert report.facts["on_support"] == "Katherine Johnson"
+    assert report.facts["override"] is True
+    assert report.facts["outgoing"] == "Grace Hopper"
+    assert "katherine-johnson" in sandbox.issue(REPO, 1954)["assignees"]
+    assert "grace-hopper" not in sandbox.issue(REPO, 1954)["assignees"]
+    # When the override ends, Grace is back: a new rotation key, so a new handoff message.
+    back = sandbox.run(rotation, config, datetime(2026, 11, 26, 15, 0, tzinfo=UTC)).report
+    assert back.facts["on_support"] == "Grace Hopper"
+    assert len(sandbox.bot_messages(SUPPORT, rotate.HANDOFF_EVENT)) == 2
+
+
+def test_handoff_on_the_first_monday_after_daylight_saving_ends(sandbox: Sandbox, config: Config) -> None:
+    # Clocks went back on Sunday 1 Nov 2026; the handoff stays at 09:00 New York time (14:00 UTC, not 13:00).
+    before = sandbox.run(rotation, config, datetime(2026, 11, 2, 13, 30, tzinfo=UTC), dry_run=True).report
+    assert before.facts["on_support"] == "Grace Hopper"
+    assert before.facts["next_takes_over"] == "2026-11-02T09:00:00-05:00"
+    after = sandbox.run(rotation, config, datetime(2026, 11, 2, 14, 5, tzinfo=UTC)).report
+    assert after.facts["on_support"] == "Alan Turing"
+    assert after.facts["since"] == "2026-11-02T09:00:00-05:00"
+    message = sandbox.bot_messages(SUPPORT, rotate.HANDOFF_EVENT)[0]["text"]
+    assert "from Mon 02 Nov 09:00 EST until Mon 09 Nov 09:00 EST" in message
+
+
+def test_nobody_on_the_layer_plans_nothing_and_fails(sandbox: Sandbox, config: Config) -> None:
+    # An active layer whose users were all removed renders no entries: a gap in coverage.
+    sandbox.world["pagerduty"]["schedules"][0]["layers"][2]["users"] = []
+    report = sandbox.run(rotation, config, TUESDAY).report
+    assert report.exit_code == 1
+    assert report.outcomes == []
+    assert "nobody is on support layer 'Layer 2' (PLAYER2)" in report.errors[0]
+
+
+def test_a_layer_that_has_not_started_is_not_used(sandbox: Sandbox, config: Config) -> None:
+    sandbox.world["pagerduty"]["schedules"][0]["layers"][2]["start"] = "2026-11-25T09:00:00-05:00"
+    report = sandbox.run(rotation, config, TUESDAY).report
+    assert report.exit_code == 1
+    assert report.outcomes == []
+    assert "no active layer with id or name 'Layer 2'" in report.errors[0]
+
+
+def test_a_pagerduty_user_missing_from_the_roster(sandbox: Sandbox, config: Config) -> None:
+    roster = [m for m in config.roster if m.name != "Grace Hopper"]
+    report = sandbox.run(rotation, with_roster(config, roster), TUESDAY).report
+    assert report.exit_code == 0
+    assert any("Grace Hopper (grace.hopper@example.gov)" in w and "not in" in w for w in report.warnings)
+    kinds = [o.action.kind for o in report.outcomes]
+    assert "github.assign" not in kinds  # no GitHub login known
+    # Slack found her by email: the topic mentions her and she gets the checklist.
+    assert "<@U0GRACE>" in sandbox.channel(SUPPORT)["topic"]
+    assert len(sandbox.bot_messages("U0GRACE", rotate.CHECKLIST_EVENT)) == 1
+
+
+def test_a_roster_member_without_slack_or_github(sandbox: Sandbox, config: Config) -> None:
+    roster = [m.model_copy(update={"slack": None, "github": None}) if m.name == "Grace Hopper" else m
+              for m in config.roster]
+    sandbox.world["slack"]["users"] = [u for u in sandbox.world["slack"]["users"] if u["id"] != "U0GRACE"]
+    report = sandbox.run(rotation, with_roster(config, roster), TUESDAY).report
+    assert report.exit_code == 0
+    assert any("no github login" in w for w in report.warnings)
+    assert any("no Slack user" in w for w in report.warnings)
+    assert sandbox.channel(SUPPORT)["topic"].startswith("Oncall support this week: Grace Hopper (Grace Hopper)")
+    assert [o.action.target for o in report.outcomes if o.action.kind == "slack.post"] == ["#vfs-platform-support"]
+
+
+def test_the_rest_of_the_topic_survives(sandbox: Sandbox, config: Config) -> None:
+    sandbox.run(rotation, config, TUESDAY)
+    topic = sandbox.channel(SUPPORT)["topic"]
+    assert topic == ("Oncall support this week: Grace Hopper (<@U0GRACE>) | Docs: <https://platform.example/support>"
+                     " | Emergencies: page via PagerDuty")
+
+
+def test_a_topic_that_would_exceed_250_characters(sandbox: Sandbox, config: Config) -> None:
+    long_tail = "Read the runbook before asking & include links " + "x" * 150
+    sandbox.channel(SUPPORT)["topic"] = f"Oncall support this week: Ada Lovelace (<@U0ADA>) | Office hours Tue | {long_tail}"
+    report = sandbox.run(rotation, config, TUESDAY).report
+    topic = sandbox.channel(SUPPORT)["topic"]
+    assert len(topic) <= 250
+    assert topic == "Oncall support this week: Grace Hopper (<@U0GRACE>) | Office hours Tue"
+    assert any("dropped: Read the runbook" in w for w in report.warnings)
+    assert sandbox.run(rotation, config, TUESDAY).report.outcomes == []
+
+
+def test_a_topic_already_right_as_slack_stores_it_is_not_rewritten(sandbox: Sandbox, config: Config) -> None:
+    # Slack stores "&" as "&amp;" and wraps URLs; comparing as people read it avoids a write every hour.
+    sandbox.channel(SUPPORT)["topic"] = ("Oncall support this week: Grace Hopper (<@U0GRACE>) | Q&amp;A: "
+                                         "<https://platform.example/faq>")
+    report = sandbox.run(rotation, config, TUESDAY).report
+    assert "slack.set_topic" not in [o.action.kind for o in report.outcomes]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_twenty_percent_faults_converge_without_duplicates(sandbox: Sandbox, config: Config, seed: int) -> None:
+    faults = Faults(rate=0.2, seed=seed, retry_after=0)
+    runs, injected = [], 0
+    for _ in range(12):
+        run = sandbox.run(rotation, config, TUESDAY, faults=faults)
+        report = run.report
+        injected += run.faults_injected
+        runs.append(report)
+        if report.exit_code == 0 and not report.outcomes:
+            break
+    assert runs[-1].outcomes == [] and runs[-1].exit_code == 0, [r.to_text() for r in runs]
+    assert len(sandbox.bot_messages(SUPPORT, rotate.HANDOFF_EVENT)) == 1
+    assert len(sandbox.bot_messages("U0GRACE", rotate.CHECKLIST_EVENT)) == 1
+    for number in (1954, 3675):
+        assert set(sandbox.issue(REPO, number)["assignees"]) & {"grace-hopper", "katherine-johnson", "ada-lovelace"} \
+            == {"grace-hopper"}
+    assert injected > 0
