@@ -80,7 +80,8 @@ class Report:
             width = max(len(o.status.value) for o in self.outcomes)
             for o in self.outcomes:
                 error = f"  <- {o.error}" if o.error else ""
-                lines.append(f"  [{o.status.value:<{width}}] {o.action.kind} {o.action.target}: {o.action.detail}{error}")
+                status = f"[{o.status.value:<{width}}]"
+                lines.append(f"  {status} {o.action.kind} {o.action.target}: {o.action.detail}{error}")
         else:
             lines.append("  nothing to do: everything is already as it should be")
         lines += [f"  warning: {w}" for w in self.warnings]

@@ -15,7 +15,7 @@ from oncall_lib.services import Services
 from tests.conftest import Sandbox
 
 REPO = "department-of-veterans-affairs/va.gov-team"
-SUPPORT = "C0SUPPORT"
+SUPPORT = "C01SUPPORT"
 # Tuesday of the week Grace Hopper is on the support layer in the example world.
 TUESDAY = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
@@ -182,7 +182,8 @@ def test_the_rest_of_the_topic_survives(sandbox: Sandbox, config: Config) -> Non
 
 def test_a_topic_that_would_exceed_250_characters(sandbox: Sandbox, config: Config) -> None:
     long_tail = "Read the runbook before asking & include links " + "x" * 150
-    sandbox.channel(SUPPORT)["topic"] = f"Oncall support this week: Ada Lovelace (<@U0ADA>) | Office hours Tue | {long_tail}"
+    sandbox.channel(SUPPORT)["topic"] = (f"Oncall support this week: Ada Lovelace (<@U0ADA>) | Office hours Tue | "
+                                         f"{long_tail}")
     report = sandbox.run(rotation, config, TUESDAY).report
     topic = sandbox.channel(SUPPORT)["topic"]
     assert len(topic) <= 250

@@ -141,7 +141,8 @@ def observe(services: Services, config: Config, at: datetime) -> Observed:
         observed.warnings.append(f"the app is not a member of {support.label}: invite it (/invite @app)")
     key = rotation_key(current)
     oldest = current.start.timestamp()
-    observed.handoff_posted = services.slack.find_marked(support.id, Marker(HANDOFF_EVENT, key), oldest=oldest) is not None
+    posted = services.slack.find_marked(support.id, Marker(HANDOFF_EVENT, key), oldest=oldest)
+    observed.handoff_posted = posted is not None
     if observed.incoming.slack:
         observed.dm_channel = services.slack.open_dm(observed.incoming.slack)
         found = services.slack.find_marked(observed.dm_channel, Marker(CHECKLIST_EVENT, key), oldest=oldest)

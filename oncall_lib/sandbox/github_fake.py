@@ -37,7 +37,7 @@ class GitHubFake:
 
     @property
     def data(self) -> dict[str, Any]:
-        return self.server.world["github"]  # type: ignore[no-any-return]
+        return self.server.world["github"]
 
     def is_write(self, request: FakeRequest) -> bool:
         return request.method not in ("GET", "HEAD")

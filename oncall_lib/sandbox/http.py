@@ -7,7 +7,7 @@ import re
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,18 @@ class FakeResponse:
 
 
 Handler = Callable[..., FakeResponse]
+
+
+class Fake(Protocol):
+    """One vendor's API: how it answers, how it refuses, and which requests change state."""
+
+    def is_write(self, request: FakeRequest) -> bool: ...
+
+    def handle(self, request: FakeRequest) -> FakeResponse: ...
+
+    def rate_limited(self, retry_after: int) -> FakeResponse: ...
+
+    def server_error(self) -> FakeResponse: ...
 
 
 class Routes:

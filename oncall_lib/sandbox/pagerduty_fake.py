@@ -69,7 +69,7 @@ class PagerDutyFake:
 
     @property
     def data(self) -> dict[str, Any]:
-        return self.server.world["pagerduty"]  # type: ignore[no-any-return]
+        return self.server.world["pagerduty"]
 
     def is_write(self, request: FakeRequest) -> bool:
         return request.method not in ("GET", "HEAD")
@@ -111,6 +111,14 @@ class PagerDutyFake:
             start, end = (entry.start, entry.end) if overflow else (max(entry.start, since), min(entry.end, until))
             rendered.append({"user": self._user_ref(request, entry.user_id), "start": iso(start), "end": iso(end)})
         return rendered
+
+    @staticmethod
+    def _coverage(entries: list[Shift], since: datetime | None, until: datetime | None) -> float | None:
+        """Share of the window with someone on call, in percent, as PagerDuty reports it."""
+        if since is None or until is None or until <= since:
+            return None
+        covered = sum(max(0.0, (min(e.end, until) - max(e.start, since)).total_seconds()) for e in entries)
+        return round(100.0 * covered / (until - since).total_seconds(), 2)
 
     def _user_obj(self, request: FakeRequest, user: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -162,9 +170,10 @@ class PagerDutyFake:
         if schedule is None:
             return FakeResponse(404, {"error": {"code": 2100, "message": "Not Found"}})
         tz = ZoneInfo(request.arg("time_zone") or schedule.get("time_zone", "UTC"))
+        since_arg, until_arg = request.arg("since"), request.arg("until")
         try:
-            until = parse_time(request.arg("until")) if request.arg("until") else None
-            since = parse_time(request.arg("since")) if request.arg("since") else None
+            until = parse_time(until_arg) if until_arg else None
+            since = parse_time(since_arg) if since_arg else None
         except ValueError:
             return FakeResponse(400, {"error": {"code": 2001, "message": "Invalid Input Provided",
                                                 "errors": ["since/until must be ISO 8601"]}})
@@ -190,7 +199,7 @@ class PagerDutyFake:
                 "restrictions": [],
                 "rendered_schedule_entries": self._entries(request, entries, since, until, overflow)
                 if since and until else [],
-                "rendered_coverage_percentage": None,
+                "rendered_coverage_percentage": self._coverage(entries, since, until),
             })
         overrides = [
             Shift(o["user"], "", parse_time(o["start"]), parse_time(o["end"]), override=True)
@@ -217,13 +226,13 @@ class PagerDutyFake:
                 "name": "Overrides",
                 "rendered_schedule_entries": self._entries(request, overrides, since, until, overflow)
                 if since and until else [],
-                "rendered_coverage_percentage": None,
+                "rendered_coverage_percentage": self._coverage(overrides, since, until),
             },
             "final_schedule": {
                 "name": "Final Schedule",
                 "rendered_schedule_entries": self._entries(request, final, since, until, overflow)
                 if since and until else [],
-                "rendered_coverage_percentage": None,
+                "rendered_coverage_percentage": self._coverage(final, since, until),
             },
             "escalation_policies": [],
             "users": [self._user_ref(request, u) for u in user_ids],

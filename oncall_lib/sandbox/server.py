@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from oncall_lib.sandbox.http import FakeRequest, FakeResponse
+from oncall_lib.sandbox.http import Fake, FakeRequest, FakeResponse
 
 Clock = Callable[[], datetime]
 
@@ -75,7 +75,7 @@ class SandboxServer:
         self.lock = threading.RLock()
         self.counts: dict[str, dict[str, int]] = {}
         self.faults_injected: dict[str, int] = {}
-        self._fakes = {
+        self._fakes: dict[str, Fake] = {
             "github": GitHubFake(self),
             "slack": SlackFake(self),
             "pagerduty": PagerDutyFake(self),
@@ -111,7 +111,7 @@ class SandboxServer:
     def url(self) -> str:
         assert self._httpd, "server not started"
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def base_url(self, service: str) -> str:
         return self.url + self._prefixes[service]

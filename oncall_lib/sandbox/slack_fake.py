@@ -46,11 +46,11 @@ class SlackFake:
 
     @property
     def data(self) -> dict[str, Any]:
-        return self.server.world["slack"]  # type: ignore[no-any-return]
+        return self.server.world["slack"]
 
     @property
     def bot(self) -> dict[str, str]:
-        return self.data.setdefault("bot", {"user_id": "U0SANDBOT", "bot_id": "B0SANDBOT", "name": "oncall-bot"})
+        return self.data.setdefault("bot", {"user_id": "U0SANDBOT", "bot_id": "B0SANDBOT1", "name": "oncall-bot"})
 
     def is_write(self, request: FakeRequest) -> bool:
         return request.path.strip("/") not in self.READ_METHODS
@@ -125,6 +125,12 @@ class SlackFake:
         now = self.server.now().timestamp()
         latest = max((float(m["ts"]) for m in channel.get("messages", [])), default=0.0)
         return f"{max(now, latest + 0.000001):.6f}"
+
+    def _bot_profile(self) -> dict[str, Any]:
+        icon = "https://sandbox.slack.com/bot.png"
+        return {"id": self.bot["bot_id"], "name": self.bot["name"], "app_id": "A0SANDBOX", "deleted": False,
+                "updated": 1_700_000_000, "team_id": self.data.get("team", {}).get("id", "T0SANDBOX"),
+                "icons": {"image_36": icon, "image_48": icon, "image_72": icon}}
 
     def _channel_out(self, channel: dict[str, Any]) -> dict[str, Any]:
         out = {
@@ -215,7 +221,8 @@ class SlackFake:
             if latest is not None and (ts > latest or (ts == latest and not inclusive)):
                 continue
             selected.append(message)
-        return self._paged(channel, selected, args, metadata)
+        page = self._paged(channel, selected, args, metadata)
+        return {**page, "pin_count": 0, "channel_actions_ts": None, "channel_actions_count": 0}
 
     def m_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any] | FakeResponse:
         channel = self._channel(args.get("channel"))
@@ -254,8 +261,8 @@ class SlackFake:
     def _dm(self, user_id: str) -> dict[str, Any]:
         for channel in self.data["channels"]:
             if channel.get("is_im") and channel.get("user") == user_id:
-                return channel  # type: ignore[no-any-return]
-        channel = {"id": "D" + user_id.lstrip("UW"), "name": user_id, "is_im": True, "user": user_id,
+                return channel
+        channel = {"id": "D" + user_id[1:].rjust(9, "0"), "name": user_id, "is_im": True, "user": user_id,
                    "members": [self.bot["user_id"], user_id], "messages": []}
         self.data["channels"].append(channel)
         return channel
@@ -273,7 +280,7 @@ class SlackFake:
         message: dict[str, Any] = {
             "type": "message", "ts": self._next_ts(channel), "user": self.bot["user_id"],
             "bot_id": self.bot["bot_id"], "app_id": "A0SANDBOX", "text": text,
-            "bot_profile": {"id": self.bot["bot_id"], "name": self.bot["name"], "app_id": "A0SANDBOX"},
+            "bot_profile": self._bot_profile(),
         }
         if args.get("thread_ts"):
             if not any(m["ts"] == args["thread_ts"] for m in channel["messages"]):
@@ -304,7 +311,8 @@ class SlackFake:
         if metadata:
             message["metadata"] = metadata
         message["edited"] = {"user": self.bot["user_id"], "ts": self._next_ts(channel)}
-        return {"channel": channel["id"], "ts": message["ts"], "text": message["text"]}
+        return {"channel": channel["id"], "ts": message["ts"], "text": message["text"],
+                "message": {k: message[k] for k in ("text", "user", "bot_id", "type") if k in message}}
 
     def m_chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any] | FakeResponse:  # noqa: N802
         channel = self._channel(args.get("channel"))

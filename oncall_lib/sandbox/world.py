@@ -40,7 +40,7 @@ def load_world(path: Path) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
     check_world(world, path)
-    return world  # type: ignore[no-any-return]
+    return world
 
 
 def check_world(world: Any, path: Path) -> None:

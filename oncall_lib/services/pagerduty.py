@@ -57,13 +57,13 @@ class PagerDutyService:
         """The schedule with every layer's entries, overrides and the final schedule rendered for a window."""
         params = {"since": since.isoformat(), "until": until.isoformat(), "overflow": "true"}
         try:
-            return dict(self._client.rget(f"/schedules/{schedule_id}", params=params))  # type: ignore[arg-type]
+            return dict(self._client.rget(f"/schedules/{schedule_id}", params=params))
         except PagerDutyError as exc:
             raise ServiceError(_describe(exc, f"GET /schedules/{schedule_id}")) from None
 
     def user(self, user_id: str) -> dict[str, Any]:
         try:
-            return dict(self._client.rget(f"/users/{user_id}"))  # type: ignore[arg-type]
+            return dict(self._client.rget(f"/users/{user_id}"))
         except PagerDutyError as exc:
             raise ServiceError(_describe(exc, f"GET /users/{user_id}")) from None
 

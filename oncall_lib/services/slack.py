@@ -91,7 +91,7 @@ class _CountingWebClient(WebClient):
 
     def _perform_urllib_http_request_internal(self, url: str, req: urllib.request.Request) -> dict[str, Any]:
         self._calls.record("slack", write=slack_method_is_write(_method_of(url)))
-        return super()._perform_urllib_http_request_internal(url, req)  # type: ignore[no-any-return]
+        return super()._perform_urllib_http_request_internal(url, req)
 
 
 @dataclass(frozen=True)
