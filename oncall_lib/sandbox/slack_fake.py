@@ -81,7 +81,7 @@ class SlackFake:
         handler = getattr(self, "m_" + method.replace(".", "_"), None)
         if handler is None:
             return self._error("unknown_method")
-        missing = self._missing_scope(token, method)
+        missing = self._missing_scope(method, args)
         if missing:
             return FakeResponse(200, {"ok": False, "error": "missing_scope", "needed": missing,
                                       "provided": ",".join(self.data.get("scopes", []))})
@@ -91,7 +91,7 @@ class SlackFake:
         scopes = ",".join(self.data.get("scopes", []))
         return FakeResponse(200, {"ok": True, **result}, {"X-OAuth-Scopes": scopes} if scopes else {})
 
-    def _missing_scope(self, token: str, method: str) -> str | None:
+    def _missing_scope(self, method: str, args: dict[str, Any]) -> str | None:
         """Worlds may list the token's scopes; without a list every scope is granted."""
         granted = self.data.get("scopes")
         if granted is None:
@@ -106,6 +106,8 @@ class SlackFake:
             "users.lookupByEmail": "users:read.email",
             "conversations.open": "im:write",
         }.get(method)
+        if method in ("conversations.history", "conversations.replies") and str(args.get("channel", "")).startswith("D"):
+            needed = "im:history"
         return needed if needed and needed not in granted else None
 
     @staticmethod
