@@ -106,7 +106,8 @@ class SlackFake:
             "users.lookupByEmail": "users:read.email",
             "conversations.open": "im:write",
         }.get(method)
-        if method in ("conversations.history", "conversations.replies") and str(args.get("channel", "")).startswith("D"):
+        reads_dm = str(args.get("channel", "")).startswith("D")
+        if method in ("conversations.history", "conversations.replies") and reads_dm:
             needed = "im:history"
         return needed if needed and needed not in granted else None
 
