@@ -94,7 +94,7 @@ def execute(args: argparse.Namespace, job: JobFn) -> int:
     dry_run = not (args.apply if args.apply is not None else in_github_actions())
     try:
         config = load_config(args.config)
-        at = parse_at(args.at, config.team.tz)
+        at = parse_at(args.at, config.team.tz).astimezone(config.team.tz)
         with open_services(args, at, save=not dry_run) as services:
             report = job(services, config, at, dry_run)
     except ConfigError as exc:
