@@ -11,13 +11,14 @@ message and DM once per rotation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from oncall_lib.config import Config, RosterMember, SuperEpic
+from oncall_lib.config import Config, SuperEpic
 from oncall_lib.errors import ServiceError
+from oncall_lib.jobs.on_support import Person, on_support, roster_match
 from oncall_lib.plan import Action, Executor, apply
 from oncall_lib.report import Report
-from oncall_lib.schedule import Handoff, ScheduleProblem, Shift, handoff_at, select_layer, support_timeline
+from oncall_lib.schedule import Handoff, ScheduleProblem, Shift
 from oncall_lib.services import Services
 from oncall_lib.services.github import IssueState
 from oncall_lib.services.slack import Marker
@@ -26,24 +27,6 @@ from oncall_lib.topic import compose_topic, same_topic
 JOB = "rotate-assignees"
 HANDOFF_EVENT = "oncall_support_handoff"
 CHECKLIST_EVENT = "oncall_support_checklist"
-# The schedule window read around `at`: long enough to see last week's and next week's turns.
-LOOKBACK = timedelta(days=21)
-LOOKAHEAD = timedelta(days=35)
-
-
-@dataclass(frozen=True)
-class Person:
-    """The person on support, as far as the roster and the APIs let us know them."""
-
-    name: str
-    pagerduty_id: str
-    github: str | None = None
-    slack: str | None = None
-    member: RosterMember | None = None
-
-    @property
-    def mention(self) -> str:
-        return f"<@{self.slack}>" if self.slack else self.name
 
 
 @dataclass(frozen=True)
@@ -74,60 +57,17 @@ def rotation_key(shift: Shift) -> str:
 # -- observe ---------------------------------------------------------------------------------
 
 
-def _roster_match(config: Config, *, pagerduty_id: str = "", email: str = "", slack: str = "") -> RosterMember | None:
-    for member in config.roster:
-        if pagerduty_id and member.pagerduty_id == pagerduty_id:
-            return member
-        if email and member.pagerduty_email == email.lower():
-            return member
-        if slack and member.slack == slack:
-            return member
-    return None
-
-
-def resolve_person(services: Services, config: Config, shift: Shift, warnings: list[str]) -> Person:
-    """Roster member for a PagerDuty user: by cached PagerDuty id, else by email, else via Slack's email lookup."""
-    member = _roster_match(config, pagerduty_id=shift.user_id)
-    email = member.pagerduty_email if member else None
-    if member is None:
-        email = str(services.pagerduty.user(shift.user_id).get("email", "")).lower() or None
-        member = _roster_match(config, email=email) if email else None
-    slack = member.slack if member else None
-    if slack is None and email:
-        slack = services.slack.user_id_by_email(email)
-        if member is None and slack:
-            member = _roster_match(config, slack=slack)
-            slack = (member.slack or slack) if member else slack
-    name = member.name if member else shift.user_name
-    if member is None:
-        warnings.append(
-            f"PagerDuty user {shift.user_name} ({email or shift.user_id}) is on the support layer but not in "
-            "oncall.toml's roster: add them (name, github, slack, pagerduty_email) so they can be assigned"
-        )
-    elif not member.github:
-        warnings.append(f"{name} has no github login in the roster: the Super Epics cannot be assigned to them")
-    if not slack:
-        warnings.append(f"{name} has no Slack user (not in the roster, no Slack account for {email or 'their email'})"
-                        ": the topic names them without a mention and no checklist DM is sent")
-    return Person(name=name, pagerduty_id=shift.user_id, github=member.github if member else None,
-                  slack=slack, member=member)
-
-
 def observe(services: Services, config: Config, at: datetime) -> Observed:
-    rotation = config.rotation
-    schedule = services.pagerduty.schedule(rotation.pagerduty_schedule, at - LOOKBACK, at + LOOKAHEAD)
-    layer = select_layer(schedule, rotation.support_layer, at)
-    overrides = (schedule.get("overrides_subschedule") or {}).get("rendered_schedule_entries") or []
-    observed = Observed(at=at, handoff=handoff_at(support_timeline(layer, overrides), at))
+    support_now = on_support(services, config, at)
+    observed = Observed(at=at, handoff=support_now.handoff, incoming=support_now.person,
+                        warnings=support_now.warnings)
     current = observed.handoff.current
-    if current is None:
+    if current is None or observed.incoming is None:
         observed.errors.append(
-            f"nobody is on support layer {layer.get('name')!r} ({layer.get('id')}) at {at.isoformat()}: "
-            "fill the gap in PagerDuty"
+            f"nobody is on support layer {support_now.layer} at {at.isoformat()}: fill the gap in PagerDuty"
         )
         return observed
 
-    observed.incoming = resolve_person(services, config, current, observed.warnings)
     for epic in config.super_epics:
         try:
             observed.epics.append(EpicState(epic, services.github.issue(epic.repo, epic.number)))
@@ -160,7 +100,7 @@ def _when(value: datetime, config: Config) -> str:
 def _person_label(shift: Shift | None, config: Config) -> str:
     if shift is None:
         return "nobody"
-    member = _roster_match(config, pagerduty_id=shift.user_id)
+    member = roster_match(config, pagerduty_id=shift.user_id)
     if member and member.slack:
         return f"<@{member.slack}>"
     return shift.user_name

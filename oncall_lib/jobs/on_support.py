@@ -1,0 +1,93 @@
+"""Who is on support right now: the PagerDuty support layer, mapped to the roster.
+
+Every job that addresses "the person on support" (the handoff, the request
+watch, support issues) asks this module, so they agree on who that is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from oncall_lib.config import Config, RosterMember
+from oncall_lib.schedule import Handoff, Shift, handoff_at, select_layer, support_timeline
+from oncall_lib.services import Services
+
+# The schedule window read around `at`: long enough to see last week's and next week's turns.
+LOOKBACK = timedelta(days=21)
+LOOKAHEAD = timedelta(days=35)
+
+
+@dataclass(frozen=True)
+class Person:
+    """The person on support, as far as the roster and the APIs let us know them."""
+
+    name: str
+    pagerduty_id: str
+    github: str | None = None
+    slack: str | None = None
+    member: RosterMember | None = None
+
+    @property
+    def mention(self) -> str:
+        return f"<@{self.slack}>" if self.slack else self.name
+
+
+@dataclass
+class OnSupport:
+    handoff: Handoff
+    person: Person | None
+    layer: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def roster_match(config: Config, *, pagerduty_id: str = "", email: str = "", slack: str = "") -> RosterMember | None:
+    for member in config.roster:
+        if pagerduty_id and member.pagerduty_id == pagerduty_id:
+            return member
+        if email and member.pagerduty_email == email.lower():
+            return member
+        if slack and member.slack == slack:
+            return member
+    return None
+
+
+def resolve_person(services: Services, config: Config, shift: Shift, warnings: list[str]) -> Person:
+    """Roster member for a PagerDuty user: by cached PagerDuty id, else by email, else via Slack's email lookup."""
+    member = roster_match(config, pagerduty_id=shift.user_id)
+    email = member.pagerduty_email if member else None
+    if member is None:
+        email = str(services.pagerduty.user(shift.user_id).get("email", "")).lower() or None
+        member = roster_match(config, email=email) if email else None
+    slack = member.slack if member else None
+    if slack is None and email:
+        slack = services.slack.user_id_by_email(email)
+        if member is None and slack:
+            member = roster_match(config, slack=slack)
+            slack = (member.slack or slack) if member else slack
+    name = member.name if member else shift.user_name
+    if member is None:
+        warnings.append(
+            f"PagerDuty user {shift.user_name} ({email or shift.user_id}) is on the support layer but not in "
+            "oncall.toml's roster: add them (name, github, slack, pagerduty_email) so they can be assigned"
+        )
+    elif not member.github:
+        warnings.append(f"{name} has no github login in the roster: the Super Epics cannot be assigned to them")
+    if not slack:
+        warnings.append(f"{name} has no Slack user (not in the roster, no Slack account for {email or 'their email'})"
+                        ": the topic names them without a mention and no checklist DM is sent")
+    return Person(name=name, pagerduty_id=shift.user_id, github=member.github if member else None,
+                  slack=slack, member=member)
+
+
+def on_support(services: Services, config: Config, at: datetime) -> OnSupport:
+    """One schedule read (plus one user read unless the roster caches PagerDuty ids). Raises ScheduleProblem."""
+    rotation = config.rotation
+    schedule = services.pagerduty.schedule(rotation.pagerduty_schedule, at - LOOKBACK, at + LOOKAHEAD)
+    layer = select_layer(schedule, rotation.support_layer, at)
+    overrides = (schedule.get("overrides_subschedule") or {}).get("rendered_schedule_entries") or []
+    handoff = handoff_at(support_timeline(layer, overrides), at)
+    result = OnSupport(handoff, None, f"{layer.get('name')!r} ({layer.get('id')})")
+    if handoff.current:
+        result.person = resolve_person(services, config, handoff.current, result.warnings)
+    return result
