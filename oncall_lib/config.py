@@ -11,13 +11,21 @@ import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from oncall_lib.business_time import BusinessHours
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+def _working_week() -> list[Weekday]:
+    return ["monday", "tuesday", "wednesday", "thursday", "friday"]
 ISSUE_REF = re.compile(r"^(?P<owner>[A-Za-z0-9-]+)/(?P<repo>[A-Za-z0-9._-]+)#(?P<number>[1-9][0-9]*)$")
 SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -124,10 +132,28 @@ class SuperEpic(_Model):
         return int(match["number"])
 
 
+# Message subtypes that are never requests: membership, channel settings, pins, reminders.
+DEFAULT_IGNORED_SUBTYPES = (
+    "channel_join", "channel_leave", "channel_topic", "channel_purpose", "channel_name", "channel_archive",
+    "channel_unarchive", "group_join", "group_leave", "group_topic", "group_purpose", "group_name",
+    "bot_add", "bot_remove", "pinned_item", "unpinned_item", "reminder_add", "thread_broadcast",
+    "channel_convert_to_private", "channel_posting_permissions",
+)
+
+
 class Channel(_Model):
     key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     id: str
     name: str = ""
+    # The request watch reads channels with watch = true.
+    watch: bool = False
+    # Bot posts are requests only from these bots (bot id, bot name or username; "*" for any bot).
+    request_bots: list[str] = Field(default_factory=list)
+    # Top-level posts by roster members count as requests only where this is true.
+    team_posts: bool = False
+    ignore_subtypes: list[str] = Field(default_factory=lambda: list(DEFAULT_IGNORED_SUBTYPES))
+    # Outside business hours, an urgent channel's requests still age in wall-clock time.
+    urgent: bool = False
 
     @field_validator("id")
     @classmethod
@@ -165,16 +191,70 @@ class SlackConfig(_Model):
         return next(c for c in self.channels if c.key == key)
 
     @property
+    def watched(self) -> list[Channel]:
+        return [c for c in self.channels if c.watch]
+
+    @property
+    def operations(self) -> Channel | None:
+        return self.channel(self.operations_channel) if self.operations_channel else None
+
+    @property
     def support(self) -> Channel:
         return self.channel(self.support_channel)
+
+
+class BusinessHoursConfig(_Model):
+    opens: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = "09:00"
+    closes: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = "17:00"
+    weekdays: list[Weekday] = Field(default_factory=_working_week, min_length=1)
+    holidays: list[date] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _opens_before_closes(self) -> BusinessHoursConfig:
+        if self.opens >= self.closes:
+            raise ValueError(f"opens ({self.opens}) must be before closes ({self.closes})")
+        return self
+
+    def clock(self, tz: ZoneInfo) -> BusinessHours:
+        return BusinessHours(
+            tz=tz,
+            opens=time.fromisoformat(self.opens),
+            closes=time.fromisoformat(self.closes),
+            weekdays=frozenset(WEEKDAYS.index(d) for d in self.weekdays),
+            holidays=frozenset(self.holidays),
+        )
+
+
+class RequestsConfig(_Model):
+    """The request watch: what acknowledges a request, and when to escalate."""
+
+    ack_reactions: list[str] = Field(default_factory=lambda: ["eyes", "white_check_mark", "ack"])
+    warn_minutes: Annotated[int, Field(ge=1)] = 45
+    limit_minutes: Annotated[int, Field(ge=1)] = 60
+    # How far back a run looks for requests still waiting (covers a long weekend by default).
+    lookback_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 96
+    # Reply in the requester's thread when a request passes the limit (off: nudge only the team).
+    nudge_in_thread: bool = False
+    business_hours: BusinessHoursConfig = BusinessHoursConfig()
+
+    @model_validator(mode="after")
+    def _warn_before_limit(self) -> RequestsConfig:
+        if self.warn_minutes >= self.limit_minutes:
+            raise ValueError(
+                f"warn_minutes ({self.warn_minutes}) must be less than limit_minutes ({self.limit_minutes})"
+            )
+        return self
+
+    @field_validator("ack_reactions")
+    @classmethod
+    def _plain_names(cls, value: list[str]) -> list[str]:
+        return [name.strip(":") for name in value]
 
 
 class RotationConfig(_Model):
     pagerduty_schedule: str = Field(min_length=1)
     support_layer: str = Field(min_length=1, description="layer id or name")
-    handoff_weekday: Literal[
-        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
-    ] = "monday"
+    handoff_weekday: Weekday = "monday"
     handoff_hour: Annotated[int, Field(ge=0, le=23)] = 9
     topic_template: str = "Oncall support this week: {name} ({mention})"
     topic_separator: str = " | "
@@ -200,6 +280,7 @@ class Config(_Model):
     super_epics: list[SuperEpic] = Field(min_length=1)
     slack: SlackConfig
     roster: list[RosterMember] = Field(min_length=1)
+    requests: RequestsConfig = RequestsConfig()
 
     @model_validator(mode="after")
     def _unique_keys(self) -> Config:

@@ -64,6 +64,22 @@ class Sandbox:
         found = next(r for r in self.world["github"]["repos"] if r["full_name"] == repo)
         return next(i for i in found["issues"] if i["number"] == number)
 
+    def post(self, channel_id: str, when: datetime, text: str = "Can someone help?", user: str | None = "U0REQ1",
+             **fields: Any) -> str:
+        """Put a message in the world as if it had been posted at `when`; returns its ts."""
+        channel = self.channel(channel_id)
+        ts = f"{when.timestamp():.6f}"
+        while any(m["ts"] == ts for m in channel["messages"]):
+            ts = f"{float(ts) + 0.000001:.6f}"
+        message = {"type": "message", "ts": ts, "text": text, **fields}
+        if user:
+            message["user"] = user
+        channel["messages"].append(message)
+        return ts
+
+    def reply(self, channel_id: str, thread_ts: str, when: datetime, user: str, text: str = "On it") -> str:
+        return self.post(channel_id, when, text, user, thread_ts=thread_ts)
+
     def bot_messages(self, channel_id: str, event_type: str) -> list[dict[str, Any]]:
         channel = self.channel(channel_id) if not channel_id.startswith("U") else self.dm(channel_id)
         if channel is None:

@@ -16,6 +16,7 @@ from datetime import datetime
 from oncall_lib.config import Config, SuperEpic
 from oncall_lib.errors import ServiceError
 from oncall_lib.jobs.on_support import Person, on_support, roster_match
+from oncall_lib.jobs.watch import format_waiting, scan_requests
 from oncall_lib.plan import Action, Executor, apply
 from oncall_lib.report import Report
 from oncall_lib.schedule import Handoff, ScheduleProblem, Shift
@@ -45,6 +46,8 @@ class Observed:
     handoff_posted: bool = False
     dm_channel: str | None = None
     dm_posted: bool = False
+    # Requests nobody has acknowledged yet, read only when the handoff message is about to be posted.
+    waiting: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -83,6 +86,11 @@ def observe(services: Services, config: Config, at: datetime) -> Observed:
     oldest = current.start.timestamp()
     posted = services.slack.find_marked(support.id, Marker(HANDOFF_EVENT, key), oldest=oldest)
     observed.handoff_posted = posted is not None
+    if not observed.handoff_posted and config.slack.watched:
+        scan = scan_requests(services, config, at)
+        clock = config.requests.business_hours.clock(config.team.tz)
+        waiting = [r for r in scan.requests if not r.acknowledged]
+        observed.waiting = format_waiting(waiting, at, clock, scan.me.team_url)
     if observed.incoming.slack:
         observed.dm_channel = services.slack.open_dm(observed.incoming.slack)
         found = services.slack.find_marked(observed.dm_channel, Marker(CHECKLIST_EVENT, key), oldest=oldest)
@@ -120,6 +128,9 @@ def handoff_text(observed: Observed, config: Config) -> str:
         lines.append(f"Super Epics: {epics}")
     if handoff.next:
         lines.append(f"Next up: {handoff.next.user_name} from {_when(handoff.next.start, config)}")
+    if observed.waiting:
+        lines.append(f"Still waiting for an acknowledgement ({len(observed.waiting)}):")
+        lines += observed.waiting
     return "\n".join(lines)
 
 

@@ -144,6 +144,42 @@ class SlackService:
         with slack_errors(f"conversations.setTopic {channel_id}"):
             self._client.conversations_setTopic(channel=channel_id, topic=topic)
 
+    def identity(self) -> dict[str, str]:
+        """auth.test: this app's bot user id, bot id and workspace URL."""
+        with slack_errors("auth.test"):
+            data = self._client.auth_test()
+        return {"user_id": str(data.get("user_id", "")), "bot_id": str(data.get("bot_id") or ""),
+                "url": str(data.get("url", "https://slack.com/"))}
+
+    def history(self, channel_id: str, *, oldest: float, latest: float | None = None, page_size: int = 200,
+                max_messages: int = 5000) -> list[dict[str, Any]]:
+        """Top-level messages in (oldest, latest], newest first, with metadata; pages only when the channel is busy."""
+        messages: list[dict[str, Any]] = []
+        bounds: dict[str, Any] = {"oldest": f"{oldest:.6f}"}
+        if latest is not None:
+            bounds.update(latest=f"{latest:.6f}", inclusive="true")
+        with slack_errors(f"conversations.history {channel_id}"):
+            for page in self._client.conversations_history(channel=channel_id, limit=page_size,
+                                                           include_all_metadata=True, **bounds):
+                messages.extend(page.get("messages", []))
+                if len(messages) >= max_messages:
+                    break
+        return messages
+
+    def replies(self, channel_id: str, ts: str) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = []
+        with slack_errors(f"conversations.replies {channel_id}"):
+            for page in self._client.conversations_replies(channel=channel_id, ts=ts, limit=200,
+                                                           include_all_metadata=True):
+                messages.extend(page.get("messages", []))
+        return messages
+
+    def display_name(self, user_id: str) -> str:
+        with slack_errors(f"users.info {user_id}"):
+            user = self._client.users_info(user=user_id)["user"]
+        profile = user.get("profile") or {}
+        return str(profile.get("real_name") or user.get("real_name") or user.get("name") or user_id)
+
     def find_marked(self, channel_id: str, marker: Marker, *, oldest: float) -> dict[str, Any] | None:
         """The newest message since `oldest` carrying `marker`'s event type and key, if any."""
         with slack_errors(f"conversations.history {channel_id}"):

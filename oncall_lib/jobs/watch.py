@@ -1,0 +1,234 @@
+"""The request watch: nothing waits more than an hour unacknowledged.
+
+observe: one history read per watched channel (threads only where history
+cannot decide), then, only if something is waiting past a step, who is on
+support and what was already sent (Slack metadata on the product's own posts).
+plan: one DM to the person on support when requests newly pass the warning
+age, one post in the operations channel when requests newly pass the limit,
+and optionally one nudge in each overdue request's thread. Each step is taken
+once per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from oncall_lib.business_time import BusinessHours
+from oncall_lib.config import Config
+from oncall_lib.errors import ServiceError
+from oncall_lib.jobs.on_support import Person, on_support
+from oncall_lib.plan import Action, Executor, apply
+from oncall_lib.report import Report
+from oncall_lib.requests import Identity, Request, classify, is_request, neutralise
+from oncall_lib.schedule import ScheduleProblem
+from oncall_lib.services import Services
+from oncall_lib.services.slack import Marker
+
+JOB = "watch-requests"
+WAITING_EVENT = "oncall_support_waiting"
+OVERDUE_EVENT = "oncall_support_overdue"
+NUDGE_EVENT = "oncall_support_nudge"
+
+
+@dataclass
+class Scan:
+    """Every request in the watched channels' window, and the raw messages (for the product's own markers)."""
+
+    me: Identity
+    requests: list[Request]
+    messages: dict[str, list[dict[str, Any]]]
+    threads_read: int = 0
+
+
+def scan_requests(services: Services, config: Config, at: datetime, *, oldest: datetime | None = None) -> Scan:
+    """One history read per watched channel; a thread only when history cannot say whether anyone answered."""
+    identity = services.slack.identity()
+    me = Identity(identity["user_id"], identity["bot_id"], identity["url"])
+    team = {m.slack for m in config.roster if m.slack}
+    since = oldest or at - timedelta(hours=config.requests.lookback_hours)
+    scan = Scan(me, [], {})
+    for channel in config.slack.watched:
+        messages = services.slack.history(channel.id, oldest=since.timestamp(), latest=at.timestamp())
+        scan.messages[channel.id] = messages
+        for message in reversed(messages):  # oldest first
+            if not is_request(message, channel, team, me):
+                continue
+            request = classify(message, channel, config.requests.ack_reactions, me)
+            if request.needs_thread:
+                thread = services.slack.replies(channel.id, request.ts)
+                scan.threads_read += 1
+                request = classify(message, channel, config.requests.ack_reactions, me, thread=thread)
+            scan.requests.append(request)
+    return scan
+
+
+def marked_requests(messages: list[dict[str, Any]], event_type: str) -> set[str]:
+    """Request keys the product already escalated, from its own posts' metadata."""
+    keys: set[str] = set()
+    for message in messages:
+        metadata = message.get("metadata") or {}
+        if metadata.get("event_type") == event_type:
+            keys.update(str(k) for k in (metadata.get("event_payload") or {}).get("requests", []))
+    return keys
+
+
+@dataclass
+class WatchState:
+    at: datetime
+    scan: Scan
+    clock: BusinessHours
+    person: Person | None = None
+    dm_channel: str | None = None
+    warned: set[str] = field(default_factory=set)
+    overdue: set[str] = field(default_factory=set)
+    names: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def waiting(self, minutes: float) -> list[Request]:
+        return [r for r in self.scan.requests if not r.acknowledged and r.age(self.at, self.clock) >= minutes]
+
+
+def observe(services: Services, config: Config, at: datetime) -> WatchState:
+    rules = config.requests
+    state = WatchState(at, scan_requests(services, config, at), rules.business_hours.clock(config.team.tz))
+    past_warn, past_limit = state.waiting(rules.warn_minutes), state.waiting(rules.limit_minutes)
+    oldest = (at - timedelta(hours=rules.lookback_hours)).timestamp()
+    if past_warn:
+        try:
+            found = on_support(services, config, at)
+        except ScheduleProblem as exc:
+            state.warnings.append(f"cannot tell who is on support, so no DM: {exc}")
+        else:
+            state.warnings += found.warnings
+            state.person = found.person
+        if state.person and state.person.slack:
+            state.dm_channel = services.slack.open_dm(state.person.slack)
+            state.warned = marked_requests(services.slack.history(state.dm_channel, oldest=oldest), WAITING_EVENT)
+        elif state.person is None or not state.person.slack:
+            state.warnings.append("nobody on support can be messaged in Slack: the waiting list goes unsent")
+        for request in past_warn:
+            if not request.requester_is_bot and request.requester not in state.names:
+                state.names[request.requester] = services.slack.display_name(request.requester)
+    ops = config.slack.operations
+    if past_limit and ops:
+        messages = state.scan.messages.get(ops.id)
+        if messages is None:
+            messages = services.slack.history(ops.id, oldest=oldest)
+        state.overdue = marked_requests(messages, OVERDUE_EVENT)
+    return state
+
+
+# -- plan (pure) -----------------------------------------------------------------------------
+
+
+def _duration(minutes: float) -> str:
+    whole = int(minutes)
+    return f"{whole // 60} h {whole % 60:02d} min" if whole >= 60 else f"{whole} min"
+
+
+def format_waiting(requests: list[Request], at: datetime, clock: BusinessHours, team_url: str, *,
+                   names: dict[str, str] | None = None, new: Collection[str] = ()) -> list[str]:
+    """One line per waiting request, oldest first. Without `names` the requester is left out (no pings)."""
+    lines = []
+    for request in sorted(requests, key=lambda r: r.asked_at):
+        who = ""
+        if names is not None:
+            who = " from " + (request.requester if request.requester_is_bot
+                              else names.get(request.requester, request.requester))
+        kind = "" if request.urgent else " business"
+        mark = " *(new)*" if request.key in new else ""
+        lines.append(f"• <{request.permalink(team_url)}|{request.channel}>{who}, "
+                     f"{_duration(request.age(at, clock))}{kind}: “{neutralise(request.text)}”{mark}")
+    return lines
+
+
+def waiting_lines(requests: list[Request], state: WatchState, new: set[str]) -> list[str]:
+    return format_waiting(requests, state.at, state.clock, state.scan.me.team_url, names=state.names, new=new)
+
+
+def plan(state: WatchState, config: Config) -> list[Action]:
+    rules = config.requests
+    actions: list[Action] = []
+    stamp = state.at.isoformat()
+    past_warn = state.waiting(rules.warn_minutes)
+    new_warn = [r for r in past_warn if r.key not in state.warned]
+    if new_warn and state.dm_channel and state.person:
+        text = "\n".join([f"*{len(past_warn)} request(s) waiting over {rules.warn_minutes} minutes for an "
+                          "acknowledgement* (a reply in the thread or :eyes:):",
+                          *waiting_lines(past_warn, state, {r.key for r in new_warn})])
+        actions.append(Action("slack.post", f"DM {state.person.name}",
+                              f"{len(new_warn)} request(s) past {rules.warn_minutes} minutes",
+                              {"channel": state.dm_channel, "text": text,
+                               "marker": Marker(WAITING_EVENT, f"waiting/{stamp}",
+                                                {"requests": [r.key for r in new_warn]})}))
+    past_limit = state.waiting(rules.limit_minutes)
+    new_overdue = [r for r in past_limit if r.key not in state.overdue]
+    ops = config.slack.operations
+    if new_overdue and ops:
+        on_support = state.person.mention if state.person else "the person on support"
+        text = "\n".join([f"*{len(past_limit)} request(s) unacknowledged for over {rules.limit_minutes} minutes* "
+                          f"({on_support} is on support; anyone can pick one up):",
+                          *waiting_lines(past_limit, state, {r.key for r in new_overdue})])
+        actions.append(Action("slack.post", ops.label, f"{len(new_overdue)} request(s) past {rules.limit_minutes} "
+                              "minutes", {"channel": ops.id, "text": text,
+                                          "marker": Marker(OVERDUE_EVENT, f"overdue/{stamp}",
+                                                           {"requests": [r.key for r in new_overdue]})}))
+    if rules.nudge_in_thread:
+        for request in new_overdue:
+            if request.own_reply:
+                continue
+            who = state.person.mention if state.person else "The oncall support person"
+            actions.append(Action("slack.post", f"{request.channel} thread {request.ts}", "nudge in the thread",
+                                  {"channel": request.channel_id, "thread_ts": request.ts,
+                                   "text": f"Thanks for your patience: {who} has been asked to pick this up.",
+                                   "marker": Marker(NUDGE_EVENT, request.key)}))
+    return actions
+
+
+def _post(services: Services, action: Action) -> None:
+    services.slack.post(action.params["channel"], action.params["text"], marker=action.params.get("marker"),
+                        thread_ts=action.params.get("thread_ts"))
+
+
+def executors(services: Services) -> dict[str, Executor]:
+    return {"slack.post": lambda action: _post(services, action)}
+
+
+def facts(state: WatchState, config: Config) -> dict[str, object]:
+    rules = config.requests
+    requests = state.scan.requests
+    by_channel: dict[str, int] = {}
+    for request in requests:
+        by_channel[request.channel] = by_channel.get(request.channel, 0) + 1
+    return {
+        "requests": len(requests),
+        "acknowledged": sum(r.acknowledged for r in requests),
+        "waiting": sum(not r.acknowledged for r in requests),
+        f"waiting_over_{rules.warn_minutes}_min": len(state.waiting(rules.warn_minutes)),
+        f"waiting_over_{rules.limit_minutes}_min": len(state.waiting(rules.limit_minutes)),
+        "threads_read": state.scan.threads_read,
+        "on_support": state.person.name if state.person else None,
+        "by_channel": by_channel,
+        "records": [r.record(state.at, state.clock, state.scan.me.team_url) for r in requests],
+    }
+
+
+def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> Report:
+    report = Report(JOB, dry_run=dry_run, at=at)
+    if not config.slack.watched:
+        report.errors.append("no channel has watch = true in oncall.toml: nothing to watch")
+        return report
+    try:
+        state = observe(services, config, at)
+    except ServiceError as exc:
+        report.errors.append(str(exc))
+        report.api_calls = services.calls.snapshot()
+        return report
+    report.facts = facts(state, config)
+    report.warnings = state.warnings
+    report.outcomes = apply(plan(state, config), executors(services), dry_run=dry_run)
+    report.api_calls = services.calls.snapshot()
+    return report

@@ -1,0 +1,14 @@
+#!/usr/bin/env python3
+"""Request watch: find requests in the watched Slack channels that nobody has acknowledged, DM the person
+on support when one passes the warning age, and tell the operations channel when one passes the limit."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from oncall_lib.cli import run_job  # noqa: E402
+from oncall_lib.jobs import watch  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(run_job("watch_requests.py", __doc__ or "", lambda s, c, at, dry: watch.run(s, c, at, dry_run=dry)))

@@ -1,0 +1,172 @@
+"""The request watch end to end through slack_sdk (and pagerduty) against the sandbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from oncall_lib.config import Config
+from oncall_lib.jobs import rotate, watch
+from oncall_lib.report import Report
+from oncall_lib.sandbox import Faults
+from oncall_lib.services import Services
+from tests.conftest import Sandbox
+
+NY = ZoneInfo("America/New_York")
+SUPPORT, OPS, ALERTS = "C01SUPPORT", "C02VSPOPS", "C05ALERTS"
+ALAN = "U0ALAN"  # on support the week of Monday 30 November 2026
+
+
+def ny(*args: int) -> datetime:
+    return datetime(*args, tzinfo=NY)
+
+
+def watching(services: Services, config: Config, at: datetime, dry_run: bool) -> Report:
+    return watch.run(services, config, at, dry_run=dry_run)
+
+
+def requests_in(sandbox: Sandbox, channel: str, event: str) -> list[list[str]]:
+    return [m["metadata"]["event_payload"]["requests"] for m in sandbox.bot_messages(channel, event)]
+
+
+def monday_morning(sandbox: Sandbox) -> dict[str, str]:
+    """A mix of requests on Monday 30 November; returns their keys by name."""
+    acked = sandbox.post(SUPPORT, ny(2026, 11, 30, 9, 10), "Is staging down?")
+    sandbox.channel(SUPPORT)["messages"][-1]["reactions"] = [{"name": "eyes", "users": [ALAN], "count": 1}]
+    self_replied = sandbox.post(SUPPORT, ny(2026, 11, 30, 9, 15), "Need access to Grafana")
+    sandbox.reply(SUPPORT, self_replied, ny(2026, 11, 30, 9, 40), "U0REQ1", "anyone?")
+    answered = sandbox.post(SUPPORT, ny(2026, 11, 30, 9, 20), "Deploy stuck", user="U0DOT")
+    sandbox.reply(SUPPORT, answered, ny(2026, 11, 30, 9, 30), "U0GRACE")
+    sandbox.post(SUPPORT, ny(2026, 11, 30, 9, 25), "Deploy finished", user=None, bot_id="B0DEPLOY01",
+                 bot_profile={"name": "deploy-bot"})
+    sandbox.post(SUPPORT, ny(2026, 11, 30, 9, 26), "joined", subtype="channel_join")
+    sandbox.post(SUPPORT, ny(2026, 11, 30, 9, 27), "FYI: rotating keys today", user="U0GRACE")
+    alert = sandbox.post(ALERTS, ny(2026, 11, 30, 9, 40), "CPU high on api", user=None, bot_id="B0ALERTS01",
+                         bot_profile={"name": "grafana-alerts"})
+    late = sandbox.post(SUPPORT, ny(2026, 11, 30, 9, 50), "<!here> quick question about <@U0ADA>'s PR")
+    return {"acked": acked, "self_replied": self_replied, "answered": answered, "alert": alert, "late": late}
+
+
+def test_a_morning_of_requests(sandbox: Sandbox, config: Config) -> None:
+    keys = monday_morning(sandbox)
+    report = sandbox.run(watching, config, ny(2026, 11, 30, 9, 55), dry_run=True).report
+    records = {r["key"].split("/")[1]: r for r in report.facts["records"]}  # type: ignore[union-attr]
+    assert set(records) == {keys["acked"], keys["self_replied"], keys["answered"], keys["alert"], keys["late"]}
+    assert records[keys["acked"]]["via"] == "reaction" and records[keys["acked"]]["acknowledged_by"] == ALAN
+    assert records[keys["answered"]]["minutes_to_acknowledge"] == 10.0
+    assert records[keys["answered"]]["acknowledged_by"] == "U0GRACE"
+    assert records[keys["self_replied"]]["acknowledged"] is False  # only its requester replied
+    assert records[keys["self_replied"]]["waiting_minutes"] == 40.0
+    assert records[keys["alert"]]["acknowledged"] is False
+    assert report.facts["waiting"] == 3
+    assert report.outcomes == []  # nothing has waited 45 minutes yet
+    assert report.total_calls() == 7  # auth.test and one history read for each of the six channels
+
+
+def test_each_escalation_is_sent_exactly_once_over_three_runs(sandbox: Sandbox, config: Config) -> None:
+    keys = monday_morning(sandbox)
+    channel = {k: f"{SUPPORT if k != 'alert' else ALERTS}/{ts}" for k, ts in keys.items()}
+
+    first = sandbox.run(watching, config, ny(2026, 11, 30, 10, 0)).report
+    assert [o.action.target for o in first.outcomes] == ["DM Alan Turing"]
+    assert requests_in(sandbox, ALAN, watch.WAITING_EVENT) == [[channel["self_replied"]]]
+
+    second = sandbox.run(watching, config, ny(2026, 11, 30, 10, 15)).report
+    assert [o.action.target for o in second.outcomes] == ["#vsp-operations"]
+    assert requests_in(sandbox, OPS, watch.OVERDUE_EVENT) == [[channel["self_replied"]]]
+
+    third = sandbox.run(watching, config, ny(2026, 11, 30, 10, 30)).report
+    # The alert is in an urgent channel: 50 wall-clock minutes. The late question: 40 business minutes.
+    assert [o.action.target for o in third.outcomes] == ["DM Alan Turing"]
+    assert requests_in(sandbox, ALAN, watch.WAITING_EVENT) == [[channel["self_replied"]], [channel["alert"]]]
+    dm_text = sandbox.bot_messages(ALAN, watch.WAITING_EVENT)[-1]["text"]
+    assert "from grafana-alerts, 50 min: “CPU high on api” *(new)*" in dm_text
+    assert "from Sam Requester, 1 h 15 min business: “Need access to Grafana”" in dm_text
+
+    again = sandbox.run(watching, config, ny(2026, 11, 30, 10, 30)).report
+    assert again.outcomes == [] and again.total_calls("writes") == 0
+    assert len(requests_in(sandbox, OPS, watch.OVERDUE_EVENT)) == 1
+    assert "<!here>" not in dm_text  # quoted text is neutralised
+
+
+def test_nudges_in_the_thread_only_when_configured(sandbox: Sandbox, config: Config) -> None:
+    keys = monday_morning(sandbox)
+    nudging = config.model_copy(update={"requests": config.requests.model_copy(update={"nudge_in_thread": True})})
+    sandbox.run(watching, config, ny(2026, 11, 30, 10, 15))
+    replies = [m for m in sandbox.channel(SUPPORT)["messages"] if m.get("thread_ts") == keys["self_replied"]]
+    assert [m["user"] for m in replies] == ["U0REQ1"]  # not configured: the requester's thread is left alone
+
+    sandbox.run(watching, nudging, ny(2026, 11, 30, 16, 0))  # nothing new overdue: no nudge yet
+    late = sandbox.post(SUPPORT, ny(2026, 11, 30, 15, 0), "Another question")
+    report = sandbox.run(watching, nudging, ny(2026, 11, 30, 16, 5)).report
+    assert "nudge in the thread" in [o.action.detail for o in report.outcomes]
+    nudges = [m for m in sandbox.channel(SUPPORT)["messages"] if m.get("thread_ts") == late and m.get("bot_id")]
+    assert len(nudges) == 1 and "<@U0ALAN>" in nudges[0]["text"]
+    # The product's own reply is not an acknowledgement, and it is not sent twice.
+    later = sandbox.run(watching, nudging, ny(2026, 11, 30, 16, 30)).report
+    assert later.outcomes == []
+    assert later.facts["waiting"] >= 2
+
+
+def test_friday_afternoon_waits_until_monday(sandbox: Sandbox, config: Config) -> None:
+    sandbox.post(SUPPORT, ny(2026, 11, 20, 16, 50), "Friday question")
+    assert sandbox.run(watching, config, ny(2026, 11, 21, 12, 0)).report.outcomes == []  # Saturday
+    assert sandbox.run(watching, config, ny(2026, 11, 23, 9, 30)).report.outcomes == []  # 40 business minutes
+    monday = sandbox.run(watching, config, ny(2026, 11, 23, 9, 50)).report
+    assert sorted(o.action.target for o in monday.outcomes) == ["#vsp-operations", "DM Grace Hopper"]
+
+
+def test_thanksgiving_is_not_business_time(sandbox: Sandbox, config: Config) -> None:
+    sandbox.post(SUPPORT, ny(2026, 11, 25, 16, 30), "Before the holiday")
+    assert sandbox.run(watching, config, ny(2026, 11, 26, 15, 0)).report.outcomes == []
+    friday = sandbox.run(watching, config, ny(2026, 11, 27, 9, 16)).report
+    assert [o.action.target for o in friday.outcomes] == ["DM Grace Hopper"]
+
+
+def test_the_clock_across_the_end_of_daylight_saving_time(sandbox: Sandbox, config: Config) -> None:
+    sandbox.post(SUPPORT, ny(2026, 10, 30, 16, 40), "Friday before the clocks change")
+    assert sandbox.run(watching, config, ny(2026, 11, 2, 9, 24)).report.outcomes == []
+    monday = sandbox.run(watching, config, ny(2026, 11, 2, 9, 25)).report
+    assert [o.action.target for o in monday.outcomes] == ["DM Alan Turing"]
+
+
+def test_rate_limits_are_waited_out_and_nothing_is_sent_twice(sandbox: Sandbox, config: Config) -> None:
+    monday_morning(sandbox)
+    faults = Faults(rate=0.2, kinds=("429",), retry_after=0, seed=7)
+    injected = 0
+    for minute in (0, 15, 30):
+        run = sandbox.run(watching, config, ny(2026, 11, 30, 10, minute), faults=faults)
+        injected += run.faults_injected
+        assert run.report.exit_code == 0, run.report.to_text()
+    assert injected > 0
+    assert len(sandbox.bot_messages(ALAN, watch.WAITING_EVENT)) == 2
+    assert len(sandbox.bot_messages(OPS, watch.OVERDUE_EVENT)) == 1
+
+
+def test_a_busy_channel_is_read_in_pages(sandbox: Sandbox, config: Config) -> None:
+    start = ny(2026, 11, 30, 9, 0).timestamp()
+    for i in range(1000):
+        sandbox.post(SUPPORT, datetime.fromtimestamp(start + i * 30, NY), f"request {i}",
+                     reactions=[{"name": "eyes", "users": ["U0GRACE"], "count": 1}])
+    report = sandbox.run(watching, config, ny(2026, 12, 1, 9, 0), dry_run=True).report
+    assert report.facts["requests"] == 1000 and report.facts["waiting"] == 0
+    # auth.test, five pages of 200 for the busy channel, one read for each of the five quiet ones.
+    assert report.api_calls == {"slack": {"reads": 11, "writes": 0}}
+
+
+def test_the_handoff_message_lists_requests_still_waiting(sandbox: Sandbox, config: Config) -> None:
+    monday_morning(sandbox)
+    sandbox.run(lambda s, c, at, d: rotate.run(s, c, at, dry_run=d), config, ny(2026, 11, 30, 10, 0))
+    text = sandbox.bot_messages(SUPPORT, rotate.HANDOFF_EVENT)[0]["text"]
+    assert "Still waiting for an acknowledgement" in text
+    assert "Need access to Grafana" in text and "CPU high on api" in text and "Is staging down?" not in text
+
+
+@pytest.mark.parametrize("channels", [[]])
+def test_no_watched_channel_is_a_clear_error(sandbox: Sandbox, config: Config, channels: list[str]) -> None:
+    unwatched = [c.model_copy(update={"watch": False}) for c in config.slack.channels]
+    config = config.model_copy(update={"slack": config.slack.model_copy(update={"channels": unwatched})})
+    report = sandbox.run(watching, config, ny(2026, 11, 30, 10, 0)).report
+    assert report.exit_code == 1 and "watch = true" in report.errors[0]
