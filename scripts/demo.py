@@ -7,31 +7,39 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from oncall_lib.config import ConfigError, load_config  # noqa: E402
-from oncall_lib.jobs import rotate  # noqa: E402
+from oncall_lib.config import Config, ConfigError, load_config  # noqa: E402
+from oncall_lib.jobs import rotate, watch  # noqa: E402
 from oncall_lib.report import Report  # noqa: E402
 from oncall_lib.sandbox import sandbox_services  # noqa: E402
-from oncall_lib.sandbox.world import EXAMPLE_WORLD, load_world  # noqa: E402
+from oncall_lib.sandbox.world import EXAMPLE_WORLD, load_world, save_world  # noqa: E402
+from oncall_lib.services import Services  # noqa: E402
 
 MARKS = {"applied": "+", "planned": "~", "skipped": "-", "failed": "!"}
+Job = Callable[[Services, Config, datetime, bool], Report]
 
 
 def narrate(title: str, report: Report) -> None:
     print(f"\n== {title}")
-    for key in ("on_support", "since", "until", "outgoing", "next", "next_takes_over"):
-        if report.facts.get(key) is not None:
-            print(f"   {key.replace('_', ' ')}: {report.facts[key]}")
+    for key, value in report.facts.items():
+        if value is not None and isinstance(value, str | int | float) and not isinstance(value, bool):
+            print(f"   {key.replace('_', ' ')}: {value}")
     if not report.outcomes:
-        print("   nothing to change: the world already matches the schedule")
+        print("   nothing to change")
     for outcome in report.outcomes:
         error = f" ({outcome.error})" if outcome.error else ""
         print(f"   {MARKS[outcome.status.value]} {outcome.action.kind} {outcome.action.target}: "
               f"{outcome.action.detail}{error}")
+        text = outcome.action.params.get("text")
+        if outcome.action.kind == "slack.post" and isinstance(text, str):
+            for line in text.splitlines()[:8]:
+                print(f"       | {line}")
     for warning in report.warnings:
         print(f"   warning: {warning}")
     for error in report.errors:
@@ -39,6 +47,58 @@ def narrate(title: str, report: Report) -> None:
     calls = report.api_calls
     print(f"   API calls: {report.total_calls('reads')} reads, {report.total_calls('writes')} writes "
           "(" + ", ".join(f"{s} {c['reads'] + c['writes']}" for s, c in calls.items()) + ")")
+
+
+class Demo:
+    def __init__(self, config: Config, world: Path) -> None:
+        self.config, self.world = config, world
+
+    def run(self, job: Job, at: datetime, title: str) -> Report:
+        with sandbox_services(self.world, save=True, clock=lambda: at) as services:
+            report = job(services, self.config, at, False)
+        narrate(f"{title} ({at.astimezone(self.config.team.tz):%a %d %b %H:%M %Z})", report)
+        return report
+
+    def post(self, channel_key: str, when: datetime, text: str, user: str | None = "U0REQ1",
+             **fields: Any) -> str:
+        world = load_world(self.world)
+        channel_id = self.config.slack.channel(channel_key).id
+        channel = next(c for c in world["slack"]["channels"] if c["id"] == channel_id)
+        message = {"type": "message", "ts": f"{when.timestamp():.6f}", "text": text, **fields}
+        if user:
+            message["user"] = user
+        channel["messages"].append(message)
+        save_world(world, self.world)
+        return str(message["ts"])
+
+
+def handoff(services: Services, config: Config, at: datetime, dry_run: bool) -> Report:
+    return rotate.run(services, config, at, dry_run=dry_run)
+
+
+def watching(services: Services, config: Config, at: datetime, dry_run: bool) -> Report:
+    return watch.run(services, config, at, dry_run=dry_run)
+
+
+def a_morning_of_requests(demo: Demo, start: datetime, on_support: str) -> None:
+    """Requests from the first hour of the turn: acknowledged, answered only by their requester, a bot, waiting."""
+    print("\n== A morning of requests arrives")
+    acked = demo.post("support", start + timedelta(minutes=10), "Is staging down? The review instances 502.",
+                      reactions=[{"name": "eyes", "users": [on_support], "count": 1}])
+    del acked
+    print("   #vfs-platform-support: 'Is staging down?' (gets :eyes: from the person on support)")
+    asked = demo.post("support", start + timedelta(minutes=15), "Need access to Grafana for my new teammate")
+    demo.post("support", start + timedelta(minutes=35), "anyone?", thread_ts=asked)
+    print("   #vfs-platform-support: 'Need access to Grafana' (only its requester replies: still waiting)")
+    answered = demo.post("support", start + timedelta(minutes=20), "My deploy is stuck", user="U0DOT")
+    demo.post("support", start + timedelta(minutes=28), "Looking now", user="U0GRACE", thread_ts=answered)
+    print("   #vfs-platform-support: 'My deploy is stuck' (answered in its thread after 8 minutes)")
+    demo.post("support", start + timedelta(minutes=25), "Deploy of vets-api finished", user=None,
+              bot_id="B0DEPLOY01", bot_profile={"name": "deploy-bot"})
+    print("   #vfs-platform-support: a deploy bot's notice (not a request)")
+    demo.post("alerts", start + timedelta(minutes=40), "CPU above 90% on api-prod", user=None,
+              bot_id="B0ALERTS01", bot_profile={"name": "grafana-alerts"})
+    print("   #devops-alerts: an alert from grafana-alerts (a request, in an urgent channel)")
 
 
 def main() -> int:
@@ -54,24 +114,23 @@ def main() -> int:
         return 2
     args.world.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(EXAMPLE_WORLD, args.world)
+    demo = Demo(config, args.world)
 
-    def job(at: datetime, title: str) -> Report:
-        with sandbox_services(args.world, save=True, clock=lambda: at) as services:
-            report = rotate.run(services, config, at, dry_run=False)
-        narrate(f"{title} ({at.astimezone(config.team.tz):%a %d %b %H:%M %Z})", report)
-        return report
-
-    print("A rotation week in the sandbox. Every write goes through PyGithub, slack_sdk and pagerduty")
+    print("A rotation week in the sandbox. Every call goes through PyGithub, slack_sdk and pagerduty")
     print(f"to the fake world served on 127.0.0.1; the world is kept in {args.world}.")
     now = datetime.now(UTC).replace(microsecond=0)
-    first = job(now, "This week's handoff: the hourly job finds who is on the support layer")
+    first = demo.run(handoff, now, "This week's handoff: the hourly job finds who is on the support layer")
     following = first.facts.get("next_takes_over")
     if not isinstance(following, str):
         print("\nThe schedule shows nobody next; the demo stops here.")
         return 1
-    next_week = datetime.fromisoformat(following) + timedelta(minutes=10)
-    job(next_week, "Next week's handoff, ten minutes after the turn changes")
-    last = job(next_week + timedelta(hours=1), "An hour later the job runs again")
+    turn = datetime.fromisoformat(following)
+    second = demo.run(handoff, turn + timedelta(minutes=10), "Next week's handoff, ten minutes after the turn changes")
+    person = next((m for m in config.roster if m.name == second.facts.get("on_support")), None)
+    a_morning_of_requests(demo, turn, person.slack if person and person.slack else "U0GRACE")
+    for minutes in (60, 75, 90):
+        demo.run(watching, turn + timedelta(minutes=minutes), "The request watch runs (every 15 minutes)")
+    last = demo.run(handoff, turn + timedelta(hours=2), "Two hours later the handoff job runs again")
 
     world = load_world(args.world)
     support = next(c for c in world["slack"]["channels"] if c["id"] == config.slack.support.id)

@@ -156,6 +156,17 @@ def test_a_busy_channel_is_read_in_pages(sandbox: Sandbox, config: Config) -> No
     assert report.api_calls == {"slack": {"reads": 11, "writes": 0}}
 
 
+def test_a_long_waiting_list_is_cut_with_the_new_ones_kept(sandbox: Sandbox, config: Config) -> None:
+    for minute in range(30):
+        sandbox.post(SUPPORT, ny(2026, 11, 30, 9, minute), f"old question {minute}")
+    sandbox.run(watching, config, ny(2026, 11, 30, 10, 0))
+    sandbox.post(SUPPORT, ny(2026, 11, 30, 10, 1), "the newest question")
+    sandbox.run(watching, config, ny(2026, 11, 30, 10, 50))
+    text = sandbox.bot_messages(ALAN, watch.WAITING_EVENT)[-1]["text"]
+    assert "the newest question” *(new)*" in text
+    assert text.count("\n• ") == watch.MAX_LISTED and text.endswith("…and 6 more")
+
+
 def test_the_handoff_message_lists_requests_still_waiting(sandbox: Sandbox, config: Config) -> None:
     monday_morning(sandbox)
     sandbox.run(lambda s, c, at, d: rotate.run(s, c, at, dry_run=d), config, ny(2026, 11, 30, 10, 0))

@@ -31,6 +31,8 @@ JOB = "watch-requests"
 WAITING_EVENT = "oncall_support_waiting"
 OVERDUE_EVENT = "oncall_support_overdue"
 NUDGE_EVENT = "oncall_support_nudge"
+# Lines listed in one Slack message; past this the rest are counted, not listed.
+MAX_LISTED = 25
 
 
 @dataclass
@@ -131,9 +133,13 @@ def _duration(minutes: float) -> str:
 
 def format_waiting(requests: list[Request], at: datetime, clock: BusinessHours, team_url: str, *,
                    names: dict[str, str] | None = None, new: Collection[str] = ()) -> list[str]:
-    """One line per waiting request, oldest first. Without `names` the requester is left out (no pings)."""
+    """One line per waiting request, oldest first, at most MAX_LISTED of them (new ones first in line for a place).
+
+    Without `names` the requester is left out (no pings)."""
+    ordered = sorted(requests, key=lambda r: (r.key not in new, r.asked_at))
+    shown = sorted(ordered[:MAX_LISTED], key=lambda r: r.asked_at)
     lines = []
-    for request in sorted(requests, key=lambda r: r.asked_at):
+    for request in shown:
         who = ""
         if names is not None:
             who = " from " + (request.requester if request.requester_is_bot
@@ -142,6 +148,8 @@ def format_waiting(requests: list[Request], at: datetime, clock: BusinessHours, 
         mark = " *(new)*" if request.key in new else ""
         lines.append(f"• <{request.permalink(team_url)}|{request.channel}>{who}, "
                      f"{_duration(request.age(at, clock))}{kind}: “{neutralise(request.text)}”{mark}")
+    if len(requests) > len(shown):
+        lines.append(f"…and {len(requests) - len(shown)} more")
     return lines
 
 
