@@ -26,7 +26,7 @@ NY = ZoneInfo("America/New_York")
 
 def main() -> None:
     config = load_config(Path("oncall.toml"))
-    for count in (100, 1000, 3000):
+    for count in (0, 100, 1000, 3000):
         world = json.loads(EXAMPLE_WORLD.read_text())
         support = next(c for c in world["slack"]["channels"] if c["id"] == "C01SUPPORT")
         start = datetime(2026, 11, 30, 9, 0, tzinfo=NY).timestamp()
