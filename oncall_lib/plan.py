@@ -22,8 +22,24 @@ log = logging.getLogger(__name__)
 class Status(StrEnum):
     PLANNED = "planned"  # dry run: would have been applied
     APPLIED = "applied"
+    PENDING = "pending"  # could not be done yet (another system has not caught up); the next run retries
     SKIPPED = "skipped"  # not attempted because an action it depends on failed
     FAILED = "failed"
+
+
+class Pending(Exception):
+    """Raised by an executor when the write cannot happen yet but will on a later run."""
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A value an earlier action's executor returned (the number of an issue it created, say)."""
+
+    action: int
+    key: str
+
+    def __str__(self) -> str:  # how a dry run shows it
+        return f"<{self.key} of action {self.action + 1}>"
 
 
 @dataclass(frozen=True)
@@ -43,9 +59,18 @@ class Outcome:
     action: Action
     status: Status
     error: str = ""
+    result: Mapping[str, Any] = field(default_factory=dict)
 
 
-Executor = Callable[[Action], None]
+# An executor may return what it created, for later actions' Refs.
+Executor = Callable[[Action], Mapping[str, Any] | None]
+
+
+def _resolve(action: Action, outcomes: Sequence[Outcome]) -> Action:
+    if not any(isinstance(v, Ref) for v in action.params.values()):
+        return action
+    params = {k: outcomes[v.action].result[v.key] if isinstance(v, Ref) else v for k, v in action.params.items()}
+    return Action(action.kind, action.target, action.detail, params, action.after)
 
 
 def apply(actions: Sequence[Action], executors: Mapping[str, Executor], *, dry_run: bool) -> list[Outcome]:
@@ -68,10 +93,12 @@ def apply(actions: Sequence[Action], executors: Mapping[str, Executor], *, dry_r
             outcomes.append(Outcome(action, Status.SKIPPED, reason))
             continue
         try:
-            executors[action.kind](action)
+            result = executors[action.kind](_resolve(action, outcomes))
+        except Pending as exc:
+            outcomes.append(Outcome(action, Status.PENDING, str(exc)))
         except ServiceError as exc:
             log.warning("%s %s failed: %s", action.kind, action.target, exc)
             outcomes.append(Outcome(action, Status.FAILED, str(exc)))
         else:
-            outcomes.append(Outcome(action, Status.APPLIED))
+            outcomes.append(Outcome(action, Status.APPLIED, result=dict(result or {})))
     return outcomes

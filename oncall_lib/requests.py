@@ -18,6 +18,7 @@ from typing import Any
 
 from oncall_lib.business_time import BusinessHours
 from oncall_lib.config import Channel
+from oncall_lib.slack_links import permalink
 
 OWN_EVENT_PREFIX = "oncall_support"
 
@@ -57,7 +58,7 @@ class Request:
         return f"{self.channel_id}/{self.ts}"
 
     def permalink(self, team_url: str) -> str:
-        return f"{team_url.rstrip('/')}/archives/{self.channel_id}/p{self.ts.replace('.', '')}"
+        return permalink(team_url, self.channel_id, self.ts)
 
     def minutes_to_acknowledge(self, clock: BusinessHours) -> float | None:
         if self.acknowledged_at is None:

@@ -26,6 +26,7 @@ def sandbox_endpoints(server: SandboxServer) -> Endpoints:
         slack=server.base_url("slack") + "/",
         pagerduty=SANDBOX_BASE_URL,
         pagerduty_route_to=server.base_url("pagerduty"),
+        zenhub=server.base_url("zenhub") + "/public/graphql",
         fast_retries=True,
         # Never the real environment: a sandbox run must not see, or leak, real secrets.
         env=dict(SANDBOX_TOKENS),

@@ -7,6 +7,7 @@ are silently ignored, as the real API does.
 
 from __future__ import annotations
 
+import urllib.parse
 import zlib
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,22 @@ class GitHubFake:
         self.routes.add("GET", REPO + r"/issues/(?P<number>\d+)", self.get_issue)
         self.routes.add("POST", REPO + r"/issues/(?P<number>\d+)/assignees", self.add_assignees)
         self.routes.add("DELETE", REPO + r"/issues/(?P<number>\d+)/assignees", self.remove_assignees)
+        self.routes.add("GET", REPO + r"/issues", self.list_issues)
+        self.routes.add("POST", REPO + r"/issues", self.create_issue)
+        self.routes.add("PATCH", REPO + r"/issues/(?P<number>\d+)", self.edit_issue)
+        self.routes.add("POST", REPO + r"/issues/(?P<number>\d+)/labels", self.add_labels)
+        self.routes.add("DELETE", REPO + r"/issues/(?P<number>\d+)/labels/(?P<label>[^/]+)", self.remove_label)
+        self.routes.add("GET", REPO + r"/issues/(?P<number>\d+)/comments", self.list_comments)
+        self.routes.add("POST", REPO + r"/issues/(?P<number>\d+)/comments", self.create_comment)
+        self.routes.add("PATCH", REPO + r"/issues/comments/(?P<comment_id>\d+)", self.edit_comment)
+        self.routes.add("GET", REPO + r"/issues/comments/(?P<comment_id>\d+)", self.get_comment)
+        self.routes.add("GET", REPO + r"/issues/(?P<number>\d+)/sub_issues", self.list_sub_issues)
+        self.routes.add("POST", REPO + r"/issues/(?P<number>\d+)/sub_issues", self.add_sub_issue)
+        self.routes.add("GET", REPO + r"/labels", self.list_labels)
+        self.routes.add("POST", REPO + r"/labels", self.create_label)
+        self.routes.add("PATCH", REPO + r"/labels/(?P<label>[^/]+)", self.edit_label)
+        self.routes.add("GET", REPO + r"/pulls", self.list_pulls)
+        self.routes.add("GET", REPO + r"/pulls/(?P<number>\d+)", self.get_pull)
 
     @property
     def data(self) -> dict[str, Any]:
@@ -106,6 +123,7 @@ class GitHubFake:
         base = f"{request.origin}/repos/{repo['full_name']}"
         iid = issue.setdefault("id", stable_id("issue", repo["full_name"], issue["number"]))
         assignees = [self.user_out(request, a) for a in issue.get("assignees", [])]
+        children = issue.get("sub_issues", [])
         return {
             "id": iid, "node_id": f"I_{iid}", "number": issue["number"], "title": issue.get("title", ""),
             "body": issue.get("body", ""), "state": issue.get("state", "open"),
@@ -121,6 +139,7 @@ class GitHubFake:
             "repository_url": base,
             "comments_url": f"{base}/issues/{issue['number']}/comments",
             "html_url": f"https://github.sandbox/{repo['full_name']}/issues/{issue['number']}",
+            "sub_issues_summary": {"total": len(children), "completed": 0, "percent_completed": 0},
         }
 
     def label_out(self, request: FakeRequest, repo: dict[str, Any], name: str) -> dict[str, Any]:
@@ -177,3 +196,291 @@ class GitHubFake:
         issue["assignees"] = [a for a in issue.get("assignees", []) if a.lower() not in removing]
         issue["updated_at"] = self._now()
         return FakeResponse(200, self.issue_out(request, repo, issue))
+
+    # -- lists, issues, comments, labels, sub-issues, pulls ------------------------------------
+
+    def _page(self, request: FakeRequest, items: list[dict[str, Any]]) -> FakeResponse:
+        """GitHub's pagination: page/per_page, and a Link header with absolute next/last URLs."""
+        per_page = max(1, min(int(request.arg("per_page", "30") or 30), 100))
+        page = max(1, int(request.arg("page", "1") or 1))
+        chunk = items[(page - 1) * per_page: page * per_page]
+        headers = {}
+        last = max(1, -(-len(items) // per_page))
+        if page < last:
+            query = {k: v[-1] for k, v in request.query.items()}
+            links = []
+            for rel, number in (("next", page + 1), ("last", last)):
+                query["page"] = str(number)
+                links.append(f'<{request.origin}{request.path}?{urllib.parse.urlencode(query)}>; rel="{rel}"')
+            headers["Link"] = ", ".join(links)
+        return FakeResponse(200, chunk, headers)
+
+    def _known_issue(self, owner: str, name: str, number: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        repo = self._repo(owner, name)
+        issue = self._issue(repo, number) if repo else None
+        return (repo, issue) if repo is not None and issue is not None else None
+
+    def list_issues(self, request: FakeRequest, owner: str, name: str) -> FakeResponse:
+        repo = self._repo(owner, name)
+        if repo is None:
+            return self._not_found()
+        state = request.arg("state", "open")
+        wanted = {label for label in (request.arg("labels") or "").split(",") if label}
+        since = request.arg("since")
+        issues = []
+        for issue in repo.setdefault("issues", []):
+            if state != "all" and issue.get("state", "open") != state:
+                continue
+            if wanted and not wanted <= set(issue.get("labels", [])):
+                continue
+            if since and issue.get("updated_at", issue.get("created_at", "")) < since:
+                continue
+            if request.arg("assignee") and request.arg("assignee") not in issue.get("assignees", []):
+                continue
+            issues.append(issue)
+        key = "updated_at" if request.arg("sort") == "updated" else "created_at"
+        issues.sort(key=lambda i: (i.get(key) or i.get("created_at", ""), i["number"]),
+                    reverse=request.arg("direction", "desc") == "desc")
+        items = [self.issue_out(request, repo, i) for i in issues]
+        items += [self.pull_out(request, repo, p, as_issue=True) for p in repo.get("pulls", [])
+                  if (state == "all" or p.get("state", "open") == state) and not wanted]
+        return self._page(request, items)
+
+    def create_issue(self, request: FakeRequest, owner: str, name: str) -> FakeResponse:
+        repo = self._repo(owner, name)
+        if repo is None:
+            return self._not_found()
+        body = request.json()
+        if not str(body.get("title", "")).strip():
+            return FakeResponse(422, {"message": "Validation Failed",
+                                      "errors": [{"resource": "Issue", "field": "title", "code": "missing_field"}]})
+        numbers = [i["number"] for i in repo.get("issues", [])] + [p["number"] for p in repo.get("pulls", [])]
+        now = self._now()
+        issue = {
+            "number": max(numbers, default=0) + 1, "title": body["title"], "body": body.get("body") or "",
+            "state": "open", "user": self.data.get("bot_login", "oncall-bot"),
+            "labels": list(dict.fromkeys(body.get("labels") or [])),
+            "assignees": [a for a in body.get("assignees") or [] if self._assignable(repo, a)],
+            "comments": [], "created_at": now, "updated_at": now,
+        }
+        self._ensure_labels(repo, issue["labels"])
+        repo.setdefault("issues", []).append(issue)
+        return FakeResponse(201, self.issue_out(request, repo, issue))
+
+    def edit_issue(self, request: FakeRequest, owner: str, name: str, number: str) -> FakeResponse:
+        found = self._known_issue(owner, name, number)
+        if found is None:
+            return self._not_found()
+        repo, issue = found
+        body = request.json()
+        for field in ("title", "body", "state", "state_reason"):
+            if field in body:
+                issue[field] = body[field]
+        if "labels" in body:
+            issue["labels"] = list(dict.fromkeys(body["labels"]))
+            self._ensure_labels(repo, issue["labels"])
+        if "assignees" in body:
+            issue["assignees"] = [a for a in body["assignees"] if self._assignable(repo, a)]
+        if body.get("state") == "closed":
+            issue["closed_at"] = self._now()
+        issue["updated_at"] = self._now()
+        return FakeResponse(200, self.issue_out(request, repo, issue))
+
+    def _ensure_labels(self, repo: dict[str, Any], names: list[str]) -> None:
+        known = {label["name"] for label in repo.setdefault("labels", [])}
+        for label_name in names:
+            if label_name not in known:  # GitHub creates unknown labels on the fly, grey
+                repo["labels"].append({"name": label_name, "color": "ededed", "description": ""})
+
+    def add_labels(self, request: FakeRequest, owner: str, name: str, number: str) -> FakeResponse:
+        found = self._known_issue(owner, name, number)
+        if found is None:
+            return self._not_found()
+        repo, issue = found
+        body = request.json()
+        names = body.get("labels", []) if isinstance(body, dict) else body
+        issue["labels"] = list(dict.fromkeys([*issue.get("labels", []), *names]))
+        self._ensure_labels(repo, issue["labels"])
+        issue["updated_at"] = self._now()
+        return FakeResponse(200, [self.label_out(request, repo, n) for n in issue["labels"]])
+
+    def remove_label(self, request: FakeRequest, owner: str, name: str, number: str, label: str) -> FakeResponse:
+        found = self._known_issue(owner, name, number)
+        label = urllib.parse.unquote(label)
+        if found is None or label not in found[1].get("labels", []):
+            return self._not_found()
+        repo, issue = found
+        issue["labels"].remove(label)
+        issue["updated_at"] = self._now()
+        return FakeResponse(200, [self.label_out(request, repo, n) for n in issue["labels"]])
+
+    def comment_out(self, request: FakeRequest, repo: dict[str, Any], number: int,
+                    comment: dict[str, Any]) -> dict[str, Any]:
+        base = f"{request.origin}/repos/{repo['full_name']}"
+        return {
+            "id": comment["id"], "node_id": f"IC_{comment['id']}", "body": comment.get("body", ""),
+            "user": self.user_out(request, comment.get("user", "ghost")),
+            "created_at": comment.get("created_at", "2026-01-05T14:00:00Z"),
+            "updated_at": comment.get("updated_at", comment.get("created_at", "2026-01-05T14:00:00Z")),
+            "url": f"{base}/issues/comments/{comment['id']}",
+            "issue_url": f"{base}/issues/{number}",
+            "html_url": f"https://github.sandbox/{repo['full_name']}/issues/{number}#issuecomment-{comment['id']}",
+        }
+
+    def list_comments(self, request: FakeRequest, owner: str, name: str, number: str) -> FakeResponse:
+        found = self._known_issue(owner, name, number) or self._known_pull(owner, name, number)
+        if found is None:
+            return self._not_found()
+        repo, issue = found
+        comments = [self.comment_out(request, repo, issue["number"], c) for c in issue.setdefault("comments", [])]
+        return self._page(request, comments)
+
+    def create_comment(self, request: FakeRequest, owner: str, name: str, number: str) -> FakeResponse:
+        found = self._known_issue(owner, name, number) or self._known_pull(owner, name, number)
+        if found is None:
+            return self._not_found()
+        repo, issue = found
+        body = str(request.json().get("body", ""))
+        if not body.strip():
+            return FakeResponse(422, {"message": "Validation Failed"})
+        comment = {"id": stable_id("comment", repo["full_name"], issue["number"], len(issue.get("comments", [])),
+                                   body[:40]),
+                   "body": body, "user": self.data.get("bot_login", "oncall-bot"),
+                   "created_at": self._now(), "updated_at": self._now()}
+        issue.setdefault("comments", []).append(comment)
+        issue["updated_at"] = self._now()
+        return FakeResponse(201, self.comment_out(request, repo, issue["number"], comment))
+
+    def get_comment(self, request: FakeRequest, owner: str, name: str, comment_id: str) -> FakeResponse:
+        repo = self._repo(owner, name)
+        for issue in (repo or {}).get("issues", []) + (repo or {}).get("pulls", []):
+            for comment in issue.get("comments", []):
+                if str(comment["id"]) == comment_id and repo is not None:
+                    return FakeResponse(200, self.comment_out(request, repo, issue["number"], comment))
+        return self._not_found()
+
+    def edit_comment(self, request: FakeRequest, owner: str, name: str, comment_id: str) -> FakeResponse:
+        repo = self._repo(owner, name)
+        for issue in (repo or {}).get("issues", []) + (repo or {}).get("pulls", []):
+            for comment in issue.get("comments", []):
+                if str(comment["id"]) == comment_id and repo is not None:
+                    comment["body"] = str(request.json().get("body", comment["body"]))
+                    comment["updated_at"] = self._now()
+                    return FakeResponse(200, self.comment_out(request, repo, issue["number"], comment))
+        return self._not_found()
+
+    def list_sub_issues(self, request: FakeRequest, owner: str, name: str, number: str) -> FakeResponse:
+        found = self._known_issue(owner, name, number)
+        if found is None:
+            return self._not_found()
+        repo, parent = found
+        children = []
+        for child_id in parent.get("sub_issues", []):
+            for candidate_repo in self.data["repos"]:
+                child = next((i for i in candidate_repo.get("issues", []) if i.get("id") == child_id), None)
+                if child:
+                    children.append(self.issue_out(request, candidate_repo, child))
+        return self._page(request, children)
+
+    def add_sub_issue(self, request: FakeRequest, owner: str, name: str, number: str) -> FakeResponse:
+        found = self._known_issue(owner, name, number)
+        if found is None:
+            return self._not_found()
+        repo, parent = found
+        child_id = request.json().get("sub_issue_id")
+        child = None
+        for candidate_repo in self.data["repos"]:
+            for issue in candidate_repo.get("issues", []):
+                self.issue_out(request, candidate_repo, issue)  # gives every issue its id
+                if issue.get("id") == child_id:
+                    child = issue
+        if child is None:
+            return FakeResponse(422, {"message": "Validation Failed", "errors": ["sub_issue_id not found"]})
+        if any(child_id in i.get("sub_issues", []) for r in self.data["repos"] for i in r.get("issues", [])):
+            return FakeResponse(422, {"message": "Validation Failed",
+                                      "errors": ["Issue may not contain duplicate sub-issues or have two parents"]})
+        if len(parent.setdefault("sub_issues", [])) >= 100:
+            return FakeResponse(422, {"message": "Validation Failed", "errors": ["Parent has 100 sub-issues"]})
+        parent["sub_issues"].append(child_id)
+        return FakeResponse(201, self.issue_out(request, repo, parent))
+
+    def list_labels(self, request: FakeRequest, owner: str, name: str) -> FakeResponse:
+        repo = self._repo(owner, name)
+        if repo is None:
+            return self._not_found()
+        return self._page(request, [self.label_out(request, repo, lb["name"]) for lb in repo.get("labels", [])])
+
+    def create_label(self, request: FakeRequest, owner: str, name: str) -> FakeResponse:
+        repo = self._repo(owner, name)
+        if repo is None:
+            return self._not_found()
+        body = request.json()
+        if any(lb["name"].lower() == str(body.get("name", "")).lower() for lb in repo.setdefault("labels", [])):
+            return FakeResponse(422, {"message": "Validation Failed",
+                                      "errors": [{"resource": "Label", "code": "already_exists", "field": "name"}]})
+        repo["labels"].append({"name": body["name"], "color": body.get("color", "ededed"),
+                               "description": body.get("description", "")})
+        return FakeResponse(201, self.label_out(request, repo, body["name"]))
+
+    def edit_label(self, request: FakeRequest, owner: str, name: str, label: str) -> FakeResponse:
+        repo = self._repo(owner, name)
+        label = urllib.parse.unquote(label)
+        known = next((lb for lb in (repo or {}).get("labels", []) if lb["name"] == label), None)
+        if repo is None or known is None:
+            return self._not_found()
+        body = request.json()
+        known.update({k: body[k] for k in ("color", "description") if k in body})
+        if body.get("new_name"):
+            known["name"] = body["new_name"]
+        return FakeResponse(200, self.label_out(request, repo, known["name"]))
+
+    def _known_pull(self, owner: str, name: str, number: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        repo = self._repo(owner, name)
+        pull = next((p for p in (repo or {}).get("pulls", []) if p["number"] == int(number)), None)
+        return (repo, pull) if repo is not None and pull is not None else None
+
+    def pull_out(self, request: FakeRequest, repo: dict[str, Any], pull: dict[str, Any],
+                 as_issue: bool = False) -> dict[str, Any]:
+        base = f"{request.origin}/repos/{repo['full_name']}"
+        pid = pull.setdefault("id", stable_id("pull", repo["full_name"], pull["number"]))
+        out = {
+            "id": pid, "node_id": f"PR_{pid}", "number": pull["number"], "title": pull.get("title", ""),
+            "body": pull.get("body", ""), "state": pull.get("state", "open"), "draft": pull.get("draft", False),
+            "user": self.user_out(request, pull.get("user", "ghost")),
+            "labels": [self.label_out(request, repo, n) for n in pull.get("labels", [])],
+            "assignees": [self.user_out(request, a) for a in pull.get("assignees", [])],
+            "created_at": pull.get("created_at", "2026-01-05T14:00:00Z"),
+            "updated_at": pull.get("updated_at", pull.get("created_at", "2026-01-05T14:00:00Z")),
+            "html_url": f"https://github.sandbox/{repo['full_name']}/pull/{pull['number']}",
+            "comments": len(pull.get("comments", [])),
+        }
+        if as_issue:
+            out.update(url=f"{base}/issues/{pull['number']}", repository_url=base,
+                       pull_request={"url": f"{base}/pulls/{pull['number']}"})
+        else:
+            out.update(url=f"{base}/pulls/{pull['number']}",
+                       issue_url=f"{base}/issues/{pull['number']}",
+                       head={"ref": pull.get("head", f"branch-{pull['number']}"), "sha": pull.get("sha", "0" * 40),
+                             "label": f"{repo['full_name'].split('/')[0]}:{pull.get('head', '')}"},
+                       base={"ref": pull.get("base", repo.get("default_branch", "main"))},
+                       merged=pull.get("merged", False))
+        return out
+
+    def list_pulls(self, request: FakeRequest, owner: str, name: str) -> FakeResponse:
+        repo = self._repo(owner, name)
+        if repo is None:
+            return self._not_found()
+        state = request.arg("state", "open")
+        head = request.arg("head")
+        pulls = [p for p in repo.get("pulls", []) if state == "all" or p.get("state", "open") == state]
+        if head:
+            branch = head.split(":", 1)[-1]
+            pulls = [p for p in pulls if p.get("head") == branch]
+        key = "updated_at" if request.arg("sort") == "updated" else "created_at"
+        pulls.sort(key=lambda p: (p.get(key) or p.get("created_at", ""), p["number"]),
+                   reverse=request.arg("direction", "desc" if key == "updated_at" else "asc") == "desc")
+        return self._page(request, [self.pull_out(request, repo, p) for p in pulls])
+
+    def get_pull(self, request: FakeRequest, owner: str, name: str, number: str) -> FakeResponse:
+        found = self._known_pull(owner, name, number)
+        return FakeResponse(200, self.pull_out(request, *found)) if found else self._not_found()

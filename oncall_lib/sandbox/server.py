@@ -26,6 +26,7 @@ SANDBOX_TOKENS = {
     "GITHUB_TOKEN": "sandbox-github-token",
     "SLACK_BOT_TOKEN": "xoxb-sandbox-slack-token",
     "PAGERDUTY_API_TOKEN": "sandbox-pagerduty-token",
+    "ZENHUB_API_TOKEN": "sandbox-zenhub-token",
 }
 
 
@@ -44,7 +45,7 @@ class Faults:
     kinds: tuple[str, ...] = ("429", "5xx", "drop")
     retry_after: int = 0
     seed: int | None = None
-    services: tuple[str, ...] = ("github", "slack", "pagerduty")
+    services: tuple[str, ...] = ("github", "slack", "pagerduty", "zenhub")
     _rng: random.Random = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -68,6 +69,7 @@ class SandboxServer:
         from oncall_lib.sandbox.github_fake import GitHubFake
         from oncall_lib.sandbox.pagerduty_fake import PagerDutyFake
         from oncall_lib.sandbox.slack_fake import SlackFake
+        from oncall_lib.sandbox.zenhub_fake import ZenHubFake
 
         self.world = world
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
@@ -79,8 +81,9 @@ class SandboxServer:
             "github": GitHubFake(self),
             "slack": SlackFake(self),
             "pagerduty": PagerDutyFake(self),
+            "zenhub": ZenHubFake(self),
         }
-        self._prefixes = {"github": "/github", "slack": "/slack/api", "pagerduty": "/pagerduty"}
+        self._prefixes = {"github": "/github", "slack": "/slack/api", "pagerduty": "/pagerduty", "zenhub": "/zenhub"}
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 

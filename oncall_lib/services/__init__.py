@@ -16,12 +16,14 @@ from oncall_lib.services.calls import ApiCalls
 from oncall_lib.services.github import GitHubService
 from oncall_lib.services.pagerduty import PagerDutyService
 from oncall_lib.services.slack import SlackService
+from oncall_lib.services.zenhub import ZenHubService
 
 # Secret name -> what it is for. The README's secrets table mirrors this.
 SECRETS = {
     "GITHUB_TOKEN": "GitHub token for issues, assignees and pull requests",
     "SLACK_BOT_TOKEN": "Slack bot token (xoxb-...) of the oncall app",
     "PAGERDUTY_API_TOKEN": "PagerDuty REST API key with read access to schedules and users",
+    "ZENHUB_API_TOKEN": "ZenHub GraphQL API key (only when [epics] link_with = \"zenhub\")",
 }
 
 
@@ -32,6 +34,7 @@ class Endpoints:
     github: str = "https://api.github.com"
     slack: str = "https://slack.com/api/"
     pagerduty: str = "https://api.pagerduty.com"
+    zenhub: str = "https://api.zenhub.com/public/graphql"
     # When set, PagerDuty requests go to this http:// origin (the SDK only accepts https:// URLs).
     pagerduty_route_to: str | None = None
     # The sandbox answers at once, so its retries need no long pauses or throttling.
@@ -81,3 +84,9 @@ class Services:
             route_to=self.endpoints.pagerduty_route_to,
             retry_pause=0.01 if self.endpoints.fast_retries else None,
         )
+
+    @cached_property
+    def zenhub(self) -> ZenHubService:
+        fast = self.endpoints.fast_retries
+        return ZenHubService(self._secret("ZENHUB_API_TOKEN"), self.calls, url=self.endpoints.zenhub,
+                             lookup_wait=0.01 if fast else 15.0, retry_pause=0.01 if fast else 2.0)

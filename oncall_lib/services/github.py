@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 from github import Auth, Github, GithubException, GithubRetry
+from github.Issue import Issue
 from github.Repository import Repository
 
 from oncall_lib.errors import ServiceError
@@ -26,6 +28,37 @@ class IssueState:
     assignees: tuple[str, ...]
     labels: tuple[str, ...]
     html_url: str
+    body: str = ""
+    id: int = 0
+    author: str = ""
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    is_pull: bool = False
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    body: str
+    author: str
+
+
+def _issue_state(repo: str, issue: Issue) -> IssueState:
+    return IssueState(
+        repo=repo,
+        number=issue.number,
+        title=issue.title,
+        state=issue.state,
+        assignees=tuple(a.login for a in issue.assignees),
+        labels=tuple(label.name for label in issue.labels),
+        html_url=issue.html_url,
+        body=issue.body or "",
+        id=issue.id,
+        author=issue.user.login if issue.user else "",
+        created_at=issue.created_at,
+        updated_at=issue.updated_at,
+        is_pull=issue.pull_request is not None,
+    )
 
 
 class _ReadRetry(GithubRetry):
@@ -70,17 +103,77 @@ class GitHubService:
 
     def issue(self, repo: str, number: int) -> IssueState:
         with github_errors(f"read {repo}#{number}"):
-            issue = self._repo(repo).get_issue(number)
             # The repository is lazy, so its issue is too: reading the title fetches it (one GET).
-            return IssueState(
-                repo=repo,
-                number=number,
-                title=issue.title,
-                state=issue.state,
-                assignees=tuple(a.login for a in issue.assignees),
-                labels=tuple(label.name for label in issue.labels),
-                html_url=issue.html_url,
-            )
+            return _issue_state(repo, self._repo(repo).get_issue(number))
+
+    def repo_id(self, repo: str) -> int:
+        with github_errors(f"read {repo}"):
+            return int(self._repo(repo).id)
+
+    def issues(self, repo: str, *, labels: list[str], state: str = "all",
+               since: datetime | None = None) -> list[IssueState]:
+        """Issues with all of `labels` (updated since `since`), from the list endpoint: it sees new
+        issues at once, where search lags behind."""
+        kwargs: dict[str, object] = {"state": state, "labels": labels, "sort": "created", "direction": "desc"}
+        if since is not None:
+            kwargs["since"] = since
+        with github_errors(f"list issues in {repo}"):
+            return [_issue_state(repo, i) for i in self._repo(repo).get_issues(**kwargs)  # type: ignore[arg-type]
+                    if i.pull_request is None]
+
+    def create_issue(self, repo: str, *, title: str, body: str, labels: list[str],
+                     assignees: list[str]) -> dict[str, object]:
+        with github_errors(f"create an issue in {repo}"):
+            issue = self._repo(repo).create_issue(title=title, body=body, labels=labels, assignees=assignees)
+        return {"number": issue.number, "id": issue.id, "html_url": issue.html_url}
+
+    def edit_body(self, repo: str, number: int, body: str) -> None:
+        with github_errors(f"edit {repo}#{number}"):
+            self._repo(repo).get_issue(number).edit(body=body)
+
+    def add_labels(self, repo: str, number: int, labels: list[str]) -> None:
+        with github_errors(f"label {repo}#{number}"):
+            self._repo(repo).get_issue(number).add_to_labels(*labels)
+
+    def remove_label(self, repo: str, number: int, label: str) -> None:
+        with github_errors(f"unlabel {repo}#{number}"):
+            self._repo(repo).get_issue(number).remove_from_labels(label)
+
+    def comments(self, repo: str, number: int) -> list[Comment]:
+        with github_errors(f"read comments of {repo}#{number}"):
+            return [Comment(c.id, c.body or "", c.user.login if c.user else "")
+                    for c in self._repo(repo).get_issue(number).get_comments()]
+
+    def comment(self, repo: str, number: int, body: str) -> None:
+        with github_errors(f"comment on {repo}#{number}"):
+            self._repo(repo).get_issue(number).create_comment(body)
+
+    def edit_comment(self, repo: str, number: int, comment_id: int, body: str) -> None:
+        with github_errors(f"edit a comment on {repo}#{number}"):
+            self._repo(repo).get_issue(number).get_comment(comment_id).edit(body)
+
+    def sub_issue_ids(self, repo: str, number: int) -> set[int]:
+        with github_errors(f"read sub-issues of {repo}#{number}"):
+            return {child.id for child in self._repo(repo).get_issue(number).get_sub_issues()}
+
+    def add_sub_issue(self, repo: str, number: int, child_id: int) -> None:
+        with github_errors(f"add a sub-issue to {repo}#{number}"):
+            self._repo(repo).get_issue(number).add_sub_issue(child_id)
+
+    def recent_pulls(self, repo: str, since: datetime) -> list[IssueState]:
+        """Pull requests updated since `since`, newest first; stops paging at the first older one."""
+        found = []
+        with github_errors(f"list pull requests in {repo}"):
+            for pull in self._repo(repo).get_pulls(state="all", sort="updated", direction="desc"):
+                if pull.updated_at and pull.updated_at < since:
+                    break
+                found.append(IssueState(repo=repo, number=pull.number, title=pull.title, state=pull.state,
+                                        assignees=tuple(a.login for a in pull.assignees),
+                                        labels=tuple(label.name for label in pull.labels), html_url=pull.html_url,
+                                        body=pull.body or "", id=pull.id,
+                                        author=pull.user.login if pull.user else "",
+                                        created_at=pull.created_at, updated_at=pull.updated_at, is_pull=True))
+        return found
 
     def add_assignees(self, repo: str, number: int, logins: list[str]) -> None:
         with github_errors(f"assign {', '.join(logins)} on {repo}#{number}"):
