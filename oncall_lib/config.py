@@ -111,6 +111,8 @@ class SuperEpic(_Model):
     key: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     issue: str
     title: str = ""
+    # With [epics] link_with = "zenhub": the epic's ZenHub id (from the epic's URL or the GraphQL explorer).
+    zenhub_epic_id: str | None = None
 
     @field_validator("issue")
     @classmethod
@@ -251,6 +253,37 @@ class RequestsConfig(_Model):
         return [name.strip(":") for name in value]
 
 
+class EpicsConfig(_Model):
+    """How issues are linked to a Super Epic: GitHub sub-issues, or ZenHub's GraphQL API."""
+
+    link_with: Literal["github", "zenhub"] = "github"
+
+
+REPO_NAME = r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$"
+
+
+class SupportIssuesConfig(_Model):
+    """Long support requests become GitHub issues linked to a Super Epic."""
+
+    repo: Annotated[str, Field(pattern=REPO_NAME)]
+    labels: list[str] = Field(default_factory=lambda: ["support-request"], min_length=1)
+    needs_info_label: str = "needs-info"
+    default_epic: str
+    # A team member adds this reaction to a request to turn it into an issue.
+    ticket_reaction: str = "ticket"
+    # Open longer than this many business days: listed as "consider scoping as a project".
+    scoping_business_days: Annotated[int, Field(ge=1)] = 2
+    # Recently updated PRs here that carry pr_label, or link a support issue or a Slack thread, go on an epic.
+    pr_repos: list[Annotated[str, Field(pattern=REPO_NAME)]] = Field(default_factory=list)
+    pr_label: str = "support"
+    pr_lookback_days: Annotated[int, Field(ge=1, le=30)] = 2
+
+    @field_validator("ticket_reaction")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        return value.strip(":")
+
+
 class RotationConfig(_Model):
     pagerduty_schedule: str = Field(min_length=1)
     support_layer: str = Field(min_length=1, description="layer id or name")
@@ -281,12 +314,23 @@ class Config(_Model):
     slack: SlackConfig
     roster: list[RosterMember] = Field(min_length=1)
     requests: RequestsConfig = RequestsConfig()
+    epics: EpicsConfig = EpicsConfig()
+    support_issues: SupportIssuesConfig | None = None
 
     @model_validator(mode="after")
     def _unique_keys(self) -> Config:
         epic_keys = [e.key for e in self.super_epics]
         if len(set(epic_keys)) != len(epic_keys):
             raise ValueError("super_epics keys must be unique")
+        if self.epics.link_with == "zenhub":
+            missing = [e.key for e in self.super_epics if not e.zenhub_epic_id]
+            if missing:
+                raise ValueError('[epics] link_with = "zenhub" needs zenhub_epic_id on Super Epic(s): '
+                                 + ", ".join(missing))
+        if self.support_issues and self.support_issues.default_epic not in epic_keys:
+            default = self.support_issues.default_epic
+            known = ", ".join(epic_keys)
+            raise ValueError(f"support_issues.default_epic = {default!r} is not a Super Epic key ({known})")
         for attr in ("github", "slack", "pagerduty_email", "aws_username"):
             values = [getattr(m, attr) for m in self.roster if getattr(m, attr)]
             repeated = sorted({v for v in values if values.count(v) > 1})
