@@ -22,6 +22,11 @@ class BusinessHours:
     weekdays: frozenset[int] = frozenset(range(5))  # Monday = 0
     holidays: frozenset[date] = frozenset()
 
+    @property
+    def day_minutes(self) -> float:
+        """The length of one business day in minutes (as the wall clock reads it)."""
+        return (self.closes.hour * 60 + self.closes.minute) - (self.opens.hour * 60 + self.opens.minute)
+
     def is_workday(self, day: date) -> bool:
         return day.weekday() in self.weekdays and day not in self.holidays
 

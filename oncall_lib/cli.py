@@ -34,6 +34,11 @@ def in_github_actions() -> bool:
 
 def job_parser(prog: str, description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description=description)
+    add_common_flags(parser)
+    return parser
+
+
+def add_common_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="PATH",
                         help="the team's configuration (default: %(default)s, or $ONCALL_CONFIG)")
     mode = parser.add_mutually_exclusive_group()
@@ -52,7 +57,6 @@ def job_parser(prog: str, description: str) -> argparse.ArgumentParser:
                         help="act as if it were this time (default: now); without an offset, the team's time zone")
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object on stdout")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress (and tracebacks) to stderr")
-    return parser
 
 
 @contextmanager

@@ -190,6 +190,10 @@ def github_errors(what: str) -> Iterator[None]:
         yield
     except GithubException as exc:
         message = exc.data.get("message", "") if isinstance(exc.data, dict) else ""
+        details = exc.data.get("errors") if isinstance(exc.data, dict) else None
+        if isinstance(details, list) and details:
+            first = details[0]
+            message += ": " + str(first.get("message") or first.get("code") if isinstance(first, dict) else first)
         raise ServiceError(f"GitHub {what}: HTTP {exc.status} {message}".rstrip()) from None
     except OSError as exc:
         raise ServiceError(f"GitHub {what}: network error: {exc}") from None

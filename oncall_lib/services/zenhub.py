@@ -57,15 +57,16 @@ class ZenHubService:
             return dict(response.json())
         raise ServiceError(f"ZenHub {operation}: still failing after retries")
 
-    def issue(self, repo_gh_id: int, number: int) -> dict[str, Any] | None:
+    def issue(self, repo_gh_id: int, number: int, *, attempts: int | None = None) -> dict[str, Any] | None:
         """The issue's ZenHub id and epic ids, or None if ZenHub does not see it (yet), after a few tries."""
-        for attempt in range(self._lookup_attempts):
+        attempts = attempts or self._lookup_attempts
+        for attempt in range(attempts):
             body = self._graphql(ISSUE_BY_INFO, {"repositoryGhId": repo_gh_id, "issueNumber": number}, write=False)
             found = (body.get("data") or {}).get("issueByInfo")
             if found:
                 epics = [n["id"] for n in (found.get("parentZenhubEpics") or {}).get("nodes", [])]
                 return {"id": found["id"], "epics": epics}
-            if attempt + 1 < self._lookup_attempts:
+            if attempt + 1 < attempts:
                 time.sleep(self._lookup_wait)
         return None
 

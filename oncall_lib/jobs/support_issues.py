@@ -1,0 +1,557 @@
+"""Long support requests become GitHub issues linked to a Super Epic.
+
+Three ways in, one outcome: an issue in the configured repository, labelled,
+assigned to the person on support, linked to the chosen Super Epic, pointing at
+the Slack thread, and the thread pointing back at the issue.
+
+- `from_issue`: an issue opened (or edited) from the support-request form;
+- `from_thread`: the "Open support issue from a Slack thread" button;
+- `scan`: a team member's ticket reaction on a request, found every 15 minutes;
+  the same scan links support PRs to an epic and lists issues open too long.
+
+One issue per Slack thread, ever: the issue body carries a hidden marker with
+the channel and thread timestamp, looked up (through the issue list, which sees
+new issues at once; search lags) before anything is created. The Slack reply
+carries message metadata with the same key.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from oncall_lib.config import Config, SuperEpic, SupportIssuesConfig
+from oncall_lib.errors import InputError, ServiceError
+from oncall_lib.issue_forms import parse_form
+from oncall_lib.jobs.on_support import Person, on_support
+from oncall_lib.jobs.watch import scan_requests
+from oncall_lib.plan import Action, Executor, Ref, apply
+from oncall_lib.report import Report
+from oncall_lib.requests import Identity, is_own, neutralise
+from oncall_lib.schedule import ScheduleProblem
+from oncall_lib.services import Services
+from oncall_lib.services.epics import EpicLinks
+from oncall_lib.services.github import IssueState
+from oncall_lib.services.slack import Marker
+from oncall_lib.slack_links import ThreadRef, parse_permalink, permalink
+
+JOB = "support-issues"
+REPLY_EVENT = "oncall_support_issue"
+_THREAD_MARKER = re.compile(
+    r"<!--\s*oncall-support:slack-thread\s+(?P<channel>[CGD][A-Z0-9]+)/(?P<ts>\d{10}\.\d{6})\s*-->")
+NEEDS_INFO_MARKER = "<!-- oncall-support:needs-info -->"
+
+# The support-request form's labels (.github/ISSUE_TEMPLATE/support-request.yml says the same).
+REQUESTER, TEAM, THREAD, NEEDED, EPIC, URGENCY = (
+    "Requester", "Team", "Slack thread", "What is needed", "Super Epic", "Urgency")
+FORM_LABELS = (REQUESTER, TEAM, THREAD, NEEDED, EPIC, URGENCY)
+REQUIRED = (REQUESTER, NEEDED, EPIC)
+_GITHUB_MENTION = re.compile(r"@(?=[A-Za-z0-9])")
+
+
+def thread_marker(ref: ThreadRef) -> str:
+    return f"<!-- oncall-support:slack-thread {ref.key} -->"
+
+
+def thread_of(body: str) -> ThreadRef | None:
+    match = _THREAD_MARKER.search(body or "")
+    return ThreadRef(match["channel"], match["ts"]) if match else None
+
+
+def settings(config: Config) -> SupportIssuesConfig:
+    if config.support_issues is None:
+        raise InputError("oncall.toml has no [support_issues] table: add one (see the README) to use this job")
+    return config.support_issues
+
+
+def quote_for_github(text: str) -> str:
+    """Slack text quoted in an issue: no Slack pings, and no GitHub @mentions of strangers."""
+    safe = _GITHUB_MENTION.sub("@\u200b", neutralise(text, limit=4000))
+    return "\n".join(f"> {line}" for line in safe.splitlines() or [""])
+
+
+def epic_from_answer(answer: str | None, config: Config) -> SuperEpic | None:
+    """The dropdown's choice, by key or title ("Incident Response", "incident-response: ...")."""
+    if not answer:
+        return None
+    wanted = answer.strip().casefold()
+    for epic in config.super_epics:
+        names = {epic.key.casefold(), (epic.title or "").casefold()}
+        if wanted in names or wanted.split(":", 1)[0].strip() in names:
+            return epic
+    return None
+
+
+# -- what was observed about one request ------------------------------------------------------
+
+
+@dataclass
+class Draft:
+    title: str
+    body: str
+
+
+@dataclass
+class Target:
+    """One support request and everything known about its issue, epic link and Slack reply."""
+
+    epic: SuperEpic
+    thread: ThreadRef | None = None
+    thread_label: str = ""
+    existing: IssueState | None = None
+    draft: Draft | None = None
+    linked: bool = False
+    replied: bool = False
+    person: Person | None = None
+    add_marker: bool = False  # a form issue: append the thread marker to its body
+
+
+def draft_issue(thread: list[dict[str, Any]], ref: ThreadRef, link: str, channel_label: str, epic: SuperEpic,
+                names: dict[str, str], me: Identity, title: str | None = None) -> Draft:
+    parent = thread[0]
+    requester = names.get(str(parent.get("user")), (parent.get("bot_profile") or {}).get("name", "someone"))
+    people = [names.get(str(m.get("user")), str(m.get("user"))) for m in thread[1:]
+              if not is_own(m, me) and m.get("user") and m.get("user") != parent.get("user")]
+    participants = ", ".join(dict.fromkeys(people)) or "none yet"
+    text = str(parent.get("text", ""))
+    first_line = next((line for line in text.splitlines() if line.strip()), "Support request")
+    heading = title.strip() if title and title.strip() else neutralise(first_line, limit=80)
+    body = "\n".join([
+        f"**Requested by:** {requester} in {channel_label}",
+        f"**Slack thread:** {link}",
+        f"**Participants:** {participants}",
+        f"**Super Epic:** {epic.issue}" + (f" ({epic.title})" if epic.title else ""),
+        "",
+        "### Request",
+        "",
+        quote_for_github(text),
+        "",
+        "### Work log",
+        "",
+        "Track the work in comments: what was tried, what failed, and what solved it, so the next person "
+        "can find it. If this runs past two hours, bring it to the team to scope as a project.",
+        "",
+        thread_marker(ref),
+    ])
+    return Draft(title=_GITHUB_MENTION.sub("@\u200b", heading), body=body)
+
+
+def reply_text(url: str, label: str, epic: SuperEpic, person: Person | None) -> str:
+    who = f" {person.mention} is on support." if person else ""
+    return f":ticket: Tracked as <{url}|{label}> on the {epic.title or epic.key} Super Epic.{who}"
+
+
+# -- plan (pure) -------------------------------------------------------------------------------
+
+
+def plan_target(target: Target, config: Config, start: int = 0) -> list[Action]:
+    """Actions for one request; `start` is where they will sit in the run's whole plan (for Refs)."""
+    rules = settings(config)
+    epic, person = target.epic, target.person
+    assignees = [person.github] if person and person.github else []
+    actions: list[Action] = []
+    marker = Marker(REPLY_EVENT, target.thread.key) if target.thread else None
+    if target.existing is None:
+        assert target.draft is not None
+        actions.append(Action("github.create_issue", rules.repo, f"open “{target.draft.title}”",
+                              {"repo": rules.repo, "title": target.draft.title, "body": target.draft.body,
+                               "labels": list(rules.labels), "assignees": assignees}))
+        actions.append(Action("epic.link", epic.issue, f"link the new issue to the {epic.key} Super Epic",
+                              {"epic": epic.key, "repo": rules.repo, "number": Ref(start, "number"),
+                               "id": Ref(start, "id")}, after=start))
+        if target.thread and not target.replied:
+            actions.append(Action("slack.reply", f"{target.thread_label} thread", "reply with the issue link",
+                                  {"channel": target.thread.channel, "thread_ts": target.thread.ts,
+                                   "text": reply_text("{url}", "{label}", epic, person),
+                                   "url": Ref(start, "html_url"), "label": Ref(start, "label"), "marker": marker},
+                                  after=start))
+        return actions
+
+    issue = target.existing
+    where = f"{issue.repo}#{issue.number}"
+    if target.add_marker and target.thread:
+        actions.append(Action("github.edit_body", where, "record the Slack thread in the issue",
+                              {"repo": issue.repo, "number": issue.number,
+                               "body": issue.body.rstrip() + "\n\n" + thread_marker(target.thread)}))
+    missing = [label for label in rules.labels if label not in issue.labels]
+    if missing:
+        actions.append(Action("github.add_labels", where, f"label {', '.join(missing)}",
+                              {"repo": issue.repo, "number": issue.number, "labels": missing}))
+    if not issue.assignees and assignees:
+        actions.append(Action("github.assign", where, f"assign @{assignees[0]} (on support)",
+                              {"repo": issue.repo, "number": issue.number, "logins": assignees}))
+    if not target.linked:
+        actions.append(Action("epic.link", epic.issue, f"link {where} to the {epic.key} Super Epic",
+                              {"epic": epic.key, "repo": issue.repo, "number": issue.number, "id": issue.id}))
+    if target.thread and not target.replied:
+        actions.append(Action("slack.reply", f"{target.thread_label} thread", "reply with the issue link",
+                              {"channel": target.thread.channel, "thread_ts": target.thread.ts,
+                               "text": reply_text(issue.html_url, where, epic, person), "marker": marker}))
+    return actions
+
+
+# -- shared observation ---------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """Reads shared by every request in one run (each made at most once)."""
+
+    services: Services
+    config: Config
+    at: datetime
+    links: EpicLinks
+    warnings: list[str] = field(default_factory=list)
+    _person: Person | None = None
+    _person_known: bool = False
+    _names: dict[str, str] = field(default_factory=dict)
+    _support_issues: dict[str, IssueState] | None = None
+
+    def person(self) -> Person | None:
+        if not self._person_known:
+            self._person_known = True
+            try:
+                found = on_support(self.services, self.config, self.at)
+                self._person = found.person
+                self.warnings += found.warnings
+            except ScheduleProblem as exc:
+                self.warnings.append(f"cannot tell who is on support, so nobody is assigned: {exc}")
+        return self._person
+
+    def name(self, user_id: str) -> str:
+        if user_id not in self._names:
+            self._names[user_id] = self.services.slack.display_name(user_id)
+        return self._names[user_id]
+
+    def issues_by_thread(self, since: datetime) -> dict[str, IssueState]:
+        """Support issues updated since `since`, by the Slack thread in their marker."""
+        if self._support_issues is None:
+            rules = settings(self.config)
+            found = self.services.github.issues(rules.repo, labels=[rules.labels[0]], state="all", since=since)
+            self._support_issues = {}
+            for issue in reversed(found):  # oldest first: the first issue for a thread wins
+                ref = thread_of(issue.body)
+                if ref:
+                    self._support_issues.setdefault(ref.key, issue)
+        return self._support_issues
+
+
+def _replied(thread: list[dict[str, Any]], ref: ThreadRef) -> bool:
+    for message in thread:
+        metadata = message.get("metadata") or {}
+        if metadata.get("event_type") == REPLY_EVENT and (metadata.get("event_payload") or {}).get("key") == ref.key:
+            return True
+    return False
+
+
+def observe_thread(ctx: Context, ref: ThreadRef, epic: SuperEpic, *, title: str | None = None,
+                   me: Identity | None = None, team_url: str | None = None) -> Target:
+    """Everything about one Slack thread: its issue (or a draft of one), link and reply state."""
+    services, config = ctx.services, ctx.config
+    thread = services.slack.replies(ref.channel, ref.ts)
+    if not thread:
+        raise ServiceError(f"Slack thread {ref.key} has no messages")
+    parent_time = datetime.fromtimestamp(float(ref.ts), tz=UTC)
+    channel = next((c for c in config.slack.channels if c.id == ref.channel), None)
+    label = channel.label if channel else f"<#{ref.channel}>"
+    target = Target(epic=epic, thread=ref, thread_label=label, replied=_replied(thread, ref))
+    target.existing = ctx.issues_by_thread(parent_time - timedelta(days=1)).get(ref.key)
+    if target.existing is None:
+        me = me or Identity()
+        users = {str(m["user"]) for m in thread if m.get("user") and not is_own(m, me) and not m.get("bot_id")}
+        names = {user: ctx.name(user) for user in sorted(users)[:10]}
+        url = team_url or "https://slack.com/"
+        target.draft = draft_issue(thread, ref, permalink(url, ref.channel, ref.ts), label, epic, names, me, title)
+        target.person = ctx.person()
+    else:
+        target.linked = ctx.links.is_linked(target.existing)
+        if not target.existing.assignees or not target.replied:
+            target.person = ctx.person()
+    return target
+
+
+# -- executors -------------------------------------------------------------------------------
+
+
+def executors(services: Services, links: EpicLinks) -> dict[str, Executor]:
+    def create(action: Action) -> dict[str, object]:
+        p = action.params
+        created = services.github.create_issue(p["repo"], title=p["title"], body=p["body"], labels=list(p["labels"]),
+                                               assignees=list(p["assignees"]))
+        return {**created, "label": f"{p['repo']}#{created['number']}"}
+
+    def reply(action: Action) -> None:
+        p = action.params
+        text = str(p["text"]).replace("{url}", str(p.get("url", ""))).replace("{label}", str(p.get("label", "")))
+        services.slack.post(p["channel"], text, thread_ts=p["thread_ts"], marker=p.get("marker"))
+
+    return {
+        "github.create_issue": create,
+        "github.edit_body": lambda a: services.github.edit_body(a.params["repo"], a.params["number"], a.params["body"]),
+        "github.add_labels": lambda a: services.github.add_labels(a.params["repo"], a.params["number"],
+                                                                  list(a.params["labels"])),
+        "github.remove_label": lambda a: services.github.remove_label(a.params["repo"], a.params["number"],
+                                                                      a.params["label"]),
+        "github.assign": lambda a: services.github.add_assignees(a.params["repo"], a.params["number"],
+                                                                 list(a.params["logins"])),
+        "github.comment": lambda a: services.github.comment(a.params["repo"], a.params["number"], a.params["body"]),
+        "github.edit_comment": lambda a: services.github.edit_comment(a.params["repo"], a.params["number"],
+                                                                      a.params["comment_id"], a.params["body"]),
+        "epic.link": lambda a: links.link(a.params["epic"], a.params["repo"], int(a.params["number"]),
+                                          int(a.params["id"])),
+        "slack.reply": reply,
+    }
+
+
+def _finish(report: Report, services: Services, links: EpicLinks, actions: list[Action], *, dry_run: bool) -> Report:
+    report.outcomes = apply(actions, executors(services, links), dry_run=dry_run)
+    report.api_calls = services.calls.snapshot()
+    return report
+
+
+# -- entry point 1: the button ---------------------------------------------------------------
+
+
+def from_thread(services: Services, config: Config, at: datetime, *, link: str, epic_key: str,
+                title: str | None = None, dry_run: bool) -> Report:
+    settings(config)
+    ref = parse_permalink(link)  # InputError: exit 2, nothing read or written
+    try:
+        epic = config.epic(epic_key)
+    except KeyError as exc:
+        raise InputError(str(exc.args[0])) from None
+    report = Report(JOB, dry_run=dry_run, at=at)
+    links = EpicLinks(services, config)
+    ctx = Context(services, config, at, links)
+    team_url = link.split("/archives/", 1)[0] + "/"
+    try:
+        target = observe_thread(ctx, ref, epic, title=title, team_url=team_url)
+    except ServiceError as exc:
+        report.errors.append(str(exc))
+        report.api_calls = services.calls.snapshot()
+        return report
+    report.facts = {"thread": ref.key, "epic": epic.key,
+                    "issue": target.existing.html_url if target.existing else None}
+    report.warnings = ctx.warnings
+    return _finish(report, services, links, plan_target(target, config), dry_run=dry_run)
+
+
+# -- entry point 2: the issue form -----------------------------------------------------------
+
+
+@dataclass
+class FormCheck:
+    problems: list[str]
+    epic: SuperEpic | None
+    thread: ThreadRef | None
+
+
+def check_form(answers: dict[str, str | None], config: Config) -> FormCheck:
+    problems = [f"**{label}** is required" for label in REQUIRED if not answers.get(label)]
+    epic = epic_from_answer(answers.get(EPIC), config)
+    if answers.get(EPIC) and epic is None:
+        choices = ", ".join(e.title or e.key for e in config.super_epics)
+        problems.append(f"**{EPIC}**: {answers[EPIC]!r} is not one of: {choices}")
+    thread = None
+    if answers.get(THREAD):
+        try:
+            thread = parse_permalink(str(answers[THREAD]))
+        except InputError as exc:
+            problems.append(f"**{THREAD}**: {exc}")
+    return FormCheck(problems, epic, thread)
+
+
+def needs_info_text(problems: list[str]) -> str:
+    bullets = "\n".join(f"- {p}" for p in problems)
+    return (f"{NEEDS_INFO_MARKER}\nThanks for the request. Before it can be picked up it needs:\n\n{bullets}\n\n"
+            "Edit the issue to fix these; the automation checks again on every edit.")
+
+
+RESOLVED_TEXT = f"{NEEDS_INFO_MARKER}\nThanks, everything needed is here now."
+
+
+def plan_needs_info(issue: IssueState, problems: list[str], comment: tuple[int, str] | None,
+                    rules: SupportIssuesConfig) -> list[Action]:
+    """The one bot comment (edited in place) and the needs-info label, both following the problems."""
+    where = f"{issue.repo}#{issue.number}"
+    params = {"repo": issue.repo, "number": issue.number}
+    actions: list[Action] = []
+    wanted = needs_info_text(problems) if problems else (RESOLVED_TEXT if comment else None)
+    if wanted and comment is None:
+        actions.append(Action("github.comment", where, "ask for what is missing", {**params, "body": wanted}))
+    elif wanted and comment is not None and comment[1].strip() != wanted.strip():
+        detail = "update the list of what is missing" if problems else "say everything needed is here"
+        actions.append(Action("github.edit_comment", where, detail, {**params, "comment_id": comment[0],
+                                                                        "body": wanted}))
+    labelled = rules.needs_info_label in issue.labels
+    if problems and not labelled:
+        actions.append(Action("github.add_labels", where, f"label {rules.needs_info_label}",
+                              {**params, "labels": [rules.needs_info_label]}))
+    if not problems and labelled:
+        actions.append(Action("github.remove_label", where, f"remove {rules.needs_info_label}",
+                              {**params, "label": rules.needs_info_label}))
+    return actions
+
+
+def from_issue(services: Services, config: Config, at: datetime, *, number: int, dry_run: bool) -> Report:
+    rules = settings(config)
+    report = Report(JOB, dry_run=dry_run, at=at)
+    links = EpicLinks(services, config)
+    ctx = Context(services, config, at, links)
+    try:
+        issue = services.github.issue(rules.repo, number)
+        check = check_form(parse_form(issue.body, FORM_LABELS), config)
+        comment = next(((c.id, c.body) for c in services.github.comments(rules.repo, number)
+                        if NEEDS_INFO_MARKER in c.body), None)
+        replied = False
+        if check.thread and not check.problems:
+            try:
+                replied = _replied(services.slack.replies(check.thread.channel, check.thread.ts), check.thread)
+            except ServiceError as exc:
+                check.problems.append(f"**{THREAD}**: the app cannot read that thread ({exc}); invite the app "
+                                      "to the channel, or leave the link out")
+            since = datetime.fromtimestamp(float(check.thread.ts), tz=UTC) - timedelta(days=1)
+            other = ctx.issues_by_thread(since).get(check.thread.key)
+            if other and other.number != number:
+                check.problems.append(f"**{THREAD}**: that thread is already tracked in {other.html_url}")
+        actions = plan_needs_info(issue, check.problems, comment, rules)
+        report.facts = {"issue": issue.html_url, "problems": len(check.problems),
+                        "epic": check.epic.key if check.epic else None,
+                        "thread": check.thread.key if check.thread else None}
+        if not check.problems and check.epic:
+            channel = next((c for c in config.slack.channels if check.thread and c.id == check.thread.channel), None)
+            target = Target(epic=check.epic, thread=check.thread, existing=issue, replied=replied,
+                            thread_label=channel.label if channel else "Slack",
+                            linked=links.is_linked(issue),
+                            add_marker=bool(check.thread) and thread_of(issue.body) is None)
+            if not issue.assignees or (check.thread and not replied):
+                target.person = ctx.person()
+            actions += plan_target(target, config, start=len(actions))
+    except ServiceError as exc:
+        report.errors.append(str(exc))
+        report.api_calls = services.calls.snapshot()
+        return report
+    report.warnings = ctx.warnings
+    return _finish(report, services, links, actions, dry_run=dry_run)
+
+
+# -- entry point 3: the scheduled scan (ticket reactions, support PRs, long-running issues) -----
+
+_SLACK_THREAD_LINK = re.compile(r"https://[\w.-]+\.slack\.com/archives/[CGD][A-Z0-9]+/p\d{16}")
+_ISSUE_REF = re.compile(r"(?:https?://[^/\s]+/(?P<url_repo>[\w.-]+/[\w.-]+)/issues/|(?P<repo>[\w.-]+/[\w.-]+)#|"
+                        r"(?<![\w/#])#)(?P<number>\d+)\b")
+PR_LINK_MARKER = "<!-- oncall-support:epic-link -->"
+
+
+def issue_references(body: str, pr_repo: str, support_repo: str) -> list[int]:
+    """Numbers of issues in the support repository that a PR body points at."""
+    numbers = []
+    for match in _ISSUE_REF.finditer(body or ""):
+        repo = match["url_repo"] or match["repo"] or pr_repo
+        if repo.lower() == support_repo.lower():
+            numbers.append(int(match["number"]))
+    return list(dict.fromkeys(numbers))
+
+
+def _ticketed_by(message: dict[str, Any], reaction: str, team: set[str]) -> list[str]:
+    users: list[str] = []
+    for item in message.get("reactions") or []:
+        if str(item.get("name", "")).split("::", 1)[0] == reaction:
+            users += [str(u) for u in item.get("users") or [] if str(u) in team]
+    return users
+
+
+def business_days_open(issue: IssueState, at: datetime, config: Config) -> float:
+    clock = config.requests.business_hours.clock(config.team.tz)
+    return clock.minutes_between(issue.created_at, at) / clock.day_minutes if issue.created_at else 0.0
+
+
+def scan(services: Services, config: Config, at: datetime, *, dry_run: bool) -> Report:
+    rules = settings(config)
+    report = Report(JOB, dry_run=dry_run, at=at)
+    links = EpicLinks(services, config)
+    ctx = Context(services, config, at, links)
+    default_epic = config.epic(rules.default_epic)
+    team = {m.slack for m in config.roster if m.slack}
+    actions: list[Action] = []
+    try:
+        found = scan_requests(services, config, at)
+        since = at - timedelta(hours=config.requests.lookback_hours)
+        by_thread = ctx.issues_by_thread(since - timedelta(days=1))
+        ticketed = 0
+        for channel in config.slack.watched:
+            for message in found.messages.get(channel.id, []):
+                if message.get("thread_ts") not in (None, message.get("ts")) or not _ticketed_by(
+                        message, rules.ticket_reaction, team):
+                    continue
+                ticketed += 1
+                ref = ThreadRef(channel.id, str(message["ts"]))
+                existing = by_thread.get(ref.key)
+                reply_users = [str(u) for u in message.get("reply_users") or []]
+                certain = int(message.get("reply_users_count") or len(reply_users)) <= len(reply_users)
+                if existing and found.me.user_id in reply_users:
+                    target = Target(epic=links.epic_of(existing) or default_epic, thread=ref,
+                                    thread_label=channel.label, existing=existing, replied=True)
+                    target.linked = links.is_linked(existing)
+                    if not existing.assignees:
+                        target.person = ctx.person()
+                elif existing and certain:
+                    target = Target(epic=links.epic_of(existing) or default_epic, thread=ref,
+                                    thread_label=channel.label, existing=existing, replied=False,
+                                    person=ctx.person())
+                    target.linked = links.is_linked(existing)
+                else:
+                    target = observe_thread(ctx, ref, default_epic, me=found.me, team_url=found.me.team_url)
+                actions += plan_target(target, config, start=len(actions))
+        actions += _plan_pull_requests(ctx, rules, default_epic)
+        open_issues = services.github.issues(rules.repo, labels=[rules.labels[0]], state="open")
+        long_running = [i for i in open_issues if business_days_open(i, at, config) > rules.scoping_business_days]
+    except ServiceError as exc:
+        report.errors.append(str(exc))
+        report.api_calls = services.calls.snapshot()
+        return report
+    report.facts = {
+        "ticketed_threads": ticketed,
+        "open_support_issues": len(open_issues),
+        "consider_scoping": len(long_running),
+        "consider_scoping_as_a_project": [
+            f"{i.html_url} “{i.title}”: open {business_days_open(i, at, config):.1f} business days"
+            for i in long_running],
+    }
+    for issue in long_running:
+        report.warnings.append(f"consider scoping as a project: {issue.repo}#{issue.number} “{issue.title}” has been "
+                               f"open {business_days_open(issue, at, config):.1f} business days")
+    report.warnings += ctx.warnings
+    return _finish(report, services, links, actions, dry_run=dry_run)
+
+
+def _plan_pull_requests(ctx: Context, rules: SupportIssuesConfig, default_epic: SuperEpic) -> list[Action]:
+    """Support PRs onto an epic: a comment naming the epic (GitHub), or the ZenHub epic link."""
+    services, links = ctx.services, ctx.links
+    actions: list[Action] = []
+    for repo in rules.pr_repos:
+        for pull in services.github.recent_pulls(repo, ctx.at - timedelta(days=rules.pr_lookback_days)):
+            referenced = issue_references(pull.body, repo, rules.repo)
+            signals = rules.pr_label in pull.labels or referenced or _SLACK_THREAD_LINK.search(pull.body)
+            if not signals:
+                continue
+            epic = default_epic
+            for number in referenced[:3]:
+                support_issue = services.github.issue(rules.repo, number)
+                if rules.labels[0] in support_issue.labels:
+                    epic = links.epic_of(support_issue) or epic
+                    break
+            where = f"{repo}#{pull.number}"
+            if links.backend == "github":
+                if any(PR_LINK_MARKER in c.body for c in services.github.comments(repo, pull.number)):
+                    continue
+                body = (f"Support work: part of the {epic.title or epic.key} Super Epic, {epic.issue}.\n"
+                        f"{PR_LINK_MARKER}")
+                actions.append(Action("github.comment", where, f"link to the {epic.key} Super Epic",
+                                      {"repo": repo, "number": pull.number, "body": body}))
+            elif not links.is_linked(pull):
+                actions.append(Action("epic.link", epic.issue, f"link {where} to the {epic.key} Super Epic",
+                                      {"epic": epic.key, "repo": repo, "number": pull.number, "id": pull.id}))
+    return actions

@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""Support requests as GitHub issues linked to a Super Epic: from the issue form, from a Slack thread
+(the button), or from ticket reactions found by the scheduled scan (which also links support PRs)."""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from oncall_lib.cli import add_common_flags, execute  # noqa: E402
+from oncall_lib.jobs import support_issues  # noqa: E402
+
+
+def positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an issue number")
+    return int(value)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="support_issue.py", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    form = commands.add_parser("from-issue", help="check and complete an issue opened from the support form")
+    form.add_argument("--number", type=positive, default=os.environ.get("ISSUE_NUMBER"), required=False,
+                      help="the issue number (default: $ISSUE_NUMBER)")
+    thread = commands.add_parser("from-thread", help="open (or complete) the issue for a Slack thread")
+    thread.add_argument("--permalink", required=True, help="the Slack message link (Copy link on the message)")
+    thread.add_argument("--epic", required=True, help="the Super Epic's key, from oncall.toml")
+    thread.add_argument("--title", help="the issue title (default: the request's first line)")
+    commands.add_parser("scan", help="ticket reactions in the watched channels, support PRs, long-running issues")
+    for sub in commands.choices.values():
+        add_common_flags(sub)
+    args = parser.parse_args()
+
+    if args.command == "from-issue":
+        if args.number is None:
+            parser.error("from-issue needs --number (or $ISSUE_NUMBER)")
+        number = int(args.number)
+        return execute(args, lambda s, c, at, dry: support_issues.from_issue(s, c, at, number=number, dry_run=dry))
+    if args.command == "from-thread":
+        return execute(args, lambda s, c, at, dry: support_issues.from_thread(
+            s, c, at, link=args.permalink, epic_key=args.epic, title=args.title, dry_run=dry))
+    return execute(args, lambda s, c, at, dry: support_issues.scan(s, c, at, dry_run=dry))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

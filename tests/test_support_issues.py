@@ -1,0 +1,263 @@
+"""Support issues end to end through PyGithub, slack_sdk, pagerduty and the ZenHub client, in the sandbox."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from oncall_lib.config import Config
+from oncall_lib.errors import InputError
+from oncall_lib.jobs import support_issues as si
+from oncall_lib.report import Report
+from oncall_lib.sandbox import Faults
+from oncall_lib.services import Services
+from tests.conftest import Sandbox
+from tests.test_issue_forms import render
+
+NY = ZoneInfo("America/New_York")
+REPO = "department-of-veterans-affairs/va.gov-team"
+DEVOPS = "department-of-veterans-affairs/devops"
+SUPPORT = "C01SUPPORT"
+AT = datetime(2026, 11, 30, 11, 0, tzinfo=NY)  # Alan Turing is on support
+IR, CS = 1954, 3675
+
+
+def link(ts: str) -> str:
+    return f"https://sandbox.slack.com/archives/{SUPPORT}/p{ts.replace('.', '')}"
+
+
+def zenhub(config: Config) -> Config:
+    return config.model_copy(update={"epics": config.epics.model_copy(update={"link_with": "zenhub"})})
+
+
+def button(permalink: str, epic: str = "incident-response", title: str | None = None) -> Any:
+    def job(services: Services, config: Config, at: datetime, dry_run: bool) -> Report:
+        return si.from_thread(services, config, at, link=permalink, epic_key=epic, title=title, dry_run=dry_run)
+    return job
+
+
+def form(number: int) -> Any:
+    def job(services: Services, config: Config, at: datetime, dry_run: bool) -> Report:
+        return si.from_issue(services, config, at, number=number, dry_run=dry_run)
+    return job
+
+
+def scanning(services: Services, config: Config, at: datetime, dry_run: bool) -> Report:
+    return si.scan(services, config, at, dry_run=dry_run)
+
+
+def a_thread(sandbox: Sandbox) -> str:
+    ts = sandbox.post(SUPPORT, datetime(2026, 11, 30, 9, 30, tzinfo=NY),
+                      "Our review instance returns 502 since this morning. <!here> @alan-turing can you look?")
+    sandbox.reply(SUPPORT, ts, datetime(2026, 11, 30, 9, 40, tzinfo=NY), "U0GRACE", "Looking")
+    sandbox.reply(SUPPORT, ts, datetime(2026, 11, 30, 9, 45, tzinfo=NY), "U0REQ1", "Thanks!")
+    return ts
+
+
+def support_issues(sandbox: Sandbox) -> list[dict[str, Any]]:
+    repo = next(r for r in sandbox.world["github"]["repos"] if r["full_name"] == REPO)
+    return [i for i in repo["issues"] if "support-request" in i.get("labels", [])]
+
+
+def thread_replies(sandbox: Sandbox, ts: str) -> list[dict[str, Any]]:
+    return [m for m in sandbox.channel(SUPPORT)["messages"]
+            if m.get("thread_ts") == ts and (m.get("metadata") or {}).get("event_type") == si.REPLY_EVENT]
+
+
+def sub_issue_count(sandbox: Sandbox, epic: int, issue: dict[str, Any]) -> int:
+    return sandbox.issue(REPO, epic).get("sub_issues", []).count(issue["id"])
+
+
+def test_the_button_opens_one_linked_assigned_issue_and_replies_once(sandbox: Sandbox, config: Config) -> None:
+    ts = a_thread(sandbox)
+    first = sandbox.run(button(link(ts)), config, AT).report
+    assert first.exit_code == 0, first.to_text()
+    assert [o.action.kind for o in first.outcomes] == ["github.create_issue", "epic.link", "slack.reply"]
+    [issue] = support_issues(sandbox)
+    assert issue["assignees"] == ["alan-turing"]
+    assert issue["labels"] == ["support-request", "operations"]
+    assert f"<!-- oncall-support:slack-thread {SUPPORT}/{ts} -->" in issue["body"]
+    assert "**Participants:** Grace Hopper" in issue["body"] and "**Requested by:** Sam Requester" in issue["body"]
+    assert "<!here>" not in issue["body"] and "@alan-turing" not in issue["body"]  # no pings either way
+    assert issue["title"].startswith("Our review instance returns 502")
+    assert sub_issue_count(sandbox, IR, issue) == 1
+    [reply] = thread_replies(sandbox, ts)
+    assert f"/issues/{issue['number']}|{REPO}#{issue['number']}>" in reply["text"] and "<@U0ALAN>" in reply["text"]
+
+    second = sandbox.run(button(link(ts)), config, AT + timedelta(minutes=5)).report
+    assert second.outcomes == [] and second.total_calls("writes") == 0
+
+
+def test_the_button_with_zenhub_waits_for_zenhub_to_see_the_issue(sandbox: Sandbox, config: Config) -> None:
+    config = zenhub(config)
+    ts = a_thread(sandbox)
+    first = sandbox.run(button(link(ts), epic="customer-support"), config, AT).report
+    assert [(o.action.kind, o.status.value) for o in first.outcomes] == [
+        ("github.create_issue", "applied"), ("epic.link", "pending"), ("slack.reply", "applied")]
+    assert first.exit_code == 0  # pending is not a failure
+    assert "ZenHub does not see" in first.outcomes[1].error
+
+    later = sandbox.run(button(link(ts), epic="customer-support"), config, AT + timedelta(minutes=2)).report
+    assert [(o.action.kind, o.status.value) for o in later.outcomes] == [("epic.link", "applied")]
+    [issue] = support_issues(sandbox)
+    epic = next(e for e in sandbox.world["zenhub"]["epics"] if e["title"] == "Global Customer Support")
+    assert len(epic["issue_ids"]) == 1 and str(issue["number"]) in epic["issue_ids"][0]
+
+    again = sandbox.run(button(link(ts), epic="customer-support"), config, AT + timedelta(minutes=3)).report
+    assert again.outcomes == [] and again.total_calls("writes") == 0
+
+
+def test_a_ticket_reaction_by_a_team_member_opens_the_issue(sandbox: Sandbox, config: Config) -> None:
+    ts = a_thread(sandbox)
+    other = sandbox.post(SUPPORT, datetime(2026, 11, 30, 9, 50, tzinfo=NY), "Another question")
+    sandbox.channel(SUPPORT)["messages"][0]["reactions"] = [{"name": "ticket", "users": ["U0GRACE"], "count": 1}]
+    sandbox.channel(SUPPORT)["messages"][-1]["reactions"] = [{"name": "ticket", "users": ["U0REQ1"], "count": 1}]
+    first = sandbox.run(scanning, config, AT).report
+    assert first.exit_code == 0, first.to_text()
+    assert first.facts["ticketed_threads"] == 1  # the requester's own ticket does not count
+    [issue] = support_issues(sandbox)
+    assert si.thread_of(issue["body"]) == si.ThreadRef(SUPPORT, ts)
+    assert sub_issue_count(sandbox, CS, issue) == 1  # the default epic
+    assert len(thread_replies(sandbox, ts)) == 1 and thread_replies(sandbox, other) == []
+
+    second = sandbox.run(scanning, config, AT + timedelta(minutes=15)).report
+    assert second.outcomes == [] and second.total_calls("writes") == 0
+
+
+def test_the_reaction_scan_with_zenhub(sandbox: Sandbox, config: Config) -> None:
+    config = zenhub(config)
+    a_thread(sandbox)
+    sandbox.channel(SUPPORT)["messages"][0]["reactions"] = [{"name": "ticket", "users": ["U0ALAN"], "count": 1}]
+    sandbox.run(scanning, config, AT)
+    sandbox.run(scanning, config, AT + timedelta(minutes=15))
+    again = sandbox.run(scanning, config, AT + timedelta(minutes=30)).report
+    assert again.outcomes == [] and again.total_calls("writes") == 0
+    epic = next(e for e in sandbox.world["zenhub"]["epics"] if e["title"] == "Global Customer Support")
+    assert len(epic["issue_ids"]) == 1
+
+
+def a_form_issue(sandbox: Sandbox, answers: dict[str, str | None], newline: str = "\n") -> int:
+    repo = next(r for r in sandbox.world["github"]["repos"] if r["full_name"] == REPO)
+    number = 4000 + len(repo["issues"])
+    repo["issues"].append({"number": number, "title": "[Support] Grafana access", "body": render(answers, newline),
+                           "state": "open", "user": "vfs-dev", "labels": ["support-request"], "assignees": [],
+                           "created_at": "2026-11-30T15:00:00Z"})
+    return number
+
+
+def test_a_form_issue_is_completed_and_an_edit_changes_nothing(sandbox: Sandbox, config: Config) -> None:
+    ts = a_thread(sandbox)
+    number = a_form_issue(sandbox, {"Requester": "Sam", "What is needed": "Grafana access\n### not a heading",
+                                    "Super Epic": "Global Customer Support", "Slack thread": link(ts)}, "\r\n")
+    report = sandbox.run(form(number), config, AT).report
+    assert report.exit_code == 0, report.to_text()
+    assert [o.action.kind for o in report.outcomes] == [
+        "github.edit_body", "github.add_labels", "github.assign", "epic.link", "slack.reply"]
+    issue = sandbox.issue(REPO, number)
+    assert issue["assignees"] == ["alan-turing"] and "operations" in issue["labels"]
+    assert si.thread_of(issue["body"]) == si.ThreadRef(SUPPORT, ts)
+    assert sub_issue_count(sandbox, CS, issue) == 1 and len(thread_replies(sandbox, ts)) == 1
+
+    again = sandbox.run(form(number), config, AT + timedelta(minutes=1)).report  # the `edited` event from our edit
+    assert again.outcomes == [] and again.total_calls("writes") == 0
+    issue["body"] = issue["body"].replace("Grafana access", "Grafana and Sentry access")  # the requester edits
+    edited = sandbox.run(form(number), config, AT + timedelta(minutes=2)).report
+    assert edited.outcomes == [] and edited.total_calls("writes") == 0
+
+
+def test_a_form_missing_a_field_gets_one_comment_and_a_label_then_recovers(sandbox: Sandbox, config: Config) -> None:
+    number = a_form_issue(sandbox, {"Requester": "Sam", "Super Epic": "Incident Response",
+                                    "Slack thread": "the thread from this morning"})
+    first = sandbox.run(form(number), config, AT).report
+    assert [o.action.kind for o in first.outcomes] == ["github.comment", "github.add_labels"]
+    issue = sandbox.issue(REPO, number)
+    [comment] = issue["comments"]
+    assert "**What is needed** is required" in comment["body"]
+    assert "**Slack thread**: 'the thread from this morning' is not a Slack message link" in comment["body"]
+    assert "needs-info" in issue["labels"] and issue["assignees"] == []
+    assert not sandbox.issue(REPO, IR).get("sub_issues")
+    assert sandbox.run(form(number), config, AT).report.outcomes == []
+
+    issue["body"] = render({"Requester": "Sam", "Super Epic": "Incident Response", "What is needed": "Access"})
+    fixed = sandbox.run(form(number), config, AT + timedelta(minutes=5)).report
+    assert [o.action.kind for o in fixed.outcomes] == [
+        "github.edit_comment", "github.remove_label", "github.add_labels", "github.assign", "epic.link"]
+    assert len(issue["comments"]) == 1 and "everything needed is here" in issue["comments"][0]["body"]
+    assert "needs-info" not in issue["labels"] and sub_issue_count(sandbox, IR, issue) == 1
+    assert sandbox.run(form(number), config, AT + timedelta(minutes=6)).report.outcomes == []
+
+
+def test_a_form_naming_an_unknown_epic(sandbox: Sandbox, config: Config) -> None:
+    number = a_form_issue(sandbox, {"Requester": "Sam", "What is needed": "x", "Super Epic": "Platform Revamp"})
+    sandbox.run(form(number), config, AT)
+    assert "'Platform Revamp' is not one of: Incident Response, Global Customer Support" in \
+        sandbox.issue(REPO, number)["comments"][0]["body"]
+
+
+def test_a_thread_the_app_cannot_see_opens_nothing(sandbox: Sandbox, config: Config) -> None:
+    ts = a_thread(sandbox)
+    sandbox.channel(SUPPORT)["members"].remove("U0BOT")
+    report = sandbox.run(button(link(ts)), config, AT).report
+    assert report.exit_code == 1 and "not_in_channel" in report.errors[0] and "invite the app" in report.errors[0]
+    assert report.outcomes == [] and support_issues(sandbox) == []
+
+
+def test_bad_permalinks_and_epics_are_refused_before_any_call(sandbox: Sandbox, config: Config) -> None:
+    with pytest.raises(InputError, match="is not a Slack message link"):
+        sandbox.run(button("https://example.com/not-slack"), config, AT)
+    with pytest.raises(InputError, match="no Super Epic with key 'nope'"):
+        sandbox.run(button(link("1764513000.000100"), epic="nope"), config, AT)
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_twenty_percent_faults_still_end_with_one_of_each(sandbox: Sandbox, config: Config, seed: int) -> None:
+    ts = a_thread(sandbox)
+    faults = Faults(rate=0.2, seed=seed, retry_after=0)
+    report, injected, runs = None, 0, 0
+    for minute in range(0, 120, 5):
+        run = sandbox.run(button(link(ts)), config, AT + timedelta(minutes=minute), faults=faults)
+        report, injected, runs = run.report, injected + run.faults_injected, runs + 1
+        if report.exit_code == 0 and not report.outcomes:
+            break
+    assert report is not None and report.outcomes == [] and report.exit_code == 0
+    assert injected > 0, "no fault was injected: the test proves nothing"
+    [issue] = support_issues(sandbox)
+    assert sub_issue_count(sandbox, IR, issue) == 1
+    assert len(thread_replies(sandbox, ts)) == 1
+
+
+def a_pull(sandbox: Sandbox, number: int, body: str, labels: list[str] | None = None) -> dict[str, Any]:
+    repo = next(r for r in sandbox.world["github"]["repos"] if r["full_name"] == DEVOPS)
+    pull = {"number": number, "title": f"PR {number}", "body": body, "state": "open", "user": "alan-turing",
+            "labels": labels or [], "head": f"branch-{number}", "created_at": "2026-11-30T14:00:00Z",
+            "updated_at": "2026-11-30T15:30:00Z"}
+    repo["pulls"].append(pull)
+    return pull
+
+
+def test_support_pull_requests_are_linked_to_an_epic_once(sandbox: Sandbox, config: Config) -> None:
+    ts = a_thread(sandbox)
+    sandbox.run(button(link(ts), epic="incident-response"), config, AT)
+    [issue] = support_issues(sandbox)
+    labelled = a_pull(sandbox, 201, "Quick fix", ["support"])
+    referencing = a_pull(sandbox, 202, f"Fixes {REPO}#{issue['number']}")
+    slack_linked = a_pull(sandbox, 203, f"See {link(ts)}")
+    unrelated = a_pull(sandbox, 204, "Refactor, see #12")
+    report = sandbox.run(scanning, config, AT + timedelta(minutes=30)).report
+    assert sorted(o.action.target for o in report.outcomes) == [f"{DEVOPS}#201", f"{DEVOPS}#202", f"{DEVOPS}#203"]
+    assert "Incident Response Super Epic" in referencing["comments"][0]["body"]  # from its support issue
+    assert "Global Customer Support Super Epic" in labelled["comments"][0]["body"]  # the default
+    assert slack_linked["comments"] and not unrelated.get("comments")
+    again = sandbox.run(scanning, config, AT + timedelta(minutes=45)).report
+    assert again.outcomes == [] and again.total_calls("writes") == 0
+
+
+def test_long_running_support_issues_are_listed_for_scoping(sandbox: Sandbox, config: Config) -> None:
+    number = a_form_issue(sandbox, {"Requester": "Sam", "What is needed": "x", "Super Epic": "Incident Response"})
+    sandbox.issue(REPO, number)["created_at"] = "2026-11-24T14:00:00Z"  # Tuesday: 3.5 business days, Thanksgiving off
+    report = sandbox.run(scanning, config, AT).report
+    assert report.facts["consider_scoping"] == 1
+    assert any(f"consider scoping as a project: {REPO}#{number}" in w for w in report.warnings)
