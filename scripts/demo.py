@@ -15,7 +15,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oncall_lib.config import Config, ConfigError, load_config  # noqa: E402
-from oncall_lib.jobs import rotate, watch  # noqa: E402
+from oncall_lib.jobs import rotate, support_issues, watch  # noqa: E402
 from oncall_lib.report import Report  # noqa: E402
 from oncall_lib.sandbox import sandbox_services  # noqa: E402
 from oncall_lib.sandbox.world import EXAMPLE_WORLD, load_world, save_world  # noqa: E402
@@ -36,8 +36,8 @@ def narrate(title: str, report: Report) -> None:
         error = f" ({outcome.error})" if outcome.error else ""
         print(f"   {MARKS[outcome.status.value]} {outcome.action.kind} {outcome.action.target}: "
               f"{outcome.action.detail}{error}")
-        text = outcome.action.params.get("text")
-        if outcome.action.kind == "slack.post" and isinstance(text, str):
+        text = outcome.action.params.get("text") or outcome.action.params.get("body")
+        if outcome.action.kind in ("slack.post", "github.comment") and isinstance(text, str):
             for line in text.splitlines()[:8]:
                 print(f"       | {line}")
     for warning in report.warnings:
@@ -72,20 +72,57 @@ class Demo:
         return str(message["ts"])
 
 
+def react(self: Demo, channel_key: str, ts: str, name: str, user: str) -> None:
+    world = load_world(self.world)
+    channel_id = self.config.slack.channel(channel_key).id
+    channel = next(c for c in world["slack"]["channels"] if c["id"] == channel_id)
+    message = next(m for m in channel["messages"] if m["ts"] == ts)
+    message.setdefault("reactions", []).append({"name": name, "users": [user], "count": 1})
+    save_world(world, self.world)
+
+
+def open_form_issue(self: Demo, body: str) -> int:
+    """A requester opens an issue from the support-request form (as GitHub renders it)."""
+    world = load_world(self.world)
+    assert self.config.support_issues
+    repo = next(r for r in world["github"]["repos"] if r["full_name"] == self.config.support_issues.repo)
+    number = max((i["number"] for i in repo["issues"]), default=0) + 1
+    repo["issues"].append({"number": number, "title": "[Support] Sentry access", "body": body, "state": "open",
+                           "user": "vfs-dev", "labels": ["support-request"], "assignees": []})
+    save_world(world, self.world)
+    return number
+
+
+def edit_form_issue(self: Demo, number: int, body: str) -> None:
+    world = load_world(self.world)
+    assert self.config.support_issues
+    repo = next(r for r in world["github"]["repos"] if r["full_name"] == self.config.support_issues.repo)
+    next(i for i in repo["issues"] if i["number"] == number)["body"] = body
+    save_world(world, self.world)
+
+
+def form_body(answers: dict[str, str]) -> str:
+    return "\n\n".join(f"### {label}\n\n{answers.get(label) or '_No response_'}"
+                        for label in support_issues.FORM_LABELS)
+
+
 def handoff(services: Services, config: Config, at: datetime, dry_run: bool) -> Report:
     return rotate.run(services, config, at, dry_run=dry_run)
+
+
+def scanning(services: Services, config: Config, at: datetime, dry_run: bool) -> Report:
+    return support_issues.scan(services, config, at, dry_run=dry_run)
 
 
 def watching(services: Services, config: Config, at: datetime, dry_run: bool) -> Report:
     return watch.run(services, config, at, dry_run=dry_run)
 
 
-def a_morning_of_requests(demo: Demo, start: datetime, on_support: str) -> None:
+def a_morning_of_requests(demo: Demo, start: datetime, on_support: str) -> dict[str, str]:
     """Requests from the first hour of the turn: acknowledged, answered only by their requester, a bot, waiting."""
     print("\n== A morning of requests arrives")
-    acked = demo.post("support", start + timedelta(minutes=10), "Is staging down? The review instances 502.",
-                      reactions=[{"name": "eyes", "users": [on_support], "count": 1}])
-    del acked
+    demo.post("support", start + timedelta(minutes=10), "Is staging down? The review instances 502.",
+              reactions=[{"name": "eyes", "users": [on_support], "count": 1}])
     print("   #vfs-platform-support: 'Is staging down?' (gets :eyes: from the person on support)")
     asked = demo.post("support", start + timedelta(minutes=15), "Need access to Grafana for my new teammate")
     demo.post("support", start + timedelta(minutes=35), "anyone?", thread_ts=asked)
@@ -99,6 +136,7 @@ def a_morning_of_requests(demo: Demo, start: datetime, on_support: str) -> None:
     demo.post("alerts", start + timedelta(minutes=40), "CPU above 90% on api-prod", user=None,
               bot_id="B0ALERTS01", bot_profile={"name": "grafana-alerts"})
     print("   #devops-alerts: an alert from grafana-alerts (a request, in an urgent channel)")
+    return {"access": asked, "deploy": answered}
 
 
 def main() -> int:
@@ -127,9 +165,29 @@ def main() -> int:
     turn = datetime.fromisoformat(following)
     second = demo.run(handoff, turn + timedelta(minutes=10), "Next week's handoff, ten minutes after the turn changes")
     person = next((m for m in config.roster if m.name == second.facts.get("on_support")), None)
-    a_morning_of_requests(demo, turn, person.slack if person and person.slack else "U0GRACE")
+    threads = a_morning_of_requests(demo, turn, person.slack if person and person.slack else "U0GRACE")
     for minutes in (60, 75, 90):
         demo.run(watching, turn + timedelta(minutes=minutes), "The request watch runs (every 15 minutes)")
+
+    if config.support_issues:
+        team_member = person.slack if person and person.slack else "U0GRACE"
+        react(demo, "support", threads["access"], config.support_issues.ticket_reaction, team_member)
+        print("\n== The access request will take a while: the person on support adds :ticket: to it")
+        demo.run(scanning, turn + timedelta(minutes=93), "The support-issue scan runs (every 15 minutes)")
+        link = f"https://sandbox.slack.com/archives/{config.slack.support.id}/p{threads['deploy'].replace('.', '')}"
+        print(f"\n== Someone presses 'Open support issue from a Slack thread' with {link}")
+        demo.run(lambda s, c, at, d: support_issues.from_thread(s, c, at, link=link, epic_key="incident-response",
+                                                                dry_run=d),
+                 turn + timedelta(minutes=95), "The button's run")
+        number = open_form_issue(demo, form_body({"Requester": "Sam Requester", "Super Epic": "Global Customer Support"}))
+        print(f"\n== A requester opens issue #{number} from the support form, forgetting what they need")
+        demo.run(lambda s, c, at, d: support_issues.from_issue(s, c, at, number=number, dry_run=d),
+                 turn + timedelta(minutes=97), "The issue-event workflow runs")
+        edit_form_issue(demo, number, form_body({"Requester": "Sam Requester", "Super Epic": "Global Customer Support",
+                                                 "What is needed": "Sentry access for two new teammates"}))
+        print(f"\n== They edit #{number} to say what they need")
+        demo.run(lambda s, c, at, d: support_issues.from_issue(s, c, at, number=number, dry_run=d),
+                 turn + timedelta(minutes=99), "The issue-event workflow runs again")
     last = demo.run(handoff, turn + timedelta(hours=2), "Two hours later the handoff job runs again")
 
     world = load_world(args.world)
