@@ -179,7 +179,8 @@ def main() -> int:
         demo.run(lambda s, c, at, d: support_issues.from_thread(s, c, at, link=link, epic_key="incident-response",
                                                                 dry_run=d),
                  turn + timedelta(minutes=95), "The button's run")
-        number = open_form_issue(demo, form_body({"Requester": "Sam Requester", "Super Epic": "Global Customer Support"}))
+        incomplete = {"Requester": "Sam Requester", "Super Epic": "Global Customer Support"}
+        number = open_form_issue(demo, form_body(incomplete))
         print(f"\n== A requester opens issue #{number} from the support form, forgetting what they need")
         demo.run(lambda s, c, at, d: support_issues.from_issue(s, c, at, number=number, dry_run=d),
                  turn + timedelta(minutes=97), "The issue-event workflow runs")
