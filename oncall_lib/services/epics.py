@@ -19,6 +19,7 @@ class EpicLinks:
         self.backend = config.epics.link_with
         self._children: dict[str, set[int]] = {}
         self._repo_ids: dict[str, int] = {}
+        self._zenhub_epics: dict[tuple[str, int], set[str]] = {}
 
     def _sub_issues(self, epic: SuperEpic) -> set[int]:
         if epic.key not in self._children:
@@ -34,9 +35,13 @@ class EpicLinks:
         """The Super Epic an issue is linked to, if any (None also when ZenHub cannot see it yet)."""
         if self.backend == "github":
             return next((e for e in self.config.super_epics if issue.id in self._sub_issues(e)), None)
-        found = self.services.zenhub.issue(self._repo_id(issue.repo), issue.number, attempts=1)
-        epic_ids = set(found["epics"]) if found else set()
-        return next((e for e in self.config.super_epics if e.zenhub_epic_id in epic_ids), None)
+        key = (issue.repo, issue.number)
+        if key not in self._zenhub_epics:
+            found = self.services.zenhub.issue(self._repo_id(issue.repo), issue.number, attempts=1)
+            if not found:
+                return None  # not seen yet: ask again next time
+            self._zenhub_epics[key] = set(found["epics"])
+        return next((e for e in self.config.super_epics if e.zenhub_epic_id in self._zenhub_epics[key]), None)
 
     def is_linked(self, issue: IssueState) -> bool:
         """Linked to any Super Epic. A GitHub sub-issue has one parent, so a link to either counts."""

@@ -57,7 +57,8 @@ def _issue_state(repo: str, issue: Issue) -> IssueState:
         author=issue.user.login if issue.user else "",
         created_at=issue.created_at,
         updated_at=issue.updated_at,
-        is_pull=issue.pull_request is not None,
+        # Not issue.pull_request: reading an attribute a listing left out makes PyGithub fetch the issue again.
+        is_pull="/pull/" in issue.html_url,
     )
 
 
@@ -118,8 +119,8 @@ class GitHubService:
         if since is not None:
             kwargs["since"] = since
         with github_errors(f"list issues in {repo}"):
-            return [_issue_state(repo, i) for i in self._repo(repo).get_issues(**kwargs)  # type: ignore[arg-type]
-                    if i.pull_request is None]
+            listed = [_issue_state(repo, i) for i in self._repo(repo).get_issues(**kwargs)]  # type: ignore[arg-type]
+            return [i for i in listed if not i.is_pull]
 
     def create_issue(self, repo: str, *, title: str, body: str, labels: list[str],
                      assignees: list[str]) -> dict[str, object]:
