@@ -284,6 +284,29 @@ class SupportIssuesConfig(_Model):
         return value.strip(":")
 
 
+class IamConfig(_Model):
+    """The IAM inactivity audit and the Terraform PRs that remove users."""
+
+    region: str = "us-gov-west-1"
+    partition: Literal["aws", "aws-us-gov", "aws-cn"] = "aws-us-gov"
+    limit_days: Annotated[int, Field(ge=1)] = 90
+    warning_days: Annotated[int, Field(ge=1)] = 75
+    # The scheduled audit acts only at this local hour (cron is UTC; both candidate hours are scheduled).
+    audit_hour: Annotated[int, Field(ge=0, le=23)] = 11
+    repo: Annotated[str, Field(pattern=REPO_NAME)]
+    file: str = "terraform/environments/global/iam_users.tf"
+    base_branch: str = "master"
+    # AWS username -> owner (a roster member's name, GitHub login or Slack id, or any text).
+    owners: dict[str, str] = Field(default_factory=dict)
+    pr_labels: list[str] = Field(default_factory=lambda: ["iam-cleanup"])
+
+    @model_validator(mode="after")
+    def _warning_before_limit(self) -> IamConfig:
+        if self.warning_days >= self.limit_days:
+            raise ValueError(f"warning_days ({self.warning_days}) must be less than limit_days ({self.limit_days})")
+        return self
+
+
 class RotationConfig(_Model):
     pagerduty_schedule: str = Field(min_length=1)
     support_layer: str = Field(min_length=1, description="layer id or name")
@@ -316,6 +339,7 @@ class Config(_Model):
     requests: RequestsConfig = RequestsConfig()
     epics: EpicsConfig = EpicsConfig()
     support_issues: SupportIssuesConfig | None = None
+    iam: IamConfig | None = None
 
     @model_validator(mode="after")
     def _unique_keys(self) -> Config:

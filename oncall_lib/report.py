@@ -23,6 +23,8 @@ class Report:
     errors: list[str] = field(default_factory=list)
     # What the job found, for the summary and for machines (who is on support, ...).
     facts: dict[str, Any] = field(default_factory=dict)
+    # Job-specific top-level keys of the JSON report (the IAM audit's "findings", say).
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[Outcome]:
@@ -54,6 +56,7 @@ class Report:
             "warnings": self.warnings,
             "errors": self.errors,
             "facts": self.facts,
+            **self.extra,
         }
 
     def to_json_text(self) -> str:

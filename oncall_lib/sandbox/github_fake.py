@@ -7,6 +7,8 @@ are silently ignored, as the real API does.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import urllib.parse
 import zlib
 from datetime import UTC
@@ -50,7 +52,14 @@ class GitHubFake:
         self.routes.add("POST", REPO + r"/labels", self.create_label)
         self.routes.add("PATCH", REPO + r"/labels/(?P<label>[^/]+)", self.edit_label)
         self.routes.add("GET", REPO + r"/pulls", self.list_pulls)
+        self.routes.add("POST", REPO + r"/pulls", self.create_pull)
         self.routes.add("GET", REPO + r"/pulls/(?P<number>\d+)", self.get_pull)
+        self.routes.add("PATCH", REPO + r"/pulls/(?P<number>\d+)", self.edit_pull)
+        self.routes.add("POST", REPO + r"/pulls/(?P<number>\d+)/requested_reviewers", self.request_reviewers)
+        self.routes.add("GET", REPO + r"/contents/(?P<path>.+)", self.get_contents)
+        self.routes.add("PUT", REPO + r"/contents/(?P<path>.+)", self.put_contents)
+        self.routes.add("GET", REPO + r"/git/ref/(?P<ref>.+)", self.get_ref)
+        self.routes.add("POST", REPO + r"/git/refs", self.create_ref)
 
     @property
     def data(self) -> dict[str, Any]:
@@ -293,7 +302,7 @@ class GitHubFake:
                 repo["labels"].append({"name": label_name, "color": "ededed", "description": ""})
 
     def add_labels(self, request: FakeRequest, owner: str, name: str, number: str) -> FakeResponse:
-        found = self._known_issue(owner, name, number)
+        found = self._known_issue(owner, name, number) or self._known_pull(owner, name, number)
         if found is None:
             return self._not_found()
         repo, issue = found
@@ -453,6 +462,7 @@ class GitHubFake:
             "updated_at": pull.get("updated_at", pull.get("created_at", "2026-01-05T14:00:00Z")),
             "html_url": f"https://github.sandbox/{repo['full_name']}/pull/{pull['number']}",
             "comments": len(pull.get("comments", [])),
+            "requested_reviewers": [self.user_out(request, r) for r in pull.get("requested_reviewers", [])],
         }
         if as_issue:
             out.update(url=f"{base}/issues/{pull['number']}", repository_url=base,
@@ -484,3 +494,123 @@ class GitHubFake:
     def get_pull(self, request: FakeRequest, owner: str, name: str, number: str) -> FakeResponse:
         found = self._known_pull(owner, name, number)
         return FakeResponse(200, self.pull_out(request, *found)) if found else self._not_found()
+
+    # -- branches and files ---------------------------------------------------------------------
+
+    @staticmethod
+    def blob_sha(text: str) -> str:
+        data = text.encode()
+        return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()  # noqa: S324 - git's own object id
+
+    def _branch(self, repo: dict[str, Any], name: str) -> dict[str, Any] | None:
+        return repo.setdefault("branches", {}).get(name)
+
+    def get_contents(self, request: FakeRequest, owner: str, name: str, path: str) -> FakeResponse:
+        repo = self._repo(owner, name)
+        branch = self._branch(repo, request.arg("ref") or repo.get("default_branch", "main")) if repo else None
+        path = urllib.parse.unquote(path)
+        text = (branch or {}).get("files", {}).get(path) if branch else None
+        if repo is None or text is None:
+            return self._not_found()
+        sha = self.blob_sha(text)
+        return FakeResponse(200, {
+            "type": "file", "encoding": "base64", "size": len(text.encode()), "name": path.rsplit("/", 1)[-1],
+            "path": path, "content": base64.b64encode(text.encode()).decode(), "sha": sha,
+            "url": f"{request.origin}/repos/{repo['full_name']}/contents/{path}",
+            "html_url": f"https://github.sandbox/{repo['full_name']}/blob/{request.arg('ref')}/{path}",
+            "download_url": None})
+
+    def put_contents(self, request: FakeRequest, owner: str, name: str, path: str) -> FakeResponse:
+        repo = self._repo(owner, name)
+        body = request.json()
+        branch_name = body.get("branch") or (repo or {}).get("default_branch", "main")
+        branch = self._branch(repo, branch_name) if repo else None
+        if repo is None or branch is None:
+            return self._not_found()
+        path = urllib.parse.unquote(path)
+        current = branch.setdefault("files", {}).get(path)
+        if current is not None and body.get("sha") != self.blob_sha(current):
+            return FakeResponse(409, {"message": f"{path} does not match {body.get('sha')}"})
+        text = base64.b64decode(body.get("content", "")).decode()
+        branch["files"][path] = text
+        branch["sha"] = hashlib.sha1(f"{branch.get('sha')}{path}{text}".encode()).hexdigest()  # noqa: S324
+        branch.setdefault("commits", []).append({"sha": branch["sha"], "message": body.get("message", "")})
+        content = {"name": path.rsplit("/", 1)[-1], "path": path, "sha": self.blob_sha(text), "type": "file"}
+        return FakeResponse(200, {"content": content, "commit": {"sha": branch["sha"], "message": body.get("message"),
+                                                                 "url": f"{request.origin}/repos/{repo['full_name']}"
+                                                                        f"/git/commits/{branch['sha']}"}})
+
+    def get_ref(self, request: FakeRequest, owner: str, name: str, ref: str) -> FakeResponse:
+        repo = self._repo(owner, name)
+        branch_name = ref.removeprefix("heads/")
+        branch = self._branch(repo, branch_name) if repo and ref.startswith("heads/") else None
+        if repo is None or branch is None:
+            return self._not_found()
+        return FakeResponse(200, self._ref_out(request, repo, branch_name, branch))
+
+    def _ref_out(self, request: FakeRequest, repo: dict[str, Any], name: str, branch: dict[str, Any]) -> dict[str, Any]:
+        base = f"{request.origin}/repos/{repo['full_name']}"
+        return {"ref": f"refs/heads/{name}", "node_id": f"REF_{name}", "url": f"{base}/git/refs/heads/{name}",
+                "object": {"sha": branch.get("sha", "0" * 40), "type": "commit",
+                           "url": f"{base}/git/commits/{branch.get('sha')}"}}
+
+    def create_ref(self, request: FakeRequest, owner: str, name: str) -> FakeResponse:
+        repo = self._repo(owner, name)
+        if repo is None:
+            return self._not_found()
+        body = request.json()
+        ref, sha = str(body.get("ref", "")), body.get("sha")
+        branch_name = ref.removeprefix("refs/heads/")
+        branches = repo.setdefault("branches", {})
+        if branch_name in branches:
+            return FakeResponse(422, {"message": "Reference already exists"})
+        source = next((b for b in branches.values() if b.get("sha") == sha), None)
+        if source is None:
+            return FakeResponse(422, {"message": "Object does not exist"})
+        branches[branch_name] = {"sha": sha, "files": dict(source.get("files", {}))}
+        return FakeResponse(201, self._ref_out(request, repo, branch_name, branches[branch_name]))
+
+    def create_pull(self, request: FakeRequest, owner: str, name: str) -> FakeResponse:
+        repo = self._repo(owner, name)
+        if repo is None:
+            return self._not_found()
+        body = request.json()
+        head = str(body.get("head", "")).split(":", 1)[-1]
+        if self._branch(repo, head) is None:
+            return FakeResponse(422, {"message": "Validation Failed", "errors": [{"field": "head", "code": "invalid"}]})
+        if any(p.get("head") == head and p.get("state", "open") == "open" for p in repo.setdefault("pulls", [])):
+            return FakeResponse(422, {"message": "Validation Failed", "errors": [
+                {"message": f"A pull request already exists for {owner}:{head}."}]})
+        numbers = [i["number"] for i in repo.get("issues", [])] + [p["number"] for p in repo["pulls"]]
+        now = self._now()
+        pull = {"number": max(numbers, default=0) + 1, "title": body.get("title", ""), "body": body.get("body") or "",
+                "state": "open", "draft": bool(body.get("draft")), "user": self.data.get("bot_login", "oncall-bot"),
+                "labels": [], "head": head, "base": body.get("base", repo.get("default_branch", "main")),
+                "created_at": now, "updated_at": now, "requested_reviewers": [], "comments": []}
+        repo["pulls"].append(pull)
+        return FakeResponse(201, self.pull_out(request, repo, pull))
+
+    def edit_pull(self, request: FakeRequest, owner: str, name: str, number: str) -> FakeResponse:
+        found = self._known_pull(owner, name, number)
+        if found is None:
+            return self._not_found()
+        repo, pull = found
+        body = request.json()
+        for field in ("title", "body", "state"):
+            if field in body:
+                pull[field] = body[field]
+        pull["updated_at"] = self._now()
+        return FakeResponse(200, self.pull_out(request, repo, pull))
+
+    def request_reviewers(self, request: FakeRequest, owner: str, name: str, number: str) -> FakeResponse:
+        found = self._known_pull(owner, name, number)
+        if found is None:
+            return self._not_found()
+        repo, pull = found
+        reviewers = pull.setdefault("requested_reviewers", [])
+        for login in request.json().get("reviewers", []):
+            if login == pull.get("user"):
+                return FakeResponse(422, {"message": "Review cannot be requested from pull request author."})
+            if self._user(login) and login not in reviewers:
+                reviewers.append(login)
+        return FakeResponse(201, self.pull_out(request, repo, pull))

@@ -39,8 +39,10 @@ class FakeRequest:
 @dataclass
 class FakeResponse:
     status: int
-    body: Any
+    body: Any  # JSON, unless `raw` is given
     headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None
+    content_type: str = "application/json; charset=utf-8"
 
 
 Handler = Callable[..., FakeResponse]

@@ -45,7 +45,7 @@ class Faults:
     kinds: tuple[str, ...] = ("429", "5xx", "drop")
     retry_after: int = 0
     seed: int | None = None
-    services: tuple[str, ...] = ("github", "slack", "pagerduty", "zenhub")
+    services: tuple[str, ...] = ("github", "slack", "pagerduty", "zenhub", "iam")
     _rng: random.Random = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -67,6 +67,7 @@ class Faults:
 class SandboxServer:
     def __init__(self, world: dict[str, Any], *, clock: Clock | None = None, faults: Faults | None = None) -> None:
         from oncall_lib.sandbox.github_fake import GitHubFake
+        from oncall_lib.sandbox.iam_fake import IamFake
         from oncall_lib.sandbox.pagerduty_fake import PagerDutyFake
         from oncall_lib.sandbox.slack_fake import SlackFake
         from oncall_lib.sandbox.zenhub_fake import ZenHubFake
@@ -82,8 +83,10 @@ class SandboxServer:
             "slack": SlackFake(self),
             "pagerduty": PagerDutyFake(self),
             "zenhub": ZenHubFake(self),
+            "iam": IamFake(self),
         }
-        self._prefixes = {"github": "/github", "slack": "/slack/api", "pagerduty": "/pagerduty", "zenhub": "/zenhub"}
+        self._prefixes = {"github": "/github", "slack": "/slack/api", "pagerduty": "/pagerduty", "zenhub": "/zenhub",
+                          "iam": "/iam"}
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -190,9 +193,12 @@ def _make_handler(server: SandboxServer) -> type[BaseHTTPRequestHandler]:
             self._send(response)
 
         def _send(self, response: FakeResponse) -> None:
-            payload = b"" if response.body is None else json.dumps(response.body).encode()
+            if response.raw is not None:
+                payload = response.raw
+            else:
+                payload = b"" if response.body is None else json.dumps(response.body).encode()
             self.send_response(response.status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Type", response.content_type)
             self.send_header("Content-Length", str(len(payload)))
             for name, value in response.headers.items():
                 self.send_header(name, value)

@@ -14,6 +14,7 @@ from functools import cached_property
 from oncall_lib.errors import MissingSecret
 from oncall_lib.services.calls import ApiCalls
 from oncall_lib.services.github import GitHubService
+from oncall_lib.services.iam import IamService
 from oncall_lib.services.pagerduty import PagerDutyService
 from oncall_lib.services.slack import SlackService
 from oncall_lib.services.zenhub import ZenHubService
@@ -35,6 +36,9 @@ class Endpoints:
     slack: str = "https://slack.com/api/"
     pagerduty: str = "https://api.pagerduty.com"
     zenhub: str = "https://api.zenhub.com/public/graphql"
+    # AWS: None means boto3's own endpoint for the region and credentials from the environment (OIDC in Actions).
+    iam: str | None = None
+    aws_credentials: dict[str, str] | None = None
     # When set, PagerDuty requests go to this http:// origin (the SDK only accepts https:// URLs).
     pagerduty_route_to: str | None = None
     # The sandbox answers at once, so its retries need no long pauses or throttling.
@@ -46,6 +50,7 @@ class Services:
     def __init__(self, endpoints: Endpoints | None = None) -> None:
         self.endpoints = endpoints or Endpoints()
         self.calls = ApiCalls()
+        self._iam: dict[str, IamService] = {}
 
     def _secret(self, name: str) -> str:
         value = self.endpoints.env.get(name, "").strip()
@@ -90,3 +95,11 @@ class Services:
         fast = self.endpoints.fast_retries
         return ZenHubService(self._secret("ZENHUB_API_TOKEN"), self.calls, url=self.endpoints.zenhub,
                              lookup_wait=0.01 if fast else 15.0, retry_pause=0.01 if fast else 2.0)
+
+    def iam(self, region: str) -> IamService:
+        if region not in self._iam:
+            fast = self.endpoints.fast_retries
+            self._iam[region] = IamService(self.calls, region=region, endpoint_url=self.endpoints.iam,
+                                           credentials=self.endpoints.aws_credentials,
+                                           poll_seconds=0.01 if fast else 2.0)
+        return self._iam[region]

@@ -161,6 +161,20 @@ class GitHubService:
         with github_errors(f"add a sub-issue to {repo}#{number}"):
             self._repo(repo).get_issue(number).add_sub_issue(child_id)
 
+    def file(self, repo: str, path: str, ref: str) -> tuple[str, str] | None:
+        """A file's text and blob sha on a branch, or None if it is not there."""
+        try:
+            content = self._repo(repo).get_contents(path, ref=ref)
+        except GithubException as exc:
+            if exc.status == 404:
+                return None
+            with github_errors(f"read {path} in {repo}@{ref}"):
+                raise
+        if isinstance(content, list):
+            raise ServiceError(f"GitHub {repo}: {path} is a directory, not a file")
+        with github_errors(f"read {path} in {repo}@{ref}"):
+            return content.decoded_content.decode("utf-8"), content.sha
+
     def recent_pulls(self, repo: str, since: datetime) -> list[IssueState]:
         """Pull requests updated since `since`, newest first; stops paging at the first older one."""
         found = []

@@ -1,0 +1,54 @@
+"""AWS IAM through boto3: the credential report.
+
+GenerateCredentialReport is called until AWS says the report is COMPLETE
+(within a bound), then GetCredentialReport. Both only read the account, so
+they count as reads. boto3's standard retry mode handles throttling.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import boto3
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import BotoCoreError, ClientError
+
+from oncall_lib.errors import ServiceError
+from oncall_lib.services.calls import ApiCalls
+
+PERMISSIONS = "iam:GenerateCredentialReport and iam:GetCredentialReport"
+
+
+class IamService:
+    def __init__(self, calls: ApiCalls, *, region: str, endpoint_url: str | None = None,
+                 credentials: dict[str, str] | None = None, poll_seconds: float = 2.0, max_wait: float = 60.0) -> None:
+        session = boto3.session.Session(region_name=region, **(credentials or {}))
+        self._client = session.client("iam", endpoint_url=endpoint_url,
+                                      config=BotoConfig(retries={"mode": "standard", "max_attempts": 5}))
+
+        def count(**_: Any) -> None:
+            calls.record("iam", write=False)
+
+        self._client.meta.events.register("before-send.iam", count)
+        self._poll, self._max_wait = poll_seconds, max_wait
+
+    def _call(self, operation: str) -> dict[str, Any]:
+        try:
+            return dict(getattr(self._client, operation)())
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            code = error.get("Code", "?")
+            hint = f" (the role needs {PERMISSIONS})" if code in ("AccessDenied", "AccessDeniedException") else ""
+            raise ServiceError(f"IAM {operation}: {code}: {error.get('Message', '')}{hint}") from None
+        except BotoCoreError as exc:
+            raise ServiceError(f"IAM {operation}: {exc}") from None
+
+    def credential_report(self) -> str:
+        deadline = time.monotonic() + self._max_wait
+        while self._call("generate_credential_report").get("State") != "COMPLETE":
+            if time.monotonic() > deadline:
+                raise ServiceError(f"IAM credential report still not ready after {self._max_wait:.0f} s; try again")
+            time.sleep(self._poll)
+        content = self._call("get_credential_report").get("Content", b"")
+        return content.decode("utf-8") if isinstance(content, bytes) else str(content)
