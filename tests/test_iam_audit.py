@@ -117,7 +117,8 @@ def test_through_boto3_one_message_a_day_with_owners_in_the_thread(sandbox: Sand
 def test_a_thread_reply_that_failed_is_posted_alone_next_time(sandbox: Sandbox, config: Config) -> None:
     sandbox.run(auditing, config, AT)
     ops = sandbox.channel(OPS)
-    ops["messages"] = [m for m in ops["messages"] if (m.get("metadata") or {}).get("event_type") != iam_audit.DETAIL_EVENT]
+    ops["messages"] = [m for m in ops["messages"]
+                       if (m.get("metadata") or {}).get("event_type") != iam_audit.DETAIL_EVENT]
     report = sandbox.run(auditing, config, AT + timedelta(minutes=30)).report
     assert [o.action.detail for o in report.outcomes] == ["each user, days inactive and owner"]
     assert len(posts(sandbox, iam_audit.AUDIT_EVENT)) == 1 and len(posts(sandbox, iam_audit.DETAIL_EVENT)) == 1
