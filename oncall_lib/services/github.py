@@ -37,6 +37,16 @@ class IssueState:
 
 
 @dataclass(frozen=True)
+class PullInfo:
+    number: int
+    title: str
+    body: str
+    labels: tuple[str, ...]
+    reviewers: tuple[str, ...]
+    html_url: str
+
+
+@dataclass(frozen=True)
 class Comment:
     id: int
     body: str
@@ -174,6 +184,46 @@ class GitHubService:
             raise ServiceError(f"GitHub {repo}: {path} is a directory, not a file")
         with github_errors(f"read {path} in {repo}@{ref}"):
             return content.decoded_content.decode("utf-8"), content.sha
+
+    def branch_head(self, repo: str, branch: str) -> str | None:
+        """The commit a branch points at, or None if there is no such branch."""
+        try:
+            return str(self._repo(repo).get_git_ref(f"heads/{branch}").object.sha)
+        except GithubException as exc:
+            if exc.status == 404:
+                return None
+            with github_errors(f"read branch {branch} of {repo}"):
+                raise
+
+    def create_branch(self, repo: str, branch: str, sha: str) -> None:
+        with github_errors(f"create branch {branch} in {repo}"):
+            self._repo(repo).create_git_ref(ref=f"refs/heads/{branch}", sha=sha)
+
+    def update_file(self, repo: str, path: str, *, branch: str, text: str, sha: str, message: str) -> None:
+        with github_errors(f"commit {path} to {repo}@{branch}"):
+            self._repo(repo).update_file(path, message, text, sha, branch=branch)
+
+    def open_pull(self, repo: str, branch: str) -> PullInfo | None:
+        """The open PR from `branch` (in the same repository), if any."""
+        owner = repo.split("/", 1)[0]
+        with github_errors(f"list pull requests from {branch} in {repo}"):
+            for pull in self._repo(repo).get_pulls(state="open", head=f"{owner}:{branch}"):
+                return PullInfo(pull.number, pull.title, pull.body or "", tuple(label.name for label in pull.labels),
+                                tuple(r.login for r in pull.requested_reviewers), pull.html_url)
+        return None
+
+    def create_pull(self, repo: str, *, title: str, body: str, head: str, base: str) -> dict[str, object]:
+        with github_errors(f"open a draft PR from {head} in {repo}"):
+            pull = self._repo(repo).create_pull(title=title, body=body, head=head, base=base, draft=True)
+        return {"number": pull.number, "html_url": pull.html_url}
+
+    def edit_pull(self, repo: str, number: int, *, title: str, body: str) -> None:
+        with github_errors(f"edit PR {repo}#{number}"):
+            self._repo(repo).get_pull(number).edit(title=title, body=body)
+
+    def request_reviewers(self, repo: str, number: int, logins: list[str]) -> None:
+        with github_errors(f"request reviewers on {repo}#{number}"):
+            self._repo(repo).get_pull(number).create_review_request(reviewers=logins)
 
     def recent_pulls(self, repo: str, since: datetime) -> list[IssueState]:
         """Pull requests updated since `since`, newest first; stops paging at the first older one."""

@@ -1,0 +1,246 @@
+"""Draft PRs that remove IAM users from the Terraform file in the devops repository.
+
+observe: the file on the base branch, the edit (oncall_lib.terraform), this
+change's branch and open PR if they exist, and the audit data for the table.
+plan: create the branch (named for the users, so the same users always map to
+the same branch and PR, and other users get their own), commit the edited file
+if the branch does not already hold it, open the draft PR (labels, the person on
+support as reviewer) or bring its title and body up to date. Nothing is ever
+merged or applied: a person does that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from oncall_lib.config import Config
+from oncall_lib.errors import InputError, ServiceError
+from oncall_lib.iam import Finding
+from oncall_lib.jobs.iam_audit import findings_for, settings
+from oncall_lib.jobs.on_support import on_support
+from oncall_lib.plan import Action, Executor, Ref, apply
+from oncall_lib.report import Report
+from oncall_lib.schedule import ScheduleProblem
+from oncall_lib.services import Services
+from oncall_lib.services.github import PullInfo
+from oncall_lib.terraform import EditResult, owners, remove_users
+
+JOB = "iam-cleanup"
+AWS_USERNAME = re.compile(r"^[\w+=,.@-]{1,64}$")  # IAM's rule for user names
+
+
+def validate_usernames(users: list[str]) -> list[str]:
+    cleaned = list(dict.fromkeys(u.strip() for u in users if u.strip()))
+    bad = [u for u in cleaned if not AWS_USERNAME.match(u)]
+    if bad:
+        raise InputError(f"not an AWS IAM user name: {', '.join(repr(u) for u in bad)} "
+                         "(letters, digits and +=,.@_- only, at most 64 characters)")
+    if not cleaned:
+        raise InputError("no user given: pass --user NAME (or --from-audit)")
+    return cleaned
+
+
+def branch_for(users: list[str]) -> str:
+    """One branch per set of users, whatever the order they were given in."""
+    names = sorted(u.lower() for u in users)
+    slug = re.sub(r"[^a-z0-9.-]+", "-", "-".join(names)).strip("-")
+    if len(slug) > 60:
+        digest = hashlib.sha1("\n".join(names).encode()).hexdigest()[:8]  # noqa: S324 - a name, not security
+        slug = f"{slug[:48].rstrip('-.')}-{digest}"
+    return f"oncall/remove-iam-users/{slug}"
+
+
+@dataclass
+class CleanupState:
+    users: list[str]
+    branch: str
+    base_sha: str
+    base_blob: str
+    edit: EditResult
+    branch_head: str | None = None
+    branch_file: tuple[str, str] | None = None
+    pull: PullInfo | None = None
+    reviewer: str | None = None
+    findings: dict[str, Finding] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def owner_login(user: str, config: Config, tagged: dict[str, str]) -> str:
+    """The owner as a GitHub @mention where the roster knows their login."""
+    for member in config.roster:
+        if member.aws_username and member.aws_username.casefold() == user.casefold() and member.github:
+            return f"@{member.github}"
+    named = settings(config).owners.get(user) or tagged.get(user)
+    if not named:
+        return "unknown"
+    for member in config.roster:
+        if member.github and named.casefold() in {member.name.casefold(), member.github.casefold(),
+                                                  (member.slack or "").casefold()}:
+            return f"@{member.github}"
+    return named
+
+
+def pr_title(users: list[str]) -> str:
+    return f"Remove inactive IAM user{'s' if len(users) > 1 else ''}: {', '.join(users)}"
+
+
+def pr_body(state: CleanupState, config: Config) -> str:
+    rules = settings(config)
+    rows = []
+    for user in state.users:
+        finding = state.findings.get(user)
+        last = f"{finding.last_activity.date().isoformat()} ({finding.basis})" if finding else "not audited"
+        days = str(finding.days_inactive) if finding else "?"
+        rows.append(f"| `{user}` | {last} | {days} | {state.owners.get(user, 'unknown')} |")
+    removed = "\n".join(f"- {item}" for item in state.edit.removed)
+    warnings = "".join(f"\n> **Check by hand:** {w}" for w in state.edit.warnings)
+    return "\n".join([
+        f"Removes IAM user(s) from `{rules.file}`. ATO compliance: no IAM user stays inactive past "
+        f"{rules.limit_days} days.",
+        "",
+        "| User | Last activity | Days inactive | Owner |",
+        "|---|---|---|---|",
+        *rows,
+        "",
+        "What the edit removes (everything else in the file is unchanged, byte for byte):",
+        "",
+        removed,
+        warnings,
+        "",
+        "Before merging: confirm with each owner that the account is no longer needed. After merging, "
+        "plan and apply the global environment.",
+        "",
+        f"<!-- oncall-support:iam-cleanup {' '.join(sorted(state.users))} -->",
+    ]).replace("\n\n\n", "\n\n")
+
+
+def observe(services: Services, config: Config, at: datetime, users: list[str],
+            findings: dict[str, Finding]) -> CleanupState:
+    rules = settings(config)
+    base = services.github.file(rules.repo, rules.file, rules.base_branch)
+    base_sha = services.github.branch_head(rules.repo, rules.base_branch)
+    if base is None or base_sha is None:
+        raise ServiceError(f"GitHub {rules.repo}: no {rules.file} on branch {rules.base_branch} (check [iam] repo, "
+                           "file and base_branch)")
+    edit = remove_users(base[0], users, path=rules.file)  # TerraformEditError: exit 2, nothing written
+    state = CleanupState(users, branch_for(users), base_sha, base[1], edit, findings=findings)
+    state.branch_head = services.github.branch_head(rules.repo, state.branch)
+    if state.branch_head:
+        state.branch_file = services.github.file(rules.repo, rules.file, state.branch)
+        state.pull = services.github.open_pull(rules.repo, state.branch)
+    tagged = terraform_owners_from(base[0], rules.file)
+    state.owners = {u: owner_login(u, config, tagged) for u in users}
+    if state.pull is None or not state.pull.reviewers:
+        try:
+            person = on_support(services, config, at).person
+            state.reviewer = person.github if person else None
+        except ScheduleProblem as exc:
+            state.warnings.append(f"no reviewer requested: cannot tell who is on support ({exc})")
+    return state
+
+
+def terraform_owners_from(text: str, path: str) -> dict[str, str]:
+    try:
+        return owners(text, path=path)
+    except InputError:
+        return {}
+
+
+def plan(state: CleanupState, config: Config) -> list[Action]:
+    rules = settings(config)
+    repo, where = rules.repo, f"{rules.repo}@{state.branch}"
+    actions: list[Action] = []
+    create_branch = None
+    if state.branch_head is None:
+        create_branch = len(actions)
+        actions.append(Action("github.create_branch", where, f"branch from {rules.base_branch}",
+                              {"repo": repo, "branch": state.branch, "sha": state.base_sha}))
+    current = state.branch_file[0] if state.branch_file else None
+    if current != state.edit.text:
+        sha = state.branch_file[1] if state.branch_file else state.base_blob
+        actions.append(Action("github.commit_file", where, f"remove {', '.join(state.users)} from {rules.file}",
+                              {"repo": repo, "path": rules.file, "branch": state.branch, "text": state.edit.text,
+                               "sha": sha, "message": pr_title(state.users)}, after=create_branch))
+    title, body = pr_title(state.users), pr_body(state, config)
+    if state.pull is None:
+        opened = len(actions)
+        actions.append(Action("github.create_pull", repo, f"open a draft PR: {title}",
+                              {"repo": repo, "title": title, "body": body, "head": state.branch,
+                               "base": rules.base_branch}, after=len(actions) - 1 if actions else None))
+        actions.append(Action("github.add_labels", repo, f"label {', '.join(rules.pr_labels)}",
+                              {"repo": repo, "number": Ref(opened, "number"), "labels": list(rules.pr_labels)},
+                              after=opened))
+        if state.reviewer:
+            actions.append(Action("github.request_review", repo, f"ask @{state.reviewer} (on support) to review",
+                                  {"repo": repo, "number": Ref(opened, "number"), "logins": [state.reviewer]},
+                                  after=opened))
+        return actions
+    pull = state.pull
+    where = f"{repo}#{pull.number}"
+    if (pull.title, pull.body.strip()) != (title, body.strip()):
+        actions.append(Action("github.edit_pull", where, "bring the title and table up to date",
+                              {"repo": repo, "number": pull.number, "title": title, "body": body}))
+    missing = [label for label in rules.pr_labels if label not in pull.labels]
+    if missing:
+        actions.append(Action("github.add_labels", where, f"label {', '.join(missing)}",
+                              {"repo": repo, "number": pull.number, "labels": missing}))
+    if not pull.reviewers and state.reviewer:
+        actions.append(Action("github.request_review", where, f"ask @{state.reviewer} (on support) to review",
+                              {"repo": repo, "number": pull.number, "logins": [state.reviewer]}))
+    return actions
+
+
+def executors(services: Services) -> dict[str, Executor]:
+    github = services.github
+    return {
+        "github.create_branch": lambda a: github.create_branch(a.params["repo"], a.params["branch"], a.params["sha"]),
+        "github.commit_file": lambda a: github.update_file(a.params["repo"], a.params["path"],
+                                                           branch=a.params["branch"], text=a.params["text"],
+                                                           sha=a.params["sha"], message=a.params["message"]),
+        "github.create_pull": lambda a: github.create_pull(a.params["repo"], title=a.params["title"],
+                                                           body=a.params["body"], head=a.params["head"],
+                                                           base=a.params["base"]),
+        "github.edit_pull": lambda a: github.edit_pull(a.params["repo"], a.params["number"], title=a.params["title"],
+                                                       body=a.params["body"]),
+        "github.add_labels": lambda a: github.add_labels(a.params["repo"], int(a.params["number"]),
+                                                         list(a.params["labels"])),
+        "github.request_review": lambda a: github.request_reviewers(a.params["repo"], int(a.params["number"]),
+                                                                    list(a.params["logins"])),
+    }
+
+
+def run(services: Services, config: Config, at: datetime, *, dry_run: bool, users: list[str],
+        from_audit: bool = False, report_file: Path | None = None) -> Report:
+    settings(config)
+    report = Report(JOB, dry_run=dry_run, at=at)
+    try:
+        findings: dict[str, Finding] = {}
+        if from_audit or report_file:
+            audited = findings_for(services, config, at, report_file)
+            findings = {f.user: f for f in audited}
+            if from_audit:
+                users = [f.user for f in audited if f.status == "over_limit"]
+                if not users:
+                    report.facts = {"users": "none past the limit: no PR"}
+                    report.api_calls = services.calls.snapshot()
+                    return report
+        # The same users in any order are the same change: same branch, same title, same table.
+        users = sorted(validate_usernames(users), key=str.casefold)
+        state = observe(services, config, at, users, findings)
+    except ServiceError as exc:
+        report.errors.append(str(exc))
+        report.api_calls = services.calls.snapshot()
+        return report
+    report.facts = {"users": ", ".join(state.users), "branch": state.branch,
+                    "pull_request": state.pull.html_url if state.pull else None,
+                    "removed": len(state.edit.removed)}
+    report.warnings = state.warnings + state.edit.warnings
+    report.outcomes = apply(plan(state, config), executors(services), dry_run=dry_run)
+    report.api_calls = services.calls.snapshot()
+    return report
+

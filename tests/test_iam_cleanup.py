@@ -1,0 +1,114 @@
+"""Draft PRs that remove IAM users, through PyGithub against the sandbox; and the local `edit` command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from oncall_lib.config import Config
+from oncall_lib.errors import InputError
+from oncall_lib.jobs import iam_cleanup
+from oncall_lib.report import Report
+from oncall_lib.services import Services
+from oncall_lib.terraform import remove_users
+from tests.conftest import Sandbox
+
+ROOT = Path(__file__).resolve().parent.parent
+DEVOPS = "department-of-veterans-affairs/devops"
+TF = "terraform/environments/global/iam_users.tf"
+AT = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
+
+
+def cleanup(users: list[str] | None = None, from_audit: bool = False) -> Any:
+    def job(services: Services, config: Config, at: datetime, dry_run: bool) -> Report:
+        return iam_cleanup.run(services, config, at, dry_run=dry_run, users=users or [], from_audit=from_audit)
+    return job
+
+
+def repo(sandbox: Sandbox) -> dict[str, Any]:
+    return next(r for r in sandbox.world["github"]["repos"] if r["full_name"] == DEVOPS)
+
+
+def test_from_the_audit_one_branch_one_draft_pr_and_a_second_run_writes_nothing(sandbox: Sandbox,
+                                                                                 config: Config) -> None:
+    base = repo(sandbox)["branches"]["master"]["files"][TF]
+    first = sandbox.run(cleanup(from_audit=True), config, AT).report
+    assert first.exit_code == 0, first.to_text()
+    assert [o.action.kind for o in first.outcomes] == [
+        "github.create_branch", "github.commit_file", "github.create_pull", "github.add_labels",
+        "github.request_review"]
+    branch = "oncall/remove-iam-users/bob.smith-contractor.build"
+    assert repo(sandbox)["branches"][branch]["files"][TF] == remove_users(base, ["Bob.Smith", "Contractor.Build"]).text
+    assert repo(sandbox)["branches"]["master"]["files"][TF] == base  # the base branch is never touched
+    [pull] = [p for p in repo(sandbox)["pulls"] if p["head"] == branch]
+    assert pull["draft"] and pull["base"] == "master"
+    assert pull["labels"] == ["iam-cleanup", "operations"] and pull["requested_reviewers"] == ["alan-turing"]
+    assert "| `Bob.Smith` | " in pull["body"] and "| 95 | @katherine-johnson |" in pull["body"]
+    assert "| `Contractor.Build` | " in pull["body"] and "never used (counted from creation)" in pull["body"]
+    assert '- resource "aws_iam_user_ssh_key" "bob_smith"' in pull["body"]
+
+    second = sandbox.run(cleanup(from_audit=True), config, AT + timedelta(minutes=10)).report
+    assert second.outcomes == [] and second.total_calls("writes") == 0
+    assert len([p for p in repo(sandbox)["pulls"] if p["head"] == branch]) == 1
+
+
+def test_named_users_in_any_order_reuse_the_branch_and_another_set_gets_its_own(sandbox: Sandbox,
+                                                                                 config: Config) -> None:
+    sandbox.run(cleanup(["Bob.Smith", "Contractor.Build"]), config, AT)
+    again = sandbox.run(cleanup(["Contractor.Build", "Bob.Smith"]), config, AT).report
+    assert again.outcomes == []
+    other = sandbox.run(cleanup(["Bob.Smith"]), config, AT).report
+    assert other.facts["branch"] == "oncall/remove-iam-users/bob.smith"
+    assert len(repo(sandbox)["pulls"]) == 3  # the example's own PR and one per set of users
+
+
+def test_a_branch_left_behind_by_a_failed_run_is_completed(sandbox: Sandbox, config: Config) -> None:
+    sandbox.run(cleanup(["Bob.Smith"]), config, AT)
+    pulls = repo(sandbox)["pulls"]
+    pulls[:] = [p for p in pulls if p["head"] != "oncall/remove-iam-users/bob.smith"]  # the PR never got created
+    report = sandbox.run(cleanup(["Bob.Smith"]), config, AT).report
+    assert [o.action.kind for o in report.outcomes] == ["github.create_pull", "github.add_labels",
+                                                         "github.request_review"]
+
+
+def test_a_user_missing_from_the_file_is_named_and_nothing_is_written(sandbox: Sandbox, config: Config) -> None:
+    with pytest.raises(InputError, match="no IAM user named Nobody.Here"):
+        sandbox.run(cleanup(["Bob.Smith", "Nobody.Here"]), config, AT)
+    assert set(repo(sandbox)["branches"]) == {"master"}
+
+
+def test_usernames_are_checked_before_use(sandbox: Sandbox, config: Config) -> None:
+    with pytest.raises(InputError, match="not an AWS IAM user name: 'bob; rm -rf /'"):
+        sandbox.run(cleanup(["bob; rm -rf /"]), config, AT)
+
+
+def test_long_sets_of_users_get_a_bounded_branch_name() -> None:
+    users = [f"Contractor.Number{i}" for i in range(12)]
+    branch = iam_cleanup.branch_for(users)
+    assert len(branch) <= 90 and branch == iam_cleanup.branch_for(list(reversed(users)))
+    assert branch != iam_cleanup.branch_for(users[:-1])
+
+
+def edit_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / "iam_cleanup.py"), "edit", *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_the_edit_command_writes_or_shows_a_diff(tmp_path: Path, sandbox: Sandbox) -> None:
+    path = tmp_path / "iam_users.tf"
+    original = repo(sandbox)["branches"]["master"]["files"][TF]
+    path.write_text(original)
+    diff = edit_cli("--file", str(path), "--user", "Bob.Smith", "--diff")
+    assert diff.returncode == 0 and diff.stdout.startswith(f"--- a/{path}\n+++ b/{path}\n")
+    assert '-resource "aws_iam_user" "bob_smith" {' in diff.stdout
+    assert path.read_text() == original
+    written = edit_cli("--file", str(path), "--user", "Bob.Smith")
+    assert written.returncode == 0 and "removed 5 item(s) for Bob.Smith" in written.stdout
+    assert path.read_text() == remove_users(original, ["Bob.Smith"]).text
+    missing = edit_cli("--file", str(path), "--user", "Bob.Smith")
+    assert missing.returncode == 2 and missing.stderr.strip().endswith("no IAM user named Bob.Smith (nothing changed)")
