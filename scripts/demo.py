@@ -15,7 +15,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oncall_lib.config import Config, ConfigError, load_config  # noqa: E402
-from oncall_lib.jobs import rotate, support_issues, watch  # noqa: E402
+from oncall_lib.jobs import iam_audit, iam_cleanup, rotate, support_issues, watch  # noqa: E402
 from oncall_lib.report import Report  # noqa: E402
 from oncall_lib.sandbox import sandbox_services  # noqa: E402
 from oncall_lib.sandbox.world import EXAMPLE_WORLD, load_world, save_world  # noqa: E402
@@ -189,7 +189,15 @@ def main() -> int:
         print(f"\n== They edit #{number} to say what they need")
         demo.run(lambda s, c, at, d: support_issues.from_issue(s, c, at, number=number, dry_run=d),
                  turn + timedelta(minutes=99), "The issue-event workflow runs again")
-    last = demo.run(handoff, turn + timedelta(hours=2), "Two hours later the handoff job runs again")
+    if config.iam:
+        eleven = turn.astimezone(config.team.tz).replace(hour=config.iam.audit_hour, minute=7)
+        demo.run(lambda s, c, at, d: iam_audit.run(s, c, at, dry_run=d), eleven,
+                 "The IAM inactivity audit (weekdays at 11:00)")
+        demo.run(lambda s, c, at, d: iam_cleanup.run(s, c, at, dry_run=d, users=[], from_audit=True),
+                 eleven + timedelta(minutes=20), "Someone presses 'Draft IAM cleanup PR' with from_audit")
+        demo.run(lambda s, c, at, d: iam_cleanup.run(s, c, at, dry_run=d, users=[], from_audit=True),
+                 eleven + timedelta(minutes=25), "...and presses it again")
+    last = demo.run(handoff, turn + timedelta(hours=4), "Later that day the hourly handoff job runs again")
 
     world = load_world(args.world)
     support = next(c for c in world["slack"]["channels"] if c["id"] == config.slack.support.id)
