@@ -307,6 +307,27 @@ class IamConfig(_Model):
         return self
 
 
+TaskKind = Literal["support", "access", "offboarding", "deploy", "pr_review", "iam", "postmortem", "rotation", "other"]
+TASK_KINDS: tuple[str, ...] = ("support", "access", "offboarding", "deploy", "pr_review", "iam", "postmortem",
+                               "rotation", "other")
+
+
+def _default_sections() -> dict[TaskKind, str]:
+    return {"support": "Support requests", "access": "Access", "offboarding": "Offboarding", "deploy": "Deploys",
+            "pr_review": "PR reviews", "iam": "IAM", "postmortem": "Postmortem items", "rotation": "Rotations",
+            "other": "Other"}
+
+
+class TrackingConfig(_Model):
+    """The Support Incidents Spreadsheet: one worksheet (section) per kind of task."""
+
+    spreadsheet_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{10,}$")]
+    sections: dict[TaskKind, str] = Field(default_factory=_default_sections)
+
+    def section(self, kind: str) -> str:
+        return self.sections.get(kind, self.sections.get("other", "Other"))  # type: ignore[call-overload]
+
+
 class RotationConfig(_Model):
     pagerduty_schedule: str = Field(min_length=1)
     support_layer: str = Field(min_length=1, description="layer id or name")
@@ -340,6 +361,7 @@ class Config(_Model):
     epics: EpicsConfig = EpicsConfig()
     support_issues: SupportIssuesConfig | None = None
     iam: IamConfig | None = None
+    tracking: TrackingConfig | None = None
 
     @model_validator(mode="after")
     def _unique_keys(self) -> Config:

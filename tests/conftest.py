@@ -28,6 +28,12 @@ def config() -> Config:
 
 
 @pytest.fixture
+def untracked(config: Config) -> Config:
+    """The example config without the tracking sheet, for tests about a job's own calls."""
+    return config.model_copy(update={"tracking": None})
+
+
+@pytest.fixture
 def world() -> dict[str, Any]:
     return copy.deepcopy(_EXAMPLE)
 

@@ -38,7 +38,7 @@ def test_apply_twice_on_one_world_file_writes_nothing_the_second_time(world_file
     assert report["job"] == "rotate-assignees" and report["dry_run"] is False
     assert {a["status"] for a in report["actions"]} == {"applied"}
     assert {a["kind"] for a in report["actions"]} == {"github.assign", "github.unassign", "slack.set_topic",
-                                                        "slack.post"}
+                                                        "slack.post", "sheet.add_worksheet", "sheet.append"}
     assert report["api_calls"]["github"]["writes"] == 4
     assert set(report["actions"][0]) == {"kind", "target", "status", "detail"}
 

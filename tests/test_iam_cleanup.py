@@ -41,7 +41,7 @@ def test_from_the_audit_one_branch_one_draft_pr_and_a_second_run_writes_nothing(
     assert first.exit_code == 0, first.to_text()
     assert [o.action.kind for o in first.outcomes] == [
         "github.create_branch", "github.commit_file", "github.create_pull", "github.add_labels",
-        "github.request_review"]
+        "github.request_review", "sheet.add_worksheet", "sheet.append"]
     branch = "oncall/remove-iam-users/bob.smith-contractor.build"
     assert repo(sandbox)["branches"][branch]["files"][TF] == remove_users(base, ["Bob.Smith", "Contractor.Build"]).text
     assert repo(sandbox)["branches"]["master"]["files"][TF] == base  # the base branch is never touched

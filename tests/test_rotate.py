@@ -66,7 +66,8 @@ def test_dry_run_plans_everything_and_changes_nothing(sandbox: Sandbox, config: 
     before = sandbox.channel(SUPPORT)["topic"], list(sandbox.issue(REPO, 1954)["assignees"])
     report = sandbox.run(rotation, config, TUESDAY, dry_run=True).report
     assert {status for _, status in statuses(report)} == {"planned"}
-    assert len(report.outcomes) == 7
+    assert [kind for kind, _ in statuses(report)][-2:] == ["sheet.add_worksheet", "sheet.append"]
+    assert len(report.outcomes) == 9
     assert report.total_calls("writes") == 0
     assert (sandbox.channel(SUPPORT)["topic"], sandbox.issue(REPO, 1954)["assignees"]) == before
     assert sandbox.bot_messages(SUPPORT, rotate.HANDOFF_EVENT) == []

@@ -20,10 +20,13 @@ from oncall_lib import terraform
 from oncall_lib.config import Config, IamConfig
 from oncall_lib.errors import InputError, ServiceError
 from oncall_lib.iam import Finding, audit, parse_credential_report
+from oncall_lib.jobs.tracking import executors as tracking_executors
+from oncall_lib.jobs.tracking import tracking_actions, with_person
 from oncall_lib.plan import Action, Executor, Ref, apply
 from oncall_lib.report import Report
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
+from oncall_lib.tracking import TaskRow
 
 JOB = "iam-audit"
 AUDIT_EVENT = "oncall_support_iam_audit"
@@ -191,6 +194,12 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, repo
     }
     report.extra["findings"] = [{**f.as_dict(), "owner": state.owners.get(f.user)} for f in state.findings]
     report.warnings = state.warnings
-    report.outcomes = apply(plan(state, config), executors(services), dry_run=dry_run)
+    actions = plan(state, config)
+    rows = [TaskRow(key=day_key(at, config), day=local.date(), person="", kind="iam",
+                    summary=f"IAM audit: {len(state.findings)} user(s) near or past {rules.limit_days} days inactive: "
+                            + ", ".join(f.user for f in state.findings))] if state.findings else []
+    actions += tracking_actions(services, config, rows, report.warnings, start=len(actions),
+                                complete=with_person(services, config, at, report.warnings))
+    report.outcomes = apply(actions, {**executors(services), **tracking_executors(services)}, dry_run=dry_run)
     report.api_calls = services.calls.snapshot()
     return report

@@ -22,12 +22,15 @@ from oncall_lib.errors import InputError, ServiceError
 from oncall_lib.iam import Finding
 from oncall_lib.jobs.iam_audit import findings_for, settings
 from oncall_lib.jobs.on_support import on_support
+from oncall_lib.jobs.tracking import executors as tracking_executors
+from oncall_lib.jobs.tracking import tracking_actions, with_person
 from oncall_lib.plan import Action, Executor, Ref, apply
 from oncall_lib.report import Report
 from oncall_lib.schedule import ScheduleProblem
 from oncall_lib.services import Services
 from oncall_lib.services.github import PullInfo
 from oncall_lib.terraform import EditResult, owners, remove_users
+from oncall_lib.tracking import TaskRow
 
 JOB = "iam-cleanup"
 AWS_USERNAME = re.compile(r"^[\w+=,.@-]{1,64}$")  # IAM's rule for user names
@@ -240,7 +243,14 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, user
                     "pull_request": state.pull.html_url if state.pull else None,
                     "removed": len(state.edit.removed)}
     report.warnings = state.warnings + state.edit.warnings
-    report.outcomes = apply(plan(state, config), executors(services), dry_run=dry_run)
+    actions = plan(state, config)
+    rules = settings(config)
+    row = TaskRow(key=f"iam-cleanup/{state.branch}", day=at.astimezone(config.team.tz).date(), person="", kind="iam",
+                  summary=f"Draft PR: {pr_title(state.users)}",
+                  link=f"https://github.com/{rules.repo}/compare/{rules.base_branch}...{state.branch}")
+    actions += tracking_actions(services, config, [row], report.warnings, start=len(actions),
+                                complete=with_person(services, config, at, report.warnings))
+    report.outcomes = apply(actions, {**executors(services), **tracking_executors(services)}, dry_run=dry_run)
     report.api_calls = services.calls.snapshot()
     return report
 

@@ -16,6 +16,8 @@ from datetime import datetime
 from oncall_lib.config import Config, SuperEpic
 from oncall_lib.errors import ServiceError
 from oncall_lib.jobs.on_support import Person, on_support, roster_match
+from oncall_lib.jobs.tracking import executors as tracking_executors
+from oncall_lib.jobs.tracking import tracking_actions
 from oncall_lib.jobs.watch import format_waiting, scan_requests
 from oncall_lib.plan import Action, Executor, apply
 from oncall_lib.report import Report
@@ -24,6 +26,7 @@ from oncall_lib.services import Services
 from oncall_lib.services.github import IssueState
 from oncall_lib.services.slack import Marker
 from oncall_lib.topic import compose_topic, same_topic
+from oncall_lib.tracking import TaskRow
 
 JOB = "rotate-assignees"
 HANDOFF_EVENT = "oncall_support_handoff"
@@ -234,6 +237,19 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
     report.warnings = observed.warnings + warnings
     # Nobody on the layer, or an epic that cannot be read: the run still does what it can, but fails.
     report.errors = observed.errors
-    report.outcomes = apply(actions, executors(services), dry_run=dry_run)
+    actions += tracking_actions(services, config, rotation_rows(observed, config), report.warnings, start=len(actions))
+    report.outcomes = apply(actions, {**executors(services), **tracking_executors(services)}, dry_run=dry_run)
     report.api_calls = services.calls.snapshot()
     return report
+
+
+def rotation_rows(observed: Observed, config: Config) -> list[TaskRow]:
+    """One row per rotation, logged with the handoff message (so the steady hourly run reads no sheet)."""
+    current, person = observed.handoff.current, observed.incoming
+    if observed.handoff_posted or current is None or person is None:
+        return []
+    previous = f" from {observed.handoff.previous.user_name}" if observed.handoff.previous else ""
+    return [TaskRow(key=f"rotation/{rotation_key(current)}", day=current.start.astimezone(config.team.tz).date(),
+                    person=person.name, kind="rotation",
+                    summary=f"Support handoff: {person.name} takes over{previous} until {_when(current.end, config)}",
+                    channel=config.slack.support.label)]

@@ -26,6 +26,8 @@ from oncall_lib.config import Config, SuperEpic, SupportIssuesConfig
 from oncall_lib.errors import InputError, ServiceError
 from oncall_lib.issue_forms import parse_form
 from oncall_lib.jobs.on_support import Person, on_support
+from oncall_lib.jobs.tracking import executors as tracking_executors
+from oncall_lib.jobs.tracking import tracking_actions, with_person
 from oncall_lib.jobs.watch import scan_requests
 from oncall_lib.plan import Action, Executor, Ref, apply
 from oncall_lib.report import Report
@@ -36,6 +38,7 @@ from oncall_lib.services.epics import EpicLinks
 from oncall_lib.services.github import IssueState
 from oncall_lib.services.slack import Marker
 from oncall_lib.slack_links import ThreadRef, parse_permalink, permalink
+from oncall_lib.tracking import TaskRow
 
 JOB = "support-issues"
 REPLY_EVENT = "oncall_support_issue"
@@ -306,7 +309,7 @@ def executors(services: Services, links: EpicLinks) -> dict[str, Executor]:
 
 
 def _finish(report: Report, services: Services, links: EpicLinks, actions: list[Action], *, dry_run: bool) -> Report:
-    report.outcomes = apply(actions, executors(services, links), dry_run=dry_run)
+    report.outcomes = apply(actions, {**executors(services, links), **tracking_executors(services)}, dry_run=dry_run)
     report.api_calls = services.calls.snapshot()
     return report
 
@@ -523,8 +526,24 @@ def scan(services: Services, config: Config, at: datetime, *, dry_run: bool) -> 
     for issue in long_running:
         report.warnings.append(f"consider scoping as a project: {issue.repo}#{issue.number} “{issue.title}” has been "
                                f"open {business_days_open(issue, at, config):.1f} business days")
+    actions += tracking_actions(services, config, issue_rows(open_issues, config), ctx.warnings, start=len(actions),
+                                complete=with_person(services, config, at, ctx.warnings))
     report.warnings += ctx.warnings
     return _finish(report, services, links, actions, dry_run=dry_run)
+
+
+def issue_rows(issues: list[IssueState], config: Config) -> list[TaskRow]:
+    """Open support issues, for the sheet: whoever is assigned is the person on them."""
+    logins = {m.github.casefold(): m.name for m in config.roster if m.github}
+    rows = []
+    for issue in issues:
+        thread = thread_of(issue.body)
+        channel = next((c.label for c in config.slack.channels if thread and c.id == thread.channel), "")
+        person = next((logins[a.casefold()] for a in issue.assignees if a.casefold() in logins), "")
+        day = (issue.created_at or datetime.now(UTC)).astimezone(config.team.tz).date()
+        rows.append(TaskRow(key=issue.html_url, day=day, person=person, kind="support",
+                            summary=f"Support issue: {issue.title}", link=issue.html_url, channel=channel))
+    return rows
 
 
 def _plan_pull_requests(ctx: Context, rules: SupportIssuesConfig, default_epic: SuperEpic) -> list[Action]:

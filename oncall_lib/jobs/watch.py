@@ -11,8 +11,8 @@ once per request.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,12 +20,15 @@ from oncall_lib.business_time import BusinessHours
 from oncall_lib.config import Config
 from oncall_lib.errors import ServiceError
 from oncall_lib.jobs.on_support import Person, on_support
+from oncall_lib.jobs.tracking import executors as tracking_executors
+from oncall_lib.jobs.tracking import tracking_actions, with_person
 from oncall_lib.plan import Action, Executor, apply
 from oncall_lib.report import Report
 from oncall_lib.requests import Identity, Request, classify, is_request, neutralise
 from oncall_lib.schedule import ScheduleProblem
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
+from oncall_lib.tracking import TaskRow
 
 JOB = "watch-requests"
 WAITING_EVENT = "oncall_support_waiting"
@@ -237,6 +240,33 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
         return report
     report.facts = facts(state, config)
     report.warnings = state.warnings
-    report.outcomes = apply(plan(state, config), executors(services), dry_run=dry_run)
+    actions = plan(state, config)
+    actions += tracking_actions(services, config, request_rows(state, config), report.warnings, start=len(actions),
+                                complete=_complete_rows(services, config, state, report.warnings))
+    report.outcomes = apply(actions, {**executors(services), **tracking_executors(services)}, dry_run=dry_run)
     report.api_calls = services.calls.snapshot()
     return report
+
+
+def request_rows(state: WatchState, config: Config) -> list[TaskRow]:
+    """Acknowledged requests, for the sheet (a request is a task once someone has taken it up)."""
+    team_url = state.scan.me.team_url
+    return [TaskRow(key=r.key, day=r.asked_at.astimezone(config.team.tz).date(), person="", kind="support",
+                    summary=neutralise(r.text, limit=200), link=r.permalink(team_url), channel=r.channel,
+                    requester=r.requester,
+                    minutes_to_acknowledge=round(m, 1) if (m := r.minutes_to_acknowledge(state.clock)) else None)
+            for r in state.scan.requests if r.acknowledged]
+
+
+def _complete_rows(services: Services, config: Config, state: WatchState,
+                   warnings: list[str]) -> Callable[[list[TaskRow]], list[TaskRow]]:
+    add_person = with_person(services, config, state.at, warnings, state.person.name if state.person else None)
+
+    def complete(rows: list[TaskRow]) -> list[TaskRow]:
+        named = []
+        for row in add_person(rows):
+            if row.requester.startswith(("U", "W")) and row.requester not in state.names:
+                state.names[row.requester] = services.slack.display_name(row.requester)
+            named.append(replace(row, requester=state.names.get(row.requester, row.requester)))
+        return named
+    return complete

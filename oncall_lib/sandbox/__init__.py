@@ -28,6 +28,7 @@ def sandbox_endpoints(server: SandboxServer) -> Endpoints:
         pagerduty_route_to=server.base_url("pagerduty"),
         zenhub=server.base_url("zenhub") + "/public/graphql",
         iam=server.base_url("iam"),
+        sheets_route_to=server.base_url("sheets"),
         aws_credentials={"aws_access_key_id": "sandbox", "aws_secret_access_key": "sandbox"},
         fast_retries=True,
         # Never the real environment: a sandbox run must not see, or leak, real secrets.

@@ -45,7 +45,7 @@ class Faults:
     kinds: tuple[str, ...] = ("429", "5xx", "drop")
     retry_after: int = 0
     seed: int | None = None
-    services: tuple[str, ...] = ("github", "slack", "pagerduty", "zenhub", "iam")
+    services: tuple[str, ...] = ("github", "slack", "pagerduty", "zenhub", "iam", "sheets")
     _rng: random.Random = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -69,6 +69,7 @@ class SandboxServer:
         from oncall_lib.sandbox.github_fake import GitHubFake
         from oncall_lib.sandbox.iam_fake import IamFake
         from oncall_lib.sandbox.pagerduty_fake import PagerDutyFake
+        from oncall_lib.sandbox.sheets_fake import SheetsFake
         from oncall_lib.sandbox.slack_fake import SlackFake
         from oncall_lib.sandbox.zenhub_fake import ZenHubFake
 
@@ -84,9 +85,10 @@ class SandboxServer:
             "pagerduty": PagerDutyFake(self),
             "zenhub": ZenHubFake(self),
             "iam": IamFake(self),
+            "sheets": SheetsFake(self),
         }
         self._prefixes = {"github": "/github", "slack": "/slack/api", "pagerduty": "/pagerduty", "zenhub": "/zenhub",
-                          "iam": "/iam"}
+                          "iam": "/iam", "sheets": "/sheets"}
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 

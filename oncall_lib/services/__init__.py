@@ -16,6 +16,7 @@ from oncall_lib.services.calls import ApiCalls
 from oncall_lib.services.github import GitHubService
 from oncall_lib.services.iam import IamService
 from oncall_lib.services.pagerduty import PagerDutyService
+from oncall_lib.services.sheets import SheetsService
 from oncall_lib.services.slack import SlackService
 from oncall_lib.services.zenhub import ZenHubService
 
@@ -24,6 +25,7 @@ SECRETS = {
     "GITHUB_TOKEN": "GitHub token for issues, assignees and pull requests",
     "SLACK_BOT_TOKEN": "Slack bot token (xoxb-...) of the oncall app",
     "PAGERDUTY_API_TOKEN": "PagerDuty REST API key with read access to schedules and users",
+    "GOOGLE_SERVICE_ACCOUNT_JSON": "Google service account key (JSON) with edit access to the tracking sheet",
     "ZENHUB_API_TOKEN": "ZenHub GraphQL API key (only when [epics] link_with = \"zenhub\")",
 }
 
@@ -39,6 +41,8 @@ class Endpoints:
     # AWS: None means boto3's own endpoint for the region and credentials from the environment (OIDC in Actions).
     iam: str | None = None
     aws_credentials: dict[str, str] | None = None
+    # When set, Google Sheets requests go to this origin (gspread's base URL is fixed).
+    sheets_route_to: str | None = None
     # When set, PagerDuty requests go to this http:// origin (the SDK only accepts https:// URLs).
     pagerduty_route_to: str | None = None
     # The sandbox answers at once, so its retries need no long pauses or throttling.
@@ -103,3 +107,10 @@ class Services:
                                            credentials=self.endpoints.aws_credentials,
                                            poll_seconds=0.01 if fast else 2.0)
         return self._iam[region]
+
+    @cached_property
+    def sheets(self) -> SheetsService:
+        route = self.endpoints.sheets_route_to
+        key = None if route else self._secret("GOOGLE_SERVICE_ACCOUNT_JSON")
+        return SheetsService(self.calls, credentials_json=key, route_to=route,
+                             pause=0.01 if self.endpoints.fast_retries else 2.0)

@@ -1,0 +1,166 @@
+"""The Support Incidents Spreadsheet through gspread.
+
+gspread's own back-off client retries server errors on appends too (an append
+answered with a 5xx may have landed) and sleeps up to minutes; this client
+retries 429 for any call (nothing was done; Retry-After is honoured) and
+server errors only for reads. Reads are batched: one metadata read and one
+values:batchGet per run.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import gspread
+import requests
+from gspread.exceptions import APIError
+from gspread.http_client import HTTPClient
+from requests.adapters import HTTPAdapter
+
+from oncall_lib.errors import InputError, ServiceError
+from oncall_lib.services.calls import ApiCalls
+
+SHEETS_ORIGIN = "https://sheets.googleapis.com"
+SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
+
+
+class _Redirect(HTTPAdapter):
+    """Sends https://sheets.googleapis.com/... to another origin (the sandbox), keeping path and query."""
+
+    def __init__(self, origin: str) -> None:
+        super().__init__()
+        self._origin = origin.rstrip("/")
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        assert request.url
+        request.url = self._origin + request.url[len(SHEETS_ORIGIN):]
+        return super().send(request, *args, **kwargs)
+
+
+def _retrying_client(pause: float) -> type[HTTPClient]:
+    class SafeRetryClient(HTTPClient):
+        def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> requests.Response:
+            for attempt in range(5):
+                try:
+                    return super().request(method, endpoint, *args, **kwargs)
+                except APIError as exc:
+                    code = exc.response.status_code
+                    if attempt == 4 or not (code == 429 or (code >= 500 and method.upper() == "GET")):
+                        raise
+                    wait = exc.response.headers.get("Retry-After")
+                    time.sleep(float(wait) if wait else pause * (2 ** attempt))
+            raise AssertionError("unreachable")
+
+    return SafeRetryClient
+
+
+@dataclass
+class SheetSnapshot:
+    """What the sheet holds, read once: worksheet titles, each one's header row and key column."""
+
+    titles: set[str]
+    headers: dict[str, list[str]] = field(default_factory=dict)
+    keys: dict[str, set[str]] = field(default_factory=dict)
+
+
+def _quote(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
+class SheetsService:
+    def __init__(self, calls: ApiCalls, *, credentials_json: str | None, route_to: str | None = None,
+                 pause: float = 2.0) -> None:
+        credentials = None
+        if route_to:
+            session = requests.Session()
+            session.mount(SHEETS_ORIGIN, _Redirect(route_to))
+            session.headers["Authorization"] = "Bearer sandbox-google-token"
+        else:
+            from google.auth.transport.requests import AuthorizedSession
+            from google.oauth2.service_account import Credentials
+
+            try:
+                info = json.loads(credentials_json or "")
+                credentials = Credentials.from_service_account_info(info, scopes=SCOPES)
+            except (ValueError, KeyError) as exc:
+                raise InputError(f"GOOGLE_SERVICE_ACCOUNT_JSON is not a service account key (JSON): {exc}") from None
+            session = AuthorizedSession(credentials)
+
+        def count(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+            calls.record("sheets", write=response.request.method != "GET")
+
+        session.hooks["response"].append(count)
+        self._client = gspread.Client(auth=credentials, session=session,  # type: ignore[arg-type]
+                                      http_client=_retrying_client(pause))
+
+    @property
+    def _http(self) -> HTTPClient:
+        # gspread's HTTP layer, addressed by spreadsheet id: opening a Spreadsheet object would read the
+        # metadata once to construct it and again to list its worksheets.
+        return self._client.http_client
+
+    def snapshot(self, spreadsheet_id: str, titles: list[str]) -> SheetSnapshot:
+        """Two reads: the worksheet list, then every wanted worksheet's key column and header together."""
+        with sheets_errors(f"read spreadsheet {spreadsheet_id}"):
+            metadata = self._http.fetch_sheet_metadata(spreadsheet_id)
+            existing = {str(s["properties"]["title"]) for s in metadata.get("sheets", [])}
+            wanted = [t for t in titles if t in existing]
+            snapshot = SheetSnapshot(existing)
+            if wanted:
+                result = self._http.values_batch_get(spreadsheet_id, [f"{_quote(t)}!A:A" for t in wanted] +
+                                                     [f"{_quote(t)}!1:1" for t in wanted])
+                ranges = result.get("valueRanges", [])
+                for index, title in enumerate(wanted):
+                    column = ranges[index].get("values", [])
+                    header = ranges[len(wanted) + index].get("values", [[]])
+                    snapshot.keys[title] = {str(row[0]) for row in column[1:] if row}
+                    snapshot.headers[title] = [str(v) for v in (header[0] if header else [])]
+        return snapshot
+
+    def rows(self, spreadsheet_id: str, titles: list[str]) -> dict[str, list[list[str]]]:
+        """Every row (header included) of the worksheets that exist, in one read."""
+        snapshot_titles = self.snapshot(spreadsheet_id, []).titles
+        wanted = [t for t in titles if t in snapshot_titles]
+        if not wanted:
+            return {}
+        with sheets_errors(f"read spreadsheet {spreadsheet_id}"):
+            result = self._http.values_batch_get(spreadsheet_id, [_quote(t) for t in wanted])
+        return {t: [[str(v) for v in row] for row in r.get("values", [])]
+                for t, r in zip(wanted, result.get("valueRanges", []), strict=False)}
+
+    def add_worksheet(self, spreadsheet_id: str, title: str, header: list[str]) -> None:
+        body = {"requests": [{"addSheet": {"properties": {
+            "title": title, "gridProperties": {"rowCount": 1000, "columnCount": max(len(header), 10)}}}}]}
+        with sheets_errors(f"add worksheet {title!r}"):
+            self._http.batch_update(spreadsheet_id, body)
+        self.set_header(spreadsheet_id, title, header)
+
+    def set_header(self, spreadsheet_id: str, title: str, header: list[str]) -> None:
+        with sheets_errors(f"write the header of {title!r}"):
+            self._http.values_update(spreadsheet_id, f"{_quote(title)}!A1", params={"valueInputOption": "RAW"},
+                                     body={"values": [header]})
+
+    def append(self, spreadsheet_id: str, title: str, rows: list[list[Any]]) -> None:
+        with sheets_errors(f"append {len(rows)} row(s) to {title!r}"):
+            self._http.values_append(
+                spreadsheet_id, f"{_quote(title)}!A1",
+                params={"valueInputOption": "USER_ENTERED", "insertDataOption": "INSERT_ROWS"}, body={"values": rows})
+
+
+@contextmanager
+def sheets_errors(what: str) -> Iterator[None]:
+    try:
+        yield
+    except APIError as error:
+        body: Mapping[str, Any] = error.error if isinstance(error.error, Mapping) else {}
+        hint = {403: " (share the sheet with the service account's email, as an editor)",
+                404: " (check [tracking] spreadsheet_id)"}.get(error.response.status_code, "")
+        raise ServiceError(f"Google Sheets {what}: HTTP {error.response.status_code} "
+                           f"{body.get('message', '')}{hint}".rstrip()) from None
+    except requests.RequestException as error:
+        raise ServiceError(f"Google Sheets {what}: network error: {error}") from None
