@@ -75,8 +75,8 @@ def open_services(args: argparse.Namespace, at: datetime, *, save: bool) -> Iter
         yield services
 
 
-def emit(report: Report, *, as_json: bool) -> None:
-    print(report.to_json_text() if as_json else report.to_text())
+def emit(report: Report, *, as_json: bool, render: Callable[[Report], str] | None = None) -> None:
+    print(render(report) if render else report.to_json_text() if as_json else report.to_text())
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as out:
@@ -92,7 +92,8 @@ def run_job(prog: str, description: str, job: JobFn, argv: Sequence[str] | None 
     return execute(args, job)
 
 
-def execute(args: argparse.Namespace, job: JobFn) -> int:
+def execute(args: argparse.Namespace, job: JobFn, render: Callable[[Report], str] | None = None) -> int:
+    """Run a job as a script: exit codes, one-line errors, the report. `render` replaces the stdout text."""
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
     dry_run = not (args.apply if args.apply is not None else in_github_actions())
@@ -116,5 +117,5 @@ def execute(args: argparse.Namespace, job: JobFn) -> int:
             traceback.print_exc()
         print(f"error: unexpected {type(exc).__name__}: {exc} (run with --verbose for details)", file=sys.stderr)
         return 1
-    emit(report, as_json=args.json)
+    emit(report, as_json=args.json, render=render)
     return report.exit_code

@@ -25,6 +25,8 @@ class Report:
     facts: dict[str, Any] = field(default_factory=dict)
     # Job-specific top-level keys of the JSON report (the IAM audit's "findings", say).
     extra: dict[str, Any] = field(default_factory=dict)
+    # Markdown for people that goes into the job summary after the table (the rotation report, say).
+    markdown: str = ""
 
     @property
     def failed(self) -> list[Outcome]:
@@ -112,6 +114,8 @@ class Report:
         lines += [f"> **Warning:** {_cell(w)}" for w in self.warnings]
         lines += [f"> **Error:** {_cell(e)}" for e in self.errors]
         lines += ["", self._calls_line(), ""]
+        if self.markdown:
+            lines += [self.markdown, ""]
         return "\n".join(lines)
 
     def annotations(self) -> list[str]:

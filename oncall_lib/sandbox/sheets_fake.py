@@ -31,6 +31,10 @@ def _column_index(letters: str) -> int:
 def parse_range(text: str) -> tuple[str | None, tuple[int, int, int | None, int | None]]:
     """'Title'!A1:J -> ("Title", (first row, first column, last row or None, last column or None)), 0-based."""
     match = _A1.match(text)
+    if "!" not in text and (not match or not match["cells"]):
+        # A bare worksheet name is a range too: the whole sheet.
+        title = text[1:-1].replace("''", "'") if text.startswith("'") and text.endswith("'") else text
+        return title, (0, 0, None, None)
     if not match:
         raise ValueError(text)
     title = match["title"]

@@ -34,6 +34,7 @@ class IssueState:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     is_pull: bool = False
+    closed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ def _issue_state(repo: str, issue: Issue) -> IssueState:
         updated_at=issue.updated_at,
         # Not issue.pull_request: reading an attribute a listing left out makes PyGithub fetch the issue again.
         is_pull="/pull/" in issue.html_url,
+        closed_at=issue.closed_at,
     )
 
 
@@ -138,9 +140,12 @@ class GitHubService:
             issue = self._repo(repo).create_issue(title=title, body=body, labels=labels, assignees=assignees)
         return {"number": issue.number, "id": issue.id, "html_url": issue.html_url}
 
-    def edit_body(self, repo: str, number: int, body: str) -> None:
+    def edit_body(self, repo: str, number: int, body: str, title: str | None = None) -> None:
         with github_errors(f"edit {repo}#{number}"):
-            self._repo(repo).get_issue(number).edit(body=body)
+            if title is None:
+                self._repo(repo).get_issue(number).edit(body=body)
+            else:
+                self._repo(repo).get_issue(number).edit(body=body, title=title)
 
     def add_labels(self, repo: str, number: int, labels: list[str]) -> None:
         with github_errors(f"label {repo}#{number}"):

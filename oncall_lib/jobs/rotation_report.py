@@ -1,0 +1,230 @@
+"""The end-of-rotation report.
+
+observe: the last five turns on the support layer before `at` (PagerDuty),
+every request in the watched channels over those weeks (one history read per
+channel; threads only where history cannot decide, or, for the rotation being
+reported, to learn when a multi-reply thread was first answered), support
+issues (GitHub), and the tasks logged in the tracking sheet.
+plan: the report as a GitHub issue "Rotation report: NAME, DATES" (updated in
+place on re-run), and one short Slack summary linking to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from oncall_lib.config import Config
+from oncall_lib.errors import ServiceError
+from oncall_lib.jobs.watch import scan_requests
+from oncall_lib.plan import Action, Executor, Ref, apply
+from oncall_lib.report import Report
+from oncall_lib.requests import Request, classify
+from oncall_lib.rotation_figures import RotationFigures, render, request_figures
+from oncall_lib.schedule import ScheduleProblem, Shift, select_layer, support_timeline
+from oncall_lib.services import Services
+from oncall_lib.services.github import IssueState
+from oncall_lib.services.slack import Marker
+
+JOB = "rotation-report"
+REPORT_LABEL = "rotation-report"
+SLACK_EVENT = "oncall_support_rotation_report"
+ROTATIONS = 5  # the one reported, and four before it for the trend
+MAX_THREADS = 200  # thread reads to date multi-reply acknowledgements, at most, per run
+TRACKED_KINDS = ("pr_review", "deploy", "iam", "postmortem", "access", "offboarding")
+
+
+def report_marker(shift: Shift) -> str:
+    return f"<!-- oncall-support:rotation-report {shift.user_id}/{shift.start.isoformat()} -->"
+
+
+# The report runs shortly before a handoff: a turn ending within this long after `at` is the one to report.
+ENDING_SOON = timedelta(hours=12)
+
+
+def ended_rotations(services: Services, config: Config, at: datetime) -> list[Shift]:
+    """The last ROTATIONS turns that ended by `at` (or are about to), newest first."""
+    rotation = config.rotation
+    schedule = services.pagerduty.schedule(rotation.pagerduty_schedule, at - timedelta(weeks=ROTATIONS + 2),
+                                           at + timedelta(days=1))
+    layer = select_layer(schedule, rotation.support_layer, at)
+    overrides = (schedule.get("overrides_subschedule") or {}).get("rendered_schedule_entries") or []
+    ended = [s for s in support_timeline(layer, overrides) if s.end <= at + ENDING_SOON and s.start < at]
+    return list(reversed(ended))[:ROTATIONS]
+
+
+@dataclass
+class ReportState:
+    rotations: list[Shift]
+    figures: list[RotationFigures] = field(default_factory=list)
+    existing: IssueState | None = None
+    summary_posted: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+def _date_requests(services: Services, config: Config, requests: list[Request], me: Any, budget: int) -> list[Request]:
+    """Learn when multi-reply threads were first answered, reading at most `budget` threads."""
+    dated = []
+    channels = {c.id: c for c in config.slack.channels}
+    for request in requests:
+        if request.acknowledged and request.acknowledged_at is None and request.via == "reply" and budget > 0:
+            budget -= 1
+            thread = services.slack.replies(request.channel_id, request.ts)
+            parent = next((m for m in thread if m.get("ts") == request.ts), None)
+            if parent is not None:
+                request = classify(parent, channels[request.channel_id], config.requests.ack_reactions, me,
+                                   thread=thread)
+        dated.append(request)
+    return dated
+
+
+def _logged(rows: dict[str, list[list[str]]], config: Config, shift: Shift) -> dict[str, int]:
+    assert config.tracking
+    start, end = shift.start.astimezone(config.team.tz).date(), shift.end.astimezone(config.team.tz).date()
+    counts = {}
+    for kind in TRACKED_KINDS:
+        title = config.tracking.section(kind)
+        days = [row[1] for row in rows.get(title, [])[1:] if len(row) > 3 and row[3] == kind]
+        counts[kind] = sum(start.isoformat() <= day < end.isoformat() for day in days)
+    return counts
+
+
+def observe(services: Services, config: Config, at: datetime) -> ReportState:
+    state = ReportState(ended_rotations(services, config, at))
+    if not state.rotations:
+        return state
+    oldest, newest = state.rotations[-1].start, min(state.rotations[0].end, at)
+    scan = scan_requests(services, config, newest, oldest=oldest)
+    clock = config.requests.business_hours.clock(config.team.tz)
+    rules = config.support_issues
+    issues: list[IssueState] = []
+    open_now: list[IssueState] = []
+    if rules:
+        issues = services.github.issues(rules.repo, labels=[rules.labels[0]], state="all", since=oldest)
+        open_now = services.github.issues(rules.repo, labels=[rules.labels[0]], state="open")
+    rows: dict[str, list[list[str]]] = {}
+    if config.tracking:
+        try:
+            rows = services.sheets.rows(config.tracking.spreadsheet_id,
+                                        sorted({config.tracking.section(k) for k in TRACKED_KINDS}))
+        except ServiceError as exc:
+            state.warnings.append(f"tracking sheet not read, so logged tasks show as 0: {exc}")
+    known = {i.html_url: i for i in [*issues, *open_now]}.values()
+    for index, shift in enumerate(state.rotations):
+        requests = [r for r in scan.requests if shift.start <= r.asked_at < shift.end]
+        if index == 0:
+            requests = _date_requests(services, config, requests, scan.me, MAX_THREADS)
+        figures = RotationFigures(
+            person=_name(config, shift), start=shift.start, end=shift.end,
+            # Never-acknowledged requests are measured to the end of the turn, so a re-run reports the same.
+            requests=request_figures(requests, clock, config.requests.limit_minutes, scan.me.team_url, shift.end))
+        figures.issues_opened = [i for i in known if i.created_at and shift.start <= i.created_at < shift.end]
+        figures.issues_closed = [i for i in known if i.closed_at and shift.start <= i.closed_at < shift.end]
+        figures.issues_open = [i for i in known if i.created_at and i.created_at < shift.end
+                               and (i.closed_at is None or i.closed_at >= shift.end)]
+        if rules:
+            limit = rules.scoping_business_days * clock.day_minutes
+            figures.over_scoping_limit = [i for i in figures.issues_open if i.created_at
+                                          and clock.minutes_between(i.created_at, shift.end) > limit]
+        figures.logged = _logged(rows, config, shift) if rows else {}
+        state.figures.append(figures)
+    if rules:
+        state.existing = next((i for i in services.github.issues(rules.repo, labels=[REPORT_LABEL], state="all")
+                               if report_marker(state.rotations[0]) in i.body), None)
+    support = config.slack.support
+    found = services.slack.find_marked(support.id, Marker(SLACK_EVENT, _key(state.rotations[0])),
+                                       oldest=state.rotations[0].end.timestamp() - 86400)
+    state.summary_posted = found is not None
+    return state
+
+
+def _key(shift: Shift) -> str:
+    return f"{shift.user_id}/{shift.start.isoformat()}"
+
+
+def _name(config: Config, shift: Shift) -> str:
+    member = next((m for m in config.roster if m.pagerduty_id == shift.user_id), None)
+    return member.name if member else shift.user_name
+
+
+def plan(state: ReportState, config: Config, markdown: str) -> list[Action]:
+    rules = config.support_issues
+    if not state.figures or rules is None:
+        return []
+    current = state.figures[0]
+    title = f"Rotation report: {current.label}"
+    actions: list[Action] = []
+    url: Any
+    if state.existing is None:
+        actions.append(Action("github.create_issue", rules.repo, f"publish “{title}”",
+                              {"repo": rules.repo, "title": title, "body": markdown, "labels": [REPORT_LABEL],
+                               "assignees": []}))
+        url = Ref(0, "html_url")
+    else:
+        url = state.existing.html_url
+        if state.existing.body.strip() != markdown.strip() or state.existing.title != title:
+            actions.append(Action("github.edit_issue", f"{rules.repo}#{state.existing.number}", "update the report",
+                                  {"repo": rules.repo, "number": state.existing.number, "title": title,
+                                   "body": markdown}))
+    if not state.summary_posted:
+        r = current.requests
+        median = f"{r.median:.0f} min" if r.median is not None else "n/a"
+        share = f"{r.within_limit_share:.0%}" if r.within_limit_share is not None else "n/a"
+        text = (f":bar_chart: *Rotation report for {current.label}*: {r.total} requests, median time to "
+                f"acknowledge {median}, {share} within {config.requests.limit_minutes} minutes, "
+                f"{len(r.breaches)} waited longer; {len(current.issues_opened)} support issues opened. "
+                "<{url}|Read it and say what to change>.")
+        actions.append(Action("slack.post", config.slack.support.label, "post a summary linking to the report",
+                              {"channel": config.slack.support.id, "text": text, "url": url,
+                               "marker": Marker(SLACK_EVENT, _key(state.rotations[0]))},
+                              after=0 if state.existing is None else None))
+    return actions
+
+
+def executors(services: Services) -> dict[str, Executor]:
+    def create(action: Action) -> dict[str, object]:
+        p = action.params
+        return services.github.create_issue(p["repo"], title=p["title"], body=p["body"], labels=list(p["labels"]),
+                                            assignees=[])
+
+    def post(action: Action) -> None:
+        p = action.params
+        services.slack.post(p["channel"], str(p["text"]).replace("{url}", str(p["url"])), marker=p.get("marker"))
+
+    return {
+        "github.create_issue": create,
+        "github.edit_issue": lambda a: services.github.edit_body(a.params["repo"], a.params["number"],
+                                                                 a.params["body"], title=a.params["title"]),
+        "slack.post": post,
+    }
+
+
+def run(services: Services, config: Config, at: datetime, *, dry_run: bool, only_at_hour: int | None = None) -> Report:
+    report = Report(JOB, dry_run=dry_run, at=at)
+    local = at.astimezone(config.team.tz)
+    if only_at_hour is not None and local.hour != only_at_hour:
+        report.facts = {"skipped": f"it is {local:%H:%M %Z}, not {only_at_hour:02d}:00 in {config.team.time_zone}"}
+        return report
+    try:
+        state = observe(services, config, at)
+    except (ServiceError, ScheduleProblem) as exc:
+        report.errors.append(str(exc))
+        report.api_calls = services.calls.snapshot()
+        return report
+    if not state.figures:
+        report.errors.append("no support rotation has ended yet on the support layer: nothing to report")
+        return report
+    current = state.figures[0]
+    markdown = render(current, state.figures[1:], config.requests.limit_minutes, report_marker(state.rotations[0]))
+    report.facts = {"rotation": current.label, "requests": current.requests.total,
+                    "median_minutes_to_acknowledge": current.requests.median,
+                    "breaches": len(current.requests.breaches)}
+    report.extra = {"rotation": current.as_dict(), "trend": [f.as_dict() for f in state.figures[1:]]}
+    report.markdown = markdown
+    report.warnings = state.warnings
+    if config.support_issues is None:
+        report.warnings.append("no [support_issues] repo to publish the report in: see the job summary")
+    report.outcomes = apply(plan(state, config, markdown), executors(services), dry_run=dry_run)
+    report.api_calls = services.calls.snapshot()
+    return report

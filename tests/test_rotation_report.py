@@ -1,0 +1,109 @@
+"""The end-of-rotation report against a hand-computed week, through every SDK in the sandbox."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from oncall_lib.config import Config
+from oncall_lib.jobs import rotation_report
+from oncall_lib.report import Report
+from oncall_lib.rotation_figures import percentile
+from oncall_lib.services import Services
+from tests.conftest import Sandbox
+
+NY = ZoneInfo("America/New_York")
+SUPPORT, SRE = "C01SUPPORT", "C03SRE000"
+BEFORE_HANDOFF = datetime(2026, 12, 7, 8, 30, tzinfo=NY)  # Alan Turing's week ends at 09:00
+
+
+def ny(day: int, hour: int, minute: int = 0) -> datetime:
+    month = 11 if day >= 23 else 12
+    return datetime(2026, month, day, hour, minute, tzinfo=NY)
+
+
+def reporting(services: Services, config: Config, at: datetime, dry_run: bool) -> Report:
+    return rotation_report.run(services, config, at, dry_run=dry_run)
+
+
+def alans_week(sandbox: Sandbox) -> dict[str, str]:
+    """Known acknowledgement times (business minutes): 10, 30, 75 (a breach), never, 5, 20, and one by reaction."""
+    ts = {}
+    ts["quick"] = sandbox.post(SUPPORT, ny(30, 10), "Is staging down?")
+    sandbox.reply(SUPPORT, ts["quick"], ny(30, 10, 10), "U0ALAN")
+    ts["half_hour"] = sandbox.post(SUPPORT, ny(30, 11), "Need a DNS record")
+    sandbox.reply(SUPPORT, ts["half_hour"], ny(30, 11, 30), "U0GRACE")
+    ts["overnight"] = sandbox.post(SUPPORT, ny(1, 16, 30), "Grafana is slow")  # 30 min Tuesday + 45 Wednesday
+    sandbox.reply(SUPPORT, ts["overnight"], ny(2, 9, 45), "U0ALAN")
+    ts["never"] = sandbox.post(SUPPORT, ny(2, 10), "Can I get Sentry access?")
+    ts["sre"] = sandbox.post(SRE, ny(3, 14), "Disk alarms on jenkins", user="U0DOT")
+    sandbox.reply(SRE, ts["sre"], ny(3, 14, 5), "U0ALAN")
+    ts["busy_thread"] = sandbox.post(SUPPORT, ny(4, 9), "Deploy failed twice")
+    sandbox.reply(SUPPORT, ts["busy_thread"], ny(4, 9, 5), "U0REQ1", "any idea?")
+    sandbox.reply(SUPPORT, ts["busy_thread"], ny(4, 9, 20), "U0ALAN", "looking")
+    sandbox.reply(SUPPORT, ts["busy_thread"], ny(4, 9, 30), "U0GRACE", "found it")
+    ts["reaction"] = sandbox.post(SUPPORT, ny(4, 10), "FYI the VPN is flaky",
+                                  reactions=[{"name": "eyes", "users": ["U0ALAN"], "count": 1}])
+    sandbox.post(SUPPORT, ny(29, 10), "Last week's question")  # Grace's week: in the trend only
+    return ts
+
+
+def test_the_figures_match_the_hand_computed_week(sandbox: Sandbox, config: Config) -> None:
+    alans_week(sandbox)
+    report = sandbox.run(reporting, config, BEFORE_HANDOFF, dry_run=True).report
+    assert report.exit_code == 0, report.to_text()
+    week = report.extra["rotation"]
+    assert week["person"] == "Alan Turing"
+    assert week["start"] == "2026-11-30T09:00:00-05:00" and week["end"] == "2026-12-07T09:00:00-05:00"
+    assert week["requests"] == 7
+    assert week["requests_by_channel"] == {"#vfs-platform-support": 6, "#sre": 1}
+    assert (week["acknowledged"], week["never_acknowledged"], week["acknowledged_time_unknown"]) == (6, 1, 1)
+    # Known times 5, 10, 20, 30, 75: nearest-rank median 20 and p90 75; 4 of 6 judged within the hour.
+    assert week["median_minutes_to_acknowledge"] == 20.0 and week["p90_minutes_to_acknowledge"] == 75.0
+    assert week["share_within_limit"] == 0.667
+    # The never-answered request waited Wed 10:00 to Mon 09:00: 420 + 480 + 480 business minutes.
+    assert [(b["minutes"], b["acknowledged"]) for b in week["breaches"]] == [(75.0, True), (1380.0, False)]
+    assert week["median_minutes_by_day"] == {"2026-11-30": 10.0, "2026-12-01": 75.0, "2026-12-03": 5.0,
+                                             "2026-12-04": 20.0}
+    trend = report.extra["trend"]
+    assert [t["person"] for t in trend] == ["Grace Hopper", "Ada Lovelace", "Katherine Johnson", "Alan Turing"]
+    assert trend[0]["requests"] == 1 and trend[0]["never_acknowledged"] == 1
+    assert "pie showData" in report.markdown and "xychart-beta" in report.markdown
+    # auth.test, six histories, the one busy thread, and the check for an earlier summary.
+    assert report.api_calls["slack"]["reads"] == 9
+
+
+def test_it_is_published_once_and_updated_in_place(sandbox: Sandbox, config: Config) -> None:
+    alans_week(sandbox)
+    first = sandbox.run(reporting, config, BEFORE_HANDOFF).report
+    assert [o.action.kind for o in first.outcomes] == ["github.create_issue", "slack.post"]
+    repo = next(r for r in sandbox.world["github"]["repos"] if r["full_name"].endswith("va.gov-team"))
+    [issue] = [i for i in repo["issues"] if "rotation-report" in i["labels"]]
+    assert issue["title"] == "Rotation report: Alan Turing, Nov 30 – Dec 07, 2026"
+    summary = [m for m in sandbox.channel(SUPPORT)["messages"]
+               if (m.get("metadata") or {}).get("event_type") == rotation_report.SLACK_EVENT]
+    assert len(summary) == 1 and f"/issues/{issue['number']}|Read it" in summary[0]["text"]
+    assert "7 requests, median time to acknowledge 20 min, 67% within 60 minutes, 2 waited longer" in summary[0]["text"]
+
+    again = sandbox.run(reporting, config, BEFORE_HANDOFF + timedelta(minutes=10)).report
+    assert again.outcomes == [] and again.total_calls("writes") == 0
+    sandbox.reply(SUPPORT, alans_week_key(sandbox), ny(6, 12), "U0ALAN")  # a late answer changes the figures
+    updated = sandbox.run(reporting, config, BEFORE_HANDOFF + timedelta(minutes=20)).report
+    assert [o.action.kind for o in updated.outcomes] == ["github.edit_issue"]
+
+
+def alans_week_key(sandbox: Sandbox) -> str:
+    return next(m["ts"] for m in sandbox.channel(SUPPORT)["messages"] if m.get("text") == "Can I get Sentry access?")
+
+
+def test_the_schedule_runs_it_once_before_the_handoff(sandbox: Sandbox, config: Config) -> None:
+    def at_eight(s: Services, c: Config, at: datetime, d: bool) -> Report:
+        return rotation_report.run(s, c, at, dry_run=d, only_at_hour=8)
+    assert sandbox.run(at_eight, config, BEFORE_HANDOFF - timedelta(hours=1)).report.facts["skipped"]
+    assert "rotation" in sandbox.run(at_eight, config, BEFORE_HANDOFF, dry_run=True).report.extra
+
+
+def test_nearest_rank_percentiles() -> None:
+    assert percentile([], 0.5) is None
+    assert percentile([5, 10, 20, 30, 75], 0.5) == 20 and percentile([5, 10, 20, 30, 75], 0.9) == 75
+    assert percentile(list(range(1, 11)), 0.9) == 9
