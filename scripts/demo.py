@@ -15,7 +15,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oncall_lib.config import Config, ConfigError, load_config  # noqa: E402
-from oncall_lib.jobs import iam_audit, iam_cleanup, rotate, support_issues, watch  # noqa: E402
+from oncall_lib.jobs import iam_audit, iam_cleanup, rotate, rotation_report, support_issues, tracking, watch  # noqa: E402,E501
 from oncall_lib.report import Report  # noqa: E402
 from oncall_lib.sandbox import sandbox_services  # noqa: E402
 from oncall_lib.sandbox.world import EXAMPLE_WORLD, load_world, save_world  # noqa: E402
@@ -198,6 +198,14 @@ def main() -> int:
         demo.run(lambda s, c, at, d: iam_cleanup.run(s, c, at, dry_run=d, users=[], from_audit=True),
                  eleven + timedelta(minutes=25), "...and presses it again")
     last = demo.run(handoff, turn + timedelta(hours=4), "Later that day the hourly handoff job runs again")
+    if config.tracking:
+        demo.run(lambda s, c, at, d: tracking.log_task(s, c, at, dry_run=d, kind="access", minutes=15,
+                                                       summary="Granted Grafana access to Sam's new teammate"),
+                 turn + timedelta(hours=5), "The person on support presses 'Log a task'")
+    week_end = datetime.fromisoformat(str(second.facts["until"])) - timedelta(minutes=30)
+    report = demo.run(lambda s, c, at, d: rotation_report.run(s, c, at, dry_run=d), week_end,
+                      "The end-of-rotation report, before next Monday's handoff")
+    print("\n" + "\n".join("   | " + line for line in report.markdown.splitlines()[:18]))
 
     world = load_world(args.world)
     support = next(c for c in world["slack"]["channels"] if c["id"] == config.slack.support.id)

@@ -31,7 +31,9 @@ JOB = "rotation-report"
 REPORT_LABEL = "rotation-report"
 SLACK_EVENT = "oncall_support_rotation_report"
 ROTATIONS = 5  # the one reported, and four before it for the trend
-MAX_THREADS = 200  # thread reads to date multi-reply acknowledgements, at most, per run
+# Thread reads to date multi-reply acknowledgements, at most, per run: about two minutes at Slack's tier-3
+# rate. Past it, such acknowledgements count as "time unknown", like reactions.
+MAX_THREADS = 100
 TRACKED_KINDS = ("pr_review", "deploy", "iam", "postmortem", "access", "offboarding")
 
 
