@@ -328,6 +328,20 @@ class TrackingConfig(_Model):
         return self.sections.get(kind, self.sections.get("other", "Other"))  # type: ignore[call-overload]
 
 
+class PostmortemsConfig(_Model):
+    """Postmortem action items: labelled, linked to the incident-response epic, never lost."""
+
+    label: str = "Postmortem Action Item"
+    epic: str = "incident-response"
+    # An issue whose title starts with one of these, or whose body links a postmortem document, is an item.
+    title_prefixes: list[str] = Field(default_factory=lambda: ["postmortem", "[postmortem]", "pm:"])
+    document_link_patterns: list[str] = Field(default_factory=lambda: [r"/postmortems?/[^\s)]+\.md"])
+    # Where the postmortem documents live (Markdown, each with an "Action Items" table or checklist).
+    documents_repo: Annotated[str, Field(pattern=REPO_NAME)] | None = None
+    documents_path: str = "postmortems"
+    documents_branch: str = "master"
+
+
 class RotationConfig(_Model):
     pagerduty_schedule: str = Field(min_length=1)
     support_layer: str = Field(min_length=1, description="layer id or name")
@@ -362,6 +376,9 @@ class Config(_Model):
     support_issues: SupportIssuesConfig | None = None
     iam: IamConfig | None = None
     tracking: TrackingConfig | None = None
+    postmortems: PostmortemsConfig | None = None
+    # Repositories whose labels follow .github/labels.yml (default: the support and devops repositories).
+    label_repos: list[Annotated[str, Field(pattern=REPO_NAME)]] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique_keys(self) -> Config:
@@ -373,6 +390,8 @@ class Config(_Model):
             if missing:
                 raise ValueError('[epics] link_with = "zenhub" needs zenhub_epic_id on Super Epic(s): '
                                  + ", ".join(missing))
+        if self.postmortems and self.postmortems.epic not in epic_keys:
+            raise ValueError(f"postmortems.epic = {self.postmortems.epic!r} is not a Super Epic key")
         if self.support_issues and self.support_issues.default_epic not in epic_keys:
             default = self.support_issues.default_epic
             known = ", ".join(epic_keys)

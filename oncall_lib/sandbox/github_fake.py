@@ -508,17 +508,27 @@ class GitHubFake:
     def get_contents(self, request: FakeRequest, owner: str, name: str, path: str) -> FakeResponse:
         repo = self._repo(owner, name)
         branch = self._branch(repo, request.arg("ref") or repo.get("default_branch", "main")) if repo else None
-        path = urllib.parse.unquote(path)
+        path = urllib.parse.unquote(path).rstrip("/")
         text = (branch or {}).get("files", {}).get(path) if branch else None
+        if repo is not None and branch is not None and text is None:
+            prefix = path + "/"
+            inside = sorted(p for p in branch.get("files", {}) if p.startswith(prefix) and "/" not in p[len(prefix):])
+            if inside:
+                return FakeResponse(200, [self._content_out(request, repo, p, branch["files"][p], with_content=False)
+                                          for p in inside])
         if repo is None or text is None:
             return self._not_found()
-        sha = self.blob_sha(text)
-        return FakeResponse(200, {
-            "type": "file", "encoding": "base64", "size": len(text.encode()), "name": path.rsplit("/", 1)[-1],
-            "path": path, "content": base64.b64encode(text.encode()).decode(), "sha": sha,
-            "url": f"{request.origin}/repos/{repo['full_name']}/contents/{path}",
-            "html_url": f"https://github.sandbox/{repo['full_name']}/blob/{request.arg('ref')}/{path}",
-            "download_url": None})
+        return FakeResponse(200, self._content_out(request, repo, path, text))
+
+    def _content_out(self, request: FakeRequest, repo: dict[str, Any], path: str, text: str,
+                     with_content: bool = True) -> dict[str, Any]:
+        out = {"type": "file", "size": len(text.encode()), "name": path.rsplit("/", 1)[-1], "path": path,
+               "sha": self.blob_sha(text), "url": f"{request.origin}/repos/{repo['full_name']}/contents/{path}",
+               "html_url": f"https://github.sandbox/{repo['full_name']}/blob/{request.arg('ref')}/{path}",
+               "download_url": None}
+        if with_content:
+            out.update(encoding="base64", content=base64.b64encode(text.encode()).decode())
+        return out
 
     def put_contents(self, request: FakeRequest, owner: str, name: str, path: str) -> FakeResponse:
         repo = self._repo(owner, name)

@@ -190,6 +190,18 @@ class GitHubService:
         with github_errors(f"read {path} in {repo}@{ref}"):
             return content.decoded_content.decode("utf-8"), content.sha
 
+    def list_dir(self, repo: str, path: str, ref: str) -> list[str]:
+        """Paths of the files directly in a folder (empty if there is no such folder)."""
+        try:
+            entries = self._repo(repo).get_contents(path, ref=ref)
+        except GithubException as exc:
+            if exc.status == 404:
+                return []
+            with github_errors(f"list {path} in {repo}@{ref}"):
+                raise
+        entries = entries if isinstance(entries, list) else [entries]
+        return sorted(e.path for e in entries if e.type == "file")
+
     def branch_head(self, repo: str, branch: str) -> str | None:
         """The commit a branch points at, or None if there is no such branch."""
         try:
@@ -229,6 +241,20 @@ class GitHubService:
     def request_reviewers(self, repo: str, number: int, logins: list[str]) -> None:
         with github_errors(f"request reviewers on {repo}#{number}"):
             self._repo(repo).get_pull(number).create_review_request(reviewers=logins)
+
+    def labels(self, repo: str) -> dict[str, tuple[str, str]]:
+        """name -> (colour, description) of every label in the repository."""
+        with github_errors(f"list labels of {repo}"):
+            labels = self._repo(repo).get_labels()
+            return {label.name: (label.color.lower(), label.description or "") for label in labels}
+
+    def create_label(self, repo: str, name: str, color: str, description: str) -> None:
+        with github_errors(f"create label {name!r} in {repo}"):
+            self._repo(repo).create_label(name=name, color=color, description=description)
+
+    def edit_label(self, repo: str, name: str, color: str, description: str) -> None:
+        with github_errors(f"update label {name!r} in {repo}"):
+            self._repo(repo).get_label(name).edit(name=name, color=color, description=description)
 
     def recent_pulls(self, repo: str, since: datetime) -> list[IssueState]:
         """Pull requests updated since `since`, newest first; stops paging at the first older one."""
