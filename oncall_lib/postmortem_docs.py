@@ -114,7 +114,7 @@ def action_items(path: str, text: str) -> list[ActionItem]:
             body = box[2].strip()
             reference = _ISSUE_REF.search(body)
             owner = _OWNER.search(body)
-            description = _ISSUE_REF.sub("", body).strip(" ,;-")
+            description = " ".join(_OWNER.sub("", _ISSUE_REF.sub("", body)).split()).strip(" ,;-")
             items.append(ActionItem(path, index + 1, description, "", owner[1] if owner else "",
                                     reference[0] if reference else None, None))
         index += 1

@@ -11,16 +11,19 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from oncall_lib.config import Config, PostmortemsConfig
+from oncall_lib.config import GITHUB_LOGIN, Config, PostmortemsConfig
 from oncall_lib.errors import InputError, ServiceError
 from oncall_lib.issue_forms import parse_form
-from oncall_lib.plan import Action, Executor, apply
+from oncall_lib.plan import Action, Executor, Ref, apply
+from oncall_lib.postmortem_docs import ActionItem, DocumentProblem, action_items, fill_issue_cells
 from oncall_lib.report import Report
+from oncall_lib.requests import neutralise
 from oncall_lib.services import Services
 from oncall_lib.services.epics import EpicLinks
-from oncall_lib.services.github import IssueState
+from oncall_lib.services.github import IssueState, PullInfo
 
 JOB = "postmortems"
 FORM_LABELS = ("Postmortem", "Action item", "Type", "Owner")
@@ -117,5 +120,190 @@ def pickup(services: Services, config: Config, at: datetime, *, dry_run: bool) -
     report.extra = {"items": [{"url": i.html_url, "title": i.title, "assignees": list(i.assignees),
                                "created_at": i.created_at.isoformat() if i.created_at else None} for i in items]}
     report.markdown = "### What can I pick up?\n\n" + ("\n".join(lines) or "Nothing: every item is done.")
+    report.api_calls = services.calls.snapshot()
+    return report
+
+
+# -- postmortem documents -------------------------------------------------------------------
+
+ITEM_MARKER = "<!-- oncall-support:postmortem-item {key} -->"
+_ITEM_MARKER = re.compile(r"<!--\s*oncall-support:postmortem-item\s+(\S+)\s*-->")
+PR_BRANCH = "oncall/postmortem-issue-numbers"
+PR_TITLE = "Postmortems: record the issues opened for action items"
+
+
+@dataclass
+class DocsState:
+    docs: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (text, blob sha)
+    items: list[ActionItem] = field(default_factory=list)
+    issues: dict[str, IssueState] = field(default_factory=dict)  # item key -> its issue
+    problems: list[str] = field(default_factory=list)
+    base_sha: str | None = None
+    branch_head: str | None = None
+    branch_files: dict[str, tuple[str, str] | None] = field(default_factory=dict)
+    pull: PullInfo | None = None
+
+
+def observe_documents(services: Services, config: Config) -> DocsState:
+    rules = settings(config)
+    state = DocsState()
+    repo = rules.documents_repo
+    if not repo:
+        raise InputError("[postmortems] has no documents_repo: set it to scan postmortem documents")
+    for path in services.github.list_dir(repo, rules.documents_path, rules.documents_branch):
+        if not path.lower().endswith(".md"):
+            continue
+        found = services.github.file(repo, path, rules.documents_branch)
+        if found is None:
+            continue
+        try:
+            items = action_items(path, found[0])
+        except DocumentProblem as exc:
+            state.problems.append(str(exc))
+            continue
+        state.docs[path] = found
+        state.items += items
+    for issue in services.github.issues(items_repo(config), labels=[rules.label], state="all"):
+        for key in _ITEM_MARKER.findall(issue.body):
+            state.issues.setdefault(key, issue)
+    state.base_sha = services.github.branch_head(repo, rules.documents_branch)
+    state.branch_head = services.github.branch_head(repo, PR_BRANCH)
+    if state.branch_head:
+        state.pull = services.github.open_pull(repo, PR_BRANCH)
+    return state
+
+
+def _owner_login(owner: str, config: Config) -> str | None:
+    text = owner.strip().lstrip("@")
+    for member in config.roster:
+        if member.github and text.casefold() in {member.name.casefold(), member.github.casefold()}:
+            return member.github
+    return text if GITHUB_LOGIN.match(text) else None
+
+
+def item_issue_body(item: ActionItem, rules: PostmortemsConfig, docs_url: str) -> str:
+    return "\n".join([
+        f"**Postmortem:** [{item.path}]({docs_url}/{item.path}#L{item.line})",
+        f"**Type:** {item.type or 'not given'}",
+        f"**Owner:** {item.owner or 'not decided'}",
+        "",
+        "### Action item",
+        "",
+        item.description,
+        "",
+        ITEM_MARKER.format(key=item.key),
+    ])
+
+
+def plan_issues(state: DocsState, config: Config) -> list[Action]:
+    """One issue for every item the document and the tracker both lack, labelled and on the epic."""
+    rules = settings(config)
+    repo = items_repo(config)
+    epic = config.epic(rules.epic)
+    docs_url = f"https://github.com/{rules.documents_repo}/blob/{rules.documents_branch}"
+    actions: list[Action] = []
+    for item in state.items:
+        if item.issue or item.key in state.issues:
+            continue
+        title = f"[Postmortem] {neutralise(item.description, limit=90)}"
+        owner = _owner_login(item.owner, config)
+        created = len(actions)
+        actions.append(Action("github.create_issue", repo, f"open “{title}” ({item.path}:{item.line})",
+                              {"repo": repo, "title": title, "body": item_issue_body(item, rules, docs_url),
+                               "labels": [rules.label], "assignees": [owner] if owner else []}))
+        actions.append(Action("epic.link", epic.issue, f"link it to the {epic.key} Super Epic",
+                              {"epic": epic.key, "repo": repo, "number": Ref(created, "number"),
+                               "id": Ref(created, "id")}, after=created))
+    return actions
+
+
+def _reference(issue: IssueState, docs_repo: str) -> str:
+    return f"#{issue.number}" if issue.repo.casefold() == docs_repo.casefold() else f"{issue.repo}#{issue.number}"
+
+
+def plan_pull(state: DocsState, config: Config) -> list[Action]:
+    """One draft PR that writes each known issue into its item's Issue # cell."""
+    rules = settings(config)
+    repo = rules.documents_repo
+    assert repo
+    changed: dict[str, str] = {}
+    for path, (text, _sha) in state.docs.items():
+        cells = {item.cell: _reference(state.issues[item.key], repo) for item in state.items
+                 if item.path == path and item.cell and not item.issue and item.key in state.issues}
+        if cells:
+            changed[path] = fill_issue_cells(text, cells)
+    if not changed:
+        return []
+    actions: list[Action] = []
+    where = f"{repo}@{PR_BRANCH}"
+    branch_made = None
+    if state.branch_head is None:
+        if state.base_sha is None:
+            return []
+        branch_made = 0
+        actions.append(Action("github.create_branch", where, f"branch from {rules.documents_branch}",
+                              {"repo": repo, "branch": PR_BRANCH, "sha": state.base_sha}))
+    for path, text in sorted(changed.items()):
+        on_branch = state.branch_files.get(path)
+        if on_branch is not None and on_branch[0] == text:
+            continue
+        sha = on_branch[1] if on_branch else state.docs[path][1]
+        actions.append(Action("github.commit_file", where, f"fill in the Issue # cells of {path}",
+                              {"repo": repo, "path": path, "branch": PR_BRANCH, "text": text, "sha": sha,
+                               "message": f"Record the issues opened for {path}'s action items"},
+                              after=branch_made))
+    body = "Fills in the Issue # cells of the postmortem action items the automation opened issues for. " \
+           "Only those cells change.\n\n" + "\n".join(f"- `{p}`" for p in sorted(changed))
+    if state.pull is None:
+        actions.append(Action("github.create_pull", repo, f"open a draft PR: {PR_TITLE}",
+                              {"repo": repo, "title": PR_TITLE, "body": body, "head": PR_BRANCH,
+                               "base": rules.documents_branch}, after=len(actions) - 1 if actions else None))
+    elif state.pull.body.strip() != body.strip():
+        actions.append(Action("github.edit_pull", f"{repo}#{state.pull.number}", "update the list of documents",
+                              {"repo": repo, "number": state.pull.number, "title": PR_TITLE, "body": body}))
+    return actions
+
+
+def document_executors(services: Services, links: EpicLinks) -> dict[str, Executor]:
+    github = services.github
+    return {
+        **executors(services, links),
+        "github.create_issue": lambda a: github.create_issue(a.params["repo"], title=a.params["title"],
+                                                             body=a.params["body"], labels=list(a.params["labels"]),
+                                                             assignees=list(a.params["assignees"])),
+        "github.create_branch": lambda a: github.create_branch(a.params["repo"], a.params["branch"], a.params["sha"]),
+        "github.commit_file": lambda a: github.update_file(a.params["repo"], a.params["path"],
+                                                           branch=a.params["branch"], text=a.params["text"],
+                                                           sha=a.params["sha"], message=a.params["message"]),
+        "github.create_pull": lambda a: github.create_pull(a.params["repo"], title=a.params["title"],
+                                                           body=a.params["body"], head=a.params["head"],
+                                                           base=a.params["base"]),
+        "github.edit_pull": lambda a: github.edit_pull(a.params["repo"], a.params["number"], title=a.params["title"],
+                                                       body=a.params["body"]),
+    }
+
+
+def scan_documents(services: Services, config: Config, at: datetime, *, dry_run: bool) -> Report:
+    """Issues for items that lack them; then, with their numbers known, the PR that records them."""
+    rules = settings(config)
+    report = Report(JOB, dry_run=dry_run, at=at)
+    links = EpicLinks(services, config)
+    run_executors = document_executors(services, links)
+    try:
+        state = observe_documents(services, config)
+        report.outcomes = apply(plan_issues(state, config), run_executors, dry_run=dry_run)
+        if any(o.action.kind == "github.create_issue" and o.status.value == "applied" for o in report.outcomes):
+            state = observe_documents(services, config)  # the new issues' numbers, for the PR
+        if state.branch_head and rules.documents_repo:
+            state.branch_files = {p: services.github.file(rules.documents_repo, p, PR_BRANCH) for p in state.docs}
+        report.outcomes += apply(plan_pull(state, config), run_executors, dry_run=dry_run)
+    except ServiceError as exc:
+        report.errors.append(str(exc))
+        report.api_calls = services.calls.snapshot()
+        return report
+    report.facts = {"documents": len(state.docs), "action_items": len(state.items),
+                    "with_issues": sum(bool(i.issue or i.key in state.issues) for i in state.items),
+                    "malformed": len(state.problems)}
+    report.warnings = [f"skipped: {p}" for p in state.problems]
     report.api_calls = services.calls.snapshot()
     return report

@@ -1,0 +1,40 @@
+#!/usr/bin/env python3
+"""Postmortem action items: `label` an issue that is one (and put it on the incident-response epic),
+`scan` the postmortem documents for items without issues (and draft the PR that records their numbers),
+or list what the person on support can `pickup`."""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from oncall_lib.cli import add_common_flags, execute  # noqa: E402
+from oncall_lib.jobs import postmortems  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="postmortems.py", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    label = commands.add_parser("label", help="label and link an issue that is a postmortem action item")
+    label.add_argument("--number", type=int, default=os.environ.get("ISSUE_NUMBER"),
+                       help="the issue number (default: $ISSUE_NUMBER)")
+    commands.add_parser("scan", help="open issues for items in the postmortem documents, and draft the PR")
+    commands.add_parser("pickup", help="open postmortem items, unassigned first, then oldest")
+    for sub in commands.choices.values():
+        add_common_flags(sub)
+    args = parser.parse_args()
+    if args.command == "label":
+        if not args.number:
+            parser.error("label needs --number (or $ISSUE_NUMBER)")
+        number = int(args.number)
+        return execute(args, lambda s, c, at, dry: postmortems.label_item(s, c, at, number=number, dry_run=dry))
+    if args.command == "scan":
+        return execute(args, lambda s, c, at, dry: postmortems.scan_documents(s, c, at, dry_run=dry))
+    return execute(args, lambda s, c, at, dry: postmortems.pickup(s, c, at, dry_run=dry),
+                   render=None if args.json else (lambda r: r.markdown))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
