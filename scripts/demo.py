@@ -15,7 +15,17 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oncall_lib.config import Config, ConfigError, load_config  # noqa: E402
-from oncall_lib.jobs import iam_audit, iam_cleanup, rotate, rotation_report, support_issues, tracking, watch  # noqa: E402,E501
+from oncall_lib.jobs import (  # noqa: E402
+    iam_audit,
+    iam_cleanup,
+    labels,
+    postmortems,
+    rotate,
+    rotation_report,
+    support_issues,
+    tracking,
+    watch,
+)
 from oncall_lib.report import Report  # noqa: E402
 from oncall_lib.sandbox import sandbox_services  # noqa: E402
 from oncall_lib.sandbox.world import EXAMPLE_WORLD, load_world, save_world  # noqa: E402
@@ -154,8 +164,15 @@ def main() -> int:
     shutil.copyfile(EXAMPLE_WORLD, args.world)
     demo = Demo(config, args.world)
 
-    print("A rotation week in the sandbox. Every call goes through PyGithub, slack_sdk and pagerduty")
+    print("A rotation week in the sandbox. Every call goes through PyGithub, slack_sdk, pagerduty, gspread,")
+    print("boto3 and the ZenHub client")
     print(f"to the fake world served on 127.0.0.1; the world is kept in {args.world}.")
+    if config.postmortems:
+        start = datetime.now(UTC).replace(microsecond=0)
+        demo.run(lambda s, c, at, d: labels.run(s, c, at, dry_run=d), start - timedelta(hours=2),
+                 "Labels as code: .github/labels.yml in every repository the product writes to")
+        demo.run(lambda s, c, at, d: postmortems.scan_documents(s, c, at, dry_run=d), start - timedelta(hours=1),
+                 "The postmortem documents scan (weekdays, early)")
     now = datetime.now(UTC).replace(microsecond=0)
     first = demo.run(handoff, now, "This week's handoff: the hourly job finds who is on the support layer")
     following = first.facts.get("next_takes_over")

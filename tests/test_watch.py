@@ -179,6 +179,7 @@ def test_the_handoff_message_lists_requests_still_waiting(sandbox: Sandbox, conf
     text = sandbox.bot_messages(SUPPORT, rotate.HANDOFF_EVENT)[0]["text"]
     assert "Still waiting for an acknowledgement" in text
     assert "Need access to Grafana" in text and "CPU high on api" in text and "Is staging down?" not in text
+    assert "pick up a postmortem action item" in text and "Automate certificate rotation" in text
 
 
 @pytest.mark.parametrize("channels", [[]])

@@ -16,11 +16,13 @@ from datetime import datetime
 from oncall_lib.config import Config, SuperEpic
 from oncall_lib.errors import ServiceError
 from oncall_lib.jobs.on_support import Person, on_support, roster_match
+from oncall_lib.jobs.postmortems import pickup_order
 from oncall_lib.jobs.tracking import executors as tracking_executors
 from oncall_lib.jobs.tracking import tracking_actions
 from oncall_lib.jobs.watch import format_waiting, scan_requests
 from oncall_lib.plan import Action, Executor, apply
 from oncall_lib.report import Report
+from oncall_lib.requests import neutralise
 from oncall_lib.schedule import Handoff, ScheduleProblem, Shift
 from oncall_lib.services import Services
 from oncall_lib.services.github import IssueState
@@ -51,6 +53,8 @@ class Observed:
     dm_posted: bool = False
     # Requests nobody has acknowledged yet, read only when the handoff message is about to be posted.
     waiting: list[str] = field(default_factory=list)
+    # Open postmortem action items, unassigned first (read at the same moment).
+    pickup: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -94,6 +98,10 @@ def observe(services: Services, config: Config, at: datetime) -> Observed:
         clock = config.requests.business_hours.clock(config.team.tz)
         waiting = [r for r in scan.requests if not r.acknowledged]
         observed.waiting = format_waiting(waiting, at, clock, scan.me.team_url)
+    if not observed.handoff_posted and config.postmortems and config.support_issues:
+        items = services.github.issues(config.support_issues.repo, labels=[config.postmortems.label], state="open")
+        observed.pickup = [f"• <{i.html_url}|{neutralise(i.title, limit=90)}>"
+                           + ("" if i.assignees else " (unassigned)") for i in pickup_order(items)[:5]]
     if observed.incoming.slack:
         observed.dm_channel = services.slack.open_dm(observed.incoming.slack)
         found = services.slack.find_marked(observed.dm_channel, Marker(CHECKLIST_EVENT, key), oldest=oldest)
@@ -134,6 +142,9 @@ def handoff_text(observed: Observed, config: Config) -> str:
     if observed.waiting:
         lines.append(f"Still waiting for an acknowledgement ({len(observed.waiting)}):")
         lines += observed.waiting
+    if observed.pickup:
+        lines.append("With no support work or incident, pick up a postmortem action item:")
+        lines += observed.pickup
     return "\n".join(lines)
 
 
