@@ -342,6 +342,31 @@ class PostmortemsConfig(_Model):
     documents_branch: str = "master"
 
 
+class ReviewsConfig(_Model):
+    """The PR review digest."""
+
+    repos: list[Annotated[str, Field(pattern=REPO_NAME)]] = Field(min_length=1)
+    # GitHub logins counted as the team besides the roster's (authors outside it are marked external).
+    team_logins: list[str] = Field(default_factory=list)
+    # Ask the person on support to review PRs that have nobody requested.
+    request_person_on_support: bool = False
+
+
+class DeployWorkflow(_Model):
+    repo: Annotated[str, Field(pattern=REPO_NAME)]
+    workflow: str = Field(min_length=1, description="the workflow file name, like deploy.yml")
+
+
+class DeploysConfig(_Model):
+    """Failed-deploy triage."""
+
+    workflows: list[DeployWorkflow] = Field(min_length=1)
+    channel: str = "deploys"
+    # Bots whose messages in the channel announce deploys (a failure is answered in that message's thread).
+    bots: list[str] = Field(default_factory=lambda: ["github-actions", "deploy-bot"])
+    lookback_hours: Annotated[int, Field(ge=1, le=24 * 7)] = 24
+
+
 class RotationConfig(_Model):
     pagerduty_schedule: str = Field(min_length=1)
     support_layer: str = Field(min_length=1, description="layer id or name")
@@ -377,6 +402,8 @@ class Config(_Model):
     iam: IamConfig | None = None
     tracking: TrackingConfig | None = None
     postmortems: PostmortemsConfig | None = None
+    reviews: ReviewsConfig | None = None
+    deploys: DeploysConfig | None = None
     # Repositories whose labels follow .github/labels.yml (default: the support and devops repositories).
     label_repos: list[Annotated[str, Field(pattern=REPO_NAME)]] = Field(default_factory=list)
 
@@ -390,6 +417,8 @@ class Config(_Model):
             if missing:
                 raise ValueError('[epics] link_with = "zenhub" needs zenhub_epic_id on Super Epic(s): '
                                  + ", ".join(missing))
+        if self.deploys and self.deploys.channel not in [c.key for c in self.slack.channels]:
+            raise ValueError(f"deploys.channel = {self.deploys.channel!r} is not the key of any [[slack.channels]]")
         if self.postmortems and self.postmortems.epic not in epic_keys:
             raise ValueError(f"postmortems.epic = {self.postmortems.epic!r} is not a Super Epic key")
         if self.support_issues and self.support_issues.default_epic not in epic_keys:

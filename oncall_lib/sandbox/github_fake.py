@@ -11,7 +11,7 @@ import base64
 import hashlib
 import urllib.parse
 import zlib
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any
 
 from oncall_lib.sandbox.http import FakeRequest, FakeResponse, Routes, bearer_token
@@ -32,6 +32,14 @@ class GitHubFake:
         self.server = server
         self.routes = Routes()
         self.routes.add("GET", r"/user", self.get_authenticated_user)
+        self.routes.add("POST", r"/graphql", self.graphql)
+        self.routes.add("GET", REPO + r"/actions/workflows/(?P<workflow>[^/]+)", self.get_workflow)
+        self.routes.add("GET", REPO + r"/actions/workflows/(?P<workflow>[^/]+)/runs", self.list_runs)
+        self.routes.add("GET", REPO + r"/actions/runs/(?P<run_id>\d+)", self.get_run)
+        self.routes.add("GET", REPO + r"/actions/runs/(?P<run_id>\d+)/jobs", self.list_jobs)
+        self.routes.add("GET", REPO + r"/actions/jobs/(?P<job_id>\d+)/logs", self.job_logs)
+        self.routes.add("GET", r"/_logs" + REPO.removeprefix("/repos") + r"/(?P<job_id>\d+)", self.log_blob)
+        self.routes.add("GET", REPO + r"/compare/(?P<basehead>[^/]+)", self.compare)
         self.routes.add("GET", r"/users/(?P<login>[^/]+)", self.get_user)
         self.routes.add("GET", REPO, self.get_repo)
         self.routes.add("GET", REPO + r"/issues/(?P<number>\d+)", self.get_issue)
@@ -76,7 +84,8 @@ class GitHubFake:
 
     def handle(self, request: FakeRequest) -> FakeResponse:
         token = bearer_token(request)
-        if token is None or token in self.data.get("revoked_tokens", []):
+        signed = request.path.startswith("/_logs/")  # like GitHub's signed log URLs: no token needed
+        if not signed and (token is None or token in self.data.get("revoked_tokens", [])):
             return FakeResponse(401, {"message": "Bad credentials"})
         found = self.routes.find(request.method, request.path)
         if not found:
@@ -624,3 +633,166 @@ class GitHubFake:
             if self._user(login) and login not in reviewers:
                 reviewers.append(login)
         return FakeResponse(201, self.pull_out(request, repo, pull))
+
+    # -- GraphQL: the open pull requests query the review digest sends ------------------------
+
+    def graphql(self, request: FakeRequest) -> FakeResponse:
+        body = request.json()
+        query, variables = str(body.get("query", "")), body.get("variables") or {}
+        if "OpenPullRequests" not in query:
+            return FakeResponse(200, {"errors": [{"message": "the sandbox knows the OpenPullRequests query only"}]})
+        repo = self._repo(str(variables.get("owner", "")), str(variables.get("name", "")))
+        if repo is None:
+            return FakeResponse(200, {"data": {"repository": None}, "errors": [
+                {"type": "NOT_FOUND", "message": "Could not resolve to a Repository"}]})
+        pulls = sorted((p for p in repo.get("pulls", []) if p.get("state", "open") == "open"),
+                       key=lambda p: (p.get("created_at", ""), p["number"]))
+        start = int(variables.get("cursor") or 0)
+        page = pulls[start: start + 50]
+        nodes = []
+        for pull in page:
+            pushed = pull.get("pushed_at") or pull.get("updated_at") or pull.get("created_at")
+            nodes.append({
+                "number": pull["number"], "title": pull.get("title", ""), "isDraft": bool(pull.get("draft")),
+                "url": f"https://github.sandbox/{repo['full_name']}/pull/{pull['number']}",
+                "createdAt": pull.get("created_at"), "updatedAt": pull.get("updated_at"),
+                "author": {"login": pull.get("user", "ghost")},
+                "commits": {"nodes": [{"commit": {"committedDate": pushed,
+                                                  "statusCheckRollup": {"state": pull["checks"]}
+                                                  if pull.get("checks") else None}}]},
+                "reviews": {"nodes": [{"state": r["state"], "submittedAt": r["submitted_at"],
+                                       "author": {"login": r["user"]}} for r in pull.get("reviews", [])]},
+                "reviewRequests": {"nodes": [
+                    {"asCodeOwner": login in pull.get("code_owner_requests", []),
+                     "requestedReviewer": {"login": login}} for login in pull.get("requested_reviewers", [])]},
+            })
+        more = start + 50 < len(pulls)
+        return FakeResponse(200, {"data": {"repository": {"pullRequests": {
+            "pageInfo": {"hasNextPage": more, "endCursor": str(start + 50) if more else None}, "nodes": nodes}}}})
+
+    # -- GitHub Actions and commits -----------------------------------------------------------
+
+    def _workflow(self, repo: dict[str, Any], workflow: str) -> dict[str, Any] | None:
+        return next((w for w in repo.get("workflows", []) if w["file"] == workflow or str(w.get("id")) == workflow),
+                    None)
+
+    def get_workflow(self, request: FakeRequest, owner: str, name: str, workflow: str) -> FakeResponse:
+        repo = self._repo(owner, name)
+        found = self._workflow(repo, workflow) if repo else None
+        if repo is None or found is None:
+            return self._not_found()
+        base = f"{request.origin}/repos/{repo['full_name']}/actions/workflows/{found['file']}"
+        wid = found.setdefault("id", stable_id("workflow", repo["full_name"], found["file"]))
+        return FakeResponse(200, {"id": wid, "node_id": f"W_{wid}", "name": found.get("name", found["file"]),
+                                  "path": f".github/workflows/{found['file']}", "state": "active", "url": base,
+                                  "html_url": f"https://github.sandbox/{repo['full_name']}/actions/workflows/"
+                                              f"{found['file']}"})
+
+    def _run_time(self, run: dict[str, Any]) -> str:
+        if "created_hours_ago" in run:
+            when = self.server.now().astimezone(UTC) - timedelta(hours=float(run["created_hours_ago"]))
+            return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return str(run.get("created_at", "2026-01-05T14:00:00Z"))
+
+    def run_out(self, request: FakeRequest, repo: dict[str, Any], workflow: dict[str, Any],
+                run: dict[str, Any]) -> dict[str, Any]:
+        base = f"{request.origin}/repos/{repo['full_name']}/actions/runs/{run['id']}"
+        created = self._run_time(run)
+        return {"id": run["id"], "node_id": f"WR_{run['id']}", "name": workflow.get("name", workflow["file"]),
+                "head_sha": run["head_sha"], "head_branch": run.get("head_branch", "master"),
+                "run_number": run.get("run_number", run["id"] % 1000), "event": run.get("event", "push"),
+                "status": run.get("status", "completed"), "conclusion": run.get("conclusion"),
+                "created_at": created, "updated_at": created, "run_started_at": created, "url": base,
+                "html_url": f"https://github.sandbox/{repo['full_name']}/actions/runs/{run['id']}",
+                "jobs_url": f"{base}/jobs", "logs_url": f"{base}/logs",
+                "workflow_id": workflow.get("id"), "actor": self.user_out(request, run.get("actor", "oncall-bot"))}
+
+    def list_runs(self, request: FakeRequest, owner: str, name: str, workflow: str) -> FakeResponse:
+        repo = self._repo(owner, name)
+        found = self._workflow(repo, workflow) if repo else None
+        if repo is None or found is None:
+            return self._not_found()
+        runs = sorted(found.get("runs", []), key=self._run_time, reverse=True)
+        created = request.arg("created") or ""
+        if created.startswith(">="):
+            runs = [r for r in runs if self._run_time(r) >= created[2:]]
+        status = request.arg("status")
+        if status:
+            runs = [r for r in runs if r.get("conclusion") == status or r.get("status") == status]
+        page = self._page(request, [self.run_out(request, repo, found, r) for r in runs])
+        return FakeResponse(200, {"total_count": len(runs), "workflow_runs": page.body}, page.headers)
+
+    def _run(self, repo: dict[str, Any], run_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        for workflow in repo.get("workflows", []):
+            for run in workflow.get("runs", []):
+                if str(run["id"]) == run_id:
+                    return workflow, run
+        return None
+
+    def list_jobs(self, request: FakeRequest, owner: str, name: str, run_id: str) -> FakeResponse:
+        repo = self._repo(owner, name)
+        found = self._run(repo, run_id) if repo else None
+        if repo is None or found is None:
+            return self._not_found()
+        run = found[1]
+        jobs = []
+        for job in run.get("jobs", []):
+            url = f"{request.origin}/repos/{repo['full_name']}/actions/jobs/{job['id']}"
+            jobs.append({"id": job["id"], "run_id": run["id"], "name": job["name"], "status": "completed",
+                         "conclusion": job.get("conclusion", "success"), "head_sha": run["head_sha"],
+                         "started_at": self._run_time(run), "completed_at": self._run_time(run), "url": url,
+                         "html_url": f"https://github.sandbox/{repo['full_name']}/actions/runs/{run['id']}/job/"
+                                     f"{job['id']}",
+                         "steps": [{"name": s["name"], "status": "completed", "conclusion": s.get("conclusion",
+                                                                                                     "success"),
+                                    "number": i + 1} for i, s in enumerate(job.get("steps", []))]})
+        return FakeResponse(200, {"total_count": len(jobs), "jobs": jobs})
+
+    def get_run(self, request: FakeRequest, owner: str, name: str, run_id: str) -> FakeResponse:
+        repo = self._repo(owner, name)
+        found = self._run(repo, run_id) if repo else None
+        if repo is None or found is None:
+            return self._not_found()
+        return FakeResponse(200, self.run_out(request, repo, *found))
+
+    def _job(self, repo: dict[str, Any], job_id: str) -> dict[str, Any] | None:
+        for workflow in repo.get("workflows", []):
+            for run in workflow.get("runs", []):
+                for job in run.get("jobs", []):
+                    if str(job["id"]) == job_id:
+                        return job
+        return None
+
+    def job_logs(self, request: FakeRequest, owner: str, name: str, job_id: str) -> FakeResponse:
+        repo = self._repo(owner, name)
+        if repo is None or self._job(repo, job_id) is None:
+            return self._not_found()
+        # GitHub answers with a short-lived redirect to the log blob.
+        return FakeResponse(302, None, {"Location": f"{request.origin}/_logs/{repo['full_name']}/{job_id}"})
+
+    def log_blob(self, request: FakeRequest, owner: str, name: str, job_id: str) -> FakeResponse:
+        repo = self._repo(owner, name)
+        job = self._job(repo, job_id) if repo else None
+        if job is None:
+            return self._not_found()
+        return FakeResponse(200, None, raw=str(job.get("log", "")).encode(), content_type="text/plain")
+
+    def compare(self, request: FakeRequest, owner: str, name: str, basehead: str) -> FakeResponse:
+        repo = self._repo(owner, name)
+        base, _, head = urllib.parse.unquote(basehead).partition("...")
+        commits = repo.get("commits", []) if repo else []
+        shas = [c["sha"] for c in commits]
+        if repo is None or base not in shas or head not in shas:
+            return self._not_found()
+        between = commits[shas.index(base) + 1: shas.index(head) + 1]
+        files = sorted({f for c in between for f in c.get("files", [])})
+        return FakeResponse(200, {
+            "status": "ahead", "ahead_by": len(between), "behind_by": 0, "total_commits": len(between),
+            "url": f"{request.origin}/repos/{repo['full_name']}/compare/{basehead}",
+            "html_url": f"https://github.sandbox/{repo['full_name']}/compare/{basehead}",
+            "commits": [{"sha": c["sha"], "commit": {"message": c.get("message", ""),
+                                                      "author": {"name": c.get("author", ""), "date": c.get("date")}},
+                         "author": self.user_out(request, c["author"]) if c.get("author") else None,
+                         "html_url": f"https://github.sandbox/{repo['full_name']}/commit/{c['sha']}"}
+                        for c in between],
+            "files": [{"filename": f, "status": "modified"} for f in files]})

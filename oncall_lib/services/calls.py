@@ -43,8 +43,16 @@ class _GitHubRequestCounter(logging.Filter):
         verb = str(record.args[0]).upper()
         calls = _current_github_calls.get()
         if calls is not None and verb in {"GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"}:
-            calls.record("github", write=verb not in {"GET", "HEAD"})
+            calls.record("github", write=verb not in {"GET", "HEAD"} and not _graphql_query(record.args))
         return False
+
+
+def _graphql_query(args: tuple[object, ...]) -> bool:
+    """A GraphQL POST that only queries (the log record holds verb, scheme, host, url, headers, input, ...)."""
+    url = str(args[3]) if len(args) > 3 else ""
+    body = args[5] if len(args) > 5 else None
+    query = str(body.get("query", "")) if isinstance(body, dict) else ""
+    return url.endswith("/graphql") and not query.lstrip().startswith("mutation")
 
 
 def count_github_calls(calls: ApiCalls) -> None:

@@ -10,13 +10,32 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+import requests
 from github import Auth, Github, GithubException, GithubRetry
 from github.Issue import Issue
 from github.Repository import Repository
 
 from oncall_lib.errors import ServiceError
 from oncall_lib.services.calls import ApiCalls, count_github_calls
+
+OPEN_PULLS_QUERY = """query OpenPullRequests($owner: String!, $name: String!, $cursor: String) {
+  repository(owner: $owner, name: $name) {
+    pullRequests(states: OPEN, first: 50, after: $cursor, orderBy: {field: CREATED_AT, direction: ASC}) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        number title url isDraft createdAt updatedAt
+        author { login }
+        commits(last: 1) { nodes { commit { committedDate statusCheckRollup { state } } } }
+        reviews(last: 50) { nodes { state submittedAt author { login } } }
+        reviewRequests(first: 20) {
+          nodes { asCodeOwner requestedReviewer { ... on User { login } ... on Team { slug } } }
+        }
+      }
+    }
+  }
+}"""
 
 
 @dataclass(frozen=True)
@@ -44,6 +63,26 @@ class PullInfo:
     body: str
     labels: tuple[str, ...]
     reviewers: tuple[str, ...]
+    html_url: str
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    id: int
+    number: int
+    sha: str
+    branch: str
+    conclusion: str | None
+    created_at: datetime
+    html_url: str
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    id: int
+    name: str
+    conclusion: str | None
+    failed_step: str | None
     html_url: str
 
 
@@ -94,6 +133,7 @@ class GitHubService:
         throttle: bool = True,
     ) -> None:
         count_github_calls(calls)
+        self._calls = calls
         retry = _ReadRetry(
             total=4,
             backoff_factor=retry_backoff,
@@ -255,6 +295,61 @@ class GitHubService:
     def edit_label(self, repo: str, name: str, color: str, description: str) -> None:
         with github_errors(f"update label {name!r} in {repo}"):
             self._repo(repo).get_label(name).edit(name=name, color=color, description=description)
+
+    def pulls_for_review(self, repo: str) -> list[dict[str, Any]]:
+        """Open PRs with their last commit, checks, reviews and review requests: one GraphQL call per 50."""
+        owner, name = repo.split("/", 1)
+        nodes: list[dict[str, Any]] = []
+        cursor = None
+        with github_errors(f"GraphQL pull requests of {repo}"):
+            while True:
+                _, data = self._gh.requester.graphql_query(OPEN_PULLS_QUERY, {"owner": owner, "name": name,
+                                                                              "cursor": cursor})
+                found = ((data.get("data") or {}).get("repository") or {}).get("pullRequests") or {}
+                nodes += found.get("nodes") or []
+                info = found.get("pageInfo") or {}
+                if not info.get("hasNextPage"):
+                    return nodes
+                cursor = info.get("endCursor")
+
+    def workflow_runs(self, repo: str, workflow: str, since: datetime) -> list[RunInfo]:
+        """Completed runs of a workflow created since `since`, newest first."""
+        with github_errors(f"list runs of {workflow} in {repo}"):
+            runs = self._repo(repo).get_workflow(workflow).get_runs(created=f">={since:%Y-%m-%dT%H:%M:%SZ}")
+            return [RunInfo(r.id, r.run_number, r.head_sha, r.head_branch, r.conclusion, r.created_at, r.html_url)
+                    for r in runs if r.status == "completed"]
+
+    def run_jobs(self, repo: str, run_id: int) -> list[JobInfo]:
+        with github_errors(f"list jobs of run {run_id} in {repo}"):
+            jobs = []
+            for job in self._repo(repo).get_workflow_run(run_id).jobs():
+                failed = next((s.name for s in job.steps if s.conclusion == "failure"), None)
+                jobs.append(JobInfo(job.id, job.name, job.conclusion, failed, job.html_url))
+            return jobs
+
+    def job_log(self, repo: str, job_id: int) -> str:
+        """A job's log: GitHub answers with a short-lived redirect, which is downloaded without the token."""
+        with github_errors(f"read the log of job {job_id} in {repo}"):
+            headers, _ = self._gh.requester.requestBlobAndCheck("GET", f"/repos/{repo}/actions/jobs/{job_id}/logs")
+        location = headers.get("location")
+        if not location:
+            raise ServiceError(f"GitHub log of job {job_id} in {repo}: no download link")
+        self._calls.record("github", write=False)
+        try:
+            response = requests.get(location, timeout=30)
+            response.raise_for_status()
+        except requests.RequestException as exc:
+            raise ServiceError(f"GitHub log of job {job_id} in {repo}: {exc}") from None
+        return response.text
+
+    def compare(self, repo: str, base: str, head: str) -> tuple[list[tuple[str, str, str]], list[str]]:
+        """(sha, author login, first line of the message) of the commits in base...head, and the files they touch."""
+        with github_errors(f"compare {base[:7]}...{head[:7]} in {repo}"):
+            comparison = self._repo(repo).compare(base, head)
+            commits = [(c.sha, c.author.login if c.author else c.commit.author.name,
+                        (c.commit.message or "").splitlines()[0] if c.commit.message else "")
+                       for c in comparison.commits]
+            return commits, [f.filename for f in comparison.files]
 
     def recent_pulls(self, repo: str, since: datetime) -> list[IssueState]:
         """Pull requests updated since `since`, newest first; stops paging at the first older one."""

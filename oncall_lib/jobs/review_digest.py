@@ -1,0 +1,135 @@
+"""The PR review digest: open, non-draft PRs awaiting review, once a weekday in the operations channel.
+
+One GraphQL read per repository (per 50 open PRs) gives every PR's last push,
+checks, reviews and review requests. The day's message is posted once and
+edited in place when a re-run finds something different.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from oncall_lib.config import Config, ReviewsConfig
+from oncall_lib.errors import InputError, ServiceError
+from oncall_lib.jobs.on_support import on_support
+from oncall_lib.plan import Action, Executor, apply
+from oncall_lib.report import Report
+from oncall_lib.reviews import PendingReview, digest_text, pending_review
+from oncall_lib.schedule import ScheduleProblem
+from oncall_lib.services import Services
+from oncall_lib.services.slack import Marker
+
+JOB = "review-digest"
+DIGEST_EVENT = "oncall_support_review_digest"
+
+
+def settings(config: Config) -> ReviewsConfig:
+    if config.reviews is None:
+        raise InputError("oncall.toml has no [reviews] table: add the repositories to watch (see the README)")
+    return config.reviews
+
+
+@dataclass
+class DigestState:
+    at: datetime
+    pending: list[PendingReview] = field(default_factory=list)
+    message: dict[str, Any] | None = None
+    reviewer: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def day_key(at: datetime, config: Config) -> str:
+    return f"review-digest/{at.astimezone(config.team.tz).date().isoformat()}"
+
+
+def observe(services: Services, config: Config, at: datetime) -> DigestState:
+    rules = settings(config)
+    team = {m.github.casefold() for m in config.roster if m.github} | {t.casefold() for t in rules.team_logins}
+    state = DigestState(at)
+    for repo in rules.repos:
+        for node in services.github.pulls_for_review(repo):
+            found = pending_review(repo, node, team)
+            if found:
+                state.pending.append(found)
+    ops = config.slack.operations
+    if ops:
+        midnight = at.astimezone(config.team.tz).replace(hour=0, minute=0, second=0, microsecond=0)
+        state.message = services.slack.find_marked(ops.id, Marker(DIGEST_EVENT, day_key(at, config)),
+                                                   oldest=midnight.timestamp())
+    else:
+        state.warnings.append("no operations_channel in oncall.toml: the digest is in this report only")
+    if rules.request_person_on_support and any(not p.requested for p in state.pending):
+        try:
+            person = on_support(services, config, at).person
+            state.reviewer = person.github if person else None
+        except ScheduleProblem as exc:
+            state.warnings.append(f"no reviewer requested: cannot tell who is on support ({exc})")
+    return state
+
+
+def to_request(state: DigestState) -> list[PendingReview]:
+    if not state.reviewer:
+        return []
+    reviewer = state.reviewer.casefold()
+    return [pr for pr in state.pending if not pr.requested and pr.author.casefold() != reviewer]
+
+
+def plan(state: DigestState, config: Config) -> list[Action]:
+    actions: list[Action] = []
+    ops = config.slack.operations
+    asking = {(pr.repo, pr.number) for pr in to_request(state)}
+    # The digest says how things stand once this run's review requests are made.
+    shown = [replace(pr, requested=(state.reviewer or "",)) if (pr.repo, pr.number) in asking else pr
+             for pr in state.pending]
+    text = digest_text(shown, state.at)
+    marker = Marker(DIGEST_EVENT, day_key(state.at, config))
+    if ops and state.message is None:
+        actions.append(Action("slack.post", ops.label, f"today's review digest ({len(state.pending)} PRs)",
+                              {"channel": ops.id, "text": text, "marker": marker}))
+    elif ops and state.message is not None and str(state.message.get("text", "")) != text:
+        actions.append(Action("slack.update", ops.label, "bring today's digest up to date",
+                              {"channel": ops.id, "ts": state.message["ts"], "text": text, "marker": marker}))
+    for pr in to_request(state):
+        actions.append(Action("github.request_review", f"{pr.repo}#{pr.number}",
+                              f"ask @{state.reviewer} (on support) to review",
+                              {"repo": pr.repo, "number": pr.number, "logins": [state.reviewer]}))
+    return actions
+
+
+def executors(services: Services) -> dict[str, Executor]:
+    def post(action: Action) -> None:
+        p = action.params
+        services.slack.post(p["channel"], p["text"], marker=p["marker"])
+
+    def update(action: Action) -> None:
+        p = action.params
+        services.slack.update(p["channel"], p["ts"], p["text"], marker=p["marker"])
+
+    def review(action: Action) -> None:
+        p = action.params
+        services.github.request_reviewers(p["repo"], int(p["number"]), list(p["logins"]))
+
+    return {"slack.post": post, "slack.update": update, "github.request_review": review}
+
+
+def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> Report:
+    report = Report(JOB, dry_run=dry_run, at=at)
+    try:
+        state = observe(services, config, at)
+    except ServiceError as exc:
+        report.errors.append(str(exc))
+        report.api_calls = services.calls.snapshot()
+        return report
+    report.facts = {"awaiting_review": len(state.pending), "external": sum(p.external for p in state.pending),
+                    "nobody_requested": sum(not p.requested for p in state.pending)}
+    report.extra = {"pull_requests": [{"url": p.url, "author": p.author, "external": p.external,
+                                       "age_days": p.age_days(at), "checks": p.checks, "approvals": p.approvals,
+                                       "code_owner_requested": p.code_owner_requested, "reason": p.reason}
+                                      for p in state.pending]}
+    report.markdown = digest_text(state.pending, at)
+    report.warnings = state.warnings
+    report.outcomes = apply(plan(state, config), executors(services), dry_run=dry_run)
+    report.api_calls = services.calls.snapshot()
+    return report

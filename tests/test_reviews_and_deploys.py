@@ -1,0 +1,109 @@
+"""The PR review digest and failed-deploy triage through PyGithub (REST and GraphQL) and slack_sdk."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from oncall_lib.config import Config
+from oncall_lib.deploys import codeowners, log_excerpt, owners_of
+from oncall_lib.jobs import deploy_watch, review_digest
+from oncall_lib.report import Report
+from oncall_lib.services import Services
+from tests.conftest import Sandbox
+
+AT = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+DEVOPS = "department-of-veterans-affairs/devops"
+OPS, DEPLOYS = "C02VSPOPS", "C04DEPLOYS"
+
+
+def digest(s: Services, c: Config, at: datetime, d: bool) -> Report:
+    return review_digest.run(s, c, at, dry_run=d)
+
+
+def watching(s: Services, c: Config, at: datetime, d: bool) -> Report:
+    return deploy_watch.run(s, c, at, dry_run=d)
+
+
+def posts(sandbox: Sandbox, channel: str, event: str) -> list[dict[str, Any]]:
+    return [m for m in sandbox.channel(channel)["messages"] if (m.get("metadata") or {}).get("event_type") == event]
+
+
+def test_the_digest_picks_the_prs_that_await_review(sandbox: Sandbox, config: Config) -> None:
+    report = sandbox.run(digest, config, AT).report
+    assert report.exit_code == 0, report.to_text()
+    found = {p["url"].rsplit("/", 1)[1]: p for p in report.extra["pull_requests"]}
+    # 110 is a draft, 111 approved after its last push, 114 waits on its author after changes were requested.
+    assert set(found) == {"101", "112", "113", "115"}
+    assert found["112"]["reason"] == "approval predates the last push" and found["112"]["approvals"] == 1
+    assert found["115"]["reason"] == "updated since changes were requested"
+    assert found["113"]["external"] and found["113"]["checks"] == "FAILURE" and found["113"]["code_owner_requested"]
+    assert not found["101"]["external"] and found["101"]["age_days"] == 7
+    [message] = posts(sandbox, OPS, review_digest.DIGEST_EVENT)
+    assert "by vfs-contractor (external)" in message["text"] and ":x: checks fail" in message["text"]
+    # One GraphQL read for the repository's open PRs; no per-PR calls.
+    assert report.api_calls["github"] == {"reads": 1, "writes": 0}
+
+
+def test_the_days_digest_is_edited_in_place_and_a_rerun_writes_nothing(sandbox: Sandbox, config: Config) -> None:
+    sandbox.run(digest, config, AT)
+    assert sandbox.run(digest, config, AT + timedelta(hours=1)).report.total_calls("writes") == 0
+    devops = next(r for r in sandbox.world["github"]["repos"] if r["full_name"] == DEVOPS)
+    next(p for p in devops["pulls"] if p["number"] == 112)["reviews"].append(
+        {"user": "grace-hopper", "state": "APPROVED", "submitted_at": "2026-11-27T14:30:00Z"})
+    updated = sandbox.run(digest, config, AT + timedelta(hours=2)).report
+    assert [o.action.kind for o in updated.outcomes] == ["slack.update"]
+    [message] = posts(sandbox, OPS, review_digest.DIGEST_EVENT)
+    assert "#112" not in message["text"]
+    tomorrow = sandbox.run(digest, config, AT + timedelta(days=1)).report
+    assert [o.action.kind for o in tomorrow.outcomes] == ["slack.post"]
+
+
+def test_the_person_on_support_can_be_asked_to_review(sandbox: Sandbox, config: Config) -> None:
+    asking = config.model_copy(update={"reviews": config.reviews.model_copy(  # type: ignore[union-attr]
+        update={"request_person_on_support": True})})
+    report = sandbox.run(digest, asking, AT).report
+    asked = sorted(o.action.target for o in report.outcomes if o.action.kind == "github.request_review")
+    assert asked == [f"{DEVOPS}#101", f"{DEVOPS}#112"]  # nobody requested, and not authored by Grace
+    again = sandbox.run(digest, asking, AT).report
+    assert again.total_calls("writes") == 0
+
+
+def test_a_failed_deploy_names_its_commits_authors_and_code_owners_once(sandbox: Sandbox, config: Config) -> None:
+    bot_ts = sandbox.post(DEPLOYS, AT - timedelta(hours=2), "Deploy #412 of devops failed: "
+                          "https://github.sandbox/department-of-veterans-affairs/devops/actions/runs/7002", user=None,
+                          bot_id="B0DEPLOY01", bot_profile={"name": "deploy-bot"})
+    report = sandbox.run(watching, config, AT).report
+    assert report.exit_code == 0, report.to_text()
+    [failure] = report.extra["failures"]
+    assert failure["job"] == "deploy" and failure["step"] == "Terraform apply"
+    assert failure["owners"] == ["grace-hopper", "vfs-contractor", "katherine-johnson"]
+    assert len(failure["commits"]) == 2
+    [post] = posts(sandbox, DEPLOYS, deploy_watch.TRIAGE_EVENT)
+    assert post["thread_ts"] == bot_ts  # in the deploy bot's thread
+    assert "##[error]Error: creating S3 Bucket (vfs-uploads): AccessDenied" in post["text"]
+    assert "Likely owners: <@U0GRACE>, @vfs-contractor, <@U0KATH>" in post["text"]
+    again = sandbox.run(watching, config, AT + timedelta(minutes=15)).report
+    assert again.outcomes == [] and again.total_calls("writes") == 0
+
+
+def test_a_failure_on_the_same_commit_has_no_direct_owner(sandbox: Sandbox, config: Config) -> None:
+    devops = next(r for r in sandbox.world["github"]["repos"] if r["full_name"] == DEVOPS)
+    runs = devops["workflows"][0]["runs"]
+    runs[1]["head_sha"] = runs[0]["head_sha"]  # a flaky rerun of the commit that deployed fine
+    devops["branches"]["master"]["files"].pop(".github/CODEOWNERS")
+    sandbox.run(watching, config, AT)
+    [post] = posts(sandbox, DEPLOYS, deploy_watch.TRIAGE_EVENT)
+    assert "Same commit as the last success" in post["text"] and "*No direct owner*" in post["text"]
+    assert "thread_ts" not in post  # no deploy bot message to answer
+
+
+def test_codeowners_and_log_excerpts() -> None:
+    rules = codeowners("* @alan-turing\nterraform/ @katherine-johnson\n/ansible/ @grace-hopper  # config\n*.md @docs\n")
+    assert owners_of(["terraform/s3.tf", "modules/terraform/x.tf"], rules) == ["katherine-johnson"]
+    assert owners_of(["ansible/site.yml"], rules) == ["grace-hopper"]
+    assert owners_of(["docs/ansible/notes.txt"], rules) == ["alan-turing"]  # /ansible/ is anchored
+    assert owners_of(["README.md", "src/app.py"], rules) == ["docs", "alan-turing"]
+    log = "\n".join(f"2026-11-27T14:01:{i:02d}.0000000Z line {i}" for i in range(40)) + "\nERROR tail"
+    assert log_excerpt(log.replace("line 20", "##[error]boom")).splitlines()[5] == "##[error]boom"
+    assert log_excerpt(log).splitlines()[-1] == "ERROR tail"
