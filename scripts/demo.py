@@ -16,10 +16,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oncall_lib.config import Config, ConfigError, load_config  # noqa: E402
 from oncall_lib.jobs import (  # noqa: E402
+    deploy_watch,
     iam_audit,
     iam_cleanup,
     labels,
     postmortems,
+    review_digest,
     rotate,
     rotation_report,
     support_issues,
@@ -214,6 +216,16 @@ def main() -> int:
                  eleven + timedelta(minutes=20), "Someone presses 'Draft IAM cleanup PR' with from_audit")
         demo.run(lambda s, c, at, d: iam_cleanup.run(s, c, at, dry_run=d, users=[], from_audit=True),
                  eleven + timedelta(minutes=25), "...and presses it again")
+    if config.reviews:
+        demo.run(lambda s, c, at, d: review_digest.run(s, c, at, dry_run=d), turn + timedelta(minutes=31),
+                 "The PR review digest (weekday mornings)")
+    if config.deploys:
+        print("\n== A deploy fails; the deploy bot announces it in #devops-deploys")
+        demo.post(config.deploys.channel, turn + timedelta(hours=2, minutes=50),
+                  "Deploy #412 of devops failed: https://github.sandbox/department-of-veterans-affairs/devops/"
+                  "actions/runs/7002", user=None, bot_id="B0DEPLOY01", bot_profile={"name": "deploy-bot"})
+        demo.run(lambda s, c, at, d: deploy_watch.run(s, c, at, dry_run=d), turn + timedelta(hours=2, minutes=56),
+                 "The deploy watch (every 15 minutes)")
     last = demo.run(handoff, turn + timedelta(hours=4), "Later that day the hourly handoff job runs again")
     if config.tracking:
         demo.run(lambda s, c, at, d: tracking.log_task(s, c, at, dry_run=d, kind="access", minutes=15,
