@@ -20,11 +20,13 @@ from pathlib import Path
 from oncall_lib.config import Config
 from oncall_lib.errors import InputError, ServiceError
 from oncall_lib.iam import Finding
+from oncall_lib.jobs.draft_pr import DraftPr, observe_branch, plan_draft_pr
+from oncall_lib.jobs.draft_pr import executors as draft_executors
 from oncall_lib.jobs.iam_audit import findings_for, settings
 from oncall_lib.jobs.on_support import on_support
 from oncall_lib.jobs.tracking import executors as tracking_executors
 from oncall_lib.jobs.tracking import tracking_actions, with_person
-from oncall_lib.plan import Action, Executor, Ref, apply
+from oncall_lib.plan import Action, apply
 from oncall_lib.report import Report
 from oncall_lib.schedule import ScheduleProblem
 from oncall_lib.services import Services
@@ -61,16 +63,16 @@ def branch_for(users: list[str]) -> str:
 class CleanupState:
     users: list[str]
     branch: str
-    base_sha: str
-    base_blob: str
     edit: EditResult
-    branch_head: str | None = None
-    branch_file: tuple[str, str] | None = None
-    pull: PullInfo | None = None
+    draft: DraftPr | None = None
     reviewer: str | None = None
     findings: dict[str, Finding] = field(default_factory=dict)
     owners: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def pull(self) -> PullInfo | None:
+        return self.draft.pull if self.draft else None
 
 
 def owner_login(user: str, config: Config, tagged: dict[str, str]) -> str:
@@ -126,19 +128,17 @@ def observe(services: Services, config: Config, at: datetime, users: list[str],
             findings: dict[str, Finding]) -> CleanupState:
     rules = settings(config)
     base = services.github.file(rules.repo, rules.file, rules.base_branch)
-    base_sha = services.github.branch_head(rules.repo, rules.base_branch)
-    if base is None or base_sha is None:
+    if base is None:
         raise ServiceError(f"GitHub {rules.repo}: no {rules.file} on branch {rules.base_branch} (check [iam] repo, "
                            "file and base_branch)")
     edit = remove_users(base[0], users, path=rules.file)  # TerraformEditError: exit 2, nothing written
-    state = CleanupState(users, branch_for(users), base_sha, base[1], edit, findings=findings)
-    state.branch_head = services.github.branch_head(rules.repo, state.branch)
-    if state.branch_head:
-        state.branch_file = services.github.file(rules.repo, rules.file, state.branch)
-        state.pull = services.github.open_pull(rules.repo, state.branch)
+    state = CleanupState(users, branch_for(users), edit, findings=findings)
     tagged = terraform_owners_from(base[0], rules.file)
     state.owners = {u: owner_login(u, config, tagged) for u in users}
-    if state.pull is None or not state.pull.reviewers:
+    state.draft = observe_branch(services, DraftPr(
+        repo=rules.repo, branch=state.branch, base_branch=rules.base_branch, title=pr_title(users), body="",
+        files={rules.file: edit.text}, base_blobs={rules.file: base[1]}, labels=list(rules.pr_labels)))
+    if state.draft.pull is None or not state.draft.pull.reviewers:
         try:
             person = on_support(services, config, at).person
             state.reviewer = person.github if person else None
@@ -155,66 +155,10 @@ def terraform_owners_from(text: str, path: str) -> dict[str, str]:
 
 
 def plan(state: CleanupState, config: Config) -> list[Action]:
-    rules = settings(config)
-    repo, where = rules.repo, f"{rules.repo}@{state.branch}"
-    actions: list[Action] = []
-    create_branch = None
-    if state.branch_head is None:
-        create_branch = len(actions)
-        actions.append(Action("github.create_branch", where, f"branch from {rules.base_branch}",
-                              {"repo": repo, "branch": state.branch, "sha": state.base_sha}))
-    current = state.branch_file[0] if state.branch_file else None
-    if current != state.edit.text:
-        sha = state.branch_file[1] if state.branch_file else state.base_blob
-        actions.append(Action("github.commit_file", where, f"remove {', '.join(state.users)} from {rules.file}",
-                              {"repo": repo, "path": rules.file, "branch": state.branch, "text": state.edit.text,
-                               "sha": sha, "message": pr_title(state.users)}, after=create_branch))
-    title, body = pr_title(state.users), pr_body(state, config)
-    if state.pull is None:
-        opened = len(actions)
-        actions.append(Action("github.create_pull", repo, f"open a draft PR: {title}",
-                              {"repo": repo, "title": title, "body": body, "head": state.branch,
-                               "base": rules.base_branch}, after=len(actions) - 1 if actions else None))
-        actions.append(Action("github.add_labels", repo, f"label {', '.join(rules.pr_labels)}",
-                              {"repo": repo, "number": Ref(opened, "number"), "labels": list(rules.pr_labels)},
-                              after=opened))
-        if state.reviewer:
-            actions.append(Action("github.request_review", repo, f"ask @{state.reviewer} (on support) to review",
-                                  {"repo": repo, "number": Ref(opened, "number"), "logins": [state.reviewer]},
-                                  after=opened))
-        return actions
-    pull = state.pull
-    where = f"{repo}#{pull.number}"
-    if (pull.title, pull.body.strip()) != (title, body.strip()):
-        actions.append(Action("github.edit_pull", where, "bring the title and table up to date",
-                              {"repo": repo, "number": pull.number, "title": title, "body": body}))
-    missing = [label for label in rules.pr_labels if label not in pull.labels]
-    if missing:
-        actions.append(Action("github.add_labels", where, f"label {', '.join(missing)}",
-                              {"repo": repo, "number": pull.number, "labels": missing}))
-    if not pull.reviewers and state.reviewer:
-        actions.append(Action("github.request_review", where, f"ask @{state.reviewer} (on support) to review",
-                              {"repo": repo, "number": pull.number, "logins": [state.reviewer]}))
-    return actions
-
-
-def executors(services: Services) -> dict[str, Executor]:
-    github = services.github
-    return {
-        "github.create_branch": lambda a: github.create_branch(a.params["repo"], a.params["branch"], a.params["sha"]),
-        "github.commit_file": lambda a: github.update_file(a.params["repo"], a.params["path"],
-                                                           branch=a.params["branch"], text=a.params["text"],
-                                                           sha=a.params["sha"], message=a.params["message"]),
-        "github.create_pull": lambda a: github.create_pull(a.params["repo"], title=a.params["title"],
-                                                           body=a.params["body"], head=a.params["head"],
-                                                           base=a.params["base"]),
-        "github.edit_pull": lambda a: github.edit_pull(a.params["repo"], a.params["number"], title=a.params["title"],
-                                                       body=a.params["body"]),
-        "github.add_labels": lambda a: github.add_labels(a.params["repo"], int(a.params["number"]),
-                                                         list(a.params["labels"])),
-        "github.request_review": lambda a: github.request_reviewers(a.params["repo"], int(a.params["number"]),
-                                                                    list(a.params["logins"])),
-    }
+    assert state.draft is not None
+    state.draft.body = pr_body(state, config)
+    state.draft.reviewer = state.reviewer
+    return plan_draft_pr(state.draft)
 
 
 def run(services: Services, config: Config, at: datetime, *, dry_run: bool, users: list[str],
@@ -250,7 +194,7 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, user
                   link=f"https://github.com/{rules.repo}/compare/{rules.base_branch}...{state.branch}")
     actions += tracking_actions(services, config, [row], report.warnings, start=len(actions),
                                 complete=with_person(services, config, at, report.warnings))
-    report.outcomes = apply(actions, {**executors(services), **tracking_executors(services)}, dry_run=dry_run)
+    report.outcomes = apply(actions, {**draft_executors(services), **tracking_executors(services)}, dry_run=dry_run)
     report.api_calls = services.calls.snapshot()
     return report
 

@@ -17,13 +17,15 @@ from datetime import datetime
 from oncall_lib.config import GITHUB_LOGIN, Config, PostmortemsConfig
 from oncall_lib.errors import InputError, ServiceError
 from oncall_lib.issue_forms import parse_form
+from oncall_lib.jobs.draft_pr import DraftPr, observe_branch, plan_draft_pr
+from oncall_lib.jobs.draft_pr import executors as draft_executors
 from oncall_lib.plan import Action, Executor, Ref, apply
 from oncall_lib.postmortem_docs import ActionItem, DocumentProblem, action_items, fill_issue_cells
 from oncall_lib.report import Report
 from oncall_lib.requests import neutralise
 from oncall_lib.services import Services
 from oncall_lib.services.epics import EpicLinks
-from oncall_lib.services.github import IssueState, PullInfo
+from oncall_lib.services.github import IssueState
 
 JOB = "postmortems"
 FORM_LABELS = ("Postmortem", "Action item", "Type", "Owner")
@@ -138,10 +140,7 @@ class DocsState:
     items: list[ActionItem] = field(default_factory=list)
     issues: dict[str, IssueState] = field(default_factory=dict)  # item key -> its issue
     problems: list[str] = field(default_factory=list)
-    base_sha: str | None = None
-    branch_head: str | None = None
-    branch_files: dict[str, tuple[str, str] | None] = field(default_factory=dict)
-    pull: PullInfo | None = None
+    draft: DraftPr | None = None
 
 
 def observe_documents(services: Services, config: Config) -> DocsState:
@@ -166,10 +165,6 @@ def observe_documents(services: Services, config: Config) -> DocsState:
     for issue in services.github.issues(items_repo(config), labels=[rules.label], state="all"):
         for key in _ITEM_MARKER.findall(issue.body):
             state.issues.setdefault(key, issue)
-    state.base_sha = services.github.branch_head(repo, rules.documents_branch)
-    state.branch_head = services.github.branch_head(repo, PR_BRANCH)
-    if state.branch_head:
-        state.pull = services.github.open_pull(repo, PR_BRANCH)
     return state
 
 
@@ -221,8 +216,8 @@ def _reference(issue: IssueState, docs_repo: str) -> str:
     return f"#{issue.number}" if issue.repo.casefold() == docs_repo.casefold() else f"{issue.repo}#{issue.number}"
 
 
-def plan_pull(state: DocsState, config: Config) -> list[Action]:
-    """One draft PR that writes each known issue into its item's Issue # cell."""
+def pull_draft(state: DocsState, config: Config) -> DraftPr | None:
+    """The PR that writes each known issue into its item's Issue # cell (None when no cell needs it)."""
     rules = settings(config)
     repo = rules.documents_repo
     assert repo
@@ -233,59 +228,26 @@ def plan_pull(state: DocsState, config: Config) -> list[Action]:
         if cells:
             changed[path] = fill_issue_cells(text, cells)
     if not changed:
-        return []
-    actions: list[Action] = []
-    where = f"{repo}@{PR_BRANCH}"
-    branch_made = None
-    if state.branch_head is None:
-        if state.base_sha is None:
-            return []
-        branch_made = 0
-        actions.append(Action("github.create_branch", where, f"branch from {rules.documents_branch}",
-                              {"repo": repo, "branch": PR_BRANCH, "sha": state.base_sha}))
-    for path, text in sorted(changed.items()):
-        on_branch = state.branch_files.get(path)
-        if on_branch is not None and on_branch[0] == text:
-            continue
-        sha = on_branch[1] if on_branch else state.docs[path][1]
-        actions.append(Action("github.commit_file", where, f"fill in the Issue # cells of {path}",
-                              {"repo": repo, "path": path, "branch": PR_BRANCH, "text": text, "sha": sha,
-                               "message": f"Record the issues opened for {path}'s action items"},
-                              after=branch_made))
+        return None
     body = "Fills in the Issue # cells of the postmortem action items the automation opened issues for. " \
            "Only those cells change.\n\n" + "\n".join(f"- `{p}`" for p in sorted(changed))
-    if state.pull is None:
-        actions.append(Action("github.create_pull", repo, f"open a draft PR: {PR_TITLE}",
-                              {"repo": repo, "title": PR_TITLE, "body": body, "head": PR_BRANCH,
-                               "base": rules.documents_branch}, after=len(actions) - 1 if actions else None))
-    elif state.pull.body.strip() != body.strip():
-        actions.append(Action("github.edit_pull", f"{repo}#{state.pull.number}", "update the list of documents",
-                              {"repo": repo, "number": state.pull.number, "title": PR_TITLE, "body": body}))
-    return actions
+    return DraftPr(repo=repo, branch=PR_BRANCH, base_branch=rules.documents_branch, title=PR_TITLE, body=body,
+                   files=changed, base_blobs={p: state.docs[p][1] for p in changed})
 
 
 def document_executors(services: Services, links: EpicLinks) -> dict[str, Executor]:
     github = services.github
     return {
+        **draft_executors(services),
         **executors(services, links),
         "github.create_issue": lambda a: github.create_issue(a.params["repo"], title=a.params["title"],
                                                              body=a.params["body"], labels=list(a.params["labels"]),
                                                              assignees=list(a.params["assignees"])),
-        "github.create_branch": lambda a: github.create_branch(a.params["repo"], a.params["branch"], a.params["sha"]),
-        "github.commit_file": lambda a: github.update_file(a.params["repo"], a.params["path"],
-                                                           branch=a.params["branch"], text=a.params["text"],
-                                                           sha=a.params["sha"], message=a.params["message"]),
-        "github.create_pull": lambda a: github.create_pull(a.params["repo"], title=a.params["title"],
-                                                           body=a.params["body"], head=a.params["head"],
-                                                           base=a.params["base"]),
-        "github.edit_pull": lambda a: github.edit_pull(a.params["repo"], a.params["number"], title=a.params["title"],
-                                                       body=a.params["body"]),
     }
 
 
 def scan_documents(services: Services, config: Config, at: datetime, *, dry_run: bool) -> Report:
     """Issues for items that lack them; then, with their numbers known, the PR that records them."""
-    rules = settings(config)
     report = Report(JOB, dry_run=dry_run, at=at)
     links = EpicLinks(services, config)
     run_executors = document_executors(services, links)
@@ -294,9 +256,9 @@ def scan_documents(services: Services, config: Config, at: datetime, *, dry_run:
         report.outcomes = apply(plan_issues(state, config), run_executors, dry_run=dry_run)
         if any(o.action.kind == "github.create_issue" and o.status.value == "applied" for o in report.outcomes):
             state = observe_documents(services, config)  # the new issues' numbers, for the PR
-        if state.branch_head and rules.documents_repo:
-            state.branch_files = {p: services.github.file(rules.documents_repo, p, PR_BRANCH) for p in state.docs}
-        report.outcomes += apply(plan_pull(state, config), run_executors, dry_run=dry_run)
+        draft = pull_draft(state, config)
+        if draft is not None:
+            report.outcomes += apply(plan_draft_pr(observe_branch(services, draft)), run_executors, dry_run=dry_run)
     except ServiceError as exc:
         report.errors.append(str(exc))
         report.api_calls = services.calls.snapshot()
