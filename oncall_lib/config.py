@@ -367,6 +367,34 @@ class DeploysConfig(_Model):
     lookback_hours: Annotated[int, Field(ge=1, le=24 * 7)] = 24
 
 
+class OffboardingConfig(_Model):
+    """Offboarding requests: one PR in the devops repository removing the IAM user and the SOCKS key."""
+
+    socks_file: str = "ansible/global/config.yml"
+    labels: list[str] = Field(default_factory=lambda: ["offboarding"])
+
+
+TEAM_REF = r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$"
+
+
+class AccessTool(_Model):
+    name: str = Field(min_length=1)
+    # A tool that is a GitHub team membership ("org/team-slug"); otherwise `checklist` says what a person does.
+    github_team: Annotated[str, Field(pattern=TEAM_REF)] | None = None
+    checklist: list[str] = Field(default_factory=list)
+
+
+class AccessConfig(_Model):
+    """Access grants: an approver (a member of this GitHub team) adds `approved_label`."""
+
+    approvers_team: Annotated[str, Field(pattern=TEAM_REF)]
+    approved_label: str = "access-approved"
+    tools: list[AccessTool] = Field(min_length=1)
+
+    def tool(self, name: str | None) -> AccessTool | None:
+        return next((t for t in self.tools if name and t.name.casefold() == name.strip().casefold()), None)
+
+
 class RotationConfig(_Model):
     pagerduty_schedule: str = Field(min_length=1)
     support_layer: str = Field(min_length=1, description="layer id or name")
@@ -403,6 +431,8 @@ class Config(_Model):
     tracking: TrackingConfig | None = None
     postmortems: PostmortemsConfig | None = None
     reviews: ReviewsConfig | None = None
+    offboarding: OffboardingConfig | None = None
+    access: AccessConfig | None = None
     deploys: DeploysConfig | None = None
     # Repositories whose labels follow .github/labels.yml (default: the support and devops repositories).
     label_repos: list[Annotated[str, Field(pattern=REPO_NAME)]] = Field(default_factory=list)

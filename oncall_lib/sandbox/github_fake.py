@@ -33,6 +33,10 @@ class GitHubFake:
         self.routes = Routes()
         self.routes.add("GET", r"/user", self.get_authenticated_user)
         self.routes.add("POST", r"/graphql", self.graphql)
+        self.routes.add("GET", r"/orgs/(?P<org>[^/]+)/teams/(?P<slug>[^/]+)/memberships/(?P<login>[^/]+)",
+                        self.get_membership)
+        self.routes.add("PUT", r"/orgs/(?P<org>[^/]+)/teams/(?P<slug>[^/]+)/memberships/(?P<login>[^/]+)",
+                        self.put_membership)
         self.routes.add("GET", REPO + r"/actions/workflows/(?P<workflow>[^/]+)", self.get_workflow)
         self.routes.add("GET", REPO + r"/actions/workflows/(?P<workflow>[^/]+)/runs", self.list_runs)
         self.routes.add("GET", REPO + r"/actions/runs/(?P<run_id>\d+)", self.get_run)
@@ -796,3 +800,27 @@ class GitHubFake:
                          "html_url": f"https://github.sandbox/{repo['full_name']}/commit/{c['sha']}"}
                         for c in between],
             "files": [{"filename": f, "status": "modified"} for f in files]})
+
+    # -- organisation teams ---------------------------------------------------------------------
+
+    def _team(self, org: str, slug: str) -> dict[str, Any] | None:
+        return next((t for t in self.data.get("teams", []) if t["org"].lower() == org.lower()
+                     and t["slug"].lower() == slug.lower()), None)
+
+    def _membership(self, request: FakeRequest, team: dict[str, Any], login: str) -> dict[str, Any]:
+        return {"url": f"{request.origin}/orgs/{team['org']}/teams/{team['slug']}/memberships/{login}",
+                "role": "member", "state": "active"}
+
+    def get_membership(self, request: FakeRequest, org: str, slug: str, login: str) -> FakeResponse:
+        team = self._team(org, slug)
+        if team is None or login.lower() not in {m.lower() for m in team.get("members", [])}:
+            return self._not_found()
+        return FakeResponse(200, self._membership(request, team, login))
+
+    def put_membership(self, request: FakeRequest, org: str, slug: str, login: str) -> FakeResponse:
+        team = self._team(org, slug)
+        if team is None or self._user(login) is None:
+            return self._not_found()
+        if login.lower() not in {m.lower() for m in team.setdefault("members", [])}:
+            team["members"].append(login)
+        return FakeResponse(200, self._membership(request, team, login))

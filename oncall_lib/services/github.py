@@ -351,6 +351,24 @@ class GitHubService:
                        for c in comparison.commits]
             return commits, [f.filename for f in comparison.files]
 
+    def team_member(self, team: str, login: str) -> bool:
+        """Whether `login` is an active member of `team` ("org/slug")."""
+        org, slug = team.split("/", 1)
+        try:
+            _, data = self._gh.requester.requestJsonAndCheck("GET", f"/orgs/{org}/teams/{slug}/memberships/{login}")
+        except GithubException as exc:
+            if exc.status == 404:
+                return False
+            with github_errors(f"read {team}'s membership of {login}"):
+                raise
+        return isinstance(data, dict) and data.get("state") == "active"
+
+    def add_team_member(self, team: str, login: str) -> None:
+        org, slug = team.split("/", 1)
+        with github_errors(f"add {login} to {team}"):
+            self._gh.requester.requestJsonAndCheck("PUT", f"/orgs/{org}/teams/{slug}/memberships/{login}",
+                                                   input={"role": "member"})
+
     def recent_pulls(self, repo: str, since: datetime) -> list[IssueState]:
         """Pull requests updated since `since`, newest first; stops paging at the first older one."""
         found = []

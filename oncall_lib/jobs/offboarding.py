@@ -1,0 +1,299 @@
+"""Offboarding and access requests from issue forms.
+
+Offboarding (`offboard`): resolve the person's AWS username (the roster's, or
+First.Last from the name, confirmed in iam_users.tf), draft one PR in the
+devops repository removing the IAM user (the Terraform editor) and their SOCKS
+key entry (the YAML editor), keep one bot comment on the issue with each step's
+state, tick the body's checklist items the automation completed, and log it.
+Nothing is removed without the PR a person merges.
+
+Access (`grant`): on the approval label, check through the API that whoever
+added it (the event's sender, never the issue text) is in the approvers team.
+If not, the label comes off with a comment saying why. If so, a GitHub-team
+tool is granted by adding the user to the team; any other tool gets its
+checklist for a person. Usernames are checked against GitHub's and AWS's rules
+before use.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from oncall_lib.config import GITHUB_LOGIN, AccessConfig, Config, OffboardingConfig
+from oncall_lib.errors import InputError, ServiceError
+from oncall_lib.issue_forms import parse_form
+from oncall_lib.jobs.draft_pr import DraftPr, observe_branch, plan_draft_pr
+from oncall_lib.jobs.draft_pr import executors as draft_executors
+from oncall_lib.jobs.iam_cleanup import AWS_USERNAME
+from oncall_lib.jobs.on_support import on_support
+from oncall_lib.jobs.tracking import executors as tracking_executors
+from oncall_lib.jobs.tracking import tracking_actions, with_person
+from oncall_lib.plan import Action, Executor, Ref, apply
+from oncall_lib.report import Report
+from oncall_lib.schedule import ScheduleProblem
+from oncall_lib.services import Services
+from oncall_lib.services.github import Comment, IssueState
+from oncall_lib.terraform import TerraformEditError, remove_users
+from oncall_lib.tracking import TaskRow
+from oncall_lib.yaml_edit import remove_socks_entries
+
+JOB = "offboarding"
+STATUS_MARKER = "<!-- oncall-support:offboarding-status -->"
+DENIED_MARKER = "<!-- oncall-support:access-denied {sender} -->"
+CHECKLIST_MARKER = "<!-- oncall-support:access-checklist -->"
+OFFBOARDING_LABELS = ("Name", "Team", "Role", "Expected last day", "Company", "Emails", "GitHub username", "COR", "PM",
+                      "Other access", "Tier 2 steps")
+ACCESS_LABELS = ("Person", "GitHub username", "Tool", "Reason", "Approver")
+IAM_STEP = "Draft the PR removing the IAM user from iam_users.tf"
+SOCKS_STEP = "Draft the PR removing the SOCKS key from ansible/global/config.yml"
+
+
+def _settings(config: Config) -> tuple[OffboardingConfig, str, str, str]:
+    if config.offboarding is None or config.iam is None or config.support_issues is None:
+        raise InputError("offboarding needs [offboarding], [iam] (the devops repository) and [support_issues] "
+                         "(where requests are filed) in oncall.toml")
+    return config.offboarding, config.iam.repo, config.iam.base_branch, config.support_issues.repo
+
+
+def aws_username_for(name: str, github: str | None, config: Config) -> str:
+    """The roster's AWS username for this person, or First.Last from their name."""
+    for member in config.roster:
+        if member.aws_username and ((github and member.github and member.github.casefold() == github.casefold())
+                                    or member.name.casefold() == name.strip().casefold()):
+            return member.aws_username
+    words = [w for w in re.split(r"\s+", name.strip()) if w]
+    return ".".join(w[:1].upper() + w[1:] for w in (words[0], words[-1])) if len(words) > 1 else name.strip()
+
+
+@dataclass
+class Offboarding:
+    issue: IssueState
+    name: str
+    github: str | None
+    aws_username: str
+    problems: list[str] = field(default_factory=list)
+    iam_removed: list[str] = field(default_factory=list)
+    socks_removed: list[str] = field(default_factory=list)
+    draft: DraftPr | None = None
+    comment: Comment | None = None
+    reviewer: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def observe(services: Services, config: Config, at: datetime, number: int) -> Offboarding:
+    rules, devops, base_branch, requests_repo = _settings(config)
+    issue = services.github.issue(requests_repo, number)
+    answers = parse_form(issue.body, OFFBOARDING_LABELS)
+    name = (answers["Name"] or "").strip()
+    github = (answers["GitHub username"] or "").strip().lstrip("@") or None
+    state = Offboarding(issue, name, github, aws_username_for(name, github, config) if name else "")
+    if not name:
+        state.problems.append("the request has no Name")
+    if github and not GITHUB_LOGIN.match(github):
+        state.problems.append(f"{github!r} is not a GitHub username")
+        github = state.github = None
+    if state.aws_username and not AWS_USERNAME.match(state.aws_username):
+        state.problems.append(f"{state.aws_username!r} is not an AWS IAM user name")
+    state.comment = next((c for c in services.github.comments(requests_repo, number) if STATUS_MARKER in c.body), None)
+    if state.problems:
+        return state
+    iam_file = config.iam.file if config.iam else ""
+    files: dict[str, str] = {}
+    blobs: dict[str, str] = {}
+    terraform = services.github.file(devops, iam_file, base_branch)
+    if terraform is not None:
+        try:
+            edit = remove_users(terraform[0], [state.aws_username], path=iam_file)
+            files[iam_file], blobs[iam_file], state.iam_removed = edit.text, terraform[1], edit.removed
+        except TerraformEditError as exc:
+            state.warnings.append(str(exc))
+    yaml = services.github.file(devops, rules.socks_file, base_branch)
+    if yaml is not None:
+        socks = remove_socks_entries(yaml[0], [n for n in (state.aws_username, github) if n], path=rules.socks_file)
+        if socks.removed:
+            files[rules.socks_file], blobs[rules.socks_file], state.socks_removed = socks.text, yaml[1], socks.removed
+    if files:
+        slug = re.sub(r"[^a-z0-9.-]+", "-", state.aws_username.lower()).strip("-")
+        state.draft = observe_branch(services, DraftPr(
+            repo=devops, branch=f"oncall/offboard/{slug}", base_branch=base_branch,
+            title=f"Offboard {name}: remove the IAM user and SOCKS key", body="", files=files, base_blobs=blobs,
+            labels=list(rules.labels)))
+        if state.draft.pull is None or not state.draft.pull.reviewers:
+            try:
+                person = on_support(services, config, at).person
+                state.reviewer = person.github if person else None
+            except ScheduleProblem as exc:
+                state.warnings.append(f"no reviewer requested: cannot tell who is on support ({exc})")
+    return state
+
+
+def pr_body(state: Offboarding) -> str:
+    removed = "\n".join(f"- {item}" for item in [*state.iam_removed, *state.socks_removed])
+    return (f"Offboarding of {state.name} (AWS user `{state.aws_username}`"
+            + (f", GitHub @{state.github}" if state.github else "") + f"), requested in {state.issue.html_url}.\n\n"
+            f"What this removes (everything else in both files is unchanged, byte for byte):\n\n{removed}\n\n"
+            "Merge, then plan and apply the global environment. Nothing has been removed until then.")
+
+
+def status_text(state: Offboarding, pr_url: str) -> str:
+    iam, socks = bool(state.iam_removed), bool(state.socks_removed)
+    lines = [STATUS_MARKER, "**Offboarding automation**", ""]
+    if state.problems:
+        lines += [f"- [ ] Needs a person: {p}" for p in state.problems]
+        return "\n".join(lines)
+    lines.append(f"- [{'x' if iam else ' '}] IAM user `{state.aws_username}`: "
+                 + (f"removal drafted in {pr_url}" if iam else "not in iam_users.tf: needs a person to check"))
+    lines.append(f"- [{'x' if socks else ' '}] SOCKS key: "
+                 + (f"removal drafted in {pr_url}" if socks else "no entry found: needs a person to check"))
+    lines.append("- [ ] Everything else on the checklist needs a person; the PR must be merged and applied.")
+    return "\n".join(lines)
+
+
+def ticked_body(body: str, steps: list[str]) -> str:
+    for step in steps:
+        body = re.sub(rf"(?m)^(\s*[-*] )\[ \] {re.escape(step)}\s*$", rf"\1[x] {step}", body)
+    return body
+
+
+def plan(state: Offboarding, config: Config) -> list[Action]:
+    _, _, _, requests_repo = _settings(config)
+    actions: list[Action] = []
+    pr_url: Any = state.draft.pull.html_url if state.draft and state.draft.pull else "the PR"
+    if state.draft is not None:
+        state.draft.body = pr_body(state)
+        state.draft.reviewer = state.reviewer
+        actions += plan_draft_pr(state.draft)
+        opened = next((i for i, a in enumerate(actions) if a.kind == "github.create_pull"), None)
+        if opened is not None:
+            pr_url = Ref(opened, "html_url")
+    text = status_text(state, "{pr_url}")
+    where = f"{requests_repo}#{state.issue.number}"
+    params = {"repo": requests_repo, "number": state.issue.number, "body": text, "pr_url": pr_url}
+    if state.comment is None:
+        actions.append(Action("github.status_comment", where, "post the steps' state", params))
+    elif state.comment.body.strip() != text.replace("{pr_url}", str(pr_url)).strip():
+        actions.append(Action("github.status_comment", where, "update the steps' state",
+                              {**params, "comment_id": state.comment.id}))
+    done = ([IAM_STEP] if state.iam_removed else []) + ([SOCKS_STEP] if state.socks_removed else [])
+    ticked = ticked_body(state.issue.body, done)
+    if ticked != state.issue.body:
+        actions.append(Action("github.edit_body", where, f"tick {len(done)} checklist step(s) the automation did",
+                              {"repo": requests_repo, "number": state.issue.number, "body": ticked}))
+    return actions
+
+
+def executors(services: Services) -> dict[str, Executor]:
+    def status(action: Action) -> None:
+        p = action.params
+        body = str(p["body"]).replace("{pr_url}", str(p["pr_url"]))
+        if "comment_id" in p:
+            services.github.edit_comment(p["repo"], p["number"], p["comment_id"], body)
+        else:
+            services.github.comment(p["repo"], p["number"], body)
+
+    return {
+        **draft_executors(services),
+        "github.status_comment": status,
+        "github.edit_body": lambda a: services.github.edit_body(a.params["repo"], a.params["number"], a.params["body"]),
+    }
+
+
+def offboard(services: Services, config: Config, at: datetime, *, number: int, dry_run: bool) -> Report:
+    report = Report(JOB, dry_run=dry_run, at=at)
+    try:
+        state = observe(services, config, at, number)
+    except ServiceError as exc:
+        report.errors.append(str(exc))
+        report.api_calls = services.calls.snapshot()
+        return report
+    report.facts = {"person": state.name or None, "aws_username": state.aws_username or None,
+                    "iam_user": "found" if state.iam_removed else "not found",
+                    "socks_key": "found" if state.socks_removed else "not found",
+                    "pull_request": state.draft.pull.html_url if state.draft and state.draft.pull else None}
+    report.warnings = state.warnings + state.problems
+    actions = plan(state, config)
+    row = TaskRow(key=f"offboarding/{state.issue.html_url}", day=at.astimezone(config.team.tz).date(), person="",
+                  kind="offboarding", summary=f"Offboarding of {state.name}: "
+                  + ("PR drafted" if state.draft else "nothing found to remove"), link=state.issue.html_url)
+    if not state.problems:
+        actions += tracking_actions(services, config, [row], report.warnings, start=len(actions),
+                                    complete=with_person(services, config, at, report.warnings))
+    report.outcomes = apply(actions, {**executors(services), **tracking_executors(services)}, dry_run=dry_run)
+    report.api_calls = services.calls.snapshot()
+    return report
+
+
+# -- access grants ---------------------------------------------------------------------------
+
+
+def _access(config: Config) -> tuple[AccessConfig, str]:
+    if config.access is None or config.support_issues is None:
+        raise InputError("access grants need [access] and [support_issues] (where requests are filed) in oncall.toml")
+    return config.access, config.support_issues.repo
+
+
+def grant(services: Services, config: Config, at: datetime, *, number: int, sender: str, label: str,
+          dry_run: bool) -> Report:
+    rules, repo = _access(config)
+    report = Report("access", dry_run=dry_run, at=at)
+    if label != rules.approved_label:
+        report.facts = {"skipped": f"label {label!r} is not {rules.approved_label!r}"}
+        return report
+    if not GITHUB_LOGIN.match(sender or ""):
+        raise InputError(f"the event's sender {sender!r} is not a GitHub login")
+    where = f"{repo}#{number}"
+    actions: list[Action] = []
+    try:
+        issue = services.github.issue(repo, number)
+        comments = services.github.comments(repo, number)
+        approved = services.github.team_member(rules.approvers_team, sender)
+        answers = parse_form(issue.body, ACCESS_LABELS)
+        login = (answers["GitHub username"] or "").strip().lstrip("@")
+        tool = rules.tool(answers["Tool"])
+        report.facts = {"approver": sender, "approved": approved, "tool": tool.name if tool else answers["Tool"],
+                        "user": login or None}
+        if not approved:
+            if rules.approved_label in issue.labels:
+                actions.append(Action("github.remove_label", where, f"remove {rules.approved_label!r}",
+                                      {"repo": repo, "number": number, "label": rules.approved_label}))
+            marker = DENIED_MARKER.format(sender=sender)
+            if not any(marker in c.body for c in comments):
+                actions.append(Action("github.comment", where, f"say why @{sender}'s approval does not count",
+                                      {"repo": repo, "number": number,
+                                       "body": f"{marker}\n@{sender} is not in {rules.approvers_team}, so this "
+                                               f"approval does not count and nothing was granted. Ask an approver "
+                                               f"to add the `{rules.approved_label}` label."}))
+        elif not GITHUB_LOGIN.match(login):
+            report.errors.append(f"{where}: GitHub username {login!r} is not valid: nothing granted")
+        elif tool is None:
+            report.errors.append(f"{where}: tool {answers['Tool']!r} is not in [[access.tools]]: nothing granted")
+        elif tool.github_team:
+            if not services.github.team_member(tool.github_team, login):
+                actions.append(Action("github.add_team_member", tool.github_team, f"add @{login} (approved by "
+                                      f"@{sender})", {"team": tool.github_team, "login": login}))
+        elif not any(CHECKLIST_MARKER in c.body for c in comments):
+            steps = "\n".join(f"- [ ] {step}" for step in tool.checklist) or "- [ ] Grant access by hand"
+            actions.append(Action("github.comment", where, f"the {tool.name} checklist for a person",
+                                  {"repo": repo, "number": number, "body": f"{CHECKLIST_MARKER}\nApproved by "
+                                   f"@{sender}. {tool.name} is granted by hand:\n\n{steps}"}))
+    except ServiceError as exc:
+        report.errors.append(str(exc))
+        report.api_calls = services.calls.snapshot()
+        return report
+    if approved and tool and not report.errors:
+        row = TaskRow(key=f"access/{issue.html_url}", day=at.astimezone(config.team.tz).date(), person="",
+                      kind="access", summary=f"Access to {tool.name} for {login} (approved by {sender})",
+                      link=issue.html_url)
+        actions += tracking_actions(services, config, [row], report.warnings, start=len(actions),
+                                    complete=with_person(services, config, at, report.warnings))
+    github = services.github
+    report.outcomes = apply(actions, {
+        "github.remove_label": lambda a: github.remove_label(a.params["repo"], a.params["number"], a.params["label"]),
+        "github.comment": lambda a: github.comment(a.params["repo"], a.params["number"], a.params["body"]),
+        "github.add_team_member": lambda a: github.add_team_member(a.params["team"], a.params["login"]),
+        **tracking_executors(services)}, dry_run=dry_run)
+    report.api_calls = services.calls.snapshot()
+    return report

@@ -1,0 +1,31 @@
+#!/usr/bin/env python3
+"""Access grant: when the approval label is added, check that whoever added it (the event's sender) is an
+approver; then add the user to the tool's GitHub team, or post the tool's checklist for a person."""
+
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from oncall_lib.cli import execute, job_parser  # noqa: E402
+from oncall_lib.jobs import offboarding  # noqa: E402
+
+
+def main() -> int:
+    parser = job_parser("access.py", __doc__ or "")
+    parser.add_argument("--number", type=int, default=os.environ.get("ISSUE_NUMBER"), help="default: $ISSUE_NUMBER")
+    parser.add_argument("--sender", default=os.environ.get("EVENT_SENDER"),
+                        help="who added the label, from the event payload (default: $EVENT_SENDER)")
+    parser.add_argument("--label", default=os.environ.get("EVENT_LABEL"),
+                        help="the label that was added (default: $EVENT_LABEL)")
+    args = parser.parse_args()
+    if not (args.number and args.sender and args.label):
+        parser.error("--number, --sender and --label (or $ISSUE_NUMBER, $EVENT_SENDER, $EVENT_LABEL) are required")
+    number, sender, label = int(args.number), str(args.sender), str(args.label)
+    return execute(args, lambda s, c, at, dry: offboarding.grant(s, c, at, number=number, sender=sender, label=label,
+                                                                 dry_run=dry))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""Offboarding and access requests through PyGithub against the sandbox; the YAML editor on its own."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from oncall_lib.config import Config
+from oncall_lib.errors import InputError
+from oncall_lib.jobs import offboarding
+from oncall_lib.report import Report
+from oncall_lib.services import Services
+from oncall_lib.terraform import remove_users
+from oncall_lib.yaml_edit import remove_socks_entries
+from tests.conftest import Sandbox
+
+AT = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
+REPO = "department-of-veterans-affairs/va.gov-team"
+DEVOPS = "department-of-veterans-affairs/devops"
+TF, YML = "terraform/environments/global/iam_users.tf", "ansible/global/config.yml"
+STEPS = [offboarding.IAM_STEP, offboarding.SOCKS_STEP, "Remove from PagerDuty"]
+
+
+def form(answers: dict[str, str], labels: tuple[str, ...]) -> str:
+    parts = []
+    for label in labels:
+        if label == "Tier 2 steps":
+            parts.append("### Tier 2 steps\n\n" + "\n".join(f"- [ ] {s}" for s in STEPS))
+        else:
+            parts.append(f"### {label}\n\n{answers.get(label) or '_No response_'}")
+    return "\n\n".join(parts)
+
+
+def file_issue(sandbox: Sandbox, body: str, labels: list[str]) -> int:
+    repo = next(r for r in sandbox.world["github"]["repos"] if r["full_name"] == REPO)
+    number = 6000 + len(repo["issues"])
+    repo["issues"].append({"number": number, "title": "request", "body": body, "state": "open", "user": "vfs-dev",
+                           "labels": labels, "assignees": [], "created_at": "2026-11-30T15:00:00Z"})
+    return number
+
+
+def offboard(number: int) -> Any:
+    return lambda s, c, at, d: offboarding.offboard(s, c, at, number=number, dry_run=d)
+
+
+def devops_files(sandbox: Sandbox, branch: str) -> dict[str, str]:
+    repo = next(r for r in sandbox.world["github"]["repos"] if r["full_name"] == DEVOPS)
+    return repo["branches"][branch]["files"]  # type: ignore[no-any-return]
+
+
+def test_one_pr_removes_both_entries_and_nothing_else(sandbox: Sandbox, config: Config) -> None:
+    number = file_issue(sandbox, form({"Name": "Bob Smith", "GitHub username": "bob-smith-vfs",
+                                       "Expected last day": "2026-12-18"}, offboarding.OFFBOARDING_LABELS),
+                        ["offboarding"])
+    base = dict(devops_files(sandbox, "master"))
+    first = sandbox.run(offboard(number), config, AT).report
+    assert first.exit_code == 0, first.to_text()
+    assert first.facts["aws_username"] == "Bob.Smith"  # First.Last from the name, confirmed in iam_users.tf
+    branch = devops_files(sandbox, "oncall/offboard/bob.smith")
+    assert branch[TF] == remove_users(base[TF], ["Bob.Smith"]).text
+    expected_yaml = base[YML].replace('    - name: Bob.Smith\n      key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBob '
+                                      'bob@laptop"\n      expires: 2026-12-31\n', "")
+    assert branch[YML] == expected_yaml and expected_yaml != base[YML]
+    issue = sandbox.issue(REPO, number)
+    [status] = issue["comments"]
+    assert "- [x] IAM user `Bob.Smith`: removal drafted in https://github.sandbox/" in status["body"]
+    assert "- [x] SOCKS key: removal drafted in" in status["body"]
+    assert f"- [x] {offboarding.IAM_STEP}" in issue["body"] and f"- [x] {offboarding.SOCKS_STEP}" in issue["body"]
+    assert "- [ ] Remove from PagerDuty" in issue["body"]
+
+    again = sandbox.run(offboard(number), config, AT).report  # also the `edited` event from ticking the body
+    assert again.outcomes == [] and again.total_calls("writes") == 0
+
+
+def test_a_user_missing_from_one_file(sandbox: Sandbox, config: Config) -> None:
+    number = file_issue(sandbox, form({"Name": "Dana Scully", "Expected last day": "2026-12-18"},
+                                      offboarding.OFFBOARDING_LABELS), ["offboarding"])
+    report = sandbox.run(offboard(number), config, AT).report
+    assert report.facts["iam_user"] == "not found" and report.facts["socks_key"] == "found"
+    status = sandbox.issue(REPO, number)["comments"][0]["body"]
+    assert "- [ ] IAM user `Dana.Scully`: not in iam_users.tf: needs a person to check" in status
+    assert f"- [ ] {offboarding.IAM_STEP}" in sandbox.issue(REPO, number)["body"]
+    assert sandbox.run(offboard(number), config, AT).report.total_calls("writes") == 0
+
+
+def test_an_edit_that_changes_nothing_writes_nothing(sandbox: Sandbox, config: Config) -> None:
+    number = file_issue(sandbox, form({"Name": "Bob Smith", "Expected last day": "2026-12-18"},
+                                      offboarding.OFFBOARDING_LABELS), ["offboarding"])
+    sandbox.run(offboard(number), config, AT)
+    issue = sandbox.issue(REPO, number)
+    issue["body"] = issue["body"].replace("2026-12-18", "2026-12-19")
+    assert sandbox.run(offboard(number), config, AT).report.total_calls("writes") == 0
+
+
+def access_issue(sandbox: Sandbox, tool: str, login: str = "new-teammate") -> int:
+    return file_issue(sandbox, form({"Person": "New Teammate", "GitHub username": login, "Tool": tool,
+                                     "Reason": "joining VFS", "Approver": "ada-lovelace"}, offboarding.ACCESS_LABELS),
+                      ["access-request", "access-approved"])
+
+
+def granting(number: int, sender: str, label: str = "access-approved") -> Any:
+    def job(s: Services, c: Config, at: datetime, d: bool) -> Report:
+        return offboarding.grant(s, c, at, number=number, sender=sender, label=label, dry_run=d)
+    return job
+
+
+def team(sandbox: Sandbox, slug: str) -> list[str]:
+    return next(t for t in sandbox.world["github"]["teams"] if t["slug"] == slug)["members"]  # type: ignore[no-any-return]
+
+
+def test_an_approver_grants_a_github_team(sandbox: Sandbox, config: Config) -> None:
+    number = access_issue(sandbox, "GitHub: devops repository (read)")
+    report = sandbox.run(granting(number, "ada-lovelace"), config, AT).report
+    assert report.facts["approved"] is True and report.exit_code == 0
+    assert team(sandbox, "devops-readers") == ["new-teammate"]
+    assert sandbox.run(granting(number, "ada-lovelace"), config, AT).report.total_calls("writes") == 0
+
+
+def test_a_non_approver_is_reverted_and_nothing_is_granted(sandbox: Sandbox, config: Config) -> None:
+    # The form's Approver field names an approver: it grants nothing; only who added the label counts.
+    number = access_issue(sandbox, "GitHub: devops repository (read)")
+    report = sandbox.run(granting(number, "vfs-contractor"), config, AT).report
+    assert [o.action.kind for o in report.outcomes] == ["github.remove_label", "github.comment"]
+    issue = sandbox.issue(REPO, number)
+    assert "access-approved" not in issue["labels"]
+    assert "@vfs-contractor is not in department-of-veterans-affairs/vsp-operations" in issue["comments"][0]["body"]
+    assert team(sandbox, "devops-readers") == []
+    assert sandbox.run(granting(number, "vfs-contractor"), config, AT).report.total_calls("writes") == 0
+
+
+def test_a_tool_granted_by_hand_gets_its_checklist_once(sandbox: Sandbox, config: Config) -> None:
+    number = access_issue(sandbox, "Grafana")
+    sandbox.run(granting(number, "grace-hopper"), config, AT)
+    [comment] = sandbox.issue(REPO, number)["comments"]
+    assert "- [ ] Add the user in Grafana" in comment["body"]
+    assert sandbox.run(granting(number, "grace-hopper"), config, AT).report.total_calls("writes") == 0
+
+
+def test_usernames_are_checked_before_use(sandbox: Sandbox, config: Config) -> None:
+    number = access_issue(sandbox, "GitHub: devops repository (read)", login="bad name; rm -rf")
+    report = sandbox.run(granting(number, "ada-lovelace"), config, AT).report
+    assert report.exit_code == 1 and "is not valid: nothing granted" in report.errors[0]
+    with pytest.raises(InputError, match="sender"):
+        sandbox.run(granting(number, "$(whoami)"), config, AT)
+
+
+def test_other_labels_are_ignored(sandbox: Sandbox, config: Config) -> None:
+    number = access_issue(sandbox, "Grafana")
+    assert sandbox.run(granting(number, "ada-lovelace", label="bug"), config, AT).report.api_calls == {}
+
+
+def test_the_yaml_editor_keeps_every_other_byte() -> None:
+    text = "socks:\n  # keep\n  - user: a\n    key: x\n\n  - user: b   # leaving\n    key: y\n  - user: c\n" \
+           "other: 'b'\n"
+    result = remove_socks_entries(text, ["B"])
+    assert result.text == "socks:\n  # keep\n  - user: a\n    key: x\n\n  - user: c\nother: 'b'\n"
+    assert remove_socks_entries(text, ["nobody"]).text == text
