@@ -20,6 +20,7 @@ from oncall_lib.jobs import (  # noqa: E402
     iam_audit,
     iam_cleanup,
     labels,
+    offboarding,
     postmortems,
     review_digest,
     rotate,
@@ -226,6 +227,27 @@ def main() -> int:
                   "actions/runs/7002", user=None, bot_id="B0DEPLOY01", bot_profile={"name": "deploy-bot"})
         demo.run(lambda s, c, at, d: deploy_watch.run(s, c, at, dry_run=d), turn + timedelta(hours=2, minutes=56),
                  "The deploy watch (every 15 minutes)")
+    if config.offboarding and config.access:
+        body = "\n\n".join(f"### {label}\n\n{value}" for label, value in (
+            ("Name", "Bob Smith"), ("Team", "VFS Team Orange"), ("Expected last day", "2026-12-18"),
+            ("GitHub username", "bob-smith-vfs"),
+            ("Tier 2 steps", f"- [ ] {offboarding.IAM_STEP}\n- [ ] {offboarding.SOCKS_STEP}\n"
+                             "- [ ] Remove from PagerDuty")))
+        number = open_form_issue(demo, body)
+        print(f"\n== An offboarding request for Bob Smith is filed as #{number}")
+        demo.run(lambda s, c, at, d: offboarding.offboard(s, c, at, number=number, dry_run=d),
+                 turn + timedelta(hours=3, minutes=10), "The offboarding workflow runs")
+        access = open_form_issue(demo, "\n\n".join(f"### {label}\n\n{value}" for label, value in (
+            ("Person", "New Teammate"), ("GitHub username", "new-teammate"),
+            ("Tool", "GitHub: devops repository (read)"), ("Reason", "Joining VFS"), ("Approver", "ada-lovelace"))))
+        print(f"\n== Access request #{access}: someone outside the approvers adds access-approved")
+        demo.run(lambda s, c, at, d: offboarding.grant(s, c, at, number=access, sender="vfs-contractor",
+                                                       label="access-approved", dry_run=d),
+                 turn + timedelta(hours=3, minutes=20), "The access workflow runs")
+        print("\n== Then Ada, an approver, adds the label")
+        demo.run(lambda s, c, at, d: offboarding.grant(s, c, at, number=access, sender="ada-lovelace",
+                                                       label="access-approved", dry_run=d),
+                 turn + timedelta(hours=3, minutes=25), "The access workflow runs again")
     last = demo.run(handoff, turn + timedelta(hours=4), "Later that day the hourly handoff job runs again")
     if config.tracking:
         demo.run(lambda s, c, at, d: tracking.log_task(s, c, at, dry_run=d, kind="access", minutes=15,

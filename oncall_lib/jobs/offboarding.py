@@ -80,6 +80,7 @@ class Offboarding:
     draft: DraftPr | None = None
     comment: Comment | None = None
     reviewer: str | None = None
+    on_support: str | None = None  # their name, once looked up
     warnings: list[str] = field(default_factory=list)
 
 
@@ -125,6 +126,7 @@ def observe(services: Services, config: Config, at: datetime, number: int) -> Of
             try:
                 person = on_support(services, config, at).person
                 state.reviewer = person.github if person else None
+                state.on_support = person.name if person else None
             except ScheduleProblem as exc:
                 state.warnings.append(f"no reviewer requested: cannot tell who is on support ({exc})")
     return state
@@ -220,7 +222,7 @@ def offboard(services: Services, config: Config, at: datetime, *, number: int, d
                   + ("PR drafted" if state.draft else "nothing found to remove"), link=state.issue.html_url)
     if not state.problems:
         actions += tracking_actions(services, config, [row], report.warnings, start=len(actions),
-                                    complete=with_person(services, config, at, report.warnings))
+                                    complete=with_person(services, config, at, report.warnings, state.on_support))
     report.outcomes = apply(actions, {**executors(services), **tracking_executors(services)}, dry_run=dry_run)
     report.api_calls = services.calls.snapshot()
     return report
