@@ -58,6 +58,9 @@ def check() -> int:
     forms = sorted(str(p) for p in (ROOT / ".github" / "ISSUE_TEMPLATE").glob("*.yml") if p.name != "config.yml")
     if forms:
         steps.append([str(tools / "check-jsonschema"), "--builtin-schema", "vendor.github-issue-forms", *forms])
+    if (ROOT / ".github" / "dependabot.yml").exists():
+        steps.append([str(tools / "check-jsonschema"), "--builtin-schema", "vendor.dependabot",
+                      str(ROOT / ".github" / "dependabot.yml")])
     failed = 0
     for step in steps:
         print("$", " ".join(Path(step[0]).name if i == 0 else a for i, a in enumerate(step)), flush=True)

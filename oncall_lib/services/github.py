@@ -369,6 +369,27 @@ class GitHubService:
             self._gh.requester.requestJsonAndCheck("PUT", f"/orgs/{org}/teams/{slug}/memberships/{login}",
                                                    input={"role": "member"})
 
+    def repo_permissions(self, repo: str) -> dict[str, bool] | None:
+        """What the token may do in a repository (None when it cannot see the repository at all)."""
+        try:
+            data = self._repo(repo).raw_data
+        except GithubException as exc:
+            if exc.status == 404:
+                return None
+            with github_errors(f"read {repo}"):
+                raise
+        return {k: bool(v) for k, v in (data.get("permissions") or {}).items()}
+
+    def user_exists(self, login: str) -> bool:
+        try:
+            self._gh.get_user(login).id  # noqa: B018 - reading the id fetches the user
+        except GithubException as exc:
+            if exc.status == 404:
+                return False
+            with github_errors(f"read user {login}"):
+                raise
+        return True
+
     def recent_pulls(self, repo: str, since: datetime) -> list[IssueState]:
         """Pull requests updated since `since`, newest first; stops paging at the first older one."""
         found = []

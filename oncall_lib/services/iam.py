@@ -44,6 +44,10 @@ class IamService:
         except BotoCoreError as exc:
             raise ServiceError(f"IAM {operation}: {exc}") from None
 
+    def can_generate_report(self) -> None:
+        """Raises ServiceError (naming the permission) when the role may not generate the credential report."""
+        self._call("generate_credential_report")
+
     def credential_report(self) -> str:
         deadline = time.monotonic() + self._max_wait
         while self._call("generate_credential_report").get("State") != "COMPLETE":

@@ -61,6 +61,13 @@ class PagerDutyService:
         except PagerDutyError as exc:
             raise ServiceError(_describe(exc, f"GET /schedules/{schedule_id}")) from None
 
+    def user_emails(self) -> dict[str, str]:
+        """email -> user id of every user in the account (the SDK pages through them)."""
+        try:
+            return {str(u.get("email", "")).lower(): str(u["id"]) for u in self._client.iter_all("users")}
+        except PagerDutyError as exc:
+            raise ServiceError(_describe(exc, "GET /users")) from None
+
     def user(self, user_id: str) -> dict[str, Any]:
         try:
             return dict(self._client.rget(f"/users/{user_id}"))

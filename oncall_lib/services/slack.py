@@ -151,6 +151,24 @@ class SlackService:
         return {"user_id": str(data.get("user_id", "")), "bot_id": str(data.get("bot_id") or ""),
                 "url": str(data.get("url", "https://slack.com/"))}
 
+    def granted_scopes(self) -> set[str] | None:
+        """The token's scopes, from auth.test's X-OAuth-Scopes header (None when Slack does not say)."""
+        with slack_errors("auth.test"):
+            response = self._client.auth_test()
+        header = next((v for k, v in (response.headers or {}).items() if k.lower() == "x-oauth-scopes"), None)
+        if isinstance(header, list):
+            header = header[0] if header else None
+        return {s.strip() for s in str(header).split(",") if s.strip()} if header else None
+
+    def user_exists(self, user_id: str) -> bool:
+        try:
+            user = self._client.users_info(user=user_id)["user"]
+        except SlackApiError as exc:
+            if exc.response.get("error") == "user_not_found":
+                return False
+            raise ServiceError(f"Slack users.info {user_id}: {exc.response.get('error')}") from None
+        return not user.get("deleted", False)
+
     def history(self, channel_id: str, *, oldest: float, latest: float | None = None, page_size: int = 200,
                 max_messages: int = 5000) -> list[dict[str, Any]]:
         """Top-level messages in (oldest, latest], newest first, with metadata; pages only when the channel is busy."""

@@ -1,0 +1,180 @@
+"""The doctor: with the real environment, check everything a first real run needs. Read-only.
+
+One line per check: ok, or what is wrong and how to fix it. The checks follow
+the configuration: an integration that is not configured is not checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from oncall_lib.config import Config
+from oncall_lib.errors import OncallError
+from oncall_lib.report import Report
+from oncall_lib.schedule import ScheduleProblem, select_layer
+from oncall_lib.services import Services
+
+JOB = "doctor"
+# The bot scopes the jobs use (the Slack app manifest asks for exactly these).
+SLACK_SCOPES = {
+    "channels:read": "read channel topics and membership",
+    "channels:history": "read requests and the product's own markers",
+    "channels:manage": "set the support channel's topic",
+    "chat:write": "post and update messages",
+    "im:write": "open the DM with the person on support",
+    "im:history": "find the product's own DMs",
+    "users:read": "read requesters' names",
+    "users:read.email": "find people by their PagerDuty email",
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+    def line(self) -> str:
+        return f"{'ok  ' if self.ok else 'FAIL'} {self.name}: {self.detail}"
+
+
+def _run(checks: list[Check], name: str, probe: Callable[[], str]) -> None:
+    """Run one probe; an API error is a failed check, not a crash."""
+    try:
+        checks.append(Check(name, True, probe()))
+    except CheckFailed as exc:
+        checks.append(Check(name, False, str(exc)))
+    except (OncallError, ScheduleProblem) as exc:
+        checks.append(Check(name, False, str(exc)))
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def _repos(config: Config) -> dict[str, str]:
+    """Every repository the product writes to, with what it uses it for."""
+    repos: dict[str, str] = {}
+    for epic in config.super_epics:
+        repos.setdefault(epic.repo, "Super Epics")
+    if config.support_issues:
+        repos.setdefault(config.support_issues.repo, "support issues")
+        for repo in config.support_issues.pr_repos:
+            repos.setdefault(repo, "support PRs")
+    if config.iam:
+        repos.setdefault(config.iam.repo, "IAM cleanup PRs")
+    if config.postmortems and config.postmortems.documents_repo:
+        repos.setdefault(config.postmortems.documents_repo, "postmortem documents")
+    for repo in config.reviews.repos if config.reviews else []:
+        repos.setdefault(repo, "review digest")
+    for workflow in config.deploys.workflows if config.deploys else []:
+        repos.setdefault(workflow.repo, "deploy triage")
+    return repos
+
+
+def examine(services: Services, config: Config, at: datetime) -> list[Check]:
+    checks: list[Check] = [Check("configuration", True, "oncall.toml is valid")]
+
+    def slack_token() -> str:
+        identity = services.slack.identity()
+        return f"the bot token works ({identity['url']}, bot user {identity['user_id']})"
+
+    def slack_scopes() -> str:
+        granted = services.slack.granted_scopes()
+        if granted is None:
+            return "Slack did not list the token's scopes; compare them with slack-app-manifest.yml by hand"
+        missing = sorted(set(SLACK_SCOPES) - granted)
+        if missing:
+            raise CheckFailed("missing scope(s) " + ", ".join(f"{m} ({SLACK_SCOPES[m]})" for m in missing)
+                              + ": add them under OAuth & Permissions (or from the manifest) and reinstall the app")
+        return f"all {len(SLACK_SCOPES)} scopes the jobs use are granted"
+
+    _run(checks, "slack token", slack_token)
+    _run(checks, "slack scopes", slack_scopes)
+    for channel in config.slack.channels:
+        def membership(channel_id: str = channel.id, label: str = channel.label) -> str:
+            info = services.slack.channel(channel_id)
+            if not info.is_member:
+                raise CheckFailed(f"the app is not a member of {label}: /invite it there")
+            return f"the app is a member of {label}"
+        _run(checks, f"slack channel {channel.key}", membership)
+
+    def pagerduty() -> str:
+        schedule = services.pagerduty.schedule(config.rotation.pagerduty_schedule, at, at)
+        layer = select_layer(schedule, config.rotation.support_layer, at)
+        return f"schedule {schedule.get('name')!r} and support layer {layer.get('name')!r} ({layer.get('id')}) found"
+
+    _run(checks, "pagerduty schedule", pagerduty)
+    emails: dict[str, str] = {}
+
+    def pagerduty_users() -> str:
+        emails.update(services.pagerduty.user_emails())
+        return f"{len(emails)} users readable"
+
+    _run(checks, "pagerduty users", pagerduty_users)
+    for repo, use in sorted(_repos(config).items()):
+        def repository(repo: str = repo, use: str = use) -> str:
+            permissions = services.github.repo_permissions(repo)
+            if permissions is None:
+                raise CheckFailed(f"the token cannot see {repo} ({use}): give the GitHub App or token access to it")
+            if permissions and not (permissions.get("push") or permissions.get("admin") or permissions.get("maintain")):
+                raise CheckFailed(f"the token can read {repo} but not write there ({use}): grant Issues, Contents "
+                                  "and Pull requests write")
+            return f"reachable with write access ({use})"
+        _run(checks, f"github {repo}", repository)
+    for member in config.roster:
+        def person(member_name: str = member.name) -> str:
+            found = next(m for m in config.roster if m.name == member_name)
+            problems = []
+            if found.github and not services.github.user_exists(found.github):
+                problems.append(f"no GitHub user {found.github!r}")
+            if found.slack and not services.slack.user_exists(found.slack):
+                problems.append(f"no active Slack user {found.slack}")
+            if emails and found.rotation and found.pagerduty_email and found.pagerduty_email not in emails:
+                problems.append(f"no PagerDuty user with email {found.pagerduty_email}")
+            if found.pagerduty_id and emails and found.pagerduty_id not in emails.values():
+                problems.append(f"no PagerDuty user {found.pagerduty_id}")
+            if problems:
+                raise CheckFailed("; ".join(problems) + ": fix the roster in oncall.toml")
+            return "resolves in " + ", ".join(n for n, v in (("GitHub", found.github), ("Slack", found.slack),
+                                                            ("PagerDuty", found.pagerduty_email)) if v)
+        _run(checks, f"roster {member.name}", person)
+    if config.epics.link_with == "zenhub":
+        for epic in config.super_epics:
+            def zenhub(epic_key: str = epic.key) -> str:
+                found = config.epic(epic_key)
+                if services.zenhub.issue(services.github.repo_id(found.repo), found.number, attempts=1) is None:
+                    raise CheckFailed(f"ZenHub does not see {found.issue}: connect the repository to the workspace")
+                return f"ZenHub sees {found.issue}"
+            _run(checks, f"zenhub {epic.key}", zenhub)
+    if config.tracking:
+        tracking = config.tracking
+
+        def sheet() -> str:
+            snapshot = services.sheets.snapshot(tracking.spreadsheet_id, [])
+            missing = sorted(set(tracking.sections.values()) - snapshot.titles)
+            note = f"; {len(missing)} worksheet(s) will be created on first use" if missing else ""
+            return f"the spreadsheet is reachable ({len(snapshot.titles)} worksheets){note}"
+        _run(checks, "google sheet", sheet)
+    if config.iam:
+        iam = config.iam
+
+        def credential_report() -> str:
+            services.iam(iam.region).can_generate_report()
+            return f"the credential report may be generated in {iam.region}"
+        _run(checks, "aws iam", credential_report)
+    return checks
+
+
+def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> Report:
+    report = Report(JOB, dry_run=True, at=at)
+    checks = examine(services, config, at)
+    failed = [c for c in checks if not c.ok]
+    report.facts = {"checks": len(checks), "failed": len(failed)}
+    report.extra = {"checks": [{"check": c.name, "ok": c.ok, "detail": c.detail} for c in checks]}
+    report.errors = [f"{c.name}: {c.detail}" for c in failed]
+    report.markdown = "\n".join(f"- {'✅' if c.ok else '❌'} **{c.name}**: {c.detail}" for c in checks)
+    report.api_calls = services.calls.snapshot()
+    return report

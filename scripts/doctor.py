@@ -1,0 +1,31 @@
+#!/usr/bin/env python3
+"""Check a setup before the first real run, read-only: oncall.toml, each token against its API and the
+scopes or permissions the jobs need, the app's channel memberships, the roster in Slack, GitHub and
+PagerDuty, the ZenHub epics, the tracking sheet and the IAM credential report. One line per check."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from oncall_lib.cli import execute, job_parser  # noqa: E402
+from oncall_lib.jobs import doctor  # noqa: E402
+from oncall_lib.report import Report  # noqa: E402
+
+
+def lines(report: Report) -> str:
+    checks = report.extra.get("checks", [])
+    out = [f"{'ok  ' if c['ok'] else 'FAIL'} {c['check']}: {c['detail']}" for c in checks]
+    failed = sum(not c["ok"] for c in checks)
+    out.append(f"{len(checks) - failed} ok, {failed} to fix" if checks else "\n".join(report.errors))
+    return "\n".join(out)
+
+
+def main() -> int:
+    args = job_parser("doctor.py", __doc__ or "").parse_args()
+    return execute(args, lambda s, c, at, dry: doctor.run(s, c, at, dry_run=True),
+                   render=None if args.json else lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

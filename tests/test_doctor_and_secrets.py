@@ -1,0 +1,131 @@
+"""The doctor against deliberately broken setups, and every job run with recognisable secrets."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from oncall_lib.config import Config
+from oncall_lib.jobs import (
+    deploy_watch,
+    doctor,
+    iam_audit,
+    iam_cleanup,
+    labels,
+    offboarding,
+    postmortems,
+    review_digest,
+    rotate,
+    rotation_report,
+    support_issues,
+    tracking,
+    watch,
+)
+from oncall_lib.report import Report
+from oncall_lib.sandbox import SandboxServer, sandbox_endpoints
+from oncall_lib.services import Services
+from tests.conftest import Sandbox
+
+AT = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
+
+
+def doctoring(s: Services, c: Config, at: datetime, d: bool) -> Report:
+    return doctor.run(s, c, at, dry_run=d)
+
+
+def failures(report: Report) -> dict[str, str]:
+    return {c["check"]: c["detail"] for c in report.extra["checks"] if not c["ok"]}
+
+
+def test_the_sandbox_is_all_ok_and_the_doctor_writes_nothing(sandbox: Sandbox, config: Config) -> None:
+    run = sandbox.run(doctoring, config, AT)
+    assert run.report.exit_code == 0 and failures(run.report) == {}
+    assert all(counts["writes"] == 0 for counts in run.server_counts.values())
+
+
+def test_each_deliberate_fault_is_named(sandbox: Sandbox, config: Config) -> None:
+    world = sandbox.world
+    world["slack"]["scopes"].remove("channels:manage")
+    next(c for c in world["slack"]["channels"] if c["name"] == "sre")["members"].remove("U0BOT")
+    world["slack"]["users"] = [u for u in world["slack"]["users"] if u["id"] != "U0KATH"]
+    world["github"]["repos"] = [r for r in world["github"]["repos"] if not r["full_name"].endswith("/devops")]
+    world["iam"]["denied_actions"] = ["GenerateCredentialReport"]
+    broken = config.model_copy(update={"rotation": config.rotation.model_copy(update={"support_layer": "Layer 9"})})
+    run = sandbox.run(doctoring, broken, AT)
+    found = failures(run.report)
+    assert run.report.exit_code == 1
+    assert "missing scope(s) channels:manage (set the support channel's topic)" in found["slack scopes"]
+    assert found["slack channel sre"] == "the app is not a member of #sre: /invite it there"
+    assert "no active Slack user U0KATH" in found["roster Katherine Johnson"]
+    assert "cannot see department-of-veterans-affairs/devops" in found["github department-of-veterans-affairs/devops"]
+    assert "no active layer with id or name 'Layer 9'" in found["pagerduty schedule"]
+    assert "the role needs iam:GenerateCredentialReport" in found["aws iam"]
+    assert len(found) == 6
+    assert all(counts["writes"] == 0 for counts in run.server_counts.values())
+
+
+SECRETS = {
+    "GITHUB_TOKEN": "ghp_SECRETgithubTOKEN0000000000000001",
+    "SLACK_BOT_TOKEN": "xoxb-SECRET-slack-0000000000002",
+    "PAGERDUTY_API_TOKEN": "SECRETpagerduty00003",
+    "ZENHUB_API_TOKEN": "SECRETzenhub00004",
+    "GOOGLE_SERVICE_ACCOUNT_JSON": '{"private_key": "SECRETgoogle00005"}',
+}
+
+
+def every_job(config: Config) -> list[Any]:
+    link = "https://sandbox.slack.com/archives/C01SUPPORT/p1764512400000100"
+    return [
+        lambda s, at: rotate.run(s, config, at, dry_run=False),
+        lambda s, at: watch.run(s, config, at, dry_run=False),
+        lambda s, at: support_issues.scan(s, config, at, dry_run=False),
+        lambda s, at: support_issues.from_thread(s, config, at, link=link, epic_key="customer-support",
+                                                 dry_run=False),
+        lambda s, at: iam_audit.run(s, config, at, dry_run=False),
+        lambda s, at: iam_cleanup.run(s, config, at, dry_run=False, users=[], from_audit=True),
+        lambda s, at: rotation_report.run(s, config, at, dry_run=False),
+        lambda s, at: review_digest.run(s, config, at, dry_run=False),
+        lambda s, at: deploy_watch.run(s, config, at, dry_run=False),
+        lambda s, at: postmortems.scan_documents(s, config, at, dry_run=False),
+        lambda s, at: postmortems.pickup(s, config, at, dry_run=False),
+        lambda s, at: labels.run(s, config, at, dry_run=False),
+        lambda s, at: tracking.log_task(s, config, at, dry_run=False, kind="other", summary="x"),
+        lambda s, at: offboarding.grant(s, config, at, number=1954, sender="ada-lovelace", label="access-approved",
+                                        dry_run=False),
+        lambda s, at: doctor.run(s, config, at, dry_run=True),
+    ]
+
+
+@pytest.mark.parametrize("revoked", [False, True])
+def test_no_secret_ever_reaches_any_output(world: dict[str, Any], config: Config, revoked: bool,
+                                           caplog: pytest.LogCaptureFixture,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    if revoked:  # every API refuses the token: the errors must not repeat it either
+        world["github"]["revoked_tokens"] = [SECRETS["GITHUB_TOKEN"]]
+        world["slack"]["revoked_tokens"] = [SECRETS["SLACK_BOT_TOKEN"]]
+        world["pagerduty"]["revoked_tokens"] = [SECRETS["PAGERDUTY_API_TOKEN"]]
+    caplog.set_level(logging.DEBUG)
+    outputs = []
+    with SandboxServer(world, clock=lambda: AT) as server:
+        endpoints = sandbox_endpoints(server)
+        endpoints = type(endpoints)(**{**endpoints.__dict__, "env": dict(SECRETS)})
+        for job in every_job(config):
+            report = job(Services(endpoints), AT)
+            outputs += [report.to_text(), report.to_json_text(), report.to_markdown(), *report.annotations()]
+    captured = capsys.readouterr()
+    everything = "\n".join([*outputs, captured.out, captured.err, caplog.text])
+    for name, secret in SECRETS.items():
+        core = secret.split('"')[-2] if secret.startswith("{") else secret
+        assert core not in everything, f"{name} leaked"
+
+
+def test_the_slack_manifest_asks_for_exactly_the_scopes_the_jobs_use() -> None:
+    from pathlib import Path
+
+    from ruamel.yaml import YAML
+
+    manifest = YAML(typ="safe").load((Path(__file__).resolve().parent.parent / "slack-app-manifest.yml").read_text())
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == set(doctor.SLACK_SCOPES)
