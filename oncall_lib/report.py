@@ -28,6 +28,12 @@ class Report:
     # Markdown for people that goes into the job summary after the table (the rotation report, say).
     markdown: str = ""
 
+    def stopped(self, error: Exception, api_calls: dict[str, dict[str, int]]) -> Report:
+        """The report of a run that could not read what it needed: one error, the calls it made, no actions."""
+        self.errors.append(str(error))
+        self.api_calls = api_calls
+        return self
+
     @property
     def failed(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.status in (Status.FAILED, Status.SKIPPED)]

@@ -170,9 +170,7 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
     try:
         state = observe(services, config, at)
     except ServiceError as exc:
-        report.errors.append(str(exc))
-        report.api_calls = services.calls.snapshot()
-        return report
+        return report.stopped(exc, services.calls.snapshot())
     report.facts = {"new_failures": len(state.failures), "already_explained": len(state.already_posted)}
     report.extra = {"failures": [{"run": f.run.html_url, "job": f.job.name if f.job else None,
                                   "step": f.job.failed_step if f.job else None, "owners": f.owners,

@@ -183,9 +183,7 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, repo
     try:
         state = observe(services, config, at, report_file)
     except ServiceError as exc:
-        report.errors.append(str(exc))
-        report.api_calls = services.calls.snapshot()
-        return report
+        return report.stopped(exc, services.calls.snapshot())
     report.facts = {
         "users_over_limit": sum(f.status == "over_limit" for f in state.findings),
         "users_in_warning": sum(f.status == "warning" for f in state.findings),

@@ -23,12 +23,11 @@ from oncall_lib.iam import Finding
 from oncall_lib.jobs.draft_pr import DraftPr, observe_branch, plan_draft_pr
 from oncall_lib.jobs.draft_pr import executors as draft_executors
 from oncall_lib.jobs.iam_audit import findings_for, settings
-from oncall_lib.jobs.on_support import on_support
+from oncall_lib.jobs.on_support import support_person
 from oncall_lib.jobs.tracking import executors as tracking_executors
 from oncall_lib.jobs.tracking import tracking_actions, with_person
 from oncall_lib.plan import Action, apply
 from oncall_lib.report import Report
-from oncall_lib.schedule import ScheduleProblem
 from oncall_lib.services import Services
 from oncall_lib.services.github import PullInfo
 from oncall_lib.terraform import EditResult, owners, remove_users
@@ -139,11 +138,8 @@ def observe(services: Services, config: Config, at: datetime, users: list[str],
         repo=rules.repo, branch=state.branch, base_branch=rules.base_branch, title=pr_title(users), body="",
         files={rules.file: edit.text}, base_blobs={rules.file: base[1]}, labels=list(rules.pr_labels)))
     if state.draft.pull is None or not state.draft.pull.reviewers:
-        try:
-            person = on_support(services, config, at).person
-            state.reviewer = person.github if person else None
-        except ScheduleProblem as exc:
-            state.warnings.append(f"no reviewer requested: cannot tell who is on support ({exc})")
+        person = support_person(services, config, at, state.warnings, "no reviewer requested")
+        state.reviewer = person.github if person else None
     return state
 
 
@@ -180,9 +176,7 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, user
         users = sorted(validate_usernames(users), key=str.casefold)
         state = observe(services, config, at, users, findings)
     except ServiceError as exc:
-        report.errors.append(str(exc))
-        report.api_calls = services.calls.snapshot()
-        return report
+        return report.stopped(exc, services.calls.snapshot())
     report.facts = {"users": ", ".join(state.users), "branch": state.branch,
                     "pull_request": state.pull.html_url if state.pull else None,
                     "removed": len(state.edit.removed)}

@@ -97,9 +97,7 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, path
     try:
         existing = {repo: services.github.labels(repo) for repo in repos}
     except ServiceError as exc:
-        report.errors.append(str(exc))
-        report.api_calls = services.calls.snapshot()
-        return report
+        return report.stopped(exc, services.calls.snapshot())
     report.outcomes = apply(plan(wanted, existing), executors(services), dry_run=dry_run)
     report.api_calls = services.calls.snapshot()
     return report

@@ -28,12 +28,11 @@ from oncall_lib.issue_forms import parse_form
 from oncall_lib.jobs.draft_pr import DraftPr, observe_branch, plan_draft_pr
 from oncall_lib.jobs.draft_pr import executors as draft_executors
 from oncall_lib.jobs.iam_cleanup import AWS_USERNAME
-from oncall_lib.jobs.on_support import on_support
+from oncall_lib.jobs.on_support import support_person
 from oncall_lib.jobs.tracking import executors as tracking_executors
 from oncall_lib.jobs.tracking import tracking_actions, with_person
 from oncall_lib.plan import Action, Executor, Ref, apply
 from oncall_lib.report import Report
-from oncall_lib.schedule import ScheduleProblem
 from oncall_lib.services import Services
 from oncall_lib.services.github import Comment, IssueState
 from oncall_lib.terraform import TerraformEditError, remove_users
@@ -123,12 +122,9 @@ def observe(services: Services, config: Config, at: datetime, number: int) -> Of
             title=f"Offboard {name}: remove the IAM user and SOCKS key", body="", files=files, base_blobs=blobs,
             labels=list(rules.labels)))
         if state.draft.pull is None or not state.draft.pull.reviewers:
-            try:
-                person = on_support(services, config, at).person
-                state.reviewer = person.github if person else None
-                state.on_support = person.name if person else None
-            except ScheduleProblem as exc:
-                state.warnings.append(f"no reviewer requested: cannot tell who is on support ({exc})")
+            person = support_person(services, config, at, state.warnings, "no reviewer requested")
+            state.reviewer = person.github if person else None
+            state.on_support = person.name if person else None
     return state
 
 
@@ -208,9 +204,7 @@ def offboard(services: Services, config: Config, at: datetime, *, number: int, d
     try:
         state = observe(services, config, at, number)
     except ServiceError as exc:
-        report.errors.append(str(exc))
-        report.api_calls = services.calls.snapshot()
-        return report
+        return report.stopped(exc, services.calls.snapshot())
     report.facts = {"person": state.name or None, "aws_username": state.aws_username or None,
                     "iam_user": "found" if state.iam_removed else "not found",
                     "socks_key": "found" if state.socks_removed else "not found",
@@ -282,9 +276,7 @@ def grant(services: Services, config: Config, at: datetime, *, number: int, send
                                   {"repo": repo, "number": number, "body": f"{CHECKLIST_MARKER}\nApproved by "
                                    f"@{sender}. {tool.name} is granted by hand:\n\n{steps}"}))
     except ServiceError as exc:
-        report.errors.append(str(exc))
-        report.api_calls = services.calls.snapshot()
-        return report
+        return report.stopped(exc, services.calls.snapshot())
     if approved and tool and not report.errors:
         row = TaskRow(key=f"access/{issue.html_url}", day=at.astimezone(config.team.tz).date(), person="",
                       kind="access", summary=f"Access to {tool.name} for {login} (approved by {sender})",

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from oncall_lib.config import Config, RosterMember
-from oncall_lib.schedule import Handoff, Shift, handoff_at, select_layer, support_timeline
+from oncall_lib.schedule import Handoff, ScheduleProblem, Shift, handoff_at, select_layer, support_timeline
 from oncall_lib.services import Services
 
 # The schedule window read around `at`: long enough to see last week's and next week's turns.
@@ -91,3 +91,13 @@ def on_support(services: Services, config: Config, at: datetime) -> OnSupport:
     if handoff.current:
         result.person = resolve_person(services, config, handoff.current, result.warnings)
     return result
+
+
+def support_person(services: Services, config: Config, at: datetime, warnings: list[str],
+                   purpose: str) -> Person | None:
+    """Who is on support, or None with a warning saying what goes without (when the schedule cannot tell)."""
+    try:
+        return on_support(services, config, at).person
+    except ScheduleProblem as exc:
+        warnings.append(f"{purpose}: cannot tell who is on support ({exc})")
+        return None

@@ -93,9 +93,7 @@ def label_item(services: Services, config: Config, at: datetime, *, number: int,
         reason = is_item(issue, rules)
         linked = links.is_linked(issue) if reason else True
     except ServiceError as exc:
-        report.errors.append(str(exc))
-        report.api_calls = services.calls.snapshot()
-        return report
+        return report.stopped(exc, services.calls.snapshot())
     report.facts = {"issue": issue.html_url, "postmortem_item": reason or "no"}
     report.outcomes = apply(plan_item(issue, reason, linked, config), executors(services, links), dry_run=dry_run)
     report.api_calls = services.calls.snapshot()
@@ -113,9 +111,7 @@ def pickup(services: Services, config: Config, at: datetime, *, dry_run: bool) -
     try:
         items = pickup_order(services.github.issues(items_repo(config), labels=[rules.label], state="open"))
     except ServiceError as exc:
-        report.errors.append(str(exc))
-        report.api_calls = services.calls.snapshot()
-        return report
+        return report.stopped(exc, services.calls.snapshot())
     lines = [f"- [{i.title}]({i.html_url}) " + (f"(assigned to @{', @'.join(i.assignees)})" if i.assignees
                                                  else "(unassigned)") for i in items]
     report.facts = {"open_items": len(items), "unassigned": sum(not i.assignees for i in items)}
@@ -260,9 +256,7 @@ def scan_documents(services: Services, config: Config, at: datetime, *, dry_run:
         if draft is not None:
             report.outcomes += apply(plan_draft_pr(observe_branch(services, draft)), run_executors, dry_run=dry_run)
     except ServiceError as exc:
-        report.errors.append(str(exc))
-        report.api_calls = services.calls.snapshot()
-        return report
+        return report.stopped(exc, services.calls.snapshot())
     report.facts = {"documents": len(state.docs), "action_items": len(state.items),
                     "with_issues": sum(bool(i.issue or i.key in state.issues) for i in state.items),
                     "malformed": len(state.problems)}

@@ -13,11 +13,10 @@ from typing import Any
 
 from oncall_lib.config import Config, ReviewsConfig
 from oncall_lib.errors import InputError, ServiceError
-from oncall_lib.jobs.on_support import on_support
+from oncall_lib.jobs.on_support import support_person
 from oncall_lib.plan import Action, Executor, apply
 from oncall_lib.report import Report
 from oncall_lib.reviews import PendingReview, digest_text, pending_review
-from oncall_lib.schedule import ScheduleProblem
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
 
@@ -61,11 +60,8 @@ def observe(services: Services, config: Config, at: datetime) -> DigestState:
     else:
         state.warnings.append("no operations_channel in oncall.toml: the digest is in this report only")
     if rules.request_person_on_support and any(not p.requested for p in state.pending):
-        try:
-            person = on_support(services, config, at).person
-            state.reviewer = person.github if person else None
-        except ScheduleProblem as exc:
-            state.warnings.append(f"no reviewer requested: cannot tell who is on support ({exc})")
+        person = support_person(services, config, at, state.warnings, "no reviewer requested")
+        state.reviewer = person.github if person else None
     return state
 
 
@@ -119,9 +115,7 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
     try:
         state = observe(services, config, at)
     except ServiceError as exc:
-        report.errors.append(str(exc))
-        report.api_calls = services.calls.snapshot()
-        return report
+        return report.stopped(exc, services.calls.snapshot())
     report.facts = {"awaiting_review": len(state.pending), "external": sum(p.external for p in state.pending),
                     "nobody_requested": sum(not p.requested for p in state.pending)}
     report.extra = {"pull_requests": [{"url": p.url, "author": p.author, "external": p.external,

@@ -240,9 +240,7 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
     try:
         observed = observe(services, config, at)
     except (ServiceError, ScheduleProblem) as exc:
-        report.errors.append(str(exc))
-        report.api_calls = services.calls.snapshot()
-        return report
+        return report.stopped(exc, services.calls.snapshot())
     report.facts = facts(observed, config)
     actions, warnings = plan(observed, config)
     report.warnings = observed.warnings + warnings

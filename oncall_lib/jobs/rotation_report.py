@@ -211,9 +211,7 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, only
     try:
         state = observe(services, config, at)
     except (ServiceError, ScheduleProblem) as exc:
-        report.errors.append(str(exc))
-        report.api_calls = services.calls.snapshot()
-        return report
+        return report.stopped(exc, services.calls.snapshot())
     if not state.figures:
         report.errors.append("no support rotation has ended yet on the support layer: nothing to report")
         return report

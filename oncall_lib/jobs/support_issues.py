@@ -332,9 +332,7 @@ def from_thread(services: Services, config: Config, at: datetime, *, link: str, 
     try:
         target = observe_thread(ctx, ref, epic, title=title, team_url=team_url)
     except ServiceError as exc:
-        report.errors.append(str(exc))
-        report.api_calls = services.calls.snapshot()
-        return report
+        return report.stopped(exc, services.calls.snapshot())
     report.facts = {"thread": ref.key, "epic": epic.key,
                     "issue": target.existing.html_url if target.existing else None}
     report.warnings = ctx.warnings
@@ -433,9 +431,7 @@ def from_issue(services: Services, config: Config, at: datetime, *, number: int,
                 target.person = ctx.person()
             actions += plan_target(target, config, start=len(actions))
     except ServiceError as exc:
-        report.errors.append(str(exc))
-        report.api_calls = services.calls.snapshot()
-        return report
+        return report.stopped(exc, services.calls.snapshot())
     report.warnings = ctx.warnings
     return _finish(report, services, links, actions, dry_run=dry_run)
 
@@ -512,9 +508,7 @@ def scan(services: Services, config: Config, at: datetime, *, dry_run: bool) -> 
         open_issues = services.github.issues(rules.repo, labels=[rules.labels[0]], state="open")
         long_running = [i for i in open_issues if business_days_open(i, at, config) > rules.scoping_business_days]
     except ServiceError as exc:
-        report.errors.append(str(exc))
-        report.api_calls = services.calls.snapshot()
-        return report
+        return report.stopped(exc, services.calls.snapshot())
     report.facts = {
         "ticketed_threads": ticketed,
         "open_support_issues": len(open_issues),

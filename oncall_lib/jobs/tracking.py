@@ -9,10 +9,9 @@ from datetime import datetime
 
 from oncall_lib.config import Config
 from oncall_lib.errors import ServiceError
-from oncall_lib.jobs.on_support import on_support
+from oncall_lib.jobs.on_support import support_person
 from oncall_lib.plan import Action, Executor, apply
 from oncall_lib.report import Report
-from oncall_lib.schedule import ScheduleProblem
 from oncall_lib.services import Services
 from oncall_lib.tracking import TaskRow, plan_rows, worksheets_for
 
@@ -61,9 +60,9 @@ def executors(services: Services) -> dict[str, Executor]:
 
 def person_on_support(services: Services, config: Config, at: datetime, warnings: list[str]) -> str:
     try:
-        person = on_support(services, config, at).person
-    except (ScheduleProblem, ServiceError) as exc:
-        warnings.append(f"cannot tell who is on support for the sheet: {exc}")
+        person = support_person(services, config, at, warnings, "the sheet's 'On support' column is left empty")
+    except ServiceError as exc:
+        warnings.append(f"the sheet's 'On support' column is left empty: {exc}")
         return ""
     return person.name if person else ""
 

@@ -235,9 +235,7 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
     try:
         state = observe(services, config, at)
     except ServiceError as exc:
-        report.errors.append(str(exc))
-        report.api_calls = services.calls.snapshot()
-        return report
+        return report.stopped(exc, services.calls.snapshot())
     report.facts = facts(state, config)
     report.warnings = state.warnings
     actions = plan(state, config)
