@@ -266,3 +266,17 @@ def test_long_running_support_issues_are_listed_for_scoping(sandbox: Sandbox, co
     report = sandbox.run(scanning, config, AT).report
     assert report.facts["consider_scoping"] == 1
     assert any(f"consider scoping as a project: {REPO}#{number}" in w for w in report.warnings)
+
+
+def test_a_form_issue_with_zenhub_links_once_zenhub_sees_it(sandbox: Sandbox, config: Config) -> None:
+    config = zenhub(config)
+    number = a_form_issue(sandbox, {"Requester": "Sam", "What is needed": "Grafana access",
+                                    "Super Epic": "Incident Response"})
+    # The form issue was created at 15:00Z; ZenHub sees it 45 seconds later, long before this run.
+    first = sandbox.run(form(number), config, AT).report
+    assert [(o.action.kind, o.status.value) for o in first.outcomes] == [
+        ("github.add_labels", "applied"), ("github.assign", "applied"), ("epic.link", "applied")]
+    epic = next(e for e in sandbox.world["zenhub"]["epics"] if e["title"] == "Incident Response")
+    assert len(epic["issue_ids"]) == 1
+    again = sandbox.run(form(number), config, AT + timedelta(minutes=1)).report
+    assert again.outcomes == [] and again.total_calls("writes") == 0
