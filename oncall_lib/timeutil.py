@@ -17,3 +17,14 @@ def parse_at(value: str | None, tz: ZoneInfo, *, now: datetime | None = None) ->
     except ValueError:
         raise InputError(f"--at {value!r}: not an ISO 8601 time (like 2026-11-30T09:30 or 2026-11-30T14:30Z)") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def not_at_hour(at: datetime, tz: ZoneInfo, hour: int | None) -> str | None:
+    """Why a run scheduled for `hour` (local) should do nothing now, or None when it should run.
+
+    Cron is UTC, so a job meant for 11:00 in New York is scheduled at both candidate UTC hours and acts
+    only in the run where it is that hour locally, in summer and winter alike."""
+    local = at.astimezone(tz)
+    if hour is None or local.hour == hour:
+        return None
+    return f"it is {local:%H:%M %Z}, not {hour:02d}:00 in {tz.key}"

@@ -26,6 +26,7 @@ from oncall_lib.plan import Action, Executor, Ref, apply
 from oncall_lib.report import Report
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
+from oncall_lib.timeutil import not_at_hour
 from oncall_lib.tracking import TaskRow
 
 JOB = "iam-audit"
@@ -176,9 +177,9 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, repo
         only_at_hour: int | None = None) -> Report:
     rules = settings(config)
     report = Report(JOB, dry_run=dry_run, at=at)
-    local = at.astimezone(config.team.tz)
-    if only_at_hour is not None and local.hour != only_at_hour:
-        report.facts = {"skipped": f"it is {local:%H:%M %Z}, not {only_at_hour:02d}:00 in {config.team.time_zone}"}
+    skipped = not_at_hour(at, config.team.tz, only_at_hour)
+    if skipped:
+        report.facts = {"skipped": skipped}
         return report
     try:
         state = observe(services, config, at, report_file)
@@ -193,7 +194,7 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, repo
     report.extra["findings"] = [{**f.as_dict(), "owner": state.owners.get(f.user)} for f in state.findings]
     report.warnings = state.warnings
     actions = plan(state, config)
-    rows = [TaskRow(key=day_key(at, config), day=local.date(), person="", kind="iam",
+    rows = [TaskRow(key=day_key(at, config), day=at.astimezone(config.team.tz).date(), person="", kind="iam",
                     summary=f"IAM audit: {len(state.findings)} user(s) near or past {rules.limit_days} days inactive: "
                             + ", ".join(f.user for f in state.findings))] if state.findings else []
     actions += tracking_actions(services, config, rows, report.warnings, start=len(actions),

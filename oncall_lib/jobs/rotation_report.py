@@ -26,6 +26,7 @@ from oncall_lib.schedule import ScheduleProblem, Shift, select_layer, support_ti
 from oncall_lib.services import Services
 from oncall_lib.services.github import IssueState
 from oncall_lib.services.slack import Marker
+from oncall_lib.timeutil import not_at_hour
 
 JOB = "rotation-report"
 REPORT_LABEL = "rotation-report"
@@ -204,9 +205,9 @@ def executors(services: Services) -> dict[str, Executor]:
 
 def run(services: Services, config: Config, at: datetime, *, dry_run: bool, only_at_hour: int | None = None) -> Report:
     report = Report(JOB, dry_run=dry_run, at=at)
-    local = at.astimezone(config.team.tz)
-    if only_at_hour is not None and local.hour != only_at_hour:
-        report.facts = {"skipped": f"it is {local:%H:%M %Z}, not {only_at_hour:02d}:00 in {config.team.time_zone}"}
+    skipped = not_at_hour(at, config.team.tz, only_at_hour)
+    if skipped:
+        report.facts = {"skipped": skipped}
         return report
     try:
         state = observe(services, config, at)
