@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -561,10 +561,3 @@ def load_config(path: Path) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(path, [f"{path}: cannot read: {exc}"]) from None
     return parse_config(text, path)
-
-
-def as_plain(value: Any) -> Any:
-    """Config values as plain data, for reports."""
-    if isinstance(value, BaseModel):
-        return value.model_dump()
-    return value

@@ -20,6 +20,9 @@ def main() -> int:
                         help="print the rotation report itself (Markdown or JSON) instead of the job's report")
     parser.add_argument("--only-at-hour", type=int, metavar="HOUR",
                         help="do nothing unless it is this hour in the team's time zone (for UTC cron schedules)")
+    parser.add_argument("--before-handoff", action="store_true",
+                        help="do nothing unless it is the hour before the handoff (rotation.handoff_weekday and "
+                             "handoff_hour, in the team's time zone): for the scheduled run")
     args = parser.parse_args()
 
     def render(report: Report) -> str:
@@ -28,7 +31,8 @@ def main() -> int:
         return json.dumps(report.extra, indent=2, default=str)
 
     def job(services, config, at, dry_run):  # type: ignore[no-untyped-def]
-        return rotation_report.run(services, config, at, dry_run=dry_run, only_at_hour=args.only_at_hour)
+        return rotation_report.run(services, config, at, dry_run=dry_run, only_at_hour=args.only_at_hour,
+                                   only_before_handoff=args.before_handoff)
 
     return execute(args, job, render=render if args.format else None)
 

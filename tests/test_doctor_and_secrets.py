@@ -63,8 +63,17 @@ def test_each_deliberate_fault_is_named(sandbox: Sandbox, config: Config) -> Non
     assert "cannot see department-of-veterans-affairs/devops" in found["github department-of-veterans-affairs/devops"]
     assert "no active layer with id or name 'Layer 9'" in found["pagerduty schedule"]
     assert "the role needs iam:GenerateCredentialReport" in found["aws iam"]
-    assert len(found) == 6
+    assert "no active layer" in found["rotation handoff time"]  # the same bad layer, seen by this check too
+    assert len(found) == 7
     assert all(counts["writes"] == 0 for counts in run.server_counts.values())
+
+
+def test_a_handoff_time_that_does_not_match_pagerduty(sandbox: Sandbox, config: Config) -> None:
+    tuesday = config.model_copy(update={"rotation": config.rotation.model_copy(
+        update={"handoff_weekday": "tuesday", "handoff_hour": 10})})
+    found = failures(sandbox.run(doctoring, tuesday, AT).report)
+    assert found["rotation handoff time"].startswith("PagerDuty hands over on Monday at 09:00, but oncall.toml says "
+                                                     "tuesday at 10:00")
 
 
 SECRETS = {

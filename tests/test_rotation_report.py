@@ -103,6 +103,15 @@ def test_the_schedule_runs_it_once_before_the_handoff(sandbox: Sandbox, config: 
     assert "rotation" in sandbox.run(at_eight, config, BEFORE_HANDOFF, dry_run=True).report.extra
 
 
+def test_the_scheduled_run_follows_the_configured_handoff(sandbox: Sandbox, config: Config) -> None:
+    def scheduled(s: Services, c: Config, at: datetime, d: bool) -> Report:
+        return rotation_report.run(s, c, at, dry_run=d, only_before_handoff=True)
+    assert "it is 07:" in sandbox.run(scheduled, config, BEFORE_HANDOFF - timedelta(hours=1)).report.facts["skipped"]
+    assert "the handoff is on monday" in sandbox.run(scheduled, config, BEFORE_HANDOFF + timedelta(days=1),
+                                                     dry_run=True).report.facts["skipped"]
+    assert "rotation" in sandbox.run(scheduled, config, BEFORE_HANDOFF, dry_run=True).report.extra
+
+
 def test_nearest_rank_percentiles() -> None:
     assert percentile([], 0.5) is None
     assert percentile([5, 10, 20, 30, 75], 0.5) == 20 and percentile([5, 10, 20, 30, 75], 0.9) == 75

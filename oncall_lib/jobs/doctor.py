@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from oncall_lib.config import Config
+from oncall_lib.config import WEEKDAYS, Config
 from oncall_lib.errors import OncallError
 from oncall_lib.report import Report
-from oncall_lib.schedule import ScheduleProblem, select_layer
+from oncall_lib.schedule import ScheduleProblem, select_layer, support_timeline
 from oncall_lib.services import Services
 
 JOB = "doctor"
@@ -107,6 +107,21 @@ def examine(services: Services, config: Config, at: datetime) -> list[Check]:
         return f"schedule {schedule.get('name')!r} and support layer {layer.get('name')!r} ({layer.get('id')}) found"
 
     _run(checks, "pagerduty schedule", pagerduty)
+
+    def handoff_time() -> str:
+        rotation = config.rotation
+        schedule = services.pagerduty.schedule(rotation.pagerduty_schedule, at - timedelta(days=21), at)
+        layer = select_layer(schedule, rotation.support_layer, at)
+        starts = [s.start.astimezone(config.team.tz) for s in support_timeline(layer, [])]
+        expected = (WEEKDAYS.index(rotation.handoff_weekday), rotation.handoff_hour)
+        odd = [s for s in starts[1:] if (s.weekday(), s.hour) != expected]
+        if odd:
+            raise CheckFailed(f"PagerDuty hands over on {odd[-1]:%A at %H:%M}, but oncall.toml says "
+                              f"{rotation.handoff_weekday} at {rotation.handoff_hour:02d}:00: the report's "
+                              "schedule relies on the latter; fix handoff_weekday and handoff_hour")
+        return f"turns change on {rotation.handoff_weekday} at {rotation.handoff_hour:02d}:00, as configured"
+
+    _run(checks, "rotation handoff time", handoff_time)
     emails: dict[str, str] = {}
 
     def pagerduty_users() -> str:

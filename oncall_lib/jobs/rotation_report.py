@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from oncall_lib.config import Config
+from oncall_lib.config import WEEKDAYS, Config
 from oncall_lib.errors import ServiceError
 from oncall_lib.jobs.watch import scan_requests
 from oncall_lib.plan import Action, Executor, Ref, apply
@@ -203,9 +203,19 @@ def executors(services: Services) -> dict[str, Executor]:
     }
 
 
-def run(services: Services, config: Config, at: datetime, *, dry_run: bool, only_at_hour: int | None = None) -> Report:
+def before_handoff(at: datetime, config: Config) -> str | None:
+    """Why a scheduled report should not run now: it runs in the hour before the configured handoff."""
+    rotation = config.rotation
+    local = at.astimezone(config.team.tz)
+    if WEEKDAYS[local.weekday()] != rotation.handoff_weekday:
+        return f"it is {local:%A}, and the handoff is on {rotation.handoff_weekday}"
+    return not_at_hour(at, config.team.tz, (rotation.handoff_hour - 1) % 24)
+
+
+def run(services: Services, config: Config, at: datetime, *, dry_run: bool, only_at_hour: int | None = None,
+        only_before_handoff: bool = False) -> Report:
     report = Report(JOB, dry_run=dry_run, at=at)
-    skipped = not_at_hour(at, config.team.tz, only_at_hour)
+    skipped = before_handoff(at, config) if only_before_handoff else not_at_hour(at, config.team.tz, only_at_hour)
     if skipped:
         report.facts = {"skipped": skipped}
         return report
