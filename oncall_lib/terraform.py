@@ -140,6 +140,8 @@ def _address(path: list[str]) -> list[str]:
     if path[0] in ("data",) and len(path) >= 3:
         out.append(".".join(path[:3]))
     elif path[0] in ("module", "local", "var") and len(path) >= 2:
+        if path[0] == "module" and len(path) >= 3 and path[2].startswith("["):
+            out.append(f"module.{path[1]}{path[2]}")  # one instance of a for_each module
         out.append(".".join(path[:2]))
     elif len(path) >= 2:
         if len(path) >= 3 and path[2].startswith("["):
@@ -345,8 +347,7 @@ def remove_users(text: str, usernames: Sequence[str], *, path: str = "iam_users.
             if block.address:
                 gone.add(block.address)
             continue
-        if not is_user:
-            continue
+        # A user resource or a module driven by count or for_each over a collection of usernames.
         if "count" in block.attributes:
             source = _collection_of(block.attributes["count"]) or _collection_of(block.attributes.get("name"))
             values = [k for k, _, _ in _entries(collections.get(tuple(source)))] if source else []  # type: ignore[arg-type]

@@ -180,6 +180,13 @@ def test_a_module_per_user() -> None:
     assert remove_users(text, ["Bob.Smith"]).text == HEADER + 'module "ann_lee" {\n  source    = "./modules/iam-user"\n  user_name = "Ann.Lee"\n}\n'
 
 
+def test_a_module_per_user_driven_by_for_each() -> None:
+    text = 'locals {\n  people = {\n    "Ann.Lee"   = "devs"\n    "Bob.Smith" = "admins"\n  }\n}\n\nmodule "people" {\n  for_each  = local.people\n  source    = "./modules/iam-user"\n  user_name = each.key\n  group     = each.value\n}\n\noutput "bob" {\n  value = module.people["Bob.Smith"].arn\n}\n\noutput "ann" {\n  value = module.people["Ann.Lee"].arn\n}\n'
+    result = remove_users(text, ["Bob.Smith"])
+    assert result.text == text.replace('    "Bob.Smith" = "admins"\n', "").replace(
+        '\noutput "bob" {\n  value = module.people["Bob.Smith"].arn\n}\n', "")
+
+
 def test_a_count_indexed_list_is_refused() -> None:
     text = 'locals {\n  names = ["Ann.Lee", "Bob.Smith", "Cy.Young"]\n}\n\nresource "aws_iam_user" "u" {\n  count = length(local.names)\n  name  = local.names[count.index]\n}\n'
     with pytest.raises(TerraformEditError, match=r"count over local.names; removing Bob.Smith would shift every later"):
