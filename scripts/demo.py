@@ -167,9 +167,9 @@ def main() -> int:
     shutil.copyfile(EXAMPLE_WORLD, args.world)
     demo = Demo(config, args.world)
 
-    print("A rotation week in the sandbox. Every call goes through PyGithub, slack_sdk, pagerduty, gspread,")
-    print("boto3 and the ZenHub client")
-    print(f"to the fake world served on 127.0.0.1; the world is kept in {args.world}.")
+    print("A rotation week in the sandbox. Every call goes through the real clients (PyGithub, slack_sdk,")
+    print("pagerduty, gspread, boto3, httpx for ZenHub) to a fake world served on 127.0.0.1,")
+    print(f"kept in {args.world}. '+' marks a write that was applied.")
     if config.postmortems:
         start = datetime.now(UTC).replace(microsecond=0)
         demo.run(lambda s, c, at, d: labels.run(s, c, at, dry_run=d), start - timedelta(hours=2),
