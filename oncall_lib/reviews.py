@@ -89,3 +89,30 @@ def digest_text(pending: list[PendingReview], at: datetime) -> str:
         who = f"{pr.author} (external)" if pr.external else pr.author
         lines.append(f"• <{pr.url}|{pr.repo}#{pr.number}> {pr.title} by {who}: {', '.join(flags)}")
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class TeamReview:
+    repo: str
+    number: int
+    title: str
+    url: str
+    reviewer: str
+    state: str
+    submitted: datetime
+
+    @property
+    def key(self) -> str:
+        return f"pr-review/{self.repo}#{self.number}/{self.reviewer}/{self.submitted.isoformat()}"
+
+
+def team_reviews(repo: str, node: dict[str, Any], team: set[str]) -> list[TeamReview]:
+    """Reviews the team submitted on a PR (approvals, change requests, comments), for the tracking sheet."""
+    found = []
+    for review in (node.get("reviews") or {}).get("nodes") or []:
+        login = ((review.get("author") or {}).get("login")) or ""
+        when = _time(review.get("submittedAt"))
+        if login.casefold() in team and when is not None and review.get("state") != "PENDING":
+            found.append(TeamReview(repo, int(node["number"]), str(node.get("title", "")), str(node.get("url", "")),
+                                    login, str(review.get("state")), when))
+    return found

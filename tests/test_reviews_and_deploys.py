@@ -43,6 +43,19 @@ def test_the_digest_picks_the_prs_that_await_review(sandbox: Sandbox, config: Co
     assert "by vfs-contractor (external)" in message["text"] and ":x: checks fail" in message["text"]
     # One GraphQL read for the repository's open PRs; no per-PR calls.
     assert report.api_calls["github"] == {"reads": 1, "writes": 0}
+    # The team's reviews go to a worksheet that does not exist yet: the list of worksheets, then create and append.
+    assert report.api_calls["sheets"] == {"reads": 1, "writes": 3}
+
+
+def test_the_teams_reviews_are_logged_once_for_the_report(sandbox: Sandbox, config: Config) -> None:
+    sandbox.run(digest, config, AT)
+    sheet = sandbox.world["sheets"]["spreadsheets"][0]
+    rows = next(w for w in sheet["worksheets"] if w["title"] == "PR reviews")["rows"][1:]
+    # Reviews on open PRs by roster members: 111 (Ada), 112 (Alan), 114 (Alan), 115 (Grace).
+    assert sorted(r[2] for r in rows) == ["Ada Lovelace", "Alan Turing", "Alan Turing", "Grace Hopper"]
+    assert all(r[3] == "pr_review" for r in rows)
+    again = sandbox.run(digest, config, AT + timedelta(hours=1)).report
+    assert again.total_calls("writes") == 0
 
 
 def test_the_days_digest_is_edited_in_place_and_a_rerun_writes_nothing(sandbox: Sandbox, config: Config) -> None:
@@ -52,7 +65,7 @@ def test_the_days_digest_is_edited_in_place_and_a_rerun_writes_nothing(sandbox: 
     next(p for p in devops["pulls"] if p["number"] == 112)["reviews"].append(
         {"user": "grace-hopper", "state": "APPROVED", "submitted_at": "2026-11-27T14:30:00Z"})
     updated = sandbox.run(digest, config, AT + timedelta(hours=2)).report
-    assert [o.action.kind for o in updated.outcomes] == ["slack.update"]
+    assert [o.action.kind for o in updated.outcomes] == ["slack.update", "sheet.append"]  # and Grace's review is logged
     [message] = posts(sandbox, OPS, review_digest.DIGEST_EVENT)
     assert "#112" not in message["text"]
     tomorrow = sandbox.run(digest, config, AT + timedelta(days=1)).report

@@ -14,11 +14,14 @@ from typing import Any
 from oncall_lib.config import Config, ReviewsConfig
 from oncall_lib.errors import InputError, ServiceError
 from oncall_lib.jobs.on_support import support_person
+from oncall_lib.jobs.tracking import executors as tracking_executors
+from oncall_lib.jobs.tracking import tracking_actions
 from oncall_lib.plan import Action, Executor, apply
 from oncall_lib.report import Report
-from oncall_lib.reviews import PendingReview, digest_text, pending_review
+from oncall_lib.reviews import PendingReview, TeamReview, digest_text, pending_review, team_reviews
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
+from oncall_lib.tracking import TaskRow
 
 JOB = "review-digest"
 DIGEST_EVENT = "oncall_support_review_digest"
@@ -34,6 +37,7 @@ def settings(config: Config) -> ReviewsConfig:
 class DigestState:
     at: datetime
     pending: list[PendingReview] = field(default_factory=list)
+    reviews: list[TeamReview] = field(default_factory=list)
     message: dict[str, Any] | None = None
     reviewer: str | None = None
     warnings: list[str] = field(default_factory=list)
@@ -52,6 +56,7 @@ def observe(services: Services, config: Config, at: datetime) -> DigestState:
             found = pending_review(repo, node, team)
             if found:
                 state.pending.append(found)
+            state.reviews += team_reviews(repo, node, team)
     ops = config.slack.operations
     if ops:
         midnight = at.astimezone(config.team.tz).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -110,6 +115,15 @@ def executors(services: Services) -> dict[str, Executor]:
     return {"slack.post": post, "slack.update": update, "github.request_review": review}
 
 
+def review_rows(state: DigestState, config: Config) -> list[TaskRow]:
+    """The team's reviews of open PRs, for the sheet (the rotation report counts them)."""
+    names = {m.github.casefold(): m.name for m in config.roster if m.github}
+    return [TaskRow(key=r.key, day=r.submitted.astimezone(config.team.tz).date(),
+                    person=names.get(r.reviewer.casefold(), r.reviewer), kind="pr_review",
+                    summary=f"Reviewed {r.repo}#{r.number} {r.title} ({r.state.lower().replace('_', ' ')})",
+                    link=r.url) for r in state.reviews]
+
+
 def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> Report:
     report = Report(JOB, dry_run=dry_run, at=at)
     try:
@@ -124,6 +138,8 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
                                       for p in state.pending]}
     report.markdown = digest_text(state.pending, at)
     report.warnings = state.warnings
-    report.outcomes = apply(plan(state, config), executors(services), dry_run=dry_run)
+    actions = plan(state, config)
+    actions += tracking_actions(services, config, review_rows(state, config), report.warnings, start=len(actions))
+    report.outcomes = apply(actions, {**executors(services), **tracking_executors(services)}, dry_run=dry_run)
     report.api_calls = services.calls.snapshot()
     return report
