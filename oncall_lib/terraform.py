@@ -182,6 +182,7 @@ class Block:
     line: int
     raw: Any
     attributes: dict[str, Any] = field(default_factory=dict)  # name -> value ExprTermRule
+    attribute_spans: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> the whole `name = value`
 
     @property
     def address(self) -> str | None:
@@ -209,6 +210,9 @@ def _blocks(document: Any) -> list[Block]:
         for attribute in view.attributes():
             value = _children(attribute.raw)[-1]
             block.attributes[str(attribute.name)] = value
+            attribute_span = _span(attribute.raw)
+            if attribute_span:
+                block.attribute_spans[str(attribute.name)] = attribute_span
         blocks.append(block)
     return blocks
 
@@ -243,10 +247,14 @@ def _is_comment(line: str) -> bool:
 
 
 def _block_cut(text: str, block: Block) -> tuple[int, int]:
-    """Whole lines of a block, with the comment lines directly above it and one blank line around it."""
-    start, end = _line_start(text, block.start), _line_end(text, block.end - 1)
-    if text[start:block.start].strip() or text[block.end:end].strip():
-        return block.start, block.end  # shares its lines with other code: cut only the block
+    return _lines_cut(text, block.start, block.end)
+
+
+def _lines_cut(text: str, first: int, last: int) -> tuple[int, int]:
+    """Whole lines of a block (or attribute), with the comment lines directly above and one blank line around."""
+    start, end = _line_start(text, first), _line_end(text, last - 1)
+    if text[start:first].strip() or text[last:end].strip():
+        return first, last  # shares its lines with other code: cut only the block
     while start > 0:
         previous = _line_start(text, start - 1)
         if not _is_comment(text[previous:start]):
@@ -314,6 +322,27 @@ def _collection_of(value: Any) -> list[str] | None:
         if reference.address.startswith(("local.", "var.")):
             return reference.address.split(".", 1)
     return None
+
+
+def _cut_locals_referring_to(text: str, block: Block, references: list[Reference], gone: set[str],
+                             cuts: dict[tuple[int, int], str]) -> bool:
+    """In a locals block, a list loses the items naming what is gone; any other value naming it loses
+    the whole local, which is then gone too. True when a local went (its own references must follow)."""
+    went = False
+    for name, (start, end) in block.attribute_spans.items():
+        if f"local.{name}" in gone:
+            continue
+        refs = [r for r in references if r.address in gone and start <= r.start < end]
+        if any(r.item is None for r in refs):
+            line = text.count("\n", 0, start) + 1
+            cuts[_lines_cut(text, start, end)] = f"local.{name} (line {line})"
+            gone.add(f"local.{name}")
+            went = True
+            continue
+        for r in refs:
+            assert r.item is not None
+            cuts.setdefault(_item_cut(text, r.item), f"an item of local.{name}")
+    return went
 
 
 def remove_users(text: str, usernames: Sequence[str], *, path: str = "iam_users.tf") -> EditResult:
@@ -385,7 +414,10 @@ def remove_users(text: str, usernames: Sequence[str], *, path: str = "iam_users.
     while changed:
         changed = False
         for block in blocks:
-            if block.start in removed_blocks or block.kind in ("locals", "variable", "terraform", "provider"):
+            if block.kind == "locals" and block.start not in removed_blocks:
+                changed |= _cut_locals_referring_to(text, block, references[block.start], gone, cuts)
+                continue
+            if block.start in removed_blocks or block.kind in ("variable", "terraform", "provider"):
                 continue
             refs = [r for r in references[block.start] if r.address in gone]
             literal_refs = [attr for attr, value in block.attributes.items()
@@ -422,6 +454,11 @@ def remove_users(text: str, usernames: Sequence[str], *, path: str = "iam_users.
     for block in blocks:
         if block.start in removed_blocks:
             continue
+        for reference in references[block.start]:
+            if reference.address in gone and not any(s <= reference.start < e for s, e in cuts):
+                line = text.count("\n", 0, reference.start) + 1
+                warnings.append(f"{block.describe()} (line {line}) still refers to {reference.address}: "
+                                "edit it by hand")
         for address in sorted(gone):
             pattern = r"\$\{[^}]*\b" + re.escape(address) + r"(?![\w-])"
             if re.search(pattern, text[block.start:block.end]):

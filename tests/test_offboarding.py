@@ -74,6 +74,20 @@ def test_one_pr_removes_both_entries_and_nothing_else(sandbox: Sandbox, config: 
     assert again.outcomes == [] and again.total_calls("writes") == 0
 
 
+def test_what_the_terraform_edit_cannot_do_is_left_to_the_reviewer(sandbox: Sandbox, config: Config) -> None:
+    files = devops_files(sandbox, "master")
+    files[TF] += ('\nresource "aws_iam_policy" "deny" {\n  policy = <<EOT\n{"Resource": '
+                  '"${aws_iam_user.bob_smith.arn}"}\nEOT\n}\n')
+    number = file_issue(sandbox, form({"Name": "Bob Smith", "Expected last day": "2026-12-18"},
+                                      offboarding.OFFBOARDING_LABELS), ["offboarding"])
+    report = sandbox.run(offboard(number), config, AT).report
+    [warning] = [w for w in report.warnings if "heredoc" in w]
+    assert 'resource "aws_iam_policy" "deny"' in warning and "aws_iam_user.bob_smith" in warning
+    repo = next(r for r in sandbox.world["github"]["repos"] if r["full_name"] == DEVOPS)
+    [pull] = [p for p in repo["pulls"] if p["head"] == "oncall/offboard/bob.smith"]
+    assert f"> **Check by hand:** {warning}" in pull["body"]
+
+
 def test_a_user_missing_from_one_file(sandbox: Sandbox, config: Config) -> None:
     number = file_issue(sandbox, form({"Name": "Dana Scully", "Expected last day": "2026-12-18"},
                                       offboarding.OFFBOARDING_LABELS), ["offboarding"])

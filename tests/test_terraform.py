@@ -187,6 +187,50 @@ def test_a_module_per_user_driven_by_for_each() -> None:
         '\noutput "bob" {\n  value = module.people["Bob.Smith"].arn\n}\n', "")
 
 
+LOCALS_NAMING_USERS = """locals {
+  team = "ops"
+  # The account the deploy pipeline runs as
+  deployer_arn = aws_iam_user.bob.arn
+  readers      = toset([local.deployer_arn, aws_iam_user.bob2.arn])
+  everyone = [
+    aws_iam_user.bob.name,
+    aws_iam_user.bob2.name,
+  ]
+}
+
+resource "aws_s3_bucket_policy" "artifacts" {
+  bucket = "artifacts"
+  policy = local.deployer_arn
+}
+
+"""
+
+
+def test_locals_lose_the_items_and_values_that_name_a_removed_user() -> None:
+    # A local left naming a destroyed resource would fail `terraform plan`: lists lose the item, a value
+    # that is only the user goes with everything built on it.
+    result = remove_users(BOB + BOB2 + LOCALS_NAMING_USERS, ["Bob.Smith"])
+    assert result.text == BOB2 + """locals {
+  team = "ops"
+  readers      = toset([aws_iam_user.bob2.arn])
+  everyone = [
+    aws_iam_user.bob2.name,
+  ]
+}
+
+"""
+    assert "local.deployer_arn (line 17)" in result.removed
+    assert 'resource "aws_s3_bucket_policy" "artifacts" (line 25)' in result.removed
+    assert result.warnings == []
+
+
+def test_a_reference_the_editor_cannot_cut_is_reported() -> None:
+    provider = 'provider "aws" {\n  alias = "deploy"\n  assume_role {\n    role_arn = local.deployer_arn\n  }\n}\n'
+    result = remove_users(BOB + BOB2 + LOCALS_NAMING_USERS + provider, ["Bob.Smith"])
+    assert provider in result.text
+    assert result.warnings == ['provider "aws" (line 33) still refers to local.deployer_arn: edit it by hand']
+
+
 def test_a_count_indexed_list_is_refused() -> None:
     text = 'locals {\n  names = ["Ann.Lee", "Bob.Smith", "Cy.Young"]\n}\n\nresource "aws_iam_user" "u" {\n  count = length(local.names)\n  name  = local.names[count.index]\n}\n'
     with pytest.raises(TerraformEditError, match=r"count over local.names; removing Bob.Smith would shift every later"):

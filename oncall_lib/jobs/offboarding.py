@@ -81,6 +81,7 @@ class Offboarding:
     reviewer: str | None = None
     on_support: str | None = None  # their name, once looked up
     warnings: list[str] = field(default_factory=list)
+    check_by_hand: list[str] = field(default_factory=list)  # what the Terraform edit could not do itself
 
 
 def observe(services: Services, config: Config, at: datetime, number: int) -> Offboarding:
@@ -108,6 +109,7 @@ def observe(services: Services, config: Config, at: datetime, number: int) -> Of
         try:
             edit = remove_users(terraform[0], [state.aws_username], path=iam_file)
             files[iam_file], blobs[iam_file], state.iam_removed = edit.text, terraform[1], edit.removed
+            state.check_by_hand = edit.warnings
         except TerraformEditError as exc:
             state.warnings.append(str(exc))
     yaml = services.github.file(devops, rules.socks_file, base_branch)
@@ -130,10 +132,12 @@ def observe(services: Services, config: Config, at: datetime, number: int) -> Of
 
 def pr_body(state: Offboarding) -> str:
     removed = "\n".join(f"- {item}" for item in [*state.iam_removed, *state.socks_removed])
-    return (f"Offboarding of {state.name} (AWS user `{state.aws_username}`"
-            + (f", GitHub @{state.github}" if state.github else "") + f"), requested in {state.issue.html_url}.\n\n"
+    check = "".join(f"> **Check by hand:** {w}\n\n" for w in state.check_by_hand)
+    github = f", GitHub @{state.github}" if state.github else ""
+    return (f"Offboarding of {state.name} (AWS user `{state.aws_username}`{github}), requested in "
+            f"{state.issue.html_url}.\n\n"
             f"What this removes (everything else in both files is unchanged, byte for byte):\n\n{removed}\n\n"
-            "Merge, then plan and apply the global environment. Nothing has been removed until then.")
+            f"{check}Merge, then plan and apply the global environment. Nothing has been removed until then.")
 
 
 def status_text(state: Offboarding, pr_url: str) -> str:
@@ -209,7 +213,7 @@ def offboard(services: Services, config: Config, at: datetime, *, number: int, d
                     "iam_user": "found" if state.iam_removed else "not found",
                     "socks_key": "found" if state.socks_removed else "not found",
                     "pull_request": state.draft.pull.html_url if state.draft and state.draft.pull else None}
-    report.warnings = state.warnings + state.problems
+    report.warnings = state.warnings + state.problems + state.check_by_hand
     actions = plan(state, config)
     row = TaskRow(key=f"offboarding/{state.issue.html_url}", day=at.astimezone(config.team.tz).date(), person="",
                   kind="offboarding", summary=f"Offboarding of {state.name}: "
