@@ -74,7 +74,15 @@ def main(argv: list[str]) -> int:
         return 0
     command, rest = argv[0], argv[1:]
     os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
-    sync()
+    # Trust the machine's certificate store, as pip does: behind a TLS-inspecting proxy, uv's bundled
+    # roots alone refuse PyPI.
+    os.environ.setdefault("UV_SYSTEM_CERTS", "1")
+    try:
+        sync()
+    except subprocess.CalledProcessError as exc:
+        print(f"dev.py: could not build .venv ({Path(exc.cmd[0]).name} exited with {exc.returncode}; "
+              "its message is above)", file=sys.stderr)
+        return 1
     if command == "demo":
         return run(str(PYTHON), "scripts/demo.py", *rest)
     if command == "test":
