@@ -324,6 +324,17 @@ def _collection_of(value: Any) -> list[str] | None:
     return None
 
 
+def _literal_collection(value: Any) -> Any:
+    """The list or map literal a for_each expression is written with, if any (toset([...]) -> [...])."""
+    if _kind(value) in ("TupleRule", "ObjectRule"):
+        return value
+    for child in _children(value):
+        found = _literal_collection(child)
+        if found is not None:
+            return found
+    return None
+
+
 def _cut_locals_referring_to(text: str, block: Block, references: list[Reference], gone: set[str],
                              cuts: dict[tuple[int, int], str]) -> bool:
     """In a locals block, a list loses the items naming what is gone; any other value naming it loses
@@ -389,11 +400,14 @@ def remove_users(text: str, usernames: Sequence[str], *, path: str = "iam_users.
                     "first, then remove them.")
         if "for_each" in block.attributes:
             source = _collection_of(block.attributes["for_each"])
-            value = collections.get(tuple(source)) if source else None  # type: ignore[arg-type]
+            if source:
+                value, where = collections.get(tuple(source)), ".".join(source)  # type: ignore[arg-type]
+            else:  # for_each = toset(["Ann.Lee", ...]) or a map written in place
+                value, where = _literal_collection(block.attributes["for_each"]), f"the for_each of {block.address}"
             for key, span, _node in _entries(value):
                 if key and key.casefold() in wanted:
                     found.add(key.casefold())
-                    cuts[_item_cut(text, span)] = f"{'.'.join(source or [])}[\"{key}\"]"
+                    cuts[_item_cut(text, span)] = f'{where}["{key}"]'
                     gone.add(f'{block.address}["{key}"]')
 
     # Other collections keyed by, or holding, a removed username (a user -> groups map, an admins list).

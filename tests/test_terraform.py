@@ -231,6 +231,17 @@ def test_a_reference_the_editor_cannot_cut_is_reported() -> None:
     assert result.warnings == ['provider "aws" (line 33) still refers to local.deployer_arn: edit it by hand']
 
 
+def test_a_for_each_written_in_place() -> None:
+    text = ('resource "aws_iam_user" "people" {\n  for_each = toset([\n    "Ann.Lee",\n    "Bob.Smith",\n  ])\n'
+            '  name     = each.key\n}\n\nresource "aws_iam_user" "contractors" {\n  for_each = {\n'
+            '    "Cy.Young"  = "vfs"\n    "Di.Prince" = "vfs"\n  }\n  name = each.key\n}\n\n'
+            'output "bob" {\n  value = aws_iam_user.people["Bob.Smith"].arn\n}\n')
+    result = remove_users(text, ["Bob.Smith", "Cy.Young"])
+    assert result.text == text.replace('    "Bob.Smith",\n', "").replace('    "Cy.Young"  = "vfs"\n', "").replace(
+        '\noutput "bob" {\n  value = aws_iam_user.people["Bob.Smith"].arn\n}\n', "")
+    assert 'the for_each of aws_iam_user.people["Bob.Smith"]' in result.removed
+
+
 def test_a_count_indexed_list_is_refused() -> None:
     text = 'locals {\n  names = ["Ann.Lee", "Bob.Smith", "Cy.Young"]\n}\n\nresource "aws_iam_user" "u" {\n  count = length(local.names)\n  name  = local.names[count.index]\n}\n'
     with pytest.raises(TerraformEditError, match=r"count over local.names; removing Bob.Smith would shift every later"):
