@@ -36,6 +36,7 @@ from oncall_lib.errors import InputError
 
 USER_NAME_ATTRIBUTES = ("name", "user_name", "username", "iam_user_name")
 REFERENCE_ATTRIBUTES = ("user", "users", "username", "user_name")
+OTHER_PRINCIPAL_ATTRIBUTES = ("roles", "groups")
 
 
 class TerraformEditError(InputError):
@@ -450,9 +451,16 @@ def remove_users(text: str, usernames: Sequence[str], *, path: str = "iam_users.
                     container = _span(value)
                     if hits and container:
                         by_list.setdefault(container, (attr, len(entries), set()))[2].update(hits)
+            # Other principals (aws_iam_policy_attachment's roles and groups) keep a block alive.
+            serves_others = any(a in OTHER_PRINCIPAL_ATTRIBUTES for a in block.attributes)
+            emptied = []
             for attribute, count, items in by_list.values():
-                if attribute in REFERENCE_ATTRIBUTES and len(items) >= count:
+                if len(items) < count:
+                    continue
+                if attribute in REFERENCE_ATTRIBUTES and not serves_others:
                     whole = True  # a membership left with nobody in it: the block has nothing left to do
+                elif attribute not in REFERENCE_ATTRIBUTES:
+                    emptied.append(attribute)
             if whole:
                 removed_blocks.add(block.start)
                 cuts[_block_cut(text, block)] = f"{block.describe()} (line {block.line})"
@@ -465,6 +473,9 @@ def remove_users(text: str, usernames: Sequence[str], *, path: str = "iam_users.
                     cut = _item_cut(text, item)
                     if cut not in cuts:
                         cuts[cut] = f"an item of {block.describe()} (line {block.line})"
+            for attribute in emptied:  # a policy's principals or resources left empty no longer mean the same
+                warnings.append(f"{block.describe()} (line {block.line}) is left with an empty `{attribute}` list: "
+                                "check by hand")
     for block in blocks:
         if block.start in removed_blocks:
             continue

@@ -242,6 +242,26 @@ def test_a_for_each_written_in_place() -> None:
     assert 'the for_each of aws_iam_user.people["Bob.Smith"]' in result.removed
 
 
+def test_a_policy_attachment_that_serves_roles_too_is_kept() -> None:
+    # Removing the whole exclusive attachment would detach the policy from the role as well.
+    attachment = ('resource "aws_iam_policy_attachment" "readonly" {\n  name       = "readonly"\n'
+                  '  users      = [aws_iam_user.bob.name]\n  roles      = ["ci-runner"]\n'
+                  '  policy_arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"\n}\n')
+    result = remove_users(BOB + attachment, ["Bob.Smith"])
+    assert result.text == attachment.replace("[aws_iam_user.bob.name]", "[]")
+    assert result.warnings == []
+
+
+def test_a_policy_left_without_principals_is_reported() -> None:
+    document = ('data "aws_iam_policy_document" "assume" {\n  statement {\n    actions = ["sts:AssumeRole"]\n'
+                '    principals {\n      type        = "AWS"\n      identifiers = [aws_iam_user.bob.arn]\n'
+                '    }\n  }\n}\n')
+    result = remove_users(BOB + document, ["Bob.Smith"])
+    assert result.text == document.replace("[aws_iam_user.bob.arn]", "[]")
+    assert result.warnings == ['data "aws_iam_policy_document" "assume" (line 10) is left with an empty '
+                               "`identifiers` list: check by hand"]
+
+
 def test_a_count_indexed_list_is_refused() -> None:
     text = 'locals {\n  names = ["Ann.Lee", "Bob.Smith", "Cy.Young"]\n}\n\nresource "aws_iam_user" "u" {\n  count = length(local.names)\n  name  = local.names[count.index]\n}\n'
     with pytest.raises(TerraformEditError, match=r"count over local.names; removing Bob.Smith would shift every later"):
