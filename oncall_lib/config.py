@@ -13,12 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from oncall_lib.business_time import BusinessHours
+from oncall_lib.errors import InputError
+
+Section = TypeVar("Section")
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -436,6 +439,13 @@ class Config(_Model):
     deploys: DeploysConfig | None = None
     # Repositories whose labels follow .github/labels.yml (default: the support and devops repositories).
     label_repos: list[Annotated[str, Field(pattern=REPO_NAME)]] = Field(default_factory=list)
+    _source: str = PrivateAttr(default="oncall.toml")  # the file it was read from, for error messages
+
+    def required(self, section: Section | None, table: str, purpose: str) -> Section:
+        """An optional table a job cannot run without; a one-line error naming the file when it is absent."""
+        if section is None:
+            raise InputError(f"{self._source} has no [{table}] table: {purpose} (see the README)")
+        return section
 
     @model_validator(mode="after")
     def _unique_keys(self) -> Config:
@@ -535,7 +545,9 @@ def parse_config(text: str, path: Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, [f"{path}: not valid TOML: {exc}"]) from None
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
+        config._source = str(path)
+        return config
     except ValidationError as exc:
         located = _locate_keys(text)
         problems = []

@@ -110,6 +110,18 @@ def test_a_bad_config_lists_every_problem_and_writes_nothing(world_file: Path, t
     assert script("check_config.py").stdout.startswith("oncall.toml: ok (5 people, 2 Super Epics, 6 channels)")
 
 
+def test_a_job_whose_table_is_missing_names_the_file_and_the_table(world_file: Path, tmp_path: Path) -> None:
+    text = (ROOT / "oncall.toml").read_text()
+    config = tmp_path / "team.toml"
+    config.write_text(text[:text.index("[deploys]")] + text[text.index("[offboarding]"):])
+    before = world_file.read_bytes()
+    result = script("deploy_watch.py", "--config", str(config), "--sandbox", str(world_file), "--apply")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (f"error: {config} has no [deploys] table: add the deploy workflows to watch "
+                                     "(see the README)")
+    assert world_file.read_bytes() == before
+
+
 def test_a_broken_world_file_is_named_with_its_line(tmp_path: Path) -> None:
     world = tmp_path / "world.json"
     world.write_text('{\n "pagerduty": {\n  "users": [,]\n }\n}\n')

@@ -18,7 +18,7 @@ from typing import Any
 
 from oncall_lib.config import Config, DeploysConfig
 from oncall_lib.deploys import codeowners, log_excerpt, owners_of
-from oncall_lib.errors import InputError, ServiceError
+from oncall_lib.errors import ServiceError
 from oncall_lib.jobs.tracking import executors as tracking_executors
 from oncall_lib.jobs.tracking import tracking_actions, with_person
 from oncall_lib.plan import Action, Executor, apply
@@ -34,9 +34,7 @@ CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 
 
 def settings(config: Config) -> DeploysConfig:
-    if config.deploys is None:
-        raise InputError("oncall.toml has no [deploys] table: add the deploy workflows to watch (see the README)")
-    return config.deploys
+    return config.required(config.deploys, "deploys", "add the deploy workflows to watch")
 
 
 @dataclass

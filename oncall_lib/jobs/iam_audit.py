@@ -35,9 +35,7 @@ DETAIL_EVENT = "oncall_support_iam_audit_detail"
 
 
 def settings(config: Config) -> IamConfig:
-    if config.iam is None:
-        raise InputError("oncall.toml has no [iam] table: add one (see the README) to use the IAM jobs")
-    return config.iam
+    return config.required(config.iam, "iam", "add one to use the IAM jobs")
 
 
 def owner_label(user: str, config: Config, tagged: dict[str, str]) -> str:

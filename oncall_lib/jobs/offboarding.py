@@ -51,10 +51,10 @@ SOCKS_STEP = "Draft the PR removing the SOCKS key from ansible/global/config.yml
 
 
 def _settings(config: Config) -> tuple[OffboardingConfig, str, str, str]:
-    if config.offboarding is None or config.iam is None or config.support_issues is None:
-        raise InputError("offboarding needs [offboarding], [iam] (the devops repository) and [support_issues] "
-                         "(where requests are filed) in oncall.toml")
-    return config.offboarding, config.iam.repo, config.iam.base_branch, config.support_issues.repo
+    rules = config.required(config.offboarding, "offboarding", "offboarding and access requests need it")
+    iam = config.required(config.iam, "iam", "offboarding drafts its PR in the devops repository named there")
+    filed = config.required(config.support_issues, "support_issues", "offboarding reads requests from its repo")
+    return rules, iam.repo, iam.base_branch, filed.repo
 
 
 def aws_username_for(name: str, github: str | None, config: Config) -> str:
@@ -230,9 +230,8 @@ def offboard(services: Services, config: Config, at: datetime, *, number: int, d
 
 
 def _access(config: Config) -> tuple[AccessConfig, str]:
-    if config.access is None or config.support_issues is None:
-        raise InputError("access grants need [access] and [support_issues] (where requests are filed) in oncall.toml")
-    return config.access, config.support_issues.repo
+    rules = config.required(config.access, "access", "access grants need it")
+    return rules, config.required(config.support_issues, "support_issues", "access requests are filed in its repo").repo
 
 
 def grant(services: Services, config: Config, at: datetime, *, number: int, sender: str, label: str,

@@ -32,15 +32,11 @@ FORM_LABELS = ("Postmortem", "Action item", "Type", "Owner")
 
 
 def settings(config: Config) -> PostmortemsConfig:
-    if config.postmortems is None:
-        raise InputError("oncall.toml has no [postmortems] table: add one (see the README) to use this job")
-    return config.postmortems
+    return config.required(config.postmortems, "postmortems", "add one to use this job")
 
 
 def items_repo(config: Config) -> str:
-    if config.support_issues is None:
-        raise InputError("postmortem items live in [support_issues] repo: add that table to oncall.toml")
-    return config.support_issues.repo
+    return config.required(config.support_issues, "support_issues", "postmortem items live in its repo").repo
 
 
 def is_item(issue: IssueState, rules: PostmortemsConfig) -> str | None:

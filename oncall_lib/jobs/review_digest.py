@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from oncall_lib.config import Config, ReviewsConfig
-from oncall_lib.errors import InputError, ServiceError
+from oncall_lib.errors import ServiceError
 from oncall_lib.jobs.on_support import support_person
 from oncall_lib.jobs.tracking import executors as tracking_executors
 from oncall_lib.jobs.tracking import tracking_actions
@@ -28,9 +28,7 @@ DIGEST_EVENT = "oncall_support_review_digest"
 
 
 def settings(config: Config) -> ReviewsConfig:
-    if config.reviews is None:
-        raise InputError("oncall.toml has no [reviews] table: add the repositories to watch (see the README)")
-    return config.reviews
+    return config.required(config.reviews, "reviews", "add the repositories to watch")
 
 
 @dataclass

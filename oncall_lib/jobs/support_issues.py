@@ -64,9 +64,7 @@ def thread_of(body: str) -> ThreadRef | None:
 
 
 def settings(config: Config) -> SupportIssuesConfig:
-    if config.support_issues is None:
-        raise InputError("oncall.toml has no [support_issues] table: add one (see the README) to use this job")
-    return config.support_issues
+    return config.required(config.support_issues, "support_issues", "add one to use this job")
 
 
 def quote_for_github(text: str) -> str:
