@@ -59,6 +59,18 @@ def add_common_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress (and tracebacks) to stderr")
 
 
+def issue_number(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an issue number")
+    return int(value)
+
+
+def add_issue_number(parser: argparse.ArgumentParser, what: str = "the issue number") -> None:
+    """--number, defaulting to $ISSUE_NUMBER (what the issue-event workflows pass); None when neither is set."""
+    parser.add_argument("--number", type=issue_number, default=os.environ.get("ISSUE_NUMBER") or None,
+                        help=f"{what} (default: $ISSUE_NUMBER)")
+
+
 @contextmanager
 def open_services(args: argparse.Namespace, at: datetime, *, save: bool) -> Iterator[Services]:
     if args.sandbox is None:

@@ -8,13 +8,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from oncall_lib.cli import execute, job_parser  # noqa: E402
+from oncall_lib.cli import add_issue_number, execute, job_parser  # noqa: E402
 from oncall_lib.jobs import offboarding  # noqa: E402
 
 
 def main() -> int:
     parser = job_parser("access.py", __doc__ or "")
-    parser.add_argument("--number", type=int, default=os.environ.get("ISSUE_NUMBER"), help="default: $ISSUE_NUMBER")
+    add_issue_number(parser, "the access request issue")
     parser.add_argument("--sender", default=os.environ.get("EVENT_SENDER"),
                         help="who added the label, from the event payload (default: $EVENT_SENDER)")
     parser.add_argument("--label", default=os.environ.get("EVENT_LABEL"),

@@ -2,22 +2,20 @@
 """Offboarding request: draft the PR that removes the person's IAM user and SOCKS key, keep one status
 comment on the issue, tick the checklist steps done, log it. Nothing is removed until a person merges."""
 
-import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from oncall_lib.cli import execute, job_parser  # noqa: E402
+from oncall_lib.cli import add_issue_number, execute, job_parser  # noqa: E402
 from oncall_lib.jobs import offboarding  # noqa: E402
 
 
 def main() -> int:
     parser = job_parser("offboard.py", __doc__ or "")
-    parser.add_argument("--number", type=int, default=os.environ.get("ISSUE_NUMBER"),
-                        help="the offboarding issue (default: $ISSUE_NUMBER)")
+    add_issue_number(parser, "the offboarding issue")
     args = parser.parse_args()
-    if not args.number:
+    if args.number is None:
         parser.error("--number (or $ISSUE_NUMBER) is required")
     number = int(args.number)
     return execute(args, lambda s, c, at, dry: offboarding.offboard(s, c, at, number=number, dry_run=dry))

@@ -4,13 +4,12 @@
 or list what the person on support can `pickup`."""
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from oncall_lib.cli import add_common_flags, execute  # noqa: E402
+from oncall_lib.cli import add_common_flags, add_issue_number, execute  # noqa: E402
 from oncall_lib.jobs import postmortems  # noqa: E402
 
 
@@ -18,15 +17,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="postmortems.py", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     label = commands.add_parser("label", help="label and link an issue that is a postmortem action item")
-    label.add_argument("--number", type=int, default=os.environ.get("ISSUE_NUMBER"),
-                       help="the issue number (default: $ISSUE_NUMBER)")
+    add_issue_number(label)
     commands.add_parser("scan", help="open issues for items in the postmortem documents, and draft the PR")
     commands.add_parser("pickup", help="open postmortem items, unassigned first, then oldest")
     for sub in commands.choices.values():
         add_common_flags(sub)
     args = parser.parse_args()
     if args.command == "label":
-        if not args.number:
+        if args.number is None:
             parser.error("label needs --number (or $ISSUE_NUMBER)")
         number = int(args.number)
         return execute(args, lambda s, c, at, dry: postmortems.label_item(s, c, at, number=number, dry_run=dry))

@@ -3,28 +3,20 @@
 (the button), or from ticket reactions found by the scheduled scan (which also links support PRs)."""
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from oncall_lib.cli import add_common_flags, execute  # noqa: E402
+from oncall_lib.cli import add_common_flags, add_issue_number, execute  # noqa: E402
 from oncall_lib.jobs import support_issues  # noqa: E402
-
-
-def positive(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"{value!r} is not an issue number")
-    return int(value)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="support_issue.py", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     form = commands.add_parser("from-issue", help="check and complete an issue opened from the support form")
-    form.add_argument("--number", type=positive, default=os.environ.get("ISSUE_NUMBER"), required=False,
-                      help="the issue number (default: $ISSUE_NUMBER)")
+    add_issue_number(form)
     thread = commands.add_parser("from-thread", help="open (or complete) the issue for a Slack thread")
     thread.add_argument("--permalink", required=True, help="the Slack message link (Copy link on the message)")
     thread.add_argument("--epic", required=True, help="the Super Epic's key, from oncall.toml")

@@ -122,6 +122,16 @@ def test_a_job_whose_table_is_missing_names_the_file_and_the_table(world_file: P
     assert world_file.read_bytes() == before
 
 
+@pytest.mark.parametrize("command", [["offboard.py"], ["access.py"], ["postmortems.py", "label"],
+                                     ["support_issue.py", "from-issue"]])
+def test_issue_numbers_are_checked_before_any_call(world_file: Path, command: list[str]) -> None:
+    before = world_file.read_bytes()
+    result = script(*command, "--sandbox", str(world_file), "--apply", env={"ISSUE_NUMBER": "-5"})
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith("error: argument --number: '-5' is not an issue number")
+    assert world_file.read_bytes() == before
+
+
 def test_a_broken_world_file_is_named_with_its_line(tmp_path: Path) -> None:
     world = tmp_path / "world.json"
     world.write_text('{\n "pagerduty": {\n  "users": [,]\n }\n}\n')
