@@ -232,6 +232,10 @@ def _line_start(text: str, pos: int) -> int:
     return text.rfind("\n", 0, pos) + 1
 
 
+def _line_of(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
+
+
 def _line_end(text: str, pos: int) -> int:
     """Position just after the newline ending the line that holds pos (or the end of the text)."""
     end = text.find("\n", pos)
@@ -346,8 +350,7 @@ def _cut_locals_referring_to(text: str, block: Block, references: list[Reference
             continue
         refs = [r for r in references if r.address in gone and start <= r.start < end]
         if any(r.item is None for r in refs):
-            line = text.count("\n", 0, start) + 1
-            cuts[_lines_cut(text, start, end)] = f"local.{name} (line {line})"
+            cuts[_lines_cut(text, start, end)] = f"local.{name} (line {_line_of(text, start)})"
             gone.add(f"local.{name}")
             went = True
             continue
@@ -474,15 +477,17 @@ def remove_users(text: str, usernames: Sequence[str], *, path: str = "iam_users.
                     if cut not in cuts:
                         cuts[cut] = f"an item of {block.describe()} (line {block.line})"
             for attribute in emptied:  # a policy's principals or resources left empty no longer mean the same
-                warnings.append(f"{block.describe()} (line {block.line}) is left with an empty `{attribute}` list: "
-                                "check by hand")
+                warning = (f"{block.describe()} (line {block.line}) is left with an empty `{attribute}` list: "
+                           "check by hand")
+                if warning not in warnings:  # the cascade may pass over this block again
+                    warnings.append(warning)
     for block in blocks:
         if block.start in removed_blocks:
             continue
         for reference in references[block.start]:
             if reference.address in gone and not any(s <= reference.start < e for s, e in cuts):
-                line = text.count("\n", 0, reference.start) + 1
-                warnings.append(f"{block.describe()} (line {line}) still refers to {reference.address}: "
+                warnings.append(f"{block.describe()} (line {_line_of(text, reference.start)}) still refers to "
+                                f"{reference.address}: "
                                 "edit it by hand")
         for address in sorted(gone):
             pattern = r"\$\{[^}]*\b" + re.escape(address) + r"(?![\w-])"

@@ -260,6 +260,8 @@ def test_a_policy_left_without_principals_is_reported() -> None:
     assert result.text == document.replace("[aws_iam_user.bob.arn]", "[]")
     assert result.warnings == ['data "aws_iam_policy_document" "assume" (line 10) is left with an empty '
                                "`identifiers` list: check by hand"]
+    cascading = remove_users(BOB + BOB_REFS + document, ["Bob.Smith"])  # the removals take a second pass
+    assert cascading.warnings == [w.replace("line 10", "line 38") for w in result.warnings]
 
 
 def test_a_count_indexed_list_is_refused() -> None:
