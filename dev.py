@@ -8,6 +8,8 @@
 
 The first call installs uv (pinned, into .cache/uv) unless uv is already on
 PATH, then `uv sync --frozen` builds .venv from uv.lock. Later calls reuse both.
+Inside GitHub Actions, `run` installs without the dev group and keeps uv's
+package cache in .cache/uv-packages, which the workflows cache on uv.lock.
 """
 
 from __future__ import annotations
@@ -38,8 +40,13 @@ def uv() -> str:
     return str(local)
 
 
-def sync() -> None:
-    subprocess.run([uv(), "sync", "--frozen", "--quiet"], cwd=ROOT, check=True)
+def in_github_actions() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def sync(*, dev: bool = True) -> None:
+    """Build .venv from uv.lock; without the dev group (tests, linters) when only a job will run."""
+    subprocess.run([uv(), "sync", "--frozen", "--quiet", *([] if dev else ["--no-dev"])], cwd=ROOT, check=True)
 
 
 def run(*command: str) -> int:
@@ -51,13 +58,17 @@ def check() -> int:
     steps = [
         [str(tools / "ruff"), "check", "."],
         [str(tools / "mypy")],
-        [str(tools / "zizmor"), "--offline", "--no-progress", ".github/workflows"],
+        # All of .github: the workflows, the local setup action and Dependabot's settings.
+        [str(tools / "zizmor"), "--offline", "--no-progress", ".github"],
         [str(tools / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
          *sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.yml"))],
     ]
     forms = sorted(str(p) for p in (ROOT / ".github" / "ISSUE_TEMPLATE").glob("*.yml") if p.name != "config.yml")
     if forms:
         steps.append([str(tools / "check-jsonschema"), "--builtin-schema", "vendor.github-issue-forms", *forms])
+    actions = sorted(str(p) for p in (ROOT / ".github" / "actions").glob("*/action.yml"))
+    if actions:
+        steps.append([str(tools / "check-jsonschema"), "--builtin-schema", "vendor.github-actions", *actions])
     if (ROOT / ".github" / "dependabot.yml").exists():
         steps.append([str(tools / "check-jsonschema"), "--builtin-schema", "vendor.dependabot",
                       str(ROOT / ".github" / "dependabot.yml")])
@@ -77,8 +88,12 @@ def main(argv: list[str]) -> int:
     # Trust the machine's certificate store, as pip does: behind a TLS-inspecting proxy, uv's bundled
     # roots alone refuse PyPI.
     os.environ.setdefault("UV_SYSTEM_CERTS", "1")
+    if in_github_actions():
+        # Inside the checkout, where the workflows' cache step (.github/actions/setup) saves and restores it.
+        os.environ.setdefault("UV_CACHE_DIR", str(ROOT / ".cache" / "uv-packages"))
     try:
-        sync()
+        # A job run in Actions needs no test tools: a third of the download, and no mypy or moto on the runner.
+        sync(dev=not (command == "run" and in_github_actions()))
     except subprocess.CalledProcessError as exc:
         print(f"dev.py: could not build .venv ({Path(exc.cmd[0]).name} exited with {exc.returncode}; "
               "its message is above)", file=sys.stderr)

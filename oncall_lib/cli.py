@@ -21,11 +21,15 @@ from oncall_lib.errors import InputError, OncallError
 from oncall_lib.report import Report
 from oncall_lib.sandbox import Faults, sandbox_services
 from oncall_lib.sandbox.world import ensure_world
+from oncall_lib.secrets import scrub
 from oncall_lib.services import Services
 from oncall_lib.timeutil import parse_at
 
 JobFn = Callable[[Services, Config, datetime, bool], Report]
 DEFAULT_CONFIG = Path(os.environ.get("ONCALL_CONFIG", "oncall.toml"))
+# Set by the tests' workflow harness: a sandbox run still needs every secret its job asks for to be in the
+# environment, as the workflow step would pass it, so a secret a workflow forgets fails there as in production.
+CHECK_SECRETS_VARIABLE = "ONCALL_SANDBOX_CHECK_SECRETS"
 
 
 def in_github_actions() -> bool:
@@ -83,20 +87,31 @@ def open_services(args: argparse.Namespace, at: datetime, *, save: bool) -> Iter
     world = ensure_world(Path(args.sandbox) if args.sandbox else None, reset=args.reset_sandbox)
     faults = Faults(rate=args.sandbox_faults) if args.sandbox_faults else None
     clock = (lambda: at) if args.at else None
-    with sandbox_services(world, save=save, clock=clock, faults=faults) as services:
+    required = os.environ if os.environ.get(CHECK_SECRETS_VARIABLE) == "1" else None
+    with sandbox_services(world, save=save, clock=clock, faults=faults, required_env=required) as services:
         yield services
 
 
 def emit(report: Report, *, as_json: bool, render: Callable[[Report], str] | None = None) -> None:
-    print(render(report) if render else report.to_json_text() if as_json else report.to_text())
+    # Every way out goes through scrub: an SDK's error text can quote a token it was given.
+    print(scrub(render(report) if render else report.to_json_text() if as_json else report.to_text()))
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as out:
-            out.write(report.to_markdown() + "\n")
+            out.write(scrub(report.to_markdown()) + "\n")
     if in_github_actions():
         # The runner reads workflow commands from stderr too, which keeps --json's stdout clean.
         for line in report.annotations():
-            print(line, file=sys.stderr)
+            print(scrub(line), file=sys.stderr)
+
+
+class _ScrubbingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
+
+
+def _error(text: str) -> None:
+    print(scrub(f"error: {text}"), file=sys.stderr)
 
 
 def run_job(prog: str, description: str, job: JobFn, argv: Sequence[str] | None = None) -> int:
@@ -106,8 +121,9 @@ def run_job(prog: str, description: str, job: JobFn, argv: Sequence[str] | None 
 
 def execute(args: argparse.Namespace, job: JobFn, render: Callable[[Report], str] | None = None) -> int:
     """Run a job as a script: exit codes, one-line errors, the report. `render` replaces the stdout text."""
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_ScrubbingFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
     dry_run = not (args.apply if args.apply is not None else in_github_actions())
     try:
         config = load_config(args.config)
@@ -116,18 +132,18 @@ def execute(args: argparse.Namespace, job: JobFn, render: Callable[[Report], str
             report = job(services, config, at, dry_run)
     except ConfigError as exc:
         for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
+            _error(str(problem))
         return 2
     except OncallError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _error(str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
+        _error("interrupted")
         return 130
     except Exception as exc:  # a bug: say so in one line, keep the traceback for --verbose
         if args.verbose:
-            traceback.print_exc()
-        print(f"error: unexpected {type(exc).__name__}: {exc} (run with --verbose for details)", file=sys.stderr)
+            print(scrub(traceback.format_exc()), file=sys.stderr)
+        _error(f"unexpected {type(exc).__name__}: {exc} (run with --verbose for details)")
         return 1
     emit(report, as_json=args.json, render=render)
     return report.exit_code

@@ -142,7 +142,7 @@ def test_a_broken_world_file_is_named_with_its_line(tmp_path: Path) -> None:
 
 
 def test_without_secrets_a_real_run_names_the_missing_variable(tmp_path: Path) -> None:
-    env = {k: "" for k in ("GITHUB_TOKEN", "SLACK_BOT_TOKEN", "PAGERDUTY_API_TOKEN")}
+    env = {k: "" for k in ("ONCALL_GITHUB_TOKEN", "SLACK_BOT_TOKEN", "PAGERDUTY_API_TOKEN")}
     result = script("rotate_assignees.py", "--at", AT, env=env)
     assert result.returncode == 2
     assert result.stderr.startswith("error: environment variable PAGERDUTY_API_TOKEN is not set")

@@ -77,11 +77,12 @@ def test_a_handoff_time_that_does_not_match_pagerduty(sandbox: Sandbox, config: 
 
 
 SECRETS = {
-    "GITHUB_TOKEN": "ghp_SECRETgithubTOKEN0000000000000001",
+    "ONCALL_GITHUB_TOKEN": "ghp_SECRETgithubTOKEN0000000000000001",
     "SLACK_BOT_TOKEN": "xoxb-SECRET-slack-0000000000002",
     "PAGERDUTY_API_TOKEN": "SECRETpagerduty00003",
     "ZENHUB_API_TOKEN": "SECRETzenhub00004",
-    "GOOGLE_SERVICE_ACCOUNT_JSON": '{"private_key": "SECRETgoogle00005"}',
+    "GOOGLE_SERVICE_ACCOUNT_JSON": '{"type": "service_account", "client_email": "x@y", '
+                                   '"private_key": "SECRETgoogle00005"}',
 }
 
 
@@ -113,7 +114,7 @@ def test_no_secret_ever_reaches_any_output(world: dict[str, Any], config: Config
                                            caplog: pytest.LogCaptureFixture,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     if revoked:  # every API refuses the token: the errors must not repeat it either
-        world["github"]["revoked_tokens"] = [SECRETS["GITHUB_TOKEN"]]
+        world["github"]["revoked_tokens"] = [SECRETS["ONCALL_GITHUB_TOKEN"]]
         world["slack"]["revoked_tokens"] = [SECRETS["SLACK_BOT_TOKEN"]]
         world["pagerduty"]["revoked_tokens"] = [SECRETS["PAGERDUTY_API_TOKEN"]]
     caplog.set_level(logging.DEBUG)

@@ -7,7 +7,7 @@ world back afterwards, so consecutive runs see each other's writes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,8 +19,11 @@ from oncall_lib.services.pagerduty import SANDBOX_BASE_URL
 __all__ = ["Faults", "SandboxServer", "sandbox_endpoints", "sandbox_services"]
 
 
-def sandbox_endpoints(server: SandboxServer) -> Endpoints:
-    """Endpoints for the real SDKs pointed at `server`, with the sandbox's own fake tokens."""
+def sandbox_endpoints(server: SandboxServer, required_env: Mapping[str, str] | None = None) -> Endpoints:
+    """Endpoints for the real SDKs pointed at `server`, with the sandbox's own fake tokens.
+
+    With `required_env`, a secret the job asks for must also be set there, as in production.
+    """
     return Endpoints(
         github=server.base_url("github"),
         slack=server.base_url("slack") + "/",
@@ -33,16 +36,17 @@ def sandbox_endpoints(server: SandboxServer) -> Endpoints:
         fast_retries=True,
         # Never the real environment: a sandbox run must not see, or leak, real secrets.
         env=dict(SANDBOX_TOKENS),
+        required_env=required_env,
     )
 
 
 @contextmanager
 def sandbox_services(world_file: Path, *, save: bool, clock: Clock | None = None,
-                     faults: Faults | None = None) -> Iterator[Services]:
+                     faults: Faults | None = None, required_env: Mapping[str, str] | None = None) -> Iterator[Services]:
     world = load_world(world_file)
     server = SandboxServer(world, clock=clock, faults=faults).start()
     try:
-        yield Services(sandbox_endpoints(server))
+        yield Services(sandbox_endpoints(server, required_env))
     finally:
         server.stop()
     # Only after the job returned: a crash leaves the world file as it was.

@@ -23,10 +23,14 @@ from oncall_lib.sandbox.http import Fake, FakeRequest, FakeResponse
 Clock = Callable[[], datetime]
 
 SANDBOX_TOKENS = {
-    "GITHUB_TOKEN": "sandbox-github-token",
+    "ONCALL_GITHUB_TOKEN": "sandbox_github_token",
     "SLACK_BOT_TOKEN": "xoxb-sandbox-slack-token",
     "PAGERDUTY_API_TOKEN": "sandbox-pagerduty-token",
     "ZENHUB_API_TOKEN": "sandbox-zenhub-token",
+    # A well-formed key file; the sandbox's Sheets session does not sign with it.
+    "GOOGLE_SERVICE_ACCOUNT_JSON": json.dumps({"type": "service_account",
+                                               "client_email": "oncall@sandbox.iam.gserviceaccount.com",
+                                               "private_key": "sandbox-not-a-key"}),
 }
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from oncall_lib.errors import MissingSecret
+from oncall_lib.secrets import SECRETS, checked
 from oncall_lib.services.calls import ApiCalls
 from oncall_lib.services.github import GitHubService
 from oncall_lib.services.iam import IamService
@@ -20,14 +21,7 @@ from oncall_lib.services.sheets import SheetsService
 from oncall_lib.services.slack import SlackService
 from oncall_lib.services.zenhub import ZenHubService
 
-# Secret name -> what it is for. The README's secrets table mirrors this.
-SECRETS = {
-    "GITHUB_TOKEN": "GitHub token for issues, assignees and pull requests",
-    "SLACK_BOT_TOKEN": "Slack bot token (xoxb-...) of the oncall app",
-    "PAGERDUTY_API_TOKEN": "PagerDuty REST API key with read access to schedules and users",
-    "GOOGLE_SERVICE_ACCOUNT_JSON": "Google service account key (JSON) with edit access to the tracking sheet",
-    "ZENHUB_API_TOKEN": "ZenHub GraphQL API key (only when [epics] link_with = \"zenhub\")",
-}
+__all__ = ["SECRETS", "Endpoints", "Services"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +42,9 @@ class Endpoints:
     # The sandbox answers at once, so its retries need no long pauses or throttling.
     fast_retries: bool = False
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    # The workflow harness: a sandbox run that, like production, stops when a secret the job asks for is
+    # not in this environment (what the workflow step passed), though it talks to the sandbox with `env`'s.
+    required_env: Mapping[str, str] | None = None
 
 
 class Services:
@@ -55,18 +52,25 @@ class Services:
         self.endpoints = endpoints or Endpoints()
         self.calls = ApiCalls()
         self._iam: dict[str, IamService] = {}
+        # Which secrets this run asked for, in order (names only).
+        self.secrets_used: list[str] = []
 
     def _secret(self, name: str) -> str:
-        value = self.endpoints.env.get(name, "").strip()
-        if not value:
-            raise MissingSecret(name, SECRETS[name])
-        return value
+        if name not in self.secrets_used:
+            self.secrets_used.append(name)
+        required = self.endpoints.required_env
+        if required is not None:
+            checked(name, required.get(name, ""))
+        value = self.endpoints.env.get(name, "")
+        if not value.strip():
+            raise MissingSecret(name, SECRETS[name].purpose)
+        return checked(name, value)
 
     @cached_property
     def github(self) -> GitHubService:
         fast = self.endpoints.fast_retries
         return GitHubService(
-            self._secret("GITHUB_TOKEN"),
+            self._secret("ONCALL_GITHUB_TOKEN"),
             self.calls,
             base_url=self.endpoints.github,
             retry_backoff=0.01 if fast else 0.5,
@@ -110,7 +114,7 @@ class Services:
 
     @cached_property
     def sheets(self) -> SheetsService:
-        route = self.endpoints.sheets_route_to
-        key = None if route else self._secret("GOOGLE_SERVICE_ACCOUNT_JSON")
-        return SheetsService(self.calls, credentials_json=key, route_to=route,
+        # Asked for in the sandbox too (which then ignores it), so a job run there needs what production needs.
+        key = self._secret("GOOGLE_SERVICE_ACCOUNT_JSON")
+        return SheetsService(self.calls, credentials_json=key, route_to=self.endpoints.sheets_route_to,
                              pause=0.01 if self.endpoints.fast_retries else 2.0)

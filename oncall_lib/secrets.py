@@ -1,0 +1,99 @@
+"""The secrets the product reads, their expected shapes, and the one scrubber for everything it prints.
+
+A secret is read only from the environment, checked for its shape when read
+(a pasted token with a line break inside would otherwise reach an HTTP header,
+and the SDK's error message would repeat it), and remembered so that
+`scrub` can blank it out of every error, report, summary and log line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass
+
+from oncall_lib.errors import InputError, MissingSecret
+
+
+@dataclass(frozen=True)
+class Secret:
+    name: str
+    purpose: str
+    # What a well-formed value looks like, and the words to say so (never the value itself).
+    pattern: re.Pattern[str] | None = None
+    shape: str = ""
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9_\-+=./:]+")
+
+SECRETS: dict[str, Secret] = {s.name: s for s in (
+    Secret("ONCALL_GITHUB_TOKEN", "GitHub token for issues, assignees and pull requests",
+           re.compile(r"[A-Za-z0-9_]+"), "letters, digits and underscores (ghs_..., github_pat_..., ghp_...)"),
+    Secret("SLACK_BOT_TOKEN", "Slack bot token (xoxb-...) of the oncall app",
+           re.compile(r"xoxb-[A-Za-z0-9\-]+"), "xoxb- followed by letters, digits and dashes"),
+    Secret("PAGERDUTY_API_TOKEN", "PagerDuty REST API key with read access to schedules and users",
+           _TOKEN, "one word with no spaces or line breaks"),
+    Secret("GOOGLE_SERVICE_ACCOUNT_JSON",
+           "Google service account key (JSON) with edit access to the tracking sheet"),
+    Secret("ZENHUB_API_TOKEN", "ZenHub GraphQL API key (only when [epics] link_with = \"zenhub\")",
+           _TOKEN, "one word with no spaces or line breaks"),
+)}
+
+_known: set[str] = set()
+_lock = threading.Lock()
+
+
+def remember(value: str) -> None:
+    """Add a value to what `scrub` removes (each line of it too, and the key inside a JSON key file)."""
+    parts = {value, *value.splitlines()}
+    if value.lstrip().startswith("{"):
+        try:
+            data = json.loads(value)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            key = str(data.get("private_key") or "")
+            parts |= {key, str(data.get("private_key_id") or ""), *key.splitlines()}
+    with _lock:
+        # Short fragments (a brace, "-----BEGIN") would blank out ordinary words.
+        _known.update(p.strip() for p in parts if len(p.strip()) >= 8 and "PRIVATE KEY" not in p)
+
+
+def scrub(text: str) -> str:
+    """`text` with every secret value read so far replaced by ***."""
+    with _lock:
+        known = sorted(_known, key=len, reverse=True)
+    for value in known:
+        if value in text:
+            text = text.replace(value, "***")
+    return text
+
+
+def checked(name: str, raw: str) -> str:
+    """The secret's value with surrounding whitespace removed, or an InputError naming it (never its value)."""
+    secret = SECRETS[name]
+    value = raw.strip()
+    if not value:
+        raise MissingSecret(name, secret.purpose)
+    remember(raw)
+    if name == "GOOGLE_SERVICE_ACCOUNT_JSON":
+        _check_key_file(value)
+    elif secret.pattern is not None and not secret.pattern.fullmatch(value):
+        inside = " (it has a space or line break inside)" if any(c.isspace() for c in value) else ""
+        raise InputError(f"environment variable {name} is not a well-formed {secret.purpose.split(' (')[0]}"
+                         f"{inside}: expected {secret.shape}; paste it again")
+    return value
+
+
+def _check_key_file(value: str) -> None:
+    try:
+        data = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise InputError("environment variable GOOGLE_SERVICE_ACCOUNT_JSON is not JSON "
+                         f"(line {exc.lineno}): paste the whole key file") from None
+    missing = [k for k in ("type", "client_email", "private_key") if not isinstance(data, dict) or not data.get(k)]
+    if missing or data.get("type") != "service_account":
+        what = f"lacks {', '.join(missing)}" if missing else "is not of type service_account"
+        raise InputError(f"environment variable GOOGLE_SERVICE_ACCOUNT_JSON {what}: use a service account's "
+                         "JSON key file")

@@ -1,0 +1,428 @@
+"""A small GitHub Actions runner for the tests: runs a workflow's steps as the real runner would.
+
+For one event (a schedule, a button press with its inputs, an issue event with
+its payload) it evaluates each job's `if:`, each step's `env:` from the
+`github`, `inputs`, `secrets` and `vars` contexts, and runs each `run:`
+command in bash with that environment and nothing else of ours: no secret the
+step does not pass reaches the script. `uses:` steps are the runner's
+business (checkout, Python, caches) and are skipped; AWS's credentials action
+sets the AWS variables it would.
+
+The scripts talk to the sandbox: a `python3` on PATH turns `python3 dev.py run
+SCRIPT ARGS` into `SCRIPT ARGS --sandbox WORLD` (and `--at`, for a fixed
+clock), with the sandbox told to refuse any secret that is not in the
+environment, exactly as production would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
+
+# Well-formed, fake values for every secret a workflow may reference.
+SECRETS = {
+    "ONCALL_GITHUB_TOKEN": "ghs_harness0github0token",
+    "SLACK_BOT_TOKEN": "xoxb-harness-slack-token",
+    "PAGERDUTY_API_TOKEN": "harness-pagerduty-token",
+    "ZENHUB_API_TOKEN": "harness-zenhub-token",
+    "GOOGLE_SERVICE_ACCOUNT_JSON": json.dumps({"type": "service_account", "client_email": "h@example.iam",
+                                               "private_key": "harness-not-a-key"}),
+}
+VARS = {"IAM_AUDIT_ROLE_ARN": "arn:aws-us-gov:iam::123456789012:role/oncall-iam-audit"}
+
+
+def load(path: Path) -> dict[str, Any]:
+    data = YAML(typ="safe").load(path.read_text())
+    assert isinstance(data, dict), path
+    return data
+
+
+def triggers(workflow: Mapping[str, Any]) -> dict[str, Any]:
+    on = workflow.get("on", workflow.get(True))  # YAML 1.1 readers turn `on` into True
+    if isinstance(on, str):
+        return {on: None}
+    if isinstance(on, list):
+        return dict.fromkeys(on)
+    return dict(on or {})
+
+
+# -- expressions --------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?\d+(?:\.\d+)?)|(?P<op>==|!=|<=|>=|&&|\|\||[!<>(),.*\[\]])"
+                    r"|(?P<name>[A-Za-z_][A-Za-z0-9_\-]*))")
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    found, pos = [], 0
+    text = text.strip()
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if not match or match.end() == pos:
+            raise ValueError(f"cannot read expression at {text[pos:]!r}")
+        kind = match.lastgroup or ""
+        found.append((kind, match.group(kind)))
+        pos = match.end()
+    return found
+
+
+class _Parser:
+    def __init__(self, text: str, context: Mapping[str, Any]) -> None:
+        self.tokens = _tokens(text)
+        self.pos = 0
+        self.context = context
+
+    def peek(self) -> str | None:
+        return self.tokens[self.pos][1] if self.pos < len(self.tokens) else None
+
+    def take(self, expected: str | None = None) -> tuple[str, str]:
+        token = self.tokens[self.pos]
+        if expected is not None and token[1] != expected:
+            raise ValueError(f"expected {expected!r}, found {token[1]!r}")
+        self.pos += 1
+        return token
+
+    def parse(self) -> Any:
+        value = self.or_()
+        if self.pos != len(self.tokens):
+            raise ValueError(f"unexpected {self.peek()!r}")
+        return value
+
+    def or_(self) -> Any:
+        value = self.and_()
+        while self.peek() == "||":
+            self.take()
+            right = self.and_()
+            value = value or right
+        return value
+
+    def and_(self) -> Any:
+        value = self.compare()
+        while self.peek() == "&&":
+            self.take()
+            right = self.compare()
+            value = value and right
+        return value
+
+    def compare(self) -> Any:
+        value = self.unary()
+        while self.peek() in ("==", "!=", "<", ">", "<=", ">="):
+            op = self.take()[1]
+            right = self.unary()
+            a, b = _loose(value), _loose(right)
+            if op in ("==", "!="):
+                value = (a == b) == (op == "==")
+            else:
+                ordered = isinstance(a, float) and isinstance(b, float)
+                value = ordered and {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op]
+        return value
+
+    def unary(self) -> Any:
+        if self.peek() == "!":
+            self.take()
+            return not _truthy(self.unary())
+        return self.primary()
+
+    def primary(self) -> Any:
+        kind, text = self.take()
+        if text == "(":
+            value = self.or_()
+            self.take(")")
+            return value
+        if kind == "str":
+            return text[1:-1].replace("''", "'")
+        if kind == "num":
+            return float(text)
+        if kind != "name":
+            raise ValueError(f"unexpected {text!r}")
+        if text in ("true", "false", "null"):
+            return {"true": True, "false": False, "null": None}[text]
+        if self.peek() == "(":
+            return self.call(text)
+        value: Any = self.context.get(text)
+        while self.peek() in (".", "["):
+            if self.take()[1] == "[":
+                key = self.or_()
+                self.take("]")
+                value = _member(value, str(key))
+                continue
+            if self.peek() == "*":
+                self.take()
+                value = list(value.values()) if isinstance(value, dict) else list(value or [])
+                continue
+            name = self.take()[1]
+            value = [_member(v, name) for v in value] if isinstance(value, list) else _member(value, name)
+        return value
+
+    def call(self, name: str) -> Any:
+        self.take("(")
+        args = []
+        while self.peek() != ")":
+            args.append(self.or_())
+            if self.peek() == ",":
+                self.take()
+        self.take(")")
+        lowered = name.lower()
+        if lowered == "contains":
+            haystack, needle = args
+            if isinstance(haystack, list):
+                return any(_loose(item) == _loose(needle) for item in haystack)
+            return str(needle).lower() in str(haystack or "").lower()
+        if lowered in ("startswith", "endswith"):
+            text, part = (str(a or "").lower() for a in args)
+            return text.startswith(part) if lowered == "startswith" else text.endswith(part)
+        if lowered == "format":
+            template, *rest = args
+            return re.sub(r"\{(\d+)\}", lambda m: _text(rest[int(m.group(1))]), str(template))
+        if lowered == "tojson":
+            return json.dumps(args[0])
+        if lowered == "hashfiles":
+            return "harness-hash"
+        if lowered in ("always", "success"):
+            return True
+        if lowered in ("failure", "cancelled"):
+            return False
+        raise ValueError(f"the harness does not know the function {name}()")
+
+
+def _member(value: Any, name: str) -> Any:
+    if isinstance(value, dict):
+        return value.get(name, next((v for k, v in value.items() if str(k).lower() == name.lower()), None))
+    return None
+
+
+def _loose(value: Any) -> Any:
+    """Actions compares case-insensitively for strings, and coerces booleans and numbers."""
+    if isinstance(value, str):
+        return value.lower()
+    if isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def _truthy(value: Any) -> bool:
+    return bool(value) and value != 0
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
+
+
+_EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.S)
+
+
+def evaluate(expression: str, context: Mapping[str, Any]) -> Any:
+    text = expression.strip()
+    match = _EXPRESSION.fullmatch(text)
+    return _Parser(match.group(1) if match else text, context).parse()
+
+
+def substitute(template: Any, context: Mapping[str, Any]) -> str:
+    """A value with every ${{ expression }} replaced by its text, as the runner does for env: and with:."""
+    return _EXPRESSION.sub(lambda m: _text(_Parser(m.group(1), context).parse()), _text(template))
+
+
+def expressions(workflow_text: str) -> Iterator[str]:
+    for match in _EXPRESSION.finditer(workflow_text):
+        yield match.group(1).strip()
+
+
+# -- running ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Event:
+    name: str  # schedule, workflow_dispatch, issues, push, issue_comment, ...
+    payload: dict[str, Any] = field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StepRun:
+    job: str
+    step: str
+    command: str
+    returncode: int
+    stdout: str
+    stderr: str
+    env: dict[str, str]
+
+
+@dataclass
+class WorkflowRun:
+    workflow: str
+    event: Event
+    steps: list[StepRun]
+    skipped_jobs: list[str]
+    summary: str
+
+    @property
+    def ok(self) -> bool:
+        """Every step that ran succeeded (one tolerated by continue-on-error counts as a failure here too)."""
+        return all(s.returncode == 0 for s in self.steps)
+
+    def explain(self) -> str:
+        return "\n".join(f"{s.job} / {s.step}: exit {s.returncode}\n{s.stderr.strip()}" for s in self.steps
+                         if s.returncode != 0)
+
+
+def dispatch_inputs(workflow: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
+    """The `inputs` context of a button press: each declared input's default, then what was typed."""
+    declared = (triggers(workflow).get("workflow_dispatch") or {}).get("inputs") or {}
+    inputs: dict[str, Any] = {}
+    for name, spec in declared.items():
+        default = (spec or {}).get("default")
+        if (spec or {}).get("type") == "boolean":
+            inputs[name] = bool(default) if default is not None else False
+        else:
+            inputs[name] = "" if default is None else default
+    unknown = set(given) - set(declared)
+    if unknown:
+        raise ValueError(f"inputs {sorted(unknown)} are not declared by the workflow")
+    inputs.update(given)
+    return inputs
+
+
+def _python_shim(directory: Path, world: Path, at: str | None) -> None:
+    """`python3` for the steps: `dev.py run SCRIPT ...` runs SCRIPT against the sandbox world."""
+    directory.mkdir(parents=True, exist_ok=True)
+    shim = directory / "python3"
+    shim.write_text(f"""#!{sys.executable}
+import os, sys
+args = sys.argv[1:]
+if args[:2] == ["dev.py", "run"] and len(args) > 2:
+    script = args[2] if "/" in args[2] else os.path.join("scripts", args[2])
+    rest = args[3:] + ["--sandbox", {str(world)!r}]
+    at = {at!r}
+    if at and "--at" not in rest:
+        rest += ["--at", at]
+    os.environ["ONCALL_SANDBOX_CHECK_SECRETS"] = "1"
+    os.execv(sys.executable, [sys.executable, script, *rest])
+os.execv(sys.executable, [sys.executable, *args])
+""")
+    shim.chmod(0o755)
+
+
+def run_workflow(path: Path, event: Event, *, world: Path, workdir: Path, at: str | None = None,
+                 secrets: Mapping[str, str] = SECRETS) -> WorkflowRun:
+    workflow = load(path)
+    event_file = workdir / "event.json"
+    event_file.write_text(json.dumps(event.payload))
+    summary = workdir / "summary.md"
+    summary.write_text("")
+    shim_dir = workdir / "bin"
+    _python_shim(shim_dir, world, at)
+    inputs = dispatch_inputs(workflow, event.inputs) if event.name == "workflow_dispatch" else {}
+    github = {"event_name": event.name, "event": event.payload, "ref": "refs/heads/main",
+              "repository": "department-of-veterans-affairs/va.gov-team", "actor": "harness", "run_id": "1",
+              "sha": "0" * 40, "workflow": workflow.get("name", path.stem)}
+    context: dict[str, Any] = {"github": github, "inputs": inputs, "secrets": dict(secrets), "vars": dict(VARS),
+                               "runner": {"os": "Linux", "temp": str(workdir)}, "env": {}}
+    steps: list[StepRun] = []
+    skipped: list[str] = []
+    base_env = {
+        "PATH": f"{shim_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        "HOME": str(workdir),
+        "CI": "true",
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": event.name,
+        "GITHUB_EVENT_PATH": str(event_file),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_WORKSPACE": str(ROOT),
+        "RUNNER_TEMP": str(workdir),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    workflow_env = {k: substitute(v, context) for k, v in (workflow.get("env") or {}).items()}
+    for job_id, job in (workflow.get("jobs") or {}).items():
+        condition = job.get("if")
+        if condition is not None and not _truthy(evaluate(str(condition), context)):
+            skipped.append(job_id)
+            continue
+        job_env = {**workflow_env, **{k: substitute(v, context) for k, v in (job.get("env") or {}).items()}}
+        added: dict[str, str] = {}
+        outcomes: dict[str, dict[str, str]] = {}
+        context["steps"] = outcomes
+        for index, step in enumerate(job.get("steps") or []):
+            name = str(step.get("name") or step.get("uses") or f"step {index + 1}")
+            step_if = step.get("if")
+            if step_if is not None and not _truthy(evaluate(str(step_if), context)):
+                if step.get("id"):
+                    outcomes[str(step["id"])] = {"outcome": "skipped", "conclusion": "skipped"}
+                continue
+            if "uses" in step:
+                if str(step["uses"]).startswith("aws-actions/configure-aws-credentials"):
+                    added.update(AWS_ACCESS_KEY_ID="harness", AWS_SECRET_ACCESS_KEY="harness",
+                                 AWS_SESSION_TOKEN="harness", AWS_REGION="us-gov-west-1")
+                for value in (step.get("with") or {}).values():
+                    substitute(value, context)  # an expression the runner could not evaluate fails here too
+                continue
+            env = {**base_env, **job_env, **added,
+                   **{k: substitute(v, context) for k, v in (step.get("env") or {}).items()}}
+            command = str(step["run"])
+            result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", command],
+                                    cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+            steps.append(StepRun(job_id, name, command, result.returncode, result.stdout, result.stderr, env))
+            outcome = "success" if result.returncode == 0 else "failure"
+            tolerated = bool(step.get("continue-on-error"))
+            if step.get("id"):
+                outcomes[str(step["id"])] = {"outcome": outcome,
+                                             "conclusion": "success" if tolerated else outcome}
+            if outcome == "failure" and not tolerated:
+                break
+    return WorkflowRun(path.name, event, steps, skipped, summary.read_text())
+
+
+# -- cron ---------------------------------------------------------------------------------------------
+
+
+def _cron_field(text: str, low: int, high: int) -> set[int]:
+    values: set[int] = set()
+    for part in text.split(","):
+        body, _, step_text = part.partition("/")
+        step = int(step_text) if step_text else 1
+        if body == "*":
+            start, end = low, high
+        elif "-" in body:
+            start, end = (int(x) for x in body.split("-"))
+        else:
+            start = end = int(body)
+        values.update(range(start, end + 1, step))
+    return values
+
+
+def cron_matches(expression: str, when: Any) -> bool:
+    """Whether a cron line (UTC, as GitHub reads it) fires at `when` (an aware datetime, any zone)."""
+    from datetime import UTC
+
+    minute, hour, day, month, weekday = expression.split()
+    utc = when.astimezone(UTC)
+    weekdays = {d % 7 for d in _cron_field(weekday, 0, 7)}
+    day_ok = utc.day in _cron_field(day, 1, 31)
+    weekday_ok = (utc.isoweekday() % 7) in weekdays
+    # As cron: when both day fields are restricted, either may match.
+    days = (day_ok or weekday_ok) if day != "*" and weekday != "*" else (day_ok and weekday_ok)
+    return (utc.minute in _cron_field(minute, 0, 59) and utc.hour in _cron_field(hour, 0, 23)
+            and utc.month in _cron_field(month, 1, 12) and days)
+
+
+def schedules(workflow: Mapping[str, Any]) -> list[str]:
+    return [str(entry["cron"]) for entry in (triggers(workflow).get("schedule") or [])]
