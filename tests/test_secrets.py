@@ -16,7 +16,8 @@ MALFORMED = {
     "SLACK_BOT_TOKEN": "xoxp-a-user-token-not-a-bot-token",
     "PAGERDUTY_API_TOKEN": "pagerdutykeyfirst secondpartofthekey",
     "ZENHUB_API_TOKEN": "zenhubkeyfirstpart\tzenhubsecondpart",
-    "GOOGLE_SERVICE_ACCOUNT_JSON": '{"type": "authorized_user", "client_email": "a@b", "private_key": "privatekeyvalue1"}',
+    "GOOGLE_SERVICE_ACCOUNT_JSON": '{"type": "authorized_user", "client_email": "a@b", '
+                                   '"private_key": "privatekeyvalue1"}',
 }
 
 
