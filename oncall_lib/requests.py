@@ -10,7 +10,6 @@ first answered.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -182,17 +181,3 @@ def _with(request: Request, **changes: Any) -> Request:
     return replace(request, **changes)
 
 
-_BROADCAST = re.compile(r"<!(channel|here|everyone)(\|[^>]*)?>")
-_SUBTEAM = re.compile(r"<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>")
-_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
-
-
-def neutralise(text: str, limit: int = 120) -> str:
-    """Quoted Slack text that cannot ping anyone: broadcasts, group and user mentions become plain words."""
-    text = _BROADCAST.sub(lambda m: f"@\u200b{m.group(1)}", text)
-    text = _SUBTEAM.sub(lambda m: f"@\u200b{(m.group(1) or 'group').lstrip('@')}", text)
-    text = _USER.sub(lambda m: f"@\u200b{m.group(2) or m.group(1)}", text)
-    text = text.replace("@here", "@\u200bhere").replace("@channel", "@\u200bchannel").replace("@everyone",
-                                                                                            "@\u200beveryone")
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from oncall_lib.untrusted import slack_link, slack_text
+
 
 def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
@@ -86,8 +88,9 @@ def digest_text(pending: list[PendingReview], at: datetime) -> str:
             flags.append("code owner requested")
         if not pr.requested:
             flags.append("nobody requested")
-        who = f"{pr.author} (external)" if pr.external else pr.author
-        lines.append(f"• <{pr.url}|{pr.repo}#{pr.number}> {pr.title} by {who}: {', '.join(flags)}")
+        who = slack_text(pr.author) + (" (external)" if pr.external else "")
+        lines.append(f"• {slack_link(pr.url, f'{pr.repo}#{pr.number}')} {slack_text(pr.title, limit=120)} "
+                     f"by {who}: {', '.join(flags)}")
     return "\n".join(lines)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from oncall_lib.business_time import BusinessHours
 from oncall_lib.requests import Request
 from oncall_lib.services.github import IssueState
+from oncall_lib.untrusted import github_text
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -131,7 +132,7 @@ def render(current: RotationFigures, trend: list[RotationFigures], limit_minutes
     r = current.requests
     logged = current.logged
     lines = [
-        f"## Rotation report: {current.label}",
+        f"## Rotation report: {github_text(current.label, one_line=True)}",
         "",
         "| | |",
         "|---|---|",
@@ -177,7 +178,8 @@ def render(current: RotationFigures, trend: list[RotationFigures], limit_minutes
                   "Bars: requests. Line: median minutes to acknowledge.", "",
                   "| Rotation | Requests | Median | p90 | Within limit | Issues opened |", "|---|---|---|---|---|---|"]
         for h in history:
-            lines.append(f"| {h.label} | {h.requests.total} | {_minutes(h.requests.median)} | "
+            lines.append(f"| {github_text(h.label, one_line=True)} | {h.requests.total} | "
+                         f"{_minutes(h.requests.median)} | "
                          f"{_minutes(h.requests.p90)} | {_share(h.requests.within_limit_share)} | "
                          f"{len(h.issues_opened)} |")
         lines.append("")

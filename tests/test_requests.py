@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from oncall_lib.config import Channel
-from oncall_lib.requests import Identity, classify, is_request, neutralise
+from oncall_lib.requests import Identity, classify, is_request
 
 SUPPORT = Channel(key="support", id="C01SUPPORT", name="vfs-platform-support", watch=True)
 ALERTS = Channel(key="alerts", id="C05ALERTS", name="devops-alerts", watch=True, request_bots=["grafana-alerts"],
@@ -86,9 +86,3 @@ def test_when_history_cannot_decide_the_thread_does() -> None:
     assert decided.acknowledged and decided.acknowledged_by == "U0ALAN"
     assert decided.acknowledged_at is not None and decided.acknowledged_at.timestamp() == 1764512600.0001
 
-
-def test_quoted_text_cannot_ping_anyone() -> None:
-    text = neutralise("<!channel> <!here|here> <!subteam^S123|@ops> <@U0ADA> and @here please")
-    assert "<!" not in text and "<@" not in text
-    assert "@\u200bchannel" in text and "@\u200bhere" in text and "@\u200bops" in text and "@\u200bU0ADA" in text
-    assert neutralise("x" * 300).endswith("…") and len(neutralise("x" * 300)) == 120

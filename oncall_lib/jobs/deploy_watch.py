@@ -27,6 +27,7 @@ from oncall_lib.services import Services
 from oncall_lib.services.github import JobInfo, RunInfo
 from oncall_lib.services.slack import Marker
 from oncall_lib.tracking import TaskRow
+from oncall_lib.untrusted import slack_link, slack_text
 
 JOB = "deploy-watch"
 TRIAGE_EVENT = "oncall_support_deploy_triage"
@@ -123,21 +124,25 @@ def _is_bot(message: dict[str, Any], bots: set[str]) -> bool:
 def triage_text(failure: Failure, config: Config) -> str:
     run = failure.run
     slack_ids = {m.github.casefold(): m.slack for m in config.roster if m.github and m.slack}
-    owners = [f"<@{slack_ids[o.casefold()]}>" if o.casefold() in slack_ids else f"@{o}" for o in failure.owners]
+    # Owners outside the roster are GitHub logins as text (Slack does not turn @login into a mention).
+    owners = [f"<@{slack_ids[o.casefold()]}>" if o.casefold() in slack_ids else f"@{slack_text(o)}"
+              for o in failure.owners]
     job = failure.job
-    lines = [f":rotating_light: *Deploy failed*: <{run.html_url}|{failure.repo} {failure.workflow} #{run.number}> "
-             f"on `{run.sha[:7]}` ({run.branch})"]
+    title = f"{failure.repo} {failure.workflow} #{run.number}"
+    lines = [f":rotating_light: *Deploy failed*: {slack_link(run.html_url, title)} "
+             f"on `{slack_text(run.sha[:7])}` ({slack_text(run.branch)})"]
     if job:
-        lines.append(f"Failed job: <{job.html_url}|{job.name}>" + (f", step “{job.failed_step}”" if job.failed_step
-                                                                    else ""))
+        lines.append(f"Failed job: {slack_link(job.html_url, job.name)}"
+                     + (f", step “{slack_text(job.failed_step)}”" if job.failed_step else ""))
     if failure.excerpt:
-        lines.append("```\n" + failure.excerpt.replace("```", "'''") + "\n```")
+        lines.append("```\n" + slack_text(failure.excerpt.replace("```", "'''"), keep_lines=True) + "\n```")
     if failure.last_success is None:
         lines.append("No successful run in the window before it, so no list of changes.")
     elif failure.commits:
         lines.append(f"{len(failure.commits)} commit(s) since the last success "
                      f"(<{failure.last_success.html_url}|#{failure.last_success.number}>):")
-        lines += [f"• `{sha[:7]}` {message[:80]} ({author})" for sha, author, message in failure.commits[:10]]
+        lines += [f"• `{sha[:7]}` {slack_text(message, limit=80)} ({slack_text(author)})"
+                  for sha, author, message in failure.commits[:10]]
     else:
         lines.append("Same commit as the last success: a flaky step or the environment, not a change.")
     lines.append(f"Likely owners: {', '.join(owners)}" if owners else

@@ -28,6 +28,7 @@ from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
 from oncall_lib.timeutil import not_at_hour
 from oncall_lib.tracking import TaskRow
+from oncall_lib.untrusted import slack_text
 
 JOB = "iam-audit"
 AUDIT_EVENT = "oncall_support_iam_audit"
@@ -50,7 +51,8 @@ def owner_label(user: str, config: Config, tagged: dict[str, str]) -> str:
         identities = {member.name, member.github or "", member.slack or ""}
         if named.casefold() in {i.casefold() for i in identities}:
             return f"<@{member.slack}>" if member.slack else member.name
-    return named
+    # An owner tag in iam_users.tf is anyone's text: shown, never markup.
+    return slack_text(named)
 
 
 @dataclass
@@ -130,7 +132,8 @@ def _detail(state: AuditState) -> str:
     lines = []
     for finding in state.findings:
         flag = ":red_circle:" if finding.status == "over_limit" else ":large_yellow_circle:"
-        lines.append(f"{flag} `{finding.user}`: {finding.days_inactive} days inactive (last: {finding.basis}, "
+        lines.append(f"{flag} `{slack_text(finding.user)}`: {finding.days_inactive} days inactive "
+                     f"(last: {finding.basis}, "
                      f"{finding.last_activity.date().isoformat()}), owner {state.owners.get(finding.user, '?')}")
     return "\n".join(lines)
 

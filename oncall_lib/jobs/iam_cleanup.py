@@ -32,6 +32,7 @@ from oncall_lib.services import Services
 from oncall_lib.services.github import PullInfo
 from oncall_lib.terraform import EditResult, owners, remove_users
 from oncall_lib.tracking import TaskRow
+from oncall_lib.untrusted import github_text
 
 JOB = "iam-cleanup"
 AWS_USERNAME = re.compile(r"^[\w+=,.@-]{1,64}$")  # IAM's rule for user names
@@ -86,7 +87,8 @@ def owner_login(user: str, config: Config, tagged: dict[str, str]) -> str:
         if member.github and named.casefold() in {member.name.casefold(), member.github.casefold(),
                                                   (member.slack or "").casefold()}:
             return f"@{member.github}"
-    return named
+    # An owner tag in iam_users.tf is anyone's text: shown, never a mention.
+    return github_text(named, 80, one_line=True)
 
 
 def pr_title(users: list[str]) -> str:

@@ -37,6 +37,7 @@ from oncall_lib.services import Services
 from oncall_lib.services.github import Comment, IssueState
 from oncall_lib.terraform import TerraformEditError, remove_users
 from oncall_lib.tracking import TaskRow
+from oncall_lib.untrusted import github_text
 from oncall_lib.yaml_edit import remove_socks_entries
 
 JOB = "offboarding"
@@ -94,10 +95,10 @@ def observe(services: Services, config: Config, at: datetime, number: int) -> Of
     if not name:
         state.problems.append("the request has no Name")
     if github and not GITHUB_LOGIN.match(github):
-        state.problems.append(f"{github!r} is not a GitHub username")
+        state.problems.append(f"“{github_text(github, 80, one_line=True)}” is not a GitHub username")
         github = state.github = None
     if state.aws_username and not AWS_USERNAME.match(state.aws_username):
-        state.problems.append(f"{state.aws_username!r} is not an AWS IAM user name")
+        state.problems.append(f"“{github_text(state.aws_username, 80, one_line=True)}” is not an AWS IAM user name")
     state.comment = next((c for c in services.github.comments(requests_repo, number) if STATUS_MARKER in c.body), None)
     if state.problems:
         return state
@@ -121,7 +122,8 @@ def observe(services: Services, config: Config, at: datetime, number: int) -> Of
         slug = re.sub(r"[^a-z0-9.-]+", "-", state.aws_username.lower()).strip("-")
         state.draft = observe_branch(services, DraftPr(
             repo=devops, branch=f"oncall/offboard/{slug}", base_branch=base_branch,
-            title=f"Offboard {name}: remove the IAM user and SOCKS key", body="", files=files, base_blobs=blobs,
+            title=f"Offboard {github_text(name, 80, one_line=True)}: remove the IAM user and SOCKS key", body="",
+            files=files, base_blobs=blobs,
             labels=list(rules.labels)))
         if state.draft.pull is None or not state.draft.pull.reviewers:
             person = support_person(services, config, at, state.warnings, "no reviewer requested")
@@ -133,8 +135,9 @@ def observe(services: Services, config: Config, at: datetime, number: int) -> Of
 def pr_body(state: Offboarding) -> str:
     removed = "\n".join(f"- {item}" for item in [*state.iam_removed, *state.socks_removed])
     check = "".join(f"> **Check by hand:** {w}\n\n" for w in state.check_by_hand)
-    github = f", GitHub @{state.github}" if state.github else ""
-    return (f"Offboarding of {state.name} (AWS user `{state.aws_username}`{github}), requested in "
+    github = f", GitHub `{state.github}`" if state.github else ""
+    name = github_text(state.name, 120, one_line=True)
+    return (f"Offboarding of {name} (AWS user `{state.aws_username}`{github}), requested in "
             f"{state.issue.html_url}.\n\n"
             f"What this removes (everything else in both files is unchanged, byte for byte):\n\n{removed}\n\n"
             f"{check}Merge, then plan and apply the global environment. Nothing has been removed until then.")

@@ -22,10 +22,10 @@ from oncall_lib.jobs.draft_pr import executors as draft_executors
 from oncall_lib.plan import Action, Executor, Ref, apply
 from oncall_lib.postmortem_docs import ActionItem, DocumentProblem, action_items, fill_issue_cells
 from oncall_lib.report import Report
-from oncall_lib.requests import neutralise
 from oncall_lib.services import Services
 from oncall_lib.services.epics import EpicLinks
 from oncall_lib.services.github import IssueState
+from oncall_lib.untrusted import github_text
 
 JOB = "postmortems"
 FORM_LABELS = ("Postmortem", "Action item", "Type", "Owner")
@@ -171,12 +171,12 @@ def _owner_login(owner: str, config: Config) -> str | None:
 def item_issue_body(item: ActionItem, rules: PostmortemsConfig, docs_url: str) -> str:
     return "\n".join([
         f"**Postmortem:** [{item.path}]({docs_url}/{item.path}#L{item.line})",
-        f"**Type:** {item.type or 'not given'}",
-        f"**Owner:** {item.owner or 'not decided'}",
+        f"**Type:** {github_text(item.type, one_line=True) or 'not given'}",
+        f"**Owner:** {github_text(item.owner, one_line=True) or 'not decided'}",
         "",
         "### Action item",
         "",
-        item.description,
+        github_text(item.description),
         "",
         ITEM_MARKER.format(key=item.key),
     ])
@@ -192,7 +192,7 @@ def plan_issues(state: DocsState, config: Config) -> list[Action]:
     for item in state.items:
         if item.issue or item.key in state.issues:
             continue
-        title = f"[Postmortem] {neutralise(item.description, limit=90)}"
+        title = f"[Postmortem] {github_text(item.description, 90, one_line=True)}"
         owner = _owner_login(item.owner, config)
         created = len(actions)
         actions.append(Action("github.create_issue", repo, f"open “{title}” ({item.path}:{item.line})",

@@ -22,13 +22,13 @@ from oncall_lib.jobs.tracking import tracking_actions
 from oncall_lib.jobs.watch import format_waiting, scan_requests
 from oncall_lib.plan import Action, Executor, apply
 from oncall_lib.report import Report
-from oncall_lib.requests import neutralise
 from oncall_lib.schedule import Handoff, ScheduleProblem, Shift
 from oncall_lib.services import Services
 from oncall_lib.services.github import IssueState
 from oncall_lib.services.slack import Marker
 from oncall_lib.topic import compose_topic, same_topic
 from oncall_lib.tracking import TaskRow
+from oncall_lib.untrusted import slack_link, slack_text
 
 JOB = "rotate-assignees"
 HANDOFF_EVENT = "oncall_support_handoff"
@@ -100,7 +100,7 @@ def observe(services: Services, config: Config, at: datetime) -> Observed:
         observed.waiting = format_waiting(waiting, at, clock, scan.me.team_url)
     if not observed.handoff_posted and config.postmortems and config.support_issues:
         items = services.github.issues(config.support_issues.repo, labels=[config.postmortems.label], state="open")
-        observed.pickup = [f"• <{i.html_url}|{neutralise(i.title, limit=90)}>"
+        observed.pickup = [f"• {slack_link(i.html_url, i.title, limit=90)}"
                            + ("" if i.assignees else " (unassigned)") for i in pickup_order(items)[:5]]
     if observed.incoming.slack:
         observed.dm_channel = services.slack.open_dm(observed.incoming.slack)
@@ -122,13 +122,13 @@ def _person_label(shift: Shift | None, config: Config) -> str:
     member = roster_match(config, pagerduty_id=shift.user_id)
     if member and member.slack:
         return f"<@{member.slack}>"
-    return shift.user_name
+    return slack_text(shift.user_name)
 
 
 def handoff_text(observed: Observed, config: Config) -> str:
     handoff, person = observed.handoff, observed.incoming
     assert handoff.current and person
-    epics = ", ".join(f"<{e.issue.html_url}|{e.epic.title or e.issue.title}>" for e in observed.epics)
+    epics = ", ".join(slack_link(e.issue.html_url, e.epic.title or e.issue.title) for e in observed.epics)
     lines = [
         f":wave: *Oncall support handoff*: {person.mention} is the first point of contact "
         f"from {_when(handoff.current.start, config)} until {_when(handoff.current.end, config)}",
@@ -138,7 +138,7 @@ def handoff_text(observed: Observed, config: Config) -> str:
     if epics:
         lines.append(f"Super Epics: {epics}")
     if handoff.next:
-        lines.append(f"Next up: {handoff.next.user_name} from {_when(handoff.next.start, config)}")
+        lines.append(f"Next up: {slack_text(handoff.next.user_name)} from {_when(handoff.next.start, config)}")
     if observed.waiting:
         lines.append(f"Still waiting for an acknowledgement ({len(observed.waiting)}):")
         lines += observed.waiting

@@ -27,6 +27,7 @@ from oncall_lib.services import Services
 from oncall_lib.services.github import IssueState
 from oncall_lib.services.slack import Marker
 from oncall_lib.timeutil import not_at_hour
+from oncall_lib.untrusted import github_text, slack_text
 
 JOB = "rotation-report"
 REPORT_LABEL = "rotation-report"
@@ -156,7 +157,7 @@ def plan(state: ReportState, config: Config, markdown: str) -> list[Action]:
     if not state.figures or rules is None:
         return []
     current = state.figures[0]
-    title = f"Rotation report: {current.label}"
+    title = f"Rotation report: {github_text(current.label, one_line=True)}"
     actions: list[Action] = []
     url: Any
     if state.existing is None:
@@ -174,7 +175,7 @@ def plan(state: ReportState, config: Config, markdown: str) -> list[Action]:
         r = current.requests
         median = f"{r.median:.0f} min" if r.median is not None else "n/a"
         share = f"{r.within_limit_share:.0%}" if r.within_limit_share is not None else "n/a"
-        text = (f":bar_chart: *Rotation report for {current.label}*: {r.total} requests, median time to "
+        text = (f":bar_chart: *Rotation report for {slack_text(current.label)}*: {r.total} requests, median time to "
                 f"acknowledge {median}, {share} within {config.requests.limit_minutes} minutes, "
                 f"{len(r.breaches)} waited longer; {len(current.issues_opened)} support issues opened. "
                 "<{url}|Read it and say what to change>.")

@@ -31,7 +31,7 @@ from oncall_lib.jobs.tracking import tracking_actions, with_person
 from oncall_lib.jobs.watch import scan_requests
 from oncall_lib.plan import Action, Executor, Ref, apply
 from oncall_lib.report import Report
-from oncall_lib.requests import Identity, is_own, neutralise
+from oncall_lib.requests import Identity, is_own
 from oncall_lib.schedule import ScheduleProblem
 from oncall_lib.services import Services
 from oncall_lib.services.epics import EpicLinks
@@ -39,6 +39,7 @@ from oncall_lib.services.github import IssueState
 from oncall_lib.services.slack import Marker
 from oncall_lib.slack_links import ThreadRef, parse_permalink, permalink
 from oncall_lib.tracking import TaskRow
+from oncall_lib.untrusted import github_quote, github_text
 
 JOB = "support-issues"
 REPLY_EVENT = "oncall_support_issue"
@@ -51,7 +52,6 @@ REQUESTER, TEAM, THREAD, NEEDED, EPIC, URGENCY = (
     "Requester", "Team", "Slack thread", "What is needed", "Super Epic", "Urgency")
 FORM_LABELS = (REQUESTER, TEAM, THREAD, NEEDED, EPIC, URGENCY)
 REQUIRED = (REQUESTER, NEEDED, EPIC)
-_GITHUB_MENTION = re.compile(r"@(?=[A-Za-z0-9])")
 
 
 def thread_marker(ref: ThreadRef) -> str:
@@ -65,12 +65,6 @@ def thread_of(body: str) -> ThreadRef | None:
 
 def settings(config: Config) -> SupportIssuesConfig:
     return config.required(config.support_issues, "support_issues", "add one to use this job")
-
-
-def quote_for_github(text: str) -> str:
-    """Slack text quoted in an issue: no Slack pings, and no GitHub @mentions of strangers."""
-    safe = _GITHUB_MENTION.sub("@\u200b", neutralise(text, limit=4000))
-    return "\n".join(f"> {line}" for line in safe.splitlines() or [""])
 
 
 def epic_from_answer(answer: str | None, config: Config) -> SuperEpic | None:
@@ -115,19 +109,19 @@ def draft_issue(thread: list[dict[str, Any]], ref: ThreadRef, link: str, channel
     requester = names.get(str(parent.get("user")), (parent.get("bot_profile") or {}).get("name", "someone"))
     people = [names.get(str(m.get("user")), str(m.get("user"))) for m in thread[1:]
               if not is_own(m, me) and m.get("user") and m.get("user") != parent.get("user")]
-    participants = ", ".join(dict.fromkeys(people)) or "none yet"
+    participants = ", ".join(github_text(p, one_line=True) for p in dict.fromkeys(people)) or "none yet"
     text = str(parent.get("text", ""))
     first_line = next((line for line in text.splitlines() if line.strip()), "Support request")
-    heading = title.strip() if title and title.strip() else neutralise(first_line, limit=80)
+    heading = github_text(title if title and title.strip() else first_line, 80 if not title else 200, one_line=True)
     body = "\n".join([
-        f"**Requested by:** {requester} in {channel_label}",
+        f"**Requested by:** {github_text(requester, one_line=True)} in {channel_label}",
         f"**Slack thread:** {link}",
         f"**Participants:** {participants}",
         f"**Super Epic:** {epic.issue}" + (f" ({epic.title})" if epic.title else ""),
         "",
         "### Request",
         "",
-        quote_for_github(text),
+        github_quote(text),
         "",
         "### Work log",
         "",
@@ -136,7 +130,7 @@ def draft_issue(thread: list[dict[str, Any]], ref: ThreadRef, link: str, channel
         "",
         thread_marker(ref),
     ])
-    return Draft(title=_GITHUB_MENTION.sub("@\u200b", heading), body=body)
+    return Draft(title=heading, body=body)
 
 
 def reply_text(url: str, label: str, epic: SuperEpic, person: Person | None) -> str:
@@ -352,13 +346,14 @@ def check_form(answers: dict[str, str | None], config: Config) -> FormCheck:
     epic = epic_from_answer(answers.get(EPIC), config)
     if answers.get(EPIC) and epic is None:
         choices = ", ".join(e.title or e.key for e in config.super_epics)
-        problems.append(f"**{EPIC}**: {answers[EPIC]!r} is not one of: {choices}")
+        answer = github_text(answers[EPIC], 80, one_line=True)
+        problems.append(f"**{EPIC}**: '{answer}' is not one of: {choices}")
     thread = None
     if answers.get(THREAD):
         try:
             thread = parse_permalink(str(answers[THREAD]))
         except InputError as exc:
-            problems.append(f"**{THREAD}**: {exc}")
+            problems.append(f"**{THREAD}**: {github_text(exc, 300, one_line=True)}")
     return FormCheck(problems, epic, thread)
 
 

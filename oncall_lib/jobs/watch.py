@@ -24,11 +24,12 @@ from oncall_lib.jobs.tracking import executors as tracking_executors
 from oncall_lib.jobs.tracking import tracking_actions, with_person
 from oncall_lib.plan import Action, Executor, apply
 from oncall_lib.report import Report
-from oncall_lib.requests import Identity, Request, classify, is_request, neutralise
+from oncall_lib.requests import Identity, Request, classify, is_request
 from oncall_lib.schedule import ScheduleProblem
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
 from oncall_lib.tracking import TaskRow
+from oncall_lib.untrusted import slack_link, slack_quote, slack_text
 
 JOB = "watch-requests"
 WAITING_EVENT = "oncall_support_waiting"
@@ -145,12 +146,12 @@ def format_waiting(requests: list[Request], at: datetime, clock: BusinessHours, 
     for request in shown:
         who = ""
         if names is not None:
-            who = " from " + (request.requester if request.requester_is_bot
-                              else names.get(request.requester, request.requester))
+            who = " from " + slack_text(request.requester if request.requester_is_bot
+                                        else names.get(request.requester, request.requester))
         kind = "" if request.urgent else " business"
         mark = " *(new)*" if request.key in new else ""
-        lines.append(f"• <{request.permalink(team_url)}|{request.channel}>{who}, "
-                     f"{_duration(request.age(at, clock))}{kind}: “{neutralise(request.text)}”{mark}")
+        lines.append(f"• {slack_link(request.permalink(team_url), request.channel)}{who}, "
+                     f"{_duration(request.age(at, clock))}{kind}: “{slack_quote(request.text)}”{mark}")
     if len(requests) > len(shown):
         lines.append(f"…and {len(requests) - len(shown)} more")
     return lines
@@ -250,7 +251,7 @@ def request_rows(state: WatchState, config: Config) -> list[TaskRow]:
     """Acknowledged requests, for the sheet (a request is a task once someone has taken it up)."""
     team_url = state.scan.me.team_url
     return [TaskRow(key=r.key, day=r.asked_at.astimezone(config.team.tz).date(), person="", kind="support",
-                    summary=neutralise(r.text, limit=200), link=r.permalink(team_url), channel=r.channel,
+                    summary=slack_quote(r.text, limit=200), link=r.permalink(team_url), channel=r.channel,
                     requester=r.requester,
                     minutes_to_acknowledge=round(m, 1) if (m := r.minutes_to_acknowledge(state.clock)) else None)
             for r in state.scan.requests if r.acknowledged]
