@@ -33,10 +33,15 @@ class Pending(Exception):
 
 @dataclass(frozen=True)
 class Ref:
-    """A value an earlier action's executor returned (the number of an issue it created, say)."""
+    """A value an earlier action's executor returned (the number of an issue it created, say).
+
+    An action holding a Ref depends on that earlier action: it is skipped when that one did not apply,
+    unless the Ref has a `fallback` to use instead (a status comment still worth posting, say).
+    """
 
     action: int
     key: str
+    fallback: Any = None
 
     def __str__(self) -> str:  # how a dry run shows it
         return f"<{self.key} of action {self.action + 1}>"
@@ -66,19 +71,34 @@ class Outcome:
 Executor = Callable[[Action], Mapping[str, Any] | None]
 
 
+def _dependencies(action: Action) -> list[int]:
+    """The earlier actions this one cannot do without: `after`, and every Ref without a fallback."""
+    refs = [v.action for v in action.params.values() if isinstance(v, Ref) and v.fallback is None]
+    return ([action.after] if action.after is not None else []) + refs
+
+
+def _value(ref: Ref, outcomes: Sequence[Outcome]) -> Any:
+    earlier = outcomes[ref.action]
+    if earlier.status is Status.APPLIED and ref.key in earlier.result:
+        return earlier.result[ref.key]
+    if ref.fallback is not None:
+        return ref.fallback
+    raise ServiceError(f"action {ref.action + 1} ({earlier.action.kind}) did not say its {ref.key}")
+
+
 def _resolve(action: Action, outcomes: Sequence[Outcome]) -> Action:
     if not any(isinstance(v, Ref) for v in action.params.values()):
         return action
-    params = {k: outcomes[v.action].result[v.key] if isinstance(v, Ref) else v for k, v in action.params.items()}
+    params = {k: _value(v, outcomes) if isinstance(v, Ref) else v for k, v in action.params.items()}
     return Action(action.kind, action.target, action.detail, params, action.after)
 
 
 def apply(actions: Sequence[Action], executors: Mapping[str, Executor], *, dry_run: bool) -> list[Outcome]:
     """Run every action through its executor, or record it as planned in a dry run.
 
-    One failure does not stop the others, except those that declared `after`
-    on the failed action: they are skipped, so nothing is written on top of a
-    write that did not happen.
+    One failure does not stop the others, except those that depend on the
+    failed action (`after`, or a Ref to its result): they are skipped, so
+    nothing is written on top of a write that did not happen.
     """
     missing = sorted({a.kind for a in actions} - set(executors))
     if missing:
@@ -88,8 +108,9 @@ def apply(actions: Sequence[Action], executors: Mapping[str, Executor], *, dry_r
         if dry_run:
             outcomes.append(Outcome(action, Status.PLANNED))
             continue
-        if action.after is not None and outcomes[action.after].status is not Status.APPLIED:
-            reason = f"not attempted: action {action.after + 1} did not apply"
+        blocked = [d for d in _dependencies(action) if outcomes[d].status is not Status.APPLIED]
+        if blocked:
+            reason = f"not attempted: action {blocked[0] + 1} did not apply"
             outcomes.append(Outcome(action, Status.SKIPPED, reason))
             continue
         try:

@@ -66,7 +66,8 @@ def test_dry_run_plans_everything_and_changes_nothing(sandbox: Sandbox, config: 
     before = sandbox.channel(SUPPORT)["topic"], list(sandbox.issue(REPO, 1954)["assignees"])
     report = sandbox.run(rotation, config, TUESDAY, dry_run=True).report
     assert {status for _, status in statuses(report)} == {"planned"}
-    assert [kind for kind, _ in statuses(report)][-2:] == ["sheet.add_worksheet", "sheet.append"]
+    # The rotation's row goes first, so the handoff message's marker can say whether it reached the sheet.
+    assert [kind for kind, _ in statuses(report)][:2] == ["sheet.add_worksheet", "sheet.append"]
     assert len(report.outcomes) == 9
     assert report.total_calls("writes") == 0
     assert (sandbox.channel(SUPPORT)["topic"], sandbox.issue(REPO, 1954)["assignees"]) == before
@@ -219,3 +220,20 @@ def test_twenty_percent_faults_converge_without_duplicates(sandbox: Sandbox, con
         assert set(sandbox.issue(REPO, number)["assignees"]) & {"grace-hopper", "katherine-johnson", "ada-lovelace"} \
             == {"grace-hopper"}
     assert injected > 0
+
+
+def test_a_rotation_row_lost_with_the_sheet_is_logged_by_the_next_run(sandbox: Sandbox, config: Config) -> None:
+    sheet_down = Faults(rate=1.0, kinds=("5xx",), services=("sheets",), retry_after=0, seed=1)
+    first = sandbox.run(rotation, config, TUESDAY, faults=sheet_down).report
+    [message] = sandbox.bot_messages(SUPPORT, rotate.HANDOFF_EVENT)
+    assert message["metadata"]["event_payload"]["logged"] is False  # the handoff went out; the row did not
+    assert any("tracking sheet not updated" in w for w in first.warnings)
+
+    second = sandbox.run(rotation, config, TUESDAY).report
+    assert [o.action.kind for o in second.outcomes] == ["sheet.add_worksheet", "sheet.append", "slack.update"]
+    assert {o.status.value for o in second.outcomes} == {"applied"}
+    [message] = sandbox.bot_messages(SUPPORT, rotate.HANDOFF_EVENT)  # updated, not posted again
+    assert message["metadata"]["event_payload"]["logged"] is True
+
+    third = sandbox.run(rotation, config, TUESDAY).report
+    assert third.outcomes == [] and third.total_calls() <= 8

@@ -59,6 +59,8 @@ class Failure:
 class DeployState:
     failures: list[Failure] = field(default_factory=list)
     already_posted: set[str] = field(default_factory=set)
+    # Failures in the window explained by an earlier run: still logged if that run's sheet write was lost.
+    explained: list[Failure] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -86,7 +88,10 @@ def observe(services: Services, config: Config, at: datetime) -> DeployState:
         runs = services.github.workflow_runs(workflow.repo, workflow.workflow, since - timedelta(days=7))
         for run in runs:
             failure = Failure(workflow.repo, workflow.workflow, run)
-            if run.conclusion != "failure" or run.created_at < since or failure.key in state.already_posted:
+            if run.conclusion != "failure" or run.created_at < since:
+                continue
+            if failure.key in state.already_posted:
+                state.explained.append(failure)
                 continue
             earlier = [r for r in runs if r.conclusion == "success" and r.created_at < run.created_at]
             failure.last_success = earlier[0] if earlier else None
@@ -110,6 +115,7 @@ def observe(services: Services, config: Config, at: datetime) -> DeployState:
                 if any((m.get("metadata") or {}).get("event_type") == TRIAGE_EVENT and
                        (m.get("metadata") or {}).get("event_payload", {}).get("key") == failure.key for m in thread):
                     state.already_posted.add(failure.key)
+                    state.explained.append(failure)
                     continue
             state.failures.append(failure)
     return state
@@ -182,8 +188,9 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
     channel = config.slack.channel(rules.channel)
     rows = [TaskRow(key=f"deploy/{f.key}", day=f.run.created_at.astimezone(config.team.tz).date(), person="",
                     kind="deploy", summary=f"Failed deploy {f.repo} {f.workflow} #{f.run.number}: "
-                    + (f"{f.job.name} / {f.job.failed_step}" if f.job else "no failed job found"),
-                    link=f.run.html_url, channel=channel.label) for f in state.failures]
+                    + (f"{f.job.name} / {f.job.failed_step}" if f.job else
+                       "explained in the channel" if f in state.explained else "no failed job found"),
+                    link=f.run.html_url, channel=channel.label) for f in [*state.failures, *state.explained]]
     actions += tracking_actions(services, config, rows, report.warnings, start=len(actions),
                                 complete=with_person(services, config, at, report.warnings))
     report.warnings += state.warnings

@@ -173,7 +173,9 @@ def plan(state: Offboarding, config: Config) -> list[Action]:
         actions += plan_draft_pr(state.draft)
         opened = next((i for i, a in enumerate(actions) if a.kind == "github.create_pull"), None)
         if opened is not None:
-            pr_url = Ref(opened, "html_url")
+            # If the PR cannot be opened this run, the status still goes up; the next run opens the PR.
+            pr_url = Ref(opened, "html_url", fallback="a branch whose PR could not be opened yet (the next run "
+                                                      "retries)")
     text = status_text(state, "{pr_url}")
     where = f"{requests_repo}#{state.issue.number}"
     params = {"repo": requests_repo, "number": state.issue.number, "body": text, "pr_url": pr_url}

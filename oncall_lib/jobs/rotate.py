@@ -12,15 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from oncall_lib.config import Config, SuperEpic
 from oncall_lib.errors import ServiceError
 from oncall_lib.jobs.on_support import Person, on_support, roster_match
 from oncall_lib.jobs.postmortems import pickup_order
 from oncall_lib.jobs.tracking import executors as tracking_executors
-from oncall_lib.jobs.tracking import tracking_actions
+from oncall_lib.jobs.tracking import tracking_plan
 from oncall_lib.jobs.watch import format_waiting, scan_requests
-from oncall_lib.plan import Action, Executor, apply
+from oncall_lib.plan import Action, Executor, Ref, apply
 from oncall_lib.report import Report
 from oncall_lib.schedule import Handoff, ScheduleProblem, Shift
 from oncall_lib.services import Services
@@ -49,6 +50,9 @@ class Observed:
     epics: list[EpicState] = field(default_factory=list)
     support_topic: str = ""
     handoff_posted: bool = False
+    # The handoff message found, and whether its marker says the rotation's row reached the sheet.
+    handoff_message: dict[str, Any] | None = None
+    handoff_logged: bool = True
     dm_channel: str | None = None
     dm_posted: bool = False
     # Requests nobody has acknowledged yet, read only when the handoff message is about to be posted.
@@ -93,6 +97,10 @@ def observe(services: Services, config: Config, at: datetime) -> Observed:
     oldest = current.start.timestamp()
     posted = services.slack.find_marked(support.id, Marker(HANDOFF_EVENT, key), oldest=oldest)
     observed.handoff_posted = posted is not None
+    if posted is not None:
+        observed.handoff_message = posted
+        # Messages from before the flag existed were logged with the message.
+        observed.handoff_logged = bool(((posted.get("metadata") or {}).get("event_payload") or {}).get("logged", True))
     if not observed.handoff_posted and config.slack.watched:
         scan = scan_requests(services, config, at)
         clock = config.requests.business_hours.clock(config.team.tz)
@@ -214,11 +222,37 @@ def executors(services: Services) -> dict[str, Executor]:
                                                                       list(a.params["logins"])),
         "slack.set_topic": lambda a: services.slack.set_topic(a.params["channel"], a.params["topic"]),
         "slack.post": lambda a: _post(services, a),
+        "slack.update": lambda a: services.slack.update(a.params["channel"], a.params["ts"], a.params["text"],
+                                                        marker=a.params["marker"]),
     }
 
 
 def _post(services: Services, action: Action) -> None:
-    services.slack.post(action.params["channel"], action.params["text"], marker=action.params.get("marker"))
+    marker = action.params.get("marker")
+    if marker is not None and "logged" in action.params:
+        marker = Marker(marker.event_type, marker.key, {**marker.payload, "logged": bool(action.params["logged"])})
+    services.slack.post(action.params["channel"], action.params["text"], marker=marker)
+
+
+def with_rotation_row(actions: list[Action], observed: Observed, sheet: list[Action], sheet_read: bool,
+                      config: Config) -> list[Action]:
+    """The rotation's row goes in first, and the handoff message's marker says whether it landed, so a lost
+    sheet write is retried by a later run (and a later run that logs it marks the message)."""
+    start = len(sheet)
+    appended = next((i for i, a in enumerate(sheet) if a.kind == "sheet.append"), None)
+    logged: Any = sheet_read if appended is None else Ref(appended, "appended", fallback=False)
+    shifted = [Action(a.kind, a.target, a.detail,
+                      {**a.params, "logged": logged} if a.params.get("marker") and
+                      a.params["marker"].event_type == HANDOFF_EVENT else a.params,
+                      None if a.after is None else a.after + start) for a in actions]
+    message = observed.handoff_message
+    if message is not None and not observed.handoff_logged and (appended is not None or sheet_read):
+        marker = Marker(HANDOFF_EVENT, rotation_key(observed.handoff.current) if observed.handoff.current else "",
+                        {**((message.get("metadata") or {}).get("event_payload") or {}), "logged": True})
+        shifted.append(Action("slack.update", config.slack.support.label, "note that the rotation is logged",
+                              {"channel": config.slack.support.id, "ts": message["ts"],
+                               "text": message.get("text", ""), "marker": marker}, after=appended))
+    return [*sheet, *shifted]
 
 
 def facts(observed: Observed, config: Config) -> dict[str, object]:
@@ -246,7 +280,8 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
     report.warnings = observed.warnings + warnings
     # Nobody on the layer, or an epic that cannot be read: the run still does what it can, but fails.
     report.errors = observed.errors
-    actions += tracking_actions(services, config, rotation_rows(observed, config), report.warnings, start=len(actions))
+    sheet, sheet_read = tracking_plan(services, config, rotation_rows(observed, config), report.warnings)
+    actions = with_rotation_row(actions, observed, sheet, sheet_read, config)
     report.outcomes = apply(actions, {**executors(services), **tracking_executors(services)}, dry_run=dry_run)
     report.api_calls = services.calls.snapshot()
     return report
@@ -255,7 +290,7 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
 def rotation_rows(observed: Observed, config: Config) -> list[TaskRow]:
     """One row per rotation, logged with the handoff message (so the steady hourly run reads no sheet)."""
     current, person = observed.handoff.current, observed.incoming
-    if observed.handoff_posted or current is None or person is None:
+    if (observed.handoff_posted and observed.handoff_logged) or current is None or person is None:
         return []
     previous = f" from {observed.handoff.previous.user_name}" if observed.handoff.previous else ""
     return [TaskRow(key=f"rotation/{rotation_key(current)}", day=current.start.astimezone(config.team.tz).date(),

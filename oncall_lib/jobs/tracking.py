@@ -23,8 +23,15 @@ def tracking_actions(services: Services, config: Config, rows: list[TaskRow], wa
     """Append actions for the rows the sheet does not have yet; nothing (and no call) without rows or a sheet.
 
     `complete` fills in what costs calls to learn (who was on support, requesters' names), for new rows only."""
+    return tracking_plan(services, config, rows, warnings, start, complete)[0]
+
+
+def tracking_plan(services: Services, config: Config, rows: list[TaskRow], warnings: list[str],
+                  start: int = 0, complete: Callable[[list[TaskRow]], list[TaskRow]] | None = None,
+                  ) -> tuple[list[Action], bool]:
+    """`tracking_actions`, and whether the sheet could be read (False: the rows wait for a later run)."""
     if config.tracking is None or not rows:
-        return []
+        return [], True
     try:
         snapshot = services.sheets.snapshot(config.tracking.spreadsheet_id, worksheets_for(rows, config.tracking))
         new = [r for r in rows if r.key not in snapshot.keys.get(config.tracking.section(r.kind), set())]
@@ -32,8 +39,8 @@ def tracking_actions(services: Services, config: Config, rows: list[TaskRow], wa
             new = complete(new)
     except ServiceError as exc:
         warnings.append(f"tracking sheet not updated (the next run tries again): {exc}")
-        return []
-    return plan_rows(new, snapshot, config.tracking, start=start)
+        return [], False
+    return plan_rows(new, snapshot, config.tracking, start=start), True
 
 
 def with_person(services: Services, config: Config, at: datetime, warnings: list[str],
@@ -53,9 +60,14 @@ def executors(services: Services) -> dict[str, Executor]:
                                                                        list(a.params["header"])),
         "sheet.set_header": lambda a: services.sheets.set_header(a.params["spreadsheet"], a.params["title"],
                                                                  list(a.params["header"])),
-        "sheet.append": lambda a: services.sheets.append(a.params["spreadsheet"], a.params["title"],
-                                                         [list(r) for r in a.params["rows"]]),
+        "sheet.append": lambda a: _append(services, a),
     }
+
+
+def _append(services: Services, action: Action) -> dict[str, bool]:
+    params = action.params
+    services.sheets.append(params["spreadsheet"], params["title"], [list(r) for r in params["rows"]])
+    return {"appended": True}  # for a follow-up that records the rows are in (the handoff message's marker)
 
 
 def person_on_support(services: Services, config: Config, at: datetime, warnings: list[str]) -> str:

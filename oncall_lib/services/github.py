@@ -6,11 +6,11 @@ issue twice, so writes are check-then-create in the jobs instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry
@@ -218,39 +218,28 @@ class GitHubService:
 
     def file(self, repo: str, path: str, ref: str) -> tuple[str, str] | None:
         """A file's text and blob sha on a branch, or None if it is not there."""
-        try:
-            content = self._repo(repo).get_contents(path, ref=ref)
-        except GithubException as exc:
-            if exc.status == 404:
-                return None
-            with github_errors(f"read {path} in {repo}@{ref}"):
-                raise
-        if isinstance(content, list):
-            raise ServiceError(f"GitHub {repo}: {path} is a directory, not a file")
         with github_errors(f"read {path} in {repo}@{ref}"):
+            content = _unless_missing(lambda: self._repo(repo).get_contents(path, ref=ref))
+            if content is None:
+                return None
+            if isinstance(content, list):
+                raise ServiceError(f"GitHub {repo}: {path} is a directory, not a file")
             return content.decoded_content.decode("utf-8"), content.sha
 
     def list_dir(self, repo: str, path: str, ref: str) -> list[str]:
         """Paths of the files directly in a folder (empty if there is no such folder)."""
-        try:
-            entries = self._repo(repo).get_contents(path, ref=ref)
-        except GithubException as exc:
-            if exc.status == 404:
+        with github_errors(f"list {path} in {repo}@{ref}"):
+            entries = _unless_missing(lambda: self._repo(repo).get_contents(path, ref=ref))
+            if entries is None:
                 return []
-            with github_errors(f"list {path} in {repo}@{ref}"):
-                raise
-        entries = entries if isinstance(entries, list) else [entries]
-        return sorted(e.path for e in entries if e.type == "file")
+            entries = entries if isinstance(entries, list) else [entries]
+            return sorted(e.path for e in entries if e.type == "file")
 
     def branch_head(self, repo: str, branch: str) -> str | None:
         """The commit a branch points at, or None if there is no such branch."""
-        try:
-            return str(self._repo(repo).get_git_ref(f"heads/{branch}").object.sha)
-        except GithubException as exc:
-            if exc.status == 404:
-                return None
-            with github_errors(f"read branch {branch} of {repo}"):
-                raise
+        with github_errors(f"read branch {branch} of {repo}"):
+            # The ref is lazy: reading its sha is the request, so it happens inside.
+            return _unless_missing(lambda: str(self._repo(repo).get_git_ref(f"heads/{branch}").object.sha))
 
     def create_branch(self, repo: str, branch: str, sha: str) -> None:
         with github_errors(f"create branch {branch} in {repo}"):
@@ -354,13 +343,10 @@ class GitHubService:
     def team_member(self, team: str, login: str) -> bool:
         """Whether `login` is an active member of `team` ("org/slug")."""
         org, slug = team.split("/", 1)
-        try:
-            _, data = self._gh.requester.requestJsonAndCheck("GET", f"/orgs/{org}/teams/{slug}/memberships/{login}")
-        except GithubException as exc:
-            if exc.status == 404:
-                return False
-            with github_errors(f"read {team}'s membership of {login}"):
-                raise
+        with github_errors(f"read {team}'s membership of {login}"):
+            found = _unless_missing(lambda: self._gh.requester.requestJsonAndCheck(
+                "GET", f"/orgs/{org}/teams/{slug}/memberships/{login}"))
+        data = found[1] if found else None
         return isinstance(data, dict) and data.get("state") == "active"
 
     def add_team_member(self, team: str, login: str) -> None:
@@ -371,24 +357,16 @@ class GitHubService:
 
     def repo_permissions(self, repo: str) -> dict[str, bool] | None:
         """What the token may do in a repository (None when it cannot see the repository at all)."""
-        try:
-            data = self._repo(repo).raw_data
-        except GithubException as exc:
-            if exc.status == 404:
-                return None
-            with github_errors(f"read {repo}"):
-                raise
+        with github_errors(f"read {repo}"):
+            data = _unless_missing(lambda: self._repo(repo).raw_data)
+        if data is None:
+            return None
         return {k: bool(v) for k, v in (data.get("permissions") or {}).items()}
 
     def user_exists(self, login: str) -> bool:
-        try:
-            self._gh.get_user(login).id  # noqa: B018 - reading the id fetches the user
-        except GithubException as exc:
-            if exc.status == 404:
-                return False
-            with github_errors(f"read user {login}"):
-                raise
-        return True
+        with github_errors(f"read user {login}"):
+            # Reading the id fetches the user.
+            return _unless_missing(lambda: self._gh.get_user(login).id) is not None
 
     def recent_pulls(self, repo: str, since: datetime) -> list[IssueState]:
         """Pull requests updated since `since`, newest first; stops paging at the first older one."""
@@ -412,6 +390,19 @@ class GitHubService:
     def remove_assignees(self, repo: str, number: int, logins: list[str]) -> None:
         with github_errors(f"unassign {', '.join(logins)} on {repo}#{number}"):
             self._repo(repo).get_issue(number).remove_from_assignees(*logins)
+
+
+T = TypeVar("T")
+
+
+def _unless_missing(read: Callable[[], T]) -> T | None:
+    """The read's result, or None when GitHub answers 404; every other failure goes on to github_errors."""
+    try:
+        return read()
+    except GithubException as exc:
+        if exc.status == 404:
+            return None
+        raise
 
 
 @contextmanager

@@ -58,24 +58,26 @@ class PagerDutyService:
         params = {"since": since.isoformat(), "until": until.isoformat(), "overflow": "true"}
         try:
             return dict(self._client.rget(f"/schedules/{schedule_id}", params=params))
-        except PagerDutyError as exc:
+        except (PagerDutyError, httpx2.HTTPError) as exc:
             raise ServiceError(_describe(exc, f"GET /schedules/{schedule_id}")) from None
 
     def user_emails(self) -> dict[str, str]:
         """email -> user id of every user in the account (the SDK pages through them)."""
         try:
             return {str(u.get("email", "")).lower(): str(u["id"]) for u in self._client.iter_all("users")}
-        except PagerDutyError as exc:
+        except (PagerDutyError, httpx2.HTTPError) as exc:
             raise ServiceError(_describe(exc, "GET /users")) from None
 
     def user(self, user_id: str) -> dict[str, Any]:
         try:
             return dict(self._client.rget(f"/users/{user_id}"))
-        except PagerDutyError as exc:
+        except (PagerDutyError, httpx2.HTTPError) as exc:
             raise ServiceError(_describe(exc, f"GET /users/{user_id}")) from None
 
 
-def _describe(exc: PagerDutyError, what: str) -> str:
+def _describe(exc: Exception, what: str) -> str:
+    if isinstance(exc, httpx2.HTTPError) and not isinstance(exc, httpx2.HTTPStatusError):
+        return f"PagerDuty {what}: network error: {type(exc).__name__}"
     response = getattr(exc, "response", None)
     status = getattr(response, "status_code", None)
     hint = {401: " (check PAGERDUTY_API_TOKEN)", 404: " (check the id in oncall.toml)"}.get(status or 0, "")

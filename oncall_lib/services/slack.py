@@ -31,8 +31,10 @@ from slack_sdk.http_retry.state import RetryState
 from oncall_lib.errors import ServiceError
 from oncall_lib.services.calls import ApiCalls, slack_method_is_write
 
-# Writes that leave the same state however often they are repeated.
-IDEMPOTENT_WRITES = frozenset({"conversations.setTopic", "chat.update", "conversations.join"})
+# Writes that leave the same state however often they are repeated. Not conversations.setTopic: each call that
+# went through posts a "set the channel topic" notice, so a blind retry after a lost answer shows it twice; the next
+# run compares the topic and converges instead.
+IDEMPOTENT_WRITES = frozenset({"chat.update", "conversations.join"})
 
 
 def _method_of(url: str) -> str:
@@ -161,12 +163,13 @@ class SlackService:
         return {s.strip() for s in str(header).split(",") if s.strip()} if header else None
 
     def user_exists(self, user_id: str) -> bool:
-        try:
-            user = self._client.users_info(user=user_id)["user"]
-        except SlackApiError as exc:
-            if exc.response.get("error") == "user_not_found":
-                return False
-            raise ServiceError(f"Slack users.info {user_id}: {exc.response.get('error')}") from None
+        with slack_errors(f"users.info {user_id}"):
+            try:
+                user = self._client.users_info(user=user_id)["user"]
+            except SlackApiError as exc:
+                if exc.response.get("error") == "user_not_found":
+                    return False
+                raise
         return not user.get("deleted", False)
 
     def history(self, channel_id: str, *, oldest: float, latest: float | None = None, page_size: int = 200,
@@ -235,12 +238,13 @@ class SlackService:
             return str(self._client.conversations_open(users=user_id)["channel"]["id"])
 
     def user_id_by_email(self, email: str) -> str | None:
-        try:
-            return str(self._client.users_lookupByEmail(email=email)["user"]["id"])
-        except SlackApiError as exc:
-            if exc.response.get("error") == "users_not_found":
-                return None
-            raise ServiceError(f"Slack users.lookupByEmail: {exc.response.get('error')}") from None
+        with slack_errors("users.lookupByEmail"):
+            try:
+                return str(self._client.users_lookupByEmail(email=email)["user"]["id"])
+            except SlackApiError as exc:
+                if exc.response.get("error") == "users_not_found":
+                    return None
+                raise
 
 
 @contextmanager

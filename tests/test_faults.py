@@ -1,0 +1,84 @@
+"""Every job under injected faults (429s, 5xx after writes, dropped connections): a report, never a crash,
+never a duplicate, and a clean run afterwards converges to nothing left to write."""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from oncall_lib.config import Config
+from oncall_lib.report import Report
+from oncall_lib.sandbox import Faults, SandboxServer, sandbox_endpoints
+from oncall_lib.services import Services
+from tests.conftest import Sandbox
+from tests.test_doctor_and_secrets import AT, every_job
+
+JOB_NAMES = ["handoff", "watch", "support scan", "support button", "iam audit", "iam cleanup", "rotation report",
+             "review digest", "deploy watch", "postmortem scan", "pickup", "labels", "log task", "access grant",
+             "doctor"]
+
+
+def footprint(world: dict[str, Any]) -> Counter[str]:
+    """How many of each thing the product can create: a duplicate shows up as one more."""
+    seen: Counter[str] = Counter()
+    for channel in world["slack"]["channels"]:
+        for message in channel.get("messages", []):
+            seen[f"slack {channel['id']} {message.get('subtype', 'message')}"] += 1
+    for repo in world["github"]["repos"]:
+        for item in [*repo.get("issues", []), *repo.get("pulls", [])]:
+            seen[f"github {repo['full_name']}"] += 1
+            seen[f"comments {repo['full_name']}#{item['number']}"] += len(item.get("comments", []))
+        seen[f"branches {repo['full_name']}"] += len(repo.get("branches", {}))
+    for sheet in (world.get("sheets") or {}).get("spreadsheets", []):
+        for tab in sheet.get("worksheets", []):
+            seen[f"sheet {tab.get('title')}"] += len(tab.get("rows", []))
+    return seen
+
+
+def run(world: dict[str, Any], job: Any, faults: Faults | None = None) -> Report:
+    with SandboxServer(world, clock=lambda: AT, faults=faults) as server:
+        report: Report = job(Services(sandbox_endpoints(server)), AT)
+    return report
+
+
+@pytest.mark.parametrize("seed", [2, 8])
+@pytest.mark.parametrize("index", range(len(JOB_NAMES)), ids=JOB_NAMES)
+def test_under_faults_a_report_then_convergence_and_no_duplicates(world: dict[str, Any], config: Config,
+                                                                  index: int, seed: int) -> None:
+    job = every_job(config)[index]
+    clean = Sandbox(world).world
+    baseline = copy.deepcopy(clean)
+    run(baseline, job)
+    run(baseline, job)
+
+    faulted = run(clean, job, Faults(rate=0.2, seed=seed, retry_after=0))
+    assert isinstance(faulted, Report)
+    assert not any(e.startswith("unexpected") for e in faulted.errors)
+    run(clean, job)
+    last = run(clean, job)
+    assert last.total_calls("writes") == 0, last.to_text()
+    assert footprint(clean) == footprint(baseline)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_offboarding_under_faults_ends_with_a_report_and_converges(world: dict[str, Any], config: Config,
+                                                                    seed: int) -> None:
+    from oncall_lib.jobs import offboarding
+    from tests.test_offboarding import file_issue, form
+
+    sandbox = Sandbox(world)
+    number = file_issue(sandbox, form({"Name": "Bob Smith", "GitHub username": "bob-smith-vfs"},
+                                      offboarding.OFFBOARDING_LABELS), ["offboarding"])
+
+    def job(services: Services, at: Any) -> Report:
+        return offboarding.offboard(services, config, at, number=number, dry_run=False)
+
+    faulted = run(world, job, Faults(rate=0.2, seed=seed, retry_after=0))
+    assert not any(e.startswith("unexpected") for e in faulted.errors)
+    assert run(world, job).exit_code == 0
+    assert run(world, job).total_calls("writes") == 0
+    repo = next(r for r in world["github"]["repos"] if r["full_name"].endswith("/devops"))
+    assert len([p for p in repo["pulls"] if p.get("head") == "oncall/offboard/bob.smith"]) == 1
