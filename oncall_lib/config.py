@@ -8,6 +8,7 @@ fix the whole file in one pass. Nothing here calls an API.
 from __future__ import annotations
 
 import re
+import string
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,7 +17,16 @@ from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from oncall_lib.business_time import BusinessHours
 from oncall_lib.errors import InputError
@@ -29,7 +39,11 @@ Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "satur
 
 def _working_week() -> list[Weekday]:
     return ["monday", "tuesday", "wednesday", "thursday", "friday"]
-ISSUE_REF = re.compile(r"^(?P<owner>[A-Za-z0-9-]+)/(?P<repo>[A-Za-z0-9._-]+)#(?P<number>[1-9][0-9]*)$")
+# GitHub's rules: an owner is up to 39 letters, digits and inner hyphens; a repository name is up to 100 letters,
+# digits, '.', '_' and '-', and never '.' or '..' (which would climb out of the owner in an API path).
+_OWNER = r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}"
+_REPO = r"(?!\.\.?(?:[#]|$))[A-Za-z0-9._-]{1,100}"
+ISSUE_REF = re.compile(rf"^(?P<owner>{_OWNER})/(?P<repo>{_REPO})#(?P<number>[1-9][0-9]*)$")
 SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
@@ -56,7 +70,8 @@ class ConfigError(Exception):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Python's re, not the default Rust engine: the repository-name rules need a look-ahead.
+    model_config = ConfigDict(extra="forbid", frozen=True, regex_engine="python-re")
 
 
 class TeamConfig(_Model):
@@ -262,7 +277,7 @@ class EpicsConfig(_Model):
     link_with: Literal["github", "zenhub"] = "github"
 
 
-REPO_NAME = r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$"
+REPO_NAME = rf"^{_OWNER}/{_REPO}$"
 
 
 class SupportIssuesConfig(_Model):
@@ -297,7 +312,7 @@ class IamConfig(_Model):
     # The scheduled audit acts only at this local hour (cron is UTC; both candidate hours are scheduled).
     audit_hour: Annotated[int, Field(ge=0, le=23)] = 11
     repo: Annotated[str, Field(pattern=REPO_NAME)]
-    file: str = "terraform/environments/global/iam_users.tf"
+    file: RepoPath = "terraform/environments/global/iam_users.tf"
     base_branch: str = "master"
     # AWS username -> owner (a roster member's name, GitHub login or Slack id, or any text).
     owners: dict[str, str] = Field(default_factory=dict)
@@ -341,7 +356,7 @@ class PostmortemsConfig(_Model):
     document_link_patterns: list[str] = Field(default_factory=lambda: [r"/postmortems?/[^\s)]+\.md"])
     # Where the postmortem documents live (Markdown, each with an "Action Items" table or checklist).
     documents_repo: Annotated[str, Field(pattern=REPO_NAME)] | None = None
-    documents_path: str = "postmortems"
+    documents_path: RepoPath = "postmortems"
     documents_branch: str = "master"
 
 
@@ -373,11 +388,11 @@ class DeploysConfig(_Model):
 class OffboardingConfig(_Model):
     """Offboarding requests: one PR in the devops repository removing the IAM user and the SOCKS key."""
 
-    socks_file: str = "ansible/global/config.yml"
+    socks_file: RepoPath = "ansible/global/config.yml"
     labels: list[str] = Field(default_factory=lambda: ["offboarding"])
 
 
-TEAM_REF = r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$"
+TEAM_REF = rf"^{_OWNER}/{_REPO}$"
 
 
 class AccessTool(_Model):
@@ -398,6 +413,40 @@ class AccessConfig(_Model):
         return next((t for t in self.tools if name and t.name.casefold() == name.strip().casefold()), None)
 
 
+TOPIC_PLACEHOLDERS = ("name", "mention", "github", "until")
+
+
+def checked_template(value: str, allowed: Sequence[str], *, must_have: Sequence[str] = ()) -> str:
+    """A str.format template that formats with the documented placeholders only (no attributes, no indexes)."""
+    named = ", ".join("{" + p + "}" for p in allowed)
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(value) if f is not None]
+    except ValueError as exc:
+        raise ValueError(f"{exc} (write a literal brace as {{{{ or }}}})") from None
+    unknown = sorted({f for f in fields if f not in allowed})
+    if unknown:
+        raise ValueError(f"unknown placeholder(s) {unknown}; use {named}")
+    try:
+        value.format(**{p: p for p in allowed})
+    except (ValueError, KeyError, IndexError) as exc:
+        raise ValueError(f"cannot be formatted: {exc}") from None
+    if must_have and not set(fields) & set(must_have):
+        raise ValueError(f"must contain {' or '.join('{' + m + '}' for m in must_have)} so the topic names the "
+                         "person on support")
+    return value
+
+
+def _inside_repository(value: str) -> str:
+    """A path in a repository: relative, with no '..' and no backslashes, so it cannot climb out."""
+    parts = value.split("/")
+    if not value.strip() or value.startswith("/") or "\\" in value or ".." in parts or "" in parts[:-1]:
+        raise ValueError(f"{value!r} is not a path inside the repository (like dir/file.tf, no '..', no leading /)")
+    return value
+
+
+RepoPath = Annotated[str, AfterValidator(_inside_repository)]
+
+
 class RotationConfig(_Model):
     pagerduty_schedule: str = Field(min_length=1)
     support_layer: str = Field(min_length=1, description="layer id or name")
@@ -410,15 +459,7 @@ class RotationConfig(_Model):
     @field_validator("topic_template")
     @classmethod
     def _template_fields(cls, value: str) -> str:
-        fields = set(re.findall(r"{(\w*)}", value))
-        unknown = fields - {"name", "mention", "github", "until"}
-        if unknown:
-            raise ValueError(
-                f"unknown placeholder(s) {sorted(unknown)}; use {{name}}, {{mention}}, {{github}}, {{until}}"
-            )
-        if "name" not in fields and "mention" not in fields:
-            raise ValueError("must contain {name} or {mention} so the topic names the person on support")
-        return value
+        return checked_template(value, TOPIC_PLACEHOLDERS, must_have=("name", "mention"))
 
 
 class Config(_Model):
@@ -466,7 +507,8 @@ class Config(_Model):
             known = ", ".join(epic_keys)
             raise ValueError(f"support_issues.default_epic = {default!r} is not a Super Epic key ({known})")
         for attr in ("github", "slack", "pagerduty_email", "aws_username"):
-            values = [getattr(m, attr) for m in self.roster if getattr(m, attr)]
+            # GitHub logins, emails and AWS user names are case-insensitive: Ada and ada are one person.
+            values = [str(getattr(m, attr)).casefold() for m in self.roster if getattr(m, attr)]
             repeated = sorted({v for v in values if values.count(v) > 1})
             if repeated:
                 raise ValueError(f"roster {attr} repeated: {', '.join(repeated)}")

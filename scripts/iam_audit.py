@@ -9,13 +9,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oncall_lib.cli import execute, job_parser  # noqa: E402
 from oncall_lib.jobs import iam_audit  # noqa: E402
+from oncall_lib.timeutil import hour_of_day  # noqa: E402
 
 
 def main() -> int:
     parser = job_parser("iam_audit.py", __doc__ or "")
     parser.add_argument("--credential-report", type=Path, metavar="FILE",
                         help="audit an exported credential report (CSV) instead of asking AWS")
-    parser.add_argument("--only-at-hour", type=int, metavar="HOUR",
+    parser.add_argument("--only-at-hour", type=hour_of_day, metavar="HOUR",
                         help="do nothing unless it is this hour in the team's time zone (for UTC cron schedules)")
     args = parser.parse_args()
     return execute(args, lambda s, c, at, dry: iam_audit.run(s, c, at, dry_run=dry, report_file=args.credential_report,

@@ -72,6 +72,9 @@ def read_report(services: Services, config: Config, report_file: Path | None) ->
         return report_file.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"{report_file}: cannot read the credential report: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{report_file}: not UTF-8 text (byte {exc.start}): export the credential report "
+                         "again as CSV") from None
 
 
 def terraform_owners(services: Services, config: Config, warnings: list[str]) -> dict[str, str]:

@@ -35,6 +35,8 @@ def load_world(path: Path) -> dict[str, Any]:
         raise InputError(f"{path}: no such world file") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); save the world file as UTF-8") from None
     try:
         world = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -224,7 +224,10 @@ class GitHubService:
                 return None
             if isinstance(content, list):
                 raise ServiceError(f"GitHub {repo}: {path} is a directory, not a file")
-            return content.decoded_content.decode("utf-8"), content.sha
+            try:
+                return content.decoded_content.decode("utf-8"), content.sha
+            except UnicodeDecodeError as exc:
+                raise ServiceError(f"GitHub {repo}: {path} is not UTF-8 text (byte {exc.start})") from None
 
     def list_dir(self, repo: str, path: str, ref: str) -> list[str]:
         """Paths of the files directly in a folder (empty if there is no such folder)."""
