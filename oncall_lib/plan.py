@@ -110,8 +110,11 @@ def apply(actions: Sequence[Action], executors: Mapping[str, Executor], *, dry_r
             continue
         blocked = [d for d in _dependencies(action) if outcomes[d].status is not Status.APPLIED]
         if blocked:
-            reason = f"not attempted: action {blocked[0] + 1} did not apply"
-            outcomes.append(Outcome(action, Status.SKIPPED, reason))
+            # Waiting on something pending is pending too (the next run does both); on a failure, skipped.
+            waiting = all(outcomes[d].status is Status.PENDING for d in blocked)
+            reason = f"{'waits for' if waiting else 'not attempted:'} action {blocked[0] + 1}" + (
+                "" if waiting else " did not apply")
+            outcomes.append(Outcome(action, Status.PENDING if waiting else Status.SKIPPED, reason))
             continue
         try:
             result = executors[action.kind](_resolve(action, outcomes))

@@ -280,3 +280,42 @@ def test_a_form_issue_with_zenhub_links_once_zenhub_sees_it(sandbox: Sandbox, co
     assert len(epic["issue_ids"]) == 1
     again = sandbox.run(form(number), config, AT + timedelta(minutes=1)).report
     assert again.outcomes == [] and again.total_calls("writes") == 0
+
+
+def test_two_entry_points_racing_on_one_thread_leave_one_issue(sandbox: Sandbox, config: Config) -> None:
+    """The button runs while the scan, in another workflow, files the issue for the same thread."""
+    from oncall_lib.sandbox import SandboxServer, sandbox_endpoints
+
+    ts = a_thread(sandbox)
+    repo = next(r for r in sandbox.world["github"]["repos"] if r["full_name"] == REPO)
+    ref = si.ThreadRef(SUPPORT, ts)
+    raced: list[int] = []
+    with SandboxServer(sandbox.world, clock=lambda: AT) as server:
+        handle = server.handle
+
+        def other_run_creates_first(service: str, request: Any) -> Any:
+            if (service == "github" and request.method == "POST" and request.path.endswith("/issues")
+                    and not raced):
+                number = max(i["number"] for i in repo["issues"]) + 1
+                raced.append(number)
+                repo["issues"].append({"number": number, "title": "Review instance 502", "state": "open",
+                                       "user": "oncall-bot", "labels": ["support-request", "operations"],
+                                       "assignees": [], "created_at": "2026-11-30T16:00:00Z",
+                                       "updated_at": "2026-11-30T16:00:00Z",
+                                       "body": f"From the scan\n\n{si.thread_marker(ref)}"})
+            return handle(service, request)
+
+        server.handle = other_run_creates_first  # type: ignore[method-assign]
+        report = button(link(ts))(Services(sandbox_endpoints(server)), config, AT, False)
+    assert report.exit_code == 0, report.to_text()
+    assert [o.status.value for o in report.outcomes][0] == "pending"
+    marker = si.thread_marker(ref)
+    open_for_thread = [i for i in support_issues(sandbox) if i["state"] == "open" and marker in i["body"]]
+    assert [i["number"] for i in open_for_thread] == raced
+    [closed] = [i for i in support_issues(sandbox) if i["state"] == "closed"]
+    assert closed["comments"][-1]["body"].startswith(f"Duplicate of #{raced[0]}")
+
+    sandbox.run(button(link(ts)), config, AT + timedelta(minutes=5))  # completes the first issue
+    again = sandbox.run(button(link(ts)), config, AT + timedelta(minutes=10)).report
+    assert again.total_calls("writes") == 0
+    assert len(thread_replies(sandbox, ts)) == 1

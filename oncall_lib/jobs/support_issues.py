@@ -29,7 +29,7 @@ from oncall_lib.jobs.on_support import Person, on_support
 from oncall_lib.jobs.tracking import executors as tracking_executors
 from oncall_lib.jobs.tracking import tracking_actions, with_person
 from oncall_lib.jobs.watch import scan_requests
-from oncall_lib.plan import Action, Executor, Ref, apply
+from oncall_lib.plan import Action, Executor, Pending, Ref, apply
 from oncall_lib.report import Report
 from oncall_lib.requests import Identity, is_own
 from oncall_lib.schedule import ScheduleProblem
@@ -233,6 +233,19 @@ class Context:
         return self._support_issues
 
 
+def first_issue_for_thread(services: Services, repo: str, label: str, body: str, created: object) -> IssueState | None:
+    """The oldest support issue carrying the same thread marker as `body`, read again right after a create.
+
+    Only issues touched around the creation are read: an older one would have been found before creating."""
+    ref = thread_of(body)
+    if ref is None:
+        return None
+    since = created - timedelta(hours=1) if isinstance(created, datetime) else None
+    recent = services.github.issues(repo, labels=[label], state="all", since=since)
+    same = [i for i in recent if (found := thread_of(i.body)) is not None and found.key == ref.key]
+    return min(same, key=lambda i: i.number, default=None)
+
+
 def _replied(thread: list[dict[str, Any]], ref: ThreadRef) -> bool:
     for message in thread:
         metadata = message.get("metadata") or {}
@@ -275,6 +288,15 @@ def executors(services: Services, links: EpicLinks) -> dict[str, Executor]:
         p = action.params
         created = services.github.create_issue(p["repo"], title=p["title"], body=p["body"], labels=list(p["labels"]),
                                                assignees=list(p["assignees"]))
+        first = first_issue_for_thread(services, p["repo"], list(p["labels"])[0], str(p["body"]),
+                                       created["created_at"])
+        if first is not None and first.number < int(str(created["number"])):
+            # Another entry point opened an issue for this thread at the same moment: keep the first one.
+            services.github.close_as_duplicate(p["repo"], int(str(created["number"])),
+                                               f"Duplicate of #{first.number}, opened for the same Slack thread "
+                                               "a moment earlier: the work is tracked there.")
+            raise Pending(f"{p['repo']}#{first.number} was opened for this thread at the same moment; "
+                          f"#{created['number']} was closed as its duplicate (the next run completes #{first.number})")
         return {**created, "label": f"{p['repo']}#{created['number']}"}
 
     def reply(action: Action) -> None:

@@ -178,7 +178,7 @@ class GitHubService:
                      assignees: list[str]) -> dict[str, object]:
         with github_errors(f"create an issue in {repo}"):
             issue = self._repo(repo).create_issue(title=title, body=body, labels=labels, assignees=assignees)
-        return {"number": issue.number, "id": issue.id, "html_url": issue.html_url}
+        return {"number": issue.number, "id": issue.id, "html_url": issue.html_url, "created_at": issue.created_at}
 
     def edit_body(self, repo: str, number: int, body: str, title: str | None = None) -> None:
         with github_errors(f"edit {repo}#{number}"):
@@ -186,6 +186,13 @@ class GitHubService:
                 self._repo(repo).get_issue(number).edit(body=body)
             else:
                 self._repo(repo).get_issue(number).edit(body=body, title=title)
+
+    def close_as_duplicate(self, repo: str, number: int, comment: str) -> None:
+        """Say why in a comment, then close the issue as not planned (GitHub's duplicate state)."""
+        with github_errors(f"close {repo}#{number} as a duplicate"):
+            issue = self._repo(repo).get_issue(number)
+            issue.create_comment(comment)
+            issue.edit(state="closed", state_reason="not_planned")
 
     def add_labels(self, repo: str, number: int, labels: list[str]) -> None:
         with github_errors(f"label {repo}#{number}"):
