@@ -188,3 +188,21 @@ def test_no_watched_channel_is_a_clear_error(sandbox: Sandbox, config: Config, c
     config = config.model_copy(update={"slack": config.slack.model_copy(update={"channels": unwatched})})
     report = sandbox.run(watching, config, ny(2026, 11, 30, 10, 0)).report
     assert report.exit_code == 1 and "watch = true" in report.errors[0]
+
+
+def test_out_of_hours_only_urgent_channels_are_read_and_an_alert_still_escalates(sandbox: Sandbox,
+                                                                                untracked: Config) -> None:
+    sandbox.post(SUPPORT, ny(2026, 12, 4, 18, 0), "Friday evening question")  # does not age until Monday
+    alert = sandbox.post(ALERTS, ny(2026, 12, 4, 22, 0), "Disk full on api", user=None, bot_id="B0ALERTS01",
+                         bot_profile={"name": "grafana-alerts"})
+    saturday = ny(2026, 12, 5, 0, 7)
+    report = sandbox.run(watching, untracked, saturday).report
+    assert report.facts["channels"] == "urgent only (out of business hours)"
+    urgent = [c for c in untracked.slack.watched if c.urgent]
+    history_reads = report.total_calls("reads")
+    [overdue] = requests_in(sandbox, OPS, watch.OVERDUE_EVENT)
+    assert overdue == [f"{ALERTS}/{alert}"]  # the alert waited two hours in wall-clock time
+    monday = sandbox.run(watching, untracked, ny(2026, 12, 7, 9, 7), dry_run=True).report
+    assert monday.facts["channels"] == "all watched"
+    assert monday.facts["requests"] > report.facts["requests"]  # the Friday question is seen again in hours
+    assert history_reads < monday.total_calls("reads") and len(urgent) < len(untracked.slack.watched)

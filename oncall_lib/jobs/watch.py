@@ -49,14 +49,18 @@ class Scan:
     threads_read: int = 0
 
 
-def scan_requests(services: Services, config: Config, at: datetime, *, oldest: datetime | None = None) -> Scan:
-    """One history read per watched channel; a thread only when history cannot say whether anyone answered."""
+def scan_requests(services: Services, config: Config, at: datetime, *, oldest: datetime | None = None,
+                  only_urgent: bool = False) -> Scan:
+    """One history read per watched channel (only the urgent ones with `only_urgent`); a thread only when history
+    cannot say whether anyone answered."""
     identity = services.slack.identity()
     me = Identity(identity["user_id"], identity["bot_id"], identity["url"])
     team = {m.slack for m in config.roster if m.slack}
     since = oldest or at - timedelta(hours=config.requests.lookback_hours)
     scan = Scan(me, [], {})
     for channel in config.slack.watched:
+        if only_urgent and not channel.urgent:
+            continue
         messages = services.slack.history(channel.id, oldest=since.timestamp(), latest=at.timestamp())
         scan.messages[channel.id] = messages
         for message in reversed(messages):  # oldest first
@@ -99,7 +103,10 @@ class WatchState:
 
 def observe(services: Services, config: Config, at: datetime) -> WatchState:
     rules = config.requests
-    state = WatchState(at, scan_requests(services, config, at), rules.business_hours.clock(config.team.tz))
+    clock = rules.business_hours.clock(config.team.tz)
+    # Out of business hours a request in a non-urgent channel does not age, so only urgent channels can have
+    # anything new to escalate: the hourly night and weekend runs read just those.
+    state = WatchState(at, scan_requests(services, config, at, only_urgent=not clock.is_open(at)), clock)
     past_warn, past_limit = state.waiting(rules.warn_minutes), state.waiting(rules.limit_minutes)
     oldest = (at - timedelta(hours=rules.lookback_hours)).timestamp()
     if past_warn:
@@ -216,6 +223,7 @@ def facts(state: WatchState, config: Config) -> dict[str, object]:
     for request in requests:
         by_channel[request.channel] = by_channel.get(request.channel, 0) + 1
     return {
+        "channels": "all watched" if state.clock.is_open(state.at) else "urgent only (out of business hours)",
         "requests": len(requests),
         "acknowledged": sum(r.acknowledged for r in requests),
         "waiting": sum(not r.acknowledged for r in requests),
