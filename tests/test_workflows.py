@@ -248,14 +248,13 @@ def test_scheduled_workflows_have_a_concurrency_group() -> None:
 
 
 def scheduled_runs(start: datetime, days: int = 7) -> dict[str, int]:
-    lines = [(p.name, line) for p in ALL_WORKFLOWS for line in schedules(load(p))]
+    lines = {p.name: schedules(load(p)) for p in ALL_WORKFLOWS}
     counts: dict[str, int] = {}
     for minute in range(days * 24 * 60):
         when = start + timedelta(minutes=minute)
-        for name, line in lines:
-            if cron_matches(line, when):
+        for name, crons in lines.items():
+            if any(cron_matches(line, when) for line in crons):  # one run, even when two of its lines fire
                 counts[name] = counts.get(name, 0) + 1
-                break  # one workflow run, even when two of its lines fire at once
     return counts
 
 
