@@ -305,3 +305,28 @@ def test_the_quarter_hour_tick_leaves_the_handoff_to_the_hourly_one(tmp_path: Pa
                        world=world, workdir=tmp_path, at=datetime(2026, 11, 30, 15, 22, tzinfo=UTC).isoformat())
     assert run.ok, run.explain()
     assert [s.step for s in run.steps] == ["Request watch", "Support issue scan", "Deploy watch"]
+
+
+def test_every_flag_a_workflow_passes_exists(tmp_path: Path) -> None:
+    """Also the flags on branches a run may not take (--from-audit, --only-at-hour, --before-handoff)."""
+    import subprocess
+    import sys
+
+    helps: dict[tuple[str, ...], str] = {}
+    for path in ALL_WORKFLOWS:
+        steps = [s for job in load(path)["jobs"].values() for s in job.get("steps", []) if "run" in s]
+        for step in steps:
+            text = str(step["run"])
+            # Every flag in the step, also those kept in a variable for one branch (hour="--only-at-hour 11").
+            flags = set(re.findall(r"(?<![\w-])(--[a-z][\w-]*)", text))
+            for match in re.finditer(r"python3 dev\.py run (\S+)((?: [a-z][\w-]*)?)", text):
+                script, command = match.group(1), match.group(2).split()
+                key = (script, *command)
+                if key not in helps:
+                    result = subprocess.run([sys.executable, str(ROOT / "scripts" / script), *command, "--help"],
+                                            capture_output=True, text=True, timeout=60)
+                    assert result.returncode == 0, f"{path.name}: {' '.join(key)} --help: {result.stderr}"
+                    helps[key] = result.stdout
+                for flag in flags:
+                    assert re.search(rf"(?<![\w-]){flag}\b", helps[key]), f"{path.name}: {' '.join(key)} has no {flag}"
+    assert len(helps) >= 15
