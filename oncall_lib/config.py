@@ -452,6 +452,9 @@ class RotationConfig(_Model):
     support_layer: str = Field(min_length=1, description="layer id or name")
     handoff_weekday: Weekday = "monday"
     handoff_hour: Annotated[int, Field(ge=0, le=23)] = 9
+    # An override moves the role (epics, topic, handoff) when it covers the rest of the turn or at least this
+    # many hours of support time; a shorter cover only receives the request watch's escalations meanwhile.
+    min_override_hours: Annotated[float, Field(gt=0, le=24 * 28)] = 24
     topic_template: str = "Oncall support this week: {name} ({mention})"
     topic_separator: str = " | "
     handoff_checklist: list[str] = Field(default_factory=lambda: list(DEFAULT_CHECKLIST))

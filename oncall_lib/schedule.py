@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 
@@ -116,3 +116,147 @@ def handoff_at(timeline: Sequence[Shift], at: datetime) -> Handoff:
         previous = None
     upcoming = next((s for s in after if not current or s.user_id != current.user_id), None)
     return Handoff(current, previous, upcoming)
+
+
+# -- the support layer as PagerDuty really keeps it ---------------------------------------------------
+#
+# A restricted layer (business hours only) renders one entry per allowed window; editing a layer ends it
+# and starts a new one with the same name; overrides sit above every layer. So the person on support is
+# whoever holds the support layer's *turn*: consecutive entries of one user on the layer family (the
+# layers of that name, ended, active or not yet started), gaps included, are one turn.
+
+
+def support_layers(schedule: dict[str, Any], wanted: str, at: datetime) -> list[dict[str, Any]]:
+    """Every layer of the support layer's family, by id or name, in the API's order (highest first)."""
+    layers = schedule.get("schedule_layers") or []
+    by_id = [layer for layer in layers if layer.get("id") == wanted]
+    name = str((by_id[0] if by_id else {"name": wanted}).get("name", "")).casefold()
+    family = [layer for layer in layers if str(layer.get("name", "")).casefold() == name]
+    active = [layer for layer in family if _is_active(layer, at)]
+    if by_id:
+        if not _is_active(by_id[0], at):
+            successors = ", ".join(f"{layer.get('id')}" for layer in active)
+            hint = f" (PagerDuty ended it when it was edited; its successor: {successors})" if successors else ""
+            raise ScheduleProblem(f"layer {wanted} of schedule {schedule.get('id')} is not active at "
+                                  f"{at.isoformat()}{hint}: set support_layer to the layer's name or current id")
+        # Chosen by id: another active layer of the same name is not part of the support rotation.
+        return [layer for layer in family if layer is by_id[0] or not _is_active(layer, at)]
+    if len(active) > 1:
+        ids = ", ".join(layer["id"] for layer in active)
+        raise ScheduleProblem(f"several active layers are named {wanted!r} ({ids}); set support_layer to one id")
+    if not active:
+        choices = ", ".join(f"{layer.get('name')!r} ({layer.get('id')})" for layer in layers
+                            if _is_active(layer, at))
+        raise ScheduleProblem(f"schedule {schedule.get('id')} has no active layer with id or name {wanted!r}; "
+                              f"active layers: {choices or 'none'}")
+    return family
+
+
+def turns(entries: Sequence[Shift]) -> list[Shift]:
+    """Consecutive entries of one user, across restriction gaps and layer edits, as one turn each."""
+    merged: list[Shift] = []
+    for entry in sorted(entries, key=lambda s: s.start):
+        last = merged[-1] if merged else None
+        if last and last.user_id == entry.user_id:
+            merged[-1] = Shift(last.user_id, last.user_name or entry.user_name, last.start, max(last.end, entry.end),
+                               last.override)
+        elif last and entry.start < last.end:  # an overlap between an ended layer and its successor
+            merged.append(Shift(entry.user_id, entry.user_name, last.end, entry.end, entry.override))
+        else:
+            merged.append(entry)
+    return merged
+
+
+def holder(timeline: Sequence[Shift], at: datetime) -> Shift | None:
+    """The turn `at` falls in: its own entries, or the gap after them until the next turn starts."""
+    for index, turn in enumerate(timeline):
+        following = timeline[index + 1].start if index + 1 < len(timeline) else turn.end
+        if turn.start <= at < max(turn.end, following):
+            return turn
+    return None
+
+
+def _covered(pieces: Sequence[tuple[datetime, datetime]], start: datetime, end: datetime) -> list[
+        tuple[datetime, datetime]]:
+    return [(max(a, start), min(b, end)) for a, b in pieces if a < end and b > start]
+
+
+def support_overrides(schedule: dict[str, Any], family: Sequence[dict[str, Any]]) -> list[Shift]:
+    """The parts of each override that cover the support role: where the support layer has an entry and no
+    higher layer has one (PagerDuty puts overrides above every layer, and lists layers highest first)."""
+    layers = schedule.get("schedule_layers") or []
+    family_ids = {id(layer) for layer in family}
+    top = min((i for i, layer in enumerate(layers) if id(layer) in family_ids), default=len(layers))
+    higher = [(s.start, s.end) for layer in layers[:top] if id(layer) not in family_ids
+              for s in _shifts(layer.get("rendered_schedule_entries") or [], override=False)]
+    support = [(s.start, s.end) for layer in family
+               for s in _shifts(layer.get("rendered_schedule_entries") or [], override=False)]
+    overrides = _shifts((schedule.get("overrides_subschedule") or {}).get("rendered_schedule_entries") or [],
+                        override=True)
+    pieces: list[Shift] = []
+    for override in overrides:
+        for start, end in _covered(support, override.start, override.end):
+            cuts = sorted({start, end, *(t for a, b in _covered(higher, start, end) for t in (a, b))})
+            for a, b in zip(cuts, cuts[1:], strict=False):
+                if not any(h0 <= a and b <= h1 for h0, h1 in higher):
+                    pieces.append(Shift(override.user_id, override.user_name, a, b, override=True))
+    return sorted(pieces, key=lambda s: s.start)
+
+
+@dataclass(frozen=True)
+class SupportView:
+    """Who holds the support role at a moment, and why."""
+
+    handoff: Handoff
+    # Who covers right now, when a short override has the role for a few hours (escalations go to them).
+    cover: Shift | None
+    rule: str
+    restricted: bool
+    turn_length: timedelta
+    family: tuple[str, ...]
+
+
+def support_view(schedule: dict[str, Any], wanted: str, at: datetime, *,
+                 min_override: timedelta = timedelta(hours=24)) -> SupportView:
+    """The turn on the support layer at `at`, with the overrides that take it over.
+
+    An override moves the role (epics, topic, handoff) only if it covers the rest of the turn or at least
+    `min_override` of support time; a shorter one makes its user the cover for the moment only."""
+    family = support_layers(schedule, wanted, at)
+    base = turns([s for layer in family for s in _shifts(layer.get("rendered_schedule_entries") or [], False)])
+    pieces = support_overrides(schedule, family)
+    long_covers: list[Shift] = []
+    notes: list[str] = []
+    for run in turns(pieces):
+        turn = holder(base, run.start)
+        covered = sum(((p.end - p.start) for p in pieces if p.user_id == run.user_id
+                       and run.start <= p.start and p.end <= run.end), timedelta())
+        rest = turn is not None and run.end >= turn.end
+        if rest or covered >= min_override:
+            long_covers.append(run)
+        elif run.start <= at < run.end:
+            start, end = run.start.astimezone(UTC), run.end.astimezone(UTC)
+            notes.append(f"{run.user_name or run.user_id} covers {start:%H:%M}-{end:%H:%M} UTC "
+                         f"({covered.total_seconds() / 3600:.3g} h, under rotation.min_override_hours): the turn "
+                         "stays; escalations go to them meanwhile")
+    timeline = turns(overlay(base, long_covers)) if long_covers else base
+    current = holder(timeline, at)
+    before = [s for s in timeline if current is None or s.end <= current.start]
+    previous = next((s for s in reversed(before) if current is None or s.user_id != current.user_id), None)
+    upcoming = next((s for s in timeline if current is not None and s.start > current.start
+                     and s.user_id != current.user_id), None)
+    moment = next((p for p in pieces if p.start <= at < p.end), None)
+    cover = moment if moment and current and moment.user_id != current.user_id else None
+    names = ", ".join(f"{layer.get('name')!r} ({layer.get('id')})" for layer in family)
+    if current is None:
+        rule = "nobody holds a turn on the support layer now"
+    elif current.override:
+        rule = f"{current.user_name or current.user_id} overrides the support turn " + (
+            "for the rest of it" if upcoming is None or current.end >= upcoming.start else
+            f"for {(current.end - current.start).total_seconds() / 3600:g} h (at least rotation.min_override_hours)")
+    else:
+        rule = f"{current.user_name or current.user_id} holds the support turn"
+    restricted = any(layer.get("restrictions") for layer in family)
+    lengths = [int(layer.get("rotation_turn_length_seconds") or 0) for layer in family]
+    return SupportView(Handoff(current, previous, upcoming), cover, "; ".join([rule, *notes]), restricted,
+                       timedelta(seconds=max(lengths, default=0)), tuple(names.split(", ")))

@@ -137,3 +137,52 @@ def test_slack_channel_writes(server: SandboxServer) -> None:
     assert_valid("slack", "POST /conversations.setTopic", topic)
     opened = call(server, "slack", "/conversations.open", token=SLACK, method="POST", body={"users": "U0ADA"})
     assert_valid("slack", "POST /conversations.open", opened)
+
+
+def _example_world() -> tuple[dict[str, Any], dict[str, Any]]:
+    """PagerDuty's own GET /schedules/{id} example, and a world holding the layer it describes."""
+    example = json.loads((HERE / "pagerduty-schedule-example.json").read_text())["example"]["schedule"]
+    layer = example["schedule_layers"][0]
+    user = layer["users"][0]["user"]
+    world = {"pagerduty": {
+        "users": [{"id": user["id"], "name": user["summary"], "email": "regina@example.com"}],
+        "schedules": [{"id": example["id"], "name": example["name"], "time_zone": example["time_zone"],
+                       "layers": [{"id": layer["id"], "name": layer["name"], "start": layer["start"],
+                                   "end": layer.get("end"), "rotation_virtual_start": layer["rotation_virtual_start"],
+                                   "rotation_turn_length_seconds": layer["rotation_turn_length_seconds"],
+                                   "users": [user["id"]], "restrictions": layer["restrictions"]}],
+                       "overrides": []}]}}
+    return example, world
+
+
+def _entries(entries: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    return [(e["start"], e["end"], e["user"]["id"]) for e in entries]
+
+
+@pytest.mark.parametrize(("part", "day"), [("layer", "2015-11-09"), ("final", "2015-11-10")])
+def test_a_restricted_layer_renders_as_pagerdutys_own_example(part: str, day: str) -> None:
+    """The same layer definition renders the same entries and coverage as PagerDuty's documented example."""
+    example, world = _example_world()
+    expected = example["schedule_layers"][0] if part == "layer" else example["final_schedule"]
+    with SandboxServer(world) as running:
+        body = call(running, "pagerduty", f"/schedules/{example['id']}", token=PD,
+                    params={"since": f"{day}T00:00:00-05:00", "until": f"{day}T23:59:59.999-05:00"})
+    assert_valid("pagerduty", "GET /schedules/{id}", body)
+    schedule = body["schedule"]
+    got = schedule["schedule_layers"][0] if part == "layer" else schedule["final_schedule"]
+    assert _entries(got["rendered_schedule_entries"]) == _entries(expected["rendered_schedule_entries"])
+    assert round(got["rendered_coverage_percentage"], 1) == expected["rendered_coverage_percentage"]
+    assert schedule["schedule_layers"][0]["restrictions"] == example["schedule_layers"][0]["restrictions"]
+
+
+def test_a_restricted_layer_has_one_entry_per_allowed_window_and_none_out_of_hours() -> None:
+    example, world = _example_world()
+    with SandboxServer(world) as running:
+        body = call(running, "pagerduty", f"/schedules/{example['id']}", token=PD,
+                    params={"since": "2015-11-09T00:00:00-05:00", "until": "2015-11-12T00:00:00-05:00"})
+    entries = _entries(body["schedule"]["schedule_layers"][0]["rendered_schedule_entries"])
+    assert [(s[11:16], e[11:16]) for s, e, _ in entries] == [("08:00", "17:00")] * 3
+    with SandboxServer(world) as running:
+        night = call(running, "pagerduty", f"/schedules/{example['id']}", token=PD,
+                     params={"since": "2015-11-09T20:00:00-05:00", "until": "2015-11-09T20:00:00-05:00"})
+    assert night["schedule"]["final_schedule"]["rendered_schedule_entries"] == []

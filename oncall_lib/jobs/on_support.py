@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from oncall_lib.config import Config, RosterMember
-from oncall_lib.schedule import Handoff, ScheduleProblem, Shift, handoff_at, select_layer, support_timeline
+from oncall_lib.errors import ServiceError
+from oncall_lib.schedule import Handoff, ScheduleProblem, Shift, SupportView, support_view
 from oncall_lib.services import Services
 
-# The schedule window read around `at`: long enough to see last week's and next week's turns.
+# The schedule window read around `at`: long enough to see last week's and next week's turns. A longer turn
+# (a month, say) is read again with a window that follows the layer's turn length.
 LOOKBACK = timedelta(days=21)
 LOOKAHEAD = timedelta(days=35)
 
@@ -39,6 +41,17 @@ class OnSupport:
     person: Person | None
     layer: str
     warnings: list[str] = field(default_factory=list)
+    # Which rule decided (the turn, an override that took it over, a short cover), for the report.
+    rule: str = ""
+    # Someone covering for a few hours (an override shorter than rotation.min_override_hours): the person
+    # to escalate to right now, while the turn, the epics and the topic stay with `person`.
+    cover: Person | None = None
+    view: SupportView | None = None
+
+    @property
+    def now(self) -> Person | None:
+        """Who answers for the role at this moment."""
+        return self.cover or self.person
 
 
 def roster_match(config: Config, *, pagerduty_id: str = "", email: str = "", slack: str = "") -> RosterMember | None:
@@ -57,11 +70,22 @@ def resolve_person(services: Services, config: Config, shift: Shift, warnings: l
     member = roster_match(config, pagerduty_id=shift.user_id)
     email = member.pagerduty_email if member else None
     if member is None:
-        email = str(services.pagerduty.user(shift.user_id).get("email", "")).lower() or None
+        try:
+            email = str(services.pagerduty.user(shift.user_id).get("email", "")).lower() or None
+        except ServiceError as exc:
+            # PagerDuty keeps deleted users on their layers; looking them up answers 404.
+            warnings.append(f"PagerDuty user {shift.user_name or shift.user_id} ({shift.user_id}) holds the support "
+                            f"turn but cannot be read ({exc}): if they left, replace them on the layer in "
+                            "PagerDuty, or add their pagerduty_id to the roster")
+            email = None
         member = roster_match(config, email=email) if email else None
     slack = member.slack if member else None
     if slack is None and email:
-        slack = services.slack.user_id_by_email(email)
+        try:
+            slack = services.slack.user_id_by_email(email)
+        except ServiceError as exc:
+            warnings.append(f"no Slack account found for {email}: {exc}")
+            slack = None
         if member is None and slack:
             member = roster_match(config, slack=slack)
             slack = (member.slack or slack) if member else slack
@@ -81,15 +105,25 @@ def resolve_person(services: Services, config: Config, shift: Shift, warnings: l
 
 
 def on_support(services: Services, config: Config, at: datetime) -> OnSupport:
-    """One schedule read (plus one user read unless the roster caches PagerDuty ids). Raises ScheduleProblem."""
+    """One schedule read (two for a turn longer than the window; plus one user read unless the roster caches
+    PagerDuty ids). Raises ScheduleProblem."""
     rotation = config.rotation
+    min_override = timedelta(hours=rotation.min_override_hours)
     schedule = services.pagerduty.schedule(rotation.pagerduty_schedule, at - LOOKBACK, at + LOOKAHEAD)
-    layer = select_layer(schedule, rotation.support_layer, at)
-    overrides = (schedule.get("overrides_subschedule") or {}).get("rendered_schedule_entries") or []
-    handoff = handoff_at(support_timeline(layer, overrides), at)
-    result = OnSupport(handoff, None, f"{layer.get('name')!r} ({layer.get('id')})")
+    view = support_view(schedule, rotation.support_layer, at, min_override=min_override)
+    current = view.handoff.current
+    if current is not None and (view.handoff.previous is None or view.handoff.next is None):
+        # The turn may start before the window (or the next one after it): read the turns around it.
+        span = max(view.turn_length * 3, LOOKBACK) + timedelta(days=1)
+        if current.start <= at - LOOKBACK + timedelta(days=1) or view.turn_length * 2 > LOOKAHEAD:
+            schedule = services.pagerduty.schedule(rotation.pagerduty_schedule, at - span, at + span)
+            view = support_view(schedule, rotation.support_layer, at, min_override=min_override)
+    handoff = view.handoff
+    result = OnSupport(handoff, None, ", ".join(view.family), rule=view.rule, view=view)
     if handoff.current:
         result.person = resolve_person(services, config, handoff.current, result.warnings)
+    if view.cover:
+        result.cover = resolve_person(services, config, view.cover, result.warnings)
     return result
 
 

@@ -11,7 +11,7 @@ message and DM once per rotation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from oncall_lib.config import Config, SuperEpic
@@ -61,11 +61,23 @@ class Observed:
     pickup: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # How the person on support was decided (their turn, an override, a short cover), for the report.
+    rule: str = ""
 
 
 def rotation_key(shift: Shift) -> str:
-    """Identifies one rotation: who, and when their turn started. Markers carry it."""
+    """Identifies one rotation: who, and the instant their turn started (in UTC, so a change of the schedule's
+    time zone is not a new turn). Markers carry it."""
+    return f"{shift.user_id}/{shift.start.astimezone(UTC).isoformat()}"
+
+
+def legacy_rotation_key(shift: Shift) -> str:
+    """The key as markers before December 2026 wrote it (the start with the schedule's own offset)."""
     return f"{shift.user_id}/{shift.start.isoformat()}"
+
+
+def marker(event_type: str, shift: Shift, payload: dict[str, Any] | None = None) -> Marker:
+    return Marker(event_type, rotation_key(shift), payload or {}, aliases=(legacy_rotation_key(shift),))
 
 
 # -- observe ---------------------------------------------------------------------------------
@@ -74,7 +86,7 @@ def rotation_key(shift: Shift) -> str:
 def observe(services: Services, config: Config, at: datetime) -> Observed:
     support_now = on_support(services, config, at)
     observed = Observed(at=at, handoff=support_now.handoff, incoming=support_now.person,
-                        warnings=support_now.warnings)
+                        warnings=support_now.warnings, rule=support_now.rule)
     current = observed.handoff.current
     if current is None or observed.incoming is None:
         observed.errors.append(
@@ -93,9 +105,8 @@ def observe(services: Services, config: Config, at: datetime) -> Observed:
     observed.support_topic = channel.topic
     if not channel.is_member:
         observed.warnings.append(f"the app is not a member of {support.label}: invite it (/invite @app)")
-    key = rotation_key(current)
     oldest = current.start.timestamp()
-    posted = services.slack.find_marked(support.id, Marker(HANDOFF_EVENT, key), oldest=oldest)
+    posted = services.slack.find_marked(support.id, marker(HANDOFF_EVENT, current), oldest=oldest)
     observed.handoff_posted = posted is not None
     if posted is not None:
         observed.handoff_message = posted
@@ -111,8 +122,14 @@ def observe(services: Services, config: Config, at: datetime) -> Observed:
         observed.pickup = [f"• {slack_link(i.html_url, i.title, limit=90)}"
                            + ("" if i.assignees else " (unassigned)") for i in pickup_order(items)[:5]]
     if observed.incoming.slack:
-        observed.dm_channel = services.slack.open_dm(observed.incoming.slack)
-        found = services.slack.find_marked(observed.dm_channel, Marker(CHECKLIST_EVENT, key), oldest=oldest)
+        try:
+            observed.dm_channel = services.slack.open_dm(observed.incoming.slack)
+        except ServiceError as exc:
+            # A Slack account that is gone (user_not_found) costs the DM, not the epics or the topic.
+            observed.warnings.append(f"no checklist DM for {observed.incoming.name}: {exc}; check their slack id "
+                                     "in oncall.toml")
+    if observed.dm_channel:
+        found = services.slack.find_marked(observed.dm_channel, marker(CHECKLIST_EVENT, current), oldest=oldest)
         observed.dm_posted = found is not None
     return observed
 
@@ -247,11 +264,12 @@ def with_rotation_row(actions: list[Action], observed: Observed, sheet: list[Act
                       None if a.after is None else a.after + start) for a in actions]
     message = observed.handoff_message
     if message is not None and not observed.handoff_logged and (appended is not None or sheet_read):
-        marker = Marker(HANDOFF_EVENT, rotation_key(observed.handoff.current) if observed.handoff.current else "",
-                        {**((message.get("metadata") or {}).get("event_payload") or {}), "logged": True})
+        payload = dict((message.get("metadata") or {}).get("event_payload") or {})
+        found_key = str(payload.pop("key", ""))
+        logged_marker = Marker(HANDOFF_EVENT, found_key, {**payload, "logged": True})
         shifted.append(Action("slack.update", config.slack.support.label, "note that the rotation is logged",
                               {"channel": config.slack.support.id, "ts": message["ts"],
-                               "text": message.get("text", ""), "marker": marker}, after=appended))
+                               "text": message.get("text", ""), "marker": logged_marker}, after=appended))
     return [*sheet, *shifted]
 
 
@@ -263,6 +281,7 @@ def facts(observed: Observed, config: Config) -> dict[str, object]:
         out["since"] = handoff.current.start.astimezone(config.team.tz).isoformat()
         out["until"] = handoff.current.end.astimezone(config.team.tz).isoformat()
         out["override"] = handoff.current.override
+    out["rule"] = observed.rule
     out["outgoing"] = handoff.previous.user_name if handoff.previous else None
     out["next"] = handoff.next.user_name if handoff.next else None
     out["next_takes_over"] = handoff.next.start.astimezone(config.team.tz).isoformat() if handoff.next else None

@@ -116,7 +116,8 @@ def observe(services: Services, config: Config, at: datetime) -> WatchState:
             state.warnings.append(f"cannot tell who is on support, so no DM: {exc}")
         else:
             state.warnings += found.warnings
-            state.person = found.person
+            # A short override's cover answers for the role right now, though the turn stays with `person`.
+            state.person = found.now
         if state.person and state.person.slack:
             state.dm_channel = services.slack.open_dm(state.person.slack)
             state.warned = marked_requests(services.slack.history(state.dm_channel, oldest=oldest), WAITING_EVENT)

@@ -3,8 +3,11 @@
 Layers are recurring rotations (virtual start, turn length, users), rendered
 for whatever window is asked, so the bundled world works on any date. Turns
 that are whole days keep their wall-clock hour in the schedule's time zone
-across daylight-saving changes, as PagerDuty's do. Layer restrictions are not
-modelled.
+across daylight-saving changes, as PagerDuty's do. A layer's `restrictions`
+(PagerDuty's `daily_restriction` and `weekly_restriction`, in the schedule's
+time zone) cut each turn into one entry per allowed window, as PagerDuty
+renders them; outside the windows the layer has no entry. Users marked
+`"deleted": true` stay on their layers (PagerDuty keeps them) and answer 404.
 """
 
 from __future__ import annotations
@@ -36,7 +39,52 @@ def turn_start(layer: dict[str, Any], k: int, tz: ZoneInfo) -> datetime:
     return virtual + timedelta(seconds=k * length)
 
 
+def _restriction_windows(restrictions: list[dict[str, Any]], since: datetime, until: datetime,
+                         tz: ZoneInfo) -> list[tuple[datetime, datetime]]:
+    """The allowed windows of a layer's restrictions that touch [since, until), merged, in order."""
+    windows: list[tuple[datetime, datetime]] = []
+    first = since.astimezone(tz).date() - timedelta(days=8)
+    days = (until.astimezone(tz).date() - first).days + 2
+    for restriction in restrictions:
+        hours, minutes, seconds = (int(x) for x in str(restriction["start_time_of_day"]).split(":"))
+        duration = timedelta(seconds=int(restriction["duration_seconds"]))
+        weekly = restriction.get("type") == "weekly_restriction"
+        for offset in range(days):
+            day = first + timedelta(days=offset)
+            if weekly and day.isoweekday() != int(restriction.get("start_day_of_week") or 1):
+                continue
+            start = datetime(day.year, day.month, day.day, hours, minutes, seconds, tzinfo=tz)
+            if start + duration > since and start < until:
+                windows.append((start, start + duration))
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(windows):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _restricted(turns: list[Shift], windows: list[tuple[datetime, datetime]]) -> list[Shift]:
+    """Each turn cut to the allowed windows: one entry per window it overlaps."""
+    cut: list[Shift] = []
+    for turn in turns:
+        for start, end in windows:
+            if start < turn.end and end > turn.start:
+                cut.append(Shift(turn.user_id, "", max(start, turn.start), min(end, turn.end)))
+    return cut
+
+
 def render_layer(layer: dict[str, Any], since: datetime, until: datetime, tz: ZoneInfo) -> list[Shift]:
+    turns = _render_turns(layer, since, until, tz)
+    restrictions = layer.get("restrictions") or []
+    if not restrictions:
+        return turns
+    return [e for e in _restricted(turns, _restriction_windows(restrictions, since, until, tz))
+            if e.end > since and e.start < until]
+
+
+def _render_turns(layer: dict[str, Any], since: datetime, until: datetime, tz: ZoneInfo) -> list[Shift]:
     users = layer["users"]
     length = int(layer["rotation_turn_length_seconds"])
     if not users or length <= 0:
@@ -92,10 +140,13 @@ class PagerDutyFake:
         return handler(request, **params)
 
     def _user(self, user_id: str) -> dict[str, Any] | None:
-        return next((u for u in self.data["users"] if u["id"] == user_id), None)
+        """A user the API still knows: a deleted one stays on layers but answers 404."""
+        found = next((u for u in self.data["users"] if u["id"] == user_id), None)
+        return None if found is None or found.get("deleted") else found
 
     def _user_ref(self, request: FakeRequest, user_id: str) -> dict[str, Any]:
-        user = self._user(user_id) or {"name": "Deleted user"}
+        # A deleted user stays on the layer under their name; only GET /users/{id} says they are gone.
+        user = next((u for u in self.data["users"] if u["id"] == user_id), None) or {"name": "Deleted user"}
         return {
             "id": user_id,
             "type": "user_reference",
@@ -196,7 +247,7 @@ class PagerDutyFake:
                 "rotation_virtual_start": layer["rotation_virtual_start"],
                 "rotation_turn_length_seconds": layer["rotation_turn_length_seconds"],
                 "users": [{"user": self._user_ref(request, u)} for u in layer["users"]],
-                "restrictions": [],
+                "restrictions": [dict(r) for r in layer.get("restrictions") or []],
                 "rendered_schedule_entries": self._entries(request, entries, since, until, overflow)
                 if since and until else [],
                 "rendered_coverage_percentage": self._coverage(entries, since, until),

@@ -103,6 +103,8 @@ class Marker:
     event_type: str
     key: str
     payload: dict[str, Any] = field(default_factory=dict)
+    # Earlier spellings of the same key, still found (never written): markers posted before a key's format changed.
+    aliases: tuple[str, ...] = ()
 
     def metadata(self) -> dict[str, Any]:
         return {"event_type": self.event_type, "event_payload": {"key": self.key, **self.payload}}
@@ -211,7 +213,8 @@ class SlackService:
                 for message in page.get("messages", []):
                     metadata = message.get("metadata") or {}
                     payload = metadata.get("event_payload") or {}
-                    if metadata.get("event_type") == marker.event_type and payload.get("key") == marker.key:
+                    if metadata.get("event_type") == marker.event_type and payload.get("key") in (marker.key,
+                                                                                                  *marker.aliases):
                         return dict(message)
         return None
 
