@@ -452,6 +452,9 @@ class RotationConfig(_Model):
     support_layer: str = Field(min_length=1, description="layer id or name")
     handoff_weekday: Weekday = "monday"
     handoff_hour: Annotated[int, Field(ge=0, le=23)] = 9
+    # "layers" (PagerDuty's classic schedules, /schedules), "shifts" (shift-based schedules, /v3/schedules), or
+    # "auto": try the shift-based endpoint, then the classic one (one extra call a run for a classic schedule).
+    schedule_kind: Literal["layers", "shifts", "auto"] = "layers"
     # An override moves the role (epics, topic, handoff) when it covers the rest of the turn or at least this
     # many hours of support time; a shorter cover only receives the request watch's escalations meanwhile.
     min_override_hours: Annotated[float, Field(gt=0, le=24 * 28)] = 24

@@ -37,7 +37,7 @@ def parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def _is_active(layer: dict[str, Any], at: datetime) -> bool:
+def is_active(layer: dict[str, Any], at: datetime) -> bool:
     start = parse_time(layer["start"]) if layer.get("start") else None
     end = parse_time(layer["end"]) if layer.get("end") else None
     return (start is None or start <= at) and (end is None or end > at)
@@ -47,14 +47,14 @@ def select_layer(schedule: dict[str, Any], wanted: str, at: datetime) -> dict[st
     layers = schedule.get("schedule_layers") or []
     by_id = [layer for layer in layers if layer.get("id") == wanted]
     if by_id:
-        if not _is_active(by_id[0], at):
+        if not is_active(by_id[0], at):
             raise ScheduleProblem(f"layer {wanted} of schedule {schedule.get('id')} is not active at {at.isoformat()}")
         return by_id[0]
     named = [layer for layer in layers if str(layer.get("name", "")).casefold() == wanted.casefold()]
-    active = [layer for layer in named if _is_active(layer, at)]
+    active = [layer for layer in named if is_active(layer, at)]
     if len(active) == 1:
         return active[0]
-    choices = ", ".join(f"{layer.get('name')!r} ({layer.get('id')})" for layer in layers if _is_active(layer, at))
+    choices = ", ".join(f"{layer.get('name')!r} ({layer.get('id')})" for layer in layers if is_active(layer, at))
     if len(active) > 1:
         ids = ", ".join(layer["id"] for layer in active)
         raise ScheduleProblem(f"several active layers are named {wanted!r} ({ids}); set support_layer to one id")
@@ -132,21 +132,21 @@ def support_layers(schedule: dict[str, Any], wanted: str, at: datetime) -> list[
     by_id = [layer for layer in layers if layer.get("id") == wanted]
     name = str((by_id[0] if by_id else {"name": wanted}).get("name", "")).casefold()
     family = [layer for layer in layers if str(layer.get("name", "")).casefold() == name]
-    active = [layer for layer in family if _is_active(layer, at)]
+    active = [layer for layer in family if is_active(layer, at)]
     if by_id:
-        if not _is_active(by_id[0], at):
+        if not is_active(by_id[0], at):
             successors = ", ".join(f"{layer.get('id')}" for layer in active)
             hint = f" (PagerDuty ended it when it was edited; its successor: {successors})" if successors else ""
             raise ScheduleProblem(f"layer {wanted} of schedule {schedule.get('id')} is not active at "
                                   f"{at.isoformat()}{hint}: set support_layer to the layer's name or current id")
         # Chosen by id: another active layer of the same name is not part of the support rotation.
-        return [layer for layer in family if layer is by_id[0] or not _is_active(layer, at)]
+        return [layer for layer in family if layer is by_id[0] or not is_active(layer, at)]
     if len(active) > 1:
         ids = ", ".join(layer["id"] for layer in active)
         raise ScheduleProblem(f"several active layers are named {wanted!r} ({ids}); set support_layer to one id")
     if not active:
         choices = ", ".join(f"{layer.get('name')!r} ({layer.get('id')})" for layer in layers
-                            if _is_active(layer, at))
+                            if is_active(layer, at))
         raise ScheduleProblem(f"schedule {schedule.get('id')} has no active layer with id or name {wanted!r}; "
                               f"active layers: {choices or 'none'}")
     return family
@@ -203,6 +203,23 @@ def support_overrides(schedule: dict[str, Any], family: Sequence[dict[str, Any]]
     return sorted(pieces, key=lambda s: s.start)
 
 
+def family_turns(family: Sequence[dict[str, Any]]) -> list[Shift]:
+    return turns([s for layer in family for s in _shifts(layer.get("rendered_schedule_entries") or [], False)])
+
+
+def override_runs(base: Sequence[Shift], pieces: Sequence[Shift],
+                  min_override: timedelta) -> list[tuple[Shift, timedelta, bool]]:
+    """Each run of one person's override pieces, the support time it covers, and whether it moves the role:
+    it covers the rest of the turn, or at least `min_override`."""
+    found = []
+    for run in turns(pieces):
+        turn = holder(base, run.start)
+        covered = sum(((p.end - p.start) for p in pieces if p.user_id == run.user_id
+                       and run.start <= p.start and p.end <= run.end), timedelta())
+        found.append((run, covered, (turn is not None and run.end >= turn.end) or covered >= min_override))
+    return found
+
+
 @dataclass(frozen=True)
 class SupportView:
     """Who holds the support role at a moment, and why."""
@@ -216,23 +233,53 @@ class SupportView:
     family: tuple[str, ...]
 
 
+def from_shift_schedule(schedule: dict[str, Any], wanted: str) -> tuple[dict[str, Any], list[Shift]]:
+    """A shift-based (v3) schedule as the layered view above reads it: the support rotation (by id or by its
+    event's name) as one layer, and its overrides, which v3 ties to the rotation they replace."""
+    rotations = schedule.get("rotations") or []
+    names = {r.get("id"): {str(e.get("name", "")).casefold() for e in r.get("events") or []} for r in rotations}
+    chosen = next((r for r in rotations if r.get("id") == wanted), None) or next(
+        (r for r in rotations if wanted.casefold() in names.get(r.get("id"), set())), None)
+    if chosen is None:
+        known = ", ".join(f"{r.get('id')} ({', '.join(sorted(names.get(r.get('id'), set())))})" for r in rotations)
+        raise ScheduleProblem(f"shift-based schedule {schedule.get('id')} has no rotation with id or event name "
+                              f"{wanted!r}; rotations: {known or 'none'}")
+    users = {u.get("id"): u.get("summary", "") for u in schedule.get("users") or []}
+    base: list[dict[str, Any]] = []
+    overrides: list[Shift] = []
+    for item in (schedule.get("final_schedule") or {}).get("computed_shift_assignments") or []:
+        source, member = item.get("source") or {}, item.get("member") or {}
+        if source.get("rotation_id") != chosen["id"] or member.get("type") != "user_member":
+            continue
+        user = str(member.get("user_id"))
+        entry = {"user": {"id": user, "summary": users.get(user, user)}, "start": item["start_time"],
+                 "end": item["end_time"]}
+        if source.get("type") == "schedule_rotation_override":
+            overrides.append(Shift(user, users.get(user, user), parse_time(item["start_time"]),
+                                   parse_time(item["end_time"]), override=True))
+        else:
+            base.append(entry)
+    events = chosen.get("events") or [{}]
+    name = str(events[0].get("name") or chosen["id"])
+    layer = {"id": chosen["id"], "name": name, "start": None, "end": None, "restrictions": [],
+             "rotation_turn_length_seconds": 0, "rendered_schedule_entries": base}
+    return {"id": schedule.get("id"), "time_zone": schedule.get("time_zone"), "schedule_layers": [layer]}, overrides
+
+
 def support_view(schedule: dict[str, Any], wanted: str, at: datetime, *,
-                 min_override: timedelta = timedelta(hours=24)) -> SupportView:
+                 min_override: timedelta = timedelta(hours=24), overrides: Sequence[Shift] | None = None,
+                 ) -> SupportView:
     """The turn on the support layer at `at`, with the overrides that take it over.
 
     An override moves the role (epics, topic, handoff) only if it covers the rest of the turn or at least
     `min_override` of support time; a shorter one makes its user the cover for the moment only."""
     family = support_layers(schedule, wanted, at)
-    base = turns([s for layer in family for s in _shifts(layer.get("rendered_schedule_entries") or [], False)])
-    pieces = support_overrides(schedule, family)
+    base = family_turns(family)
+    pieces = list(overrides) if overrides is not None else support_overrides(schedule, family)
     long_covers: list[Shift] = []
     notes: list[str] = []
-    for run in turns(pieces):
-        turn = holder(base, run.start)
-        covered = sum(((p.end - p.start) for p in pieces if p.user_id == run.user_id
-                       and run.start <= p.start and p.end <= run.end), timedelta())
-        rest = turn is not None and run.end >= turn.end
-        if rest or covered >= min_override:
+    for run, covered, moves in override_runs(base, pieces, min_override):
+        if moves:
             long_covers.append(run)
         elif run.start <= at < run.end:
             start, end = run.start.astimezone(UTC), run.end.astimezone(UTC)
@@ -257,6 +304,7 @@ def support_view(schedule: dict[str, Any], wanted: str, at: datetime, *,
     else:
         rule = f"{current.user_name or current.user_id} holds the support turn"
     restricted = any(layer.get("restrictions") for layer in family)
-    lengths = [int(layer.get("rotation_turn_length_seconds") or 0) for layer in family]
+    lengths = [timedelta(seconds=int(layer.get("rotation_turn_length_seconds") or 0)) for layer in family]
+    lengths += [turn.end - turn.start for turn in base[1:-1]]  # a shift-based rotation says it only by its turns
     return SupportView(Handoff(current, previous, upcoming), cover, "; ".join([rule, *notes]), restricted,
-                       timedelta(seconds=max(lengths, default=0)), tuple(names.split(", ")))
+                       max(lengths, default=timedelta()), tuple(names.split(", ")))

@@ -64,7 +64,8 @@ def test_each_deliberate_fault_is_named(sandbox: Sandbox, config: Config) -> Non
     assert "no active layer with id or name 'Layer 9'" in found["pagerduty schedule"]
     assert "the role needs iam:GenerateCredentialReport" in found["aws iam"]
     assert "no active layer" in found["rotation handoff time"]  # the same bad layer, seen by this check too
-    assert len(found) == 7
+    assert "no active layer" in found["support layer shape"]  # and by this one
+    assert len(found) == 8
     assert all(counts["writes"] == 0 for counts in run.server_counts.values())
 
 

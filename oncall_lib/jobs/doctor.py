@@ -13,7 +13,15 @@ from datetime import datetime, timedelta
 from oncall_lib.config import WEEKDAYS, Config
 from oncall_lib.errors import OncallError
 from oncall_lib.report import Report
-from oncall_lib.schedule import ScheduleProblem, select_layer, support_timeline
+from oncall_lib.schedule import (
+    ScheduleProblem,
+    family_turns,
+    is_active,
+    override_runs,
+    select_layer,
+    support_layers,
+    support_overrides,
+)
 from oncall_lib.services import Services
 
 JOB = "doctor"
@@ -108,11 +116,32 @@ def examine(services: Services, config: Config, at: datetime) -> list[Check]:
 
     _run(checks, "pagerduty schedule", pagerduty)
 
+    def layer_shape() -> str:
+        rotation = config.rotation
+        schedule = services.pagerduty.schedule(rotation.pagerduty_schedule, at, at + timedelta(days=14))
+        family = support_layers(schedule, rotation.support_layer, at)
+        restricted = [r for layer in family if is_active(layer, at) for r in layer.get("restrictions") or []]
+        length = max(int(layer.get("rotation_turn_length_seconds") or 0) for layer in family if is_active(layer, at))
+        runs = override_runs(family_turns(family), support_overrides(schedule, family),
+                             timedelta(hours=rotation.min_override_hours))
+        moving = [f"{run.user_name or run.user_id} from {run.start.astimezone(config.team.tz):%a %d %b %H:%M}"
+                  for run, _, moves in runs if moves]
+        short = sum(1 for _, _, moves in runs if not moves)
+        shape = (f"restricted ({len(restricted)} window rule(s): the role is held between windows too)"
+                 if restricted else "not restricted")
+        turn = f"{length / 86400:g}-day turns" if length >= 86400 else f"{length / 3600:g}-hour turns"
+        overrides = (f"overrides in the next two weeks move the handoff: {', '.join(moving)}" if moving else
+                     "no override in the next two weeks moves the handoff")
+        return f"support layer {shape}, {turn}; {overrides}" + (
+            f" ({short} shorter cover(s) only redirect escalations)" if short else "")
+
+    _run(checks, "support layer shape", layer_shape)
+
     def handoff_time() -> str:
         rotation = config.rotation
         schedule = services.pagerduty.schedule(rotation.pagerduty_schedule, at - timedelta(days=21), at)
-        layer = select_layer(schedule, rotation.support_layer, at)
-        starts = [s.start.astimezone(config.team.tz) for s in support_timeline(layer, [])]
+        starts = [s.start.astimezone(config.team.tz)
+                  for s in family_turns(support_layers(schedule, rotation.support_layer, at))]
         expected = (WEEKDAYS.index(rotation.handoff_weekday), rotation.handoff_hour)
         odd = [s for s in starts[1:] if (s.weekday(), s.hour) != expected]
         if odd:

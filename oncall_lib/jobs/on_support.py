@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from oncall_lib.config import Config, RosterMember
 from oncall_lib.errors import ServiceError
-from oncall_lib.schedule import Handoff, ScheduleProblem, Shift, SupportView, support_view
+from oncall_lib.schedule import Handoff, ScheduleProblem, Shift, SupportView, from_shift_schedule, support_view
 from oncall_lib.services import Services
 
 # The schedule window read around `at`: long enough to see last week's and next week's turns. A longer turn
@@ -109,15 +109,31 @@ def on_support(services: Services, config: Config, at: datetime) -> OnSupport:
     PagerDuty ids). Raises ScheduleProblem."""
     rotation = config.rotation
     min_override = timedelta(hours=rotation.min_override_hours)
-    schedule = services.pagerduty.schedule(rotation.pagerduty_schedule, at - LOOKBACK, at + LOOKAHEAD)
-    view = support_view(schedule, rotation.support_layer, at, min_override=min_override)
+    kind = rotation.schedule_kind
+
+    def read(back: timedelta, ahead: timedelta) -> SupportView:
+        nonlocal kind
+        if kind in ("shifts", "auto"):
+            shifts = services.pagerduty.shift_schedule(rotation.pagerduty_schedule, at - back, at + ahead)
+            if shifts is not None:
+                kind = "shifts"
+                layered, overrides = from_shift_schedule(shifts, rotation.support_layer)
+                return support_view(layered, rotation.support_layer, at, min_override=min_override,
+                                    overrides=overrides)
+            if kind == "shifts":
+                raise ScheduleProblem(f"schedule {rotation.pagerduty_schedule} is not a shift-based schedule: set "
+                                      'rotation.schedule_kind = "layers" (or "auto")')
+            kind = "layers"
+        schedule = services.pagerduty.schedule(rotation.pagerduty_schedule, at - back, at + ahead)
+        return support_view(schedule, rotation.support_layer, at, min_override=min_override)
+
+    view = read(LOOKBACK, LOOKAHEAD)
     current = view.handoff.current
     if current is not None and (view.handoff.previous is None or view.handoff.next is None):
         # The turn may start before the window (or the next one after it): read the turns around it.
         span = max(view.turn_length * 3, LOOKBACK) + timedelta(days=1)
         if current.start <= at - LOOKBACK + timedelta(days=1) or view.turn_length * 2 > LOOKAHEAD:
-            schedule = services.pagerduty.schedule(rotation.pagerduty_schedule, at - span, at + span)
-            view = support_view(schedule, rotation.support_layer, at, min_override=min_override)
+            view = read(span, span)
     handoff = view.handoff
     result = OnSupport(handoff, None, ", ".join(view.family), rule=view.rule, view=view)
     if handoff.current:

@@ -110,6 +110,7 @@ class PagerDutyFake:
     def __init__(self, server: SandboxServer) -> None:
         self.server = server
         self.routes = Routes()
+        self.routes.add("GET", r"/v3/schedules/(?P<schedule_id>[A-Za-z0-9]+)", self.get_shift_schedule)
         self.routes.add("GET", r"/schedules/(?P<schedule_id>[A-Za-z0-9]+)", self.get_schedule)
         self.routes.add("GET", r"/schedules", self.list_schedules)
         self.routes.add("GET", r"/users/(?P<user_id>[A-Za-z0-9]+)", self.get_user)
@@ -216,11 +217,7 @@ class PagerDutyFake:
         return FakeResponse(200, {key: page, "limit": limit, "offset": offset,
                                   "more": offset + limit < len(items), "total": None})
 
-    def get_schedule(self, request: FakeRequest, schedule_id: str) -> FakeResponse:
-        schedule = next((s for s in self.data["schedules"] if s["id"] == schedule_id), None)
-        if schedule is None:
-            return FakeResponse(404, {"error": {"code": 2100, "message": "Not Found"}})
-        tz = ZoneInfo(request.arg("time_zone") or schedule.get("time_zone", "UTC"))
+    def _window(self, request: FakeRequest) -> tuple[datetime | None, datetime | None] | FakeResponse:
         since_arg, until_arg = request.arg("since"), request.arg("until")
         try:
             until = parse_time(until_arg) if until_arg else None
@@ -228,6 +225,88 @@ class PagerDutyFake:
         except ValueError:
             return FakeResponse(400, {"error": {"code": 2001, "message": "Invalid Input Provided",
                                                 "errors": ["since/until must be ISO 8601"]}})
+        if since is not None and until is not None and until <= since:
+            until = since + timedelta(microseconds=1)  # a point in time: the entries covering it
+        return since, until
+
+    def get_shift_schedule(self, request: FakeRequest, schedule_id: str) -> FakeResponse:
+        """GET /v3/schedules/{id}: a shift-based schedule, with `include[]=final_schedule` its computed
+        assignments, each with its member and source (a rotation, or an override of one)."""
+        schedule = next((s for s in self.data["schedules"] if s["id"] == schedule_id), None)
+        if schedule is None or not schedule.get("shift_based"):
+            # A layer-based (v2) schedule is not a shift-based one.
+            return FakeResponse(404, {"error": {"code": 2100, "message": "Not Found"}})
+        window = self._window(request)
+        if isinstance(window, FakeResponse):
+            return window
+        since, until = window
+        tz = ZoneInfo(request.arg("time_zone") or schedule.get("time_zone", "UTC"))
+        includes = set(request.query.get("include[]", []))
+        rotations = schedule.get("rotations") or []
+        body: dict[str, Any] = {
+            "id": schedule["id"], "type": "schedule_v3", "name": schedule.get("name", ""),
+            "time_zone": schedule.get("time_zone", "UTC"), "description": schedule.get("description", ""),
+            "self": f"{request.origin}/v3/schedules/{schedule['id']}",
+            "html_url": f"https://sandbox.pagerduty.com/schedules/{schedule['id']}",
+            "rotations": [{"id": r["id"], "type": "schedule_rotation", "events": [self._event(r)]} for r in rotations],
+        }
+        if "final_schedule" in includes and since and until:
+            assignments: list[dict[str, Any]] = []
+            covered: list[Shift] = []
+            for rotation in rotations:
+                base = render_layer(rotation, since, until, tz)
+                mine = [o for o in schedule.get("overrides", []) if o.get("rotation_id") == rotation["id"]]
+                cuts = [Shift(o["user"], o["id"], parse_time(o["start"]), parse_time(o["end"]), True) for o in mine]
+                for shift in overlay(base, cuts):
+                    source: dict[str, Any] = {"type": "schedule_rotation", "rotation_id": rotation["id"]}
+                    if shift.override:
+                        source = {"type": "schedule_rotation_override", "rotation_id": rotation["id"],
+                                  "override_id": next((c.user_name for c in cuts if c.user_id == shift.user_id
+                                                       and c.start <= shift.start < c.end), "")}
+                    if shift.end > since and shift.start < until:
+                        covered.append(shift)
+                        assignments.append({"type": "computed_shift_assignment", "start_time": iso(shift.start),
+                                            "end_time": iso(shift.end),
+                                            "member": {"type": "user_member", "user_id": shift.user_id},
+                                            "source": source})
+            body["final_schedule"] = {"type": "final_schedule",
+                                      "rendered_coverage_percentage": self._coverage(covered, since, until) or 0.0,
+                                      "computed_shift_assignments": sorted(assignments,
+                                                                           key=lambda a: a["start_time"])}
+        if "users" in includes:
+            ids = sorted({u for r in rotations for u in r["users"]})
+            body["users"] = [self._user_ref(request, u) for u in ids]
+        return FakeResponse(200, {"schedule": body})
+
+    @staticmethod
+    def _event(rotation: dict[str, Any]) -> dict[str, Any]:
+        start = parse_time(rotation["rotation_virtual_start"])
+        length = int(rotation["rotation_turn_length_seconds"])
+        return {"id": f"{rotation['id']}E", "type": "schedule_event", "name": rotation.get("name", rotation["id"]),
+                "start_time": {"date_time": iso(start), "time_zone": "UTC"},
+                "end_time": {"date_time": iso(start + timedelta(seconds=length)), "time_zone": "UTC"},
+                "effective_since": iso(parse_time(rotation["start"])),
+                "effective_until": iso(parse_time(rotation["end"])) if rotation.get("end") else None,
+                "recurrence": [f"RRULE:FREQ=DAILY;INTERVAL={max(1, length // DAY)}" if length % DAY == 0
+                               else "RRULE:FREQ=HOURLY"],
+                "assignment_strategy": {"type": "rotating_member_assignment_strategy", "shifts_per_member": 1,
+                                        "members": [{"type": "user_member", "user_id": u}
+                                                    for u in rotation["users"]]}}
+
+    def get_schedule(self, request: FakeRequest, schedule_id: str) -> FakeResponse:
+        schedule = next((s for s in self.data["schedules"] if s["id"] == schedule_id), None)
+        if schedule is None:
+            return FakeResponse(404, {"error": {"code": 2100, "message": "Not Found"}})
+        if schedule.get("shift_based"):
+            # PagerDuty: shift-based schedules are read through /v3/schedules only.
+            return FakeResponse(400, {"error": {"code": 2001, "message": "Invalid Input Provided",
+                                                "errors": ["This schedule is a shift-based schedule; use the "
+                                                           "/v3/schedules API"]}})
+        tz = ZoneInfo(request.arg("time_zone") or schedule.get("time_zone", "UTC"))
+        window = self._window(request)
+        if isinstance(window, FakeResponse):
+            return window
+        since, until = window
         if since is None and until is not None:
             since = until - timedelta(weeks=2)
         if until is None and since is not None:

@@ -61,6 +61,19 @@ class PagerDutyService:
         except (PagerDutyError, httpx2.HTTPError) as exc:
             raise ServiceError(_describe(exc, f"GET /schedules/{schedule_id}")) from None
 
+    def shift_schedule(self, schedule_id: str, since: datetime, until: datetime) -> dict[str, Any] | None:
+        """A shift-based (v3) schedule with its computed assignments for a window; None when the id is not a
+        shift-based schedule (PagerDuty answers 404 or 400), so the caller can read it as a layered one."""
+        params = {"since": since.isoformat(), "until": until.isoformat(), "overflow": "true",
+                  "include[]": ["final_schedule", "users"]}
+        try:
+            return dict(self._client.rget(f"/v3/schedules/{schedule_id}", params=params))
+        except (PagerDutyError, httpx2.HTTPError) as exc:
+            status = getattr(getattr(exc, "response", None), "status_code", None)
+            if status in (400, 404):
+                return None
+            raise ServiceError(_describe(exc, f"GET /v3/schedules/{schedule_id}")) from None
+
     def user_emails(self) -> dict[str, str]:
         """email -> user id of every user in the account (the SDK pages through them)."""
         try:
@@ -82,4 +95,13 @@ def _describe(exc: Exception, what: str) -> str:
     status = getattr(response, "status_code", None)
     hint = {401: " (check PAGERDUTY_API_TOKEN)", 404: " (check the id in oncall.toml)"}.get(status or 0, "")
     detail = f"HTTP {status}" if status else str(exc).splitlines()[0]
+    try:
+        error = (response.json() or {}).get("error") or {} if response is not None else {}
+    except ValueError:
+        error = {}
+    said = "; ".join(str(e) for e in error.get("errors") or []) or str(error.get("message") or "")
+    if said:
+        detail += f": {said}"
+    if status == 400 and "shift-based" in said:
+        hint = ' (set rotation.schedule_kind = "shifts" in oncall.toml)'
     return f"PagerDuty {what}: {detail}{hint}"

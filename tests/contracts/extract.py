@@ -18,7 +18,8 @@ from typing import Any
 HERE = Path(__file__).parent
 ENDPOINTS = {
     "pagerduty": ("pagerduty-rest-v2.openapi.json", "#/components/schemas/",
-                  [("get", "/schedules/{id}"), ("get", "/users/{id}"), ("get", "/users"), ("get", "/schedules")]),
+                  [("get", "/schedules/{id}"), ("get", "/users/{id}"), ("get", "/users"), ("get", "/schedules"),
+                   ("get", "/v3/schedules/{id}")]),
     "slack": ("slack-web.openapi.json", "#/definitions/",
               [("get", "/conversations.history"), ("get", "/conversations.info"), ("get", "/conversations.replies"),
                ("post", "/chat.postMessage"), ("post", "/chat.update"), ("post", "/conversations.setTopic"),
