@@ -203,6 +203,20 @@ def support_overrides(schedule: dict[str, Any], family: Sequence[dict[str, Any]]
     return sorted(pieces, key=lambda s: s.start)
 
 
+def held(timeline: Sequence[Shift]) -> list[Shift]:
+    """Each turn held until the next one starts (a restricted layer's turn ends with its last window, but its
+    holder keeps the role through the evening and the weekend)."""
+    return [Shift(s.user_id, s.user_name, s.start, max(s.end, timeline[i + 1].start) if i + 1 < len(timeline)
+                  else s.end, s.override) for i, s in enumerate(timeline)]
+
+
+def role_timeline(schedule: dict[str, Any], wanted: str, at: datetime, *,
+                  min_override: timedelta = timedelta(hours=24)) -> list[Shift]:
+    """The support role's turns, overrides that take it over cut in, each held until the next (the report's
+    rotations)."""
+    return list(support_view(schedule, wanted, at, min_override=min_override).timeline)
+
+
 def family_turns(family: Sequence[dict[str, Any]]) -> list[Shift]:
     return turns([s for layer in family for s in _shifts(layer.get("rendered_schedule_entries") or [], False)])
 
@@ -231,6 +245,8 @@ class SupportView:
     restricted: bool
     turn_length: timedelta
     family: tuple[str, ...]
+    # Every turn in the window read, overrides that took the role cut in.
+    timeline: tuple[Shift, ...] = ()
 
 
 def from_shift_schedule(schedule: dict[str, Any], wanted: str) -> tuple[dict[str, Any], list[Shift]]:
@@ -286,7 +302,7 @@ def support_view(schedule: dict[str, Any], wanted: str, at: datetime, *,
             notes.append(f"{run.user_name or run.user_id} covers {start:%H:%M}-{end:%H:%M} UTC "
                          f"({covered.total_seconds() / 3600:.3g} h, under rotation.min_override_hours): the turn "
                          "stays; escalations go to them meanwhile")
-    timeline = turns(overlay(base, long_covers)) if long_covers else base
+    timeline = held(turns(overlay(base, long_covers)) if long_covers else base)
     current = holder(timeline, at)
     before = [s for s in timeline if current is None or s.end <= current.start]
     previous = next((s for s in reversed(before) if current is None or s.user_id != current.user_id), None)
@@ -307,4 +323,4 @@ def support_view(schedule: dict[str, Any], wanted: str, at: datetime, *,
     lengths = [timedelta(seconds=int(layer.get("rotation_turn_length_seconds") or 0)) for layer in family]
     lengths += [turn.end - turn.start for turn in base[1:-1]]  # a shift-based rotation says it only by its turns
     return SupportView(Handoff(current, previous, upcoming), cover, "; ".join([rule, *notes]), restricted,
-                       max(lengths, default=timedelta()), tuple(names.split(", ")))
+                       max(lengths, default=timedelta()), tuple(names.split(", ")), tuple(timeline))

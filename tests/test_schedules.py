@@ -260,3 +260,17 @@ def test_the_shift_based_schedule_follows_pagerdutys_v3_description(sandbox: San
     assert_valid("pagerduty", "GET /v3/schedules/{id}", body)
     sources = {a["source"]["type"] for a in body["schedule"]["final_schedule"]["computed_shift_assignments"]}
     assert sources == {"schedule_rotation"}
+
+
+def test_the_rotation_report_covers_a_restricted_turn_whole(sandbox: Sandbox, untracked: Config) -> None:
+    from oncall_lib.jobs import rotation_report
+
+    def reporting(s: Services, c: Config, at: datetime, d: bool) -> Report:
+        return rotation_report.run(s, c, at, dry_run=d)
+
+    layer(sandbox)["restrictions"] = BUSINESS_DAYS
+    report = sandbox.run(reporting, untracked, datetime(2026, 12, 7, 8, 37, tzinfo=NY), dry_run=True).report
+    rotation = report.extra["rotation"]
+    assert rotation["person"] == "Alan Turing"
+    # Not just Friday's window: Monday 09:00 until the next Monday's handoff.
+    assert (rotation["start"], rotation["end"]) == ("2026-11-30T09:00:00-05:00", "2026-12-07T09:00:00-05:00")

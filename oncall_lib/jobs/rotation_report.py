@@ -22,7 +22,7 @@ from oncall_lib.plan import Action, Executor, Ref, apply
 from oncall_lib.report import Report
 from oncall_lib.requests import Request, classify
 from oncall_lib.rotation_figures import RotationFigures, render, request_figures
-from oncall_lib.schedule import ScheduleProblem, Shift, select_layer, support_timeline
+from oncall_lib.schedule import ScheduleProblem, Shift, role_timeline
 from oncall_lib.services import Services
 from oncall_lib.services.github import IssueState
 from oncall_lib.services.slack import Marker
@@ -52,9 +52,9 @@ def ended_rotations(services: Services, config: Config, at: datetime) -> list[Sh
     rotation = config.rotation
     schedule = services.pagerduty.schedule(rotation.pagerduty_schedule, at - timedelta(weeks=ROTATIONS + 2),
                                            at + timedelta(days=1))
-    layer = select_layer(schedule, rotation.support_layer, at)
-    overrides = (schedule.get("overrides_subschedule") or {}).get("rendered_schedule_entries") or []
-    ended = [s for s in support_timeline(layer, overrides) if s.end <= at + ENDING_SOON and s.start < at]
+    timeline = role_timeline(schedule, rotation.support_layer, at,
+                             min_override=timedelta(hours=rotation.min_override_hours))
+    ended = [s for s in timeline if s.end <= at + ENDING_SOON and s.start < at]
     return list(reversed(ended))[:ROTATIONS]
 
 
