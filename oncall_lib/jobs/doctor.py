@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from oncall_lib.config import WEEKDAYS, Config
+from oncall_lib.config import WEEKDAYS, Config, SuperEpic
 from oncall_lib.errors import OncallError
 from oncall_lib.report import Report
 from oncall_lib.schedule import (
@@ -23,6 +23,7 @@ from oncall_lib.schedule import (
     support_overrides,
 )
 from oncall_lib.services import Services
+from oncall_lib.services.epics import SUB_ISSUE_CAP, EpicLinks
 
 JOB = "doctor"
 # The bot scopes the jobs use (the Slack app manifest asks for exactly these).
@@ -185,6 +186,17 @@ def examine(services: Services, config: Config, at: datetime) -> list[Check]:
             return "resolves in " + ", ".join(n for n, v in (("GitHub", found.github), ("Slack", found.slack),
                                                             ("PagerDuty", found.pagerduty_email)) if v)
         _run(checks, f"roster {member.name}", person)
+    if config.epics.link_with == "github":
+        links = EpicLinks(services, config, at)
+        for epic in config.super_epics:
+            def room(found: SuperEpic = epic) -> str:
+                left = links.room(found)
+                if left <= 10:
+                    raise CheckFailed(f"{found.issue} has room for {left} more sub-issue(s) (GitHub allows "
+                                      f"{SUB_ISSUE_CAP}, closed ones included): the product continues in a child "
+                                      "epic when it is full, or move closed ones out now")
+                return f"{found.issue} has room for {left} more sub-issue(s)"
+            _run(checks, f"epic {epic.key}", room)
     if config.epics.link_with == "zenhub":
         for epic in config.super_epics:
             def zenhub(epic_key: str = epic.key) -> str:

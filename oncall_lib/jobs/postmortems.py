@@ -83,7 +83,7 @@ def executors(services: Services, links: EpicLinks) -> dict[str, Executor]:
 def label_item(services: Services, config: Config, at: datetime, *, number: int, dry_run: bool) -> Report:
     rules = settings(config)
     report = Report(JOB, dry_run=dry_run, at=at)
-    links = EpicLinks(services, config)
+    links = EpicLinks(services, config, at)
     try:
         issue = services.github.issue(items_repo(config), number)
         reason = is_item(issue, rules)
@@ -92,6 +92,7 @@ def label_item(services: Services, config: Config, at: datetime, *, number: int,
         return report.stopped(exc, services.calls.snapshot())
     report.facts = {"issue": issue.html_url, "postmortem_item": reason or "no"}
     report.outcomes = apply(plan_item(issue, reason, linked, config), executors(services, links), dry_run=dry_run)
+    report.warnings += list(dict.fromkeys(links.warnings))
     report.api_calls = services.calls.snapshot()
     return report
 
@@ -241,7 +242,7 @@ def document_executors(services: Services, links: EpicLinks) -> dict[str, Execut
 def scan_documents(services: Services, config: Config, at: datetime, *, dry_run: bool) -> Report:
     """Issues for items that lack them; then, with their numbers known, the PR that records them."""
     report = Report(JOB, dry_run=dry_run, at=at)
-    links = EpicLinks(services, config)
+    links = EpicLinks(services, config, at)
     run_executors = document_executors(services, links)
     try:
         state = observe_documents(services, config)

@@ -324,6 +324,7 @@ def executors(services: Services, links: EpicLinks) -> dict[str, Executor]:
 
 def _finish(report: Report, services: Services, links: EpicLinks, actions: list[Action], *, dry_run: bool) -> Report:
     report.outcomes = apply(actions, {**executors(services, links), **tracking_executors(services)}, dry_run=dry_run)
+    report.warnings += [w for w in dict.fromkeys(links.warnings) if w not in report.warnings]
     report.api_calls = services.calls.snapshot()
     return report
 
@@ -340,7 +341,7 @@ def from_thread(services: Services, config: Config, at: datetime, *, link: str, 
     except KeyError as exc:
         raise InputError(str(exc.args[0])) from None
     report = Report(JOB, dry_run=dry_run, at=at)
-    links = EpicLinks(services, config)
+    links = EpicLinks(services, config, at)
     ctx = Context(services, config, at, links)
     team_url = link.split("/archives/", 1)[0] + "/"
     try:
@@ -414,7 +415,7 @@ def plan_needs_info(issue: IssueState, problems: list[str], comment: tuple[int, 
 def from_issue(services: Services, config: Config, at: datetime, *, number: int, dry_run: bool) -> Report:
     rules = settings(config)
     report = Report(JOB, dry_run=dry_run, at=at)
-    links = EpicLinks(services, config)
+    links = EpicLinks(services, config, at)
     ctx = Context(services, config, at, links)
     try:
         issue = services.github.issue(rules.repo, number)
@@ -485,7 +486,7 @@ def business_days_open(issue: IssueState, at: datetime, config: Config) -> float
 def scan(services: Services, config: Config, at: datetime, *, dry_run: bool) -> Report:
     rules = settings(config)
     report = Report(JOB, dry_run=dry_run, at=at)
-    links = EpicLinks(services, config)
+    links = EpicLinks(services, config, at)
     ctx = Context(services, config, at, links)
     default_epic = config.epic(rules.default_epic)
     team = {m.slack for m in config.roster if m.slack}

@@ -162,7 +162,15 @@ class GitHubFake:
             "comments_url": f"{base}/issues/{issue['number']}/comments",
             "html_url": f"https://github.sandbox/{repo['full_name']}/issues/{issue['number']}",
             "sub_issues_summary": {"total": len(children), "completed": 0, "percent_completed": 0},
+            "parent_issue_url": self._parent_url(request, iid),
         }
+
+    def _parent_url(self, request: FakeRequest, child_id: int) -> str | None:
+        for repo in self.data["repos"]:
+            for issue in repo.get("issues", []):
+                if child_id in issue.get("sub_issues", []):
+                    return f"{request.origin}/repos/{repo['full_name']}/issues/{issue['number']}"
+        return None
 
     def label_out(self, request: FakeRequest, repo: dict[str, Any], name: str) -> dict[str, Any]:
         known = next((lb for lb in repo.get("labels", []) if lb["name"] == name), {"name": name})
@@ -417,14 +425,28 @@ class GitHubFake:
                 if issue.get("id") == child_id:
                     child = issue
         if child is None:
-            return FakeResponse(422, {"message": "Validation Failed", "errors": ["sub_issue_id not found"]})
-        if any(child_id in i.get("sub_issues", []) for r in self.data["repos"] for i in r.get("issues", [])):
-            return FakeResponse(422, {"message": "Validation Failed",
-                                      "errors": ["Issue may not contain duplicate sub-issues or have two parents"]})
-        if len(parent.setdefault("sub_issues", [])) >= 100:
-            return FakeResponse(422, {"message": "Validation Failed", "errors": ["Parent has 100 sub-issues"]})
-        parent["sub_issues"].append(child_id)
+            return self._invalid("sub_issue_id", "Sub issue not found")
+        # GitHub's own words (a parent holds at most 100 sub-issues, closed ones included; a child has one parent).
+        siblings = parent.setdefault("sub_issues", [])
+        if child_id in siblings:
+            return self._invalid("sub_issue_id", "Issue may not contain duplicate sub-issues and Sub issue may only "
+                                                 "have one parent")
+        holders = [i for r in self.data["repos"] for i in r.get("issues", []) if child_id in i.get("sub_issues", [])]
+        if holders and not request.json().get("replace_parent"):
+            return self._invalid("sub_issue_id", "Sub issue may only have one parent")
+        if len(siblings) >= 100:
+            return self._invalid("parent", "Parent issue cannot have more than 100 sub-issues")
+        for holder in holders:
+            holder["sub_issues"].remove(child_id)
+        siblings.append(child_id)
         return FakeResponse(201, self.issue_out(request, repo, parent))
+
+    @staticmethod
+    def _invalid(field: str, message: str) -> FakeResponse:
+        error = {"resource": "Issue", "code": "custom", "field": field, "message": message}
+        return FakeResponse(422, {"message": "Validation Failed", "errors": [error],
+                                  "documentation_url": "https://docs.github.com/rest/issues/sub-issues#add-sub-issue",
+                                  "status": "422"})
 
     def list_labels(self, request: FakeRequest, owner: str, name: str) -> FakeResponse:
         repo = self._repo(owner, name)

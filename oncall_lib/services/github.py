@@ -54,6 +54,8 @@ class IssueState:
     updated_at: datetime | None = None
     is_pull: bool = False
     closed_at: datetime | None = None
+    # The API URL of the issue this one is a sub-issue of (GitHub's parent_issue_url), if any.
+    parent_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ def _issue_state(repo: str, issue: Issue) -> IssueState:
         # Not issue.pull_request: reading an attribute a listing left out makes PyGithub fetch the issue again.
         is_pull="/pull/" in issue.html_url,
         closed_at=issue.closed_at,
+        # From the data the listing returned: reading the attribute would fetch each issue again when absent.
+        parent_url=issue._rawData.get("parent_issue_url"),
     )
 
 
@@ -216,8 +220,16 @@ class GitHubService:
             self._repo(repo).get_issue(number).get_comment(comment_id).edit(body)
 
     def sub_issue_ids(self, repo: str, number: int) -> set[int]:
+        return {child.id for child in self.sub_issues(repo, number)}
+
+    def sub_issues(self, repo: str, number: int) -> list[IssueState]:
+        """An issue's sub-issues, closed ones included (they count towards GitHub's cap of 100)."""
         with github_errors(f"read sub-issues of {repo}#{number}"):
-            return {child.id for child in self._repo(repo).get_issue(number).get_sub_issues()}
+            found = []
+            for child in self._repo(repo).get_issue(number).get_sub_issues():
+                child_repo = str(child._rawData.get("repository_url", "")).split("/repos/")[-1] or repo
+                found.append(_issue_state(child_repo, child))
+            return found
 
     def add_sub_issue(self, repo: str, number: int, child_id: int) -> None:
         with github_errors(f"add a sub-issue to {repo}#{number}"):
