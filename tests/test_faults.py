@@ -82,3 +82,27 @@ def test_offboarding_under_faults_ends_with_a_report_and_converges(world: dict[s
     assert run(world, job).total_calls("writes") == 0
     repo = next(r for r in world["github"]["repos"] if r["full_name"].endswith("/devops"))
     assert len([p for p in repo["pulls"] if p.get("head") == "oncall/offboard/bob.smith"]) == 1
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_github_rate_limits_sent_as_403_are_waited_out_for_reads_and_writes(world: dict[str, Any], config: Config,
+                                                                           seed: int) -> None:
+    """GitHub answers a spent rate limit with 403 as well as 429: both mean nothing was done, so both are retried,
+    writes included, and nothing is created twice."""
+    from datetime import timedelta
+
+    from oncall_lib.jobs import support_issues
+
+    ts = Sandbox(world).post("C01SUPPORT", AT - timedelta(hours=1), "Staging deploys hang since noon")
+    link = f"https://sandbox.slack.com/archives/C01SUPPORT/p{ts.replace('.', '')}"
+
+    def job(services: Services, at: Any) -> Report:  # creates an issue, links it, replies in the thread
+        return support_issues.from_thread(services, config, at, link=link, epic_key="customer-support",
+                                          dry_run=False)
+
+    baseline = copy.deepcopy(world)
+    run(baseline, job)
+    limited = Faults(rate=0.5, kinds=("403",), services=("github",), seed=seed, retry_after=0)
+    report = run(world, job, limited)
+    assert report.exit_code == 0, report.to_text()
+    assert footprint(world) == footprint(baseline)

@@ -83,6 +83,14 @@ class GitHubFake:
     def rate_limited(self, retry_after: int) -> FakeResponse:
         return FakeResponse(429, {"message": "API rate limit exceeded"}, {"Retry-After": str(retry_after)})
 
+    def rate_limited_403(self, retry_after: int) -> FakeResponse:
+        """GitHub's other way of saying it: 403, the primary limit spent (reset now), nothing done."""
+        reset = int(self.server.now().timestamp()) - 1 + retry_after
+        return FakeResponse(403, {"message": "API rate limit exceeded for installation ID 1.",
+                                  "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"},
+                            {"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "0",
+                             "X-RateLimit-Reset": str(reset), "X-RateLimit-Resource": "core"})
+
     def server_error(self) -> FakeResponse:
         return FakeResponse(502, {"message": "Server Error"})
 

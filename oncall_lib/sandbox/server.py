@@ -39,6 +39,7 @@ class Faults:
     """Inject failures into a share of requests, the way real APIs fail.
 
     - "429": refused with Retry-After before anything happens;
+    - "403": GitHub's rate-limit 403 (x-ratelimit-remaining 0), nothing done (429 for other services);
     - "5xx": a server error; for writes, half of them happen *after* the
       write was done (the response is lost, the change is not), which is what
       makes blind retries of POSTs create duplicates;
@@ -158,6 +159,9 @@ class SandboxServer:
                 return None
             if fault == "429":
                 return fake.rate_limited(self.faults.retry_after)
+            if fault == "403":  # GitHub signals rate limits with 403 too
+                limited = getattr(fake, "rate_limited_403", fake.rate_limited)
+                return limited(self.faults.retry_after)
             if fault == "5xx" and not (write and self.faults.after_write()):
                 return fake.server_error()
             response = fake.handle(request)

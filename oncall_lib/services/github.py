@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import requests
@@ -118,10 +118,12 @@ def _issue_state(repo: str, issue: Issue) -> IssueState:
 
 
 class _ReadRetry(GithubRetry):
-    """Retries reads; a write only when GitHub said 429 with Retry-After, which means it did nothing."""
+    """Retries reads; a write only when GitHub refused it for a rate limit, which means it did nothing: 429 with
+    Retry-After, or 403 (GithubRetry then waits for the reset or Retry-After, and raises at once on a 403 that
+    is not a rate limit)."""
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-        if status_code == 429 and has_retry_after:
+        if (status_code == 429 and has_retry_after) or status_code == 403:
             return bool(self.total)
         return super().is_retry(method, status_code, has_retry_after)
 
@@ -173,7 +175,8 @@ class GitHubService:
         issues at once, where search lags behind."""
         kwargs: dict[str, object] = {"state": state, "labels": labels, "sort": "created", "direction": "desc"}
         if since is not None:
-            kwargs["since"] = since
+            # PyGithub writes `since` with a literal Z and no conversion: give it UTC.
+            kwargs["since"] = since.astimezone(UTC)
         with github_errors(f"list issues in {repo}"):
             listed = [_issue_state(repo, i) for i in self._repo(repo).get_issues(**kwargs)]  # type: ignore[arg-type]
             return [i for i in listed if not i.is_pull]
@@ -326,7 +329,8 @@ class GitHubService:
     def workflow_runs(self, repo: str, workflow: str, since: datetime) -> list[RunInfo]:
         """Completed runs of a workflow created since `since`, newest first."""
         with github_errors(f"list runs of {workflow} in {repo}"):
-            runs = self._repo(repo).get_workflow(workflow).get_runs(created=f">={since:%Y-%m-%dT%H:%M:%SZ}")
+            runs = self._repo(repo).get_workflow(workflow).get_runs(
+                created=f">={since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}")
             return [RunInfo(r.id, r.run_number, r.head_sha, r.head_branch, r.conclusion, r.created_at, r.html_url)
                     for r in runs if r.status == "completed"]
 
