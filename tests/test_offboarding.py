@@ -171,3 +171,14 @@ def test_the_yaml_editor_keeps_every_other_byte() -> None:
     result = remove_socks_entries(text, ["B"])
     assert result.text == "socks:\n  # keep\n  - user: a\n    key: x\n\n  - user: c\nother: 'b'\n"
     assert remove_socks_entries(text, ["nobody"]).text == text
+
+
+def test_a_grant_to_someone_outside_the_org_is_pending_and_not_redone(sandbox: Sandbox, config: Config) -> None:
+    sandbox.world["github"]["org_members"] = ["ada-lovelace", "grace-hopper"]  # new-teammate is not in the org
+    number = access_issue(sandbox, "GitHub: devops repository (read)")
+    first = sandbox.run(granting(number, "ada-lovelace"), config, AT).report
+    assert first.exit_code == 0 and [o.action.kind for o in first.outcomes].count("github.add_team_member") == 1
+    again = sandbox.run(granting(number, "ada-lovelace"), config, AT).report
+    assert again.total_calls("writes") == 0
+    assert again.facts["membership"] == ("new-teammate is invited to department-of-veterans-affairs/devops-readers "
+                                         "and has not accepted yet")

@@ -275,9 +275,13 @@ def grant(services: Services, config: Config, at: datetime, *, number: int, send
         elif tool is None:
             report.errors.append(f"{where}: tool {answers['Tool']!r} is not in [[access.tools]]: nothing granted")
         elif tool.github_team:
-            if not services.github.team_member(tool.github_team, login):
+            membership = services.github.team_membership(tool.github_team, login)
+            if membership is None:
                 actions.append(Action("github.add_team_member", tool.github_team, f"add @{login} (approved by "
                                       f"@{sender})", {"team": tool.github_team, "login": login}))
+            elif membership == "pending":
+                # Granted: GitHub invited them to the organisation; it stays pending until they accept.
+                report.facts["membership"] = f"{login} is invited to {tool.github_team} and has not accepted yet"
         elif not any(CHECKLIST_MARKER in c.body for c in comments):
             steps = "\n".join(f"- [ ] {step}" for step in tool.checklist) or "- [ ] Grant access by hand"
             actions.append(Action("github.comment", where, f"the {tool.name} checklist for a person",

@@ -837,20 +837,34 @@ class GitHubFake:
         return next((t for t in self.data.get("teams", []) if t["org"].lower() == org.lower()
                      and t["slug"].lower() == slug.lower()), None)
 
-    def _membership(self, request: FakeRequest, team: dict[str, Any], login: str) -> dict[str, Any]:
+    def _membership(self, request: FakeRequest, team: dict[str, Any], login: str, state: str) -> dict[str, Any]:
         return {"url": f"{request.origin}/orgs/{team['org']}/teams/{team['slug']}/memberships/{login}",
-                "role": "member", "state": "active"}
+                "role": "member", "state": state}
+
+    @staticmethod
+    def _state(team: dict[str, Any], login: str) -> str | None:
+        if login.lower() in {m.lower() for m in team.get("members", [])}:
+            return "active"
+        if login.lower() in {m.lower() for m in team.get("pending", [])}:
+            return "pending"
+        return None
 
     def get_membership(self, request: FakeRequest, org: str, slug: str, login: str) -> FakeResponse:
         team = self._team(org, slug)
-        if team is None or login.lower() not in {m.lower() for m in team.get("members", [])}:
+        state = self._state(team, login) if team else None
+        if team is None or state is None:
             return self._not_found()
-        return FakeResponse(200, self._membership(request, team, login))
+        return FakeResponse(200, self._membership(request, team, login, state))
 
     def put_membership(self, request: FakeRequest, org: str, slug: str, login: str) -> FakeResponse:
+        """As GitHub: someone outside the organisation (world `org_members`, when given) is invited, and their
+        membership stays pending until they accept."""
         team = self._team(org, slug)
         if team is None or self._user(login) is None:
             return self._not_found()
-        if login.lower() not in {m.lower() for m in team.setdefault("members", [])}:
-            team["members"].append(login)
-        return FakeResponse(200, self._membership(request, team, login))
+        state = self._state(team, login)
+        if state is None:
+            outside = "org_members" in self.data and login.lower() not in {m.lower() for m in self.data["org_members"]}
+            state = "pending" if outside else "active"
+            team.setdefault("pending" if outside else "members", []).append(login)
+        return FakeResponse(200, self._membership(request, team, login, state))

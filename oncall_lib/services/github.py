@@ -368,12 +368,16 @@ class GitHubService:
 
     def team_member(self, team: str, login: str) -> bool:
         """Whether `login` is an active member of `team` ("org/slug")."""
+        return self.team_membership(team, login) == "active"
+
+    def team_membership(self, team: str, login: str) -> str | None:
+        """`active`, `pending` (invited to the organisation, not accepted yet), or None."""
         org, slug = team.split("/", 1)
         with github_errors(f"read {team}'s membership of {login}"):
             found = _unless_missing(lambda: self._gh.requester.requestJsonAndCheck(
                 "GET", f"/orgs/{org}/teams/{slug}/memberships/{login}"))
         data = found[1] if found else None
-        return isinstance(data, dict) and data.get("state") == "active"
+        return str(data.get("state")) if isinstance(data, dict) and data.get("state") else None
 
     def add_team_member(self, team: str, login: str) -> None:
         org, slug = team.split("/", 1)
