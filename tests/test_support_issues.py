@@ -319,3 +319,16 @@ def test_two_entry_points_racing_on_one_thread_leave_one_issue(sandbox: Sandbox,
     again = sandbox.run(button(link(ts)), config, AT + timedelta(minutes=10)).report
     assert again.total_calls("writes") == 0
     assert len(thread_replies(sandbox, ts)) == 1
+
+
+def test_zenhub_refusing_access_is_named_not_left_pending(sandbox: Sandbox, config: Config) -> None:
+    """issueByInfo cannot be null: not found and no access both arrive as errors; only the first is 'not yet'."""
+    from oncall_lib.sandbox.github_fake import stable_id
+
+    config = zenhub(config)
+    sandbox.world["zenhub"]["forbidden_repositories"] = [stable_id("repo", REPO)]
+    ts = a_thread(sandbox)
+    report = sandbox.run(button(link(ts), epic="customer-support"), config, AT).report
+    [link_outcome] = [o for o in report.outcomes if o.action.kind == "epic.link"]
+    assert link_outcome.status.value == "failed" and report.exit_code == 1
+    assert "You do not have access to this repository [FORBIDDEN] (connect the repository" in link_outcome.error

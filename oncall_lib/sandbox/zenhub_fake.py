@@ -80,10 +80,15 @@ class ZenHubFake:
 
     def _issue(self, variables: dict[str, Any]) -> FakeResponse:
         repo_gh_id, number = int(variables.get("repositoryGhId", 0)), int(variables.get("issueNumber", 0))
+        # issueByInfo is non-null in ZenHub's schema, so every failure is `data: null` plus an error.
+        if repo_gh_id in self.data.get("forbidden_repositories", []):
+            return FakeResponse(200, {"data": None, "errors": [{
+                "message": "You do not have access to this repository", "path": ["issueByInfo"],
+                "extensions": {"code": "FORBIDDEN"}}]})
         issue = self._github_issue(repo_gh_id, number)
         if issue is None or not self._visible(issue):
-            return FakeResponse(200, {"data": {"issueByInfo": None},
-                                      "errors": [{"message": "Issue not found", "path": ["issueByInfo"]}]})
+            return FakeResponse(200, {"data": None, "errors": [{
+                "message": "Issue not found", "path": ["issueByInfo"], "extensions": {"code": "NOT_FOUND"}}]})
         issue_id = zenhub_issue_id(repo_gh_id, number)
         return FakeResponse(200, {"data": {"issueByInfo": {
             "id": issue_id, "number": number, "parentZenhubEpics": {"nodes": self._epics_of(issue_id)}}}})

@@ -63,6 +63,14 @@ class ZenHubService:
         for attempt in range(attempts):
             body = self._graphql(ISSUE_BY_INFO, {"repositoryGhId": repo_gh_id, "issueNumber": number}, write=False)
             found = (body.get("data") or {}).get("issueByInfo")
+            errors = body.get("errors") or []
+            if not found and errors and not _not_found(errors):
+                # A bad key, no access to the repository, a schema change: not "ZenHub has not seen it yet".
+                first: dict[str, Any] = errors[0] if isinstance(errors[0], dict) else {"message": str(errors[0])}
+                code = (first.get("extensions") or {}).get("code")
+                hint = {"FORBIDDEN": " (connect the repository to the ZenHub workspace, or use a key that sees it)",
+                        "UNAUTHENTICATED": " (check ZENHUB_API_TOKEN)"}.get(str(code), "")
+                raise ServiceError(f"ZenHub issueByInfo: {first.get('message')}{f' [{code}]' if code else ''}{hint}")
             if found:
                 epics = [n["id"] for n in (found.get("parentZenhubEpics") or {}).get("nodes", [])]
                 return {"id": found["id"], "epics": epics}
@@ -74,3 +82,14 @@ class ZenHubService:
         body = self._graphql(ADD_TO_EPICS, {"issueIds": [issue_id], "zenhubEpicIds": [epic_id]}, write=True)
         if body.get("errors"):
             raise ServiceError(f"ZenHub addIssuesToZenhubEpics: {body['errors'][0].get('message')}")
+
+
+def _not_found(errors: list[Any]) -> bool:
+    """ZenHub's way of saying it does not know the issue (yet): an error, since issueByInfo cannot be null."""
+    for error in errors:
+        if not isinstance(error, dict):
+            return False
+        code = str((error.get("extensions") or {}).get("code") or "")
+        if code != "NOT_FOUND" and "not found" not in str(error.get("message", "")).lower():
+            return False
+    return True
