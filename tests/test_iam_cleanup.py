@@ -113,3 +113,13 @@ def test_the_edit_command_writes_or_shows_a_diff(tmp_path: Path, sandbox: Sandbo
     assert path.read_text() == remove_users(original, ["Bob.Smith"]).text
     missing = edit_cli("--file", str(path), "--user", "Bob.Smith")
     assert missing.returncode == 2 and missing.stderr.strip().endswith("no IAM user named Bob.Smith (nothing changed)")
+
+
+def test_where_drafts_are_refused_a_normal_pr_says_do_not_merge(sandbox: Sandbox, config: Config) -> None:
+    repo(sandbox)["drafts"] = False  # a plan without draft pull requests: GitHub answers 422
+    first = sandbox.run(cleanup(users=["Bob.Smith"]), config, AT).report
+    assert first.exit_code == 0, first.to_text()
+    [pull] = [p for p in repo(sandbox)["pulls"] if p["head"].startswith("oncall/remove-iam-users/")]
+    assert pull["title"].startswith("[Do not merge] Remove inactive IAM user") and pull["draft"] is False
+    again = sandbox.run(cleanup(users=["Bob.Smith"]), config, AT).report
+    assert again.total_calls("writes") == 0, again.to_text()

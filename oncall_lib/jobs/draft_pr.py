@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from oncall_lib.plan import Action, Executor, Ref
 from oncall_lib.services import Services
-from oncall_lib.services.github import PullInfo
+from oncall_lib.services.github import DO_NOT_MERGE, PullInfo
 
 
 @dataclass
@@ -77,9 +77,10 @@ def plan_draft_pr(draft: DraftPr, start: int = 0) -> list[Action]:
         return actions
     pull = draft.pull
     target = f"{repo}#{pull.number}"
-    if (pull.title, pull.body.strip()) != (draft.title, draft.body.strip()):
+    title = draft.title if pull.draft else DO_NOT_MERGE + draft.title  # a normal PR keeps its warning
+    if (pull.title, pull.body.strip()) != (title, draft.body.strip()):
         actions.append(Action("github.edit_pull", target, "bring the title and description up to date",
-                              {"repo": repo, "number": pull.number, "title": draft.title, "body": draft.body}))
+                              {"repo": repo, "number": pull.number, "title": title, "body": draft.body}))
     missing = [label for label in draft.labels if label not in pull.labels]
     if missing:
         actions.append(Action("github.add_labels", target, f"label {', '.join(missing)}",

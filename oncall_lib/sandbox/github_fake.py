@@ -634,6 +634,10 @@ class GitHubFake:
         if any(p.get("head") == head and p.get("state", "open") == "open" for p in repo.setdefault("pulls", [])):
             return FakeResponse(422, {"message": "Validation Failed", "errors": [
                 {"message": f"A pull request already exists for {owner}:{head}."}]})
+        if body.get("draft") and repo.get("drafts") is False:
+            # Plans without draft pull requests refuse them, and create nothing.
+            return FakeResponse(422, {"message": "Draft pull requests are not supported in this repository.",
+                                      "documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request"})
         numbers = [i["number"] for i in repo.get("issues", [])] + [p["number"] for p in repo["pulls"]]
         now = self._now()
         pull = {"number": max(numbers, default=0) + 1, "title": body.get("title", ""), "body": body.get("body") or "",

@@ -66,6 +66,11 @@ class PullInfo:
     labels: tuple[str, ...]
     reviewers: tuple[str, ...]
     html_url: str
+    draft: bool = True
+
+
+# A repository whose plan has no draft PRs gets a normal PR, marked in its title so nobody merges it unread.
+DO_NOT_MERGE = "[Do not merge] "
 
 
 @dataclass(frozen=True)
@@ -280,12 +285,25 @@ class GitHubService:
         with github_errors(f"list pull requests from {branch} in {repo}"):
             for pull in self._repo(repo).get_pulls(state="open", head=f"{owner}:{branch}"):
                 return PullInfo(pull.number, pull.title, pull.body or "", tuple(label.name for label in pull.labels),
-                                tuple(r.login for r in pull.requested_reviewers), pull.html_url)
+                                tuple(r.login for r in pull.requested_reviewers), pull.html_url,
+                                draft=bool(pull._rawData.get("draft", True)))
         return None
 
     def create_pull(self, repo: str, *, title: str, body: str, head: str, base: str) -> dict[str, object]:
-        with github_errors(f"open a draft PR from {head} in {repo}"):
+        """A draft PR; where the repository's plan has no drafts (GitHub answers 422, creating nothing), a normal
+        one whose title says not to merge it."""
+        try:
             pull = self._repo(repo).create_pull(title=title, body=body, head=head, base=base, draft=True)
+        except GithubException as exc:
+            message = str(exc.data.get("message", "")) if isinstance(exc.data, dict) else ""
+            if exc.status != 422 or "draft" not in message.lower():
+                with github_errors(f"open a draft PR from {head} in {repo}"):
+                    raise
+            with github_errors(f"open a PR from {head} in {repo} (drafts are not available there)"):
+                pull = self._repo(repo).create_pull(title=DO_NOT_MERGE + title, body=body, head=head, base=base)
+        except OSError:
+            with github_errors(f"open a draft PR from {head} in {repo}"):
+                raise
         return {"number": pull.number, "html_url": pull.html_url}
 
     def edit_pull(self, repo: str, number: int, *, title: str, body: str) -> None:
