@@ -123,3 +123,23 @@ def test_where_drafts_are_refused_a_normal_pr_says_do_not_merge(sandbox: Sandbox
     assert pull["title"].startswith("[Do not merge] Remove inactive IAM user") and pull["draft"] is False
     again = sandbox.run(cleanup(users=["Bob.Smith"]), config, AT).report
     assert again.total_calls("writes") == 0, again.to_text()
+
+
+def test_the_reviewer_is_asked_once_even_after_github_forgets_the_request(sandbox: Sandbox, config: Config) -> None:
+    first = sandbox.run(cleanup(users=["Bob.Smith"]), config, AT).report
+    assert first.exit_code == 0, first.to_text()
+    [pull] = [p for p in repo(sandbox)["pulls"] if p["head"].startswith("oncall/remove-iam-users/")]
+    [reviewer] = pull["requested_reviewers"]
+    pull.setdefault("reviews", []).append({"user": reviewer, "state": "COMMENTED",
+                                           "submitted_at": "2026-11-30T17:00:00Z"})  # GitHub drops the request
+    again = sandbox.run(cleanup(users=["Bob.Smith"]), config, AT).report
+    assert "github.request_review" not in [o.action.kind for o in again.outcomes]
+    assert again.total_calls("writes") == 0
+
+
+def test_a_reviewer_who_is_not_a_collaborator_is_named(sandbox: Sandbox, config: Config) -> None:
+    repo(sandbox)["collaborators"] = ["grace-hopper"]  # the person on support cannot be asked here
+    report = sandbox.run(cleanup(users=["Bob.Smith"]), config, AT).report
+    [failed] = [o for o in report.outcomes if o.status.value == "failed"]
+    assert failed.action.kind == "github.request_review"
+    assert "request a review from @alan-turing" in failed.error and "not a collaborator" in failed.error

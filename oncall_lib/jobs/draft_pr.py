@@ -8,6 +8,7 @@ failed run is completed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from oncall_lib.plan import Action, Executor, Ref
@@ -42,9 +43,28 @@ def observe_branch(services: Services, draft: DraftPr) -> DraftPr:
     return draft
 
 
+REVIEWERS_MARKER = re.compile(r"<!-- oncall-support:review-requested ([^>]*) -->")
+
+
+def asked_before(body: str) -> list[str]:
+    """Who the product already asked to review this PR (GitHub forgets a request once the review is in)."""
+    found = REVIEWERS_MARKER.search(body or "")
+    return [login for login in (found.group(1).split(",") if found else []) if login]
+
+
+def with_reviewers(body: str, logins: list[str]) -> str:
+    body = REVIEWERS_MARKER.sub("", body).rstrip()
+    return body + (f"\n\n<!-- oncall-support:review-requested {','.join(logins)} -->" if logins else "")
+
+
 def plan_draft_pr(draft: DraftPr, start: int = 0) -> list[Action]:
     """`start` is where these actions will sit in the run's whole plan (for Refs and `after`)."""
     repo, where = draft.repo, f"{draft.repo}@{draft.branch}"
+    asked = asked_before(draft.pull.body) if draft.pull else []
+    ask = bool(draft.reviewer) and draft.reviewer not in asked and (
+        draft.pull is None or draft.reviewer not in draft.pull.reviewers)
+    reviewers = list(dict.fromkeys([*asked, *([draft.reviewer] if ask and draft.reviewer else [])]))
+    draft.body = with_reviewers(draft.body, reviewers)
     actions: list[Action] = []
     branch_made = None
     if draft.branch_head is None:
@@ -70,7 +90,7 @@ def plan_draft_pr(draft: DraftPr, start: int = 0) -> list[Action]:
             actions.append(Action("github.add_labels", repo, f"label {', '.join(draft.labels)}",
                                   {"repo": repo, "number": Ref(opened, "number"), "labels": list(draft.labels)},
                                   after=opened))
-        if draft.reviewer:
+        if ask:
             actions.append(Action("github.request_review", repo, f"ask @{draft.reviewer} (on support) to review",
                                   {"repo": repo, "number": Ref(opened, "number"), "logins": [draft.reviewer]},
                                   after=opened))
@@ -85,7 +105,8 @@ def plan_draft_pr(draft: DraftPr, start: int = 0) -> list[Action]:
     if missing:
         actions.append(Action("github.add_labels", target, f"label {', '.join(missing)}",
                               {"repo": repo, "number": pull.number, "labels": missing}))
-    if not pull.reviewers and draft.reviewer:
+    if ask:
+        # Asked once per PR: the marker in the body remembers it after GitHub drops the request for a review.
         actions.append(Action("github.request_review", target, f"ask @{draft.reviewer} (on support) to review",
                               {"repo": repo, "number": pull.number, "logins": [draft.reviewer]}))
     return actions

@@ -495,6 +495,7 @@ class GitHubFake:
                  as_issue: bool = False) -> dict[str, Any]:
         base = f"{request.origin}/repos/{repo['full_name']}"
         pid = pull.setdefault("id", stable_id("pull", repo["full_name"], pull["number"]))
+        reviewed = {str(v.get("user", "")).lower() for v in pull.get("reviews", [])}
         out = {
             "id": pid, "node_id": f"PR_{pid}", "number": pull["number"], "title": pull.get("title", ""),
             "body": pull.get("body", ""), "state": pull.get("state", "open"), "draft": pull.get("draft", False),
@@ -505,7 +506,9 @@ class GitHubFake:
             "updated_at": pull.get("updated_at", pull.get("created_at", "2026-01-05T14:00:00Z")),
             "html_url": f"https://github.sandbox/{repo['full_name']}/pull/{pull['number']}",
             "comments": len(pull.get("comments", [])),
-            "requested_reviewers": [self.user_out(request, r) for r in pull.get("requested_reviewers", [])],
+            # As GitHub: someone who has submitted a review is no longer a requested reviewer.
+            "requested_reviewers": [self.user_out(request, r) for r in pull.get("requested_reviewers", [])
+                                    if r.lower() not in reviewed],
         }
         if as_issue:
             out.update(url=f"{base}/issues/{pull['number']}", repository_url=base,
@@ -665,10 +668,15 @@ class GitHubFake:
             return self._not_found()
         repo, pull = found
         reviewers = pull.setdefault("requested_reviewers", [])
-        for login in request.json().get("reviewers", []):
-            if login == pull.get("user"):
-                return FakeResponse(422, {"message": "Review cannot be requested from pull request author."})
-            if self._user(login) and login not in reviewers:
+        wanted = list(request.json().get("reviewers", []))
+        if pull.get("user") in wanted:
+            return FakeResponse(422, {"message": "Review cannot be requested from pull request author."})
+        if not all(self._assignable(repo, login) for login in wanted):
+            return FakeResponse(422, {"message": "Reviews may only be requested from collaborators. One or more of "
+                                                 "the users or teams you specified is not a collaborator of the "
+                                                 f"{repo['full_name']} repository."})
+        for login in wanted:
+            if login not in reviewers:
                 reviewers.append(login)
         return FakeResponse(201, self.pull_out(request, repo, pull))
 

@@ -311,7 +311,8 @@ class GitHubService:
             self._repo(repo).get_pull(number).edit(title=title, body=body)
 
     def request_reviewers(self, repo: str, number: int, logins: list[str]) -> None:
-        with github_errors(f"request reviewers on {repo}#{number}"):
+        with github_errors(f"request a review from {', '.join('@' + login for login in logins)} on {repo}#{number} "
+                           "(only the repository's collaborators can be asked)"):
             self._repo(repo).get_pull(number).create_review_request(reviewers=logins)
 
     def labels(self, repo: str) -> dict[str, tuple[str, str]]:
