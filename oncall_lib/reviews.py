@@ -74,7 +74,8 @@ def pending_review(repo: str, node: dict[str, Any], team: set[str]) -> PendingRe
 
 
 CHECKS = {"SUCCESS": ":white_check_mark: checks pass", "FAILURE": ":x: checks fail", "ERROR": ":x: checks error",
-          "PENDING": ":hourglass: checks running", "EXPECTED": ":hourglass: checks expected", "none": "no checks"}
+          "PENDING": ":hourglass: checks running", "EXPECTED": ":hourglass: checks expected", "none": "no checks",
+          "UNKNOWN": ":grey_question: checks unknown"}
 
 
 def digest_text(pending: list[PendingReview], at: datetime) -> str:

@@ -120,3 +120,15 @@ def test_codeowners_and_log_excerpts() -> None:
     log = "\n".join(f"2026-11-27T14:01:{i:02d}.0000000Z line {i}" for i in range(40)) + "\nERROR tail"
     assert log_excerpt(log.replace("line 20", "##[error]boom")).splitlines()[5] == "##[error]boom"
     assert log_excerpt(log).splitlines()[-1] == "ERROR tail"
+
+
+def test_without_checks_permission_the_digest_degrades_instead_of_stopping(sandbox: Sandbox, config: Config) -> None:
+    """GitHub answers statusCheckRollup with a partial FORBIDDEN error, on which PyGithub raises."""
+    repo = next(r for r in sandbox.world["github"]["repos"] if r["full_name"] == DEVOPS)
+    repo["checks_forbidden"] = True
+    report = sandbox.run(digest, config, AT).report
+    assert report.exit_code == 0, report.to_text()
+    assert any("Checks: read and Commit statuses: read" in w for w in report.warnings)
+    [post] = posts(sandbox, OPS, review_digest.DIGEST_EVENT)
+    assert "checks unknown" in post["text"] and "checks pass" not in post["text"]
+    assert sandbox.run(digest, config, AT).report.total_calls("writes") == 0

@@ -186,6 +186,15 @@ def examine(services: Services, config: Config, at: datetime) -> list[Check]:
             return "resolves in " + ", ".join(n for n, v in (("GitHub", found.github), ("Slack", found.slack),
                                                             ("PagerDuty", found.pagerduty_email)) if v)
         _run(checks, f"roster {member.name}", person)
+    if config.reviews:
+        for review_repo in config.reviews.repos:
+            def digest_query(repo: str = review_repo) -> str:
+                pulls = services.github.pulls_for_review(repo)  # the digest's own query
+                if "statusCheckRollup" in services.github.forbidden_fields:
+                    raise CheckFailed(f"the review digest's query on {repo} is refused the PRs' checks: give the "
+                                      "token Checks: read and Commit statuses: read")
+                return f"the review digest's query reads {len(pulls)} open PR(s) in {repo}, checks included"
+            _run(checks, f"github review digest {review_repo}", digest_query)
     if config.epics.link_with == "github":
         links = EpicLinks(services, config, at)
         for epic in config.super_epics:

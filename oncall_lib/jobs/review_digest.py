@@ -55,6 +55,12 @@ def observe(services: Services, config: Config, at: datetime) -> DigestState:
             if found:
                 state.pending.append(found)
             state.reviews += team_reviews(repo, node, team)
+    if "statusCheckRollup" in services.github.forbidden_fields:
+        # The digest still goes out; only the checks column is unknown.
+        state.pending = [replace(pr, checks="UNKNOWN") for pr in state.pending]
+        state.warnings.append("GitHub refused the PRs' check status to this token: give ONCALL_GITHUB_TOKEN "
+                              "Checks: read and Commit statuses: read on the review repositories (checks shown as "
+                              "unknown meanwhile)")
     ops = config.slack.operations
     if ops:
         midnight = at.astimezone(config.team.tz).replace(hour=0, minute=0, second=0, microsecond=0)

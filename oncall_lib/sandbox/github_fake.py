@@ -78,6 +78,8 @@ class GitHubFake:
         return self.server.world["github"]
 
     def is_write(self, request: FakeRequest) -> bool:
+        if request.path == "/graphql":  # a GraphQL query reads; only a mutation writes
+            return str(request.json().get("query", "")).lstrip().startswith("mutation")
         return request.method not in ("GET", "HEAD")
 
     def rate_limited(self, retry_after: int) -> FakeResponse:
@@ -713,8 +715,19 @@ class GitHubFake:
                      "requestedReviewer": {"login": login}} for login in pull.get("requested_reviewers", [])]},
             })
         more = start + 50 < len(pulls)
-        return FakeResponse(200, {"data": {"repository": {"pullRequests": {
-            "pageInfo": {"hasNextPage": more, "endCursor": str(start + 50) if more else None}, "nodes": nodes}}}})
+        data = {"repository": {"pullRequests": {
+            "pageInfo": {"hasNextPage": more, "endCursor": str(start + 50) if more else None}, "nodes": nodes}}}
+        if repo.get("checks_forbidden"):
+            # A token without Checks/Commit statuses read: a partial answer, each rollup null with an error.
+            errors = []
+            for index, node in enumerate(nodes):
+                node["commits"]["nodes"][0]["commit"]["statusCheckRollup"] = None
+                errors.append({"type": "FORBIDDEN", "message": "Resource not accessible by integration",
+                               "path": ["repository", "pullRequests", "nodes", index, "commits", "nodes", 0,
+                                        "commit", "statusCheckRollup"], "locations": [{"line": 7, "column": 42}]})
+            if errors:
+                return FakeResponse(200, {"data": data, "errors": errors})
+        return FakeResponse(200, {"data": data})
 
     # -- GitHub Actions and commits -----------------------------------------------------------
 

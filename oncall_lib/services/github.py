@@ -159,6 +159,8 @@ class GitHubService:
         self._gh = Github(auth=Auth.Token(token), base_url=base_url, retry=retry, per_page=100, lazy=True,
                           **kwargs)  # type: ignore[arg-type]
         self._repos: dict[str, Repository] = {}
+        # GraphQL fields GitHub refused this token (answered null with FORBIDDEN), for a warning.
+        self.forbidden_fields: set[str] = set()
 
     def _repo(self, full_name: str) -> Repository:
         if full_name not in self._repos:
@@ -336,14 +338,33 @@ class GitHubService:
         cursor = None
         with github_errors(f"GraphQL pull requests of {repo}"):
             while True:
-                _, data = self._gh.requester.graphql_query(OPEN_PULLS_QUERY, {"owner": owner, "name": name,
-                                                                              "cursor": cursor})
+                data = self._partial_graphql(OPEN_PULLS_QUERY, {"owner": owner, "name": name, "cursor": cursor})
                 found = ((data.get("data") or {}).get("repository") or {}).get("pullRequests") or {}
                 nodes += found.get("nodes") or []
                 info = found.get("pageInfo") or {}
                 if not info.get("hasNextPage"):
                     return nodes
                 cursor = info.get("endCursor")
+
+    # Fields a token may be refused while the rest of the answer stands: GitHub sends them as null with a
+    # FORBIDDEN error (statusCheckRollup needs Checks and Commit statuses read).
+    OPTIONAL_FIELDS = frozenset({"statusCheckRollup"})
+
+    def _partial_graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """A GraphQL answer; PyGithub raises on any `errors`, so a partial answer whose only errors are
+        FORBIDDEN on optional fields is taken with those fields null, and the missing permission remembered."""
+        try:
+            _, data = self._gh.requester.graphql_query(query, variables)
+            return data
+        except GithubException as exc:
+            body = exc.data if isinstance(exc.data, dict) else {}
+            errors = body.get("errors") or []
+            optional = [e for e in errors if isinstance(e, dict) and e.get("type") == "FORBIDDEN"
+                        and str((e.get("path") or [""])[-1]) in self.OPTIONAL_FIELDS]
+            if not body.get("data") or not errors or len(optional) != len(errors):
+                raise
+            self.forbidden_fields |= {str(e["path"][-1]) for e in optional}
+            return {"data": body["data"]}
 
     def workflow_runs(self, repo: str, workflow: str, since: datetime) -> list[RunInfo]:
         """Completed runs of a workflow created since `since`, newest first."""
