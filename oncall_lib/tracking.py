@@ -8,7 +8,7 @@ whose key is not there yet: one append per worksheet per run.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from oncall_lib.config import TrackingConfig
 from oncall_lib.plan import Action
@@ -79,3 +79,18 @@ def plan_rows(rows: list[TaskRow], snapshot: SheetSnapshot, tracking: TrackingCo
                               {"spreadsheet": tracking.spreadsheet_id, "title": title,
                                "rows": [r.values() for r in new]}, after=ready))
     return actions
+
+
+SERIAL_EPOCH = date(1899, 12, 30)  # Google Sheets' day zero
+
+
+def sheet_date(value: object) -> date | None:
+    """A Date cell read back: a serial number (an unformatted read), or an ISO date (a sheet that keeps text)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return SERIAL_EPOCH + timedelta(days=int(value))
+    try:
+        return date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        return None

@@ -116,3 +116,22 @@ def test_nearest_rank_percentiles() -> None:
     assert percentile([], 0.5) is None
     assert percentile([5, 10, 20, 30, 75], 0.5) == 20 and percentile([5, 10, 20, 30, 75], 0.9) == 75
     assert percentile(list(range(1, 11)), 0.9) == 9
+
+
+def test_logged_tasks_count_whatever_date_format_the_sheet_shows(sandbox: Sandbox, config: Config) -> None:
+    """Sheets parses USER_ENTERED dates and shows them in the spreadsheet's own format; the report reads them
+    unformatted (serial numbers) and compares dates, not strings."""
+    from oncall_lib.jobs import tracking
+
+    sheet = sandbox.world["sheets"]["spreadsheets"][0]
+    sheet["date_format"] = "%m/%d/%Y"  # a sheet set up by someone in the US
+
+    def log(s: Services, c: Config, at: datetime, d: bool) -> Report:
+        return tracking.log_task(s, c, at, dry_run=d, kind="access", summary="=Granted Sentry to Sam", link="")
+
+    assert sandbox.run(log, config, ny(2, 11)).report.exit_code == 0
+    access = next(w for w in sheet["worksheets"] if w["title"] == "Access")
+    assert access["rows"][1][1] == "12/02/2026"  # how the sheet shows it
+    assert access["rows"][1][4] == "=Granted Sentry to Sam"  # the ' that kept it text is not stored
+    report = sandbox.run(reporting, config, BEFORE_HANDOFF, dry_run=True).report
+    assert report.extra["rotation"]["logged_tasks"]["access"] == 1

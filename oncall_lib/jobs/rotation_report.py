@@ -27,6 +27,7 @@ from oncall_lib.services import Services
 from oncall_lib.services.github import IssueState
 from oncall_lib.services.slack import Marker
 from oncall_lib.timeutil import not_at_hour
+from oncall_lib.tracking import sheet_date
 from oncall_lib.untrusted import github_text, slack_text
 
 JOB = "rotation-report"
@@ -83,14 +84,14 @@ def _date_requests(services: Services, config: Config, requests: list[Request], 
     return dated
 
 
-def _logged(rows: dict[str, list[list[str]]], config: Config, shift: Shift) -> dict[str, int]:
+def _logged(rows: dict[str, list[list[Any]]], config: Config, shift: Shift) -> dict[str, int]:
     assert config.tracking
     start, end = shift.start.astimezone(config.team.tz).date(), shift.end.astimezone(config.team.tz).date()
     counts = {}
     for kind in TRACKED_KINDS:
         title = config.tracking.section(kind)
-        days = [row[1] for row in rows.get(title, [])[1:] if len(row) > 3 and row[3] == kind]
-        counts[kind] = sum(start.isoformat() <= day < end.isoformat() for day in days)
+        days = [sheet_date(row[1]) for row in rows.get(title, [])[1:] if len(row) > 3 and row[3] == kind]
+        counts[kind] = sum(day is not None and start <= day < end for day in days)
     return counts
 
 
@@ -107,7 +108,7 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
     if rules:
         issues = services.github.issues(rules.repo, labels=[rules.labels[0]], state="all", since=oldest)
         open_now = services.github.issues(rules.repo, labels=[rules.labels[0]], state="open")
-    rows: dict[str, list[list[str]]] = {}
+    rows: dict[str, list[list[Any]]] = {}
     if config.tracking:
         try:
             rows = services.sheets.rows(config.tracking.spreadsheet_id,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from oncall_lib.sandbox.http import FakeRequest, FakeResponse, Routes, bearer_token
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from oncall_lib.sandbox.server import SandboxServer
 
 SHEET = r"/v4/spreadsheets/(?P<sheet_id>[A-Za-z0-9_-]+)"
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+SERIAL_EPOCH = date(1899, 12, 30)  # Sheets' day zero for serial numbers
 _A1 = re.compile(r"^(?:(?P<title>'(?:[^']|'')+'|[^!]+)!)?(?P<cells>[A-Z]*\d*(?::[A-Z]*\d*)?)?$")
 
 
@@ -135,7 +138,39 @@ class SheetsFake:
                 replies.append({})
         return FakeResponse(200, {"spreadsheetId": sheet["id"], "replies": replies})
 
-    def _read(self, sheet: dict[str, Any], range_text: str) -> dict[str, Any] | FakeResponse:
+    @staticmethod
+    def _entered(sheet: dict[str, Any], value: Any, option: str | None) -> str:
+        """A written value as the sheet keeps (and shows) it. RAW is kept as typed; USER_ENTERED is parsed as if
+        typed into the sheet: a leading ' makes the rest text (and is dropped), a date is shown in the
+        spreadsheet's own format (`date_format`, a strftime pattern; ISO by default)."""
+        text = str(value)
+        if option != "USER_ENTERED":
+            return text
+        if text.startswith("'"):
+            return text[1:]
+        if _ISO_DATE.fullmatch(text):
+            return date.fromisoformat(text).strftime(str(sheet.get("date_format") or "%Y-%m-%d"))
+        return text
+
+    @staticmethod
+    def _rendered(sheet: dict[str, Any], cell: str, render: str | None) -> Any:
+        """A stored cell as a read asks for it: FORMATTED_VALUE (the default) as shown; UNFORMATTED_VALUE numbers
+        as numbers and dates as serial numbers (days since 1899-12-30)."""
+        if render != "UNFORMATTED_VALUE" or not cell:
+            return cell
+        try:
+            day = datetime.strptime(cell, str(sheet.get("date_format") or "%Y-%m-%d")).date()
+        except ValueError:
+            pass
+        else:
+            return (day - SERIAL_EPOCH).days
+        try:
+            number = float(cell)
+        except ValueError:
+            return cell
+        return int(number) if number.is_integer() else number
+
+    def _read(self, sheet: dict[str, Any], range_text: str, render: str | None = None) -> dict[str, Any] | FakeResponse:
         try:
             title, (row0, col0, row1, col1) = parse_range(range_text)
         except ValueError:
@@ -145,7 +180,8 @@ class SheetsFake:
             return self._error(400, f"Unable to parse range: {range_text}", "INVALID_ARGUMENT")
         rows = worksheet.get("rows", [])
         chosen = rows[row0: (row1 + 1) if row1 is not None else None]
-        values = [list(r[col0: (col1 + 1) if col1 is not None else None]) for r in chosen]
+        values = [[self._rendered(sheet, str(c), render) for c in r[col0: (col1 + 1) if col1 is not None else None]]
+                  for r in chosen]
         while values and not any(str(v) for v in values[-1]):
             values.pop()
         out: dict[str, Any] = {"range": range_text, "majorDimension": "ROWS"}
@@ -154,13 +190,13 @@ class SheetsFake:
         return out
 
     def get_values(self, request: FakeRequest, sheet: dict[str, Any], range: str) -> FakeResponse:  # noqa: A002
-        result = self._read(sheet, range)
+        result = self._read(sheet, range, request.arg("valueRenderOption"))
         return result if isinstance(result, FakeResponse) else FakeResponse(200, result)
 
     def batch_get(self, request: FakeRequest, sheet: dict[str, Any]) -> FakeResponse:
         ranges = []
         for range_text in request.query.get("ranges", []):
-            result = self._read(sheet, range_text)
+            result = self._read(sheet, range_text, request.arg("valueRenderOption"))
             if isinstance(result, FakeResponse):
                 return result
             ranges.append(result)
@@ -179,7 +215,8 @@ class SheetsFake:
             row = rows[row0 + offset]
             while len(row) < col0 + len(values_row):
                 row.append("")
-            row[col0: col0 + len(values_row)] = [str(v) for v in values_row]
+            row[col0: col0 + len(values_row)] = [self._entered(sheet, v, request.arg("valueInputOption"))
+                                                 for v in values_row]
         return FakeResponse(200, {"spreadsheetId": sheet["id"], "updatedRange": range,
                                   "updatedRows": len(values), "updatedCells": sum(len(r) for r in values)})
 
@@ -193,7 +230,8 @@ class SheetsFake:
         while rows and not any(str(v) for v in rows[-1]):
             rows.pop()
         first = len(rows) + 1
-        rows.extend([str(v) for v in row] for row in values)
+        option = request.arg("valueInputOption")
+        rows.extend([self._entered(sheet, v, option) for v in row] for row in values)
         return FakeResponse(200, {"spreadsheetId": sheet["id"], "tableRange": f"'{worksheet['title']}'!A1",
                                   "updates": {"updatedRange": f"'{worksheet['title']}'!A{first}",
                                               "updatedRows": len(values),

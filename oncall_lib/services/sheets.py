@@ -122,15 +122,17 @@ class SheetsService:
                     snapshot.headers[title] = [str(v) for v in (header[0] if header else [])]
         return snapshot
 
-    def rows(self, spreadsheet_id: str, titles: list[str]) -> dict[str, list[list[str]]]:
-        """Every row (header included) of the worksheets that exist, in one read."""
+    def rows(self, spreadsheet_id: str, titles: list[str]) -> dict[str, list[list[Any]]]:
+        """Every row (header included) of the worksheets that exist, in one read, unformatted: a date is its
+        serial number and a number a number, whatever format the sheet shows them in."""
         snapshot_titles = self.snapshot(spreadsheet_id, []).titles
         wanted = [t for t in titles if t in snapshot_titles]
         if not wanted:
             return {}
         with sheets_errors(f"read spreadsheet {spreadsheet_id}"):
-            result = self._http.values_batch_get(spreadsheet_id, [_quote(t) for t in wanted])
-        return {t: [[str(v) for v in row] for row in r.get("values", [])]
+            result = self._http.values_batch_get(spreadsheet_id, [_quote(t) for t in wanted], params={
+                "valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"})
+        return {t: [list(row) for row in r.get("values", [])]
                 for t, r in zip(wanted, result.get("valueRanges", []), strict=False)}
 
     def add_worksheet(self, spreadsheet_id: str, title: str, header: list[str]) -> None:
