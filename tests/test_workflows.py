@@ -330,3 +330,34 @@ def test_every_flag_a_workflow_passes_exists(tmp_path: Path) -> None:
                 for flag in flags:
                     assert re.search(rf"(?<![\w-]){flag}\b", helps[key]), f"{path.name}: {' '.join(key)} has no {flag}"
     assert len(helps) >= 15
+
+
+def test_every_label_a_form_a_workflow_or_the_config_names_is_in_labels_yml() -> None:
+    """In a fresh repository only the labels in .github/labels.yml exist (sync_labels.py creates them): a form's
+    label missing there leaves its issues unlabelled, and the workflows that wait for it never run."""
+    from oncall_lib.jobs.labels import load_labels
+
+    known = {label.name for label in load_labels()}
+    named: dict[str, str] = {}
+    for form in (ROOT / ".github" / "ISSUE_TEMPLATE").glob("*.yml"):
+        for label in load(form).get("labels") or []:
+            named[label] = form.name
+    for path in ALL_WORKFLOWS:
+        for expression in runner.expressions(path.read_text()):
+            for label in re.findall(r"labels\.\*\.name, '([^']+)'\)|label\.name == '([^']+)'", expression):
+                named[next(x for x in label if x)] = path.name
+        for job in load(path)["jobs"].values():
+            pattern = r"labels\.\*\.name, '([^']+)'\)|label\.name == '([^']+)'"
+            for label in re.findall(pattern, str(job.get("if", ""))):
+                named[next(x for x in label if x)] = path.name
+    config = load_config(ROOT / "oncall.toml")
+    support, iam, offboard = config.support_issues, config.iam, config.offboarding
+    for label in [*(support.labels if support else []),
+                  *([support.needs_info_label, support.pr_label] if support else []),
+                  *(iam.pr_labels if iam else []), *(offboard.labels if offboard else []),
+                  *([config.access.approved_label] if config.access else []),
+                  *([config.postmortems.label] if config.postmortems else [])]:
+        named.setdefault(label, "oncall.toml")
+    missing = {label: where for label, where in named.items() if label not in known}
+    assert not missing, f"labels not in .github/labels.yml: {missing}"
+    assert len(named) >= 8
