@@ -135,6 +135,14 @@ def _requester(message: dict[str, Any]) -> tuple[str, bool]:
     return str(message.get("user", "")), False
 
 
+# The product's own "Tracked as #N" reply (Slack message metadata): a request with a support issue is taken up.
+TRACKED_EVENT = "oncall_support_issue"
+
+
+def _tracked(message: dict[str, Any]) -> bool:
+    return (message.get("metadata") or {}).get("event_type") == TRACKED_EVENT
+
+
 def classify(message: dict[str, Any], channel: Channel, ack_reactions: Iterable[str], me: Identity,
              thread: Sequence[dict[str, Any]] | None = None) -> Request:
     """A request's acknowledgement state, from its history entry and (if fetched) its thread."""
@@ -151,6 +159,10 @@ def classify(message: dict[str, Any], channel: Channel, ack_reactions: Iterable[
         replies = sorted((m for m in thread if m.get("ts") != ts and not is_own(m, me)), key=lambda m: float(m["ts"]))
         first = next((m for m in replies if str(m.get("user", "")) not in others), None)
         own_reply = own_reply or any(is_own(m, me) for m in thread if m.get("ts") != ts)
+        ticket = next((m for m in sorted(thread, key=lambda m: float(m["ts"]))
+                       if m.get("ts") != ts and is_own(m, me) and _tracked(m)), None)
+        if ticket is not None and (first is None or float(ticket["ts"]) < float(first["ts"])):
+            return _acked(base, "support issue", slack_time(str(ticket["ts"])), "ticket", own_reply)
         if first is not None:
             return _acked(base, str(first["user"]), slack_time(str(first["ts"])), "reply", own_reply)
     else:
@@ -168,8 +180,10 @@ def classify(message: dict[str, Any], channel: Channel, ack_reactions: Iterable[
             if reactors:
                 return _acked(base, reactors[0], None, "reaction", own_reply)
 
+    # Undecided from history alone: repliers Slack did not list, or a reply of ours that may be a "tracked as".
     undecided = thread is None and reply_count > 0 and (
-        not reply_users or int(message.get("reply_users_count") or len(reply_users)) > len(reply_users))
+        not reply_users or int(message.get("reply_users_count") or len(reply_users)) > len(reply_users)
+        or own_reply)
     return _with(base, needs_thread=undecided, own_reply=own_reply)
 
 

@@ -206,3 +206,23 @@ def test_out_of_hours_only_urgent_channels_are_read_and_an_alert_still_escalates
     assert monday.facts["channels"] == "all watched"
     assert monday.facts["requests"] > report.facts["requests"]  # the Friday question is seen again in hours
     assert history_reads < monday.total_calls("reads") and len(urgent) < len(untracked.slack.watched)
+
+
+def test_a_ticketed_request_counts_as_acknowledged(sandbox: Sandbox, untracked: Config) -> None:
+    from oncall_lib.jobs import support_issues
+
+    reacted = sandbox.post(SUPPORT, ny(2026, 11, 30, 9, 5), "Grafana dashboards are empty",
+                           reactions=[{"name": "ticket", "users": [ALAN], "count": 1}])
+    tracked = sandbox.post(SUPPORT, ny(2026, 11, 30, 9, 10), "Can someone look at the flaky deploy?")
+    link = f"https://sandbox.slack.com/archives/{SUPPORT}/p{tracked.replace('.', '')}"
+
+    def button(s: Services, c: Config, at: datetime, d: bool) -> Report:
+        return support_issues.from_thread(s, c, at, link=link, epic_key="incident-response", dry_run=d)
+
+    assert sandbox.run(button, untracked, ny(2026, 11, 30, 9, 20)).report.exit_code == 0  # replies "Tracked as"
+    report = sandbox.run(watching, untracked, ny(2026, 11, 30, 11, 0), dry_run=True).report
+    records = {r["key"].split("/")[1]: r for r in report.facts["records"]}  # type: ignore[union-attr]
+    assert records[reacted]["acknowledged"] and records[reacted]["via"] == "reaction"
+    assert records[tracked]["acknowledged"] and records[tracked]["via"] == "ticket"
+    assert records[tracked]["minutes_to_acknowledge"] == 10.0
+    assert report.facts["waiting_over_60_min"] == 0

@@ -31,7 +31,7 @@ from oncall_lib.jobs.tracking import tracking_actions, with_person
 from oncall_lib.jobs.watch import scan_requests
 from oncall_lib.plan import Action, Executor, Pending, Ref, apply
 from oncall_lib.report import Report
-from oncall_lib.requests import Identity, is_own
+from oncall_lib.requests import TRACKED_EVENT, Identity, is_own
 from oncall_lib.schedule import ScheduleProblem
 from oncall_lib.services import Services
 from oncall_lib.services.epics import EpicLinks
@@ -42,7 +42,7 @@ from oncall_lib.tracking import TaskRow
 from oncall_lib.untrusted import github_quote, github_text
 
 JOB = "support-issues"
-REPLY_EVENT = "oncall_support_issue"
+REPLY_EVENT = TRACKED_EVENT  # the "Tracked as" reply in the thread
 _THREAD_MARKER = re.compile(
     r"<!--\s*oncall-support:slack-thread\s+(?P<channel>[CGD][A-Z0-9]+)/(?P<ts>\d{10}\.\d{6})\s*-->")
 NEEDS_INFO_MARKER = "<!-- oncall-support:needs-info -->"

@@ -57,6 +57,9 @@ def scan_requests(services: Services, config: Config, at: datetime, *, oldest: d
     me = Identity(identity["user_id"], identity["bot_id"], identity["url"])
     team = {m.slack for m in config.roster if m.slack}
     since = oldest or at - timedelta(hours=config.requests.lookback_hours)
+    # A ticket (the reaction that turns a request into a support issue) takes the request up, as eyes do.
+    acks = [*config.requests.ack_reactions,
+            *([config.support_issues.ticket_reaction] if config.support_issues else [])]
     scan = Scan(me, [], {})
     for channel in config.slack.watched:
         if only_urgent and not channel.urgent:
@@ -66,11 +69,11 @@ def scan_requests(services: Services, config: Config, at: datetime, *, oldest: d
         for message in reversed(messages):  # oldest first
             if not is_request(message, channel, team, me):
                 continue
-            request = classify(message, channel, config.requests.ack_reactions, me)
+            request = classify(message, channel, acks, me)
             if request.needs_thread:
                 thread = services.slack.replies(channel.id, request.ts)
                 scan.threads_read += 1
-                request = classify(message, channel, config.requests.ack_reactions, me, thread=thread)
+                request = classify(message, channel, acks, me, thread=thread)
             scan.requests.append(request)
     return scan
 
