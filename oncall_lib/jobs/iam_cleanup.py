@@ -103,8 +103,9 @@ def pr_body(state: CleanupState, config: Config) -> str:
         last = f"{finding.last_activity.date().isoformat()} ({finding.basis})" if finding else "not audited"
         days = str(finding.days_inactive) if finding else "?"
         rows.append(f"| `{user}` | {last} | {days} | {state.owners.get(user, 'unknown')} |")
-    removed = "\n".join(f"- {item}" for item in state.edit.removed)
-    warnings = "".join(f"\n> **Check by hand:** {w}" for w in state.edit.warnings)
+    # IAM user names may hold '@' (bob@example.com): what the file says is text, never a mention.
+    removed = "\n".join(f"- {github_text(item, one_line=True)}" for item in state.edit.removed)
+    warnings = "".join(f"\n> **Check by hand:** {github_text(w, one_line=True)}" for w in state.edit.warnings)
     return "\n".join([
         f"Removes IAM user(s) from `{rules.file}`. ATO compliance: no IAM user stays inactive past "
         f"{rules.limit_days} days.",

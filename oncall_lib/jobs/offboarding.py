@@ -133,8 +133,8 @@ def observe(services: Services, config: Config, at: datetime, number: int) -> Of
 
 
 def pr_body(state: Offboarding) -> str:
-    removed = "\n".join(f"- {item}" for item in [*state.iam_removed, *state.socks_removed])
-    check = "".join(f"> **Check by hand:** {w}\n\n" for w in state.check_by_hand)
+    removed = "\n".join(f"- {github_text(item, one_line=True)}" for item in [*state.iam_removed, *state.socks_removed])
+    check = "".join(f"> **Check by hand:** {github_text(w, one_line=True)}\n\n" for w in state.check_by_hand)
     github = f", GitHub `{state.github}`" if state.github else ""
     name = github_text(state.name, 120, one_line=True)
     return (f"Offboarding of {name} (AWS user `{state.aws_username}`{github}), requested in "
