@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -70,8 +71,10 @@ def call(server: SandboxServer, service: str, path: str, *, token: str, method: 
          params: dict[str, str] | None = None, body: dict[str, Any] | None = None) -> Any:
     url = server.base_url(service) + path + ("?" + urllib.parse.urlencode(params) if params else "")
     data = json.dumps(body).encode() if body is not None else None
+    # Each service's own scheme: PagerDuty's REST API keys go as "Token token=...", the others as Bearer.
+    auth = f"Token token={token}" if service == "pagerduty" else f"Bearer {token}"
     request = urllib.request.Request(url, data=data, method=method, headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json; charset=utf-8"})
+        "Authorization": auth, "Content-Type": "application/json; charset=utf-8"})
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
 
@@ -186,3 +189,18 @@ def test_a_restricted_layer_has_one_entry_per_allowed_window_and_none_out_of_hou
         night = call(running, "pagerduty", f"/schedules/{example['id']}", token=PD,
                      params={"since": "2015-11-09T20:00:00-05:00", "until": "2015-11-09T20:00:00-05:00"})
     assert night["schedule"]["final_schedule"]["rendered_schedule_entries"] == []
+
+
+@pytest.mark.parametrize(("service", "path", "wrong"), [
+    ("pagerduty", "/users/PADA001", "Bearer sandbox-pagerduty-token"),
+    ("zenhub", "/public/graphql", "Token token=sandbox-zenhub-token"),
+    ("github", "/repos/department-of-veterans-affairs/va.gov-team", "Token token=sandbox_github_token"),
+])
+def test_each_fake_takes_only_its_services_auth_scheme(server: SandboxServer, service: str, path: str,
+                                                       wrong: str) -> None:
+    request = urllib.request.Request(server.base_url(service) + path, headers={"Authorization": wrong},
+                                     method="POST" if service == "zenhub" else "GET",
+                                     data=b'{"query": "{ viewer { id } }"}' if service == "zenhub" else None)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 401

@@ -14,7 +14,7 @@ import zlib
 from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any
 
-from oncall_lib.sandbox.http import FakeRequest, FakeResponse, Routes, bearer_token
+from oncall_lib.sandbox.http import GITHUB_SCHEMES, FakeRequest, FakeResponse, Routes, bearer_token
 
 if TYPE_CHECKING:
     from oncall_lib.sandbox.server import SandboxServer
@@ -97,7 +97,7 @@ class GitHubFake:
         return FakeResponse(502, {"message": "Server Error"})
 
     def handle(self, request: FakeRequest) -> FakeResponse:
-        token = bearer_token(request)
+        token = bearer_token(request, GITHUB_SCHEMES)
         signed = request.path.startswith("/_logs/")  # like GitHub's signed log URLs: no token needed
         if not signed and (token is None or token in self.data.get("revoked_tokens", [])):
             return FakeResponse(401, {"message": "Bad credentials"})

@@ -77,9 +77,15 @@ class Routes:
         return None
 
 
-def bearer_token(request: FakeRequest) -> str | None:
+# The Authorization schemes each real service accepts; a fake refuses any other, as the service would.
+GITHUB_SCHEMES = ("Bearer ", "bearer ", "token ")
+PAGERDUTY_SCHEMES = ("Token token=",)
+BEARER_ONLY = ("Bearer ",)
+
+
+def bearer_token(request: FakeRequest, schemes: tuple[str, ...] = BEARER_ONLY) -> str | None:
     value = request.headers.get("authorization", "")
-    for scheme in ("Bearer ", "bearer ", "token ", "Token token="):
+    for scheme in schemes:
         if value.startswith(scheme):
             return value[len(scheme):].strip() or None
     return None

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from oncall_lib.sandbox.http import FakeRequest, FakeResponse, Routes, bearer_token
+from oncall_lib.sandbox.http import PAGERDUTY_SCHEMES, FakeRequest, FakeResponse, Routes, bearer_token
 from oncall_lib.schedule import Shift, overlay, parse_time
 
 if TYPE_CHECKING:
@@ -131,7 +131,7 @@ class PagerDutyFake:
         return FakeResponse(503, {"error": {"code": 2001, "message": "Service unavailable"}})
 
     def handle(self, request: FakeRequest) -> FakeResponse:
-        token = bearer_token(request)
+        token = bearer_token(request, PAGERDUTY_SCHEMES)
         if token is None or token in self.data.get("revoked_tokens", []):
             return FakeResponse(401, {"error": {"code": 2006, "message": "Invalid Credentials"}})
         found = self.routes.find(request.method, request.path)
