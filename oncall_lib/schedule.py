@@ -314,9 +314,13 @@ def support_view(schedule: dict[str, Any], wanted: str, at: datetime, *,
     if current is None:
         rule = "nobody holds a turn on the support layer now"
     elif current.override:
+        # Against the turn it cuts into (every held turn ends where the next begins, so that says nothing).
+        replaced = holder(base, current.start)
+        rest = replaced is None or current.end >= replaced.end
         rule = f"{current.user_name or current.user_id} overrides the support turn " + (
-            "for the rest of it" if upcoming is None or current.end >= upcoming.start else
-            f"for {(current.end - current.start).total_seconds() / 3600:g} h (at least rotation.min_override_hours)")
+            "for the rest of it" if rest else
+            f"for {(current.end - current.start).total_seconds() / 3600:.3g} h (at least "
+            "rotation.min_override_hours)")
     else:
         rule = f"{current.user_name or current.user_id} holds the support turn"
     restricted = any(layer.get("restrictions") for layer in family)

@@ -274,3 +274,13 @@ def test_the_rotation_report_covers_a_restricted_turn_whole(sandbox: Sandbox, un
     assert rotation["person"] == "Alan Turing"
     # Not just Friday's window: Monday 09:00 until the next Monday's handoff.
     assert (rotation["start"], rotation["end"]) == ("2026-11-30T09:00:00-05:00", "2026-12-07T09:00:00-05:00")
+
+
+def test_a_long_cover_in_the_middle_of_a_turn_says_how_long(sandbox: Sandbox, config: Config) -> None:
+    handed_over(sandbox, config)
+    override(sandbox, "PGRACE1", datetime(2026, 12, 1, 9, 0, tzinfo=NY), datetime(2026, 12, 2, 15, 0, tzinfo=NY))
+    report = sandbox.run(handoff, config, datetime(2026, 12, 1, 10, 0, tzinfo=NY)).report
+    assert report.facts["on_support"] == "Grace Hopper"
+    assert "overrides the support turn for 30 h" in report.facts["rule"], report.facts["rule"]
+    back = sandbox.run(handoff, config, datetime(2026, 12, 2, 16, 0, tzinfo=NY)).report
+    assert back.facts["on_support"] == "Alan Turing"
