@@ -17,6 +17,7 @@ from oncall_lib.report import Report
 from oncall_lib.sandbox import Faults, SandboxServer, sandbox_endpoints
 from oncall_lib.sandbox.world import EXAMPLE_WORLD
 from oncall_lib.services import Services
+from tests.contracts import Sample
 
 ROOT = Path(__file__).resolve().parent.parent
 _EXAMPLE = json.loads(EXAMPLE_WORLD.read_text())
@@ -96,3 +97,22 @@ class Sandbox:
 @pytest.fixture
 def sandbox(world: dict[str, Any]) -> Iterator[Sandbox]:
     yield Sandbox(world)
+
+
+# -- every exchange of the session, for the contract test ------------------------------------------
+
+SESSION_TRAFFIC = Sample()
+LAST = "tests/test_contracts.py::test_every_kind_of_exchange_in_the_whole_suite_fits_the_published_descriptions"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    SandboxServer.witness = SESSION_TRAFFIC.add
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The whole-suite contract test runs last, when every other test has sent its requests; whether every test
+    file runs decides whether it may also insist that every operation was reached."""
+    items.sort(key=lambda item: item.nodeid == LAST)
+    collected = {item.nodeid.split("::")[0] for item in items}
+    everything = {f"tests/{path.name}" for path in (ROOT / "tests").glob("test_*.py")}
+    SESSION_TRAFFIC.whole_suite = collected == everything and len(items) > 300

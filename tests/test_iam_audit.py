@@ -169,3 +169,16 @@ def test_an_exported_csv_needs_no_aws(tmp_path: Path) -> None:
     assert [f["user"] for f in out["findings"]] == ["No.Information", "Never.Used", "Exactly.Limit", "Key.Two",
                                                      "Exactly.Warning"]
     assert "iam" not in out["api_calls"]
+
+
+@pytest.mark.parametrize(("world_iam", "reads"), [
+    ({"builds_for": 2}, 5),  # STARTED, INPROGRESS x2, COMPLETE, get
+    ({"in_progress_fetches": 1}, 5),  # COMPLETE... but the fetch finds a newer report being built: wait, refetch
+])
+def test_a_report_still_being_built_is_waited_for(sandbox: Sandbox, config: Config, world_iam: dict[str, Any],
+                                                  reads: int) -> None:
+    sandbox.world["iam"].update(world_iam)
+    report = sandbox.run(auditing, config, AT).report
+    assert report.exit_code == 0, report.to_text()
+    assert {f["user"] for f in report.extra["findings"]} == {"Alan.Turing", "Bob.Smith", "Contractor.Build"}
+    assert report.api_calls["iam"]["reads"] == reads

@@ -143,3 +143,17 @@ def test_a_reviewer_who_is_not_a_collaborator_is_named(sandbox: Sandbox, config:
     [failed] = [o for o in report.outcomes if o.status.value == "failed"]
     assert failed.action.kind == "github.request_review"
     assert "request a review from @alan-turing" in failed.error and "not a collaborator" in failed.error
+
+
+def test_a_pr_edited_by_hand_gets_its_description_back(sandbox: Sandbox, config: Config) -> None:
+    """The PR's description is the product's (it says what the edit removes and what to check): a hand edit
+    that loses it is put back on the next run, once."""
+    sandbox.run(cleanup(from_audit=True), config, AT)
+    [pull] = [p for p in repo(sandbox)["pulls"] if p["head"].startswith("oncall/remove-iam-users/")]
+    written = pull["body"]
+    pull["body"] = "LGTM, merging after lunch"
+    report = sandbox.run(cleanup(from_audit=True), config, AT + timedelta(minutes=10)).report
+    assert [o.action.kind for o in report.outcomes] == ["github.edit_pull"]
+    assert pull["body"].strip() == written.strip() and pull["title"].startswith("Remove")
+    again = sandbox.run(cleanup(from_audit=True), config, AT + timedelta(minutes=20)).report
+    assert again.outcomes == [] and again.total_calls("writes") == 0

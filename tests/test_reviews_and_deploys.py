@@ -132,3 +132,25 @@ def test_without_checks_permission_the_digest_degrades_instead_of_stopping(sandb
     [post] = posts(sandbox, OPS, review_digest.DIGEST_EVENT)
     assert "checks unknown" in post["text"] and "checks pass" not in post["text"]
     assert sandbox.run(digest, config, AT).report.total_calls("writes") == 0
+
+
+def test_long_job_lists_and_long_comparisons_are_read_to_the_end(sandbox: Sandbox, config: Config) -> None:
+    """GitHub pages a run's jobs (30 a page) and a comparison's commits (250 a page): the failed job on page two
+    and the authors of commits on page two still reach the triage."""
+    devops = next(r for r in sandbox.world["github"]["repos"] if r["full_name"] == DEVOPS)
+    failed_run = devops["workflows"][0]["runs"][1]
+    failed_run["jobs"] = [{"id": 9000 + n, "name": f"matrix {n}", "conclusion": "success",
+                           "steps": [{"name": "Test"}]} for n in range(40)] + failed_run["jobs"][-1:]
+    commits = devops["commits"]
+    filler = [{"sha": f"{n:040x}", "author": "alan-turing", "message": f"Step {n}", "files": ["README.md"]}
+              for n in range(300)]
+    devops["commits"] = commits[:1] + filler + commits[1:]  # the two real commits now sit past the first page
+    sandbox.post(DEPLOYS, AT - timedelta(hours=2), "Deploy #412 of devops failed: "
+                 "https://github.sandbox/department-of-veterans-affairs/devops/actions/runs/7002", user=None,
+                 bot_id="B0DEPLOY01", bot_profile={"name": "deploy-bot"})
+    report = sandbox.run(watching, config, AT).report
+    assert report.exit_code == 0, report.to_text()
+    [failure] = report.extra["failures"]
+    assert failure["job"] == "deploy" and failure["step"] == "Terraform apply"
+    assert len(failure["commits"]) == 302
+    assert {"grace-hopper", "vfs-contractor"} <= set(failure["owners"])

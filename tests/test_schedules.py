@@ -248,16 +248,16 @@ def test_a_shift_based_schedule_with_a_rotation_and_an_override(sandbox: Sandbox
 
 
 def test_the_shift_based_schedule_follows_pagerdutys_v3_description(sandbox: Sandbox, config: Config) -> None:
-    from tests.test_contracts import PD, assert_valid, call
+    from oncall_lib.sandbox import SandboxServer
+    from tests.contracts import Contracts
+    from tests.test_contracts import PD, assert_fits, call
 
     shift_based(sandbox)
-    from oncall_lib.sandbox import SandboxServer
-
-    with SandboxServer(sandbox.world) as server:
+    with SandboxServer(sandbox.world, record=True) as server:
         body = call(server, "pagerduty", "/v3/schedules/PSUPPRT", token=PD,
                     params={"since": "2026-11-30T00:00:00Z", "until": "2026-12-08T00:00:00Z",
                             "include[]": "final_schedule"})
-    assert_valid("pagerduty", "GET /v3/schedules/{id}", body)
+        assert_fits(Contracts(), server)
     sources = {a["source"]["type"] for a in body["schedule"]["final_schedule"]["computed_shift_assignments"]}
     assert sources == {"schedule_rotation"}
 

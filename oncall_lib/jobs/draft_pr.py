@@ -61,9 +61,11 @@ def plan_draft_pr(draft: DraftPr, start: int = 0) -> list[Action]:
     """`start` is where these actions will sit in the run's whole plan (for Refs and `after`)."""
     repo, where = draft.repo, f"{draft.repo}@{draft.branch}"
     asked = asked_before(draft.pull.body) if draft.pull else []
-    ask = bool(draft.reviewer) and draft.reviewer not in asked and (
-        draft.pull is None or draft.reviewer not in draft.pull.reviewers)
-    reviewers = list(dict.fromkeys([*asked, *([draft.reviewer] if ask and draft.reviewer else [])]))
+    pending = list(draft.pull.reviewers) if draft.pull else []
+    ask = bool(draft.reviewer) and draft.reviewer not in asked and draft.reviewer not in pending
+    # Remembered in the body: who was asked. A body without the memory (edited by hand) takes the requests still
+    # pending, so that GitHub dropping them after the review does not make the product ask again.
+    reviewers = list(dict.fromkeys([*(asked or pending), *([draft.reviewer] if ask and draft.reviewer else [])]))
     draft.body = with_reviewers(draft.body, reviewers)
     actions: list[Action] = []
     branch_made = None

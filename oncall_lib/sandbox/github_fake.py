@@ -14,6 +14,7 @@ import zlib
 from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any
 
+from oncall_lib.sandbox import github_shapes as shapes
 from oncall_lib.sandbox.http import GITHUB_SCHEMES, FakeRequest, FakeResponse, Routes, bearer_token
 
 if TYPE_CHECKING:
@@ -131,32 +132,36 @@ class GitHubFake:
     def user_out(self, request: FakeRequest, login: str) -> dict[str, Any]:
         user = self._user(login) or {"login": login}
         uid = user.get("id", stable_id("user", user["login"].lower()))
-        return {
-            "login": user["login"], "id": uid, "node_id": f"U_{uid}", "type": user.get("type", "User"),
-            "site_admin": False, "name": user.get("name"),
-            "url": f"{request.origin}/users/{user['login']}",
-            "html_url": f"https://github.sandbox/{user['login']}",
-            "avatar_url": "https://github.sandbox/avatar.png",
-        }
+        return shapes.user(request.origin, user["login"], uid, kind=user.get("type", "User"))
+
+    def profile_out(self, request: FakeRequest, login: str) -> dict[str, Any]:
+        user = self._user(login) or {"login": login}
+        uid = user.get("id", stable_id("user", user["login"].lower()))
+        return shapes.public_user(request.origin, user["login"], uid, name=user.get("name"),
+                                  kind=user.get("type", "User"))
 
     def repo_out(self, request: FakeRequest, repo: dict[str, Any]) -> dict[str, Any]:
-        owner, name = repo["full_name"].split("/")
+        owner = repo["full_name"].split("/")[0]
         rid = repo.get("id", stable_id("repo", repo["full_name"]))
-        return {
-            "id": rid, "node_id": f"R_{rid}", "name": name, "full_name": repo["full_name"],
-            "owner": self.user_out(request, owner), "private": repo.get("private", False),
-            "url": f"{request.origin}/repos/{repo['full_name']}",
-            "html_url": f"https://github.sandbox/{repo['full_name']}",
-            "default_branch": repo.get("default_branch", "main"),
-            "permissions": repo.get("permissions", {"admin": False, "push": True, "pull": True}),
-        }
+        open_issues = sum(1 for i in repo.get("issues", []) if i.get("state", "open") == "open")
+        return shapes.full_repository(
+            request.origin, repo["full_name"], rid, self.user_out(request, owner), private=repo.get("private", False),
+            default_branch=repo.get("default_branch", "main"), open_issues=open_issues,
+            permissions=repo.get("permissions", {"admin": False, "maintain": False, "push": True, "triage": True,
+                                                 "pull": True}))
+
+    def minimal_repo_out(self, request: FakeRequest, repo: dict[str, Any]) -> dict[str, Any]:
+        rid = repo.get("id", stable_id("repo", repo["full_name"]))
+        owner = self.user_out(request, repo["full_name"].split("/")[0])
+        return shapes.minimal_repository(request.origin, repo["full_name"], rid, owner,
+                                         private=repo.get("private", False))
 
     def issue_out(self, request: FakeRequest, repo: dict[str, Any], issue: dict[str, Any]) -> dict[str, Any]:
         base = f"{request.origin}/repos/{repo['full_name']}"
         iid = issue.setdefault("id", stable_id("issue", repo["full_name"], issue["number"]))
         assignees = [self.user_out(request, a) for a in issue.get("assignees", [])]
         children = issue.get("sub_issues", [])
-        return {
+        return shapes.issue(request.origin, repo["full_name"], {
             "id": iid, "node_id": f"I_{iid}", "number": issue["number"], "title": issue.get("title", ""),
             "body": issue.get("body", ""), "state": issue.get("state", "open"),
             "state_reason": issue.get("state_reason"), "locked": False,
@@ -173,7 +178,7 @@ class GitHubFake:
             "html_url": f"https://github.sandbox/{repo['full_name']}/issues/{issue['number']}",
             "sub_issues_summary": {"total": len(children), "completed": 0, "percent_completed": 0},
             "parent_issue_url": self._parent_url(request, iid),
-        }
+        })
 
     def _parent_url(self, request: FakeRequest, child_id: int) -> str | None:
         for repo in self.data["repos"]:
@@ -183,9 +188,10 @@ class GitHubFake:
         return None
 
     def label_out(self, request: FakeRequest, repo: dict[str, Any], name: str) -> dict[str, Any]:
-        known = next((lb for lb in repo.get("labels", []) if lb["name"] == name), {"name": name})
-        return {"name": name, "color": known.get("color", "ededed"), "description": known.get("description", ""),
-                "url": f"{request.origin}/repos/{repo['full_name']}/labels/{name}"}
+        known: dict[str, Any] = next((lb for lb in repo.get("labels", []) if lb["name"] == name), {"name": name})
+        lid = int(known.get("id") or stable_id("label", repo["full_name"], name))
+        return shapes.label(request.origin, repo["full_name"], name, lid, color=known.get("color", "ededed"),
+                            description=known.get("description") or None)
 
     # -- routes -----------------------------------------------------------------------------
 
@@ -195,7 +201,7 @@ class GitHubFake:
     def get_user(self, request: FakeRequest, login: str) -> FakeResponse:
         if self._user(login) is None:
             return self._not_found()
-        return FakeResponse(200, self.user_out(request, login))
+        return FakeResponse(200, self.profile_out(request, login))
 
     def get_repo(self, request: FakeRequest, owner: str, name: str) -> FakeResponse:
         repo = self._repo(owner, name)
@@ -239,9 +245,10 @@ class GitHubFake:
 
     # -- lists, issues, comments, labels, sub-issues, pulls ------------------------------------
 
-    def _page(self, request: FakeRequest, items: list[dict[str, Any]]) -> FakeResponse:
+    def _page(self, request: FakeRequest, items: list[dict[str, Any]], *, default_per_page: int = 30,
+              max_per_page: int = 100) -> FakeResponse:
         """GitHub's pagination: page/per_page, and a Link header with absolute next/last URLs."""
-        per_page = max(1, min(int(request.arg("per_page", "30") or 30), 100))
+        per_page = max(1, min(int(request.arg("per_page") or default_per_page), max_per_page))
         page = max(1, int(request.arg("page", "1") or 1))
         chunk = items[(page - 1) * per_page: page * per_page]
         headers = {}
@@ -357,7 +364,7 @@ class GitHubFake:
     def comment_out(self, request: FakeRequest, repo: dict[str, Any], number: int,
                     comment: dict[str, Any]) -> dict[str, Any]:
         base = f"{request.origin}/repos/{repo['full_name']}"
-        return {
+        return shapes.issue_comment(request.origin, repo["full_name"], number, {
             "id": comment["id"], "node_id": f"IC_{comment['id']}", "body": comment.get("body", ""),
             "user": self.user_out(request, comment.get("user", "ghost")),
             "created_at": comment.get("created_at", "2026-01-05T14:00:00Z"),
@@ -365,7 +372,7 @@ class GitHubFake:
             "url": f"{base}/issues/comments/{comment['id']}",
             "issue_url": f"{base}/issues/{number}",
             "html_url": f"https://github.sandbox/{repo['full_name']}/issues/{number}#issuecomment-{comment['id']}",
-        }
+        })
 
     def list_comments(self, request: FakeRequest, owner: str, name: str, number: str) -> FakeResponse:
         found = self._known_issue(owner, name, number) or self._known_pull(owner, name, number)
@@ -513,16 +520,23 @@ class GitHubFake:
                                     if r.lower() not in reviewed],
         }
         if as_issue:
+            html = f"https://github.sandbox/{repo['full_name']}/pull/{pull['number']}"
             out.update(url=f"{base}/issues/{pull['number']}", repository_url=base,
-                       pull_request={"url": f"{base}/pulls/{pull['number']}"})
-        else:
-            out.update(url=f"{base}/pulls/{pull['number']}",
-                       issue_url=f"{base}/issues/{pull['number']}",
-                       head={"ref": pull.get("head", f"branch-{pull['number']}"), "sha": pull.get("sha", "0" * 40),
-                             "label": f"{repo['full_name'].split('/')[0]}:{pull.get('head', '')}"},
-                       base={"ref": pull.get("base", repo.get("default_branch", "main"))},
-                       merged=pull.get("merged", False))
-        return out
+                       comments_url=f"{base}/issues/{pull['number']}/comments", locked=False,
+                       assignee=(out["assignees"] or [None])[0], closed_at=pull.get("closed_at"),
+                       pull_request={"url": f"{base}/pulls/{pull['number']}", "html_url": html,
+                                     "diff_url": f"{html}.diff", "patch_url": f"{html}.patch",
+                                     "merged_at": pull.get("merged_at")})
+            return shapes.issue(request.origin, repo["full_name"], out)
+        owner = self.user_out(request, repo["full_name"].split("/")[0])
+        head_sha = pull.get("sha", "0" * 40)
+        base_branch = pull.get("base", repo.get("default_branch", "main"))
+        base_sha = (self._branch(repo, base_branch) or {}).get("sha", "0" * 40)
+        side = {"repo": self.repo_out(request, repo), "user": owner}
+        out.update(closed_at=pull.get("closed_at"), merged_at=pull.get("merged_at"), merged=pull.get("merged", False))
+        return shapes.pull_request(request.origin, repo["full_name"], out,
+                                   head={"ref": pull.get("head", f"branch-{pull['number']}"), "sha": head_sha, **side},
+                                   base={"ref": base_branch, "sha": base_sha, **side})
 
     def list_pulls(self, request: FakeRequest, owner: str, name: str) -> FakeResponse:
         repo = self._repo(owner, name)
@@ -570,10 +584,9 @@ class GitHubFake:
 
     def _content_out(self, request: FakeRequest, repo: dict[str, Any], path: str, text: str,
                      with_content: bool = True) -> dict[str, Any]:
-        out = {"type": "file", "size": len(text.encode()), "name": path.rsplit("/", 1)[-1], "path": path,
-               "sha": self.blob_sha(text), "url": f"{request.origin}/repos/{repo['full_name']}/contents/{path}",
-               "html_url": f"https://github.sandbox/{repo['full_name']}/blob/{request.arg('ref')}/{path}",
-               "download_url": None}
+        ref = request.arg("ref") or repo.get("default_branch", "main")
+        out = shapes.content(request.origin, repo["full_name"], path, ref=ref, sha=self.blob_sha(text),
+                             size=len(text.encode()))
         if with_content:
             out.update(encoding="base64", content=base64.b64encode(text.encode()).decode())
         return out
@@ -593,10 +606,11 @@ class GitHubFake:
         branch["files"][path] = text
         branch["sha"] = hashlib.sha1(f"{branch.get('sha')}{path}{text}".encode()).hexdigest()  # noqa: S324
         branch.setdefault("commits", []).append({"sha": branch["sha"], "message": body.get("message", "")})
-        content = {"name": path.rsplit("/", 1)[-1], "path": path, "sha": self.blob_sha(text), "type": "file"}
-        return FakeResponse(200, {"content": content, "commit": {"sha": branch["sha"], "message": body.get("message"),
-                                                                 "url": f"{request.origin}/repos/{repo['full_name']}"
-                                                                        f"/git/commits/{branch['sha']}"}})
+        content = shapes.content(request.origin, repo["full_name"], path, ref=branch_name, sha=self.blob_sha(text),
+                                 size=len(text.encode()))
+        commit = {"sha": branch["sha"], "message": body.get("message"),
+                  "url": f"{request.origin}/repos/{repo['full_name']}/git/commits/{branch['sha']}"}
+        return FakeResponse(201 if current is None else 200, {"content": content, "commit": commit})
 
     def get_ref(self, request: FakeRequest, owner: str, name: str, ref: str) -> FakeResponse:
         repo = self._repo(owner, name)
@@ -740,12 +754,9 @@ class GitHubFake:
         found = self._workflow(repo, workflow) if repo else None
         if repo is None or found is None:
             return self._not_found()
-        base = f"{request.origin}/repos/{repo['full_name']}/actions/workflows/{found['file']}"
         wid = found.setdefault("id", stable_id("workflow", repo["full_name"], found["file"]))
-        return FakeResponse(200, {"id": wid, "node_id": f"W_{wid}", "name": found.get("name", found["file"]),
-                                  "path": f".github/workflows/{found['file']}", "state": "active", "url": base,
-                                  "html_url": f"https://github.sandbox/{repo['full_name']}/actions/workflows/"
-                                              f"{found['file']}"})
+        return FakeResponse(200, shapes.workflow(request.origin, repo["full_name"], found["file"], wid,
+                                                 found.get("name", found["file"])))
 
     def _run_time(self, run: dict[str, Any]) -> str:
         if "created_hours_ago" in run:
@@ -757,14 +768,20 @@ class GitHubFake:
                 run: dict[str, Any]) -> dict[str, Any]:
         base = f"{request.origin}/repos/{repo['full_name']}/actions/runs/{run['id']}"
         created = self._run_time(run)
-        return {"id": run["id"], "node_id": f"WR_{run['id']}", "name": workflow.get("name", workflow["file"]),
+        workflow.setdefault("id", stable_id("workflow", repo["full_name"], workflow["file"]))
+        fields = {"id": run["id"], "node_id": f"WR_{run['id']}", "name": workflow.get("name", workflow["file"]),
                 "head_sha": run["head_sha"], "head_branch": run.get("head_branch", "master"),
                 "run_number": run.get("run_number", run["id"] % 1000), "event": run.get("event", "push"),
                 "status": run.get("status", "completed"), "conclusion": run.get("conclusion"),
                 "created_at": created, "updated_at": created, "run_started_at": created, "url": base,
                 "html_url": f"https://github.sandbox/{repo['full_name']}/actions/runs/{run['id']}",
                 "jobs_url": f"{base}/jobs", "logs_url": f"{base}/logs",
-                "workflow_id": workflow.get("id"), "actor": self.user_out(request, run.get("actor", "oncall-bot"))}
+                "workflow_id": workflow["id"], "actor": self.user_out(request, run.get("actor", "oncall-bot")),
+                "triggering_actor": self.user_out(request, run.get("actor", "oncall-bot"))}
+        return shapes.workflow_run(request.origin, repo["full_name"], fields,
+                                   repository=self.minimal_repo_out(request, repo),
+                                   workflow_path=f".github/workflows/{workflow['file']}",
+                                   title=str(run.get("title", workflow.get("name", workflow["file"]))))
 
     def list_runs(self, request: FakeRequest, owner: str, name: str, workflow: str) -> FakeResponse:
         repo = self._repo(owner, name)
@@ -797,15 +814,19 @@ class GitHubFake:
         jobs = []
         for job in run.get("jobs", []):
             url = f"{request.origin}/repos/{repo['full_name']}/actions/jobs/{job['id']}"
-            jobs.append({"id": job["id"], "run_id": run["id"], "name": job["name"], "status": "completed",
+            jobs.append(shapes.job(request.origin, repo["full_name"], {
+                         "id": job["id"], "run_id": run["id"], "name": job["name"], "status": "completed",
                          "conclusion": job.get("conclusion", "success"), "head_sha": run["head_sha"],
                          "started_at": self._run_time(run), "completed_at": self._run_time(run), "url": url,
                          "html_url": f"https://github.sandbox/{repo['full_name']}/actions/runs/{run['id']}/job/"
                                      f"{job['id']}",
                          "steps": [{"name": s["name"], "status": "completed", "conclusion": s.get("conclusion",
                                                                                                      "success"),
-                                    "number": i + 1} for i, s in enumerate(job.get("steps", []))]})
-        return FakeResponse(200, {"total_count": len(jobs), "jobs": jobs})
+                                    "number": i + 1} for i, s in enumerate(job.get("steps", []))]},
+                run_id=run["id"], workflow_name=found[0].get("name", found[0]["file"]),
+                head_branch=run.get("head_branch", "master")))
+        page = self._page(request, jobs)  # 30 a page unless per_page says otherwise, as GitHub
+        return FakeResponse(200, {"total_count": len(jobs), "jobs": page.body}, page.headers)
 
     def get_run(self, request: FakeRequest, owner: str, name: str, run_id: str) -> FakeResponse:
         repo = self._repo(owner, name)
@@ -845,16 +866,27 @@ class GitHubFake:
             return self._not_found()
         between = commits[shas.index(base) + 1: shas.index(head) + 1]
         files = sorted({f for c in between for f in c.get("files", [])})
+        full = repo["full_name"]
+
+        def commit_out(c: dict[str, Any]) -> dict[str, Any]:
+            author = self.user_out(request, c["author"]) if c.get("author") else None
+            return shapes.commit(request.origin, full, c["sha"], message=c.get("message", ""), author=author,
+                                 author_name=c.get("author", ""), date=c.get("date"))
+
+        html = f"https://github.sandbox/{full}/compare/{basehead}"
+        # As GitHub: commits come 250 a page unless per_page says otherwise, and files only on the first page,
+        # at most 300 of them.
+        first_page = int(request.arg("page", "1") or 1) == 1
+        paged = self._page(request, between, default_per_page=250, max_per_page=1000)
         return FakeResponse(200, {
             "status": "ahead", "ahead_by": len(between), "behind_by": 0, "total_commits": len(between),
-            "url": f"{request.origin}/repos/{repo['full_name']}/compare/{basehead}",
-            "html_url": f"https://github.sandbox/{repo['full_name']}/compare/{basehead}",
-            "commits": [{"sha": c["sha"], "commit": {"message": c.get("message", ""),
-                                                      "author": {"name": c.get("author", ""), "date": c.get("date")}},
-                         "author": self.user_out(request, c["author"]) if c.get("author") else None,
-                         "html_url": f"https://github.sandbox/{repo['full_name']}/commit/{c['sha']}"}
-                        for c in between],
-            "files": [{"filename": f, "status": "modified"} for f in files]})
+            "url": f"{request.origin}/repos/{full}/compare/{basehead}", "html_url": html,
+            "permalink_url": f"https://github.sandbox/{full}/compare/{base}...{head}", "diff_url": f"{html}.diff",
+            "patch_url": f"{html}.patch", "base_commit": commit_out(commits[shas.index(base)]),
+            "merge_base_commit": commit_out(commits[shas.index(base)]),
+            "commits": [commit_out(c) for c in paged.body],
+            "files": [shapes.diff_entry(request.origin, full, f, head) for f in files[:300]] if first_page else []},
+            paged.headers)
 
     # -- organisation teams ---------------------------------------------------------------------
 

@@ -45,6 +45,15 @@ class FakeResponse:
     content_type: str = "application/json; charset=utf-8"
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """One request a fake answered and its answer, kept when the server records (for contract tests)."""
+
+    service: str
+    request: FakeRequest
+    response: FakeResponse
+
+
 Handler = Callable[..., FakeResponse]
 
 

@@ -3,7 +3,9 @@
 World users may give dates as ISO times or as `*_days_ago` numbers relative to
 the sandbox clock (`"password_last_used_days_ago": 95`), so the bundled world
 has inactive users on any date. The first GenerateCredentialReport answers
-STARTED, later ones COMPLETE, as AWS does while it builds a report.
+STARTED, the next `builds_for` ones INPROGRESS, later ones COMPLETE, as AWS
+does while it builds a report; GetCredentialReport before then answers
+ReportInProgress (404), and before any generation ReportNotPresent (410).
 """
 
 from __future__ import annotations
@@ -64,17 +66,31 @@ class IamFake:
             return self._error(403, "AccessDenied", f"User is not authorized to perform: iam:{action}")
         if action == "GenerateCredentialReport":
             calls = self.data["generate_calls"] = int(self.data.get("generate_calls", 0)) + 1
-            state = "STARTED" if calls == 1 and self.data.get("builds_first", True) else "COMPLETE"
-            return self._wrapped(action, f"<State>{state}</State><Description>No report exists. Starting a new "
-                                         "report generation task</Description>")
+            return self._wrapped(action, f"<State>{self._state(calls)}</State><Description>No report exists. "
+                                         "Starting a new report generation task</Description>")
         if action == "GetCredentialReport":
-            if not self.data.get("generate_calls"):
+            calls = int(self.data.get("generate_calls", 0))
+            if not calls:
                 return self._error(410, "ReportNotPresent", "Credential report not present")
+            # `in_progress_fetches`: a report someone else started after ours completed, as AWS can answer.
+            racing = int(self.data.get("in_progress_fetches", 0))
+            if racing:
+                self.data["in_progress_fetches"] = racing - 1
+            if racing or self._state(calls) != "COMPLETE":
+                return self._error(404, "ReportInProgress", "Credential report is being generated")
             content = base64.b64encode(self.report().encode()).decode()
             now = self.server.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             return self._wrapped(action, f"<Content>{content}</Content><ReportFormat>text/csv</ReportFormat>"
                                          f"<GeneratedTime>{now}</GeneratedTime>")
         return self._error(400, "InvalidAction", f"Could not find operation {action}")
+
+    def _state(self, generate_calls: int) -> str:
+        """STARTED on the first call, INPROGRESS while the world's `builds_for` more calls last, then COMPLETE."""
+        if not self.data.get("builds_first", True):
+            return "COMPLETE"
+        if generate_calls == 1:
+            return "STARTED"
+        return "INPROGRESS" if generate_calls <= 1 + int(self.data.get("builds_for", 0)) else "COMPLETE"
 
     def _wrapped(self, action: str, result: str) -> FakeResponse:
         return self._xml(200, f'<{action}Response xmlns="{NAMESPACE}"><{action}Result>{result}</{action}Result>'

@@ -242,6 +242,10 @@ class PagerDutyFake:
         since, until = window
         tz = ZoneInfo(request.arg("time_zone") or schedule.get("time_zone", "UTC"))
         includes = set(request.query.get("include[]", []))
+        if includes - {"final_schedule"}:  # the only value the v3 description allows
+            return FakeResponse(400, {"error": {"message": "Invalid Input Provided", "code": 2001,
+                                                "errors": [f"include[] {sorted(includes - {'final_schedule'})} "
+                                                           "is not supported"]}})
         rotations = schedule.get("rotations") or []
         body: dict[str, Any] = {
             "id": schedule["id"], "type": "schedule_v3", "name": schedule.get("name", ""),
@@ -273,9 +277,9 @@ class PagerDutyFake:
                                       "rendered_coverage_percentage": self._coverage(covered, since, until) or 0.0,
                                       "computed_shift_assignments": sorted(assignments,
                                                                            key=lambda a: a["start_time"])}
-        if "users" in includes:
-            ids = sorted({u for r in rotations for u in r["users"]})
-            body["users"] = [self._user_ref(request, u) for u in ids]
+        # `users` is a property of the v3 schedule, not something include[] may ask for.
+        ids = sorted({u for r in rotations for u in r["users"]} | {o["user"] for o in schedule.get("overrides", [])})
+        body["users"] = [self._user_ref(request, u) for u in ids]
         return FakeResponse(200, {"schedule": body})
 
     @staticmethod

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from oncall_lib.sandbox.http import Fake, FakeRequest, FakeResponse
+from oncall_lib.sandbox.http import Exchange, Fake, FakeRequest, FakeResponse
 
 Clock = Callable[[], datetime]
 
@@ -70,7 +70,12 @@ class Faults:
 
 
 class SandboxServer:
-    def __init__(self, world: dict[str, Any], *, clock: Clock | None = None, faults: Faults | None = None) -> None:
+    # Called with every exchange of every server when set: how the tests check all traffic against the
+    # vendors' descriptions without each test asking for it.
+    witness: Callable[[Exchange], None] | None = None
+
+    def __init__(self, world: dict[str, Any], *, clock: Clock | None = None, faults: Faults | None = None,
+                 record: bool = False) -> None:
         from oncall_lib.sandbox.github_fake import GitHubFake
         from oncall_lib.sandbox.iam_fake import IamFake
         from oncall_lib.sandbox.pagerduty_fake import PagerDutyFake
@@ -84,6 +89,8 @@ class SandboxServer:
         self.lock = threading.RLock()
         self.counts: dict[str, dict[str, int]] = {}
         self.faults_injected: dict[str, int] = {}
+        # Every answered request and its answer, when recording: what the contract tests check.
+        self.exchanges: list[Exchange] | None = [] if record else None
         self._fakes: dict[str, Fake] = {
             "github": GitHubFake(self),
             "slack": SlackFake(self),
@@ -167,6 +174,12 @@ class SandboxServer:
             response = fake.handle(request)
             if fault == "5xx":
                 return fake.server_error()
+            if self.exchanges is not None or SandboxServer.witness is not None:
+                exchange = Exchange(service, request, response)
+                if self.exchanges is not None:
+                    self.exchanges.append(exchange)
+                if SandboxServer.witness is not None:
+                    SandboxServer.witness(exchange)
             return response
 
 

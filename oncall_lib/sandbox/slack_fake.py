@@ -232,7 +232,8 @@ class SlackFake:
         if channel is None:
             return self._error("channel_not_found")
         if not self._is_member(channel) and not channel.get("is_im"):
-            return self._error("not_in_channel")
+            # conversations.replies names no not_in_channel error: a channel the app is not in is not found.
+            return self._error("channel_not_found")
         ts = str(args.get("ts", ""))
         parent = next((m for m in channel.get("messages", []) if m["ts"] == ts), None)
         if parent is None:

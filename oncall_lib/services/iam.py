@@ -18,6 +18,12 @@ from oncall_lib.errors import ServiceError
 from oncall_lib.services.calls import ApiCalls
 
 PERMISSIONS = "iam:GenerateCredentialReport and iam:GetCredentialReport"
+# GetCredentialReport's answers that mean "generate (again) and wait": being built, never built, too old.
+NOT_READY = ("ReportInProgress", "ReportNotPresent", "ReportExpired")
+
+
+class _NotReady(Exception):
+    pass
 
 
 class IamService:
@@ -39,6 +45,8 @@ class IamService:
         except ClientError as exc:
             error = exc.response.get("Error", {})
             code = error.get("Code", "?")
+            if code in NOT_READY and operation == "get_credential_report":
+                raise _NotReady(code) from None
             hint = f" (the role needs {PERMISSIONS})" if code in ("AccessDenied", "AccessDeniedException") else ""
             raise ServiceError(f"IAM {operation}: {code}: {error.get('Message', '')}{hint}") from None
         except BotoCoreError as exc:
@@ -49,10 +57,16 @@ class IamService:
         self._call("generate_credential_report")
 
     def credential_report(self) -> str:
+        """Generate until AWS says COMPLETE, then fetch; a fetch that finds the report still being built (another
+        caller started it) or gone goes back to waiting, within the same bound."""
         deadline = time.monotonic() + self._max_wait
-        while self._call("generate_credential_report").get("State") != "COMPLETE":
+        while True:
+            if self._call("generate_credential_report").get("State") == "COMPLETE":
+                try:
+                    content = self._call("get_credential_report").get("Content", b"")
+                    return content.decode("utf-8") if isinstance(content, bytes) else str(content)
+                except _NotReady:
+                    pass
             if time.monotonic() > deadline:
                 raise ServiceError(f"IAM credential report still not ready after {self._max_wait:.0f} s; try again")
             time.sleep(self._poll)
-        content = self._call("get_credential_report").get("Content", b"")
-        return content.decode("utf-8") if isinstance(content, bytes) else str(content)

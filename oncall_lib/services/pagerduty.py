@@ -63,9 +63,11 @@ class PagerDutyService:
 
     def shift_schedule(self, schedule_id: str, since: datetime, until: datetime) -> dict[str, Any] | None:
         """A shift-based (v3) schedule with its computed assignments for a window; None when the id is not a
-        shift-based schedule (PagerDuty answers 404 or 400), so the caller can read it as a layered one."""
+        shift-based schedule (PagerDuty answers 404 or 400), so the caller can read it as a layered one.
+        `include[]` takes only what the v3 description lists: anything else is a 400, which would read as "not
+        shift-based" and hide the schedule's rotations."""
         params = {"since": since.isoformat(), "until": until.isoformat(), "overflow": "true",
-                  "include[]": ["final_schedule", "users"]}
+                  "include[]": ["final_schedule"]}
         try:
             return dict(self._client.rget(f"/v3/schedules/{schedule_id}", params=params))
         except (PagerDutyError, httpx2.HTTPError) as exc:

@@ -259,7 +259,9 @@ def slack_errors(what: str) -> Iterator[None]:
         status = exc.response.status_code if exc.response is not None else "?"
         hint = {
             "not_in_channel": " (invite the app to the channel: /invite @app)",
-            "channel_not_found": " (check the channel id in oncall.toml, and that the app can see it)",
+            # Some methods (conversations.replies) say channel_not_found for a channel the app is not in.
+            "channel_not_found": " (check the channel id in oncall.toml, and invite the app to the channel: "
+                                 "/invite @app)",
             "missing_scope": f" (the token lacks scope {exc.response.get('needed', '?')})",
             "invalid_auth": " (check SLACK_BOT_TOKEN)",
         }.get(str(error), "")
