@@ -10,6 +10,7 @@ first answered.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -48,6 +49,8 @@ class Request:
     acknowledged: bool = False
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None  # None when only a reaction (which carries no time) says so
+    # For a reaction: the first scan that saw it, so the time to acknowledge has an upper bound.
+    seen_by: datetime | None = None
     via: str | None = None  # "reply" or "reaction"
     needs_thread: bool = False  # history alone cannot decide whether it was acknowledged
     own_reply: bool = False  # this product already replied in the thread
@@ -59,12 +62,25 @@ class Request:
     def permalink(self, team_url: str) -> str:
         return permalink(team_url, self.channel_id, self.ts)
 
+    @property
+    def acknowledged_by_time(self) -> datetime | None:
+        """When it was acknowledged, or for a reaction the latest it can have been (the scan that saw it)."""
+        return self.acknowledged_at or self.seen_by
+
     def minutes_to_acknowledge(self, clock: BusinessHours) -> float | None:
-        if self.acknowledged_at is None:
+        when = self.acknowledged_by_time
+        if when is None:
             return None
         if self.urgent:
-            return (self.acknowledged_at - self.asked_at).total_seconds() / 60
-        return clock.minutes_between(self.asked_at, self.acknowledged_at)
+            return max(0.0, (when - self.asked_at).total_seconds() / 60)
+        return clock.minutes_between(self.asked_at, when)
+
+    @property
+    def how_acknowledged(self) -> str:
+        """For the sheet: how, and for a reaction the scan that saw it (which the report reads back)."""
+        if self.seen_by and not self.acknowledged_at:
+            return f"{self.via}; seen by {self.seen_by.isoformat(timespec='minutes')}"
+        return self.via or ""
 
     def age(self, at: datetime, clock: BusinessHours) -> float:
         """Minutes waited: business minutes, or wall-clock minutes in an urgent channel."""
@@ -82,6 +98,7 @@ class Request:
             "acknowledged": self.acknowledged,
             "acknowledged_by": self.acknowledged_by,
             "acknowledged_at": self.acknowledged_at.isoformat() if self.acknowledged_at else None,
+            "seen_by": self.seen_by.isoformat() if self.seen_by and not self.acknowledged_at else None,
             "via": self.via,
             "minutes_to_acknowledge": _round(self.minutes_to_acknowledge(clock)),
             "waiting_minutes": None if self.acknowledged else _round(self.age(at, clock)),
@@ -195,3 +212,17 @@ def _with(request: Request, **changes: Any) -> Request:
     return replace(request, **changes)
 
 
+
+
+SEEN_BY = re.compile(r"seen by (\S+)")
+
+
+def seen_by_from_sheet(how: object) -> datetime | None:
+    """The scan time a sheet row's "Acknowledged how" cell holds ("reaction; seen by 2026-11-30T10:45-05:00")."""
+    found = SEEN_BY.search(str(how or ""))
+    if not found:
+        return None
+    try:
+        return datetime.fromisoformat(found.group(1))
+    except ValueError:
+        return None

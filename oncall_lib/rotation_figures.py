@@ -3,8 +3,10 @@
 Time to acknowledge is measured like the request watch measures it (business
 minutes; wall-clock in urgent channels). Percentiles use the nearest-rank
 method (p90 of 10 values is the 9th smallest). A request acknowledged only by a
-reaction has no known time (Slack records none): it counts as acknowledged,
-but not in the median, p90 or the share within the limit, and is listed apart.
+reaction has no time in Slack: its time is the first watch scan that saw it
+(`seen_by`, from the tracking sheet), an upper bound that enters the medians;
+without that record it counts as acknowledged but not in the median, p90 or
+the share within the limit, and is listed apart.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class RequestFigures:
     acknowledged: int = 0
     never_acknowledged: int = 0
     unknown_time: int = 0
+    upper_bound: int = 0  # reaction acknowledgements timed by the scan that first saw them
     minutes: list[float] = field(default_factory=list)
     median: float | None = None
     p90: float | None = None
@@ -59,6 +62,7 @@ def request_figures(requests: list[Request], clock: BusinessHours, limit_minutes
         if request.acknowledged and minutes is None:
             figures.unknown_time += 1
             continue
+        figures.upper_bound += request.acknowledged_at is None and request.seen_by is not None
         judged += 1
         if minutes is not None:
             figures.minutes.append(minutes)
@@ -100,6 +104,7 @@ class RotationFigures:
             "person": self.person, "start": self.start.isoformat(), "end": self.end.isoformat(),
             "requests": r.total, "requests_by_channel": r.by_channel, "acknowledged": r.acknowledged,
             "never_acknowledged": r.never_acknowledged, "acknowledged_time_unknown": r.unknown_time,
+            "acknowledged_time_upper_bound": r.upper_bound,
             "median_minutes_to_acknowledge": _round(r.median), "p90_minutes_to_acknowledge": _round(r.p90),
             "share_within_limit": _round(r.within_limit_share, 3), "breaches": r.breaches,
             "median_minutes_by_day": r.median_by_day,
@@ -139,6 +144,7 @@ def render(current: RotationFigures, trend: list[RotationFigures], limit_minutes
         f"| Requests | {r.total} ({r.acknowledged} acknowledged, {r.never_acknowledged} never acknowledged) |",
         f"| Time to acknowledge | median {_minutes(r.median)}, p90 {_minutes(r.p90)} |",
         f"| Acknowledged within {limit_minutes} min | {_share(r.within_limit_share)} |",
+        f"| Acknowledged by reaction (timed by the scan that saw it: an upper bound) | {r.upper_bound} |",
         f"| Acknowledged by reaction only (time unknown) | {r.unknown_time} |",
         f"| Support issues | {len(current.issues_opened)} opened ({_issues(current.issues_opened)}), "
         f"{len(current.issues_closed)} closed, {len(current.issues_open)} still open |",

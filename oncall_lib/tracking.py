@@ -15,7 +15,8 @@ from oncall_lib.plan import Action
 from oncall_lib.services.sheets import SheetSnapshot
 
 HEADER = ["Key", "Date", "On support", "Kind", "Summary", "Link", "Channel", "Requester", "Minutes to acknowledge",
-          "Minutes spent"]
+          "Minutes spent", "Acknowledged how"]
+ACKNOWLEDGED_HOW = HEADER.index("Acknowledged how")
 
 
 def cell(value: object) -> str:
@@ -36,6 +37,7 @@ class TaskRow:
     requester: str = ""
     minutes_to_acknowledge: float | None = None
     minutes_spent: float | None = None
+    acknowledged_how: str = ""  # reply, ticket, or "reaction; seen by <the scan's time>"
 
     def values(self) -> list[str]:
         def number(value: float | None) -> str:
@@ -43,7 +45,7 @@ class TaskRow:
 
         return [cell(self.key), self.day.isoformat(), cell(self.person), self.kind, cell(self.summary[:500]),
                 cell(self.link), cell(self.channel), cell(self.requester), number(self.minutes_to_acknowledge),
-                number(self.minutes_spent)]
+                number(self.minutes_spent), cell(self.acknowledged_how)]
 
 
 def worksheets_for(rows: list[TaskRow], tracking: TrackingConfig) -> list[str]:
@@ -69,9 +71,11 @@ def plan_rows(rows: list[TaskRow], snapshot: SheetSnapshot, tracking: TrackingCo
             ready = start + len(actions)
             actions.append(Action("sheet.add_worksheet", title, "add the worksheet with its header",
                                   {"spreadsheet": tracking.spreadsheet_id, "title": title, "header": HEADER}))
-        elif snapshot.headers.get(title, []) != HEADER and not snapshot.headers.get(title):
+        elif (header := snapshot.headers.get(title, [])) != HEADER and HEADER[:len(header)] == header:
+            # No header yet, or one from before a column was added: write ours (a header of their own stays).
             ready = start + len(actions)
-            actions.append(Action("sheet.set_header", title, "write the header row",
+            actions.append(Action("sheet.set_header", title, "write the header row" if not header else
+                                  f"add the column(s) {', '.join(HEADER[len(header):])} to the header",
                                   {"spreadsheet": tracking.spreadsheet_id, "title": title, "header": HEADER}))
         actions.append(Action("sheet.append", title, f"log {len(new)} task(s): " + "; ".join(r.summary[:60]
                                                                                              for r in new[:3])

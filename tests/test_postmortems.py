@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -153,3 +153,14 @@ def test_crlf_documents_keep_their_line_endings() -> None:
     found = action_items("pm.md", text)
     filled = fill_issue_cells(text, {found[0].cell: "#40"})  # type: ignore[dict-item]
     assert filled == text.replace("|  | @ada |", "| #40 | @ada |")
+
+
+def test_an_item_whose_epic_link_failed_is_linked_by_the_next_scan(sandbox: Sandbox, config: Config) -> None:
+    sandbox.run(scanning, config, AT)
+    epic = sandbox.issue(REPO, 1954)
+    lost = epic["sub_issues"].pop()  # as if the link had failed after the issue was opened
+    report = sandbox.run(scanning, config, AT + timedelta(minutes=15)).report
+    assert [(o.action.kind, o.status.value) for o in report.outcomes] == [("epic.link", "applied")]
+    assert lost in epic["sub_issues"]
+    again = sandbox.run(scanning, config, AT + timedelta(minutes=30)).report
+    assert again.outcomes == [] and again.total_calls("writes") == 0

@@ -135,3 +135,28 @@ def test_logged_tasks_count_whatever_date_format_the_sheet_shows(sandbox: Sandbo
     assert access["rows"][1][4] == "=Granted Sentry to Sam"  # the ' that kept it text is not stored
     report = sandbox.run(reporting, config, BEFORE_HANDOFF, dry_run=True).report
     assert report.extra["rotation"]["logged_tasks"]["access"] == 1
+
+
+def test_a_reaction_is_timed_by_the_first_scan_that_saw_it(sandbox: Sandbox, config: Config) -> None:
+    """Slack gives a reaction no time: the watch logs the scan that first saw it, and the report's medians use
+    that upper bound instead of leaving the request out."""
+    from oncall_lib.jobs import watch
+
+    def watching(services: Services, c: Config, at: datetime, dry_run: bool) -> Report:
+        return watch.run(services, c, at, dry_run=dry_run)
+
+    ts = alans_week(sandbox)
+    first = sandbox.run(watching, config, ny(4, 10, 15)).report
+    key = f"{SUPPORT}/{ts['reaction']}"
+    record = next(r for r in first.facts["records"] if r["key"] == key)
+    assert record["via"] == "reaction" and record["acknowledged_at"] is None
+    [row] = [r for t in sandbox.world["sheets"]["spreadsheets"][0]["worksheets"] if t["title"] == "Support requests"
+             for r in t["rows"] if r and r[0] == key]
+    assert row[8] == "15" and row[10] == "reaction; seen by 2026-12-04T10:15-05:00"
+    again = sandbox.run(watching, config, ny(4, 10, 30)).report  # a later scan does not move the bound
+    assert again.total_calls("writes") == 0
+
+    week = sandbox.run(reporting, config, BEFORE_HANDOFF, dry_run=True).report.extra["rotation"]
+    assert (week["acknowledged_time_unknown"], week["acknowledged_time_upper_bound"]) == (0, 1)
+    # Known times 5, 10, 20, 30, 75 and the reaction's 15 (at most): nearest-rank median 15.
+    assert week["median_minutes_to_acknowledge"] == 15.0 and week["p90_minutes_to_acknowledge"] == 75.0

@@ -333,3 +333,37 @@ def test_zenhub_refusing_access_is_named_not_left_pending(sandbox: Sandbox, conf
     [link_outcome] = [o for o in report.outcomes if o.action.kind == "epic.link"]
     assert link_outcome.status.value == "failed" and report.exit_code == 1
     assert "You do not have access to this repository [FORBIDDEN] (connect the repository" in link_outcome.error
+
+
+def test_a_link_the_button_left_pending_is_completed_by_the_next_scan(sandbox: Sandbox, config: Config) -> None:
+    """Nobody presses the button again: the scheduled scan finds the open issue off its epic and links it to the
+    epic it was opened for."""
+    config = zenhub(config)
+    ts = a_thread(sandbox)
+    first = sandbox.run(button(link(ts), epic="customer-support"), config, AT).report
+    assert [o.status.value for o in first.outcomes if o.action.kind == "epic.link"] == ["pending"]
+
+    scan = sandbox.run(scanning, config, AT + timedelta(minutes=15)).report
+    assert [(o.action.kind, o.status.value) for o in scan.outcomes if o.action.kind == "epic.link"] == [
+        ("epic.link", "applied")]
+    [issue] = support_issues(sandbox)
+    epic = next(e for e in sandbox.world["zenhub"]["epics"] if e["title"] == "Global Customer Support")
+    assert any(str(issue["number"]) in i for i in epic["issue_ids"])  # the epic it was opened for, not the default
+
+    again = sandbox.run(scanning, config, AT + timedelta(minutes=30)).report
+    assert not [o for o in again.outcomes if o.action.kind == "epic.link"] and again.total_calls("writes") == 0
+
+
+def test_a_form_issue_whose_link_failed_is_linked_by_the_next_scan(sandbox: Sandbox, untracked: Config) -> None:
+    """GitHub sub-issues: an issue off its epic (a link that failed) goes under the epic its form chose."""
+    repo = next(r for r in sandbox.world["github"]["repos"] if r["full_name"] == untracked.support_issues.repo)
+    repo["issues"].append({"number": 4321, "title": "Need a bucket", "state": "open", "user": "someone",
+                           "labels": list(untracked.support_issues.labels), "assignees": ["alan-turing"],
+                           "created_at": "2026-11-30T14:00:00Z",
+                           "body": "### What do you need?\n\nA bucket\n\n### Super Epic\n\nIncident Response"})
+    scan = sandbox.run(scanning, untracked, AT).report
+    links = [o for o in scan.outcomes if o.action.kind == "epic.link"]
+    assert [(o.action.params["number"], o.action.params["epic"], o.status.value) for o in links] == [
+        (4321, "incident-response", "applied")]
+    again = sandbox.run(scanning, untracked, AT + timedelta(minutes=15)).report
+    assert again.total_calls("writes") == 0

@@ -19,6 +19,7 @@ from oncall_lib.errors import InputError, ServiceError
 from oncall_lib.issue_forms import parse_form
 from oncall_lib.jobs.draft_pr import DraftPr, observe_branch, plan_draft_pr
 from oncall_lib.jobs.draft_pr import executors as draft_executors
+from oncall_lib.jobs.pending_links import relink_actions
 from oncall_lib.plan import Action, Executor, Ref, apply
 from oncall_lib.postmortem_docs import ActionItem, DocumentProblem, action_items, fill_issue_cells
 from oncall_lib.report import Report
@@ -246,7 +247,10 @@ def scan_documents(services: Services, config: Config, at: datetime, *, dry_run:
     run_executors = document_executors(services, links)
     try:
         state = observe_documents(services, config)
-        report.outcomes = apply(plan_issues(state, config), run_executors, dry_run=dry_run)
+        epic = config.epic(settings(config).epic)
+        # Items whose issue exists but whose epic link was left pending (or failed) are linked now.
+        relinks = relink_actions(links, state.issues.values(), lambda _issue: epic)
+        report.outcomes = apply(plan_issues(state, config) + relinks, run_executors, dry_run=dry_run)
         if any(o.action.kind == "github.create_issue" and o.status.value == "applied" for o in report.outcomes):
             state = observe_documents(services, config)  # the new issues' numbers, for the PR
         draft = pull_draft(state, config)

@@ -11,7 +11,7 @@ place on re-run), and one short Slack summary linking to it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,14 +20,14 @@ from oncall_lib.errors import ServiceError
 from oncall_lib.jobs.watch import scan_requests
 from oncall_lib.plan import Action, Executor, Ref, apply
 from oncall_lib.report import Report
-from oncall_lib.requests import Request, classify
+from oncall_lib.requests import Request, classify, seen_by_from_sheet
 from oncall_lib.rotation_figures import RotationFigures, render, request_figures
 from oncall_lib.schedule import ScheduleProblem, Shift, role_timeline
 from oncall_lib.services import Services
 from oncall_lib.services.github import IssueState
 from oncall_lib.services.slack import Marker
 from oncall_lib.timeutil import not_at_hour
-from oncall_lib.tracking import sheet_date
+from oncall_lib.tracking import ACKNOWLEDGED_HOW, sheet_date
 from oncall_lib.untrusted import github_text, slack_text
 
 JOB = "rotation-report"
@@ -37,7 +37,7 @@ ROTATIONS = 5  # the one reported, and four before it for the trend
 # Thread reads to date multi-reply acknowledgements, at most, per run: about two minutes at Slack's tier-3
 # rate. Past it, such acknowledgements count as "time unknown", like reactions.
 MAX_THREADS = 100
-TRACKED_KINDS = ("pr_review", "deploy", "iam", "postmortem", "access", "offboarding")
+TRACKED_KINDS = ("pr_review", "deploy", "iam", "postmortem", "access", "offboarding", "support")
 
 
 def report_marker(shift: Shift) -> str:
@@ -95,6 +95,17 @@ def _logged(rows: dict[str, list[list[Any]]], config: Config, shift: Shift) -> d
     return counts
 
 
+def _seen_by(rows: dict[str, list[list[Any]]], config: Config) -> dict[str, datetime]:
+    """Request key -> the scan that first saw its reaction, as the watch logged it (the support worksheet)."""
+    if not config.tracking:
+        return {}
+    found = {}
+    for row in rows.get(config.tracking.section("support"), [])[1:]:
+        if len(row) > ACKNOWLEDGED_HOW and (when := seen_by_from_sheet(row[ACKNOWLEDGED_HOW])):
+            found[str(row[0])] = when
+    return found
+
+
 def observe(services: Services, config: Config, at: datetime) -> ReportState:
     state = ReportState(ended_rotations(services, config, at))
     if not state.rotations:
@@ -116,8 +127,10 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
         except ServiceError as exc:
             state.warnings.append(f"tracking sheet not read, so logged tasks show as 0: {exc}")
     known = {i.html_url: i for i in [*issues, *open_now]}.values()
+    seen = _seen_by(rows, config)
     for index, shift in enumerate(state.rotations):
-        requests = [r for r in scan.requests if shift.start <= r.asked_at < shift.end]
+        requests = [r if r.acknowledged_at or r.key not in seen else replace(r, seen_by=seen[r.key])
+                    for r in scan.requests if shift.start <= r.asked_at < shift.end]
         if index == 0:
             requests = _date_requests(services, config, requests, scan.me, MAX_THREADS)
         figures = RotationFigures(

@@ -26,6 +26,7 @@ from oncall_lib.config import Config, SuperEpic, SupportIssuesConfig
 from oncall_lib.errors import InputError, ServiceError
 from oncall_lib.issue_forms import parse_form
 from oncall_lib.jobs.on_support import Person, on_support
+from oncall_lib.jobs.pending_links import relink_actions
 from oncall_lib.jobs.tracking import executors as tracking_executors
 from oncall_lib.jobs.tracking import tracking_actions, with_person
 from oncall_lib.jobs.watch import scan_requests
@@ -65,6 +66,15 @@ def thread_of(body: str) -> ThreadRef | None:
 
 def settings(config: Config) -> SupportIssuesConfig:
     return config.required(config.support_issues, "support_issues", "add one to use this job")
+
+
+def intended_epic(issue: IssueState, config: Config) -> SuperEpic | None:
+    """The Super Epic an issue was opened for: the product's own "Super Epic:" line, or the form's answer."""
+    for line in issue.body.splitlines():
+        if line.startswith("**Super Epic:** "):
+            named = line.removeprefix("**Super Epic:** ").split(" ", 1)[0]
+            return next((e for e in config.super_epics if e.issue == named), None)
+    return epic_from_answer(parse_form(issue.body, FORM_LABELS).get(EPIC), config)
 
 
 def epic_from_answer(answer: str | None, config: Config) -> SuperEpic | None:
@@ -522,6 +532,11 @@ def scan(services: Services, config: Config, at: datetime, *, dry_run: bool) -> 
                 actions += plan_target(target, config, start=len(actions))
         actions += _plan_pull_requests(ctx, rules, default_epic)
         open_issues = services.github.issues(rules.repo, labels=[rules.labels[0]], state="open")
+        # Issues the button or the form opened whose link was left pending (or failed): linked now.
+        planned = {f"{a.params['repo']}#{a.params['number']}" for a in actions
+                   if a.kind == "epic.link" and isinstance(a.params.get("number"), int)}
+        actions += relink_actions(links, [i for i in open_issues if f"{i.repo}#{i.number}" not in planned],
+                                  lambda issue: intended_epic(issue, config) or default_epic)
         long_running = [i for i in open_issues if business_days_open(i, at, config) > rules.scoping_business_days]
     except ServiceError as exc:
         return report.stopped(exc, services.calls.snapshot())

@@ -262,11 +262,16 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
 def request_rows(state: WatchState, config: Config) -> list[TaskRow]:
     """Acknowledged requests, for the sheet (a request is a task once someone has taken it up)."""
     team_url = state.scan.me.team_url
+    # A row is written once, by the first scan that sees the request acknowledged: for a reaction (which Slack
+    # gives no time) that scan's time is the upper bound the report's medians use.
+    acknowledged = [r if r.acknowledged_at else replace(r, seen_by=state.at)
+                    for r in state.scan.requests if r.acknowledged]
     return [TaskRow(key=r.key, day=r.asked_at.astimezone(config.team.tz).date(), person="", kind="support",
                     summary=slack_quote(r.text, limit=200), link=r.permalink(team_url), channel=r.channel,
-                    requester=r.requester,
-                    minutes_to_acknowledge=round(m, 1) if (m := r.minutes_to_acknowledge(state.clock)) else None)
-            for r in state.scan.requests if r.acknowledged]
+                    requester=r.requester, acknowledged_how=r.how_acknowledged,
+                    minutes_to_acknowledge=None if (m := r.minutes_to_acknowledge(state.clock)) is None
+                    else round(m, 1))
+            for r in acknowledged]
 
 
 def _complete_rows(services: Services, config: Config, state: WatchState,
