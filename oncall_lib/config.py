@@ -447,6 +447,15 @@ def _inside_repository(value: str) -> str:
 RepoPath = Annotated[str, AfterValidator(_inside_repository)]
 
 
+class ReviewConfig(_Model):
+    """Who reviews each rotation with the outgoing and the next person: roster names, GitHub logins or Slack ids."""
+
+    pm: str | None = None
+    tech_lead: str | None = None
+    # The channel (a [[slack.channels]] key) the report's summary goes to: the team's, not the requesters'.
+    channel: str | None = None
+
+
 class RotationConfig(_Model):
     pagerduty_schedule: str = Field(min_length=1)
     support_layer: str = Field(min_length=1, description="layer id or name")
@@ -484,6 +493,7 @@ class Config(_Model):
     offboarding: OffboardingConfig | None = None
     access: AccessConfig | None = None
     deploys: DeploysConfig | None = None
+    review: ReviewConfig = ReviewConfig()
     # Repositories whose labels follow .github/labels.yml (default: the support and devops repositories).
     label_repos: list[Annotated[str, Field(pattern=REPO_NAME)]] = Field(default_factory=list)
     _source: str = PrivateAttr(default="oncall.toml")  # the file it was read from, for error messages
@@ -504,6 +514,8 @@ class Config(_Model):
             if missing:
                 raise ValueError('[epics] link_with = "zenhub" needs zenhub_epic_id on Super Epic(s): '
                                  + ", ".join(missing))
+        if self.review.channel and self.review.channel not in [c.key for c in self.slack.channels]:
+            raise ValueError(f"review.channel = {self.review.channel!r} is not the key of any [[slack.channels]]")
         if self.deploys and self.deploys.channel not in [c.key for c in self.slack.channels]:
             raise ValueError(f"deploys.channel = {self.deploys.channel!r} is not the key of any [[slack.channels]]")
         if self.postmortems and self.postmortems.epic not in epic_keys:

@@ -132,7 +132,40 @@ def _issues(items: list[IssueState]) -> str:
     return ", ".join(f"[#{i.number}]({i.html_url})" for i in items) or "none"
 
 
-def render(current: RotationFigures, trend: list[RotationFigures], limit_minutes: int, marker: str) -> str:
+def meeting_questions(current: RotationFigures, limit_minutes: int) -> list[str]:
+    """Three questions for the review, drawn from the week's own figures: its longest wait, its busiest channel,
+    and an issue past the two-hour rule (or, when a figure has nothing to ask about, what the week says)."""
+    r = current.requests
+    questions = []
+    if r.breaches:
+        worst = max(r.breaches, key=lambda b: b["minutes"])
+        state = "was never acknowledged" if not worst["acknowledged"] else "waited"
+        questions.append(f"The longest wait: [{worst['channel']} {worst['asked_at'][:16].replace('T', ' ')}]"
+                         f"({worst['link']}) {state} {worst['minutes']:.0f} minutes. What held it up, and what "
+                         "would have caught it sooner?")
+    else:
+        questions.append(f"Every request was acknowledged within {limit_minutes} minutes. What made that possible "
+                         "this week, and is it something to keep?")
+    if r.by_channel:
+        channel, count = next(iter(r.by_channel.items()))
+        questions.append(f"{github_text(channel, one_line=True)} brought {count} of the {r.total} requests. Do the "
+                         "same questions come back there, and would a FAQ, a form or an owner answer them?")
+    else:
+        questions.append("No requests came in. Are people asking somewhere the watch does not read?")
+    if current.over_scoping_limit:
+        issue = current.over_scoping_limit[0]
+        title = github_text(issue.title, 80, one_line=True)
+        questions.append(f"[{issue.repo}#{issue.number}]({issue.html_url}) “{title}” is past the two-hour rule. "
+                         "Should it become a scoped project, move to another team, or close?")
+    else:
+        opened = len(current.issues_opened)
+        questions.append(f"{opened} support issue(s) opened and none passed the two-hour rule. Which of them should "
+                         "leave a note in the docs so the next person does not repeat the work?")
+    return questions
+
+
+def render(current: RotationFigures, trend: list[RotationFigures], limit_minutes: int, marker: str,
+           review: str = "For the PM, the tech lead, and the current and next person on support") -> str:
     """The report as GitHub Markdown, with Mermaid charts GitHub renders."""
     r = current.requests
     logged = current.logged
@@ -189,6 +222,7 @@ def render(current: RotationFigures, trend: list[RotationFigures], limit_minutes
                          f"{_minutes(h.requests.p90)} | {_share(h.requests.within_limit_share)} | "
                          f"{len(h.issues_opened)} |")
         lines.append("")
-    lines += ["For the PM, the tech lead, and the current and next person on support: what should change?", "",
-              marker]
+    lines += ["### For the review", "", f"{review}: what should change?", ""]
+    lines += [f"{n}. {q}" for n, q in enumerate(meeting_questions(current, limit_minutes), start=1)]
+    lines += ["", marker]
     return "\n".join(lines)

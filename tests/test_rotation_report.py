@@ -13,7 +13,7 @@ from oncall_lib.services import Services
 from tests.conftest import Sandbox
 
 NY = ZoneInfo("America/New_York")
-SUPPORT, SRE = "C01SUPPORT", "C03SRE000"
+SUPPORT, SRE, OPERATIONS = "C01SUPPORT", "C03SRE000", "C02VSPOPS"
 BEFORE_HANDOFF = datetime(2026, 12, 7, 8, 30, tzinfo=NY)  # Alan Turing's week ends at 09:00
 
 
@@ -80,10 +80,19 @@ def test_it_is_published_once_and_updated_in_place(sandbox: Sandbox, config: Con
     repo = next(r for r in sandbox.world["github"]["repos"] if r["full_name"].endswith("va.gov-team"))
     [issue] = [i for i in repo["issues"] if "rotation-report" in i["labels"]]
     assert issue["title"] == "Rotation report: Alan Turing, Nov 30 – Dec 07, 2026"
-    summary = [m for m in sandbox.channel(SUPPORT)["messages"]
+    # The review: the outgoing person owns the issue; the PM, the lead and the next person are named in it.
+    assert issue["assignees"] == ["alan-turing"]
+    assert ("Review with @alan-turing (on support), @katherine-johnson (next on support), @margaret-hamilton (PM), "
+            "@ada-lovelace (tech lead): what should change?") in issue["body"]
+    # The summary goes to the team's channel, not the requesters', and tags the same people.
+    assert not [m for m in sandbox.channel(SUPPORT)["messages"]
+                if (m.get("metadata") or {}).get("event_type") == rotation_report.SLACK_EVENT]
+    summary = [m for m in sandbox.channel(OPERATIONS)["messages"]
                if (m.get("metadata") or {}).get("event_type") == rotation_report.SLACK_EVENT]
     assert len(summary) == 1 and f"/issues/{issue['number']}|Read it" in summary[0]["text"]
     assert "7 requests, median time to acknowledge 20 min, 67% within 60 minutes, 2 waited longer" in summary[0]["text"]
+    assert ("<@U0ALAN> (on support), <@U0KATH> (next on support), <@U0MARG> (PM), <@U0ADA> (tech lead)"
+            in summary[0]["text"])
 
     again = sandbox.run(reporting, config, BEFORE_HANDOFF + timedelta(minutes=10)).report
     assert again.outcomes == [] and again.total_calls("writes") == 0
@@ -160,3 +169,15 @@ def test_a_reaction_is_timed_by_the_first_scan_that_saw_it(sandbox: Sandbox, con
     assert (week["acknowledged_time_unknown"], week["acknowledged_time_upper_bound"]) == (0, 1)
     # Known times 5, 10, 20, 30, 75 and the reaction's 15 (at most): nearest-rank median 15.
     assert week["median_minutes_to_acknowledge"] == 15.0 and week["p90_minutes_to_acknowledge"] == 75.0
+
+
+def test_the_report_ends_with_three_questions_drawn_from_its_figures(sandbox: Sandbox, config: Config) -> None:
+    alans_week(sandbox)
+    body = sandbox.run(reporting, config, BEFORE_HANDOFF, dry_run=True).report.markdown
+    questions = body.split("### For the review", 1)[1]
+    # The longest wait (the Sentry request, never answered: 1380 business minutes), the busiest channel, and the
+    # two-hour rule (no support issue this week).
+    assert "1. The longest wait: [#vfs-platform-support 2026-12-02 10:00](" in questions
+    assert "was never acknowledged 1380 minutes" in questions
+    assert "2. #vfs-platform-support brought 6 of the 7 requests" in questions
+    assert "3. 0 support issue(s) opened and none passed the two-hour rule" in questions

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from oncall_lib.config import WEEKDAYS, Config
+from oncall_lib.config import SLACK_USER_ID, WEEKDAYS, Channel, Config, RosterMember
 from oncall_lib.errors import ServiceError
 from oncall_lib.jobs.watch import scan_requests
 from oncall_lib.plan import Action, Executor, Ref, apply
@@ -48,20 +48,56 @@ def report_marker(shift: Shift) -> str:
 ENDING_SOON = timedelta(hours=12)
 
 
-def ended_rotations(services: Services, config: Config, at: datetime) -> list[Shift]:
-    """The last ROTATIONS turns that ended by `at` (or are about to), newest first."""
+def ended_rotations(services: Services, config: Config, at: datetime) -> tuple[list[Shift], Shift | None]:
+    """The last ROTATIONS turns that ended by `at` (or are about to), newest first; and the turn after them."""
     rotation = config.rotation
     schedule = services.pagerduty.schedule(rotation.pagerduty_schedule, at - timedelta(weeks=ROTATIONS + 2),
                                            at + timedelta(days=1))
     timeline = role_timeline(schedule, rotation.support_layer, at,
                              min_override=timedelta(hours=rotation.min_override_hours))
     ended = [s for s in timeline if s.end <= at + ENDING_SOON and s.start < at]
-    return list(reversed(ended))[:ROTATIONS]
+    following = next((s for s in timeline if ended and s.start >= ended[-1].end), None)
+    return list(reversed(ended))[:ROTATIONS], following
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """Someone in the rotation review: how GitHub and Slack name them."""
+
+    role: str
+    name: str
+    github: str | None = None
+    slack: str | None = None
+
+    @property
+    def on_github(self) -> str:
+        return f"@{self.github}" if self.github else self.name
+
+    @property
+    def on_slack(self) -> str:
+        return f"<@{self.slack}>" if self.slack else slack_text(self.name)
+
+
+def attendee(config: Config, role: str, value: str | None = None, *,
+             member: RosterMember | None = None) -> Attendee | None:
+    """A [review] setting (a roster name, a GitHub login or a Slack id) or a roster member, as an attendee."""
+    if member is None and value:
+        wanted = value.strip().lstrip("@").casefold()
+        member = next((m for m in config.roster if wanted in {m.name.casefold(), (m.github or "").casefold(),
+                                                              (m.slack or "").casefold()}), None)
+        if member is None:
+            slack_id = SLACK_USER_ID.match(value.strip())
+            return Attendee(role, value.strip(), slack=value.strip() if slack_id else None,
+                            github=None if slack_id else value.strip().lstrip("@"))
+    if member is None:
+        return None
+    return Attendee(role, member.name, member.github, member.slack)
 
 
 @dataclass
 class ReportState:
     rotations: list[Shift]
+    next_turn: Shift | None = None
     figures: list[RotationFigures] = field(default_factory=list)
     existing: IssueState | None = None
     summary_posted: bool = False
@@ -107,7 +143,8 @@ def _seen_by(rows: dict[str, list[list[Any]]], config: Config) -> dict[str, date
 
 
 def observe(services: Services, config: Config, at: datetime) -> ReportState:
-    state = ReportState(ended_rotations(services, config, at))
+    ended, following = ended_rotations(services, config, at)
+    state = ReportState(ended, following)
     if not state.rotations:
         return state
     oldest, newest = state.rotations[-1].start, min(state.rotations[0].end, at)
@@ -150,8 +187,7 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
     if rules:
         state.existing = next((i for i in services.github.issues(rules.repo, labels=[REPORT_LABEL], state="all")
                                if report_marker(state.rotations[0]) in i.body), None)
-    support = config.slack.support
-    found = services.slack.find_marked(support.id, Marker(SLACK_EVENT, _key(state.rotations[0])),
+    found = services.slack.find_marked(summary_channel(config).id, Marker(SLACK_EVENT, _key(state.rotations[0])),
                                        oldest=state.rotations[0].end.timestamp() - 86400)
     state.summary_posted = found is not None
     return state
@@ -161,9 +197,43 @@ def _key(shift: Shift) -> str:
     return f"{shift.user_id}/{shift.start.isoformat()}"
 
 
+def _member(config: Config, shift: Shift) -> RosterMember | None:
+    """The roster member holding a turn: by PagerDuty id, else by the name PagerDuty shows."""
+    return (next((m for m in config.roster if m.pagerduty_id == shift.user_id), None)
+            or next((m for m in config.roster if m.name.casefold() == shift.user_name.casefold()), None))
+
+
 def _name(config: Config, shift: Shift) -> str:
-    member = next((m for m in config.roster if m.pagerduty_id == shift.user_id), None)
+    member = _member(config, shift)
     return member.name if member else shift.user_name
+
+
+def summary_channel(config: Config) -> Channel:
+    """The team's channel for the summary: [review] channel, else the operations channel, else support."""
+    key = config.review.channel or config.slack.operations_channel or config.slack.support_channel
+    return config.slack.channel(key)
+
+
+def attendees(state: ReportState, config: Config) -> list[Attendee]:
+    """The outgoing person, the next one, the PM and the tech lead: whoever is known."""
+    found = [
+        attendee(config, "on support", member=_member(config, state.rotations[0]))
+        or Attendee("on support", _name(config, state.rotations[0])),
+        attendee(config, "next on support", member=_member(config, state.next_turn)) if state.next_turn else None,
+        attendee(config, "PM", config.review.pm),
+        attendee(config, "tech lead", config.review.tech_lead),
+    ]
+    if state.next_turn and found[1] is None:
+        found[1] = Attendee("next on support", _name(config, state.next_turn))
+    people: list[Attendee] = []
+    for person in found:
+        if person and all((person.github, person.slack, person.name) != (p.github, p.slack, p.name) for p in people):
+            people.append(person)
+    return people
+
+
+def review_line(people: list[Attendee]) -> str:
+    return "Review with " + ", ".join(f"{p.on_github} ({p.role})" for p in people)
 
 
 def plan(state: ReportState, config: Config, markdown: str) -> list[Action]:
@@ -172,19 +242,25 @@ def plan(state: ReportState, config: Config, markdown: str) -> list[Action]:
         return []
     current = state.figures[0]
     title = f"Rotation report: {github_text(current.label, one_line=True)}"
+    people = attendees(state, config)
+    outgoing = [people[0].github] if people[0].github else []
     actions: list[Action] = []
     url: Any
     if state.existing is None:
         actions.append(Action("github.create_issue", rules.repo, f"publish “{title}”",
                               {"repo": rules.repo, "title": title, "body": markdown, "labels": [REPORT_LABEL],
-                               "assignees": []}))
+                               "assignees": outgoing}))
         url = Ref(0, "html_url")
     else:
         url = state.existing.html_url
+        where = f"{rules.repo}#{state.existing.number}"
         if state.existing.body.strip() != markdown.strip() or state.existing.title != title:
-            actions.append(Action("github.edit_issue", f"{rules.repo}#{state.existing.number}", "update the report",
+            actions.append(Action("github.edit_issue", where, "update the report",
                                   {"repo": rules.repo, "number": state.existing.number, "title": title,
                                    "body": markdown}))
+        if outgoing and outgoing[0].casefold() not in {a.casefold() for a in state.existing.assignees}:
+            actions.append(Action("github.assign", where, f"assign @{outgoing[0]} (the outgoing person)",
+                                  {"repo": rules.repo, "number": state.existing.number, "logins": outgoing}))
     if not state.summary_posted:
         r = current.requests
         median = f"{r.median:.0f} min" if r.median is not None else "n/a"
@@ -192,9 +268,11 @@ def plan(state: ReportState, config: Config, markdown: str) -> list[Action]:
         text = (f":bar_chart: *Rotation report for {slack_text(current.label)}*: {r.total} requests, median time to "
                 f"acknowledge {median}, {share} within {config.requests.limit_minutes} minutes, "
                 f"{len(r.breaches)} waited longer; {len(current.issues_opened)} support issues opened. "
-                "<{url}|Read it and say what to change>.")
-        actions.append(Action("slack.post", config.slack.support.label, "post a summary linking to the report",
-                              {"channel": config.slack.support.id, "text": text, "url": url,
+                "<{url}|Read it and bring three answers to the review>: "
+                + ", ".join(f"{p.on_slack} ({p.role})" for p in people) + ".")
+        channel = summary_channel(config)
+        actions.append(Action("slack.post", channel.label, "post a summary linking to the report",
+                              {"channel": channel.id, "text": text, "url": url,
                                "marker": Marker(SLACK_EVENT, _key(state.rotations[0]))},
                               after=0 if state.existing is None else None))
     return actions
@@ -204,7 +282,7 @@ def executors(services: Services) -> dict[str, Executor]:
     def create(action: Action) -> dict[str, object]:
         p = action.params
         return services.github.create_issue(p["repo"], title=p["title"], body=p["body"], labels=list(p["labels"]),
-                                            assignees=[])
+                                            assignees=list(p["assignees"]))
 
     def post(action: Action) -> None:
         p = action.params
@@ -215,6 +293,8 @@ def executors(services: Services) -> dict[str, Executor]:
         "github.edit_issue": lambda a: services.github.edit_body(a.params["repo"], a.params["number"],
                                                                  a.params["body"], title=a.params["title"]),
         "slack.post": post,
+        "github.assign": lambda a: services.github.add_assignees(a.params["repo"], a.params["number"],
+                                                                 list(a.params["logins"])),
     }
 
 
@@ -242,7 +322,8 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, only
         report.errors.append("no support rotation has ended yet on the support layer: nothing to report")
         return report
     current = state.figures[0]
-    markdown = render(current, state.figures[1:], config.requests.limit_minutes, report_marker(state.rotations[0]))
+    markdown = render(current, state.figures[1:], config.requests.limit_minutes, report_marker(state.rotations[0]),
+                      review=review_line(attendees(state, config)))
     report.facts = {"rotation": current.label, "requests": current.requests.total,
                     "median_minutes_to_acknowledge": current.requests.median,
                     "breaches": len(current.requests.breaches)}
