@@ -30,6 +30,14 @@ class BusinessHours:
     def is_workday(self, day: date) -> bool:
         return day.weekday() in self.weekdays and day not in self.holidays
 
+    def previous_workday(self, day: date) -> date:
+        """The last working day before `day` (a Monday's is the Friday, or the Thursday before a holiday)."""
+        for back in range(1, MAX_DAYS):
+            candidate = day - timedelta(days=back)
+            if self.is_workday(candidate):
+                return candidate
+        raise ValueError(f"no working day within {MAX_DAYS} days before {day.isoformat()}: check the weekdays")
+
     def _day_window(self, day: date) -> tuple[datetime, datetime]:
         return (datetime.combine(day, self.opens, tzinfo=self.tz), datetime.combine(day, self.closes, tzinfo=self.tz))
 

@@ -237,3 +237,28 @@ def test_a_rotation_row_lost_with_the_sheet_is_logged_by_the_next_run(sandbox: S
 
     third = sandbox.run(rotation, config, TUESDAY).report
     assert third.outcomes == [] and third.total_calls() <= 8
+
+
+def test_the_next_person_hears_what_waits_the_working_day_before_their_turn(sandbox: Sandbox,
+                                                                            config: Config) -> None:
+    """Grace's week ends Monday 30 November at 09:00 (Thanksgiving week); Alan is next. The working day before
+    is Friday 27 November: from the handoff hour on, one DM to Alan, with the waiting requests and open issues."""
+    from zoneinfo import ZoneInfo
+    ny = ZoneInfo("America/New_York")
+    sandbox.post(SUPPORT, datetime(2026, 11, 27, 8, 0, tzinfo=ny), "Is the VPN down for everyone?")
+    thursday = sandbox.run(rotation, config, datetime(2026, 11, 26, 12, 0, tzinfo=ny)).report
+    assert not [o for o in thursday.outcomes if o.action.target == "DM Alan Turing"]
+    early = sandbox.run(rotation, config, datetime(2026, 11, 27, 8, 30, tzinfo=ny)).report  # before 09:00
+    assert not [o for o in early.outcomes if o.action.target == "DM Alan Turing"]
+
+    friday = sandbox.run(rotation, config, datetime(2026, 11, 27, 9, 30, tzinfo=ny)).report
+    assert [(o.action.target, o.status.value) for o in friday.outcomes if o.action.target == "DM Alan Turing"] == [
+        ("DM Alan Turing", "applied")]
+    [dm] = sandbox.bot_messages("U0ALAN", rotate.PRETURN_EVENT)
+    assert dm["text"].startswith(":calendar: Heads-up: you are on oncall support from Mon 30 Nov 09:00")
+    assert "Requests still waiting for an acknowledgement (1):" in dm["text"] and "VPN" in dm["text"]
+    assert "Open support issues" in dm["text"] or "No support issue is open." in dm["text"]
+
+    later = sandbox.run(rotation, config, datetime(2026, 11, 28, 11, 0, tzinfo=ny)).report
+    assert later.total_calls("writes") == 0
+    assert len(sandbox.bot_messages("U0ALAN", rotate.PRETURN_EVENT)) == 1

@@ -11,7 +11,7 @@ message and DM once per rotation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from oncall_lib.config import Config, SuperEpic
@@ -34,6 +34,20 @@ from oncall_lib.untrusted import slack_link, slack_text
 JOB = "rotate-assignees"
 HANDOFF_EVENT = "oncall_support_handoff"
 CHECKLIST_EVENT = "oncall_support_checklist"
+PRETURN_EVENT = "oncall_support_before_turn"
+
+
+@dataclass
+class BeforeTurn:
+    """The DM the next person gets the working day before their turn: what is waiting for them."""
+
+    name: str
+    channel: str
+    shift: Shift
+    posted: bool = False
+    waiting: list[str] = field(default_factory=list)
+    open_issues: list[str] = field(default_factory=list)
+    pickup: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,7 @@ class Observed:
     errors: list[str] = field(default_factory=list)
     # How the person on support was decided (their turn, an override, a short cover), for the report.
     rule: str = ""
+    before_turn: BeforeTurn | None = None
 
 
 def rotation_key(shift: Shift) -> str:
@@ -131,7 +146,68 @@ def observe(services: Services, config: Config, at: datetime) -> Observed:
     if observed.dm_channel:
         found = services.slack.find_marked(observed.dm_channel, marker(CHECKLIST_EVENT, current), oldest=oldest)
         observed.dm_posted = found is not None
+    observed.before_turn = observe_before_turn(services, config, observed)
     return observed
+
+
+def before_turn_due(at: datetime, turn: Shift, config: Config) -> bool:
+    """From the handoff hour of the working day before the turn starts, until it starts."""
+    clock = config.requests.business_hours.clock(config.team.tz)
+    local = at.astimezone(config.team.tz)
+    the_day = clock.previous_workday(turn.start.astimezone(config.team.tz).date())
+    return at < turn.start and (local.date() > the_day or (local.date() == the_day
+                                                            and local.hour >= config.rotation.handoff_hour))
+
+
+def observe_before_turn(services: Services, config: Config, observed: Observed) -> BeforeTurn | None:
+    """Reads only on the day before a turn: the next person's DM, and (once) what waits for them."""
+    turn = observed.handoff.next
+    if turn is None or not before_turn_due(observed.at, turn, config):
+        return None
+    member = roster_match(config, pagerduty_id=turn.user_id) or next(
+        (m for m in config.roster if m.name.casefold() == turn.user_name.casefold()), None)
+    if member is None or not member.slack:
+        observed.warnings.append(f"no before-the-turn DM for {turn.user_name}: no slack id in the roster")
+        return None
+    try:
+        channel = services.slack.open_dm(member.slack)
+    except ServiceError as exc:
+        observed.warnings.append(f"no before-the-turn DM for {member.name}: {exc}")
+        return None
+    found = services.slack.find_marked(channel, marker(PRETURN_EVENT, turn),
+                                       oldest=(turn.start - timedelta(days=7)).timestamp())
+    before = BeforeTurn(member.name, channel, turn, posted=found is not None)
+    if before.posted:
+        return before
+    if config.slack.watched:
+        scan = scan_requests(services, config, observed.at)
+        clock = config.requests.business_hours.clock(config.team.tz)
+        before.waiting = format_waiting([r for r in scan.requests if not r.acknowledged], observed.at, clock,
+                                        scan.me.team_url)
+    if config.support_issues:
+        rules = config.support_issues
+        issues = services.github.issues(rules.repo, labels=[rules.labels[0]], state="open")
+        before.open_issues = [f"• {slack_link(i.html_url, i.title, limit=90)}"
+                              + (f" (@{', @'.join(i.assignees)})" if i.assignees else " (unassigned)")
+                              for i in issues[:10]] + ([f"…and {len(issues) - 10} more"] if len(issues) > 10 else [])
+        if config.postmortems:
+            items = services.github.issues(rules.repo, labels=[config.postmortems.label], state="open")
+            before.pickup = [f"• {slack_link(i.html_url, i.title, limit=90)}" + ("" if i.assignees else
+                                                                                  " (unassigned)")
+                             for i in pickup_order(items)[:5]]
+    return before
+
+
+def before_turn_text(before: BeforeTurn, config: Config) -> str:
+    lines = [f":calendar: Heads-up: you are on oncall support from {_when(before.shift.start, config)} until "
+             f"{_when(before.shift.end, config)}. Here is what waits for you."]
+    lines += ([f"Requests still waiting for an acknowledgement ({len(before.waiting)}):", *before.waiting]
+              if before.waiting else ["No request is waiting right now."])
+    lines += ([f"Open support issues ({len(before.open_issues)}):", *before.open_issues]
+              if before.open_issues else ["No support issue is open."])
+    if before.pickup:
+        lines += ["Postmortem action items to pick up when it is quiet:", *before.pickup]
+    return "\n".join(lines)
 
 
 # -- plan (pure) -----------------------------------------------------------------------------
@@ -225,6 +301,11 @@ def plan(observed: Observed, config: Config) -> tuple[list[Action], list[str]]:
         actions.append(Action("slack.post", f"DM {person.name}", "start-of-rotation checklist",
                               {"channel": observed.dm_channel, "text": checklist_text(observed, config),
                                "marker": Marker(CHECKLIST_EVENT, key)}))
+    before = observed.before_turn
+    if before and not before.posted:
+        actions.append(Action("slack.post", f"DM {before.name}", "what waits for them, the working day before "
+                              "their turn", {"channel": before.channel, "text": before_turn_text(before, config),
+                                             "marker": Marker(PRETURN_EVENT, rotation_key(before.shift))}))
     return actions, warnings
 
 
