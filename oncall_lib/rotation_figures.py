@@ -92,6 +92,7 @@ class RotationFigures:
     issues_closed: list[IssueState] = field(default_factory=list)
     issues_open: list[IssueState] = field(default_factory=list)
     over_scoping_limit: list[IssueState] = field(default_factory=list)
+    closed_without_summary: list[IssueState] = field(default_factory=list)  # the current rotation only
     logged: dict[str, int] = field(default_factory=dict)  # tracking-sheet rows per kind in the window
 
     @property
@@ -112,6 +113,7 @@ class RotationFigures:
             "support_issues_closed": [i.html_url for i in self.issues_closed],
             "support_issues_still_open": [i.html_url for i in self.issues_open],
             "over_the_two_hour_rule": [i.html_url for i in self.over_scoping_limit],
+            "closed_without_a_summary": [i.html_url for i in self.closed_without_summary],
             "logged_tasks": self.logged,
         }
 
@@ -182,6 +184,8 @@ def render(current: RotationFigures, trend: list[RotationFigures], limit_minutes
         f"| Support issues | {len(current.issues_opened)} opened ({_issues(current.issues_opened)}), "
         f"{len(current.issues_closed)} closed, {len(current.issues_open)} still open |",
         f"| Over the two-hour rule (consider scoping) | {_issues(current.over_scoping_limit)} |",
+        f"| Closed without a summary of what was tried and what solved it | "
+        f"{_issues(current.closed_without_summary)} |",
         f"| PRs reviewed | {logged.get('pr_review', 0)} |",
         f"| Failed deploys handled | {logged.get('deploy', 0)} |",
         f"| IAM findings and PRs | {logged.get('iam', 0)} |",

@@ -181,3 +181,16 @@ def test_the_report_ends_with_three_questions_drawn_from_its_figures(sandbox: Sa
     assert "was never acknowledged 1380 minutes" in questions
     assert "2. #vfs-platform-support brought 6 of the 7 requests" in questions
     assert "3. 0 support issue(s) opened and none passed the two-hour rule" in questions
+
+
+def test_issues_closed_without_a_summary_are_listed(sandbox: Sandbox, config: Config) -> None:
+    alans_week(sandbox)
+    repo = next(r for r in sandbox.world["github"]["repos"] if r["full_name"].endswith("va.gov-team"))
+    for number, comments in ((5001, []), (5002, [{"id": 99002, "user": "alan-turing",
+                                                  "body": "Summary: the cache was stale; purged it."}])):
+        repo["issues"].append({"number": number, "title": f"Request {number}", "state": "closed", "user": "vfs-dev",
+                               "labels": ["support-request"], "assignees": ["alan-turing"], "comments": comments,
+                               "created_at": "2026-12-01T15:00:00Z", "closed_at": "2026-12-02T15:00:00Z",
+                               "updated_at": "2026-12-02T15:00:00Z"})
+    week = sandbox.run(reporting, config, BEFORE_HANDOFF, dry_run=True).report.extra["rotation"]
+    assert [u.rsplit("/", 1)[1] for u in week["closed_without_a_summary"]] == ["5001"]

@@ -127,8 +127,8 @@ def test_a_ticket_reaction_by_a_team_member_opens_the_issue(sandbox: Sandbox, un
     second = sandbox.run(scanning, config, AT + timedelta(minutes=15)).report
     assert second.outcomes == [] and second.total_calls("writes") == 0
     # auth.test + 6 channel histories; support issues since the window, both epics' sub-issues, the PR list,
-    # open support issues. No issue is fetched again one by one.
-    assert second.api_calls == {"slack": {"reads": 7, "writes": 0}, "github": {"reads": 5, "writes": 0}}
+    # open support issues, issues closed in the last hours (the summary check). No issue is fetched one by one.
+    assert second.api_calls == {"slack": {"reads": 7, "writes": 0}, "github": {"reads": 6, "writes": 0}}
 
 
 def test_the_reaction_scan_with_zenhub(sandbox: Sandbox, config: Config) -> None:
@@ -263,10 +263,37 @@ def test_support_pull_requests_are_linked_to_an_epic_once(sandbox: Sandbox, conf
 
 def test_long_running_support_issues_are_listed_for_scoping(sandbox: Sandbox, config: Config) -> None:
     number = a_form_issue(sandbox, {"Requester": "Sam", "What is needed": "x", "Super Epic": "Incident Response"})
-    sandbox.issue(REPO, number)["created_at"] = "2026-11-24T14:00:00Z"  # Tuesday: 3.5 business days, Thanksgiving off
+    sandbox.issue(REPO, number)["created_at"] = "2026-11-24T14:00:00Z"  # Tuesday: 3.25 business days, Thanksgiving off
     report = sandbox.run(scanning, config, AT).report
     assert report.facts["consider_scoping"] == 1
     assert any(f"consider scoping as a project: {REPO}#{number}" in w for w in report.warnings)
+    # The rule reaches people: one comment on the issue (with its label as the memory), one DM to Alan.
+    issue = sandbox.issue(REPO, number)
+    [comment] = [c for c in issue.get("comments", []) if "two-hour rule" in c["body"]]
+    assert "open 3.2 business days, past the two-hour rule" in comment["body"]
+    assert "consider-scoping" in issue["labels"]
+    [dm] = sandbox.bot_messages("U0ALAN", "oncall_support_scoping")
+    assert f"{REPO}#{number}" in dm["text"] and "Past the two-hour rule" in dm["text"]
+    again = sandbox.run(scanning, config, AT + timedelta(minutes=15)).report
+    assert again.facts["consider_scoping"] == 1 and again.total_calls("writes") == 0
+    assert len(sandbox.bot_messages("U0ALAN", "oncall_support_scoping")) == 1
+
+
+def test_an_issue_closed_without_a_summary_asks_for_one_once(sandbox: Sandbox, untracked: Config) -> None:
+    asked = a_form_issue(sandbox, {"Requester": "Sam", "What is needed": "x", "Super Epic": "Incident Response"})
+    summarised = a_form_issue(sandbox, {"Requester": "Sam", "What is needed": "y", "Super Epic": "Incident Response"})
+    for number in (asked, summarised):
+        sandbox.issue(REPO, number).update(state="closed", closed_at="2026-11-30T15:30:00Z",
+                                            assignees=["alan-turing"])
+    sandbox.issue(REPO, summarised).setdefault("comments", []).append(
+        {"id": 99001, "user": "alan-turing", "body": "**Summary:** tried a restart; the fix was the DNS TTL."})
+    report = sandbox.run(scanning, untracked, AT).report
+    asks = [o for o in report.outcomes if o.action.detail.startswith("ask for a summary")]
+    assert [o.action.params["number"] for o in asks] == [asked]
+    assert "@alan-turing: this issue was closed without a summary" in asks[0].action.params["body"]
+    assert "summary-requested" in sandbox.issue(REPO, asked)["labels"]
+    again = sandbox.run(scanning, untracked, AT + timedelta(minutes=15)).report
+    assert again.total_calls("writes") == 0
 
 
 def test_a_form_issue_with_zenhub_links_once_zenhub_sees_it(sandbox: Sandbox, config: Config) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from oncall_lib.config import SLACK_USER_ID, WEEKDAYS, Channel, Config, RosterMember
 from oncall_lib.errors import ServiceError
+from oncall_lib.jobs.issue_followups import has_summary
 from oncall_lib.jobs.watch import scan_requests
 from oncall_lib.plan import Action, Executor, Ref, apply
 from oncall_lib.report import Report
@@ -183,6 +184,9 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
             figures.over_scoping_limit = [i for i in figures.issues_open if i.created_at
                                           and clock.minutes_between(i.created_at, shift.end) > limit]
         figures.logged = _logged(rows, config, shift) if rows else {}
+        if index == 0:  # one comment read per issue closed this week
+            figures.closed_without_summary = [i for i in figures.issues_closed
+                                              if not has_summary(services.github.comments(i.repo, i.number))]
         state.figures.append(figures)
     if rules:
         state.existing = next((i for i in services.github.issues(rules.repo, labels=[REPORT_LABEL], state="all")

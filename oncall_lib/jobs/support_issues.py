@@ -25,6 +25,7 @@ from typing import Any
 from oncall_lib.config import Config, SuperEpic, SupportIssuesConfig
 from oncall_lib.errors import InputError, ServiceError
 from oncall_lib.issue_forms import parse_form
+from oncall_lib.jobs.issue_followups import SUMMARY_LABEL, newly_past, plan_scoping, plan_summary_asks
 from oncall_lib.jobs.on_support import Person, on_support
 from oncall_lib.jobs.pending_links import relink_actions
 from oncall_lib.jobs.tracking import executors as tracking_executors
@@ -314,6 +315,9 @@ def executors(services: Services, links: EpicLinks) -> dict[str, Executor]:
         text = str(p["text"]).replace("{url}", str(p.get("url", ""))).replace("{label}", str(p.get("label", "")))
         services.slack.post(p["channel"], text, thread_ts=p["thread_ts"], marker=p.get("marker"))
 
+    def post(action: Action) -> None:
+        services.slack.post(action.params["channel"], action.params["text"], marker=action.params["marker"])
+
     return {
         "github.create_issue": create,
         "github.edit_body": lambda a: services.github.edit_body(a.params["repo"], a.params["number"], a.params["body"]),
@@ -329,6 +333,7 @@ def executors(services: Services, links: EpicLinks) -> dict[str, Executor]:
         "epic.link": lambda a: links.link(a.params["epic"], a.params["repo"], int(a.params["number"]),
                                           int(a.params["id"])),
         "slack.reply": reply,
+        "slack.post": post,
     }
 
 
@@ -538,6 +543,7 @@ def scan(services: Services, config: Config, at: datetime, *, dry_run: bool) -> 
         actions += relink_actions(links, [i for i in open_issues if f"{i.repo}#{i.number}" not in planned],
                                   lambda issue: intended_epic(issue, config) or default_epic)
         long_running = [i for i in open_issues if business_days_open(i, at, config) > rules.scoping_business_days]
+        actions += _plan_followups(ctx, rules, long_running, start=len(actions))
     except ServiceError as exc:
         return report.stopped(exc, services.calls.snapshot())
     report.facts = {
@@ -555,6 +561,30 @@ def scan(services: Services, config: Config, at: datetime, *, dry_run: bool) -> 
                                 complete=with_person(services, config, at, ctx.warnings))
     report.warnings += ctx.warnings
     return _finish(report, services, links, actions, dry_run=dry_run)
+
+
+# Closed issues are checked for a summary for this long after they close (a few scans, whatever the schedule).
+SUMMARY_WINDOW = timedelta(hours=6)
+
+
+def _plan_followups(ctx: Context, rules: SupportIssuesConfig, long_running: list[IssueState],
+                    start: int) -> list[Action]:
+    """Past the two-hour rule: one comment, the label, and a DM to the person on support. Closed without a
+    summary: one comment asking for it. Reads comments only of issues closed in the last few hours."""
+    services, at, config = ctx.services, ctx.at, ctx.config
+    past = [(i, business_days_open(i, at, config)) for i in long_running]
+    dm_channel, name = None, "the person on support"
+    if newly_past(past):
+        person = ctx.person()
+        if person and person.slack:
+            dm_channel, name = services.slack.open_dm(person.slack), person.name
+    actions = plan_scoping(past, rules.scoping_business_days, dm_channel, name,
+                           at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M"), start=start)
+    recent = [i for i in services.github.issues(rules.repo, labels=[rules.labels[0]], state="closed",
+                                                since=at - SUMMARY_WINDOW)
+              if i.closed_at and i.closed_at >= at - SUMMARY_WINDOW and SUMMARY_LABEL not in i.labels]
+    closed = [(i, services.github.comments(i.repo, i.number)) for i in recent]
+    return actions + plan_summary_asks(closed, start=start + len(actions))
 
 
 def issue_rows(issues: list[IssueState], config: Config) -> list[TaskRow]:
