@@ -167,7 +167,9 @@ def meeting_questions(current: RotationFigures, limit_minutes: int) -> list[str]
 
 
 def render(current: RotationFigures, trend: list[RotationFigures], limit_minutes: int, marker: str,
-           review: str = "For the PM, the tech lead, and the current and next person on support") -> str:
+           review: str = "For the PM, the tech lead, and the current and next person on support",
+           sections: list[str] | None = None) -> str:
+    """`sections`: Markdown lines the job adds before the review (normal oncall's incidents)."""
     """The report as GitHub Markdown, with Mermaid charts GitHub renders."""
     r = current.requests
     logged = current.logged
@@ -226,6 +228,7 @@ def render(current: RotationFigures, trend: list[RotationFigures], limit_minutes
                          f"{_minutes(h.requests.p90)} | {_share(h.requests.within_limit_share)} | "
                          f"{len(h.issues_opened)} |")
         lines.append("")
+    lines += sections or []
     lines += ["### For the review", "", f"{review}: what should change?", ""]
     lines += [f"{n}. {q}" for n, q in enumerate(meeting_questions(current, limit_minutes), start=1)]
     lines += ["", marker]

@@ -262,3 +262,15 @@ def test_the_next_person_hears_what_waits_the_working_day_before_their_turn(sand
     later = sandbox.run(rotation, config, datetime(2026, 11, 28, 11, 0, tzinfo=ny)).report
     assert later.total_calls("writes") == 0
     assert len(sandbox.bot_messages("U0ALAN", rotate.PRETURN_EVENT)) == 1
+
+
+def test_the_handoff_message_shows_normal_oncalls_week(sandbox: Sandbox, config: Config) -> None:
+    """Alan takes over on Monday 30 November: the message lists what PagerDuty paged for during Grace's turn."""
+    monday = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+    report = sandbox.run(rotation, config, monday).report
+    assert report.exit_code == 0, report.to_text()
+    [message] = sandbox.bot_messages(SUPPORT, rotate.HANDOFF_EVENT)
+    assert "Normal oncall since the last handoff: 2 incident(s), 2 high urgency, 2 resolved:" in message["text"]
+    assert "#4101 API latency over 2 s on /v0/profile" in message["text"]
+    assert "#4103" not in message["text"]  # Alan's own week has not happened yet
+    assert sandbox.run(rotation, config, monday).report.total_calls("writes") == 0

@@ -194,3 +194,13 @@ def test_issues_closed_without_a_summary_are_listed(sandbox: Sandbox, config: Co
                                "updated_at": "2026-12-02T15:00:00Z"})
     week = sandbox.run(reporting, config, BEFORE_HANDOFF, dry_run=True).report.extra["rotation"]
     assert [u.rsplit("/", 1)[1] for u in week["closed_without_a_summary"]] == ["5001"]
+
+
+def test_normal_oncall_is_in_the_report(sandbox: Sandbox, config: Config) -> None:
+    """The PagerDuty incidents of the rotation, on the services whose escalation policy pages the schedule."""
+    alans_week(sandbox)
+    report = sandbox.run(reporting, config, BEFORE_HANDOFF, dry_run=True).report
+    assert [(i["number"], i["status"]) for i in report.extra["incidents"]] == [(4103, "resolved"),
+                                                                               (4104, "acknowledged")]
+    assert "### Normal oncall (PagerDuty incidents)" in report.markdown
+    assert "2 incident(s), 1 high urgency, 1 resolved." in report.markdown

@@ -16,6 +16,7 @@ from typing import Any
 
 from oncall_lib.config import Config, SuperEpic
 from oncall_lib.errors import ServiceError
+from oncall_lib.jobs.incidents import slack_lines, week_incidents
 from oncall_lib.jobs.on_support import Person, on_support, roster_match
 from oncall_lib.jobs.postmortems import pickup_order
 from oncall_lib.jobs.tracking import executors as tracking_executors
@@ -73,6 +74,8 @@ class Observed:
     waiting: list[str] = field(default_factory=list)
     # Open postmortem action items, unassigned first (read at the same moment).
     pickup: list[str] = field(default_factory=list)
+    # Normal oncall since the outgoing turn began: PagerDuty incidents on the schedule's services (same moment).
+    incidents: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     # How the person on support was decided (their turn, an override, a short cover), for the report.
@@ -136,6 +139,13 @@ def observe(services: Services, config: Config, at: datetime) -> Observed:
         items = services.github.issues(config.support_issues.repo, labels=[config.postmortems.label], state="open")
         observed.pickup = [f"• {slack_link(i.html_url, i.title, limit=90)}"
                            + ("" if i.assignees else " (unassigned)") for i in pickup_order(items)[:5]]
+    if not observed.handoff_posted:
+        since = observed.handoff.previous.start if observed.handoff.previous else current.start
+        try:
+            observed.incidents = slack_lines(week_incidents(services, config, since, at), config)
+        except ServiceError as exc:
+            observed.warnings.append(f"normal oncall's incidents are not in the handoff message: {exc} (the token "
+                                     "needs read access to escalation policies and incidents)")
     if observed.incoming.slack:
         try:
             observed.dm_channel = services.slack.open_dm(observed.incoming.slack)
@@ -243,6 +253,7 @@ def handoff_text(observed: Observed, config: Config) -> str:
     if observed.waiting:
         lines.append(f"Still waiting for an acknowledgement ({len(observed.waiting)}):")
         lines += observed.waiting
+    lines += observed.incidents
     if observed.pickup:
         lines.append("With no support work or incident, pick up a postmortem action item:")
         lines += observed.pickup

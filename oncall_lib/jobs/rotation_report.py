@@ -17,6 +17,8 @@ from typing import Any
 
 from oncall_lib.config import SLACK_USER_ID, WEEKDAYS, Channel, Config, RosterMember
 from oncall_lib.errors import ServiceError
+from oncall_lib.jobs.incidents import Incident, week_incidents
+from oncall_lib.jobs.incidents import markdown as incident_markdown
 from oncall_lib.jobs.issue_followups import has_summary
 from oncall_lib.jobs.watch import scan_requests
 from oncall_lib.plan import Action, Executor, Ref, apply
@@ -102,6 +104,7 @@ class ReportState:
     figures: list[RotationFigures] = field(default_factory=list)
     existing: IssueState | None = None
     summary_posted: bool = False
+    incidents: list[Incident] | None = None  # None: not read
     warnings: list[str] = field(default_factory=list)
 
 
@@ -184,6 +187,11 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
             figures.over_scoping_limit = [i for i in figures.issues_open if i.created_at
                                           and clock.minutes_between(i.created_at, shift.end) > limit]
         figures.logged = _logged(rows, config, shift) if rows else {}
+        if index == 0:
+            try:
+                state.incidents = week_incidents(services, config, shift.start, shift.end)
+            except ServiceError as exc:
+                state.warnings.append(f"normal oncall's incidents are not in the report: {exc}")
         if index == 0:  # one comment read per issue closed this week
             figures.closed_without_summary = [i for i in figures.issues_closed
                                               if not has_summary(services.github.comments(i.repo, i.number))]
@@ -327,11 +335,15 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, only
         return report
     current = state.figures[0]
     markdown = render(current, state.figures[1:], config.requests.limit_minutes, report_marker(state.rotations[0]),
-                      review=review_line(attendees(state, config)))
+                      review=review_line(attendees(state, config)),
+                      sections=incident_markdown(state.incidents, config) if state.incidents is not None else [])
     report.facts = {"rotation": current.label, "requests": current.requests.total,
                     "median_minutes_to_acknowledge": current.requests.median,
                     "breaches": len(current.requests.breaches)}
-    report.extra = {"rotation": current.as_dict(), "trend": [f.as_dict() for f in state.figures[1:]]}
+    report.extra = {"rotation": current.as_dict(), "trend": [f.as_dict() for f in state.figures[1:]],
+                    "incidents": [{"number": i.number, "title": i.title, "service": i.service, "status": i.status,
+                                   "urgency": i.urgency, "created_at": i.created_at.isoformat(), "url": i.url}
+                                  for i in state.incidents or []]}
     report.markdown = markdown
     report.warnings = state.warnings
     if config.support_issues is None:

@@ -115,6 +115,8 @@ class PagerDutyFake:
         self.routes.add("GET", r"/schedules", self.list_schedules)
         self.routes.add("GET", r"/users/(?P<user_id>[A-Za-z0-9]+)", self.get_user)
         self.routes.add("GET", r"/users", self.list_users)
+        self.routes.add("GET", r"/escalation_policies/(?P<policy_id>[A-Za-z0-9]+)", self.get_escalation_policy)
+        self.routes.add("GET", r"/incidents", self.list_incidents)
 
     @property
     def data(self) -> dict[str, Any]:
@@ -144,6 +146,61 @@ class PagerDutyFake:
         """A user the API still knows: a deleted one stays on layers but answers 404."""
         found = next((u for u in self.data["users"] if u["id"] == user_id), None)
         return None if found is None or found.get("deleted") else found
+
+    def _policies(self, schedule_id: str) -> list[dict[str, Any]]:
+        """World `escalation_policies`: {id, name, schedules: [...], services: [{id, name}]}."""
+        return [p for p in self.data.get("escalation_policies", []) if schedule_id in p.get("schedules", [])]
+
+    @staticmethod
+    def _ref(request: FakeRequest, kind: str, ref_id: str, summary: str) -> dict[str, Any]:
+        path = {"escalation_policy": "escalation_policies", "service": "services", "schedule": "schedules"}[kind]
+        return {"id": ref_id, "type": f"{kind}_reference", "summary": summary,
+                "self": f"{request.origin}/{path}/{ref_id}",
+                "html_url": f"https://sandbox.pagerduty.com/{path}/{ref_id}"}
+
+    def get_escalation_policy(self, request: FakeRequest, policy_id: str) -> FakeResponse:
+        policy = next((p for p in self.data.get("escalation_policies", []) if p["id"] == policy_id), None)
+        if policy is None:
+            return FakeResponse(404, {"error": {"code": 2100, "message": "Not Found"}})
+        rules = [{"id": f"R{policy_id}", "escalation_delay_in_minutes": 30,
+                  "targets": [{"id": s, "type": "schedule_reference"} for s in policy.get("schedules", [])]}]
+        return FakeResponse(200, {"escalation_policy": {
+            **self._ref(request, "escalation_policy", policy_id, policy.get("name", policy_id)),
+            "type": "escalation_policy", "name": policy.get("name", policy_id), "num_loops": 0,
+            "escalation_rules": rules,
+            "services": [self._ref(request, "service", s["id"], s.get("name", s["id"]))
+                         for s in policy.get("services", [])]}})
+
+    def list_incidents(self, request: FakeRequest) -> FakeResponse:
+        """GET /incidents: by service_ids[] and the since/until window (PagerDuty's default is the last 30 days)."""
+        window = self._window(request)
+        if isinstance(window, FakeResponse):
+            return window
+        since, until = window
+        services = set(request.query.get("service_ids[]", []))
+        names = {s["id"]: s.get("name", s["id"]) for p in self.data.get("escalation_policies", [])
+                 for s in p.get("services", [])}
+        found = []
+        for incident in sorted(self.data.get("incidents", []), key=lambda i: i["created_at"]):
+            created = parse_time(incident["created_at"])
+            if services and incident["service"] not in services:
+                continue
+            if (since and created < since) or (until and created >= until):
+                continue
+            number = int(incident["incident_number"])
+            found.append({
+                "id": incident["id"], "type": "incident", "summary": f"[#{number}] {incident['title']}",
+                "self": f"{request.origin}/incidents/{incident['id']}",
+                "html_url": f"https://sandbox.pagerduty.com/incidents/{incident['id']}",
+                "incident_number": number, "title": incident["title"], "created_at": incident["created_at"],
+                "updated_at": incident.get("resolved_at") or incident["created_at"],
+                "status": incident.get("status", "resolved"), "urgency": incident.get("urgency", "high"),
+                "incident_key": incident["id"], "resolved_at": incident.get("resolved_at"),
+                "service": self._ref(request, "service", incident["service"],
+                                     names.get(incident["service"], incident["service"])),
+                "assignments": [], "acknowledgements": [], "teams": [],
+            })
+        return self._page(request, "incidents", found)
 
     def _user_ref(self, request: FakeRequest, user_id: str) -> dict[str, Any]:
         # A deleted user stays on the layer under their name; only GET /users/{id} says they are gone.
@@ -368,7 +425,8 @@ class PagerDutyFake:
                 if since and until else [],
                 "rendered_coverage_percentage": self._coverage(final, since, until),
             },
-            "escalation_policies": [],
+            "escalation_policies": [self._ref(request, "escalation_policy", p["id"], p.get("name", p["id"]))
+                                    for p in self._policies(schedule["id"])],
             "users": [self._user_ref(request, u) for u in user_ids],
             "teams": [],
         }

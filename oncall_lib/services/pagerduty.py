@@ -83,6 +83,27 @@ class PagerDutyService:
         except (PagerDutyError, httpx2.HTTPError) as exc:
             raise ServiceError(_describe(exc, "GET /users")) from None
 
+    def schedule_services(self, schedule: dict[str, Any]) -> list[str]:
+        """The ids of the services whose escalation policies page this schedule (one read per policy)."""
+        ids: list[str] = []
+        for policy in schedule.get("escalation_policies") or []:
+            try:
+                found = self._client.rget(f"/escalation_policies/{policy['id']}")
+            except (PagerDutyError, httpx2.HTTPError) as exc:
+                raise ServiceError(_describe(exc, f"GET /escalation_policies/{policy['id']}")) from None
+            ids += [str(s["id"]) for s in dict(found).get("services") or [] if str(s["id"]) not in ids]
+        return ids
+
+    def incidents(self, service_ids: list[str], since: datetime, until: datetime) -> list[dict[str, Any]]:
+        """Every incident on those services triggered in the window, oldest first (the SDK pages through them)."""
+        if not service_ids:
+            return []
+        params = {"service_ids[]": service_ids, "since": since.isoformat(), "until": until.isoformat()}
+        try:
+            return [dict(i) for i in self._client.iter_all("incidents", params=params)]
+        except (PagerDutyError, httpx2.HTTPError) as exc:
+            raise ServiceError(_describe(exc, "GET /incidents")) from None
+
     def user(self, user_id: str) -> dict[str, Any]:
         try:
             return dict(self._client.rget(f"/users/{user_id}"))
