@@ -467,6 +467,9 @@ class RotationConfig(_Model):
     # An override moves the role (epics, topic, handoff) when it covers the rest of the turn or at least this
     # many hours of support time; a shorter cover only receives the request watch's escalations meanwhile.
     min_override_hours: Annotated[float, Field(gt=0, le=24 * 28)] = 24
+    # A Slack user group (its handle, like "oncall-support", or its id) that always holds just the person on
+    # support, so @oncall-support reaches them. Optional; paid Slack plans only; needs usergroups:read and :write.
+    slack_user_group: str | None = None
     topic_template: str = "Oncall support this week: {name} ({mention})"
     topic_separator: str = " | "
     handoff_checklist: list[str] = Field(default_factory=lambda: list(DEFAULT_CHECKLIST))

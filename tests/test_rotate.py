@@ -274,3 +274,26 @@ def test_the_handoff_message_shows_normal_oncalls_week(sandbox: Sandbox, config:
     assert "#4101 API latency over 2 s on /v0/profile" in message["text"]
     assert "#4103" not in message["text"]  # Alan's own week has not happened yet
     assert sandbox.run(rotation, config, monday).report.total_calls("writes") == 0
+
+
+def test_a_slack_user_group_always_holds_the_person_on_support(sandbox: Sandbox, config: Config) -> None:
+    """@oncall-support reaches whoever is on support: the handoff makes them its only member, once."""
+    sandbox.world["slack"]["usergroups"] = [{"id": "S0SUPPORT", "handle": "oncall-support",
+                                             "name": "Oncall support", "users": ["U0ADA", "U0GRACE"]}]
+    grouped = with_rotation(config, slack_user_group="@oncall-support")
+    unscoped = sandbox.run(rotation, grouped, TUESDAY).report  # the example token lacks the usergroups scopes
+    assert any("lacks scope usergroups:read" in w for w in unscoped.warnings) and unscoped.exit_code == 0
+    sandbox.world["slack"]["scopes"] += ["usergroups:read", "usergroups:write"]
+    first = sandbox.run(rotation, grouped, TUESDAY).report
+    assert ("slack.set_usergroup", "applied") in statuses(first)
+    assert sandbox.world["slack"]["usergroups"][0]["users"] == ["U0GRACE"]
+    again = sandbox.run(rotation, grouped, TUESDAY).report
+    assert again.total_calls("writes") == 0
+
+
+def test_on_a_free_slack_plan_the_user_group_is_a_warning_not_a_failure(sandbox: Sandbox, config: Config) -> None:
+    sandbox.world["slack"]["plan"] = "free"
+    sandbox.world["slack"]["scopes"] += ["usergroups:read", "usergroups:write"]
+    report = sandbox.run(rotation, with_rotation(config, slack_user_group="oncall-support"), TUESDAY).report
+    assert report.exit_code == 0
+    assert any("plan_upgrade_required" in w and "paid Slack plan" in w for w in report.warnings)

@@ -109,6 +109,13 @@ def examine(services: Services, config: Config, at: datetime) -> list[Check]:
                 raise CheckFailed(f"the app is not a member of {label}: /invite it there")
             return f"the app is a member of {label}"
         _run(checks, f"slack channel {channel.key}", membership)
+    if config.rotation.slack_user_group:
+        def usergroup(handle: str = config.rotation.slack_user_group) -> str:
+            found = services.slack.usergroup(handle)  # plan_upgrade_required on free plans, named by the error
+            if found is None:
+                raise CheckFailed(f"no user group {handle!r} in the workspace: create it (Slack's paid plans only)")
+            return f"the user group {handle} exists ({len(found[1])} member(s)); the handoff keeps it in sync"
+        _run(checks, "slack user group", usergroup)
 
     def pagerduty() -> str:
         schedule = services.pagerduty.schedule(config.rotation.pagerduty_schedule, at, at)

@@ -81,6 +81,8 @@ class Observed:
     # How the person on support was decided (their turn, an override, a short cover), for the report.
     rule: str = ""
     before_turn: BeforeTurn | None = None
+    # [rotation] slack_user_group: its id and members, when configured and found.
+    usergroup: tuple[str, list[str]] | None = None
 
 
 def rotation_key(shift: Shift) -> str:
@@ -157,6 +159,15 @@ def observe(services: Services, config: Config, at: datetime) -> Observed:
         found = services.slack.find_marked(observed.dm_channel, marker(CHECKLIST_EVENT, current), oldest=oldest)
         observed.dm_posted = found is not None
     observed.before_turn = observe_before_turn(services, config, observed)
+    group = config.rotation.slack_user_group
+    if group and observed.incoming.slack:
+        try:
+            observed.usergroup = services.slack.usergroup(group)
+            if observed.usergroup is None:
+                observed.warnings.append(f"no Slack user group {group!r}: create it (paid plans), or leave "
+                                         "[rotation] slack_user_group out")
+        except ServiceError as exc:
+            observed.warnings.append(f"the user group @{group.lstrip('@')} is not kept in sync: {exc}")
     return observed
 
 
@@ -312,6 +323,10 @@ def plan(observed: Observed, config: Config) -> tuple[list[Action], list[str]]:
         actions.append(Action("slack.post", f"DM {person.name}", "start-of-rotation checklist",
                               {"channel": observed.dm_channel, "text": checklist_text(observed, config),
                                "marker": Marker(CHECKLIST_EVENT, key)}))
+    if observed.usergroup and person.slack and observed.usergroup[1] != [person.slack]:
+        group = str(config.rotation.slack_user_group).lstrip("@")
+        actions.append(Action("slack.set_usergroup", f"@{group}", f"make {person.name} its only member",
+                              {"usergroup": observed.usergroup[0], "users": [person.slack]}))
     before = observed.before_turn
     if before and not before.posted:
         actions.append(Action("slack.post", f"DM {before.name}", "what waits for them, the working day before "
@@ -330,6 +345,8 @@ def executors(services: Services) -> dict[str, Executor]:
         "github.unassign": lambda a: services.github.remove_assignees(a.params["repo"], a.params["number"],
                                                                       list(a.params["logins"])),
         "slack.set_topic": lambda a: services.slack.set_topic(a.params["channel"], a.params["topic"]),
+        "slack.set_usergroup": lambda a: services.slack.set_usergroup_users(a.params["usergroup"],
+                                                                            list(a.params["users"])),
         "slack.post": lambda a: _post(services, a),
         "slack.update": lambda a: services.slack.update(a.params["channel"], a.params["ts"], a.params["text"],
                                                         marker=a.params["marker"]),

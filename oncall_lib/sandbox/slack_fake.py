@@ -38,7 +38,7 @@ class SlackFake:
     READ_METHODS = frozenset({
         "auth.test", "conversations.info", "conversations.history", "conversations.replies",
         "conversations.list", "conversations.members", "conversations.open", "users.info",
-        "users.lookupByEmail", "users.list", "chat.getPermalink",
+        "users.lookupByEmail", "users.list", "chat.getPermalink", "usergroups.list",
     })
 
     def __init__(self, server: SandboxServer) -> None:
@@ -105,6 +105,8 @@ class SlackFake:
             "conversations.info": "channels:read",
             "users.lookupByEmail": "users:read.email",
             "conversations.open": "im:write",
+            "usergroups.list": "usergroups:read",
+            "usergroups.users.update": "usergroups:write",
         }.get(method)
         reads_dm = str(args.get("channel", "")).startswith("D")
         if method in ("conversations.history", "conversations.replies") and reads_dm:
@@ -339,6 +341,46 @@ class SlackFake:
         if user is None:
             return self._error("user_not_found")
         return {"user": self._user_out(user)}
+
+    # -- user groups (world `usergroups`: {id, handle, name, users}; `plan: "free"` has none) --------------
+
+    def _usergroup_out(self, group: dict[str, Any], with_users: bool) -> dict[str, Any]:
+        out = {"id": group["id"], "team_id": "T0SANDBOX", "is_usergroup": True, "is_subteam": True,
+               "name": group.get("name", group["handle"]), "description": group.get("description", ""),
+               "handle": group["handle"], "is_external": False, "date_create": 1700000000, "date_update": 1700000000,
+               "date_delete": 0, "auto_type": None, "auto_provision": False, "enterprise_subteam_id": "",
+               "created_by": "U0ADA", "updated_by": "U0ADA", "deleted_by": None,
+               "prefs": {"channels": [], "groups": []}, "user_count": len(group.get("users", []))}
+        if with_users:
+            out["users"] = list(group.get("users", []))
+        return out
+
+    def _free_plan(self) -> FakeResponse | None:
+        # "This workspace does not have access to User Groups, as that feature is only available on Standard and
+        # above plans." (Slack's docs for the usergroups methods)
+        return self._error("plan_upgrade_required") if self.data.get("plan") == "free" else None
+
+    def m_usergroups_list(self, args: dict[str, Any]) -> dict[str, Any] | FakeResponse:
+        refused = self._free_plan()
+        if refused:
+            return refused
+        with_users = str(args.get("include_users", "")).lower() in ("true", "1")
+        return {"usergroups": [self._usergroup_out(g, with_users) for g in self.data.get("usergroups", [])]}
+
+    def m_usergroups_users_update(self, args: dict[str, Any]) -> dict[str, Any] | FakeResponse:
+        refused = self._free_plan()
+        if refused:
+            return refused
+        group = next((g for g in self.data.get("usergroups", []) if g["id"] == args.get("usergroup")), None)
+        if group is None:
+            return self._error("invalid_arg_name")
+        users = [u for u in str(args.get("users", "")).split(",") if u]
+        if not users:
+            return self._error("no_users_provided")
+        if any(self._user(u) is None for u in users):
+            return self._error("invalid_users")
+        group["users"] = users
+        return {"usergroup": self._usergroup_out(group, True)}
 
     def _user_out(self, user: dict[str, Any]) -> dict[str, Any]:
         return {"id": user["id"], "name": user.get("name", ""), "real_name": user.get("real_name", ""),

@@ -236,6 +236,20 @@ class SlackService:
             self._client.chat_update(channel=channel, ts=ts, text=text,
                                      metadata=marker.metadata() if marker else None)
 
+    def usergroup(self, handle_or_id: str) -> tuple[str, list[str]] | None:
+        """A user group's id and members, by its handle (with or without @) or its id; None when there is none."""
+        wanted = handle_or_id.strip().lstrip("@").casefold()
+        with slack_errors("usergroups.list"):
+            groups = self._client.usergroups_list(include_users=True)["usergroups"]
+        for group in groups:
+            if wanted in (str(group.get("id", "")).casefold(), str(group.get("handle", "")).casefold()):
+                return str(group["id"]), [str(u) for u in group.get("users") or []]
+        return None
+
+    def set_usergroup_users(self, group_id: str, users: list[str]) -> None:
+        with slack_errors(f"usergroups.users.update {group_id}"):
+            self._client.usergroups_users_update(usergroup=group_id, users=users)
+
     def open_dm(self, user_id: str) -> str:
         with slack_errors(f"conversations.open {user_id}"):
             return str(self._client.conversations_open(users=user_id)["channel"]["id"])
@@ -264,6 +278,7 @@ def slack_errors(what: str) -> Iterator[None]:
                                  "/invite @app)",
             "missing_scope": f" (the token lacks scope {exc.response.get('needed', '?')})",
             "invalid_auth": " (check SLACK_BOT_TOKEN)",
+            "plan_upgrade_required": " (user groups need a paid Slack plan: leave [rotation] slack_user_group out)",
         }.get(str(error), "")
         raise ServiceError(f"Slack {what}: {error or f'HTTP {status}'}{hint}") from None
     except OSError as exc:

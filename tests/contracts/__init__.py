@@ -54,6 +54,10 @@ def slack_documented_gaps(cut: dict[str, Any]) -> None:
             default["properties"]["error"]["enum"] = sorted(set(default["properties"]["error"]["enum"]) | {
                 "missing_scope", "not_authed", "invalid_auth", "token_revoked", "account_inactive", "ratelimited",
                 "unknown_method", "fatal_error", "internal_error", "service_unavailable", "request_timeout"})
+    # User groups on a free plan: "plan_upgrade_required" (Slack's docs for the usergroups methods, 2023).
+    for key in ("GET /usergroups.list", "POST /usergroups.users.update"):
+        error = operations[key]["responses"]["default"]["properties"]["error"]
+        error["enum"] = sorted(set(error["enum"]) | {"plan_upgrade_required", "no_users_provided", "invalid_users"})
     message = definitions["objs_message"]["properties"]
     message.setdefault("metadata", {"type": "object"})
     message.setdefault("app_id", {"$ref": "#/definitions/defs_app_id"})

@@ -66,7 +66,8 @@ SLACK_OPERATIONS = [
     ("get", "/conversations.history"), ("get", "/conversations.info"), ("get", "/conversations.replies"),
     ("post", "/chat.postMessage"), ("post", "/chat.update"), ("post", "/conversations.setTopic"),
     ("post", "/conversations.open"), ("get", "/users.lookupByEmail"), ("get", "/auth.test"), ("get", "/users.info"),
-    ("get", "/chat.getPermalink"), ("get", "/conversations.list"),
+    ("get", "/chat.getPermalink"), ("get", "/conversations.list"), ("get", "/usergroups.list"),
+    ("post", "/usergroups.users.update"),
 ]
 SHEETS_OPERATIONS = ["spreadsheets.get", "spreadsheets.batchUpdate",
                      "spreadsheets.values.batchGet", "spreadsheets.values.append", "spreadsheets.values.update"]
