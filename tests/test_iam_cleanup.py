@@ -62,10 +62,16 @@ def test_named_users_in_any_order_reuse_the_branch_and_another_set_gets_its_own(
     sandbox.run(cleanup(["Bob.Smith", "Contractor.Build"]), config, AT)
     again = sandbox.run(cleanup(["Contractor.Build", "Bob.Smith"]), config, AT).report
     assert again.outcomes == []
-    other = sandbox.run(cleanup(["Bob.Smith"]), config, AT).report
-    assert other.facts["branch"] == "oncall/remove-iam-users/bob.smith"
-    cleanup_pulls = [p for p in repo(sandbox)["pulls"] if p["head"].startswith("oncall/remove-iam-users/")]
-    assert len(cleanup_pulls) == 2  # one per set of users
+    [first] = [p for p in repo(sandbox)["pulls"] if p["head"].startswith("oncall/remove-iam-users/")]
+    # One removal per user: Bob is in the open PR already, so naming him again opens nothing...
+    taken = sandbox.run(cleanup(["Bob.Smith"]), config, AT).report
+    assert taken.outcomes == [] and taken.facts["already_removed_by"] == {
+        "Bob.Smith": f"https://github.sandbox/{DEVOPS}/pull/{first['number']}"}
+    # ...and a set with someone new gets its own branch for the new person only, saying who is left out.
+    other = sandbox.run(cleanup(["Bob.Smith", "Alan.Turing"]), config, AT).report
+    assert other.facts["branch"] == "oncall/remove-iam-users/alan.turing"
+    [second] = [p for p in repo(sandbox)["pulls"] if p["head"] == "oncall/remove-iam-users/alan.turing"]
+    assert f"- `Bob.Smith`: https://github.sandbox/{DEVOPS}/pull/{first['number']} (IAM cleanup)" in second["body"]
 
 
 def test_a_branch_left_behind_by_a_failed_run_is_completed(sandbox: Sandbox, config: Config) -> None:

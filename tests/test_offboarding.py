@@ -182,3 +182,71 @@ def test_a_grant_to_someone_outside_the_org_is_pending_and_not_redone(sandbox: S
     assert again.total_calls("writes") == 0
     assert again.facts["membership"] == ("new-teammate is invited to department-of-veterans-affairs/devops-readers "
                                          "and has not accepted yet")
+
+
+def _bob(sandbox: Sandbox) -> int:
+    return file_issue(sandbox, form({"Name": "Bob Smith", "GitHub username": "bob-smith-vfs",
+                                     "Expected last day": "2026-12-18"}, offboarding.OFFBOARDING_LABELS),
+                      ["offboarding"])
+
+
+def _cleanup(users: list[str], from_audit: bool = False) -> Any:
+    from oncall_lib.jobs import iam_cleanup
+    return lambda s, c, at, d: iam_cleanup.run(s, c, at, dry_run=d, users=users, from_audit=from_audit)
+
+
+def _open_pulls(sandbox: Sandbox) -> list[dict[str, Any]]:
+    repo = next(r for r in sandbox.world["github"]["repos"] if r["full_name"] == DEVOPS)
+    return [p for p in repo["pulls"] if p.get("state", "open") == "open" and p["head"].startswith("oncall/")]
+
+
+def test_an_offboarding_leaves_the_iam_user_to_the_cleanup_pr_that_removes_them(sandbox: Sandbox,
+                                                                                 config: Config) -> None:
+    base = dict(devops_files(sandbox, "master"))
+    sandbox.run(_cleanup(["Bob.Smith"]), config, AT)
+    [cleanup_pr] = _open_pulls(sandbox)
+    number = _bob(sandbox)
+    first = sandbox.run(offboard(number), config, AT).report
+    assert first.exit_code == 0, first.to_text()
+    branch = devops_files(sandbox, "oncall/offboard/bob.smith")
+    assert branch[TF] == base[TF]  # the IAM user is the cleanup PR's: the two PRs cannot conflict
+    assert branch[YML] != base[YML]  # the SOCKS key is still this PR's work
+    [offboard_pr] = [p for p in _open_pulls(sandbox) if p["head"] == "oncall/offboard/bob.smith"]
+    cleanup_url = f"https://github.sandbox/{DEVOPS}/pull/{cleanup_pr['number']}"
+    assert f"The IAM user is left to {cleanup_url} (IAM cleanup)" in offboard_pr["body"]
+    issue = sandbox.issue(REPO, number)
+    [status] = issue["comments"]
+    assert f"- [x] IAM user `Bob.Smith`: removal drafted in {cleanup_url} (IAM cleanup)" in status["body"]
+    assert f"- [x] {offboarding.IAM_STEP}" in issue["body"]
+    again = sandbox.run(offboard(number), config, AT).report
+    assert again.total_calls("writes") == 0
+
+
+def test_a_cleanup_leaves_out_a_user_an_offboarding_pr_removes(sandbox: Sandbox, config: Config) -> None:
+    sandbox.run(offboard(_bob(sandbox)), config, AT)
+    [offboard_pr] = _open_pulls(sandbox)
+    report = sandbox.run(_cleanup(["Bob.Smith", "Contractor.Build"]), config, AT).report
+    assert report.facts["users"] == "Contractor.Build"
+    [cleanup_pr] = [p for p in _open_pulls(sandbox) if p["head"].startswith("oncall/remove-iam-users/")]
+    assert "Bob.Smith" not in cleanup_pr["title"]
+    assert (f"- `Bob.Smith`: https://github.sandbox/{DEVOPS}/pull/{offboard_pr['number']} (offboarding) already "
+            "removes them") in cleanup_pr["body"]
+    assert sandbox.run(_cleanup(["Bob.Smith", "Contractor.Build"]), config, AT).report.total_calls("writes") == 0
+
+
+def test_todays_audit_supersedes_an_older_cleanup_pr(sandbox: Sandbox, config: Config) -> None:
+    """Yesterday's PR removed Alan.Turing, who has since logged in: today's audit PR replaces it, and the old one
+    is closed with its branch deleted, so nobody merges the removal of an active user."""
+    sandbox.run(_cleanup(["Alan.Turing"]), config, AT)
+    [old] = _open_pulls(sandbox)
+    today = sandbox.run(_cleanup([], from_audit=True), config, AT).report
+    assert today.exit_code == 0, today.to_text()
+    closing = [o for o in today.outcomes if o.action.kind == "github.close_pull"]
+    assert [(o.action.params["number"], o.status.value) for o in closing] == [(old["number"], "applied")]
+    assert old["state"] == "closed"
+    repo = next(r for r in sandbox.world["github"]["repos"] if r["full_name"] == DEVOPS)
+    assert "oncall/remove-iam-users/alan.turing" not in repo["branches"]
+    [new] = [p for p in _open_pulls(sandbox)]
+    assert f"Superseded by https://github.sandbox/{DEVOPS}/pull/{new['number']}" in old["comments"][-1]["body"]
+    again = sandbox.run(_cleanup([], from_audit=True), config, AT).report
+    assert again.total_calls("writes") == 0

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from oncall_lib.config import Config
 from oncall_lib.errors import InputError, ServiceError
@@ -24,9 +25,10 @@ from oncall_lib.jobs.draft_pr import DraftPr, observe_branch, plan_draft_pr
 from oncall_lib.jobs.draft_pr import executors as draft_executors
 from oncall_lib.jobs.iam_audit import findings_for, settings
 from oncall_lib.jobs.on_support import support_person
+from oncall_lib.jobs.removals import OpenRemoval, open_removals
 from oncall_lib.jobs.tracking import executors as tracking_executors
 from oncall_lib.jobs.tracking import tracking_actions, with_person
-from oncall_lib.plan import Action, apply
+from oncall_lib.plan import Action, Ref, apply
 from oncall_lib.report import Report
 from oncall_lib.services import Services
 from oncall_lib.services.github import PullInfo
@@ -69,6 +71,10 @@ class CleanupState:
     findings: dict[str, Finding] = field(default_factory=dict)
     owners: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # Users another open PR already removes (an offboarding, or another cleanup), left to it.
+    left_out: dict[str, OpenRemoval] = field(default_factory=dict)
+    # Other open cleanup PRs that today's audit replaces: closed, their branches deleted.
+    superseded: list[OpenRemoval] = field(default_factory=list)
 
     @property
     def pull(self) -> PullInfo | None:
@@ -106,6 +112,8 @@ def pr_body(state: CleanupState, config: Config) -> str:
     # IAM user names may hold '@' (bob@example.com): what the file says is text, never a mention.
     removed = "\n".join(f"- {github_text(item, one_line=True)}" for item in state.edit.removed)
     warnings = "".join(f"\n> **Check by hand:** {github_text(w, one_line=True)}" for w in state.edit.warnings)
+    left_out = "".join(f"\n- `{github_text(user, one_line=True)}`: {r.pull.html_url} ({r.why}) already removes them"
+                       for user, r in sorted(state.left_out.items()))
     return "\n".join([
         f"Removes IAM user(s) from `{rules.file}`. ATO compliance: no IAM user stays inactive past "
         f"{rules.limit_days} days.",
@@ -118,6 +126,7 @@ def pr_body(state: CleanupState, config: Config) -> str:
         "",
         removed,
         warnings,
+        *(["", "Left out, so that one PR removes each user:", left_out.lstrip("\n")] if left_out else []),
         "",
         "Before merging: confirm with each owner that the account is no longer needed. After merging, "
         "plan and apply the global environment.",
@@ -157,7 +166,42 @@ def plan(state: CleanupState, config: Config) -> list[Action]:
     assert state.draft is not None
     state.draft.body = pr_body(state, config)
     state.draft.reviewer = state.reviewer
-    return plan_draft_pr(state.draft)
+    actions = plan_draft_pr(state.draft)
+    opened = next((i for i, a in enumerate(actions) if a.kind == "github.create_pull"), None)
+    new_pr: Any = (Ref(opened, "html_url", fallback=f"branch {state.branch}") if opened is not None
+                   else state.pull.html_url if state.pull else f"branch {state.branch}")
+    rules = settings(config)
+    for old in state.superseded:
+        actions.append(Action("github.close_pull", f"{rules.repo}#{old.pull.number}",
+                              "close it and delete its branch: today's audit replaces it",
+                              {"repo": rules.repo, "number": old.pull.number, "branch": old.branch, "new": new_pr,
+                               "comment": "Superseded by {new}: today's IAM audit lists who is past the limit now "
+                                          f"({', '.join(state.users)}). Closed, and branch `{old.branch}` deleted, "
+                                          "so that one PR removes each user."},
+                              after=opened))
+    return actions
+
+
+def choose_users(users: list[str], removals: list[OpenRemoval],
+                 from_audit: bool) -> tuple[list[str], dict[str, OpenRemoval], list[OpenRemoval]]:
+    """Who this PR removes, who is left to another open PR, and which open cleanup PRs it supersedes.
+
+    An offboarding PR always keeps its user. Another cleanup PR keeps its users when users are named by hand;
+    from the audit, today's list replaces every other cleanup PR (a user active again must not be removed)."""
+    left_out: dict[str, OpenRemoval] = {}
+    for user in users:
+        offboarding = next((r for r in removals if r.why == "offboarding" and r.names(user)), None)
+        if offboarding:
+            left_out[user] = offboarding
+    chosen = [u for u in users if u not in left_out]
+    others = [r for r in removals if r.why == "IAM cleanup" and r.branch != branch_for(chosen)] if chosen else []
+    if from_audit:
+        return chosen, left_out, others
+    for user in chosen:
+        taken = next((r for r in others if r.names(user)), None)
+        if taken:
+            left_out[user] = taken
+    return [u for u in chosen if u not in left_out], left_out, []
 
 
 def run(services: Services, config: Config, at: datetime, *, dry_run: bool, users: list[str],
@@ -177,7 +221,14 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, user
                     return report
         # The same users in any order are the same change: same branch, same title, same table.
         users = sorted(validate_usernames(users), key=str.casefold)
+        users, left_out, superseded = choose_users(users, open_removals(services, settings(config).repo), from_audit)
+        if not users:
+            report.facts = {"users": "none: another open PR already removes each one",
+                            "already_removed_by": {u: r.pull.html_url for u, r in left_out.items()}}
+            report.api_calls = services.calls.snapshot()
+            return report
         state = observe(services, config, at, users, findings)
+        state.left_out, state.superseded = left_out, superseded
     except ServiceError as exc:
         return report.stopped(exc, services.calls.snapshot())
     report.facts = {"users": ", ".join(state.users), "branch": state.branch,
@@ -191,7 +242,11 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, user
                   link=f"https://github.com/{rules.repo}/compare/{rules.base_branch}...{state.branch}")
     actions += tracking_actions(services, config, [row], report.warnings, start=len(actions),
                                 complete=with_person(services, config, at, report.warnings))
-    report.outcomes = apply(actions, {**draft_executors(services), **tracking_executors(services)}, dry_run=dry_run)
+    close = {"github.close_pull": lambda a: services.github.close_pull(
+        a.params["repo"], a.params["number"], a.params["branch"],
+        str(a.params["comment"]).replace("{new}", str(a.params["new"])))}
+    report.outcomes = apply(actions, {**draft_executors(services), **tracking_executors(services), **close},
+                            dry_run=dry_run)
     report.api_calls = services.calls.snapshot()
     return report
 

@@ -29,6 +29,7 @@ from oncall_lib.jobs.draft_pr import DraftPr, observe_branch, plan_draft_pr
 from oncall_lib.jobs.draft_pr import executors as draft_executors
 from oncall_lib.jobs.iam_cleanup import AWS_USERNAME
 from oncall_lib.jobs.on_support import support_person
+from oncall_lib.jobs.removals import OFFBOARD_BRANCHES, OFFBOARD_MARKER, OpenRemoval, open_removals, removing
 from oncall_lib.jobs.tracking import executors as tracking_executors
 from oncall_lib.jobs.tracking import tracking_actions, with_person
 from oncall_lib.plan import Action, Executor, Ref, apply
@@ -83,6 +84,7 @@ class Offboarding:
     on_support: str | None = None  # their name, once looked up
     warnings: list[str] = field(default_factory=list)
     check_by_hand: list[str] = field(default_factory=list)  # what the Terraform edit could not do itself
+    iam_elsewhere: OpenRemoval | None = None  # an open IAM cleanup PR that already removes the user
 
 
 def observe(services: Services, config: Config, at: datetime, number: int) -> Offboarding:
@@ -105,7 +107,10 @@ def observe(services: Services, config: Config, at: datetime, number: int) -> Of
     iam_file = config.iam.file if config.iam else ""
     files: dict[str, str] = {}
     blobs: dict[str, str] = {}
-    terraform = services.github.file(devops, iam_file, base_branch)
+    slug = re.sub(r"[^a-z0-9.-]+", "-", state.aws_username.lower()).strip("-")
+    branch = f"{OFFBOARD_BRANCHES}{slug}"
+    state.iam_elsewhere = removing(open_removals(services, devops), state.aws_username, other_than=branch)
+    terraform = services.github.file(devops, iam_file, base_branch) if state.iam_elsewhere is None else None
     if terraform is not None:
         try:
             edit = remove_users(terraform[0], [state.aws_username], path=iam_file)
@@ -119,9 +124,8 @@ def observe(services: Services, config: Config, at: datetime, number: int) -> Of
         if socks.removed:
             files[rules.socks_file], blobs[rules.socks_file], state.socks_removed = socks.text, yaml[1], socks.removed
     if files:
-        slug = re.sub(r"[^a-z0-9.-]+", "-", state.aws_username.lower()).strip("-")
         state.draft = observe_branch(services, DraftPr(
-            repo=devops, branch=f"oncall/offboard/{slug}", base_branch=base_branch,
+            repo=devops, branch=branch, base_branch=base_branch,
             title=f"Offboard {github_text(name, 80, one_line=True)}: remove the IAM user and SOCKS key", body="",
             files=files, base_blobs=blobs,
             labels=list(rules.labels)))
@@ -137,10 +141,14 @@ def pr_body(state: Offboarding) -> str:
     check = "".join(f"> **Check by hand:** {github_text(w, one_line=True)}\n\n" for w in state.check_by_hand)
     github = f", GitHub `{state.github}`" if state.github else ""
     name = github_text(state.name, 120, one_line=True)
+    elsewhere = (f"The IAM user is left to {state.iam_elsewhere.pull.html_url} ({state.iam_elsewhere.why}), which "
+                 "already removes it: one PR removes each user.\n\n" if state.iam_elsewhere else "")
+    marker = f"\n\n{OFFBOARD_MARKER.format(user=state.aws_username)}" if state.iam_removed else ""
     return (f"Offboarding of {name} (AWS user `{state.aws_username}`{github}), requested in "
             f"{state.issue.html_url}.\n\n"
             f"What this removes (everything else in both files is unchanged, byte for byte):\n\n{removed}\n\n"
-            f"{check}Merge, then plan and apply the global environment. Nothing has been removed until then.")
+            f"{elsewhere}{check}Merge, then plan and apply the global environment. Nothing has been removed until "
+            f"then.{marker}")
 
 
 def status_text(state: Offboarding, pr_url: str) -> str:
@@ -149,8 +157,12 @@ def status_text(state: Offboarding, pr_url: str) -> str:
     if state.problems:
         lines += [f"- [ ] Needs a person: {p}" for p in state.problems]
         return "\n".join(lines)
-    lines.append(f"- [{'x' if iam else ' '}] IAM user `{state.aws_username}`: "
-                 + (f"removal drafted in {pr_url}" if iam else "not in iam_users.tf: needs a person to check"))
+    if state.iam_elsewhere:
+        lines.append(f"- [x] IAM user `{state.aws_username}`: removal drafted in {state.iam_elsewhere.pull.html_url} "
+                     f"({state.iam_elsewhere.why}), which already removes them")
+    else:
+        lines.append(f"- [{'x' if iam else ' '}] IAM user `{state.aws_username}`: "
+                     + (f"removal drafted in {pr_url}" if iam else "not in iam_users.tf: needs a person to check"))
     lines.append(f"- [{'x' if socks else ' '}] SOCKS key: "
                  + (f"removal drafted in {pr_url}" if socks else "no entry found: needs a person to check"))
     lines.append("- [ ] Everything else on the checklist needs a person; the PR must be merged and applied.")
@@ -184,7 +196,8 @@ def plan(state: Offboarding, config: Config) -> list[Action]:
     elif state.comment.body.strip() != text.replace("{pr_url}", str(pr_url)).strip():
         actions.append(Action("github.status_comment", where, "update the steps' state",
                               {**params, "comment_id": state.comment.id}))
-    done = ([IAM_STEP] if state.iam_removed else []) + ([SOCKS_STEP] if state.socks_removed else [])
+    done = ([IAM_STEP] if state.iam_removed or state.iam_elsewhere else []) + (
+        [SOCKS_STEP] if state.socks_removed else [])
     ticked = ticked_body(state.issue.body, done)
     if ticked != state.issue.body:
         actions.append(Action("github.edit_body", where, f"tick {len(done)} checklist step(s) the automation did",

@@ -73,6 +73,7 @@ class GitHubFake:
         self.routes.add("PUT", REPO + r"/contents/(?P<path>.+)", self.put_contents)
         self.routes.add("GET", REPO + r"/git/ref/(?P<ref>.+)", self.get_ref)
         self.routes.add("POST", REPO + r"/git/refs", self.create_ref)
+        self.routes.add("DELETE", REPO + r"/git/refs/(?P<ref>.+)", self.delete_ref)
 
     @property
     def data(self) -> dict[str, Any]:
@@ -191,7 +192,7 @@ class GitHubFake:
         known: dict[str, Any] = next((lb for lb in repo.get("labels", []) if lb["name"] == name), {"name": name})
         lid = int(known.get("id") or stable_id("label", repo["full_name"], name))
         return shapes.label(request.origin, repo["full_name"], name, lid, color=known.get("color", "ededed"),
-                            description=known.get("description") or None)
+                            description=known.get("description") or "")
 
     # -- routes -----------------------------------------------------------------------------
 
@@ -641,6 +642,17 @@ class GitHubFake:
             return FakeResponse(422, {"message": "Object does not exist"})
         branches[branch_name] = {"sha": sha, "files": dict(source.get("files", {}))}
         return FakeResponse(201, self._ref_out(request, repo, branch_name, branches[branch_name]))
+
+    def delete_ref(self, request: FakeRequest, owner: str, name: str, ref: str) -> FakeResponse:
+        repo = self._repo(owner, name)
+        branch_name = urllib.parse.unquote(ref).removeprefix("heads/")
+        if repo is None:
+            return self._not_found()
+        if branch_name not in repo.get("branches", {}) or not ref.startswith("heads/"):
+            return FakeResponse(422, {"message": "Reference does not exist",
+                                      "documentation_url": "https://docs.github.com/rest/git/refs#delete-a-reference"})
+        del repo["branches"][branch_name]
+        return FakeResponse(204, None)
 
     def create_pull(self, request: FakeRequest, owner: str, name: str) -> FakeResponse:
         repo = self._repo(owner, name)

@@ -6,6 +6,7 @@ issue twice, so writes are check-then-create in the jobs instead.
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -290,6 +291,25 @@ class GitHubService:
                                 tuple(r.login for r in pull.requested_reviewers), pull.html_url,
                                 draft=bool(pull._rawData.get("draft", True)))
         return None
+
+    def open_pulls(self, repo: str, branch_prefix: str) -> list[tuple[str, PullInfo]]:
+        """(branch, PR) of every open PR whose branch starts with `branch_prefix`: one list, paged."""
+        with github_errors(f"list open pull requests in {repo}"):
+            return [(pull.head.ref, PullInfo(pull.number, pull.title, pull.body or "",
+                                             tuple(label.name for label in pull.labels),
+                                             tuple(r.login for r in pull.requested_reviewers), pull.html_url,
+                                             draft=bool(pull._rawData.get("draft", True))))
+                    for pull in self._repo(repo).get_pulls(state="open")
+                    if pull.head.ref.startswith(branch_prefix)]
+
+    def close_pull(self, repo: str, number: int, branch: str, comment: str) -> None:
+        """Say why, close the PR, and delete its branch (as create-pull-request's delete-branch does)."""
+        with github_errors(f"close {repo}#{number}"):
+            self._repo(repo).get_issue(number).create_comment(comment)
+            self._repo(repo).get_pull(number).edit(state="closed")
+            # DELETE .../git/refs/{ref}, as GitHub documents it (PyGithub's lazy GitRef would use /git/ref/).
+            self._gh.requester.requestJsonAndCheck("DELETE", f"/repos/{repo}/git/refs/heads/"
+                                                             f"{urllib.parse.quote(branch, safe='/')}")
 
     def create_pull(self, repo: str, *, title: str, body: str, head: str, base: str) -> dict[str, object]:
         """A draft PR; where the repository's plan has no drafts (GitHub answers 422, creating nothing), a normal

@@ -59,6 +59,7 @@ GITHUB_OPERATIONS = [
     ("post", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"),
     ("get", "/repos/{owner}/{repo}/contents/{path}"), ("put", "/repos/{owner}/{repo}/contents/{path}"),
     ("get", "/repos/{owner}/{repo}/git/ref/{ref}"), ("post", "/repos/{owner}/{repo}/git/refs"),
+    ("delete", "/repos/{owner}/{repo}/git/refs/{ref}"),
 ]
 PAGERDUTY_OPERATIONS = [("get", "/schedules/{id}"), ("get", "/users/{id}"), ("get", "/users"), ("get", "/schedules"),
                         ("get", "/v3/schedules/{id}"), ("get", "/escalation_policies/{id}"), ("get", "/incidents")]
@@ -78,9 +79,11 @@ DROP = {"description", "summary", "example", "examples", "externalDocs", "x-gith
         "x-stackQL-resource", "x-stackQL-method", "x-stackQL-verb", "title"}
 
 
-def _strip(node: Any) -> Any:
+def _strip(node: Any, names: bool = False) -> Any:
+    """Prose and examples out; `names`: the keys are property names (a property may be called "description")."""
     if isinstance(node, dict):
-        return {k: _strip(v) for k, v in node.items() if k not in DROP}
+        return {k: _strip(v, names=k == "properties" and not names) for k, v in node.items()
+                if names or k not in DROP}
     if isinstance(node, list):
         return [_strip(v) for v in node]
     return node
