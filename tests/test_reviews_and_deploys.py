@@ -51,8 +51,11 @@ def test_the_teams_reviews_are_logged_once_for_the_report(sandbox: Sandbox, conf
     sandbox.run(digest, config, AT)
     sheet = sandbox.world["sheets"]["spreadsheets"][0]
     rows = next(w for w in sheet["worksheets"] if w["title"] == "PR reviews")["rows"][1:]
-    # Reviews on open PRs by roster members: 111 (Ada), 112 (Alan), 114 (Alan), 115 (Grace).
-    assert sorted(r[2] for r in rows) == ["Ada Lovelace", "Alan Turing", "Alan Turing", "Grace Hopper"]
+    # Reviews on open PRs by roster members: 111 (Ada), 112 (Alan), 114 (Alan), 115 (Grace), all submitted in
+    # Grace's week: the "On support" column is who was on support then, the summary names the reviewer.
+    assert [r[2] for r in rows] == ["Grace Hopper"] * 4
+    assert sorted(r[4].split(" reviewed ")[0] for r in rows) == ["Ada Lovelace", "Alan Turing", "Alan Turing",
+                                                                 "Grace Hopper"]
     assert all(r[3] == "pr_review" for r in rows)
     again = sandbox.run(digest, config, AT + timedelta(hours=1)).report
     assert again.total_calls("writes") == 0
@@ -154,3 +157,23 @@ def test_long_job_lists_and_long_comparisons_are_read_to_the_end(sandbox: Sandbo
     assert failure["job"] == "deploy" and failure["step"] == "Terraform apply"
     assert len(failure["commits"]) == 302
     assert {"grace-hopper", "vfs-contractor"} <= set(failure["owners"])
+
+
+def test_a_pr_reviewed_and_merged_between_two_digests_still_counts(sandbox: Sandbox, config: Config) -> None:
+    """Reviewed Thursday afternoon, merged an hour later: the Friday digest no longer sees it open, but the same
+    query's last-closed PRs still bring its review, logged with who was on support when it was submitted."""
+    devops = next(r for r in sandbox.world["github"]["repos"] if r["full_name"] == DEVOPS)
+    devops["pulls"].append({"number": 190, "title": "Rotate the Vault root token", "state": "closed", "merged": True,
+                            "user": "vfs-contractor", "head": "vault-rotate", "base": "master",
+                            "created_at": "2026-11-25T14:00:00Z", "updated_at": "2026-11-26T20:00:00Z",
+                            "closed_at": "2026-11-26T20:00:00Z", "merged_at": "2026-11-26T20:00:00Z",
+                            "reviews": [{"user": "katherine-johnson", "state": "APPROVED",
+                                         "submitted_at": "2026-11-26T19:00:00Z"}]})
+    report = sandbox.run(digest, config, AT).report
+    assert report.exit_code == 0, report.to_text()
+    sheet = sandbox.world["sheets"]["spreadsheets"][0]
+    rows = next(w for w in sheet["worksheets"] if w["title"] == "PR reviews")["rows"][1:]
+    [merged] = [r for r in rows if f"{DEVOPS}#190" in r[4]]
+    assert merged[2] == "Grace Hopper" and merged[4].startswith("Katherine Johnson reviewed")
+    # Still one GraphQL read for the repository: the closed PRs ride on the open PRs' query.
+    assert sandbox.run(digest, config, AT + timedelta(hours=1)).report.total_calls("writes") == 0

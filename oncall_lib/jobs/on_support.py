@@ -6,6 +6,7 @@ watch, support issues) asks this module, so they agree on who that is.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -63,6 +64,21 @@ def roster_match(config: Config, *, pagerduty_id: str = "", email: str = "", sla
         if slack and member.slack == slack:
             return member
     return None
+
+
+def member_for_shift(config: Config, shift: Shift) -> RosterMember | None:
+    """The roster member holding a turn, without an API call: by PagerDuty id, else by the name PagerDuty shows."""
+    return roster_match(config, pagerduty_id=shift.user_id) or next(
+        (m for m in config.roster if m.name.casefold() == shift.user_name.casefold()), None)
+
+
+def holder_name(config: Config, timeline: Sequence[Shift], when: datetime) -> str:
+    """Who held the support role at `when`, by name ("" when the timeline does not reach back that far)."""
+    shift = next((s for s in timeline if s.start <= when < s.end), None)
+    if shift is None:
+        return ""
+    member = member_for_shift(config, shift)
+    return member.name if member else shift.user_name
 
 
 def resolve_person(services: Services, config: Config, shift: Shift, warnings: list[str]) -> Person:

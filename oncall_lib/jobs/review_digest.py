@@ -1,8 +1,11 @@
 """The PR review digest: open, non-draft PRs awaiting review, once a weekday in the operations channel.
 
 One GraphQL read per repository (per 50 open PRs) gives every PR's last push,
-checks, reviews and review requests. The day's message is posted once and
-edited in place when a re-run finds something different.
+checks, reviews and review requests, and on its first page the 30 PRs last
+closed or merged with their reviews, so a PR reviewed and merged between two
+digests still counts. Each review is logged with who was on support when it
+was submitted. The day's message is posted once and edited in place when a
+re-run finds something different.
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ from typing import Any
 
 from oncall_lib.config import Config, ReviewsConfig
 from oncall_lib.errors import ServiceError
-from oncall_lib.jobs.on_support import support_person
+from oncall_lib.jobs.on_support import holder_name, on_support, support_person
 from oncall_lib.jobs.tracking import executors as tracking_executors
 from oncall_lib.jobs.tracking import tracking_actions
 from oncall_lib.plan import Action, Executor, apply
 from oncall_lib.report import Report
 from oncall_lib.reviews import PendingReview, TeamReview, digest_text, pending_review, team_reviews
+from oncall_lib.schedule import ScheduleProblem
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
 from oncall_lib.tracking import TaskRow
@@ -36,6 +40,8 @@ class DigestState:
     at: datetime
     pending: list[PendingReview] = field(default_factory=list)
     reviews: list[TeamReview] = field(default_factory=list)
+    # Who was on support when each review was submitted (the sheet's "On support" column), by review key.
+    on_support_then: dict[str, str] = field(default_factory=dict)
     message: dict[str, Any] | None = None
     reviewer: str | None = None
     warnings: list[str] = field(default_factory=list)
@@ -50,11 +56,22 @@ def observe(services: Services, config: Config, at: datetime) -> DigestState:
     team = {m.github.casefold() for m in config.roster if m.github} | {t.casefold() for t in rules.team_logins}
     state = DigestState(at)
     for repo in rules.repos:
-        for node in services.github.pulls_for_review(repo):
+        open_pulls, recently_closed = services.github.pulls_and_recently_closed(repo)
+        for node in open_pulls:
             found = pending_review(repo, node, team)
             if found:
                 state.pending.append(found)
             state.reviews += team_reviews(repo, node, team)
+        for node in recently_closed:  # reviewed, then merged or closed before this run: still the team's work
+            state.reviews += team_reviews(repo, node, team)
+    state.reviews = list({r.key: r for r in state.reviews}.values())
+    if state.reviews:
+        try:
+            view = on_support(services, config, at).view
+            timeline = view.timeline if view else ()
+            state.on_support_then = {r.key: holder_name(config, timeline, r.submitted) for r in state.reviews}
+        except ScheduleProblem as exc:
+            state.warnings.append(f"the reviews are logged without who was on support: {exc}")
     if "statusCheckRollup" in services.github.forbidden_fields:
         # The digest still goes out; only the checks column is unknown.
         state.pending = [replace(pr, checks="UNKNOWN") for pr in state.pending]
@@ -123,8 +140,9 @@ def review_rows(state: DigestState, config: Config) -> list[TaskRow]:
     """The team's reviews of open PRs, for the sheet (the rotation report counts them)."""
     names = {m.github.casefold(): m.name for m in config.roster if m.github}
     return [TaskRow(key=r.key, day=r.submitted.astimezone(config.team.tz).date(),
-                    person=names.get(r.reviewer.casefold(), r.reviewer), kind="pr_review",
-                    summary=f"Reviewed {r.repo}#{r.number} {r.title} ({r.state.lower().replace('_', ' ')})",
+                    person=state.on_support_then.get(r.key, ""), kind="pr_review",
+                    summary=f"{names.get(r.reviewer.casefold(), r.reviewer)} reviewed {r.repo}#{r.number} {r.title} "
+                            f"({r.state.lower().replace('_', ' ')})",
                     link=r.url) for r in state.reviews]
 
 

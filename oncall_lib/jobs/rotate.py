@@ -17,7 +17,7 @@ from typing import Any
 from oncall_lib.config import Config, SuperEpic
 from oncall_lib.errors import ServiceError
 from oncall_lib.jobs.incidents import slack_lines, week_incidents
-from oncall_lib.jobs.on_support import Person, on_support, roster_match
+from oncall_lib.jobs.on_support import Person, member_for_shift, on_support, roster_match
 from oncall_lib.jobs.postmortems import pickup_order
 from oncall_lib.jobs.tracking import executors as tracking_executors
 from oncall_lib.jobs.tracking import tracking_plan
@@ -185,8 +185,7 @@ def observe_before_turn(services: Services, config: Config, observed: Observed) 
     turn = observed.handoff.next
     if turn is None or not before_turn_due(observed.at, turn, config):
         return None
-    member = roster_match(config, pagerduty_id=turn.user_id) or next(
-        (m for m in config.roster if m.name.casefold() == turn.user_name.casefold()), None)
+    member = member_for_shift(config, turn)
     if member is None or not member.slack:
         observed.warnings.append(f"no before-the-turn DM for {turn.user_name}: no slack id in the roster")
         return None

@@ -20,6 +20,7 @@ from oncall_lib.errors import ServiceError
 from oncall_lib.jobs.incidents import Incident, week_incidents
 from oncall_lib.jobs.incidents import markdown as incident_markdown
 from oncall_lib.jobs.issue_followups import has_summary
+from oncall_lib.jobs.on_support import member_for_shift
 from oncall_lib.jobs.watch import scan_requests
 from oncall_lib.plan import Action, Executor, Ref, apply
 from oncall_lib.report import Report
@@ -209,14 +210,8 @@ def _key(shift: Shift) -> str:
     return f"{shift.user_id}/{shift.start.isoformat()}"
 
 
-def _member(config: Config, shift: Shift) -> RosterMember | None:
-    """The roster member holding a turn: by PagerDuty id, else by the name PagerDuty shows."""
-    return (next((m for m in config.roster if m.pagerduty_id == shift.user_id), None)
-            or next((m for m in config.roster if m.name.casefold() == shift.user_name.casefold()), None))
-
-
 def _name(config: Config, shift: Shift) -> str:
-    member = _member(config, shift)
+    member = member_for_shift(config, shift)
     return member.name if member else shift.user_name
 
 
@@ -229,9 +224,10 @@ def summary_channel(config: Config) -> Channel:
 def attendees(state: ReportState, config: Config) -> list[Attendee]:
     """The outgoing person, the next one, the PM and the tech lead: whoever is known."""
     found = [
-        attendee(config, "on support", member=_member(config, state.rotations[0]))
+        attendee(config, "on support", member=member_for_shift(config, state.rotations[0]))
         or Attendee("on support", _name(config, state.rotations[0])),
-        attendee(config, "next on support", member=_member(config, state.next_turn)) if state.next_turn else None,
+        attendee(config, "next on support", member=member_for_shift(config, state.next_turn))
+        if state.next_turn else None,
         attendee(config, "PM", config.review.pm),
         attendee(config, "tech lead", config.review.tech_lead),
     ]

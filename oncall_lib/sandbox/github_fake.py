@@ -741,8 +741,18 @@ class GitHubFake:
                      "requestedReviewer": {"login": login}} for login in pull.get("requested_reviewers", [])]},
             })
         more = start + 50 < len(pulls)
-        data = {"repository": {"pullRequests": {
+        data: dict[str, Any] = {"repository": {"pullRequests": {
             "pageInfo": {"hasNextPage": more, "endCursor": str(start + 50) if more else None}, "nodes": nodes}}}
+        if variables.get("withRecent"):  # the 30 last closed or merged, most recently updated first
+            closed = sorted((p for p in repo.get("pulls", []) if p.get("state", "open") != "open"),
+                            key=lambda p: (p.get("updated_at") or p.get("created_at", ""), p["number"]), reverse=True)
+            data["repository"]["recent"] = {"nodes": [{
+                "number": p["number"], "title": p.get("title", ""),
+                "url": f"https://github.sandbox/{repo['full_name']}/pull/{p['number']}",
+                "updatedAt": p.get("updated_at") or p.get("created_at"),
+                "reviews": {"nodes": [{"state": r["state"], "submittedAt": r["submitted_at"],
+                                       "author": {"login": r["user"]}} for r in p.get("reviews", [])]},
+            } for p in closed[:30]]}
         if repo.get("checks_forbidden"):
             # A token without Checks/Commit statuses read: a partial answer, each rollup null with an error.
             errors = []

@@ -21,8 +21,12 @@ from github.Repository import Repository
 from oncall_lib.errors import ServiceError
 from oncall_lib.services.calls import ApiCalls, count_github_calls
 
-OPEN_PULLS_QUERY = """query OpenPullRequests($owner: String!, $name: String!, $cursor: String) {
+OPEN_PULLS_QUERY = """query OpenPullRequests($owner: String!, $name: String!, $cursor: String, $withRecent: Boolean!) {
   repository(owner: $owner, name: $name) {
+    recent: pullRequests(states: [MERGED, CLOSED], first: 30, orderBy: {field: UPDATED_AT, direction: DESC})
+        @include(if: $withRecent) {
+      nodes { number title url updatedAt reviews(last: 50) { nodes { state submittedAt author { login } } } }
+    }
     pullRequests(states: OPEN, first: 50, after: $cursor, orderBy: {field: CREATED_AT, direction: ASC}) {
       pageInfo { hasNextPage endCursor }
       nodes {
@@ -353,17 +357,26 @@ class GitHubService:
 
     def pulls_for_review(self, repo: str) -> list[dict[str, Any]]:
         """Open PRs with their last commit, checks, reviews and review requests: one GraphQL call per 50."""
+        return self.pulls_and_recently_closed(repo)[0]
+
+    def pulls_and_recently_closed(self, repo: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The open PRs (as pulls_for_review), and the 30 last closed or merged ones with their reviews, which the
+        first page of the same query brings: reviews on a PR merged between two digests still count."""
         owner, name = repo.split("/", 1)
         nodes: list[dict[str, Any]] = []
+        recent: list[dict[str, Any]] = []
         cursor = None
         with github_errors(f"GraphQL pull requests of {repo}"):
             while True:
-                data = self._partial_graphql(OPEN_PULLS_QUERY, {"owner": owner, "name": name, "cursor": cursor})
-                found = ((data.get("data") or {}).get("repository") or {}).get("pullRequests") or {}
+                data = self._partial_graphql(OPEN_PULLS_QUERY, {"owner": owner, "name": name, "cursor": cursor,
+                                                                "withRecent": cursor is None})
+                repository = (data.get("data") or {}).get("repository") or {}
+                recent += (repository.get("recent") or {}).get("nodes") or []
+                found = repository.get("pullRequests") or {}
                 nodes += found.get("nodes") or []
                 info = found.get("pageInfo") or {}
                 if not info.get("hasNextPage"):
-                    return nodes
+                    return nodes, recent
                 cursor = info.get("endCursor")
 
     # Fields a token may be refused while the rest of the answer stands: GitHub sends them as null with a
