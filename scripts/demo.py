@@ -65,12 +65,19 @@ def narrate(title: str, report: Report) -> None:
 class Demo:
     def __init__(self, config: Config, world: Path) -> None:
         self.config, self.world = config, world
+        self.runs: list[tuple[str, Report]] = []
+        self.clock: datetime | None = None
 
     def run(self, job: Job, at: datetime, title: str) -> Report:
+        # The story's clock only moves forward: a step out of order is the demo's bug, not a feature to show.
+        assert self.clock is None or at >= self.clock, f"the demo's clock went back to {at} for {title!r}"
+        self.clock = at
         with sandbox_services(self.world, save=True, clock=lambda: at) as services:
             report = job(services, self.config, at, False)
         narrate(f"{title} ({at.astimezone(self.config.team.tz):%a %d %b %H:%M %Z})", report)
+        self.runs.append((title, report))
         return report
+
 
     def post(self, channel_key: str, when: datetime, text: str, user: str | None = "U0REQ1",
              **fields: Any) -> str:
@@ -85,6 +92,17 @@ class Demo:
         return str(message["ts"])
 
 
+def recap(runs: list[tuple[str, Report]]) -> None:
+    """What each job did, in one table, and where to go next."""
+    print("\n== Recap: what each job did")
+    for title, report in runs:
+        applied = sum(o.status.value == "applied" for o in report.outcomes)
+        print(f"   {report.job:<18} {applied:>2} change(s), {report.total_calls('reads'):>3} reads  {title[:70]}")
+    print("\nTry it against a real workspace: python3 dev.py run doctor --config oncall.toml checks every token,")
+    print("scope and id with read-only calls; then every job runs with --dry-run first (the default outside")
+    print("Actions). The README's 'From fork to first real run' walks through it.")
+
+
 def react(self: Demo, channel_key: str, ts: str, name: str, user: str) -> None:
     world = load_world(self.world)
     channel_id = self.config.slack.channel(channel_key).id
@@ -94,14 +112,16 @@ def react(self: Demo, channel_key: str, ts: str, name: str, user: str) -> None:
     save_world(world, self.world)
 
 
-def open_form_issue(self: Demo, body: str) -> int:
-    """A requester opens an issue from the support-request form (as GitHub renders it)."""
+def open_form_issue(self: Demo, body: str, at: datetime, *, title: str = "[Support] Sentry access",
+                    label: str = "support-request") -> int:
+    """Someone opens an issue from one of the forms (as GitHub renders it), with the form's own label."""
     world = load_world(self.world)
     assert self.config.support_issues
     repo = next(r for r in world["github"]["repos"] if r["full_name"] == self.config.support_issues.repo)
     number = max((i["number"] for i in repo["issues"]), default=0) + 1
-    repo["issues"].append({"number": number, "title": "[Support] Sentry access", "body": body, "state": "open",
-                           "user": "vfs-dev", "labels": ["support-request"], "assignees": []})
+    repo["issues"].append({"number": number, "title": title, "body": body, "state": "open", "user": "vfs-dev",
+                           "labels": [label], "assignees": [],
+                           "created_at": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")})
     save_world(world, self.world)
     return number
 
@@ -186,6 +206,9 @@ def main() -> int:
     second = demo.run(handoff, turn + timedelta(minutes=10), "Next week's handoff, ten minutes after the turn changes")
     person = next((m for m in config.roster if m.name == second.facts.get("on_support")), None)
     threads = a_morning_of_requests(demo, turn, person.slack if person and person.slack else "U0GRACE")
+    if config.reviews:
+        demo.run(lambda s, c, at, d: review_digest.run(s, c, at, dry_run=d), turn + timedelta(minutes=45),
+                 "The PR review digest (weekday mornings)")
     for minutes in (60, 75, 90):
         demo.run(watching, turn + timedelta(minutes=minutes), "The request watch runs (every 15 minutes)")
 
@@ -200,7 +223,7 @@ def main() -> int:
                                                                 dry_run=d),
                  turn + timedelta(minutes=95), "The button's run")
         incomplete = {"Requester": "Sam Requester", "Super Epic": "Global Customer Support"}
-        number = open_form_issue(demo, form_body(incomplete))
+        number = open_form_issue(demo, form_body(incomplete), turn + timedelta(minutes=96))
         print(f"\n== A requester opens issue #{number} from the support form, forgetting what they need")
         demo.run(lambda s, c, at, d: support_issues.from_issue(s, c, at, number=number, dry_run=d),
                  turn + timedelta(minutes=97), "The issue-event workflow runs")
@@ -217,9 +240,6 @@ def main() -> int:
                  eleven + timedelta(minutes=20), "Someone presses 'Draft IAM cleanup PR' with from_audit")
         demo.run(lambda s, c, at, d: iam_cleanup.run(s, c, at, dry_run=d, users=[], from_audit=True),
                  eleven + timedelta(minutes=25), "...and presses it again")
-    if config.reviews:
-        demo.run(lambda s, c, at, d: review_digest.run(s, c, at, dry_run=d), turn + timedelta(minutes=31),
-                 "The PR review digest (weekday mornings)")
     if config.deploys:
         print("\n== A deploy fails; the deploy bot announces it in #devops-deploys")
         demo.post(config.deploys.channel, turn + timedelta(hours=2, minutes=50),
@@ -233,14 +253,16 @@ def main() -> int:
             ("GitHub username", "bob-smith-vfs"),
             ("Tier 2 steps", f"- [ ] {offboarding.IAM_STEP}\n- [ ] {offboarding.SOCKS_STEP}\n"
                              "- [ ] Remove from PagerDuty")))
-        number = open_form_issue(demo, body)
-        print(f"\n== An offboarding request for Bob Smith is filed as #{number}")
+        number = open_form_issue(demo, body, turn + timedelta(hours=3, minutes=5), title="Offboarding: Bob Smith",
+                                 label="offboarding")
+        print(f"\n== An offboarding request for Bob Smith is filed as #{number} (the offboarding form)")
         demo.run(lambda s, c, at, d: offboarding.offboard(s, c, at, number=number, dry_run=d),
                  turn + timedelta(hours=3, minutes=10), "The offboarding workflow runs")
         access = open_form_issue(demo, "\n\n".join(f"### {label}\n\n{value}" for label, value in (
             ("Person", "New Teammate"), ("GitHub username", "new-teammate"),
-            ("Tool", "GitHub: devops repository (read)"), ("Reason", "Joining VFS"), ("Approver", "ada-lovelace"))))
-        print(f"\n== Access request #{access}: someone outside the approvers adds access-approved")
+            ("Tool", "GitHub: devops repository (read)"), ("Reason", "Joining VFS"), ("Approver", "ada-lovelace"))),
+            turn + timedelta(hours=3, minutes=15), title="Access: New Teammate", label="access-request")
+        print(f"\n== Access request #{access} (the access form): someone outside the approvers adds access-approved")
         demo.run(lambda s, c, at, d: offboarding.grant(s, c, at, number=access, sender="vfs-contractor",
                                                        label="access-approved", dry_run=d),
                  turn + timedelta(hours=3, minutes=20), "The access workflow runs")
@@ -253,10 +275,17 @@ def main() -> int:
         demo.run(lambda s, c, at, d: tracking.log_task(s, c, at, dry_run=d, kind="access", minutes=15,
                                                        summary="Granted Grafana access to Sam's new teammate"),
                  turn + timedelta(hours=5), "The person on support presses 'Log a task'")
-    week_end = datetime.fromisoformat(str(second.facts["until"])) - timedelta(minutes=30)
-    report = demo.run(lambda s, c, at, d: rotation_report.run(s, c, at, dry_run=d), week_end,
-                      "The end-of-rotation report, before next Monday's handoff")
-    print("\n" + "\n".join("   | " + line for line in report.markdown.splitlines()[:18]))
+    turn_end = datetime.fromisoformat(str(second.facts["until"]))
+    clock = config.requests.business_hours.clock(config.team.tz)
+    day_before = clock.previous_workday(turn_end.astimezone(config.team.tz).date())
+    heads_up = datetime.combine(day_before, turn_end.astimezone(config.team.tz).timetz()).replace(minute=5)
+    demo.run(handoff, heads_up, "The working day before the next turn, the hourly handoff job gives the next "
+             "person a heads-up")
+    report = demo.run(lambda s, c, at, d: rotation_report.run(s, c, at, dry_run=d), turn_end - timedelta(minutes=30),
+                      "The end-of-rotation report, before the next handoff")
+    print("\n   The report, whole, as published on GitHub:")
+    print("\n".join("   | " + line for line in report.markdown.splitlines()))
+    recap(demo.runs)
 
     world = load_world(args.world)
     support = next(c for c in world["slack"]["channels"] if c["id"] == config.slack.support.id)

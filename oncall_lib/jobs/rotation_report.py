@@ -110,17 +110,21 @@ class ReportState:
 
 
 def _date_requests(services: Services, config: Config, requests: list[Request], me: Any, budget: int) -> list[Request]:
-    """Learn when multi-reply threads were first answered, reading at most `budget` threads."""
+    """Learn when multi-reply threads were first answered, reading at most `budget` threads; a reaction with a
+    reply of the product's in its thread may be a ticket, whose "Tracked as" reply has a time."""
     dated = []
     channels = {c.id: c for c in config.slack.channels}
     for request in requests:
-        if request.acknowledged and request.acknowledged_at is None and request.via == "reply" and budget > 0:
+        worth_reading = request.via == "reply" or (request.via == "reaction" and request.own_reply)
+        if request.acknowledged and request.acknowledged_at is None and worth_reading and budget > 0:
             budget -= 1
             thread = services.slack.replies(request.channel_id, request.ts)
             parent = next((m for m in thread if m.get("ts") == request.ts), None)
             if parent is not None:
-                request = classify(parent, channels[request.channel_id], config.requests.ack_reactions, me,
-                                   thread=thread)
+                read = classify(parent, channels[request.channel_id], config.requests.ack_reactions, me,
+                                thread=thread)
+                # The thread's own time when it has one; else the scan's upper bound stays.
+                request = read if read.acknowledged_at else replace(read, seen_by=request.seen_by)
         dated.append(request)
     return dated
 

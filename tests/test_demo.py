@@ -1,0 +1,27 @@
+"""The demo tells the truth: it runs whole, its clock only moves forward (demo.py asserts it), forms file issues
+with their own labels and dates, the ticketed request counts as acknowledged, and the report is shown whole."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_demo_runs_a_week_and_shows_what_really_happened(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "scripts/demo.py", "--world", str(tmp_path / "demo.json")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    out = done.stdout
+    report = out.split("The report, whole, as published on GitHub:", 1)[1]
+    # Only the support form's issues are support issues: the offboarding and access forms file their own.
+    assert "| Support issues | 3 opened" in report
+    assert "(the offboarding form)" in out and "(the access form)" in out
+    # The :ticket:ed request is acknowledged (by its "Tracked as" reply); nothing is left without a time.
+    assert "| Acknowledged by reaction only (time unknown) | 0 |" in report
+    # The whole report: its breach list, its questions and its closing marker.
+    assert "### Waited longer than 60 minutes" in report and "### For the review" in report
+    assert "<!-- oncall-support:rotation-report " in report
+    assert "== Recap: what each job did" in out and "From fork to first real run" in out
