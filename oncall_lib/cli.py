@@ -15,17 +15,18 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from oncall_lib.config import Config, ConfigError, load_config
 from oncall_lib.errors import InputError, OncallError
 from oncall_lib.report import Report
-from oncall_lib.sandbox import Faults, sandbox_services
-from oncall_lib.sandbox.world import ensure_world
 from oncall_lib.secrets import scrub
-from oncall_lib.services import Services
 from oncall_lib.timeutil import parse_at
 
-JobFn = Callable[[Services, Config, datetime, bool], Report]
+if TYPE_CHECKING:  # the SDKs and the sandbox load when a job runs, not when a script parses its flags
+    from oncall_lib.services import Services
+
+JobFn = Callable[["Services", Config, datetime, bool], Report]
 DEFAULT_CONFIG = Path(os.environ.get("ONCALL_CONFIG", "oncall.toml"))
 # Set by the tests' workflow harness: a sandbox run still needs every secret its job asks for to be in the
 # environment, as the workflow step would pass it, so a secret a workflow forgets fails there as in production.
@@ -77,6 +78,10 @@ def add_issue_number(parser: argparse.ArgumentParser, what: str = "the issue num
 
 @contextmanager
 def open_services(args: argparse.Namespace, at: datetime, *, save: bool) -> Iterator[Services]:
+    from oncall_lib.sandbox import Faults, sandbox_services
+    from oncall_lib.sandbox.world import ensure_world
+    from oncall_lib.services import Services
+
     if args.sandbox is None:
         if args.reset_sandbox or args.sandbox_faults:
             raise InputError("--reset-sandbox and --sandbox-faults only make sense with --sandbox")

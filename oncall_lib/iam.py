@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -89,3 +90,17 @@ def audit(rows: list[dict[str, str]], at: datetime, *, limit_days: int, warning_
             status: Literal["over_limit", "warning"] = "over_limit" if days >= limit_days else "warning"
             findings.append(Finding(row["user"], when, days, status, basis))
     return sorted(findings, key=lambda f: (-f.days_inactive, f.user))
+
+
+AWS_USERNAME = re.compile(r"^[\w+=,.@-]{1,64}$")  # IAM's rule for user names
+
+
+def validate_usernames(users: list[str]) -> list[str]:
+    cleaned = list(dict.fromkeys(u.strip() for u in users if u.strip()))
+    bad = [u for u in cleaned if not AWS_USERNAME.match(u)]
+    if bad:
+        raise InputError(f"not an AWS IAM user name: {', '.join(repr(u) for u in bad)} "
+                         "(letters, digits and +=,.@_- only, at most 64 characters)")
+    if not cleaned:
+        raise InputError("no user given: pass --user NAME (or --from-audit)")
+    return cleaned

@@ -11,15 +11,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from oncall_lib.cli import add_common_flags, execute  # noqa: E402
-from oncall_lib.errors import InputError  # noqa: E402
-from oncall_lib.jobs import iam_cleanup  # noqa: E402
-from oncall_lib.terraform import remove_users  # noqa: E402
 
 
 def edit(path: Path, users: list[str], show_diff: bool) -> int:
+    # The local editor imports only what it uses: no SDK, no sandbox, no configuration.
+    from oncall_lib.errors import InputError
+    from oncall_lib.iam import validate_usernames
+    from oncall_lib.terraform import remove_users
+
     try:
-        names = iam_cleanup.validate_usernames(users)
+        names = validate_usernames(users)
         original = path.read_bytes().decode("utf-8")
         result = remove_users(original, names, path=str(path))
     except (OSError, UnicodeDecodeError) as exc:
@@ -60,10 +61,16 @@ def main() -> int:
     who.add_argument("--from-audit", action="store_true", help="every user the audit finds past the limit")
     pr_parser.add_argument("--credential-report", type=Path, metavar="FILE",
                            help="take the audit data from an exported credential report instead of AWS")
-    add_common_flags(pr_parser)
+    if sys.argv[1:2] != ["edit"]:  # the local editor never loads the job machinery (config, SDKs, sandbox)
+        from oncall_lib.cli import add_common_flags
+
+        add_common_flags(pr_parser)
     args = parser.parse_args()
     if args.command == "edit":
         return edit(args.file, args.user, args.diff)
+    from oncall_lib.cli import execute
+    from oncall_lib.jobs import iam_cleanup
+
     users = [u for value in (args.user or []) for u in value.split(",")]
     return execute(args, lambda s, c, at, dry: iam_cleanup.run(s, c, at, dry_run=dry, users=users,
                                                                from_audit=args.from_audit,

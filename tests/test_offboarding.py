@@ -76,13 +76,13 @@ def test_one_pr_removes_both_entries_and_nothing_else(sandbox: Sandbox, config: 
 
 def test_what_the_terraform_edit_cannot_do_is_left_to_the_reviewer(sandbox: Sandbox, config: Config) -> None:
     files = devops_files(sandbox, "master")
-    files[TF] += ('\nresource "aws_iam_policy" "deny" {\n  policy = <<EOT\n{"Resource": '
-                  '"${aws_iam_user.bob_smith.arn}"}\nEOT\n}\n')
+    files[TF] += ('\nmodule "alerts" {\n  source     = "./modules/alerts"\n  recipients = ["Bob.Smith", '
+                  '"Ada.Lovelace"]\n}\n')
     number = file_issue(sandbox, form({"Name": "Bob Smith", "Expected last day": "2026-12-18"},
                                       offboarding.OFFBOARDING_LABELS), ["offboarding"])
     report = sandbox.run(offboard(number), config, AT).report
-    [warning] = [w for w in report.warnings if "heredoc" in w]
-    assert 'resource "aws_iam_policy" "deny"' in warning and "aws_iam_user.bob_smith" in warning
+    [warning] = [w for w in report.warnings if "may not mean users" in w]
+    assert 'module "alerts"' in warning and "Bob.Smith in `recipients`" in warning
     repo = next(r for r in sandbox.world["github"]["repos"] if r["full_name"] == DEVOPS)
     [pull] = [p for p in repo["pulls"] if p["head"] == "oncall/offboard/bob.smith"]
     assert f"> **Check by hand:** {warning}" in pull["body"]

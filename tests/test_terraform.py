@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from oncall_lib.terraform import TerraformEditError, owners, remove_users
@@ -275,12 +277,54 @@ def test_heredoc_policies_are_left_intact() -> None:
     assert remove_users(text, ["Bob.Smith"]).text == SHARED_POLICY
 
 
-def test_an_interpolation_inside_a_heredoc_is_reported_not_guessed() -> None:
-    text = BOB + 'resource "aws_iam_policy" "p" {\n  policy = <<EOT\n{"Resource": "${aws_iam_user.bob.arn}"}\nEOT\n}\n'
+ANN = 'resource "aws_iam_user" "ann" {\n  name = "Ann.Lee"\n}\n\n'
+
+
+def test_a_heredoc_policy_only_for_the_user_goes_with_them_and_its_attachment() -> None:
+    """The policy exists only to serve Bob (its heredoc interpolates his ARN): it goes, and so does the attachment
+    that would otherwise point at a policy that no longer exists (terraform validate would fail)."""
+    text = (BOB + ANN + 'resource "aws_iam_policy" "bob_self" {\n  name = "bob-self-manage"\n  policy = <<EOT\n'
+            '{"Statement": [{"Effect": "Allow", "Action": "iam:*AccessKey*",\n  "Resource": '
+            '"${aws_iam_user.bob.arn}"}]}\nEOT\n}\n\n'
+            'resource "aws_iam_user_policy_attachment" "bob_self" {\n  user       = aws_iam_user.bob.name\n'
+            '  policy_arn = aws_iam_policy.bob_self.arn\n}\n')
     result = remove_users(text, ["Bob.Smith"])
-    assert 'resource "aws_iam_policy" "p"' in result.text
-    assert result.warnings == ['resource "aws_iam_policy" "p" (line 10) still mentions aws_iam_user.bob inside a '
-                               "heredoc template: edit it by hand"]
+    assert result.text == ANN.rstrip("\n") + "\n"
+    assert 'resource "aws_iam_policy" "bob_self" (line 14)' in result.removed
+    assert result.warnings == []
+
+
+def test_a_heredoc_policy_shared_with_others_loses_only_the_users_line() -> None:
+    policy = ('resource "aws_iam_policy" "self_manage" {\n  policy = <<EOT\n{\n  "Resource": [\n'
+              '    "${aws_iam_user.ann.arn}",\n    "${aws_iam_user.bob.arn}"\n  ]\n}\nEOT\n}\n')
+    result = remove_users(BOB + ANN + policy, ["Bob.Smith"])
+    assert result.text == ANN + policy.replace('    "${aws_iam_user.ann.arn}",\n    "${aws_iam_user.bob.arn}"\n',
+                                               '    "${aws_iam_user.ann.arn}"\n')
+    inline = ('resource "aws_iam_policy" "both" {\n  policy = <<EOT\n{"Resource": ["${aws_iam_user.ann.arn}", '
+              '"${aws_iam_user.bob.arn}"]}\nEOT\n}\n')
+    with pytest.raises(TerraformEditError, match=r"iam_users.tf:16: resource \"aws_iam_policy\" \"both\" is a policy "
+                                                 r"that also serves users who stay"):
+        remove_users(BOB + ANN + inline, ["Bob.Smith"])
+
+
+def test_literal_usernames_in_a_modules_list_go_and_unclear_lists_are_reported() -> None:
+    text = (BOB + 'module "admins" {\n  source      = "./modules/group"\n  group_users = ["Aidan", "Bob.Smith", '
+            '"Santiago"]\n  tags_list   = ["Bob.Smith"]\n}\n')
+    result = remove_users(text, ["Bob.Smith"])
+    assert 'group_users = ["Aidan", "Santiago"]' in result.text
+    assert 'tags_list   = ["Bob.Smith"]' in result.text  # not a list of users as far as anyone can tell...
+    assert result.warnings == ['module "admins" (line 10) lists Bob.Smith in `tags_list`, which may not mean users: '
+                               "check by hand"]  # ...so it is reported, not guessed
+
+
+def test_a_banner_naming_the_user_goes_even_past_a_blank_line() -> None:
+    banner = "####################\n#### Bob.Smith ####\n####################\n\n"
+    other = "#### Shared settings ####\n\n"
+    text = other + ANN + banner + BOB.replace("# Bob Smith, contractor, VFS team\n", "")
+    result = remove_users(text, ["Bob.Smith"])
+    assert result.text == other + ANN
+    kept = remove_users(banner.replace("Bob.Smith", "Section") + BOB + ANN, ["Bob.Smith"])
+    assert kept.text.startswith("####################\n#### Section ####")  # a banner about something else stays
 
 
 def test_crlf_files_stay_crlf() -> None:
@@ -301,9 +345,26 @@ def test_missing_users_are_named_and_nothing_changes() -> None:
 
 
 def test_a_file_that_is_not_hcl() -> None:
-    with pytest.raises(TerraformEditError, match="iam_users.tf: not valid HCL"):
+    with pytest.raises(TerraformEditError, match=r"iam_users.tf:\d+: not valid HCL"):
         remove_users('resource "aws_iam_user" "bob" {\n  name = \n', ["Bob.Smith"])
 
 
 def test_owners_from_tags() -> None:
     assert owners(BOB + BOB2) == {"Bob.Smith": "alan-turing"}
+
+
+def test_the_local_editor_loads_only_the_editor(tmp_path: Path) -> None:
+    """`iam_cleanup.py edit` is a text tool: it must not pay for the SDKs, the sandbox or the configuration."""
+    import subprocess
+    import sys
+
+    target = tmp_path / "iam_users.tf"
+    target.write_text(BOB)
+    done = subprocess.run([sys.executable, "-X", "importtime", "scripts/iam_cleanup.py", "edit", "--file",
+                           str(target), "--user", "Bob.Smith"], cwd=Path(__file__).resolve().parent.parent,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line}
+    assert "tree_sitter_hcl" in loaded
+    assert not loaded & {"boto3", "github", "slack_sdk", "gspread", "pydantic", "oncall_lib.sandbox", "hcl2"}
+    assert target.read_text() == ""

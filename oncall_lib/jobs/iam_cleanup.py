@@ -20,7 +20,7 @@ from typing import Any
 
 from oncall_lib.config import Config
 from oncall_lib.errors import InputError, ServiceError
-from oncall_lib.iam import Finding
+from oncall_lib.iam import AWS_USERNAME, Finding, validate_usernames  # noqa: F401 - re-exported
 from oncall_lib.jobs.draft_pr import DraftPr, observe_branch, plan_draft_pr
 from oncall_lib.jobs.draft_pr import executors as draft_executors
 from oncall_lib.jobs.iam_audit import findings_for, settings
@@ -37,20 +37,6 @@ from oncall_lib.tracking import TaskRow
 from oncall_lib.untrusted import github_text
 
 JOB = "iam-cleanup"
-AWS_USERNAME = re.compile(r"^[\w+=,.@-]{1,64}$")  # IAM's rule for user names
-
-
-def validate_usernames(users: list[str]) -> list[str]:
-    cleaned = list(dict.fromkeys(u.strip() for u in users if u.strip()))
-    bad = [u for u in cleaned if not AWS_USERNAME.match(u)]
-    if bad:
-        raise InputError(f"not an AWS IAM user name: {', '.join(repr(u) for u in bad)} "
-                         "(letters, digits and +=,.@_- only, at most 64 characters)")
-    if not cleaned:
-        raise InputError("no user given: pass --user NAME (or --from-audit)")
-    return cleaned
-
-
 def branch_for(users: list[str]) -> str:
     """One branch per set of users, whatever the order they were given in."""
     names = sorted(u.lower() for u in users)
