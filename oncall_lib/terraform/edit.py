@@ -93,8 +93,14 @@ class Index:
 
     def quoting(self, names: Iterable[str]) -> set[int]:
         """Blocks holding one of `names` as a quoted string, in any case."""
-        alternatives = b"|".join(re.escape(n.encode()) for n in names)
-        return self._blocks_at(m.start() for m in re.finditer(rb'"(?:' + alternatives + rb')"', self.data, re.I))
+        names = list(names)
+        if all(n.isascii() for n in names):  # IAM names are ASCII: a bytes search, case-folded by re
+            alternatives = b"|".join(re.escape(n.encode()) for n in names)
+            found = (m.start() for m in re.finditer(rb'"(?:' + alternatives + rb')"', self.data, re.I))
+            return self._blocks_at(found)
+        text = self.data.decode("utf-8")  # Unicode case folding needs text; offsets go back to bytes
+        pattern = re.compile('"(?:' + "|".join(re.escape(n) for n in names) + ')"', re.I)
+        return self._blocks_at(len(text[:m.start()].encode("utf-8")) for m in pattern.finditer(text))
 
     def within(self, spans: Iterable[tuple[int, int]]) -> set[int]:
         """Blocks lying wholly inside one of the spans."""
