@@ -394,3 +394,58 @@ def test_a_form_issue_whose_link_failed_is_linked_by_the_next_scan(sandbox: Sand
         (4321, "incident-response", "applied")]
     again = sandbox.run(scanning, untracked, AT + timedelta(minutes=15)).report
     assert again.total_calls("writes") == 0
+
+
+def _raw_issue(sandbox: Sandbox, title: str, body: str, labels: list[str] | None = None) -> int:
+    repo = next(r for r in sandbox.world["github"]["repos"] if r["full_name"] == REPO)
+    number = 4500 + len(repo["issues"])
+    repo["issues"].append({"number": number, "title": title, "body": body, "state": "open", "user": "ada-lovelace",
+                           "labels": labels or [], "assignees": [], "created_at": "2026-11-30T15:00:00Z"})
+    return number
+
+
+def test_an_issue_the_github_for_slack_app_opened_becomes_a_complete_support_issue(sandbox: Sandbox,
+                                                                                   config: Config) -> None:
+    """The app's "Create an issue" shortcut on a message: the message text and its link, no label, no epic."""
+    ts = a_thread(sandbox)
+    body = ("Our review instance returns 502 since this morning.\n\n"
+            f"<sub>Created from a [Slack message]({link(ts)}) with GitHub for Slack</sub>")
+    number = _raw_issue(sandbox, "Review instance returns 502", body)
+    first = sandbox.run(form(number), config, AT).report
+    assert first.exit_code == 0, first.to_text()
+    assert first.facts["arrived_by"] == "slack app"
+    issue = sandbox.issue(REPO, number)
+    assert "support-request" in issue["labels"]  # the product labels it: the app set none
+    assert issue["assignees"] == ["alan-turing"]
+    epic = sandbox.issue(REPO, CS)  # no epic field in the app: the default epic
+    assert issue["id"] in epic.get("sub_issues", [])
+    replies = [m for m in sandbox.channel(SUPPORT)["messages"] if m.get("thread_ts") == ts
+               and "Tracked as" in m.get("text", "")]
+    assert len(replies) == 1 and f"/issues/{number}|" in replies[0]["text"]
+    again = sandbox.run(form(number), config, AT + timedelta(minutes=5)).report
+    assert again.total_calls("writes") == 0
+
+
+def test_a_workflow_builder_connector_issue_parses_like_the_form(sandbox: Sandbox, untracked: Config) -> None:
+    """The connector's "Create an issue" step, its description written in the form's ### headings."""
+    body = render({"Requester": "Sam Requester", "What is needed": "Sentry access for two new teammates",
+                   "Super Epic": "Incident Response", "Urgency": "This week"})
+    number = _raw_issue(sandbox, "[support] Sentry access", body)
+    first = sandbox.run(form(number), untracked, AT).report
+    assert first.facts["arrived_by"] == "connector" and first.facts["problems"] == 0
+    issue = sandbox.issue(REPO, number)
+    assert "support-request" in issue["labels"] and issue["id"] in sandbox.issue(REPO, IR).get("sub_issues", [])
+    missing = _raw_issue(sandbox, "[support] ?", render({"Requester": "Sam", "What is needed": "x"}))
+    asked = sandbox.run(form(missing), untracked, AT).report
+    assert asked.facts["problems"] == 1  # no Super Epic: the one needs-info comment, as for the form
+    assert sandbox.run(form(number), untracked, AT).report.total_calls("writes") == 0
+
+
+def test_issues_that_are_not_support_requests_are_left_alone(sandbox: Sandbox, untracked: Config) -> None:
+    ts = a_thread(sandbox)
+    plain = _raw_issue(sandbox, "Upgrade the runners", "We should upgrade the runners.")
+    offboarding = _raw_issue(sandbox, "Offboarding: Bob", f"See {link(ts)}", labels=["offboarding"])
+    for number in (plain, offboarding):
+        report = sandbox.run(form(number), untracked, AT).report
+        assert report.outcomes == [] and report.total_calls("writes") == 0
+        assert report.facts["support_request"].startswith("no")

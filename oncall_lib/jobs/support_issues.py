@@ -427,6 +427,57 @@ def plan_needs_info(issue: IssueState, problems: list[str], comment: tuple[int, 
     return actions
 
 
+# How requests arrive without the form: the GitHub for Slack app's "Create an issue" (a Slack message link in the
+# body), Slack Workflow Builder's GitHub connector (the form's ### headings, no label: it cannot set one), or
+# anyone titling an issue "[support] ...".
+SLACK_MESSAGE_LINK = re.compile(r"https://[\w.-]*slack\.com/archives/[CGD][A-Z0-9]{2,}/p\d{16}[^\s)>\]|]*")
+SUPPORT_TITLE = re.compile(r"^\s*\[support\]", re.IGNORECASE)
+
+
+def arrival(issue: IssueState, config: Config) -> str | None:
+    """How a support request arrived: "form", "connector", "slack app", "title", or None (not one)."""
+    rules = settings(config)
+    others = {label.casefold() for label in _other_forms_labels(config)}
+    if any(label.casefold() in others for label in issue.labels):
+        return None  # an offboarding, access request, postmortem item or report, whatever its text says
+    if rules.labels[0] in issue.labels:
+        return "form"
+    answers = parse_form(issue.body, FORM_LABELS)
+    if answers.get(NEEDED) and sum(1 for value in answers.values() if value) >= 2:
+        return "connector"
+    if SLACK_MESSAGE_LINK.search(issue.body or ""):
+        return "slack app"
+    if SUPPORT_TITLE.match(issue.title or ""):
+        return "title"
+    return None
+
+
+def _other_forms_labels(config: Config) -> list[str]:
+    from oncall_lib.jobs.rotation_report import REPORT_LABEL
+
+    found = [REPORT_LABEL]
+    if config.offboarding:
+        found += list(config.offboarding.labels)
+    if config.access:
+        found += ["access-request", config.access.approved_label]
+    if config.postmortems:
+        found.append(config.postmortems.label)
+    return found
+
+
+def slack_app_check(issue: IssueState, config: Config) -> FormCheck:
+    """An issue from the GitHub for Slack app (or titled [support]): its Slack link, if any, is the thread;
+    the epic is the default one (the app has no field for it)."""
+    found = SLACK_MESSAGE_LINK.search(issue.body or "")
+    thread = None
+    if found:
+        try:
+            thread = parse_permalink(found.group(0))
+        except InputError:
+            thread = None
+    return FormCheck([], config.epic(settings(config).default_epic), thread)
+
+
 def from_issue(services: Services, config: Config, at: datetime, *, number: int, dry_run: bool) -> Report:
     rules = settings(config)
     report = Report(JOB, dry_run=dry_run, at=at)
@@ -434,7 +485,14 @@ def from_issue(services: Services, config: Config, at: datetime, *, number: int,
     ctx = Context(services, config, at, links)
     try:
         issue = services.github.issue(rules.repo, number)
-        check = check_form(parse_form(issue.body, FORM_LABELS), config)
+        how = arrival(issue, config)
+        if how is None:
+            report.facts = {"issue": issue.html_url, "support_request": "no: not from the form, the Slack apps or a "
+                                                                        "[support] title"}
+            report.api_calls = services.calls.snapshot()
+            return report
+        check = (check_form(parse_form(issue.body, FORM_LABELS), config) if how in ("form", "connector")
+                 else slack_app_check(issue, config))
         comment = next(((c.id, c.body) for c in services.github.comments(rules.repo, number)
                         if NEEDS_INFO_MARKER in c.body), None)
         replied = False
@@ -449,7 +507,7 @@ def from_issue(services: Services, config: Config, at: datetime, *, number: int,
             if other and other.number != number:
                 check.problems.append(f"**{THREAD}**: that thread is already tracked in {other.html_url}")
         actions = plan_needs_info(issue, check.problems, comment, rules)
-        report.facts = {"issue": issue.html_url, "problems": len(check.problems),
+        report.facts = {"issue": issue.html_url, "arrived_by": how, "problems": len(check.problems),
                         "epic": check.epic.key if check.epic else None,
                         "thread": check.thread.key if check.thread else None}
         if not check.problems and check.epic:
