@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Support requests as GitHub issues linked to a Super Epic: from the issue form, from a Slack thread
-(the button), or from ticket reactions found by the scheduled scan (which also links support PRs)."""
+"""Support requests as GitHub issues linked to a Super Epic: from the issue form or Slack (the GitHub for Slack
+app, a Workflow Builder connector), from a Slack thread (the button), or from ticket reactions found by the
+scheduled scan (which also links support PRs); and the /oncall commands in a support issue's comments."""
 
 import argparse
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oncall_lib.cli import add_common_flags, add_issue_number, execute  # noqa: E402
-from oncall_lib.jobs import support_issues  # noqa: E402
+from oncall_lib.jobs import issue_commands, support_issues  # noqa: E402
 
 
 def main() -> int:
@@ -22,6 +23,10 @@ def main() -> int:
     thread.add_argument("--epic", required=True, help="the Super Epic's key, from oncall.toml")
     thread.add_argument("--title", help="the issue title (default: the request's first line)")
     commands.add_parser("scan", help="ticket reactions in the watched channels, support PRs, long-running issues")
+    command = commands.add_parser("command", help="run the /oncall commands of a comment on a support issue")
+    add_issue_number(command)
+    command.add_argument("--comment-id", type=int, required=True,
+                         help="the comment's id (its author and text are read from GitHub by it)")
     for sub in commands.choices.values():
         add_common_flags(sub)
     args = parser.parse_args()
@@ -31,6 +36,12 @@ def main() -> int:
             parser.error("from-issue needs --number (or $ISSUE_NUMBER)")
         number = int(args.number)
         return execute(args, lambda s, c, at, dry: support_issues.from_issue(s, c, at, number=number, dry_run=dry))
+    if args.command == "command":
+        if args.number is None:
+            parser.error("command needs --number (or $ISSUE_NUMBER)")
+        number = int(args.number)
+        return execute(args, lambda s, c, at, dry: issue_commands.run(s, c, at, number=number,
+                                                                      comment_id=args.comment_id, dry_run=dry))
     if args.command == "from-thread":
         return execute(args, lambda s, c, at, dry: support_issues.from_thread(
             s, c, at, link=args.permalink, epic_key=args.epic, title=args.title, dry_run=dry))

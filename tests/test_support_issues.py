@@ -449,3 +449,70 @@ def test_issues_that_are_not_support_requests_are_left_alone(sandbox: Sandbox, u
         report = sandbox.run(form(number), untracked, AT).report
         assert report.outcomes == [] and report.total_calls("writes") == 0
         assert report.facts["support_request"].startswith("no")
+
+
+def _commented(sandbox: Sandbox, number: int, author: str, body: str) -> int:
+    issue = sandbox.issue(REPO, number)
+    comment_id = 88000 + len(issue.setdefault("comments", []))
+    issue["comments"].append({"id": comment_id, "user": author, "body": body, "created_at": "2026-11-30T16:00:00Z"})
+    return comment_id
+
+
+def commanding(number: int, comment_id: int) -> Any:
+    from oncall_lib.jobs import issue_commands
+
+    def job(services: Services, config: Config, at: datetime, dry_run: bool) -> Report:
+        return issue_commands.run(services, config, at, number=number, comment_id=comment_id, dry_run=dry_run)
+    return job
+
+
+def _support_issue(sandbox: Sandbox, config: Config) -> int:
+    number = a_form_issue(sandbox, {"Requester": "Sam", "What is needed": "VPN access",
+                                    "Super Epic": "Incident Response"})
+    assert sandbox.run(form(number), config, AT).report.exit_code == 0  # assigned to Alan, on Incident Response
+    return number
+
+
+def test_oncall_commands_reassign_move_and_close_for_a_roster_member(sandbox: Sandbox, untracked: Config) -> None:
+    number = _support_issue(sandbox, untracked)
+    issue = sandbox.issue(REPO, number)
+    assert issue["assignees"] == ["alan-turing"] and issue["id"] in sandbox.issue(REPO, IR)["sub_issues"]
+    comment = _commented(sandbox, number, "alan-turing", "Grace knows this one.\n/oncall assign @grace-hopper\n"
+                                                         "/oncall epic customer-support")
+    first = sandbox.run(commanding(number, comment), untracked, AT).report
+    assert first.exit_code == 0, first.to_text()
+    assert issue["assignees"] == ["grace-hopper"]
+    assert issue["id"] in sandbox.issue(REPO, CS)["sub_issues"] and issue["id"] not in sandbox.issue(REPO, IR)[
+        "sub_issues"]
+    assert sandbox.run(commanding(number, comment), untracked, AT).report.total_calls("writes") == 0
+
+    done = _commented(sandbox, number, "grace-hopper", "/oncall done")
+    closed = sandbox.run(commanding(number, done), untracked, AT).report
+    assert issue["state"] == "closed" and "summary-requested" in issue["labels"]
+    assert [o.action.kind for o in closed.outcomes] == ["github.close", "github.comment", "github.add_labels"]
+    assert sandbox.run(commanding(number, done), untracked, AT).report.total_calls("writes") == 0
+
+
+def test_oncall_commands_from_a_stranger_change_nothing_and_get_one_reply(sandbox: Sandbox,
+                                                                          untracked: Config) -> None:
+    number = _support_issue(sandbox, untracked)
+    issue = sandbox.issue(REPO, number)
+    before = (list(issue["assignees"]), issue["state"])
+    # The text claims to be from the team; GitHub says who wrote it.
+    comment = _commented(sandbox, number, "vfs-contractor", "(on behalf of @alan-turing)\n/oncall assign "
+                                                            "@vfs-contractor\n/oncall done")
+    first = sandbox.run(commanding(number, comment), untracked, AT).report
+    assert (list(issue["assignees"]), issue["state"]) == before
+    [reply] = [o for o in first.outcomes if o.action.kind == "github.comment"]
+    assert "are for the team on the support rotation, so this comment changed nothing" in reply.action.params["body"]
+    again = sandbox.run(commanding(number, comment), untracked, AT).report
+    assert again.total_calls("writes") == 0
+
+
+def test_an_unknown_oncall_command_is_answered_once_with_the_usage(sandbox: Sandbox, untracked: Config) -> None:
+    number = _support_issue(sandbox, untracked)
+    comment = _commented(sandbox, number, "alan-turing", "/oncall escalate\n/oncall epic nonsense")
+    first = sandbox.run(commanding(number, comment), untracked, AT).report
+    [reply] = [o.action.params["body"] for o in first.outcomes if o.action.kind == "github.comment"]
+    assert "`/oncall escalate`: not a command" in reply and "`nonsense` is not a Super Epic" in reply
+    assert sandbox.run(commanding(number, comment), untracked, AT).report.total_calls("writes") == 0

@@ -66,6 +66,11 @@ ISSUES = {
                                             offboarding.ACCESS_LABELS)},
     6003: {"title": "pm: rotate the staging certificates", "labels": [], "user": "ada-lovelace",
            "body": "From the postmortem of the certificate outage."},
+    # A support issue with a team member's command in a comment (the issue_comment workflow's event).
+    6005: {"title": "[Support] VPN is down", "labels": ["support-request"], "user": "vfs-dev",
+           "body": "The VPN drops every ten minutes.", "assignees": ["alan-turing"],
+           "comments": [{"id": 77001, "user": "ada-lovelace", "created_at": "2026-11-30T16:00:00Z",
+                         "body": "Grace knows the VPN.\n/oncall assign @grace-hopper"}]},
     # As the GitHub for Slack app opens it from a message: the text and the message's link, no label.
     6004: {"title": "Grafana access", "labels": [], "user": "ada-lovelace",
            "body": f"Could someone give me Grafana access?\n\n<sub>Created from a [Slack message]({PERMALINK})</sub>"},
@@ -77,6 +82,21 @@ ISSUE_EVENTS = {
     "access.yml": [("labeled", 6002, "access-approved")],
     "postmortem-item.yml": [("opened", 6003, None), ("edited", 6003, None)],
 }
+
+
+COMMENT_EVENTS = {
+    "support-issue-commands.yml": [(6005, 77001)],
+}
+
+
+def comment_payload(number: int, comment_id: int) -> dict[str, Any]:
+    """issue_comment created: the issue, the comment (its body is the commenter's text) and the sender."""
+    payload = issue_payload("created", number, None)
+    comment = next(c for c in ISSUES[number]["comments"] if c["id"] == comment_id)
+    payload["comment"] = {"id": comment_id, "body": comment["body"], "user": {"login": comment["user"]},
+                          "html_url": f"https://github.com/{REPO}/issues/{number}#issuecomment-{comment_id}"}
+    payload["sender"] = {"login": comment["user"], "type": "User"}
+    return payload
 
 
 def issue_payload(action: str, number: int, label: str | None, sender: str = "ada-lovelace") -> dict[str, Any]:
@@ -118,6 +138,11 @@ def events(path: Path) -> list[tuple[str, Event, datetime]]:
             for action, number, label in ISSUE_EVENTS[path.name]:
                 found.append((f"issues {action}", Event("issues", issue_payload(action, number, label)),
                               MONDAY + timedelta(hours=2)))
+        elif trigger == "issue_comment":
+            assert path.name in COMMENT_EVENTS, f"{path.name}: add its comment events to COMMENT_EVENTS"
+            for number, comment_id in COMMENT_EVENTS[path.name]:
+                event = Event("issue_comment", comment_payload(number, comment_id))
+                found.append((f"issue_comment {comment_id}", event, MONDAY + timedelta(hours=2)))
         elif trigger == "push":
             found.append(("push", Event("push", {"ref": "refs/heads/main", "commits": []}), MONDAY))
         else:
@@ -372,3 +397,20 @@ def test_every_label_a_form_a_workflow_or_the_config_names_is_in_labels_yml() ->
     missing = {label: where for label, where in named.items() if label not in known}
     assert not missing, f"labels not in .github/labels.yml: {missing}"
     assert len(named) >= 8
+
+
+def test_a_team_members_command_comment_runs_through_the_workflow(tmp_path: Path) -> None:
+    """The issue_comment workflow, as Actions runs it: the comment's id in, Grace assigned, twice is once."""
+    path = runner.WORKFLOWS / "support-issue-commands.yml"
+    world = prepared_world(tmp_path)
+    first = run_workflow(path, Event("issue_comment", comment_payload(6005, 77001)), world=world, workdir=tmp_path,
+                         at=(MONDAY + timedelta(hours=2)).isoformat())
+    assert first.ok, first.explain()
+    saved = json.loads(world.read_text())
+    issue = next(i for r in saved["github"]["repos"] if r["full_name"] == REPO for i in r["issues"]
+                 if i["number"] == 6005)
+    assert issue["assignees"] == ["grace-hopper"]
+    on_a_pull = comment_payload(6005, 77001)
+    on_a_pull["issue"]["pull_request"] = {"url": "https://api.github.com/x"}  # a PR's comment: not ours
+    skipped = run_workflow(path, Event("issue_comment", on_a_pull), world=world, workdir=tmp_path)
+    assert skipped.skipped_jobs and not skipped.steps

@@ -80,12 +80,13 @@ class EpicLinks:
             return True
         return False
 
-    def link(self, epic_key: str, repo: str, number: int, issue_id: int) -> None:
+    def link(self, epic_key: str, repo: str, number: int, issue_id: int, *, move: bool = False) -> None:
+        """Link an issue to a Super Epic; `move`: take it from the epic (or parent) it is under now."""
         epic = self.config.epic(epic_key)
         if self.backend == "github":
             parent = self._place_for(epic)
             try:
-                self.services.github.add_sub_issue(*parent, issue_id)
+                self.services.github.add_sub_issue(*parent, issue_id, replace_parent=move)
             except ServiceError:
                 # Whatever GitHub's words, ask GitHub where the issue is now.
                 child = self.services.github.issue(repo, number)

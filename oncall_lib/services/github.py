@@ -246,9 +246,23 @@ class GitHubService:
                 found.append(_issue_state(child_repo, child))
             return found
 
-    def add_sub_issue(self, repo: str, number: int, child_id: int) -> None:
+    def add_sub_issue(self, repo: str, number: int, child_id: int, *, replace_parent: bool = False) -> None:
         with github_errors(f"add a sub-issue to {repo}#{number}"):
-            self._repo(repo).get_issue(number).add_sub_issue(child_id)
+            if replace_parent:  # moved from the parent it has (GitHub's replace_parent)
+                self._gh.requester.requestJsonAndCheck("POST", f"/repos/{repo}/issues/{number}/sub_issues",
+                                                       input={"sub_issue_id": child_id, "replace_parent": True})
+            else:
+                self._repo(repo).get_issue(number).add_sub_issue(child_id)
+
+    def read_comment(self, repo: str, comment_id: int) -> Comment:
+        """One issue comment by id: its author as GitHub knows them, and its text."""
+        with github_errors(f"read comment {comment_id} in {repo}"):
+            _, data = self._gh.requester.requestJsonAndCheck("GET", f"/repos/{repo}/issues/comments/{comment_id}")
+        return Comment(int(data["id"]), str(data.get("body") or ""), str((data.get("user") or {}).get("login", "")))
+
+    def close_issue(self, repo: str, number: int) -> None:
+        with github_errors(f"close {repo}#{number}"):
+            self._repo(repo).get_issue(number).edit(state="closed", state_reason="completed")
 
     def file(self, repo: str, path: str, ref: str) -> tuple[str, str] | None:
         """A file's text and blob sha on a branch, or None if it is not there."""
