@@ -19,6 +19,7 @@ from oncall_lib.jobs import (  # noqa: E402
     deploy_watch,
     iam_audit,
     iam_cleanup,
+    issue_commands,
     labels,
     offboarding,
     postmortems,
@@ -113,17 +114,30 @@ def react(self: Demo, channel_key: str, ts: str, name: str, user: str) -> None:
 
 
 def open_form_issue(self: Demo, body: str, at: datetime, *, title: str = "[Support] Sentry access",
-                    label: str = "support-request") -> int:
+                    label: str | None = "support-request") -> int:
     """Someone opens an issue from one of the forms (as GitHub renders it), with the form's own label."""
     world = load_world(self.world)
     assert self.config.support_issues
     repo = next(r for r in world["github"]["repos"] if r["full_name"] == self.config.support_issues.repo)
     number = max((i["number"] for i in repo["issues"]), default=0) + 1
     repo["issues"].append({"number": number, "title": title, "body": body, "state": "open", "user": "vfs-dev",
-                           "labels": [label], "assignees": [],
+                           "labels": [label] if label else [], "assignees": [],
                            "created_at": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")})
     save_world(world, self.world)
     return number
+
+
+def comment_on(self: Demo, number: int, author: str, body: str, at: datetime) -> int:
+    """Someone comments on an issue (on GitHub, or from the Slack preview's Comment button)."""
+    world = load_world(self.world)
+    assert self.config.support_issues
+    repo = next(r for r in world["github"]["repos"] if r["full_name"] == self.config.support_issues.repo)
+    issue = next(i for i in repo["issues"] if i["number"] == number)
+    comment_id = 990000 + len(issue.setdefault("comments", []))
+    issue["comments"].append({"id": comment_id, "user": author, "body": body,
+                              "created_at": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")})
+    save_world(world, self.world)
+    return comment_id
 
 
 def edit_form_issue(self: Demo, number: int, body: str) -> None:
@@ -232,6 +246,22 @@ def main() -> int:
         print(f"\n== They edit #{number} to say what they need")
         demo.run(lambda s, c, at, d: support_issues.from_issue(s, c, at, number=number, dry_run=d),
                  turn + timedelta(minutes=99), "The issue-event workflow runs again")
+        vpn = demo.post("support", turn + timedelta(minutes=100), "The VPN drops every ten minutes since 9:00",
+                        user="U0DOT")
+        app = open_form_issue(demo, "The VPN drops every ten minutes since 9:00\n\n<sub>Created from a [Slack "
+                              f"message](https://sandbox.slack.com/archives/{config.slack.support.id}/p"
+                              f"{vpn.replace('.', '')}) with GitHub for Slack</sub>", turn + timedelta(minutes=101),
+                              title="VPN drops every ten minutes", label=None)
+        print(f"\n== From Slack: a requester uses GitHub for Slack's 'Create an issue' on their message: #{app}, "
+              "no label, no epic")
+        demo.run(lambda s, c, at, d: support_issues.from_issue(s, c, at, number=app, dry_run=d),
+                 turn + timedelta(minutes=102), "The issue-event workflow recognises the app's issue")
+        who = person.github if person and person.github else "katherine-johnson"
+        comment = comment_on(demo, app, who, "Grace owns the VPN.\n/oncall assign @grace-hopper",
+                             turn + timedelta(minutes=104))
+        print(f"\n== @{who} comments '/oncall assign @grace-hopper' from the Slack preview's Comment button")
+        demo.run(lambda s, c, at, d: issue_commands.run(s, c, at, number=app, comment_id=comment, dry_run=d),
+                 turn + timedelta(minutes=105), "The comment workflow runs the command (roster members only)")
     if config.iam:
         eleven = turn.astimezone(config.team.tz).replace(hour=config.iam.audit_hour, minute=7)
         demo.run(lambda s, c, at, d: iam_audit.run(s, c, at, dry_run=d), eleven,

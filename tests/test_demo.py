@@ -25,3 +25,5 @@ def test_the_demo_runs_a_week_and_shows_what_really_happened(tmp_path: Path) -> 
     assert "### Waited longer than 60 minutes" in report and "### For the review" in report
     assert "<!-- oncall-support:rotation-report " in report
     assert "== Recap: what each job did" in out and "From fork to first real run" in out
+    # A request arrives from Slack (the GitHub for Slack app's issue) and is reassigned by a /oncall comment.
+    assert "arrived by: slack app" in out and "+ github.assign" in out.split("The comment workflow runs", 1)[1]
