@@ -85,7 +85,8 @@ def test_the_person_on_support_can_be_asked_to_review(sandbox: Sandbox, config: 
     assert again.total_calls("writes") == 0
 
 
-def test_a_failed_deploy_names_its_commits_authors_and_code_owners_once(sandbox: Sandbox, config: Config) -> None:
+def _deploy_412_fails(sandbox: Sandbox, config: Config) -> tuple[str, dict[str, Any]]:
+    """The deploy bot announces run 7002's failure; the watch explains it. The bot's ts and the failure found."""
     bot_ts = sandbox.post(DEPLOYS, AT - timedelta(hours=2), "Deploy #412 of devops failed: "
                           "https://github.sandbox/department-of-veterans-affairs/devops/actions/runs/7002", user=None,
                           bot_id="B0DEPLOY01", bot_profile={"name": "deploy-bot"})
@@ -93,6 +94,11 @@ def test_a_failed_deploy_names_its_commits_authors_and_code_owners_once(sandbox:
     assert report.exit_code == 0, report.to_text()
     [failure] = report.extra["failures"]
     assert failure["job"] == "deploy" and failure["step"] == "Terraform apply"
+    return bot_ts, failure
+
+
+def test_a_failed_deploy_names_its_commits_authors_and_code_owners_once(sandbox: Sandbox, config: Config) -> None:
+    bot_ts, failure = _deploy_412_fails(sandbox, config)
     assert failure["owners"] == ["grace-hopper", "vfs-contractor", "katherine-johnson"]
     assert len(failure["commits"]) == 2
     [post] = posts(sandbox, DEPLOYS, deploy_watch.TRIAGE_EVENT)
@@ -148,13 +154,7 @@ def test_long_job_lists_and_long_comparisons_are_read_to_the_end(sandbox: Sandbo
     filler = [{"sha": f"{n:040x}", "author": "alan-turing", "message": f"Step {n}", "files": ["README.md"]}
               for n in range(300)]
     devops["commits"] = commits[:1] + filler + commits[1:]  # the two real commits now sit past the first page
-    sandbox.post(DEPLOYS, AT - timedelta(hours=2), "Deploy #412 of devops failed: "
-                 "https://github.sandbox/department-of-veterans-affairs/devops/actions/runs/7002", user=None,
-                 bot_id="B0DEPLOY01", bot_profile={"name": "deploy-bot"})
-    report = sandbox.run(watching, config, AT).report
-    assert report.exit_code == 0, report.to_text()
-    [failure] = report.extra["failures"]
-    assert failure["job"] == "deploy" and failure["step"] == "Terraform apply"
+    _, failure = _deploy_412_fails(sandbox, config)
     assert len(failure["commits"]) == 302
     assert {"grace-hopper", "vfs-contractor"} <= set(failure["owners"])
 
