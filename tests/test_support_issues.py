@@ -516,3 +516,15 @@ def test_an_unknown_oncall_command_is_answered_once_with_the_usage(sandbox: Sand
     [reply] = [o.action.params["body"] for o in first.outcomes if o.action.kind == "github.comment"]
     assert "`/oncall escalate`: not a command" in reply and "`nonsense` is not a Super Epic" in reply
     assert sandbox.run(commanding(number, comment), untracked, AT).report.total_calls("writes") == 0
+
+
+def test_oncall_epic_moves_a_zenhub_issue_out_of_the_other_super_epic(sandbox: Sandbox, untracked: Config) -> None:
+    config = zenhub(untracked)
+    number = _support_issue(sandbox, config)
+    epics = {e["title"]: e for e in sandbox.world["zenhub"]["epics"]}
+    assert len(epics["Incident Response"]["issue_ids"]) == 1
+    comment = _commented(sandbox, number, "alan-turing", "/oncall epic customer-support")
+    moved = sandbox.run(commanding(number, comment), config, AT).report
+    assert moved.exit_code == 0, moved.to_text()
+    assert epics["Incident Response"]["issue_ids"] == [] and len(epics["Global Customer Support"]["issue_ids"]) == 1
+    assert sandbox.run(commanding(number, comment), config, AT).report.total_calls("writes") == 0

@@ -47,10 +47,12 @@ class ZenHubFake:
         query, variables = str(body.get("query", "")), body.get("variables") or {}
         if "addIssuesToZenhubEpics" in query:
             return self._add(variables)
+        if "removeIssuesFromZenhubEpics" in query:
+            return self._remove(variables)
         if "issueByInfo" in query:
             return self._issue(variables)
-        return FakeResponse(200, {"errors": [{"message": "The sandbox fake knows issueByInfo and "
-                                                         "addIssuesToZenhubEpics only"}]})
+        return FakeResponse(200, {"errors": [{"message": "The sandbox fake knows issueByInfo, addIssuesToZenhubEpics "
+                                                         "and removeIssuesFromZenhubEpics only"}]})
 
     def _github_issue(self, repo_gh_id: int, number: int) -> dict[str, Any] | None:
         github = self.server.world.get("github", {})
@@ -92,6 +94,18 @@ class ZenHubFake:
         issue_id = zenhub_issue_id(repo_gh_id, number)
         return FakeResponse(200, {"data": {"issueByInfo": {
             "id": issue_id, "number": number, "parentZenhubEpics": {"nodes": self._epics_of(issue_id)}}}})
+
+    def _remove(self, variables: dict[str, Any]) -> FakeResponse:
+        issue_ids = list(variables.get("issueIds") or [])
+        epic_ids = list(variables.get("zenhubEpicIds") or [])
+        epics = {e["id"]: e for e in self.data.get("epics", [])}
+        unknown = [e for e in epic_ids if e not in epics]
+        if unknown or not issue_ids:
+            return FakeResponse(200, {"data": None, "errors": [{"message": f"Unknown ZenHub epic(s): {unknown}"}]})
+        for epic_id in epic_ids:
+            epics[epic_id]["issue_ids"] = [i for i in epics[epic_id].get("issue_ids", []) if i not in issue_ids]
+        return FakeResponse(200, {"data": {"removeIssuesFromZenhubEpics": {
+            "zenhubEpics": [{"id": e} for e in epic_ids]}}})
 
     def _add(self, variables: dict[str, Any]) -> FakeResponse:
         issue_ids = list(variables.get("issueIds") or [])

@@ -106,6 +106,10 @@ class EpicLinks:
         if epic.zenhub_epic_id not in found["epics"]:
             assert epic.zenhub_epic_id
             self.services.zenhub.add_to_epic(found["id"], epic.zenhub_epic_id)
+        others = [e.zenhub_epic_id for e in self.config.super_epics if e.zenhub_epic_id
+                  and e.zenhub_epic_id != epic.zenhub_epic_id and e.zenhub_epic_id in found["epics"]]
+        if move and others:  # a ZenHub issue may sit in several epics: moving means leaving the other Super Epics
+            self.services.zenhub.remove_from_epics(found["id"], others)
 
     def _place_for(self, epic: SuperEpic) -> tuple[str, int]:
         """Where a new item goes: the Super Epic, or the child epic that continues it when it is (nearly) full."""

@@ -28,6 +28,13 @@ ADD_TO_EPICS = """mutation AddIssuesToZenhubEpics($issueIds: [ID!]!, $zenhubEpic
 }"""
 
 
+REMOVE_FROM_EPICS = """mutation RemoveIssuesFromZenhubEpics($issueIds: [ID!]!, $zenhubEpicIds: [ID!]!) {
+  removeIssuesFromZenhubEpics(input: {issueIds: $issueIds, zenhubEpicIds: $zenhubEpicIds}) {
+    zenhubEpics { id }
+  }
+}"""
+
+
 class ZenHubService:
     def __init__(self, token: str, calls: ApiCalls, *, url: str = "https://api.zenhub.com/public/graphql",
                  lookup_attempts: int = 4, lookup_wait: float = 15.0, retry_pause: float = 2.0) -> None:
@@ -82,6 +89,11 @@ class ZenHubService:
         body = self._graphql(ADD_TO_EPICS, {"issueIds": [issue_id], "zenhubEpicIds": [epic_id]}, write=True)
         if body.get("errors"):
             raise ServiceError(f"ZenHub addIssuesToZenhubEpics: {body['errors'][0].get('message')}")
+
+    def remove_from_epics(self, issue_id: str, epic_ids: list[str]) -> None:
+        body = self._graphql(REMOVE_FROM_EPICS, {"issueIds": [issue_id], "zenhubEpicIds": epic_ids}, write=True)
+        if body.get("errors"):
+            raise ServiceError(f"ZenHub removeIssuesFromZenhubEpics: {body['errors'][0].get('message')}")
 
 
 def _not_found(errors: list[Any]) -> bool:
