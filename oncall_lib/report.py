@@ -93,7 +93,7 @@ class Report:
                 error = f"  <- {o.error}" if o.error else ""
                 status = f"[{o.status.value:<{width}}]"
                 lines.append(f"  {status} {o.action.kind} {o.action.target}: {o.action.detail}{error}")
-        else:
+        elif not self.errors:  # a run that stopped on an error did not find everything in order
             lines.append("  nothing to do: everything is already as it should be")
         lines += [f"  warning: {w}" for w in self.warnings]
         lines += [f"  error: {e}" for e in self.errors]
@@ -114,7 +114,7 @@ class Report:
                 lines.append(
                     f"| {o.status.value} | {o.action.kind} | {_cell(o.action.target)} | {_cell(detail)} |"
                 )
-        else:
+        elif not self.errors:
             lines.append("Nothing to do: everything is already as it should be.")
         lines.append("")
         lines += [f"> **Warning:** {_cell(w)}" for w in self.warnings]
