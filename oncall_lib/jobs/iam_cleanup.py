@@ -162,7 +162,8 @@ def plan(state: CleanupState, config: Config) -> list[Action]:
                               "close it and delete its branch: today's audit replaces it",
                               {"repo": rules.repo, "number": old.pull.number, "branch": old.branch, "new": new_pr,
                                "comment": "Superseded by {new}: today's IAM audit lists who is past the limit now "
-                                          f"({', '.join(state.users)}). Closed, and branch `{old.branch}` deleted, "
+                                          f"({github_text(', '.join(state.users), one_line=True)}). Closed, and "
+                                          f"branch `{old.branch}` deleted, "
                                           "so that one PR removes each user."},
                               after=opened))
     return actions
