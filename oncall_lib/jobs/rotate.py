@@ -132,16 +132,9 @@ def observe(services: Services, config: Config, at: datetime) -> Observed:
         observed.handoff_message = posted
         # Messages from before the flag existed were logged with the message.
         observed.handoff_logged = bool(((posted.get("metadata") or {}).get("event_payload") or {}).get("logged", True))
-    if not observed.handoff_posted and config.slack.watched:
-        scan = scan_requests(services, config, at)
-        clock = config.requests.business_hours.clock(config.team.tz)
-        waiting = [r for r in scan.requests if not r.acknowledged]
-        observed.waiting = format_waiting(waiting, at, clock, scan.me.team_url)
-    if not observed.handoff_posted and config.postmortems and config.support_issues:
-        items = services.github.issues(config.support_issues.repo, labels=[config.postmortems.label], state="open")
-        observed.pickup = [f"• {slack_link(i.html_url, i.title, limit=90)}"
-                           + ("" if i.assignees else " (unassigned)") for i in pickup_order(items)[:5]]
     if not observed.handoff_posted:
+        observed.waiting = waiting_lines(services, config, at)
+        observed.pickup = pickup_lines(services, config)
         since = observed.handoff.previous.start if observed.handoff.previous else current.start
         try:
             observed.incidents = slack_lines(week_incidents(services, config, since, at), config)
@@ -199,23 +192,33 @@ def observe_before_turn(services: Services, config: Config, observed: Observed) 
     before = BeforeTurn(member.name, channel, turn, posted=found is not None)
     if before.posted:
         return before
-    if config.slack.watched:
-        scan = scan_requests(services, config, observed.at)
-        clock = config.requests.business_hours.clock(config.team.tz)
-        before.waiting = format_waiting([r for r in scan.requests if not r.acknowledged], observed.at, clock,
-                                        scan.me.team_url)
+    before.waiting = waiting_lines(services, config, observed.at)
+    before.pickup = pickup_lines(services, config)
     if config.support_issues:
         rules = config.support_issues
         issues = services.github.issues(rules.repo, labels=[rules.labels[0]], state="open")
         before.open_issues = [f"• {slack_link(i.html_url, i.title, limit=90)}"
                               + (f" (@{', @'.join(i.assignees)})" if i.assignees else " (unassigned)")
                               for i in issues[:10]] + ([f"…and {len(issues) - 10} more"] if len(issues) > 10 else [])
-        if config.postmortems:
-            items = services.github.issues(rules.repo, labels=[config.postmortems.label], state="open")
-            before.pickup = [f"• {slack_link(i.html_url, i.title, limit=90)}" + ("" if i.assignees else
-                                                                                  " (unassigned)")
-                             for i in pickup_order(items)[:5]]
     return before
+
+
+def waiting_lines(services: Services, config: Config, at: datetime) -> list[str]:
+    """The requests nobody has acknowledged yet, one line each (a scan of the watched channels)."""
+    if not config.slack.watched:
+        return []
+    scan = scan_requests(services, config, at)
+    clock = config.requests.business_hours.clock(config.team.tz)
+    return format_waiting([r for r in scan.requests if not r.acknowledged], at, clock, scan.me.team_url)
+
+
+def pickup_lines(services: Services, config: Config) -> list[str]:
+    """Open postmortem action items, unassigned first, five at most."""
+    if not (config.postmortems and config.support_issues):
+        return []
+    items = services.github.issues(config.support_issues.repo, labels=[config.postmortems.label], state="open")
+    return [f"• {slack_link(i.html_url, i.title, limit=90)}" + ("" if i.assignees else " (unassigned)")
+            for i in pickup_order(items)[:5]]
 
 
 def before_turn_text(before: BeforeTurn, config: Config) -> str:
