@@ -233,24 +233,25 @@ def _cut_locals(edit: _Edit, block: Block, refs: list[Reference]) -> bool:
     return went
 
 
-def _shared_template(edit: _Edit, refs: list[Reference], all_refs: list[Reference]) -> list[Reference]:
-    """The references to removed users that sit in a template which also names users who stay."""
+def _shared_template(edit: _Edit, gone: list[Reference], refs: list[Reference]) -> list[Reference]:
+    """The references to removed users (`gone`, among the block's `refs`) that sit in a template which also
+    names users who stay."""
     shared = []
-    for ref in refs:
+    for ref in gone:
         if ref.template is None:
             continue
         inside = (ref.template.start_byte, ref.template.end_byte)
-        others = [r for r in all_refs if inside[0] <= r.start < inside[1] and r.address.startswith(USER_ADDRESSES)
+        others = [r for r in refs if inside[0] <= r.start < inside[1] and r.address.startswith(USER_ADDRESSES)
                   and r.address not in edit.gone and not any(r.address.startswith(g + "[") for g in edit.gone)]
         if others:
             shared.append(ref)
     return shared
 
 
-def _plan_block(edit: _Edit, block: Block, refs: list[Reference], all_refs: list[Reference]) -> bool:
+def _plan_block(edit: _Edit, block: Block, all_refs: list[Reference]) -> bool:
     """Cut what one staying block holds of the removed users; True when the whole block went."""
     data = edit.data
-    refs = [r for r in refs if r.address in edit.gone]
+    refs = [r for r in all_refs if r.address in edit.gone]
     # A heredoc policy shared with users who stay: lose the user's own line, or refuse.
     shared = _shared_template(edit, refs, all_refs)
     for ref in shared:
@@ -369,7 +370,7 @@ def remove_users(text: str, usernames: Sequence[str], *, path: str = "iam_users.
             if block.kind == "locals":
                 changed |= _cut_locals(edit, block, refs_of(i))
                 continue
-            if _plan_block(edit, block, refs_of(i), refs_of(i)):
+            if _plan_block(edit, block, refs_of(i)):
                 removed.add(i)
                 changed = True
     kept = _kept(edit.cuts)

@@ -70,13 +70,17 @@ def _expression_child(node: Node) -> Node:
     return node
 
 
+def _inside(node: Node, wrapper: str) -> Node:
+    """An expression unwrapped, and then its `wrapper` node (literal_value, collection_value) too."""
+    node = _expression_child(node)
+    return node.named_children[0] if node.type == wrapper and node.named_child_count == 1 else node
+
+
 def literal(node: Node | None) -> str | None:
     """The value of a plain quoted string (no interpolation), else None."""
     if node is None:
         return None
-    node = _expression_child(node)
-    if node.type == "literal_value" and node.named_child_count == 1:
-        node = node.named_children[0]
+    node = _inside(node, "literal_value")
     if node.type != "string_lit":
         return None
     parts = [c for c in node.named_children if c.type not in ("quoted_template_start", "quoted_template_end")]
@@ -277,9 +281,7 @@ def collection(node: Node | None) -> Node | None:
     """The tuple or object an expression is, if it is one."""
     if node is None:
         return None
-    node = _expression_child(node)
-    if node.type == "collection_value" and node.named_child_count == 1:
-        node = node.named_children[0]
+    node = _inside(node, "collection_value")
     return node if node.type in ("tuple", "object") else None
 
 
