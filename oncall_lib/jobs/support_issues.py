@@ -28,6 +28,7 @@ from oncall_lib.issue_forms import parse_form
 from oncall_lib.jobs.issue_followups import SUMMARY_LABEL, newly_past, plan_scoping, plan_summary_asks
 from oncall_lib.jobs.on_support import Person, on_support
 from oncall_lib.jobs.pending_links import relink_actions
+from oncall_lib.jobs.rotation_report import REPORT_LABEL
 from oncall_lib.jobs.tracking import executors as tracking_executors
 from oncall_lib.jobs.tracking import tracking_actions, with_person
 from oncall_lib.jobs.watch import scan_requests
@@ -453,8 +454,6 @@ def arrival(issue: IssueState, config: Config) -> str | None:
 
 
 def _other_forms_labels(config: Config) -> list[str]:
-    from oncall_lib.jobs.rotation_report import REPORT_LABEL
-
     found = [REPORT_LABEL]
     if config.offboarding:
         found += list(config.offboarding.labels)
