@@ -13,12 +13,14 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from oncall_lib.config import Config, ConfigError, load_config
 from oncall_lib.errors import InputError, OncallError
+from oncall_lib.events import foreign_event
 from oncall_lib.report import Report
 from oncall_lib.secrets import scrub
 from oncall_lib.timeutil import parse_at
@@ -124,8 +126,21 @@ def run_job(prog: str, description: str, job: JobFn, argv: Sequence[str] | None 
     return execute(args, job)
 
 
-def execute(args: argparse.Namespace, job: JobFn, render: Callable[[Report], str] | None = None) -> int:
-    """Run a job as a script: exit codes, one-line errors, the report. `render` replaces the stdout text."""
+@dataclass(frozen=True)
+class ActsOn:
+    """The issue repository a job started by an issue event acts on (`repo` of the configuration), and the job's
+    name for the line that says an event from another repository was left alone."""
+
+    job: str
+    repo: Callable[[Config], str]
+
+
+def execute(args: argparse.Namespace, job: JobFn, render: Callable[[Report], str] | None = None,
+            acts_on: ActsOn | None = None) -> int:
+    """Run a job as a script: exit codes, one-line errors, the report. `render` replaces the stdout text.
+
+    With `acts_on`, a run started by an issue event from another repository than the one the job acts on writes
+    nothing, reads nothing, says so in one line and succeeds (see oncall_lib.events)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_ScrubbingFormatter("%(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
@@ -133,6 +148,10 @@ def execute(args: argparse.Namespace, job: JobFn, render: Callable[[Report], str
     try:
         config = load_config(args.config)
         at = parse_at(args.at, config.team.tz).astimezone(config.team.tz)
+        elsewhere = foreign_event(acts_on.repo(config)) if acts_on else None
+        if acts_on and elsewhere:
+            emit(Report(acts_on.job, dry_run=dry_run, at=at, skipped=elsewhere), as_json=args.json)
+            return 0
         with open_services(args, at, save=not dry_run) as services:
             report = job(services, config, at, dry_run)
     except ConfigError as exc:

@@ -27,6 +27,8 @@ class Report:
     extra: dict[str, Any] = field(default_factory=dict)
     # Markdown for people that goes into the job summary after the table (the rotation report, say).
     markdown: str = ""
+    # Why the run did not act at all (an event from another repository, say): the whole report is this line.
+    skipped: str = ""
 
     def stopped(self, error: Exception, api_calls: dict[str, dict[str, int]]) -> Report:
         """The report of a run that could not read what it needed: one error, the calls it made, no actions."""
@@ -64,6 +66,7 @@ class Report:
             "warnings": self.warnings,
             "errors": self.errors,
             "facts": self.facts,
+            **({"skipped": self.skipped} if self.skipped else {}),
             **self.extra,
         }
 
@@ -83,6 +86,8 @@ class Report:
         return "API calls: " + ", ".join(parts)
 
     def to_text(self) -> str:
+        if self.skipped:
+            return f"{self.job}: skipped: {self.skipped}"
         lines = [f"{self.job}: {self._mode()}" + (f" at {self.at.isoformat()}" if self.at else "")]
         for key, value in self.facts.items():
             if isinstance(value, str | int | float) or value is None:
@@ -101,6 +106,8 @@ class Report:
         return "\n".join(lines)
 
     def to_markdown(self) -> str:
+        if self.skipped:
+            return f"### {self.job}: skipped\n\n{_cell(self.skipped)}\n"
         lines = [f"### {self.job}: {self._mode()}", ""]
         if self.at:
             lines += [f"At {self.at.isoformat()}", ""]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from oncall_lib.cli import add_issue_number, execute, job_parser  # noqa: E402
+from oncall_lib.cli import ActsOn, add_issue_number, execute, job_parser  # noqa: E402
 from oncall_lib.jobs import offboarding  # noqa: E402
 
 
@@ -24,7 +24,8 @@ def main() -> int:
         parser.error("--number, --sender and --label (or $ISSUE_NUMBER, $EVENT_SENDER, $EVENT_LABEL) are required")
     number, sender, label = int(args.number), str(args.sender), str(args.label)
     return execute(args, lambda s, c, at, dry: offboarding.grant(s, c, at, number=number, sender=sender, label=label,
-                                                                 dry_run=dry))
+                                                                 dry_run=dry),
+                   acts_on=ActsOn(offboarding.ACCESS_JOB, offboarding.requests_repo))
 
 
 if __name__ == "__main__":

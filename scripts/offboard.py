@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from oncall_lib.cli import add_issue_number, execute, job_parser  # noqa: E402
+from oncall_lib.cli import ActsOn, add_issue_number, execute, job_parser  # noqa: E402
 from oncall_lib.jobs import offboarding  # noqa: E402
 
 
@@ -18,7 +18,8 @@ def main() -> int:
     if args.number is None:
         parser.error("--number (or $ISSUE_NUMBER) is required")
     number = int(args.number)
-    return execute(args, lambda s, c, at, dry: offboarding.offboard(s, c, at, number=number, dry_run=dry))
+    return execute(args, lambda s, c, at, dry: offboarding.offboard(s, c, at, number=number, dry_run=dry),
+                   acts_on=ActsOn(offboarding.JOB, offboarding.requests_repo))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from oncall_lib.cli import add_common_flags, add_issue_number, execute  # noqa: E402
+from oncall_lib.cli import ActsOn, add_common_flags, add_issue_number, execute  # noqa: E402
 from oncall_lib.jobs import postmortems  # noqa: E402
 
 
@@ -27,7 +27,8 @@ def main() -> int:
         if args.number is None:
             parser.error("label needs --number (or $ISSUE_NUMBER)")
         number = int(args.number)
-        return execute(args, lambda s, c, at, dry: postmortems.label_item(s, c, at, number=number, dry_run=dry))
+        return execute(args, lambda s, c, at, dry: postmortems.label_item(s, c, at, number=number, dry_run=dry),
+                       acts_on=ActsOn(postmortems.JOB, postmortems.items_repo))
     if args.command == "scan":
         return execute(args, lambda s, c, at, dry: postmortems.scan_documents(s, c, at, dry_run=dry))
     return execute(args, lambda s, c, at, dry: postmortems.pickup(s, c, at, dry_run=dry),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from oncall_lib.cli import add_common_flags, add_issue_number, execute  # noqa: E402
+from oncall_lib.cli import ActsOn, add_common_flags, add_issue_number, execute  # noqa: E402
 from oncall_lib.jobs import issue_commands, support_issues  # noqa: E402
 
 
@@ -35,13 +35,15 @@ def main() -> int:
         if args.number is None:
             parser.error("from-issue needs --number (or $ISSUE_NUMBER)")
         number = int(args.number)
-        return execute(args, lambda s, c, at, dry: support_issues.from_issue(s, c, at, number=number, dry_run=dry))
+        return execute(args, lambda s, c, at, dry: support_issues.from_issue(s, c, at, number=number, dry_run=dry),
+                       acts_on=ActsOn(support_issues.JOB, lambda c: support_issues.settings(c).repo))
     if args.command == "command":
         if args.number is None:
             parser.error("command needs --number (or $ISSUE_NUMBER)")
         number = int(args.number)
         return execute(args, lambda s, c, at, dry: issue_commands.run(s, c, at, number=number,
-                                                                      comment_id=args.comment_id, dry_run=dry))
+                                                                      comment_id=args.comment_id, dry_run=dry),
+                       acts_on=ActsOn(issue_commands.JOB, lambda c: support_issues.settings(c).repo))
     if args.command == "from-thread":
         return execute(args, lambda s, c, at, dry: support_issues.from_thread(
             s, c, at, link=args.permalink, epic_key=args.epic, title=args.title, dry_run=dry))

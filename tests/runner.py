@@ -322,8 +322,13 @@ os.execv(sys.executable, [sys.executable, *args])
     shim.chmod(0o755)
 
 
+# Where the harness's workflows run unless a test says otherwise: the support repository, as when the caller
+# workflow (docs/workflows.md) runs them there.
+REPOSITORY = "department-of-veterans-affairs/va.gov-team"
+
+
 def run_workflow(path: Path, event: Event, *, world: Path, workdir: Path, at: str | None = None,
-                 secrets: Mapping[str, str] = SECRETS) -> WorkflowRun:
+                 secrets: Mapping[str, str] = SECRETS, repository: str = REPOSITORY) -> WorkflowRun:
     workflow = load(path)
     event_file = workdir / "event.json"
     event_file.write_text(json.dumps(event.payload))
@@ -333,7 +338,7 @@ def run_workflow(path: Path, event: Event, *, world: Path, workdir: Path, at: st
     _python_shim(shim_dir, world, at)
     inputs = dispatch_inputs(workflow, event.inputs) if event.name == "workflow_dispatch" else {}
     github = {"event_name": event.name, "event": event.payload, "ref": "refs/heads/main",
-              "repository": "department-of-veterans-affairs/va.gov-team", "actor": "harness", "run_id": "1",
+              "repository": repository, "actor": "harness", "run_id": "1",
               "sha": "0" * 40, "workflow": workflow.get("name", path.stem)}
     context: dict[str, Any] = {"github": github, "inputs": inputs, "secrets": dict(secrets), "vars": dict(VARS),
                                "runner": {"os": "Linux", "temp": str(workdir)}, "env": {}}
@@ -346,6 +351,7 @@ def run_workflow(path: Path, event: Event, *, world: Path, workdir: Path, at: st
         "GITHUB_ACTIONS": "true",
         "GITHUB_EVENT_NAME": event.name,
         "GITHUB_EVENT_PATH": str(event_file),
+        "GITHUB_REPOSITORY": repository,
         "GITHUB_STEP_SUMMARY": str(summary),
         "GITHUB_WORKSPACE": str(ROOT),
         "RUNNER_TEMP": str(workdir),

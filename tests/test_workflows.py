@@ -89,28 +89,43 @@ COMMENT_EVENTS = {
 }
 
 
-def comment_payload(number: int, comment_id: int) -> dict[str, Any]:
-    """issue_comment created: the issue, the comment (its body is the commenter's text) and the sender."""
-    payload = issue_payload("created", number, None)
+def comment_payload(number: int, comment_id: int, repo: str = REPO, action: str = "created") -> dict[str, Any]:
+    """issue_comment: the issue, the comment (its body is the commenter's text) and the sender."""
+    payload = issue_payload(action, number, None, repo=repo)
     comment = next(c for c in ISSUES[number]["comments"] if c["id"] == comment_id)
-    payload["comment"] = {"id": comment_id, "body": comment["body"], "user": {"login": comment["user"]},
-                          "html_url": f"https://github.com/{REPO}/issues/{number}#issuecomment-{comment_id}"}
+    payload["comment"] = {"id": comment_id, "node_id": f"IC_{comment_id}", "body": comment["body"],
+                          "user": {"login": comment["user"], "type": "User"},
+                          "created_at": comment["created_at"], "updated_at": comment["created_at"],
+                          "author_association": "MEMBER",
+                          "html_url": f"https://github.com/{repo}/issues/{number}#issuecomment-{comment_id}"}
     payload["sender"] = {"login": comment["user"], "type": "User"}
     return payload
 
 
-def issue_payload(action: str, number: int, label: str | None, sender: str = "ada-lovelace") -> dict[str, Any]:
+def issue_payload(action: str, number: int, label: str | None, sender: str = "ada-lovelace", *,
+                  repo: str = REPO, sender_type: str = "User") -> dict[str, Any]:
+    """As GitHub sends an `issues` (or, with a comment added, `issue_comment`) webhook: the issue, the repository
+    it lives in, the organisation and the sender."""
     issue = ISSUES[number]
+    owner, name = repo.split("/")
     payload: dict[str, Any] = {
         "action": action,
-        "issue": {"number": number, "title": issue["title"], "body": issue["body"], "state": "open",
-                  "labels": [{"name": n} for n in issue["labels"]], "user": {"login": issue["user"]},
-                  "html_url": f"https://github.com/{REPO}/issues/{number}"},
-        "repository": {"full_name": REPO, "name": REPO.split("/")[1], "owner": {"login": REPO.split("/")[0]}},
-        "sender": {"login": sender, "type": "User"},
+        "issue": {"id": 900000 + number, "node_id": f"I_kw{number}", "number": number, "title": issue["title"],
+                  "body": issue["body"], "state": "open", "locked": False, "comments": len(issue.get("comments", [])),
+                  "labels": [{"name": n, "color": "ededed", "default": False} for n in issue["labels"]],
+                  "user": {"login": issue["user"], "type": "User"}, "assignees": [], "author_association": "NONE",
+                  "created_at": "2026-11-30T15:00:00Z", "updated_at": "2026-11-30T15:00:00Z",
+                  "url": f"https://api.github.com/repos/{repo}/issues/{number}",
+                  "repository_url": f"https://api.github.com/repos/{repo}",
+                  "html_url": f"https://github.com/{repo}/issues/{number}"},
+        "repository": {"id": 424242 if repo != REPO else 101010, "name": name, "full_name": repo, "private": False,
+                       "owner": {"login": owner, "type": "Organization"},
+                       "html_url": f"https://github.com/{repo}", "default_branch": "main"},
+        "organization": {"login": owner},
+        "sender": {"login": sender, "type": sender_type},
     }
     if label:
-        payload["label"] = {"name": label}
+        payload["label"] = {"name": label, "color": "0e8a16", "default": False}
     return payload
 
 
@@ -414,3 +429,41 @@ def test_a_team_members_command_comment_runs_through_the_workflow(tmp_path: Path
     on_a_pull["issue"]["pull_request"] = {"url": "https://api.github.com/x"}  # a PR's comment: not ours
     skipped = run_workflow(path, Event("issue_comment", on_a_pull), world=world, workdir=tmp_path)
     assert skipped.skipped_jobs and not skipped.steps
+
+
+# -- the product's repository is not the support repository ------------------------------------------
+
+PRODUCT_REPO = "department-of-veterans-affairs/oncall-support-automation"
+FOREIGN = [pytest.param(path, event, id=f"{path.stem}: {name}") for path in WORKFLOWS for name, event, _ in events(path)
+           if event.name in ("issues", "issue_comment")]
+
+
+@pytest.mark.parametrize(("path", "event"), FOREIGN)
+def test_an_issue_event_from_another_repository_writes_nothing(tmp_path: Path, path: Path, event: Event) -> None:
+    """The same issue numbers, filed in the product's own repository: each event workflow there runs (its `if:`
+    passes), but the job sees that the event is not from the support repository and leaves that repository's
+    unrelated issue of the same number alone: nothing read, nothing written, one line, exit 0."""
+    world = prepared_world(tmp_path)
+    before = world.read_text()
+    payload = json.loads(json.dumps(event.payload).replace(REPO, PRODUCT_REPO))
+    assert payload["repository"]["full_name"] == PRODUCT_REPO
+    run = run_workflow(path, Event(event.name, payload), world=world, workdir=tmp_path,
+                       at=(MONDAY + timedelta(hours=2)).isoformat(), repository=PRODUCT_REPO)
+    assert run.steps, f"{path.name}: the job's if: should let this event in; the script decides"
+    assert run.ok, run.explain()
+    assert world.read_text() == before
+    output = [line for s in run.steps for line in s.stdout.splitlines() if line.strip()]
+    assert len(output) == 1 and f"came from {PRODUCT_REPO}, not from {REPO}" in output[0], output
+    assert "skipped" in run.summary
+
+
+def test_the_payloads_repository_counts_even_when_the_runner_names_the_support_repository(tmp_path: Path) -> None:
+    """GITHUB_REPOSITORY and the payload must both name the support repository (a replayed or forwarded payload
+    from elsewhere is not acted on)."""
+    world = prepared_world(tmp_path)
+    before = world.read_text()
+    payload = issue_payload("opened", 6000, None, repo=PRODUCT_REPO)
+    run = run_workflow(runner.WORKFLOWS / "support-issue-form.yml", Event("issues", payload), world=world,
+                       workdir=tmp_path, at=(MONDAY + timedelta(hours=2)).isoformat(), repository=REPO)
+    assert run.ok and run.steps, run.explain()
+    assert world.read_text() == before

@@ -42,6 +42,7 @@ from oncall_lib.untrusted import github_text
 from oncall_lib.yaml_edit import remove_socks_entries
 
 JOB = "offboarding"
+ACCESS_JOB = "access"
 STATUS_MARKER = "<!-- oncall-support:offboarding-status -->"
 DENIED_MARKER = "<!-- oncall-support:access-denied {sender} -->"
 CHECKLIST_MARKER = "<!-- oncall-support:access-checklist -->"
@@ -57,6 +58,11 @@ def _settings(config: Config) -> tuple[OffboardingConfig, str, str, str]:
     iam = config.required(config.iam, "iam", "offboarding drafts its PR in the devops repository named there")
     filed = config.required(config.support_issues, "support_issues", "offboarding reads requests from its repo")
     return rules, iam.repo, iam.base_branch, filed.repo
+
+
+def requests_repo(config: Config) -> str:
+    """Where offboarding and access requests are filed: the support issues' repository."""
+    return config.required(config.support_issues, "support_issues", "requests are filed in its repo").repo
 
 
 def aws_username_for(name: str, github: str | None, config: Config) -> str:
@@ -255,7 +261,7 @@ def _access(config: Config) -> tuple[AccessConfig, str]:
 def grant(services: Services, config: Config, at: datetime, *, number: int, sender: str, label: str,
           dry_run: bool) -> Report:
     rules, repo = _access(config)
-    report = Report("access", dry_run=dry_run, at=at)
+    report = Report(ACCESS_JOB, dry_run=dry_run, at=at)
     if label != rules.approved_label:
         report.facts = {"skipped": f"label {label!r} is not {rules.approved_label!r}"}
         return report
