@@ -22,3 +22,8 @@ class MissingSecret(InputError):
 
 class ServiceError(OncallError):
     """An external API refused or failed a call. The message names the service and the call."""
+
+
+class Gone(ServiceError):
+    """What a run was started for no longer exists: an issue deleted (GitHub answers 410 Gone) or a comment deleted
+    (404 while its issue reads fine) before the run read it. Nothing is left to do; the run ends green."""

@@ -36,6 +36,12 @@ class Report:
         self.api_calls = api_calls
         return self
 
+    def gone(self, error: Exception, api_calls: dict[str, dict[str, int]]) -> Report:
+        """The report of a run whose issue or comment was deleted before it read it: nothing to do, one line."""
+        self.skipped = f"{error}: deleted before this run, nothing to do"
+        self.api_calls = api_calls
+        return self
+
     @property
     def failed(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.status in (Status.FAILED, Status.SKIPPED)]

@@ -19,12 +19,16 @@ def main() -> int:
                         help="who added the label, from the event payload (default: $EVENT_SENDER)")
     parser.add_argument("--label", default=os.environ.get("EVENT_LABEL"),
                         help="the label that was added (default: $EVENT_LABEL)")
+    parser.add_argument("--sender-type", default=os.environ.get("EVENT_SENDER_TYPE") or "User",
+                        help="the sender's account type from the event payload, User or Bot (default: "
+                             "$EVENT_SENDER_TYPE, else User); an app or bot never approves")
     args = parser.parse_args()
     if not (args.number and args.sender and args.label):
         parser.error("--number, --sender and --label (or $ISSUE_NUMBER, $EVENT_SENDER, $EVENT_LABEL) are required")
     number, sender, label = int(args.number), str(args.sender), str(args.label)
+    bot = str(args.sender_type).casefold() == "bot"
     return execute(args, lambda s, c, at, dry: offboarding.grant(s, c, at, number=number, sender=sender, label=label,
-                                                                 dry_run=dry),
+                                                                 dry_run=dry, sender_is_bot=bot),
                    acts_on=ActsOn(offboarding.ACCESS_JOB, offboarding.requests_repo))
 
 

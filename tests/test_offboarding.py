@@ -114,9 +114,9 @@ def access_issue(sandbox: Sandbox, tool: str, login: str = "new-teammate") -> in
                       ["access-request", "access-approved"])
 
 
-def granting(number: int, sender: str, label: str = "access-approved") -> Any:
+def granting(number: int, sender: str, label: str = "access-approved", bot: bool = False) -> Any:
     def job(s: Services, c: Config, at: datetime, d: bool) -> Report:
-        return offboarding.grant(s, c, at, number=number, sender=sender, label=label, dry_run=d)
+        return offboarding.grant(s, c, at, number=number, sender=sender, label=label, dry_run=d, sender_is_bot=bot)
     return job
 
 
@@ -129,6 +129,8 @@ def test_an_approver_grants_a_github_team(sandbox: Sandbox, config: Config) -> N
     report = sandbox.run(granting(number, "ada-lovelace"), config, AT).report
     assert report.facts["approved"] is True and report.exit_code == 0
     assert team(sandbox, "devops-readers") == ["new-teammate"]
+    [told] = sandbox.issue(REPO, number)["comments"]
+    assert "Granted: @new-teammate was added to department-of-veterans-affairs/devops-readers" in told["body"]
     assert sandbox.run(granting(number, "ada-lovelace"), config, AT).report.total_calls("writes") == 0
 
 
@@ -155,9 +157,58 @@ def test_a_tool_granted_by_hand_gets_its_checklist_once(sandbox: Sandbox, config
 def test_usernames_are_checked_before_use(sandbox: Sandbox, config: Config) -> None:
     number = access_issue(sandbox, "GitHub: devops repository (read)", login="bad name; rm -rf")
     report = sandbox.run(granting(number, "ada-lovelace"), config, AT).report
-    assert report.exit_code == 1 and "is not valid: nothing granted" in report.errors[0]
+    assert report.exit_code == 0 and "incomplete: nothing granted" in report.warnings[0]
+    [reply] = sandbox.issue(REPO, number)["comments"]
+    assert "**GitHub username** “bad name; rm -rf” is not a GitHub username" in reply["body"]
+    assert team(sandbox, "devops-readers") == []
     with pytest.raises(InputError, match="sender"):
         sandbox.run(granting(number, "$(whoami)"), config, AT)
+
+
+@pytest.mark.parametrize(("sender", "bot"), [("dependabot[bot]", False), ("renovate-app", True)],
+                         ids=["an app's login", "a Bot account"])
+def test_an_app_or_bot_adding_the_label_is_told_once_and_nothing_is_granted(sandbox: Sandbox, config: Config,
+                                                                            sender: str, bot: bool) -> None:
+    number = access_issue(sandbox, "GitHub: devops repository (read)")
+    report = sandbox.run(granting(number, sender, bot=bot), config, AT).report
+    assert report.exit_code == 0 and report.facts["approved"] is False
+    assert [o.action.kind for o in report.outcomes] == ["github.remove_label", "github.comment"]
+    issue = sandbox.issue(REPO, number)
+    [told] = issue["comments"]
+    assert f"{sender} is an app or a bot: only a person in department-of-veterans-affairs/vsp-operations approves" \
+        in told["body"]
+    assert "access-approved" not in issue["labels"] and team(sandbox, "devops-readers") == []
+    issue["labels"].append("access-approved")  # the bot adds it again: nothing more is said
+    assert sandbox.run(granting(number, sender, bot=bot), config, AT).report.total_calls("writes") == 1
+
+
+@pytest.mark.parametrize("answers", [{}, {"Person": "New Teammate", "GitHub username": "new-teammate",
+                                          "Tool": "Jira", "Reason": ""}], ids=["empty", "incomplete"])
+def test_an_approval_of_an_incomplete_request_says_once_what_is_missing(sandbox: Sandbox, config: Config,
+                                                                       answers: dict[str, str]) -> None:
+    number = file_issue(sandbox, form(answers, offboarding.ACCESS_LABELS) if answers else "",
+                        ["access-request", "access-approved"])
+    report = sandbox.run(granting(number, "ada-lovelace"), config, AT).report
+    assert report.exit_code == 0 and report.facts["approved"] is True
+    issue = sandbox.issue(REPO, number)
+    [reply] = issue["comments"]
+    missing = ["Person", "GitHub username", "Tool", "Reason"] if not answers else ["Reason"]
+    for label in missing:
+        assert f"**{label}** is empty" in reply["body"]
+    if answers:
+        assert "**Tool** “Jira” is not one of the tools granted here" in reply["body"]
+    assert "access-approved" not in issue["labels"] and team(sandbox, "devops-readers") == []
+    issue["labels"].append("access-approved")  # approved again without a fix: the same reply is not repeated
+    assert sandbox.run(granting(number, "ada-lovelace"), config, AT).report.total_calls("writes") == 1
+
+
+def test_a_request_deleted_before_its_run_ends_it_green_in_one_line(sandbox: Sandbox, config: Config) -> None:
+    number = access_issue(sandbox, "GitHub: devops repository (read)")
+    sandbox.issue(REPO, number)["deleted"] = True
+    report = sandbox.run(granting(number, "ada-lovelace"), config, AT).report
+    assert report.exit_code == 0 and report.total_calls("writes") == 0
+    assert "HTTP 410" in report.skipped and "deleted before this run" in report.to_text()
+    assert len(report.to_text().splitlines()) == 1
 
 
 def test_other_labels_are_ignored(sandbox: Sandbox, config: Config) -> None:

@@ -467,3 +467,39 @@ def test_the_payloads_repository_counts_even_when_the_runner_names_the_support_r
                        workdir=tmp_path, at=(MONDAY + timedelta(hours=2)).isoformat(), repository=REPO)
     assert run.ok and run.steps, run.explain()
     assert world.read_text() == before
+
+
+def _world_issue(world: dict[str, Any], number: int) -> dict[str, Any]:
+    repo = next(r for r in world["github"]["repos"] if r["full_name"] == REPO)
+    return next(i for i in repo["issues"] if i["number"] == number)
+
+
+@pytest.mark.parametrize(("path", "event"), FOREIGN)
+def test_an_issue_deleted_before_its_run_ends_the_run_green_in_one_line(tmp_path: Path, path: Path,
+                                                                        event: Event) -> None:
+    """GitHub answers 410 Gone for an issue deleted from a repository the token reads: nothing to do."""
+    world_path = prepared_world(tmp_path)
+    world = json.loads(world_path.read_text())
+    _world_issue(world, event.payload["issue"]["number"])["deleted"] = True
+    world_path.write_text(json.dumps(world))
+    run = run_workflow(path, event, world=world_path, workdir=tmp_path, at=(MONDAY + timedelta(hours=2)).isoformat())
+    assert run.steps and run.ok, run.explain()
+    output = [line for s in run.steps for line in s.stdout.splitlines() if line.strip()]
+    assert len(output) == 1 and "HTTP 410" in output[0] and "deleted before this run" in output[0], output
+    assert json.loads(world_path.read_text()) == world
+
+
+def test_a_command_comment_deleted_before_its_run_ends_the_run_green_in_one_line(tmp_path: Path) -> None:
+    world_path = prepared_world(tmp_path)
+    world = json.loads(world_path.read_text())
+    _world_issue(world, 6005)["comments"] = []  # deleted: GitHub answers 404 for the comment, its issue reads fine
+    world_path.write_text(json.dumps(world))
+    run = run_workflow(runner.WORKFLOWS / "support-issue-commands.yml",
+                       Event("issue_comment", comment_payload(6005, 77001)), world=world_path, workdir=tmp_path,
+                       at=(MONDAY + timedelta(hours=2)).isoformat())
+    assert run.steps and run.ok, run.explain()
+    output = [line for s in run.steps for line in s.stdout.splitlines() if line.strip()]
+    assert len(output) == 1 and "comment 77001" in output[0] and "deleted before this run" in output[0], output
+    after = json.loads(world_path.read_text())
+    _world_issue(after, 6005).pop("id")  # the fake gives an issue its id when it is first read
+    assert after == world

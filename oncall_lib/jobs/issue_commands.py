@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from oncall_lib.config import GITHUB_LOGIN, Config
-from oncall_lib.errors import ServiceError
+from oncall_lib.errors import Gone, ServiceError
 from oncall_lib.jobs.issue_followups import SUMMARY_LABEL, has_summary, summary_comment
 from oncall_lib.plan import Action, Executor, apply
 from oncall_lib.report import Report
@@ -129,8 +129,9 @@ def run(services: Services, config: Config, at: datetime, *, number: int, commen
     report = Report(JOB, dry_run=dry_run, at=at)
     links = EpicLinks(services, config, at)
     try:
-        comment = services.github.read_comment(rules.repo, comment_id)
+        # The issue first: a comment that is gone while its issue reads fine was deleted before this run.
         issue = services.github.issue(rules.repo, number)
+        comment = services.github.read_comment(rules.repo, comment_id)
         commands, problems = parse_commands(comment.body)
         report.facts = {"issue": issue.html_url, "by": comment.author, "commands": len(commands)}
         if not commands and not problems:
@@ -153,6 +154,8 @@ def run(services: Services, config: Config, at: datetime, *, number: int, commen
             if problems:
                 actions += reply_once(issue, comment_id, comments, "Some of that could not be done:\n"
                                       + "\n".join(f"- {p}" for p in problems))
+    except Gone as exc:
+        return report.gone(exc, services.calls.snapshot())
     except ServiceError as exc:
         return report.stopped(exc, services.calls.snapshot())
     report.outcomes = apply(actions, executors(services, links), dry_run=dry_run)

@@ -17,13 +17,14 @@ before use.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from oncall_lib.config import GITHUB_LOGIN, AccessConfig, Config, OffboardingConfig
-from oncall_lib.errors import InputError, ServiceError
+from oncall_lib.errors import Gone, InputError, ServiceError
 from oncall_lib.issue_forms import parse_form
 from oncall_lib.jobs.draft_pr import DraftPr, observe_branch, plan_draft_pr
 from oncall_lib.jobs.draft_pr import executors as draft_executors
@@ -231,6 +232,8 @@ def offboard(services: Services, config: Config, at: datetime, *, number: int, d
     report = Report(JOB, dry_run=dry_run, at=at)
     try:
         state = observe(services, config, at, number)
+    except Gone as exc:
+        return report.gone(exc, services.calls.snapshot())
     except ServiceError as exc:
         return report.stopped(exc, services.calls.snapshot())
     report.facts = {"person": state.name or None, "aws_username": state.aws_username or None,
@@ -252,63 +255,154 @@ def offboard(services: Services, config: Config, at: datetime, *, number: int, d
 
 # -- access grants ---------------------------------------------------------------------------
 
+GRANTED_MARKER = "<!-- oncall-support:access-granted -->"
+INCOMPLETE_MARKER = "<!-- oncall-support:access-incomplete {digest} -->"
+# The access form's required answers (.github/ISSUE_TEMPLATE/access-request.yml).
+ACCESS_REQUIRED = ("Person", "GitHub username", "Tool", "Reason")
+
 
 def _access(config: Config) -> tuple[AccessConfig, str]:
-    rules = config.required(config.access, "access", "access grants need it")
-    return rules, config.required(config.support_issues, "support_issues", "access requests are filed in its repo").repo
+    return config.required(config.access, "access", "access grants need it"), requests_repo(config)
+
+
+def access_problems(answers: dict[str, str | None], rules: AccessConfig) -> list[str]:
+    """What keeps an access request from being granted as written: each required answer empty or not usable."""
+    problems = [f"**{label}** is empty" for label in ACCESS_REQUIRED if not answers.get(label)]
+    login = (answers.get("GitHub username") or "").strip().lstrip("@")
+    if login and not GITHUB_LOGIN.match(login):
+        problems.append(f"**GitHub username** “{github_text(login, 60, one_line=True)}” is not a GitHub username")
+    if answers.get("Tool") and rules.tool(answers["Tool"]) is None:
+        problems.append(f"**Tool** “{github_text(answers['Tool'] or '', 60, one_line=True)}” is not one of the tools "
+                        f"granted here ({', '.join(t.name for t in rules.tools)})")
+    return problems
+
+
+def is_done(comments: list[Comment]) -> bool:
+    """Whether an approved request was carried out: the grant's or the checklist's comment is there."""
+    return any(GRANTED_MARKER in c.body or CHECKLIST_MARKER in c.body for c in comments)
 
 
 def grant(services: Services, config: Config, at: datetime, *, number: int, sender: str, label: str,
-          dry_run: bool) -> Report:
+          dry_run: bool, sender_is_bot: bool = False) -> Report:
+    """The `labeled` event's run: `sender` added `label` to request `number`."""
     rules, repo = _access(config)
     report = Report(ACCESS_JOB, dry_run=dry_run, at=at)
     if label != rules.approved_label:
         report.facts = {"skipped": f"label {label!r} is not {rules.approved_label!r}"}
         return report
-    if not GITHUB_LOGIN.match(sender or ""):
+    bot = sender_is_bot or sender.casefold().endswith("[bot]")
+    if not bot and not GITHUB_LOGIN.match(sender or ""):
         raise InputError(f"the event's sender {sender!r} is not a GitHub login")
-    where = f"{repo}#{number}"
-    actions: list[Action] = []
     try:
         issue = services.github.issue(repo, number)
+    except Gone as exc:
+        return report.gone(exc, services.calls.snapshot())
+    except ServiceError as exc:
+        return report.stopped(exc, services.calls.snapshot())
+    return carry_out(services, config, at, report, issue, sender, bot)
+
+
+def approval_of(services: Services, config: Config, issue: IssueState) -> tuple[str, bool] | None:
+    """Who added the approval label that is on the issue now (the last time it was added), and whether that is
+    an app or bot: GitHub's issue events say, as the `labeled` event's sender would have."""
+    rules, _ = _access(config)
+    added = [e for e in services.github.label_events(issue.repo, issue.number) if e.label == rules.approved_label]
+    return (added[-1].actor, added[-1].actor_is_bot) if added else None
+
+
+def grant_from_events(services: Services, config: Config, at: datetime, *, issue: IssueState,
+                      dry_run: bool) -> Report:
+    """What the `labeled` event's run would have done, for an approved request it never reached (the tick)."""
+    report = Report(ACCESS_JOB, dry_run=dry_run, at=at)
+    try:
+        found = approval_of(services, config, issue)
+        issue = services.github.issue(issue.repo, issue.number)  # as it is now, not as listed
+    except Gone as exc:
+        return report.gone(exc, services.calls.snapshot())
+    except ServiceError as exc:
+        return report.stopped(exc, services.calls.snapshot())
+    if found is None:
+        report.facts = {"skipped": f"{issue.repo}#{issue.number}: no event says who added the approval label"}
+        report.api_calls = services.calls.snapshot()
+        return report
+    sender, bot = found
+    return carry_out(services, config, at, report, issue, sender, bot)
+
+
+def carry_out(services: Services, config: Config, at: datetime, report: Report, issue: IssueState, sender: str,
+              bot: bool) -> Report:
+    """Check the approval (a person, in the approvers team) and the request (every required answer usable), then
+    grant: the team membership, or the tool's checklist for a person. Each refusal is said once."""
+    rules, repo = _access(config)
+    number, dry_run = issue.number, report.dry_run
+    where = f"{repo}#{number}"
+    actions: list[Action] = []
+    approved, tool, login, problems = False, None, "", []
+    shown = github_text(sender, 60, one_line=True)
+    try:
         comments = services.github.comments(repo, number)
-        approved = services.github.team_member(rules.approvers_team, sender)
+        if not bot:
+            approved = services.github.team_member(rules.approvers_team, sender)
         answers = parse_form(issue.body, ACCESS_LABELS)
         login = (answers["GitHub username"] or "").strip().lstrip("@")
         tool = rules.tool(answers["Tool"])
         report.facts = {"approver": sender, "approved": approved, "tool": tool.name if tool else answers["Tool"],
                         "user": login or None}
+        problems = access_problems(answers, rules) if approved else []
+        if (not approved or problems) and rules.approved_label in issue.labels:
+            actions.append(Action("github.remove_label", where, f"remove {rules.approved_label!r}",
+                                  {"repo": repo, "number": number, "label": rules.approved_label}))
         if not approved:
-            if rules.approved_label in issue.labels:
-                actions.append(Action("github.remove_label", where, f"remove {rules.approved_label!r}",
-                                      {"repo": repo, "number": number, "label": rules.approved_label}))
             marker = DENIED_MARKER.format(sender=sender)
+            why = (f"{shown} is an app or a bot: only a person in {rules.approvers_team} approves access"
+                   if bot else f"@{shown} is not in {rules.approvers_team}")
+            if bot:
+                report.warnings.append(f"{where}: the approval label was added by {sender}, an app or bot; only a "
+                                       "person approves: nothing granted")
             if not any(marker in c.body for c in comments):
-                actions.append(Action("github.comment", where, f"say why @{sender}'s approval does not count",
+                actions.append(Action("github.comment", where, f"say why {shown}'s approval does not count",
                                       {"repo": repo, "number": number,
-                                       "body": f"{marker}\n@{sender} is not in {rules.approvers_team}, so this "
-                                               f"approval does not count and nothing was granted. Ask an approver "
-                                               f"to add the `{rules.approved_label}` label."}))
-        elif not GITHUB_LOGIN.match(login):
-            report.errors.append(f"{where}: GitHub username {login!r} is not valid: nothing granted")
-        elif tool is None:
-            report.errors.append(f"{where}: tool {answers['Tool']!r} is not in [[access.tools]]: nothing granted")
-        elif tool.github_team:
+                                       "body": f"{marker}\n{why}, so this approval does not count and nothing was "
+                                               f"granted. Ask an approver to add the `{rules.approved_label}` "
+                                               "label."}))
+        elif problems:
+            listed = "\n".join(f"- {p}" for p in problems)
+            digest = hashlib.sha1(listed.encode()).hexdigest()[:10]  # noqa: S324 - a marker, not security
+            marker = INCOMPLETE_MARKER.format(digest=digest)
+            report.warnings.append(f"{where}: approved, but the request is incomplete: nothing granted")
+            if not any(marker in c.body for c in comments):
+                # The label comes off: an approval holds for the request as the approver read it, not for what
+                # is filled in afterwards.
+                actions.append(Action("github.comment", where, "say what the request is missing",
+                                      {"repo": repo, "number": number,
+                                       "body": f"{marker}\nNothing was granted: this request cannot be granted as "
+                                               f"written.\n\n{listed}\n\nOnce the issue is edited to fill this in, "
+                                               f"an approver adds the `{rules.approved_label}` label again."}))
+        elif tool is not None and tool.github_team:
             membership = services.github.team_membership(tool.github_team, login)
+            add = None
             if membership is None:
+                add = len(actions)
                 actions.append(Action("github.add_team_member", tool.github_team, f"add @{login} (approved by "
                                       f"@{sender})", {"team": tool.github_team, "login": login}))
             elif membership == "pending":
                 # Granted: GitHub invited them to the organisation; it stays pending until they accept.
                 report.facts["membership"] = f"{login} is invited to {tool.github_team} and has not accepted yet"
-        elif not any(CHECKLIST_MARKER in c.body for c in comments):
+            if not is_done(comments):
+                actions.append(Action("github.comment", where, f"say that @{login} was added",
+                                      {"repo": repo, "number": number,
+                                       "body": f"{GRANTED_MARKER}\nGranted: @{login} was added to "
+                                               f"{tool.github_team} (approved by @{sender}). Someone outside the "
+                                               "organisation is invited first, and is in the team once they accept "
+                                               "the invitation."}, after=add))
+        elif tool is not None and not is_done(comments):
             steps = "\n".join(f"- [ ] {step}" for step in tool.checklist) or "- [ ] Grant access by hand"
             actions.append(Action("github.comment", where, f"the {tool.name} checklist for a person",
                                   {"repo": repo, "number": number, "body": f"{CHECKLIST_MARKER}\nApproved by "
                                    f"@{sender}. {tool.name} is granted by hand:\n\n{steps}"}))
     except ServiceError as exc:
         return report.stopped(exc, services.calls.snapshot())
-    if approved and tool and not report.errors:
+    if approved and tool and not problems:
         row = TaskRow(key=f"access/{issue.html_url}", day=at.astimezone(config.team.tz).date(), person="",
                       kind="access", summary=f"Access to {tool.name} for {login} (approved by {sender})",
                       link=issue.html_url)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from oncall_lib.config import GITHUB_LOGIN, Config, PostmortemsConfig
-from oncall_lib.errors import InputError, ServiceError
+from oncall_lib.errors import Gone, InputError, ServiceError
 from oncall_lib.issue_forms import parse_form
 from oncall_lib.jobs.draft_pr import DraftPr, observe_branch, plan_draft_pr
 from oncall_lib.jobs.draft_pr import executors as draft_executors
@@ -89,6 +89,8 @@ def label_item(services: Services, config: Config, at: datetime, *, number: int,
         issue = services.github.issue(items_repo(config), number)
         reason = is_item(issue, rules)
         linked = links.is_linked(issue) if reason else True
+    except Gone as exc:
+        return report.gone(exc, services.calls.snapshot())
     except ServiceError as exc:
         return report.stopped(exc, services.calls.snapshot())
     report.facts = {"issue": issue.html_url, "postmortem_item": reason or "no"}

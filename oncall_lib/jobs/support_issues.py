@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from oncall_lib.config import Config, SuperEpic, SupportIssuesConfig
-from oncall_lib.errors import InputError, ServiceError
+from oncall_lib.errors import Gone, InputError, ServiceError
 from oncall_lib.issue_forms import parse_form
 from oncall_lib.jobs.issue_followups import SUMMARY_LABEL, newly_past, plan_scoping, plan_summary_asks
 from oncall_lib.jobs.on_support import Person, on_support
@@ -518,6 +518,8 @@ def from_issue(services: Services, config: Config, at: datetime, *, number: int,
             if not issue.assignees or (check.thread and not replied):
                 target.person = ctx.person()
             actions += plan_target(target, config, start=len(actions))
+    except Gone as exc:
+        return report.gone(exc, services.calls.snapshot())
     except ServiceError as exc:
         return report.stopped(exc, services.calls.snapshot())
     report.warnings = ctx.warnings

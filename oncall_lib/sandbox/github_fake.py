@@ -48,6 +48,8 @@ class GitHubFake:
         self.routes.add("GET", r"/users/(?P<login>[^/]+)", self.get_user)
         self.routes.add("GET", REPO, self.get_repo)
         self.routes.add("GET", REPO + r"/issues/(?P<number>\d+)", self.get_issue)
+        self.routes.add("GET", REPO + r"/issues/comments", self.list_repo_comments)
+        self.routes.add("GET", REPO + r"/issues/(?P<number>\d+)/events", self.list_issue_events)
         self.routes.add("POST", REPO + r"/issues/(?P<number>\d+)/assignees", self.add_assignees)
         self.routes.add("DELETE", REPO + r"/issues/(?P<number>\d+)/assignees", self.remove_assignees)
         self.routes.add("GET", REPO + r"/issues", self.list_issues)
@@ -112,6 +114,13 @@ class GitHubFake:
     @staticmethod
     def _not_found() -> FakeResponse:
         return FakeResponse(404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
+
+    @staticmethod
+    def _gone() -> FakeResponse:
+        """A deleted issue, to a token that can read its repository (GitHub: "410 Gone"; 404 without access)."""
+        return FakeResponse(410, {"message": "This issue was deleted",
+                                  "documentation_url": "https://docs.github.com/rest/issues/issues#get-an-issue",
+                                  "status": "410"})
 
     # -- lookups ----------------------------------------------------------------------------
 
@@ -213,6 +222,8 @@ class GitHubFake:
         issue = self._issue(repo, number) if repo else None
         if repo is None or issue is None:
             return self._not_found()
+        if issue.get("deleted"):
+            return self._gone()
         return FakeResponse(200, self.issue_out(request, repo, issue))
 
     def _assignable(self, repo: dict[str, Any], login: str) -> bool:
@@ -277,7 +288,7 @@ class GitHubFake:
         since = request.arg("since")
         issues = []
         for issue in repo.setdefault("issues", []):
-            if state != "all" and issue.get("state", "open") != state:
+            if issue.get("deleted") or (state != "all" and issue.get("state", "open") != state):
                 continue
             if wanted and not wanted <= set(issue.get("labels", [])):
                 continue
@@ -312,6 +323,9 @@ class GitHubFake:
             "comments": [], "created_at": now, "updated_at": now,
         }
         self._ensure_labels(repo, issue["labels"])
+        labels, issue["labels"] = issue["labels"], []
+        self._record_labeled(issue, labels)  # GitHub records a `labeled` event for each label set at creation too
+        issue["labels"] = labels
         repo.setdefault("issues", []).append(issue)
         return FakeResponse(201, self.issue_out(request, repo, issue))
 
@@ -325,6 +339,7 @@ class GitHubFake:
             if field in body:
                 issue[field] = body[field]
         if "labels" in body:
+            self._record_labeled(issue, body["labels"])
             issue["labels"] = list(dict.fromkeys(body["labels"]))
             self._ensure_labels(repo, issue["labels"])
         if "assignees" in body:
@@ -347,6 +362,7 @@ class GitHubFake:
         repo, issue = found
         body = request.json()
         names = body.get("labels", []) if isinstance(body, dict) else body
+        self._record_labeled(issue, names)
         issue["labels"] = list(dict.fromkeys([*issue.get("labels", []), *names]))
         self._ensure_labels(repo, issue["labels"])
         issue["updated_at"] = self._now()
@@ -380,8 +396,64 @@ class GitHubFake:
         if found is None:
             return self._not_found()
         repo, issue = found
+        if issue.get("deleted"):
+            return self._gone()
         comments = [self.comment_out(request, repo, issue["number"], c) for c in issue.setdefault("comments", [])]
         return self._page(request, comments)
+
+    def list_repo_comments(self, request: FakeRequest, owner: str, name: str) -> FakeResponse:
+        """Every issue and PR comment of the repository (updated since `since`), by id, or by `sort` and
+        `direction` (created or updated; ascending unless told)."""
+        repo = self._repo(owner, name)
+        if repo is None:
+            return self._not_found()
+        since = request.arg("since")
+        found = []
+        for issue in [i for i in repo.get("issues", []) if not i.get("deleted")] + repo.get("pulls", []):
+            for comment in issue.get("comments", []):
+                updated = comment.get("updated_at", comment.get("created_at", "2026-01-05T14:00:00Z"))
+                if not since or updated >= since:
+                    found.append((issue["number"], comment))
+        sort = request.arg("sort")
+        if sort in ("created", "updated"):
+            found.sort(key=lambda f: (f[1].get(f"{sort}_at") or f[1].get("created_at", ""), f[1]["id"]),
+                       reverse=request.arg("direction", "asc") == "desc")
+        else:
+            found.sort(key=lambda f: int(f[1]["id"]))
+        return self._page(request, [self.comment_out(request, repo, number, c) for number, c in found])
+
+    def list_issue_events(self, request: FakeRequest, owner: str, name: str, number: str) -> FakeResponse:
+        """The issue's events, oldest first: those the world lists (`events`: each `event`, `actor`, `label`,
+        `created_at`) and the `labeled` ones this fake recorded when labels were added through the API."""
+        found = self._known_issue(owner, name, number)
+        if found is None:
+            return self._not_found()
+        repo, issue = found
+        if issue.get("deleted"):
+            return self._gone()
+        out = []
+        for index, event in enumerate(issue.get("events", [])):
+            eid = stable_id("event", repo["full_name"], issue["number"], index)
+            item: dict[str, Any] = {
+                "id": eid, "node_id": f"LE_{eid}", "url": f"{request.origin}/repos/{repo['full_name']}/issues/events/"
+                                                          f"{eid}",
+                "actor": self.user_out(request, event.get("actor", "ghost")), "event": event["event"],
+                "commit_id": None, "commit_url": None, "created_at": event.get("created_at", "2026-01-05T14:00:00Z"),
+                "performed_via_github_app": None}
+            if event["event"] in ("labeled", "unlabeled"):
+                known = self.label_out(request, repo, event["label"])
+                item["label"] = {"name": known["name"], "color": known["color"]}
+            out.append(item)
+        return self._page(request, out)
+
+    def _record_labeled(self, issue: dict[str, Any], names: list[str]) -> None:
+        """Labels added through the API: as GitHub, a `labeled` event each, by the token's user."""
+        before = set(issue.get("labels", []))
+        for label_name in names:
+            if label_name not in before:
+                issue.setdefault("events", []).append({"event": "labeled", "label": label_name,
+                                                       "actor": self.data.get("bot_login", "oncall-bot"),
+                                                       "created_at": self._now()})
 
     def create_comment(self, request: FakeRequest, owner: str, name: str, number: str) -> FakeResponse:
         found = self._known_issue(owner, name, number) or self._known_pull(owner, name, number)

@@ -18,7 +18,7 @@ from github import Auth, Github, GithubException, GithubRetry
 from github.Issue import Issue
 from github.Repository import Repository
 
-from oncall_lib.errors import ServiceError
+from oncall_lib.errors import Gone, ServiceError
 from oncall_lib.services.calls import ApiCalls, count_github_calls
 
 OPEN_PULLS_QUERY = """query OpenPullRequests($owner: String!, $name: String!, $cursor: String, $withRecent: Boolean!) {
@@ -103,6 +103,22 @@ class Comment:
     id: int
     body: str
     author: str
+    # Filled by the repository-wide listing (recent_comments); the per-issue reads leave them at their defaults.
+    number: int = 0  # the issue's (or PR's) number
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    on_pull: bool = False
+    author_is_bot: bool = False
+
+
+@dataclass(frozen=True)
+class LabelEvent:
+    """A label added to an issue, and by whom (GitHub's word: the actor of the `labeled` event)."""
+
+    label: str
+    actor: str
+    actor_is_bot: bool
+    created_at: datetime | None
 
 
 def _issue_state(repo: str, issue: Issue) -> IssueState:
@@ -255,10 +271,55 @@ class GitHubService:
                 self._repo(repo).get_issue(number).add_sub_issue(child_id)
 
     def read_comment(self, repo: str, comment_id: int) -> Comment:
-        """One issue comment by id: its author as GitHub knows them, and its text."""
+        """One issue comment by id: its author as GitHub knows them, and its text. A comment deleted since (404)
+        raises Gone."""
         with github_errors(f"read comment {comment_id} in {repo}"):
-            _, data = self._gh.requester.requestJsonAndCheck("GET", f"/repos/{repo}/issues/comments/{comment_id}")
-        return Comment(int(data["id"]), str(data.get("body") or ""), str((data.get("user") or {}).get("login", "")))
+            found = _unless_missing(lambda: self._gh.requester.requestJsonAndCheck(
+                "GET", f"/repos/{repo}/issues/comments/{comment_id}"))
+        if found is None:
+            raise Gone(f"GitHub comment {comment_id} in {repo}: HTTP 404 (deleted)")
+        data = found[1]
+        user = data.get("user") or {}
+        return Comment(int(data["id"]), str(data.get("body") or ""), str(user.get("login", "")),
+                       author_is_bot=is_bot(str(user.get("login", "")), str(user.get("type", ""))))
+
+    def updated_issues(self, repo: str, since: datetime) -> list[IssueState]:
+        """Open issues of every kind updated since `since`, most recently updated first: one listing (a page per
+        100) however many there are, for the tick's intake."""
+        with github_errors(f"list issues updated in {repo}"):
+            listed = self._repo(repo).get_issues(state="open", sort="updated", direction="desc",
+                                                 since=since.astimezone(UTC))
+            return [i for i in (_issue_state(repo, issue) for issue in listed) if not i.is_pull]
+
+    def recent_comments(self, repo: str, since: datetime) -> list[Comment]:
+        """Every issue and PR comment in the repository created or edited since `since`: one listing."""
+        found = []
+        with github_errors(f"list comments in {repo}"):
+            for c in self._repo(repo).get_issues_comments(sort="updated", direction="asc",
+                                                          since=since.astimezone(UTC)):
+                raw = c._rawData  # the listing's own data: attributes it left out would cost a read each
+                user = raw.get("user") or {}
+                number = str(raw.get("issue_url", "")).rstrip("/").rsplit("/", 1)[-1]
+                found.append(Comment(int(raw["id"]), str(raw.get("body") or ""), str(user.get("login", "")),
+                                     number=int(number) if number.isdigit() else 0,
+                                     created_at=c.created_at, updated_at=c.updated_at,
+                                     on_pull="/pull/" in str(raw.get("html_url", "")),
+                                     author_is_bot=is_bot(str(user.get("login", "")), str(user.get("type", "")))))
+        return found
+
+    def label_events(self, repo: str, number: int) -> list[LabelEvent]:
+        """The labels added to an issue, oldest first, each with who added it."""
+        with github_errors(f"read the events of {repo}#{number}"):
+            found = []
+            for event in self._repo(repo).get_issue(number).get_events():
+                raw = event._rawData
+                if raw.get("event") != "labeled":
+                    continue
+                actor = raw.get("actor") or {}
+                found.append(LabelEvent(str((raw.get("label") or {}).get("name", "")), str(actor.get("login", "")),
+                                        is_bot(str(actor.get("login", "")), str(actor.get("type", ""))),
+                                        event.created_at))
+            return found
 
     def close_issue(self, repo: str, number: int) -> None:
         with github_errors(f"close {repo}#{number}"):
@@ -512,6 +573,11 @@ class GitHubService:
 T = TypeVar("T")
 
 
+def is_bot(login: str, kind: str) -> bool:
+    """An app or bot account: GitHub's `type` says Bot, or the login is an app's (`name[bot]`)."""
+    return kind.casefold() == "bot" or login.casefold().endswith("[bot]")
+
+
 def _unless_missing(read: Callable[[], T]) -> T | None:
     """The read's result, or None when GitHub answers 404; every other failure goes on to github_errors."""
     try:
@@ -532,6 +598,8 @@ def github_errors(what: str) -> Iterator[None]:
         if isinstance(details, list) and details:
             first = details[0]
             message += ": " + str(first.get("message") or first.get("code") if isinstance(first, dict) else first)
+        if exc.status == 410:  # a deleted issue, to a token that may read its repository
+            raise Gone(f"GitHub {what}: HTTP 410 {message}".rstrip()) from None
         raise ServiceError(f"GitHub {what}: HTTP {exc.status} {message}".rstrip()) from None
     except OSError as exc:
         raise ServiceError(f"GitHub {what}: network error: {exc}") from None

@@ -50,6 +50,8 @@ GITHUB_OPERATIONS = [
     ("get", "/repos/{owner}/{repo}/issues/{issue_number}/comments"),
     ("post", "/repos/{owner}/{repo}/issues/{issue_number}/comments"),
     ("get", "/repos/{owner}/{repo}/issues/comments/{comment_id}"),
+    ("get", "/repos/{owner}/{repo}/issues/comments"),
+    ("get", "/repos/{owner}/{repo}/issues/{issue_number}/events"),
     ("patch", "/repos/{owner}/{repo}/issues/comments/{comment_id}"),
     ("get", "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues"),
     ("post", "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues"),
