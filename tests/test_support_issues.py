@@ -489,8 +489,50 @@ def test_oncall_commands_reassign_move_and_close_for_a_roster_member(sandbox: Sa
     done = _commented(sandbox, number, "grace-hopper", "/oncall done")
     closed = sandbox.run(commanding(number, done), untracked, AT).report
     assert issue["state"] == "closed" and "summary-requested" in issue["labels"]
-    assert [o.action.kind for o in closed.outcomes] == ["github.close", "github.comment", "github.add_labels"]
+    assert [o.action.kind for o in closed.outcomes] == ["github.close", "github.comment", "github.add_labels",
+                                                        "github.comment"]
+    assert "Done:\n- close it (completed)" in issue["comments"][-1]["body"]
     assert sandbox.run(commanding(number, done), untracked, AT).report.total_calls("writes") == 0
+
+
+def _replies_to(sandbox: Sandbox, number: int, comment_id: int) -> list[str]:
+    return [c["body"] for c in sandbox.issue(REPO, number)["comments"]
+            if f" {comment_id} " in c["body"] and "oncall-support:command-" in c["body"]]
+
+
+def test_an_oncall_comment_counts_once_however_often_it_is_edited(sandbox: Sandbox, untracked: Config) -> None:
+    """Mistyped, it is told so once; the edit that fixes it is carried out, once; later edits run nothing, and a
+    person reassigning by hand afterwards is not overridden by the old comment."""
+    number = _support_issue(sandbox, untracked)
+    issue = sandbox.issue(REPO, number)
+    comment_id = _commented(sandbox, number, "alan-turing", "/oncall asign @grace-hopper")
+    comment = next(c for c in issue["comments"] if c["id"] == comment_id)
+    sandbox.run(commanding(number, comment_id), untracked, AT)
+    [mistyped] = _replies_to(sandbox, number, comment_id)
+    assert "Nothing was done" in mistyped and "`/oncall asign @\u200bgrace-hopper`: not a command" in mistyped
+    assert sandbox.run(commanding(number, comment_id), untracked, AT).report.total_calls("writes") == 0
+    assert issue["assignees"] == ["alan-turing"]
+
+    comment["body"] = "/oncall assign @grace-hopper"  # the edit that fixes it
+    fixed = sandbox.run(commanding(number, comment_id), untracked, AT).report
+    assert fixed.exit_code == 0 and issue["assignees"] == ["grace-hopper"]
+    assert len(_replies_to(sandbox, number, comment_id)) == 2 and "Done:" in _replies_to(sandbox, number,
+                                                                                          comment_id)[1]
+
+    issue["assignees"] = ["katherine-johnson"]  # reassigned by hand later
+    comment["body"] = "/oncall assign @grace-hopper\n\n(edited: thanks!)"
+    again = sandbox.run(commanding(number, comment_id), untracked, AT).report
+    assert again.total_calls("writes") == 0 and issue["assignees"] == ["katherine-johnson"]
+    assert "already answered" in again.facts["commands"]
+
+
+def test_a_command_that_changes_nothing_is_still_answered_once(sandbox: Sandbox, untracked: Config) -> None:
+    number = _support_issue(sandbox, untracked)  # assigned to Alan already
+    comment_id = _commented(sandbox, number, "alan-turing", "/oncall assign @alan-turing")
+    first = sandbox.run(commanding(number, comment_id), untracked, AT).report
+    assert [o.action.kind for o in first.outcomes] == ["github.comment"]
+    assert "nothing to change" in _replies_to(sandbox, number, comment_id)[0]
+    assert sandbox.run(commanding(number, comment_id), untracked, AT).report.total_calls("writes") == 0
 
 
 def test_oncall_commands_from_a_stranger_change_nothing_and_get_one_reply(sandbox: Sandbox,

@@ -9,12 +9,20 @@ one command per line:
 
 Only roster members may run them, and who wrote the comment is read from
 GitHub's API by the comment's id, never from anything typed. Anyone else gets
-one reply saying why, and nothing changes. Each command is planned against
-what GitHub holds now, so a re-run of the same comment writes nothing.
+one reply saying why, and nothing changes.
+
+A comment counts once. Once its commands are carried out, one reply says what
+was done and carries a marker with the comment's id: a re-run, an edit of the
+comment, or the tick finding it later, all see the marker and do nothing. A
+comment whose every command is mistyped gets one reply saying so, keyed by the
+comment's id and its text: an edit that fixes it is carried out, an unchanged
+re-run says nothing again. The marker is what the tick reads (in its one
+listing of the repository's recent comments) to find commands no run answered.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,7 +41,9 @@ JOB = "support-commands"
 # One command per line: the pattern never reaches past the end of its line.
 COMMAND = re.compile(r"^[ \t]*/oncall[ \t]+(?P<verb>\S+)[ \t]*(?P<argument>[^\r\n]*?)[ \t]*\r?$",
                      re.IGNORECASE | re.MULTILINE)
-REPLY_MARKER = "<!-- oncall-support:command-reply {comment} -->"
+REPLY_MARKER = "<!-- oncall-support:command-reply {comment} -->"  # refused: the author is not on the roster
+DONE_MARKER = "<!-- oncall-support:command-done {comment} -->"  # carried out: never again
+MISTYPED_MARKER = "<!-- oncall-support:command-reply {comment} {digest} -->"  # nothing runnable in this text
 USAGE = "`/oncall assign @login`, `/oncall epic KEY` or `/oncall done`"
 
 
@@ -100,12 +110,36 @@ def plan_commands(issue: IssueState, commands: list[Command], comments: list[Com
     return actions, problems
 
 
-def reply_once(issue: IssueState, comment_id: int, comments: list[Comment], text: str) -> list[Action]:
-    marker = REPLY_MARKER.format(comment=comment_id)
+def text_digest(body: str) -> str:
+    return hashlib.sha1(body.replace("\r\n", "\n").strip().encode()).hexdigest()[:10]  # noqa: S324 - a marker
+
+
+def answered(comment: Comment, comments: list[Comment]) -> bool:
+    """Whether a run already answered this comment as it reads now: carried out, refused, or told it is mistyped."""
+    markers = (DONE_MARKER.format(comment=comment.id), REPLY_MARKER.format(comment=comment.id),
+               MISTYPED_MARKER.format(comment=comment.id, digest=text_digest(comment.body)))
+    return any(marker in c.body for c in comments for marker in markers)
+
+
+def has_commands(body: str) -> bool:
+    return COMMAND.search(body or "") is not None
+
+
+def reply_once(issue: IssueState, marker: str, comments: list[Comment], text: str, after: int | None = None,
+               ) -> list[Action]:
     if any(marker in c.body for c in comments):
         return []
     return [Action("github.comment", f"{issue.repo}#{issue.number}", "reply to the command",
-                   {"repo": issue.repo, "number": issue.number, "body": f"{text}\n\n{marker}"})]
+                   {"repo": issue.repo, "number": issue.number, "body": f"{text}\n\n{marker}"}, after=after)]
+
+
+def done_text(actions: list[Action], problems: list[str]) -> str:
+    done = "\n".join(f"- {a.detail}" for a in actions) or "- nothing to change: the issue is already as asked"
+    text = f"Done:\n{done}"
+    if problems:
+        text += ("\n\nNot done:\n" + "\n".join(f"- {p}" for p in problems)
+                 + "\n\nThis comment has been carried out: editing it runs nothing again; write a new comment.")
+    return text
 
 
 def executors(services: Services, links: EpicLinks) -> dict[str, Executor]:
@@ -139,10 +173,14 @@ def run(services: Services, config: Config, at: datetime, *, number: int, commen
             report.api_calls = services.calls.snapshot()
             return report
         comments = services.github.comments(rules.repo, number)
+        if answered(comment, comments):
+            report.facts["commands"] = f"{len(commands)}: already answered (a reply to comment {comment_id} says so)"
+            report.api_calls = services.calls.snapshot()
+            return report
         team = {m.github.casefold() for m in config.roster if m.github}
         if comment.author.casefold() not in team:
             # Who wrote it is GitHub's word (the API, by the comment's id), never the comment's own text.
-            actions = reply_once(issue, comment_id, comments,
+            actions = reply_once(issue, REPLY_MARKER.format(comment=comment_id), comments,
                                  f"{github_text(comment.author, 40, one_line=True)}: `/oncall` commands are for the "
                                  "team on the support rotation, so this comment changed nothing. Ask the person on "
                                  "support (the channel topic names them).")
@@ -151,9 +189,18 @@ def run(services: Services, config: Config, at: datetime, *, number: int, commen
             epic = links.epic_of(issue)
             actions, cannot = plan_commands(issue, commands, comments, config, epic.key if epic else None)
             problems += cannot
-            if problems:
-                actions += reply_once(issue, comment_id, comments, "Some of that could not be done:\n"
-                                      + "\n".join(f"- {p}" for p in problems))
+            if commands and (actions or len(cannot) < len(commands)):
+                # Each write waits for the one before, and the reply for them all: what fails is left with no
+                # "done" marker, so the next run (or tick) does it again.
+                actions = [Action(a.kind, a.target, a.detail, a.params, after=i - 1 if i else None)
+                           for i, a in enumerate(actions)]
+                actions += reply_once(issue, DONE_MARKER.format(comment=comment_id), comments,
+                                      done_text(actions, problems), after=len(actions) - 1 if actions else None)
+            else:
+                mistyped = MISTYPED_MARKER.format(comment=comment_id, digest=text_digest(comment.body))
+                actions = reply_once(issue, mistyped, comments, "Nothing was done:\n"
+                                     + "\n".join(f"- {p}" for p in problems)
+                                     + "\n\nEdit this comment to fix it, or write a new one.")
     except Gone as exc:
         return report.gone(exc, services.calls.snapshot())
     except ServiceError as exc:
