@@ -159,7 +159,7 @@ def test_a_form_issue_is_completed_and_an_edit_changes_nothing(sandbox: Sandbox,
     report = sandbox.run(form(number), config, AT).report
     assert report.exit_code == 0, report.to_text()
     assert [o.action.kind for o in report.outcomes] == [
-        "github.edit_body", "github.add_labels", "github.assign", "epic.link", "slack.reply"]
+        "github.add_labels", "github.assign", "epic.link", "slack.reply", "github.edit_body"]
     issue = sandbox.issue(REPO, number)
     assert issue["assignees"] == ["alan-turing"] and "operations" in issue["labels"]
     assert si.thread_of(issue["body"]) == si.ThreadRef(SUPPORT, ts)

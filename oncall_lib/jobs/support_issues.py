@@ -178,10 +178,6 @@ def plan_target(target: Target, config: Config, start: int = 0) -> list[Action]:
 
     issue = target.existing
     where = f"{issue.repo}#{issue.number}"
-    if target.add_marker and target.thread:
-        actions.append(Action("github.edit_body", where, "record the Slack thread in the issue",
-                              {"repo": issue.repo, "number": issue.number,
-                               "body": issue.body.rstrip() + "\n\n" + thread_marker(target.thread)}))
     missing = [label for label in rules.labels if label not in issue.labels]
     if missing:
         actions.append(Action("github.add_labels", where, f"label {', '.join(missing)}",
@@ -192,10 +188,18 @@ def plan_target(target: Target, config: Config, start: int = 0) -> list[Action]:
     if not target.linked:
         actions.append(Action("epic.link", epic.issue, f"link {where} to the {epic.key} Super Epic",
                               {"epic": epic.key, "repo": issue.repo, "number": issue.number, "id": issue.id}))
+    reply = None
     if target.thread and not target.replied:
+        reply = start + len(actions)
         actions.append(Action("slack.reply", f"{target.thread_label} thread", "reply with the issue link",
                               {"channel": target.thread.channel, "thread_ts": target.thread.ts,
                                "text": reply_text(issue.html_url, where, epic, person), "marker": marker}))
+    if target.add_marker and target.thread:
+        # Last, and only once the thread has its reply: an issue carrying the marker, its labels and an assignee
+        # is complete, which is how the tick's intake tells it needs nothing without reading Slack.
+        actions.append(Action("github.edit_body", where, "record the Slack thread in the issue",
+                              {"repo": issue.repo, "number": issue.number,
+                               "body": issue.body.rstrip() + "\n\n" + thread_marker(target.thread)}, after=reply))
     return actions
 
 
