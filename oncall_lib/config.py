@@ -295,6 +295,12 @@ class SupportIssuesConfig(_Model):
     pr_repos: list[Annotated[str, Field(pattern=REPO_NAME)]] = Field(default_factory=list)
     pr_label: str = "support"
     pr_lookback_days: Annotated[int, Field(ge=1, le=30)] = 2
+    # The tick's intake (intake.py) reads issues and comments updated this far back: longer than any stretch of
+    # late or dropped ticks it should still make up for.
+    intake_lookback_hours: Annotated[int, Field(ge=1, le=24 * 7)] = 24
+    # With the caller workflow in this repository, event runs do the work in seconds: the intake leaves anything
+    # updated in the last this-many minutes to them (0: no event runs here, the tick does everything at once).
+    event_grace_minutes: Annotated[int, Field(ge=0, le=24 * 60)] = 0
 
     @field_validator("ticket_reaction")
     @classmethod

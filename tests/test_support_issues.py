@@ -570,3 +570,26 @@ def test_oncall_epic_moves_a_zenhub_issue_out_of_the_other_super_epic(sandbox: S
     assert moved.exit_code == 0, moved.to_text()
     assert epics["Incident Response"]["issue_ids"] == [] and len(epics["Global Customer Support"]["issue_ids"]) == 1
     assert sandbox.run(commanding(number, comment), config, AT).report.total_calls("writes") == 0
+
+
+def test_an_edit_of_an_issue_the_product_opened_or_completed_asks_for_nothing(sandbox: Sandbox,
+                                                                              config: Config) -> None:
+    """The form's workflow also runs on edits of issues the button opened and of Slack-app issues once labelled:
+    neither is a form to check, and neither is another form's request because it carries `operations`, a label
+    the example config gives both support issues and offboarding PRs."""
+    ts = a_thread(sandbox)
+    sandbox.run(button(link(ts)), config, AT)
+    [opened] = support_issues(sandbox)
+    assert "operations" in opened["labels"]
+    edited = sandbox.run(form(opened["number"]), config, AT + timedelta(minutes=5)).report
+    assert edited.facts["arrived_by"] == "product" and edited.total_calls("writes") == 0, edited.to_text()
+
+    repo = next(r for r in sandbox.world["github"]["repos"] if r["full_name"] == REPO)
+    other = sandbox.post(SUPPORT, datetime(2026, 11, 30, 10, 0, tzinfo=NY), "The VPN drops")
+    repo["issues"].append({"number": 4100, "title": "VPN drops", "state": "open", "user": "ada-lovelace",
+                           "labels": [], "assignees": [], "created_at": "2026-11-30T15:30:00Z",
+                           "body": f"The VPN drops\n\n<sub>Created from a [Slack message]({link(other)})</sub>"})
+    first = sandbox.run(form(4100), config, AT).report
+    assert first.facts["arrived_by"] == "slack app" and first.exit_code == 0, first.to_text()
+    again = sandbox.run(form(4100), config, AT + timedelta(minutes=5)).report
+    assert again.facts["arrived_by"] == "slack app" and again.total_calls("writes") == 0, again.to_text()

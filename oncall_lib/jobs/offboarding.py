@@ -43,6 +43,9 @@ from oncall_lib.untrusted import github_text
 from oncall_lib.yaml_edit import remove_socks_entries
 
 JOB = "offboarding"
+# The label the offboarding form gives its issues (.github/ISSUE_TEMPLATE/offboarding-request.yml), which the
+# workflow's `if:` and the tick's intake look for.
+OFFBOARDING_LABEL = "offboarding"
 ACCESS_JOB = "access"
 STATUS_MARKER = "<!-- oncall-support:offboarding-status -->"
 DENIED_MARKER = "<!-- oncall-support:access-denied {sender} -->"

@@ -26,6 +26,7 @@ from oncall_lib.config import Config, SuperEpic, SupportIssuesConfig
 from oncall_lib.errors import Gone, InputError, ServiceError
 from oncall_lib.issue_forms import parse_form
 from oncall_lib.jobs.issue_followups import SUMMARY_LABEL, newly_past, plan_scoping, plan_summary_asks
+from oncall_lib.jobs.offboarding import OFFBOARDING_LABEL
 from oncall_lib.jobs.on_support import Person, on_support
 from oncall_lib.jobs.pending_links import relink_actions
 from oncall_lib.jobs.rotation_report import REPORT_LABEL
@@ -440,32 +441,57 @@ SUPPORT_TITLE = re.compile(r"^\s*\[support\]", re.IGNORECASE)
 
 
 def arrival(issue: IssueState, config: Config) -> str | None:
-    """How a support request arrived: "form", "connector", "slack app", "title", or None (not one)."""
+    """How a support request arrived: "form", "connector", "slack app", "title", "product" (opened by the button
+    or a ticket reaction), or None (not one)."""
     rules = settings(config)
     others = {label.casefold() for label in _other_forms_labels(config)}
     if any(label.casefold() in others for label in issue.labels):
         return None  # an offboarding, access request, postmortem item or report, whatever its text says
-    if rules.labels[0] in issue.labels:
+    if thread_of(issue.body) and any(line.startswith("**Super Epic:** ") for line in issue.body.splitlines()):
+        return "product"  # its own draft (draft_issue): never read as a form, so an edit is no "needs info"
+    labelled = rules.labels[0] in issue.labels
+    if labelled and _form_headings(issue.body):
         return "form"
     answers = parse_form(issue.body, FORM_LABELS)
     if answers.get(NEEDED) and sum(1 for value in answers.values() if value) >= 2:
         return "connector"
+    # Labelled by the product once completed, the app's and the titled issues are still read as they arrived.
     if SLACK_MESSAGE_LINK.search(issue.body or ""):
         return "slack app"
     if SUPPORT_TITLE.match(issue.title or ""):
         return "title"
-    return None
+    return "form" if labelled else None
+
+
+def _form_headings(body: str) -> bool:
+    """Whether the body is written in the form's headings (GitHub renders every field's, even an empty one)."""
+    wanted = {label.casefold() for label in FORM_LABELS}
+    return any((m := re.match(r"^###\s+(.+?)\s*$", line)) and m.group(1).casefold() in wanted
+               for line in (body or "").splitlines())
 
 
 def _other_forms_labels(config: Config) -> list[str]:
     found = [REPORT_LABEL]
     if config.offboarding:
-        found += list(config.offboarding.labels)
+        # The form's label, not [offboarding] labels: those label the PR, and may be shared ("operations" is
+        # also a support issue's label in the example), which made every completed support issue look like
+        # an offboarding request to the next edit's run.
+        found.append(OFFBOARDING_LABEL)
     if config.access:
         found += ["access-request", config.access.approved_label]
     if config.postmortems:
         found.append(config.postmortems.label)
     return found
+
+
+def request_check(issue: IssueState, how: str, config: Config) -> FormCheck:
+    """What a support request says and lacks, read the way it arrived."""
+    if how in ("form", "connector"):
+        return check_form(parse_form(issue.body, FORM_LABELS), config)
+    if how == "product":
+        return FormCheck([], intended_epic(issue, config) or config.epic(settings(config).default_epic),
+                         thread_of(issue.body))
+    return slack_app_check(issue, config)
 
 
 def slack_app_check(issue: IssueState, config: Config) -> FormCheck:
@@ -494,8 +520,7 @@ def from_issue(services: Services, config: Config, at: datetime, *, number: int,
                                                                         "[support] title"}
             report.api_calls = services.calls.snapshot()
             return report
-        check = (check_form(parse_form(issue.body, FORM_LABELS), config) if how in ("form", "connector")
-                 else slack_app_check(issue, config))
+        check = request_check(issue, how, config)
         comment = next(((c.id, c.body) for c in services.github.comments(rules.repo, number)
                         if NEEDS_INFO_MARKER in c.body), None)
         replied = False

@@ -381,6 +381,7 @@ class GitHubFake:
     def comment_out(self, request: FakeRequest, repo: dict[str, Any], number: int,
                     comment: dict[str, Any]) -> dict[str, Any]:
         base = f"{request.origin}/repos/{repo['full_name']}"
+        kind = "pull" if any(p["number"] == number for p in repo.get("pulls", [])) else "issues"
         return shapes.issue_comment(request.origin, repo["full_name"], number, {
             "id": comment["id"], "node_id": f"IC_{comment['id']}", "body": comment.get("body", ""),
             "user": self.user_out(request, comment.get("user", "ghost")),
@@ -388,7 +389,8 @@ class GitHubFake:
             "updated_at": comment.get("updated_at", comment.get("created_at", "2026-01-05T14:00:00Z")),
             "url": f"{base}/issues/comments/{comment['id']}",
             "issue_url": f"{base}/issues/{number}",
-            "html_url": f"https://github.sandbox/{repo['full_name']}/issues/{number}#issuecomment-{comment['id']}",
+            # As GitHub: a pull request's conversation comment links to the pull request's page.
+            "html_url": f"https://github.sandbox/{repo['full_name']}/{kind}/{number}#issuecomment-{comment['id']}",
         })
 
     def list_comments(self, request: FakeRequest, owner: str, name: str, number: str) -> FakeResponse:
