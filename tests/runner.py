@@ -254,6 +254,9 @@ class Event:
     name: str  # schedule, workflow_dispatch, issues, push, issue_comment, ...
     payload: dict[str, Any] = field(default_factory=dict)
     inputs: dict[str, Any] = field(default_factory=dict)
+    # The run is of a reusable workflow, called by a workflow that this event started (in the caller's
+    # repository); `inputs` are then the caller's `with:`.
+    called: bool = False
 
 
 @dataclass
@@ -327,8 +330,37 @@ os.execv(sys.executable, [sys.executable, *args])
 REPOSITORY = "department-of-veterans-affairs/va.gov-team"
 
 
+def call_inputs(workflow: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
+    """The `inputs` context of a reusable workflow's call: each declared input's default, then what the caller
+    passed (`with:`); a required input the caller leaves out fails, as Actions refuses the call."""
+    declared = (triggers(workflow).get("workflow_call") or {}).get("inputs") or {}
+    unknown = set(given) - set(declared)
+    if unknown:
+        raise ValueError(f"inputs {sorted(unknown)} are not declared by the workflow")
+    missing = [name for name, spec in declared.items() if (spec or {}).get("required") and name not in given]
+    if missing:
+        raise ValueError(f"the caller does not pass the required inputs {missing}")
+    return {**{name: (spec or {}).get("default", "") for name, spec in declared.items()}, **given}
+
+
+def event_context(path: Path, workflow: Mapping[str, Any], event: Event, *, repository: str,
+                  secrets: Mapping[str, str], workdir: Path) -> dict[str, Any]:
+    """The expression contexts of a run: `github` (the event and its payload, the repository it runs in),
+    `inputs` (a button's or, for a called workflow, the caller's), `secrets`, `vars`, `runner`."""
+    if event.called:
+        inputs = call_inputs(workflow, event.inputs)
+    else:
+        inputs = dispatch_inputs(workflow, event.inputs) if event.name == "workflow_dispatch" else {}
+    github = {"event_name": event.name, "event": event.payload, "ref": "refs/heads/main",
+              "repository": repository, "actor": "harness", "run_id": "1", "job_workflow_sha": "1" * 40,
+              "sha": "0" * 40, "workflow": workflow.get("name", path.stem)}
+    return {"github": github, "inputs": inputs, "secrets": dict(secrets), "vars": dict(VARS),
+            "runner": {"os": "Linux", "temp": str(workdir)}, "env": {}}
+
+
 def run_workflow(path: Path, event: Event, *, world: Path, workdir: Path, at: str | None = None,
                  secrets: Mapping[str, str] = SECRETS, repository: str = REPOSITORY) -> WorkflowRun:
+    """One run of the workflow for `event`, in `repository` (for a called workflow: the caller's)."""
     workflow = load(path)
     event_file = workdir / "event.json"
     event_file.write_text(json.dumps(event.payload))
@@ -336,12 +368,7 @@ def run_workflow(path: Path, event: Event, *, world: Path, workdir: Path, at: st
     summary.write_text("")
     shim_dir = workdir / "bin"
     _python_shim(shim_dir, world, at)
-    inputs = dispatch_inputs(workflow, event.inputs) if event.name == "workflow_dispatch" else {}
-    github = {"event_name": event.name, "event": event.payload, "ref": "refs/heads/main",
-              "repository": repository, "actor": "harness", "run_id": "1",
-              "sha": "0" * 40, "workflow": workflow.get("name", path.stem)}
-    context: dict[str, Any] = {"github": github, "inputs": inputs, "secrets": dict(secrets), "vars": dict(VARS),
-                               "runner": {"os": "Linux", "temp": str(workdir)}, "env": {}}
+    context = event_context(path, workflow, event, repository=repository, secrets=secrets, workdir=workdir)
     steps: list[StepRun] = []
     skipped: list[str] = []
     base_env = {
@@ -395,6 +422,89 @@ def run_workflow(path: Path, event: Event, *, world: Path, workdir: Path, at: st
             if outcome == "failure" and not tolerated:
                 break
     return WorkflowRun(path.name, event, steps, skipped, summary.read_text())
+
+
+# -- concurrency -----------------------------------------------------------------------------------------
+
+
+def concurrency_of(path: Path, event: Event, *, repository: str = REPOSITORY,
+                   workdir: Path = Path("/tmp")) -> tuple[str, bool] | None:
+    """The concurrency group a run enters, and its cancel-in-progress: the workflow's (every run enters it,
+    whatever its jobs' `if:` say), else that of the first job whose `if:` lets the event in (a job skipped by its
+    `if:` never enters its group). None: the run waits for nothing."""
+    workflow = load(path)
+    context = event_context(path, workflow, event, repository=repository, secrets=SECRETS, workdir=workdir)
+
+    def read(spec: Any) -> tuple[str, bool]:
+        if isinstance(spec, str):
+            return substitute(spec, context), False
+        cancel = spec.get("cancel-in-progress", False)
+        cancel = _truthy(evaluate(cancel, context)) if isinstance(cancel, str) else bool(cancel)
+        return substitute(spec["group"], context), cancel
+
+    if workflow.get("concurrency"):
+        return read(workflow["concurrency"])
+    for job in (workflow.get("jobs") or {}).values():
+        condition = job.get("if")
+        if condition is not None and not _truthy(evaluate(str(condition), context)):
+            continue
+        if job.get("concurrency"):
+            return read(job["concurrency"])
+    return None
+
+
+@dataclass
+class QueuedRun:
+    path: Path
+    event: Event
+    at: str | None
+    group: str | None
+    state: str = "queued"  # running, pending, cancelled, completed
+    run: WorkflowRun | None = None
+
+
+@dataclass
+class ActionsQueue:
+    """GitHub Actions' queue for one repository, with its concurrency rules (as GitHub documents them): a group
+    holds at most one running and one pending run; a newly queued run cancels the group's pending one (and, with
+    cancel-in-progress, the running one); a cancelled run never runs. Runs queued together (a burst of events)
+    are all queued before the first finishes; `finish` then runs them as Actions would."""
+
+    world: Path
+    workdir: Path
+    repository: str = REPOSITORY
+    runs: list[QueuedRun] = field(default_factory=list)
+
+    def queue(self, path: Path, event: Event, at: str | None = None) -> QueuedRun:
+        found = concurrency_of(path, event, repository=self.repository, workdir=self.workdir)
+        queued = QueuedRun(path, event, at, found[0] if found else None)
+        same = [r for r in self.runs if queued.group is not None and r.group == queued.group]
+        for other in same:
+            if other.state == "pending" or (other.state == "running" and found and found[1]):
+                other.state = "cancelled"
+        running = any(r.state == "running" for r in same)
+        queued.state = "pending" if running else "running"
+        self.runs.append(queued)
+        return queued
+
+    def finish(self) -> list[QueuedRun]:
+        """Run every queued run to its end, in order; as each ends, its group's pending run starts."""
+        while True:
+            running = [r for r in self.runs if r.state == "running"]
+            if not running:
+                return self.runs
+            for queued in running:
+                workdir = self.workdir / f"run-{self.runs.index(queued)}"
+                workdir.mkdir(parents=True, exist_ok=True)
+                queued.run = run_workflow(queued.path, queued.event, world=self.world, workdir=workdir,
+                                          at=queued.at, repository=self.repository)
+                queued.state = "completed"
+                waiting = next((r for r in self.runs if r.group == queued.group and r.state == "pending"), None)
+                if waiting is not None:
+                    waiting.state = "running"
+
+    def cancelled(self) -> list[QueuedRun]:
+        return [r for r in self.runs if r.state == "cancelled"]
 
 
 # -- cron ---------------------------------------------------------------------------------------------

@@ -85,8 +85,11 @@ ISSUE_EVENTS = {
 
 
 COMMENT_EVENTS = {
-    "support-issue-commands.yml": [(6005, 77001)],
+    "support-issue-commands.yml": [(6005, 77001, "created"), (6005, 77001, "edited")],
 }
+# The product's repository, where the reusable workflow lives that a caller in the support repository calls.
+PRODUCT_REPO = "department-of-veterans-affairs/oncall-support-automation"
+CALLER_INPUTS = {"product_repository": PRODUCT_REPO}
 
 
 def comment_payload(number: int, comment_id: int, repo: str = REPO, action: str = "created") -> dict[str, Any]:
@@ -155,9 +158,20 @@ def events(path: Path) -> list[tuple[str, Event, datetime]]:
                               MONDAY + timedelta(hours=2)))
         elif trigger == "issue_comment":
             assert path.name in COMMENT_EVENTS, f"{path.name}: add its comment events to COMMENT_EVENTS"
-            for number, comment_id in COMMENT_EVENTS[path.name]:
-                event = Event("issue_comment", comment_payload(number, comment_id))
-                found.append((f"issue_comment {comment_id}", event, MONDAY + timedelta(hours=2)))
+            for number, comment_id, action in COMMENT_EVENTS[path.name]:
+                event = Event("issue_comment", comment_payload(number, comment_id, action=action))
+                found.append((f"issue_comment {action} {comment_id}", event, MONDAY + timedelta(hours=2)))
+        elif trigger == "workflow_call":
+            # Called from the support repository: the first event each event workflow here takes (the others
+            # run the same jobs; test_the_reusable_workflow_runs_what_the_event_workflows_run keeps them alike).
+            for name, events_of in ISSUE_EVENTS.items():
+                action, number, label = events_of[0]
+                event = Event("issues", issue_payload(action, number, label), CALLER_INPUTS, called=True)
+                found.append((f"called: issues {action} ({name})", event, MONDAY + timedelta(hours=2)))
+            number, comment_id, action = COMMENT_EVENTS["support-issue-commands.yml"][0]
+            event = Event("issue_comment", comment_payload(number, comment_id, action=action), CALLER_INPUTS,
+                          called=True)
+            found.append((f"called: issue_comment {action} {comment_id}", event, MONDAY + timedelta(hours=2)))
         elif trigger == "push":
             found.append(("push", Event("push", {"ref": "refs/heads/main", "commits": []}), MONDAY))
         else:
@@ -226,7 +240,8 @@ def test_a_job_whose_workflow_forgets_a_secret_fails_in_the_harness(tmp_path: Pa
 
 
 def test_the_harness_covers_every_workflow_and_trigger() -> None:
-    covered = {(c.values[0].name, c.values[2].name) for c in CASES}  # type: ignore[union-attr]
+    covered = {(c.values[0].name, "workflow_call" if c.values[2].called else c.values[2].name)  # type: ignore
+               for c in CASES}
     for path in WORKFLOWS:
         for trigger in triggers(load(path)):
             assert (path.name, trigger) in covered, f"{path.name} on {trigger} is not run by the harness"
@@ -240,7 +255,8 @@ ALL_WORKFLOWS = sorted(runner.WORKFLOWS.glob("*.yml"))
 @pytest.mark.parametrize("path", ALL_WORKFLOWS, ids=lambda p: p.stem)
 def test_every_input_is_declared_and_used(path: Path) -> None:
     workflow = load(path)
-    declared = set((triggers(workflow).get("workflow_dispatch") or {}).get("inputs") or {})
+    declared = set((triggers(workflow).get("workflow_dispatch") or {}).get("inputs") or {}) | set(
+        (triggers(workflow).get("workflow_call") or {}).get("inputs") or {})
     used = {m for e in runner.expressions(path.read_text()) for m in re.findall(r"\binputs\.([A-Za-z_][\w-]*)", e)}
     assert used <= declared, f"{path.name} reads undeclared inputs {sorted(used - declared)}"
     assert declared <= used, f"{path.name} declares inputs nobody reads: {sorted(declared - used)}"
@@ -267,17 +283,27 @@ def test_the_readme_names_each_secret_as_the_scripts_read_it() -> None:
     assert "GITHUB_TOKEN" not in {n for n in named if n != "ONCALL_GITHUB_TOKEN"}
 
 
-def test_workflows_that_can_open_a_support_issue_share_one_concurrency_group() -> None:
-    groups = {}
+def test_event_workflows_queue_per_resource_and_only_for_the_events_they_act_on(tmp_path: Path) -> None:
+    """Per issue (or thread), never one group for all; behind each job's `if:`, so an unrelated event never enters
+    (and so never cancels a pending run that matters); never the tick's group, so a tick never cancels them."""
     for path in ALL_WORKFLOWS:
-        text = path.read_text()
-        if re.search(r"support_issue\.py (scan|from-thread|from-issue)", text):
-            workflow = load(path)
-            group = (workflow.get("concurrency") or {}).get("group") or next(
-                ((j.get("concurrency") or {}).get("group") for j in workflow["jobs"].values()), None)
-            groups[path.name] = group
-    assert len(groups) >= 3, groups
-    assert len(set(groups.values())) == 1, groups
+        workflow = load(path)
+        if not {"issues", "issue_comment", "workflow_call"} & set(triggers(workflow)):
+            continue
+        assert not workflow.get("concurrency"), f"{path.name}: a workflow-level group takes every event's run"
+        for job_id, job in workflow["jobs"].items():
+            group = str((job.get("concurrency") or {}).get("group", ""))
+            assert job.get("if") and "github.event.issue.number" in group, f"{path.name} {job_id}: {group!r}"
+    groups = {name: runner.concurrency_of(path, event, workdir=tmp_path) for path in WORKFLOWS
+              for name, event, _ in events(path) if event.name in ("issues", "issue_comment")}
+    assert all(g is not None and g[0] != "oncall-tick" and not g[1] for g in groups.values()), groups
+    button = {"permalink": PERMALINK, "epic": "customer-support"}
+    thread = runner.concurrency_of(runner.WORKFLOWS / "support-issue-from-thread.yml",
+                                   Event("workflow_dispatch", {"inputs": button}, button), workdir=tmp_path)
+    assert thread == (f"support-thread-{PERMALINK}", False)
+    # A label that is not the approval never enters the access group.
+    other_label = Event("issues", issue_payload("labeled", 6002, "priority"))
+    assert runner.concurrency_of(runner.WORKFLOWS / "access.yml", other_label, workdir=tmp_path) is None
 
 
 def test_scheduled_workflows_have_a_concurrency_group() -> None:
@@ -340,6 +366,7 @@ def test_in_the_tick_one_failing_check_does_not_stop_the_others_but_fails_the_ru
                        workdir=tmp_path, at=datetime(2026, 11, 30, 15, 7, tzinfo=UTC).isoformat(), secrets=no_github)
     outcomes = {s.step: s.returncode for s in run.steps}
     assert outcomes["Request watch"] == 0  # needs no GitHub
+    assert outcomes["Intake"] == 2
     assert outcomes["Support issue scan"] == 2 and outcomes["Deploy watch"] == 2
     assert outcomes["Weekly handoff (hourly)"] == 2
     assert outcomes["Fail the run if a check failed"] == 1
@@ -350,7 +377,7 @@ def test_the_quarter_hour_tick_leaves_the_handoff_to_the_hourly_one(tmp_path: Pa
     run = run_workflow(runner.WORKFLOWS / "tick.yml", Event("schedule", {"schedule": "22,37,52 13-21 * * 1-5"}),
                        world=world, workdir=tmp_path, at=datetime(2026, 11, 30, 15, 22, tzinfo=UTC).isoformat())
     assert run.ok, run.explain()
-    assert [s.step for s in run.steps] == ["Request watch", "Support issue scan", "Deploy watch"]
+    assert [s.step for s in run.steps] == ["Request watch", "Intake", "Support issue scan", "Deploy watch"]
 
 
 def test_every_flag_a_workflow_passes_exists(tmp_path: Path) -> None:
@@ -433,9 +460,9 @@ def test_a_team_members_command_comment_runs_through_the_workflow(tmp_path: Path
 
 # -- the product's repository is not the support repository ------------------------------------------
 
-PRODUCT_REPO = "department-of-veterans-affairs/oncall-support-automation"
-FOREIGN = [pytest.param(path, event, id=f"{path.stem}: {name}") for path in WORKFLOWS for name, event, _ in events(path)
-           if event.name in ("issues", "issue_comment")]
+# Each event workflow's first issue or comment event (its others run the same job the same way).
+FOREIGN = [pytest.param(path, next(e for _, e, _ in events(path) if e.name in ("issues", "issue_comment")),
+                        id=path.stem) for path in WORKFLOWS if {"issues", "issue_comment"} & set(triggers(load(path)))]
 
 
 @pytest.mark.parametrize(("path", "event"), FOREIGN)
@@ -503,3 +530,58 @@ def test_a_command_comment_deleted_before_its_run_ends_the_run_green_in_one_line
     after = json.loads(world_path.read_text())
     _world_issue(after, 6005).pop("id")  # the fake gives an issue its id when it is first read
     assert after == world
+
+
+# -- the caller path: a reusable workflow for the support repository ---------------------------------------
+
+REUSABLE = runner.WORKFLOWS / "support-repository.yml"
+MIRRORS = {"form": "support-issue-form.yml", "commands": "support-issue-commands.yml", "access": "access.yml",
+           "offboarding": "offboarding.yml", "postmortem": "postmortem-item.yml"}
+
+
+def test_the_reusable_workflow_runs_what_the_event_workflows_run() -> None:
+    """Each of its jobs runs the same command with the same environment and group as the event workflow it
+    stands for, and lets in the same events (its `if:` adds only the event's name and action)."""
+    called = load(REUSABLE)
+    assert set(called["jobs"]) == set(MIRRORS)
+    for job_id, name in MIRRORS.items():
+        job, mirror = called["jobs"][job_id], next(iter(load(runner.WORKFLOWS / name)["jobs"].values()))
+        step, mirror_step = job["steps"][-1], mirror["steps"][-1]
+        # The button's dry-run switch aside (events always apply), the same command.
+        command = str(mirror_step["run"]).strip().splitlines()[-1].replace('"$mode"', "--apply")
+        assert step["run"] == command, job_id
+        extra = {k: v for k, v in (mirror_step.get("env") or {}).items() if k not in ("DRY_RUN",)}
+        extra = {k: v.replace(" || inputs.number", "") for k, v in extra.items()}
+        assert step["env"] == extra, job_id
+        assert job["concurrency"]["group"] == mirror["concurrency"]["group"].replace(" || inputs.number", "")
+        assert job["permissions"] == mirror["permissions"]
+        checkout = job["steps"][0]
+        assert checkout["with"]["repository"] == "${{ inputs.product_repository }}"
+    for path in (runner.WORKFLOWS / n for n in MIRRORS.values()):
+        for _, event, _ in events(path):
+            if event.name not in ("issues", "issue_comment"):
+                continue
+            own = runner.concurrency_of(path, event)
+            via_caller = runner.concurrency_of(REUSABLE, Event(event.name, event.payload, CALLER_INPUTS,
+                                                               called=True))
+            assert own == via_caller, (path.name, event.payload.get("action"))
+
+
+def test_the_postmortem_filter_lets_in_every_configured_way_an_issue_is_an_item() -> None:
+    config = load_config(ROOT / "oncall.toml")
+    assert config.postmortems is not None
+    rules = config.postmortems
+    issues = [{"title": f"{prefix.upper()} rotate the certificates", "body": "", "labels": []}
+              for prefix in rules.title_prefixes]
+    issues += [{"title": "Rotate", "body": "", "labels": [{"name": rules.label}]},
+               {"title": "Rotate", "body": "See https://github.com/o/devops/blob/master/postmortems/2026-11-03.md",
+                "labels": []},
+               {"title": "Rotate", "body": "### Postmortem\n\nx\n\n### Action item\n\nRotate", "labels": []}]
+    for path in (runner.WORKFLOWS / "postmortem-item.yml", REUSABLE):
+        job = load(path)["jobs"]["label" if path.name == "postmortem-item.yml" else "postmortem"]
+        for issue in issues:
+            context = {"github": {"event_name": "issues", "event": {"action": "opened", "issue": issue}}}
+            assert runner.evaluate(str(job["if"]), context), (path.name, issue)
+        unrelated = {"github": {"event_name": "issues", "event": {"action": "opened", "issue": {
+            "title": "Typo in the docs", "body": "s/teh/the/", "labels": [{"name": "documentation"}]}}}}
+        assert not runner.evaluate(str(job["if"]), unrelated)
