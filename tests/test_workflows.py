@@ -8,6 +8,7 @@ flag that does not exist or an input nobody reads fails here, not in Actions.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ import pytest
 from oncall_lib.config import load_config
 from oncall_lib.jobs import offboarding
 from oncall_lib.jobs.support_issues import FORM_LABELS
+from oncall_lib.requests import TRACKED_EVENT
 from oncall_lib.sandbox.world import EXAMPLE_WORLD
 from oncall_lib.secrets import SECRETS as KNOWN_SECRETS
 from tests import runner
@@ -66,9 +68,12 @@ ISSUES = {
                                             offboarding.ACCESS_LABELS)},
     6003: {"title": "pm: rotate the staging certificates", "labels": [], "user": "ada-lovelace",
            "body": "From the postmortem of the certificate outage."},
-    # A support issue with a team member's command in a comment (the issue_comment workflow's event).
-    6005: {"title": "[Support] VPN is down", "labels": ["support-request"], "user": "vfs-dev",
-           "body": "The VPN drops every ten minutes.", "assignees": ["alan-turing"],
+    # A support issue completed earlier (on the Customer Support epic: see prepared_world), with a team member's
+    # command in a comment (the issue_comment workflow's event).
+    6005: {"title": "[Support] VPN is down", "labels": ["support-request", "operations"], "user": "vfs-dev",
+           "id": 96005, "body": _form({"Requester": "Sam", "What is needed": "The VPN drops every ten minutes.",
+                                      "Super Epic": "Global Customer Support"}, FORM_LABELS),
+           "assignees": ["alan-turing"],
            "comments": [{"id": 77001, "user": "ada-lovelace", "created_at": "2026-11-30T16:00:00Z",
                          "body": "Grace knows the VPN.\n/oncall assign @grace-hopper"}]},
     # As the GitHub for Slack app opens it from a message: the text and the message's link, no label.
@@ -184,7 +189,8 @@ def prepared_world(tmp_path: Path) -> Path:
     repo = next(r for r in world["github"]["repos"] if r["full_name"] == REPO)
     for number, issue in ISSUES.items():
         repo["issues"].append({"number": number, "state": "open", "assignees": [],
-                               "created_at": "2026-11-30T15:00:00Z", **issue})
+                               "created_at": "2026-11-30T15:00:00Z", **json.loads(json.dumps(issue))})
+    next(i for i in repo["issues"] if i["number"] == 3675).setdefault("sub_issues", []).append(ISSUES[6005]["id"])
     channel = next(c for c in world["slack"]["channels"] if c["id"] == SUPPORT)
     channel["messages"].append({"type": "message", "ts": THREAD_TS, "user": "U0REQ1",
                                 "text": "Could someone give me Grafana access? <!here>"})
@@ -585,3 +591,77 @@ def test_the_postmortem_filter_lets_in_every_configured_way_an_issue_is_an_item(
         unrelated = {"github": {"event_name": "issues", "event": {"action": "opened", "issue": {
             "title": "Typo in the docs", "body": "s/teh/the/", "labels": [{"name": "documentation"}]}}}}
         assert not runner.evaluate(str(job["if"]), unrelated)
+
+
+# -- nothing lost when Actions cancels or drops a run ----------------------------------------------------
+
+
+def deliver(queue: runner.ActionsQueue, event: Event, at: datetime) -> None:
+    """As GitHub: an event starts every workflow of the repository that takes it (and its action)."""
+    for path in WORKFLOWS:
+        on = triggers(load(path))
+        if event.name in on and event.payload.get("action") in ((on[event.name] or {}).get("types") or
+                                                                 [event.payload.get("action")]):
+            queue.queue(path, event, at.isoformat())
+
+
+def test_a_burst_of_events_actions_cancels_or_drops_loses_no_work(tmp_path: Path) -> None:
+    """A requester edits the form twice in a row, three labels land on an access request at once, three
+    /oncall comments arrive together; the offboarding, the postmortem item and the Slack app's issue are never
+    delivered (the product runs from its own repository, or Actions dropped them). The model cancels what GitHub
+    would; one tick then does all that is left, each piece once, and a second tick writes nothing."""
+    world_path = prepared_world(tmp_path)
+    world = json.loads(world_path.read_text())
+    vpn = _world_issue(world, 6005)
+    vpn["comments"] += [{"id": 77002, "user": "grace-hopper", "created_at": "2026-11-30T16:00:10Z",
+                         "body": "/oncall epic incident-response"},
+                        {"id": 77003, "user": "grace-hopper", "created_at": "2026-11-30T16:00:20Z",
+                         "body": "Fixed: the MTU.\n/oncall done"}]
+    _world_issue(world, 6002)["events"] = [{"event": "labeled", "label": "access-approved", "actor": "ada-lovelace",
+                                             "created_at": "2026-11-30T16:00:00Z"}]
+    world_path.write_text(json.dumps(world))
+    ISSUES[6005]["comments"] = vpn["comments"]  # for comment_payload
+    try:
+        queue = runner.ActionsQueue(world_path, tmp_path / "actions")
+        at = MONDAY + timedelta(hours=2)
+        for action in ("opened", "edited", "edited"):
+            deliver(queue, Event("issues", issue_payload(action, 6000, None)), at)
+        for label in ("priority", "access-approved", "team-grafana"):
+            deliver(queue, Event("issues", issue_payload("labeled", 6002, label)), at)
+        for comment_id in (77001, 77002, 77003):
+            deliver(queue, Event("issue_comment", comment_payload(6005, comment_id)), at)
+    finally:
+        ISSUES[6005]["comments"] = ISSUES[6005]["comments"][:1]
+    cancelled = [(r.path.name, r.event.payload["action"], r.event.payload.get("comment", {}).get("id"))
+                 for r in queue.cancelled()]
+    assert cancelled == [("support-issue-form.yml", "edited", None), ("support-issue-commands.yml", "created", 77002)]
+    runs = queue.finish()
+    assert all(r.run is not None and r.run.ok for r in runs if r.state == "completed")
+    # The approval was not cancelled by the labels around it: they never entered its group.
+    assert any(r.path.name == "access.yml" and r.run and r.run.steps for r in runs)
+
+    tick = runner.WORKFLOWS / "tick.yml"
+    first = run_workflow(tick, Event("schedule", {"schedule": "22,37,52 13-21 * * 1-5"}), world=world_path,
+                         workdir=tmp_path, at=(at + timedelta(minutes=22)).isoformat())
+    assert first.ok, first.explain()
+    done = json.loads(world_path.read_text())
+    issue = functools.partial(_world_issue, done)
+    assert issue(6000)["assignees"] == ["alan-turing"] and "operations" in issue(6000)["labels"]
+    channel = next(c for c in done["slack"]["channels"] if c["id"] == SUPPORT)
+    assert sum((m.get("metadata") or {}).get("event_type") == TRACKED_EVENT for m in channel["messages"]
+               if m.get("thread_ts") == THREAD_TS) == 1
+    assert sum("already tracked" in c["body"] for c in issue(6004)["comments"]) == 1  # the app's, same thread
+    assert sum(offboarding.STATUS_MARKER in c["body"] for c in issue(6001)["comments"]) == 1
+    assert sum(offboarding.CHECKLIST_MARKER in c["body"] for c in issue(6002)["comments"]) == 1
+    assert "Postmortem Action Item" in issue(6003)["labels"]
+    assert issue(6005)["assignees"] == ["grace-hopper"] and issue(6005)["state"] == "closed"
+    assert issue(6005)["id"] in issue(1954)["sub_issues"]  # the cancelled command, done by the tick
+    for comment_id in (77001, 77002, 77003):
+        assert sum(f"command-done {comment_id} " in c["body"] for c in issue(6005)["comments"]) == 1
+
+    before = world_path.read_text()
+    second = run_workflow(tick, Event("schedule", {"schedule": "22,37,52 13-21 * * 1-5"}), world=world_path,
+                          workdir=tmp_path, at=(at + timedelta(minutes=37)).isoformat())
+    assert second.ok, second.explain()
+    assert " 0 write" in second.summary and " 1 write" not in second.summary
+    assert json.loads(world_path.read_text())["github"] == json.loads(before)["github"]

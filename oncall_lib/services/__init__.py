@@ -10,16 +10,19 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from oncall_lib.errors import MissingSecret
 from oncall_lib.secrets import SECRETS, checked
 from oncall_lib.services.calls import ApiCalls
 from oncall_lib.services.github import GitHubService
-from oncall_lib.services.iam import IamService
 from oncall_lib.services.pagerduty import PagerDutyService
 from oncall_lib.services.sheets import SheetsService
 from oncall_lib.services.slack import SlackService
 from oncall_lib.services.zenhub import ZenHubService
+
+if TYPE_CHECKING:  # boto3 takes half a second to import: only the jobs that read IAM load it
+    from oncall_lib.services.iam import IamService
 
 __all__ = ["SECRETS", "Endpoints", "Services"]
 
@@ -105,6 +108,8 @@ class Services:
                              lookup_wait=0.01 if fast else 15.0, retry_pause=0.01 if fast else 2.0)
 
     def iam(self, region: str) -> IamService:
+        from oncall_lib.services.iam import IamService
+
         if region not in self._iam:
             fast = self.endpoints.fast_retries
             self._iam[region] = IamService(self.calls, region=region, endpoint_url=self.endpoints.iam,
