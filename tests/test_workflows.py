@@ -665,3 +665,191 @@ def test_a_burst_of_events_actions_cancels_or_drops_loses_no_work(tmp_path: Path
     assert second.ok, second.explain()
     assert " 0 write" in second.summary and " 1 write" not in second.summary
     assert json.loads(world_path.read_text())["github"] == json.loads(before)["github"]
+
+
+def test_the_harness_keeps_one_running_and_one_pending_run_per_group(tmp_path: Path) -> None:
+    """GitHub's rules, on a workflow-level group as access.yml had it: every `labeled` event's run enters the
+    group, so of three labels added at once the approval's pending run is cancelled by the third label's."""
+    old_style = tmp_path / "old-access.yml"
+    old_style.write_text((runner.WORKFLOWS / "access.yml").read_text().replace(
+        "permissions: {}\n", "permissions: {}\n\nconcurrency:\n  group: access-${{ github.event.issue.number }}\n"
+        "  cancel-in-progress: false\n", 1))
+    queue = runner.ActionsQueue(tmp_path / "world.json", tmp_path)
+    first, approval, third = (queue.queue(old_style, Event("issues", issue_payload("labeled", 6002, label)))
+                              for label in ("priority", "access-approved", "team-grafana"))
+    assert (first.state, approval.state, third.state) == ("running", "cancelled", "pending")
+    # With the group on the job, behind its if:, the labels around the approval never queue beside it.
+    queue = runner.ActionsQueue(tmp_path / "world.json", tmp_path)
+    states = [queue.queue(runner.WORKFLOWS / "access.yml", Event("issues", issue_payload("labeled", 6002, label)))
+              for label in ("priority", "access-approved", "team-grafana")]
+    assert [(r.group, r.state) for r in states] == [(None, "running"), ("access-6002", "running"), (None, "running")]
+    # cancel-in-progress: a new run cancels the running one too (CI on a pushed branch).
+    queue = runner.ActionsQueue(tmp_path / "world.json", tmp_path)
+    push = Event("push", {"ref": "refs/heads/main"})
+    ci = [queue.queue(runner.WORKFLOWS / "ci.yml", push) for _ in range(2)]
+    assert [r.state for r in ci] == ["cancelled", "running"]
+
+
+# -- what it costs: schedules, events and CI ---------------------------------------------------------------
+
+# The stated rates: a week in a busy support repository, by action and kind of issue (500 issue events), and its
+# comments (50). Forms that set labels send `opened` and `labeled`; most events are about issues that are none
+# of the product's business.
+ISSUE_KINDS: dict[str, dict[str, Any]] = {
+    "unrelated": {"title": "Add the new benefits page", "body": "Designs attached.", "labels": ["benefits"],
+                  "user": "vfs-dev"},
+    "support form": ISSUES[6000],
+    "support from Slack": ISSUES[6004],
+    "offboarding": ISSUES[6001],
+    "access request": {**ISSUES[6002], "labels": ["access-request"]},
+    "postmortem item": ISSUES[6003],
+}
+WEEK_OF_ISSUE_EVENTS = [  # (events a week, action, kind, label added)
+    (70, "opened", "unrelated", None), (10, "opened", "support form", None), (5, "opened", "support from Slack", None),
+    (3, "opened", "offboarding", None), (5, "opened", "access request", None), (7, "opened", "postmortem item", None),
+    (110, "edited", "unrelated", None), (20, "edited", "support form", None), (5, "edited", "support from Slack", None),
+    (5, "edited", "offboarding", None), (5, "edited", "access request", None), (5, "edited", "postmortem item", None),
+    (157, "labeled", "unrelated", "needs-triage"), (10, "labeled", "support form", "support-request"),
+    (3, "labeled", "offboarding", "offboarding"), (5, "labeled", "access request", "access-request"),
+    (5, "labeled", "access request", "access-approved"), (20, "labeled", "support form", "operations"),
+    (40, "closed", "unrelated", None), (10, "closed", "support form", None),
+]
+WEEK_OF_COMMENTS = [  # (comments a week, on what, text)
+    (25, "unrelated", "Looks good to me."), (10, "support form", "Tried a restart; no change."),
+    (10, "support form", "/oncall assign @grace-hopper"), (5, "pull request", "/oncall is on it"),
+]
+CI_RUNS_A_WEEK, CI_MINUTES_A_RUN = 20, 6  # pushes and PR updates; the suite and checks on a 2-core runner
+
+
+def _sample_issue_event(action: str, kind: str, label: str | None) -> Event:
+    issue = ISSUE_KINDS[kind]
+    labels = list(issue["labels"]) + ([label] if label and label not in issue["labels"] else [])
+    payload = {"action": action, "issue": {"number": 7000, "title": issue["title"], "body": issue["body"],
+                                           "labels": [{"name": n} for n in labels], "user": {"login": issue["user"]}},
+               "repository": {"full_name": REPO}, "sender": {"login": "ada-lovelace", "type": "User"}}
+    if label:
+        payload["label"] = {"name": label}
+    return Event("issues", payload)
+
+
+def _sample_comment(kind: str, text: str) -> Event:
+    on = ISSUE_KINDS["support form" if kind == "pull request" else kind]
+    issue = {"number": 7000, "title": on["title"], "body": on["body"], "labels": [{"name": n} for n in on["labels"]]}
+    if kind == "pull request":
+        issue["pull_request"] = {"url": f"https://api.github.com/repos/{REPO}/pulls/7000"}
+    return Event("issue_comment", {"action": "created", "issue": issue, "comment": {"id": 1, "body": text},
+                                   "repository": {"full_name": REPO}, "sender": {"login": "ada-lovelace"}})
+
+
+def billed_jobs(path: Path, event: Event) -> int:
+    """How many of the workflow's jobs the event starts (a job skipped by its `if:` is not billed)."""
+    workflow = load(path)
+    on = triggers(workflow)
+    if not event.called:
+        types = (on.get(event.name) or {}).get("types") if event.name in on else None
+        if event.name not in on or (types and event.payload.get("action") not in types):
+            return 0
+    context = runner.event_context(path, workflow, event, repository=REPO, secrets=runner.SECRETS,
+                                   workdir=Path("/tmp"))
+    return sum(1 for job in workflow["jobs"].values()
+               if job.get("if") is None or runner.evaluate(str(job["if"]), context))
+
+
+def event_runs(*, through_caller: bool) -> dict[str, int]:
+    """Billed jobs a week for the stated events: through the caller workflow (one reusable workflow), or with
+    the event workflows living in the support repository itself (where the product is the support repository)."""
+    samples = [(n, _sample_issue_event(a, k, lb)) for n, a, k, lb in WEEK_OF_ISSUE_EVENTS]
+    samples += [(n, _sample_comment(k, t)) for n, k, t in WEEK_OF_COMMENTS]
+    runs: dict[str, int] = {}
+    for count, event in samples:
+        if through_caller:
+            called = Event(event.name, event.payload, CALLER_INPUTS, called=True)
+            for job_id, job in load(REUSABLE)["jobs"].items():
+                context = runner.event_context(REUSABLE, load(REUSABLE), called, repository=REPO,
+                                               secrets=runner.SECRETS, workdir=Path("/tmp"))
+                if runner.evaluate(str(job["if"]), context):
+                    runs[job_id] = runs.get(job_id, 0) + count
+        else:
+            for path in WORKFLOWS:
+                jobs = billed_jobs(path, event)
+                if jobs:
+                    runs[path.name] = runs.get(path.name, 0) + count * jobs
+    return runs
+
+
+def weekly_cost() -> dict[str, int]:
+    schedules_ = scheduled_runs(datetime(2026, 11, 30, tzinfo=UTC))
+    return {"tick": schedules_.pop("tick.yml"), "other schedules": sum(schedules_.values()),
+            "caller": sum(event_runs(through_caller=True).values()), "ci runs": CI_RUNS_A_WEEK,
+            "ci minutes": CI_RUNS_A_WEEK * CI_MINUTES_A_RUN}
+
+
+def test_events_cost_what_their_filters_let_in() -> None:
+    assert sum(n for n, *_ in WEEK_OF_ISSUE_EVENTS) == 500 and sum(n for n, *_ in WEEK_OF_COMMENTS) == 50
+    direct, caller = event_runs(through_caller=False), event_runs(through_caller=True)
+    assert sum(direct.values()) == sum(caller.values())  # the two fast paths let in the same events
+    mirrored = {MIRRORS[job]: runs for job, runs in caller.items()}
+    assert mirrored == direct, (mirrored, direct)
+    # Only the issues that are the product's business start a job: 40 form and Slack runs (opened and edited
+    # support requests), 8 offboarding, 5 approvals, 12 postmortem items, 10 commands. Without its `if:`, the
+    # postmortem workflow alone would start 250 a week.
+    assert direct == {"support-issue-form.yml": 40, "offboarding.yml": 8, "access.yml": 5,
+                      "postmortem-item.yml": 12, "support-issue-commands.yml": 10}
+
+
+def _readme_cost_table() -> dict[str, tuple[int, int, int | None]]:
+    """Each row of the README's cost table: (runs a week, billed minutes a week, minutes a month if stated)."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### What it costs", 1)[1].split("\n### ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [c.strip().replace("*", "").replace("`", "") for c in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or not cells[1][:1].isdigit():
+            continue
+        key = re.sub(r"\W+", " ", cells[0].split("(")[0].split(":")[0]).strip().lower()
+        month = re.search(r"about ([\d,]+) a month", cells[2])
+        rows[key] = (int(cells[1].replace(",", "")), int(cells[2].split()[0].strip(",").replace(",", "")),
+                     int(month.group(1).replace(",", "")) if month else None)
+    return rows
+
+
+def test_the_readmes_cost_table_is_the_computed_one() -> None:
+    cost = weekly_cost()
+    table = _readme_cost_table()
+    scheduled = cost["tick"] + cost["other schedules"]
+
+    def week(runs: int, minutes: int | None = None, month: bool = False) -> tuple[int, int, int | None]:
+        minutes = runs if minutes is None else minutes
+        return runs, minutes, round(minutes * 52 / 12, -1) if month else None
+
+    assert table == {
+        "tick yml": week(cost["tick"]),
+        "other schedules": week(cost["other schedules"]),
+        "events the tick s intake": week(0),
+        "events through the caller workflow": week(cost["caller"]),
+        "ci": week(cost["ci runs"], cost["ci minutes"]),
+        "total without the caller workflow": week(scheduled + cost["ci runs"], scheduled + cost["ci minutes"], True),
+        "total with the caller workflow": week(scheduled + cost["caller"] + cost["ci runs"],
+                                               scheduled + cost["caller"] + cost["ci minutes"], True),
+    }
+
+
+def test_the_documented_caller_calls_the_reusable_workflow_as_it_is_declared(tmp_path: Path) -> None:
+    """docs/workflows.md's caller: its inputs and secrets are the ones declared, and it passes every event (and
+    action) the called jobs act on."""
+    from ruamel.yaml import YAML
+
+    text = (ROOT / "docs" / "workflows.md").read_text().split("```yaml\n", 1)[1].split("```", 1)[0]
+    caller = YAML(typ="safe").load(text)
+    declared = triggers(load(REUSABLE))["workflow_call"]
+    [job] = caller["jobs"].values()
+    assert job["uses"].split("@")[0].endswith("/.github/workflows/" + REUSABLE.name)
+    assert set(job["with"]) == {k for k, v in declared["inputs"].items() if v.get("required")}
+    assert set(job["secrets"]) <= set(declared["secrets"]) and set(job["secrets"]) == set(KNOWN_SECRETS) & set(
+        declared["secrets"])
+    assert job["permissions"] == {"contents": "read"} and caller["permissions"] == {}
+    on = triggers(caller)
+    for path in (runner.WORKFLOWS / n for n in MIRRORS.values()):
+        for name, spec in triggers(load(path)).items():
+            if name in ("issues", "issue_comment"):
+                assert set(spec["types"]) <= set(on[name]["types"]), (path.name, name)
