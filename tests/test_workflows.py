@@ -739,9 +739,14 @@ def _sample_comment(kind: str, text: str) -> Event:
                                    "repository": {"full_name": REPO}, "sender": {"login": "ada-lovelace"}})
 
 
+@functools.cache
+def _loaded(path: Path) -> dict[str, Any]:
+    return load(path)
+
+
 def billed_jobs(path: Path, event: Event) -> int:
     """How many of the workflow's jobs the event starts (a job skipped by its `if:` is not billed)."""
-    workflow = load(path)
+    workflow = _loaded(path)
     on = triggers(workflow)
     if not event.called:
         types = (on.get(event.name) or {}).get("types") if event.name in on else None
@@ -762,9 +767,9 @@ def event_runs(*, through_caller: bool) -> dict[str, int]:
     for count, event in samples:
         if through_caller:
             called = Event(event.name, event.payload, CALLER_INPUTS, called=True)
-            for job_id, job in load(REUSABLE)["jobs"].items():
-                context = runner.event_context(REUSABLE, load(REUSABLE), called, repository=REPO,
-                                               secrets=runner.SECRETS, workdir=Path("/tmp"))
+            context = runner.event_context(REUSABLE, _loaded(REUSABLE), called, repository=REPO,
+                                           secrets=runner.SECRETS, workdir=Path("/tmp"))
+            for job_id, job in _loaded(REUSABLE)["jobs"].items():
                 if runner.evaluate(str(job["if"]), context):
                     runs[job_id] = runs.get(job_id, 0) + count
         else:
