@@ -352,7 +352,7 @@ def event_context(path: Path, workflow: Mapping[str, Any], event: Event, *, repo
     else:
         inputs = dispatch_inputs(workflow, event.inputs) if event.name == "workflow_dispatch" else {}
     github = {"event_name": event.name, "event": event.payload, "ref": "refs/heads/main",
-              "repository": repository, "actor": "harness", "run_id": "1", "job_workflow_sha": "1" * 40,
+              "repository": repository, "actor": "harness", "run_id": "1",
               "sha": "0" * 40, "workflow": workflow.get("name", path.stem)}
     return {"github": github, "inputs": inputs, "secrets": dict(secrets), "vars": dict(VARS),
             "runner": {"os": "Linux", "temp": str(workdir)}, "env": {}}

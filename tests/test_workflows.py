@@ -94,7 +94,7 @@ COMMENT_EVENTS = {
 }
 # The product's repository, where the reusable workflow lives that a caller in the support repository calls.
 PRODUCT_REPO = "department-of-veterans-affairs/oncall-support-automation"
-CALLER_INPUTS = {"product_repository": PRODUCT_REPO}
+CALLER_INPUTS = {"product_repository": PRODUCT_REPO, "product_ref": "2" * 40}
 
 
 def comment_payload(number: int, comment_id: int, repo: str = REPO, action: str = "created") -> dict[str, Any]:
@@ -561,6 +561,7 @@ def test_the_reusable_workflow_runs_what_the_event_workflows_run() -> None:
         assert job["permissions"] == mirror["permissions"]
         checkout = job["steps"][0]
         assert checkout["with"]["repository"] == "${{ inputs.product_repository }}"
+        assert checkout["with"]["ref"] == "${{ inputs.product_ref }}"
     for path in (runner.WORKFLOWS / n for n in MIRRORS.values()):
         for _, event, _ in events(path):
             if event.name not in ("issues", "issue_comment"):
