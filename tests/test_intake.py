@@ -3,13 +3,17 @@ one intake does what they would have, each piece once; a second writes nothing; 
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pytest
 
 from oncall_lib.config import Config
 from oncall_lib.jobs import intake, offboarding
 from oncall_lib.jobs import support_issues as si
 from oncall_lib.report import Report
+from oncall_lib.sandbox import Faults
 from oncall_lib.services import Services
 from tests.conftest import Sandbox
 from tests.test_offboarding import form as offboarding_form
@@ -131,9 +135,26 @@ def test_with_every_event_run_dropped_one_intake_does_each_piece_of_work_once(sa
     second = sandbox.run(intake_job, config, AT + timedelta(minutes=15)).report
     assert second.exit_code == 0, second.to_text()
     assert second.total_calls("writes") == 0 and second.outcomes == []
-    # Two listings, and one comments read each to see that the offboarding and the access request are done.
-    assert second.extra["picked_up"] == [] and second.api_calls == {"github": {"reads": 4, "writes": 0}}
+    # Two listings, one comments read each to see that the offboarding and the access request are done, and
+    # one read of the tracking sheet to see that their rows were logged.
+    assert second.extra["picked_up"] == []
+    assert second.api_calls == {"github": {"reads": 4, "writes": 0}, "sheets": {"reads": 2, "writes": 0}}
     assert repr(sandbox.world) == before
+
+
+def test_a_request_carried_out_without_its_row_gets_the_row_from_the_next_tick(sandbox: Sandbox,
+                                                                               config: Config) -> None:
+    """The event run granted and said so, but the sheet refused the row: the tick logs it, and only it."""
+    a_week_of_dropped_events(sandbox)
+    sandbox.run(intake_job, config, AT)
+    sheet = next(s for s in sandbox.world["sheets"]["spreadsheets"])
+    access = next(t for t in sheet["worksheets"] if t["title"] == "Access")
+    logged = list(access["rows"])
+    access["rows"] = access["rows"][:1]  # the header only: the row was never written
+    again = sandbox.run(intake_job, config, AT + timedelta(minutes=15)).report
+    assert [(w["kind"], w["issue"], w["why"]) for w in again.extra["picked_up"]] == [
+        ("access", 6002, "carried out, but its row is not in the tracking sheet")]
+    assert [o.action.kind for o in again.outcomes] == ["sheet.append"] and access["rows"] == logged
 
 
 def test_a_quiet_tick_costs_two_reads(sandbox: Sandbox, config: Config) -> None:
@@ -214,3 +235,21 @@ def test_pending_work_reads_only_what_the_listings_hold(config: Config) -> None:
     found = intake.pending_work([unlinked], [command], config, AT)
     assert [(w.kind, w.why) for w in found] == [("support request", "on no Super Epic (arrived by form)"),
                                                 ("command", "comment 10 has no answer")]
+
+
+@pytest.mark.parametrize("seed", [2, 8])
+def test_under_faults_the_intake_reports_then_converges_without_duplicates(sandbox: Sandbox, config: Config,
+                                                                         seed: int) -> None:
+    """429s, 5xx after writes and dropped connections: a report, then the next ticks finish the work, and the
+    world holds what a clean run makes, nothing twice."""
+    from tests.test_faults import footprint
+
+    a_week_of_dropped_events(sandbox)
+    baseline = Sandbox(copy.deepcopy(sandbox.world))
+    baseline.run(intake_job, config, AT)
+    faulted = sandbox.run(intake_job, config, AT, faults=Faults(rate=0.2, seed=seed, retry_after=0)).report
+    assert not any("unexpected" in e for e in faulted.errors), faulted.to_text()
+    sandbox.run(intake_job, config, AT + timedelta(minutes=15))
+    last = sandbox.run(intake_job, config, AT + timedelta(minutes=30)).report
+    assert last.total_calls("writes") == 0, last.to_text()
+    assert footprint(sandbox.world) == footprint(baseline.world)

@@ -26,7 +26,7 @@ holds now, so a piece done meanwhile is not done twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from oncall_lib.config import Config
@@ -136,6 +136,27 @@ def _done_already(work: Work, comments: list[Comment]) -> bool:
     return offboarding.is_done(comments)
 
 
+def row_key(work: Work) -> str:
+    """The tracking sheet's key of the row the request's run logs (offboarding.offboard, offboarding.carry_out)."""
+    assert work.issue is not None
+    return f"{'offboarding' if work.kind == 'offboarding' else 'access'}/{work.issue.html_url}"
+
+
+def _unlogged(services: Services, config: Config, done: list[Work], warnings: list[str]) -> list[Work]:
+    """Of the requests whose comment says they were carried out, those whose row the sheet lacks (a run that
+    failed to log it): their run again logs it, and writes nothing else. One read of the sheet, only if needed."""
+    if not done or config.tracking is None:
+        return []
+    tracking = config.tracking
+    try:
+        snapshot = services.sheets.snapshot(tracking.spreadsheet_id,
+                                            sorted({tracking.section(w.kind) for w in done}))
+    except ServiceError as exc:
+        warnings.append(f"cannot read the tracking sheet, so requests done without their row wait: {exc}")
+        return []
+    return [w for w in done if row_key(w) not in snapshot.keys.get(tracking.section(w.kind), set())]
+
+
 def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> Report:
     rules = support_issues.settings(config)
     report = Report(JOB, dry_run=dry_run, at=at)
@@ -144,11 +165,11 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
         issues = services.github.updated_issues(rules.repo, since)
         comments = services.github.recent_comments(rules.repo, since)
         work = pending_work(issues, comments, config, at)
-        todo = []
-        for item in work:
-            if item.confirm and _done_already(item, services.github.comments(rules.repo, item.number)):
-                continue
-            todo.append(item)
+        carried_out = [w for w in work if w.confirm
+                       and _done_already(w, services.github.comments(rules.repo, w.number))]
+        unlogged = _unlogged(services, config, carried_out, report.warnings)
+        todo = [w if w not in unlogged else replace(w, why="carried out, but its row is not in the tracking sheet")
+                for w in work if w not in carried_out or w in unlogged]
     except ServiceError as exc:
         return report.stopped(exc, services.calls.snapshot())
     report.facts = {"repository": rules.repo, "since": since.isoformat(), "issues_updated": len(issues),
