@@ -37,9 +37,11 @@ def in_github_actions() -> bool:
     return os.environ.get("GITHUB_ACTIONS") == "true"
 
 
-def job_parser(prog: str, description: str) -> argparse.ArgumentParser:
+def job_parser(prog: str, description: str, *, duty: str | None = None) -> argparse.ArgumentParser:
+    """The shared flags; with `duty`, the job does nothing (in one line) while that duty is off."""
     parser = argparse.ArgumentParser(prog=prog, description=description)
     add_common_flags(parser)
+    parser.set_defaults(duty=duty)
     return parser
 
 
@@ -119,19 +121,46 @@ def _error(text: str) -> None:
     print(scrub(f"error: {text}"), file=sys.stderr)
 
 
-def run_job(prog: str, description: str, job: JobFn, argv: Sequence[str] | None = None) -> int:
-    args = job_parser(prog, description).parse_args(argv)
+def run_job(prog: str, description: str, job: JobFn, argv: Sequence[str] | None = None, *,
+            duty: str | None = None) -> int:
+    args = job_parser(prog, description, duty=duty).parse_args(argv)
     return execute(args, job)
 
 
-def execute(args: argparse.Namespace, job: JobFn, render: Callable[[Report], str] | None = None) -> int:
-    """Run a job as a script: exit codes, one-line errors, the report. `render` replaces the stdout text."""
+def started_by_github() -> bool:
+    """A run GitHub started by itself (a schedule or an event), not a button or a person at a terminal."""
+    return in_github_actions() and os.environ.get("GITHUB_EVENT_NAME", "") not in ("", "workflow_dispatch")
+
+
+def duty_off(config: Config, key: str) -> str | None:
+    """The one line saying a duty is off, or None when it is on."""
+    from oncall_lib.duties import duty
+
+    found = duty(key)
+    if found.is_on(config):
+        return None
+    return (f"{found.name} is off: {config.source} has no [{found.table}] table "
+            f"(add it to turn the duty on; see {found.docs})")
+
+
+def execute(args: argparse.Namespace, job: JobFn, render: Callable[[Report], str] | None = None, *,
+            duty: str | None = None) -> int:
+    """Run a job as a script: exit codes, one-line errors, the report. `render` replaces the stdout text.
+
+    With `duty`, a job whose duty is off says so in one line and does nothing: exit 0 when GitHub started the
+    run (a schedule or an event: nothing is wrong), 2 when a person asked for it.
+    """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_ScrubbingFormatter("%(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
     dry_run = not (args.apply if args.apply is not None else in_github_actions())
     try:
         config = load_config(args.config)
+        duty = duty or getattr(args, "duty", None)
+        off = duty_off(config, duty) if duty else None
+        if off:
+            print(f"{'notice' if started_by_github() else 'error'}: {off}", file=sys.stderr)
+            return 0 if started_by_github() else 2
         at = parse_at(args.at, config.team.tz).astimezone(config.team.tz)
         with open_services(args, at, save=not dry_run) as services:
             report = job(services, config, at, dry_run)

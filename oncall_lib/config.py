@@ -71,7 +71,8 @@ class ConfigError(Exception):
 
 class _Model(BaseModel):
     # Python's re, not the default Rust engine: the repository-name rules need a look-ahead.
-    model_config = ConfigDict(extra="forbid", frozen=True, regex_engine="python-re")
+    # strict: a string where a number belongs ("45") is an error naming the key, not silently converted.
+    model_config = ConfigDict(extra="forbid", frozen=True, regex_engine="python-re", strict=True)
 
 
 class TeamConfig(_Model):
@@ -191,9 +192,28 @@ class Channel(_Model):
 
 
 class SlackConfig(_Model):
+    # A [[slack.channels]] key, or a channel id (enough for a team that starts with the handoff alone).
     support_channel: str
     operations_channel: str | None = None
-    channels: list[Channel] = Field(min_length=1)
+    channels: list[Channel] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _support_channel_by_id(cls, data: object) -> object:
+        """support_channel = "C0..." with no entry of that key: the channel with that id, or a new entry for it."""
+        if not isinstance(data, dict) or not isinstance(data.get("support_channel"), str):
+            return data
+        value, channels = data["support_channel"], data.get("channels", [])
+        if not isinstance(channels, list) or not SLACK_CHANNEL_ID.match(value):
+            return data
+        entries = [c for c in channels if isinstance(c, dict)]
+        if any(c.get("key") == value for c in entries):
+            return data
+        same = next((c for c in entries if c.get("id") == value and isinstance(c.get("key"), str)), None)
+        if same is not None:
+            return {**data, "support_channel": same["key"]}
+        key = next(k for k in ("support", "support-channel", "support-1") if all(c.get("key") != k for c in entries))
+        return {**data, "support_channel": key, "channels": [*channels, {"key": key, "id": value}]}
 
     @model_validator(mode="after")
     def _channel_keys_known(self) -> SlackConfig:
@@ -204,7 +224,8 @@ class SlackConfig(_Model):
         for field in ("support_channel", "operations_channel"):
             value = getattr(self, field)
             if value is not None and value not in keys:
-                raise ValueError(f"{field} = {value!r} is not the key of any [[slack.channels]] entry")
+                raise ValueError(f"{field} = {value!r} is not the key of any [[slack.channels]] entry"
+                                 + (" (or a channel id like C012AB3CD)" if field == "support_channel" else ""))
         return self
 
     def channel(self, key: str) -> Channel:
@@ -500,6 +521,11 @@ class Config(_Model):
     # Repositories whose labels follow .github/labels.yml (default: the support and devops repositories).
     label_repos: list[Annotated[str, Field(pattern=REPO_NAME)]] = Field(default_factory=list)
     _source: str = PrivateAttr(default="oncall.toml")  # the file it was read from, for error messages
+
+    @property
+    def source(self) -> str:
+        """The file it was read from."""
+        return self._source
 
     def required(self, section: Section | None, table: str, purpose: str) -> Section:
         """An optional table a job cannot run without; a one-line error naming the file when it is absent."""

@@ -142,3 +142,44 @@ def _cell(value: object) -> str:
 def _annotation(text: str) -> str:
     # Workflow commands end at a newline; encode the characters the runner decodes.
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+@dataclass
+class CombinedReport(Report):
+    """Several jobs' reports run in one process (the tick): each shown whole, the API calls counted once."""
+
+    parts: list[tuple[str, Report]] = field(default_factory=list)
+
+    def add(self, title: str, part: Report) -> None:
+        self.parts.append((title, part))
+        self.outcomes += part.outcomes
+        self.warnings += [f"{title}: {w}" for w in part.warnings]
+        self.errors += [f"{title}: {e}" for e in part.errors]
+
+    def to_json(self) -> dict[str, Any]:
+        data = super().to_json()
+        # Each part's calls are the process's running total when it ended; the tick's own total is the answer.
+        data["duties"] = [{"duty": title, **{k: v for k, v in part.to_json().items() if k != "api_calls"}}
+                          for title, part in self.parts]
+        return data
+
+    def to_text(self) -> str:
+        head = [f"{self.job}: {self._mode()}" + (f" at {self.at.isoformat()}" if self.at else "")]
+        head += [f"  {k}: {v}" for k, v in self.facts.items()]
+        body = [f"\n== {title}\n" + _without_calls(part.to_text()) for title, part in self.parts]
+        return "\n".join([*head, *body, "", self._calls_line()])
+
+    def to_markdown(self) -> str:
+        lines = [f"## {self.job}: {self._mode()}", ""]
+        lines += [f"- {k}: {_cell(v)}" for k, v in self.facts.items()] + [""]
+        for title, part in self.parts:
+            lines += [f"### {title}", "", _without_calls(part.to_markdown()).split("\n", 1)[-1], ""]
+        lines += [self._calls_line(), ""]
+        return "\n".join(lines)
+
+    def annotations(self) -> list[str]:
+        return [line for _, part in self.parts for line in part.annotations()]
+
+
+def _without_calls(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.strip().startswith("API calls:"))

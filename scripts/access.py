@@ -13,7 +13,7 @@ from oncall_lib.jobs import offboarding  # noqa: E402
 
 
 def main() -> int:
-    parser = job_parser("access.py", __doc__ or "")
+    parser = job_parser("access.py", __doc__ or "", duty="access")
     add_issue_number(parser, "the access request issue")
     parser.add_argument("--sender", default=os.environ.get("EVENT_SENDER"),
                         help="who added the label, from the event payload (default: $EVENT_SENDER)")

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Validate oncall.toml without calling any API: one line per problem, exit 2 if there are any."""
+"""Validate oncall.toml without calling any API: one line per problem, then which duties are on and what each
+needs. Exit 2 if there is any problem."""
 
 import argparse
 import sys
@@ -9,11 +10,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oncall_lib.cli import DEFAULT_CONFIG  # noqa: E402
 from oncall_lib.config import ConfigError, load_config  # noqa: E402
+from oncall_lib.duties import describe  # noqa: E402
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="PATH")
+    parser = argparse.ArgumentParser(prog="check_config.py", description=__doc__)
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="PATH",
+                        help="the team's configuration (default: %(default)s, or $ONCALL_CONFIG)")
     args = parser.parse_args()
     try:
         config = load_config(args.config)
@@ -21,9 +24,13 @@ def main() -> int:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         return 2
-    print(f"{args.config}: ok ({len(config.roster)} people, {len(config.super_epics)} Super Epics, "
-          f"{len(config.slack.channels)} channels)")
-    return 0
+    lines, problems = describe(config)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    print(f"{args.config}: {'ok' if not problems else 'valid, but incomplete'} ({len(config.roster)} people, "
+          f"{len(config.super_epics)} Super Epics, {len(config.slack.channels)} channels)")
+    print("\n".join(lines))
+    return 2 if problems else 0
 
 
 if __name__ == "__main__":

@@ -12,4 +12,5 @@ from oncall_lib.cli import run_job  # noqa: E402
 from oncall_lib.jobs import deploy_watch  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(run_job("deploy_watch.py", __doc__ or "", lambda s, c, at, dry: deploy_watch.run(s, c, at, dry_run=dry)))
+    sys.exit(run_job("deploy_watch.py", __doc__ or "", lambda s, c, at, dry: deploy_watch.run(s, c, at, dry_run=dry),
+                     duty="deploys"))

@@ -13,7 +13,7 @@ from oncall_lib.timeutil import hour_of_day  # noqa: E402
 
 
 def main() -> int:
-    parser = job_parser("iam_audit.py", __doc__ or "")
+    parser = job_parser("iam_audit.py", __doc__ or "", duty="iam")
     parser.add_argument("--credential-report", type=Path, metavar="FILE",
                         help="audit an exported credential report (CSV) instead of asking AWS")
     parser.add_argument("--only-at-hour", type=hour_of_day, metavar="HOUR",

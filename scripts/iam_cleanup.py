@@ -56,6 +56,7 @@ def main() -> int:
                              help="AWS username to remove (repeat for several)")
     edit_parser.add_argument("--diff", action="store_true", help="print a unified diff instead of writing the file")
     pr_parser = commands.add_parser("pr", help="draft the PR that removes users in the devops repository")
+    pr_parser.set_defaults(duty="iam")
     who = pr_parser.add_mutually_exclusive_group(required=True)
     who.add_argument("--user", action="append", metavar="NAME", help="AWS username (repeat, or comma-separate)")
     who.add_argument("--from-audit", action="store_true", help="every user the audit finds past the limit")

@@ -14,7 +14,7 @@ from oncall_lib.timeutil import minutes  # noqa: E402
 
 
 def main() -> int:
-    parser = job_parser("log_task.py", __doc__ or "")
+    parser = job_parser("log_task.py", __doc__ or "", duty="tracking")
     parser.add_argument("--kind", required=True, choices=TASK_KINDS, help="the kind of task (its worksheet)")
     parser.add_argument("--summary", required=True, help="what was done, in a line")
     parser.add_argument("--link", default="", help="an issue, PR or Slack link")

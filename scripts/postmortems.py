@@ -22,6 +22,7 @@ def main() -> int:
     commands.add_parser("pickup", help="open postmortem items, unassigned first, then oldest")
     for sub in commands.choices.values():
         add_common_flags(sub)
+        sub.set_defaults(duty="postmortems")
     args = parser.parse_args()
     if args.command == "label":
         if args.number is None:

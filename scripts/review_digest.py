@@ -12,4 +12,4 @@ from oncall_lib.jobs import review_digest  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(run_job("review_digest.py", __doc__ or "",
-                     lambda s, c, at, dry: review_digest.run(s, c, at, dry_run=dry)))
+                     lambda s, c, at, dry: review_digest.run(s, c, at, dry_run=dry), duty="reviews"))

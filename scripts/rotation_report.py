@@ -16,7 +16,7 @@ from oncall_lib.timeutil import hour_of_day  # noqa: E402
 
 
 def main() -> int:
-    parser = job_parser("rotation_report.py", __doc__ or "")
+    parser = job_parser("rotation_report.py", __doc__ or "", duty="tracking")
     parser.add_argument("--format", choices=("md", "json"),
                         help="print the rotation report itself (Markdown or JSON) instead of the job's report")
     parser.add_argument("--only-at-hour", type=hour_of_day, metavar="HOUR",

@@ -29,6 +29,7 @@ def main() -> int:
                          help="the comment's id (its author and text are read from GitHub by it)")
     for sub in commands.choices.values():
         add_common_flags(sub)
+        sub.set_defaults(duty="support_issues")
     args = parser.parse_args()
 
     if args.command == "from-issue":

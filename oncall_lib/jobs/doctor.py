@@ -1,17 +1,21 @@
 """The doctor: with the real environment, check everything a first real run needs. Read-only.
 
-One line per check: ok, or what is wrong and how to fix it. The checks follow
-the configuration: an integration that is not configured is not checked.
+A checklist: first one line per missing credential (naming the duties that
+need it and how to get it), then each enabled duty's own checks (declared in
+`oncall_lib.duties`), one line each: ok, or what is wrong and how to fix it.
+A duty that is off is not checked, and a check that would only repeat a
+missing credential is left out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from oncall_lib.config import WEEKDAYS, Config, SuperEpic
-from oncall_lib.errors import OncallError
+from oncall_lib.duties import CREDENTIALS, enabled, permissions, systems_needed
+from oncall_lib.duty import Check
+from oncall_lib.errors import MissingSecret, OncallError
 from oncall_lib.report import Report
 from oncall_lib.schedule import (
     ScheduleProblem,
@@ -26,33 +30,14 @@ from oncall_lib.services import Services
 from oncall_lib.services.epics import SUB_ISSUE_CAP, EpicLinks
 
 JOB = "doctor"
-# The bot scopes the jobs use (the Slack app manifest asks for exactly these).
-SLACK_SCOPES = {
-    "channels:read": "read channel topics and membership",
-    "channels:history": "read requests and the product's own markers",
-    "channels:manage": "set the support channel's topic",
-    "chat:write": "post and update messages",
-    "im:write": "open the DM with the person on support",
-    "im:history": "find the product's own DMs",
-    "users:read": "read requesters' names",
-    "users:read.email": "find people by their PagerDuty email",
-}
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
-
-    def line(self) -> str:
-        return f"{'ok  ' if self.ok else 'FAIL'} {self.name}: {self.detail}"
 
 
 def _run(checks: list[Check], name: str, probe: Callable[[], str]) -> None:
     """Run one probe; an API error is a failed check, not a crash."""
     try:
         checks.append(Check(name, True, probe()))
+    except MissingSecret:
+        pass  # already one line in the credentials checklist
     except CheckFailed as exc:
         checks.append(Check(name, False, str(exc)))
     except (OncallError, ScheduleProblem) as exc:
@@ -63,52 +48,77 @@ class CheckFailed(Exception):
     pass
 
 
-def _repos(config: Config) -> dict[str, str]:
-    """Every repository the product writes to, with what it uses it for."""
-    repos: dict[str, str] = {}
-    for epic in config.super_epics:
-        repos.setdefault(epic.repo, "Super Epics")
-    if config.support_issues:
-        repos.setdefault(config.support_issues.repo, "support issues")
-        for repo in config.support_issues.pr_repos:
-            repos.setdefault(repo, "support PRs")
-    if config.iam:
-        repos.setdefault(config.iam.repo, "IAM cleanup PRs")
-    if config.postmortems and config.postmortems.documents_repo:
-        repos.setdefault(config.postmortems.documents_repo, "postmortem documents")
-    for repo in config.reviews.repos if config.reviews else []:
-        repos.setdefault(repo, "review digest")
-    for workflow in config.deploys.workflows if config.deploys else []:
-        repos.setdefault(workflow.repo, "deploy triage")
-    return repos
+def slack_scopes(config: Config) -> dict[str, str]:
+    """The bot scopes the enabled duties use, with what for (the manifest lists every duty's)."""
+    return {scope: needs[0][1].why for scope, needs in permissions("slack", config).items()}
 
 
-def examine(services: Services, config: Config, at: datetime) -> list[Check]:
-    checks: list[Check] = [Check("configuration", True, "oncall.toml is valid")]
+def _environment(services: Services) -> Mapping[str, str]:
+    endpoints = services.endpoints
+    return endpoints.required_env if endpoints.required_env is not None else endpoints.env
+
+
+def credential_checks(services: Services, config: Config) -> list[Check]:
+    """One line per system the enabled duties need: its credentials present, or which duties miss them."""
+    checks = []
+    env = dict(_environment(services))
+    for system, duties in systems_needed(config).items():
+        credential = CREDENTIALS[system]
+        if not credential.options:
+            continue  # found by the SDK itself (AWS): the duty's own check says whether it works
+        who = ", ".join(d.name for d in duties)
+        if credential.satisfied(env):
+            checks.append(Check(f"{credential.name} credentials", True, f"set (for {who})"))
+        else:
+            checks.append(Check(f"{credential.name} credentials", False,
+                                f"{credential.variables()} not set; needed by {who}; to get it: {credential.how}"))
+    return checks
+
+
+def _repository(checks: list[Check], services: Services, repo: str, use: str) -> None:
+    def probe() -> str:
+        found = services.github.repo_permissions(repo)
+        if found is None:
+            raise CheckFailed(f"the token cannot see {repo} ({use}): give the GitHub App or token access to it")
+        if found and not (found.get("push") or found.get("admin") or found.get("maintain")):
+            raise CheckFailed(f"the token can read {repo} but not write there ({use}): grant Issues, Contents "
+                              "and Pull requests write")
+        return f"reachable with write access ({use})"
+    _run(checks, f"github {repo}", probe)
+
+
+def _channel(checks: list[Check], services: Services, key: str, channel_id: str, label: str) -> None:
+    def membership() -> str:
+        info = services.slack.channel(channel_id)
+        if not info.is_member:
+            raise CheckFailed(f"the app is not a member of {label}: /invite it there")
+        return f"the app is a member of {label}"
+    _run(checks, f"slack channel {key}", membership)
+
+
+def handoff_checks(services: Services, config: Config, at: datetime) -> list[Check]:
+    """The Slack app, the support channel, the schedule and its layer, the roster, the Super Epics."""
+    checks: list[Check] = []
 
     def slack_token() -> str:
         identity = services.slack.identity()
         return f"the bot token works ({identity['url']}, bot user {identity['user_id']})"
 
-    def slack_scopes() -> str:
+    def scopes() -> str:
+        wanted = slack_scopes(config)
         granted = services.slack.granted_scopes()
         if granted is None:
             return "Slack did not list the token's scopes; compare them with slack-app-manifest.yml by hand"
-        missing = sorted(set(SLACK_SCOPES) - granted)
+        missing = sorted(set(wanted) - granted)
         if missing:
-            raise CheckFailed("missing scope(s) " + ", ".join(f"{m} ({SLACK_SCOPES[m]})" for m in missing)
+            raise CheckFailed("missing scope(s) " + ", ".join(f"{m} ({wanted[m]})" for m in missing)
                               + ": add them under OAuth & Permissions (or from the manifest) and reinstall the app")
-        return f"all {len(SLACK_SCOPES)} scopes the jobs use are granted"
+        return f"all {len(wanted)} scopes the enabled duties use are granted"
 
     _run(checks, "slack token", slack_token)
-    _run(checks, "slack scopes", slack_scopes)
-    for channel in config.slack.channels:
-        def membership(channel_id: str = channel.id, label: str = channel.label) -> str:
-            info = services.slack.channel(channel_id)
-            if not info.is_member:
-                raise CheckFailed(f"the app is not a member of {label}: /invite it there")
-            return f"the app is a member of {label}"
-        _run(checks, f"slack channel {channel.key}", membership)
+    _run(checks, "slack scopes", scopes)
+    support = config.slack.support
+    _channel(checks, services, support.key, support.id, support.label)
     if config.rotation.slack_user_group:
         def usergroup(handle: str = config.rotation.slack_user_group) -> str:
             found = services.slack.usergroup(handle)  # plan_upgrade_required on free plans, named by the error
@@ -166,16 +176,8 @@ def examine(services: Services, config: Config, at: datetime) -> list[Check]:
         return f"{len(emails)} users readable"
 
     _run(checks, "pagerduty users", pagerduty_users)
-    for repo, use in sorted(_repos(config).items()):
-        def repository(repo: str = repo, use: str = use) -> str:
-            permissions = services.github.repo_permissions(repo)
-            if permissions is None:
-                raise CheckFailed(f"the token cannot see {repo} ({use}): give the GitHub App or token access to it")
-            if permissions and not (permissions.get("push") or permissions.get("admin") or permissions.get("maintain")):
-                raise CheckFailed(f"the token can read {repo} but not write there ({use}): grant Issues, Contents "
-                                  "and Pull requests write")
-            return f"reachable with write access ({use})"
-        _run(checks, f"github {repo}", repository)
+    for repo in sorted({epic.repo for epic in config.super_epics}):
+        _repository(checks, services, repo, "Super Epics")
     for member in config.roster:
         def person(member_name: str = member.name) -> str:
             found = next(m for m in config.roster if m.name == member_name)
@@ -193,15 +195,21 @@ def examine(services: Services, config: Config, at: datetime) -> list[Check]:
             return "resolves in " + ", ".join(n for n, v in (("GitHub", found.github), ("Slack", found.slack),
                                                             ("PagerDuty", found.pagerduty_email)) if v)
         _run(checks, f"roster {member.name}", person)
-    if config.reviews:
-        for review_repo in config.reviews.repos:
-            def digest_query(repo: str = review_repo) -> str:
-                pulls = services.github.pulls_for_review(repo)  # the digest's own query
-                if "statusCheckRollup" in services.github.forbidden_fields:
-                    raise CheckFailed(f"the review digest's query on {repo} is refused the PRs' checks: give the "
-                                      "token Checks: read and Commit statuses: read")
-                return f"the review digest's query reads {len(pulls)} open PR(s) in {repo}, checks included"
-            _run(checks, f"github review digest {review_repo}", digest_query)
+    return checks
+
+
+def channel_checks(services: Services, config: Config, at: datetime) -> list[Check]:
+    """The request watch: the app is in every watched channel (the support channel is the handoff's)."""
+    checks: list[Check] = []
+    for channel in config.slack.watched:
+        if channel.id != config.slack.support.id:
+            _channel(checks, services, channel.key, channel.id, channel.label)
+    return checks
+
+
+def epic_checks(services: Services, config: Config, at: datetime) -> list[Check]:
+    """Room on the Super Epics (GitHub sub-issues) or ZenHub seeing them: what linking issues needs."""
+    checks: list[Check] = []
     if config.epics.link_with == "github":
         links = EpicLinks(services, config, at)
         for epic in config.super_epics:
@@ -213,7 +221,7 @@ def examine(services: Services, config: Config, at: datetime) -> list[Check]:
                                       "epic when it is full, or move closed ones out now")
                 return f"{found.issue} has room for {left} more sub-issue(s)"
             _run(checks, f"epic {epic.key}", room)
-    if config.epics.link_with == "zenhub":
+    else:
         for epic in config.super_epics:
             def zenhub(epic_key: str = epic.key) -> str:
                 found = config.epic(epic_key)
@@ -221,22 +229,97 @@ def examine(services: Services, config: Config, at: datetime) -> list[Check]:
                     raise CheckFailed(f"ZenHub does not see {found.issue}: connect the repository to the workspace")
                 return f"ZenHub sees {found.issue}"
             _run(checks, f"zenhub {epic.key}", zenhub)
-    if config.tracking:
-        tracking = config.tracking
+    return checks
 
-        def sheet() -> str:
-            snapshot = services.sheets.snapshot(tracking.spreadsheet_id, [])
-            missing = sorted(set(tracking.sections.values()) - snapshot.titles)
-            note = f"; {len(missing)} worksheet(s) will be created on first use" if missing else ""
-            return f"the spreadsheet is reachable ({len(snapshot.titles)} worksheets){note}"
-        _run(checks, "google sheet", sheet)
-    if config.iam:
-        iam = config.iam
 
-        def credential_report() -> str:
+def support_issue_checks(services: Services, config: Config, at: datetime) -> list[Check]:
+    checks: list[Check] = []
+    rules = config.support_issues
+    if rules:
+        _repository(checks, services, rules.repo, "support issues")
+        for repo in rules.pr_repos:
+            _repository(checks, services, repo, "support PRs")
+    return checks + epic_checks(services, config, at)
+
+
+def postmortem_checks(services: Services, config: Config, at: datetime) -> list[Check]:
+    checks: list[Check] = []
+    if config.postmortems and config.postmortems.documents_repo:
+        _repository(checks, services, config.postmortems.documents_repo, "postmortem documents")
+    # The epics are checked once, with the support issues, when those are on too.
+    return checks + ([] if config.support_issues else epic_checks(services, config, at))
+
+
+def iam_checks(services: Services, config: Config, at: datetime) -> list[Check]:
+    checks: list[Check] = []
+    iam = config.iam
+    if iam is None:
+        return checks
+    _repository(checks, services, iam.repo, "IAM cleanup PRs")
+
+    def credential_report() -> str:
+        try:
             services.iam(iam.region).can_generate_report()
-            return f"the credential report may be generated in {iam.region}"
-        _run(checks, "aws iam", credential_report)
+        except OncallError as exc:
+            raise CheckFailed(f"{exc}; in Actions, set the IAM_AUDIT_ROLE_ARN variable to a role GitHub's OIDC "
+                              "provider may assume; by hand, AWS credentials in the environment or "
+                              "iam_audit.py --credential-report FILE") from None
+        return f"the credential report may be generated in {iam.region}"
+    _run(checks, "aws iam", credential_report)
+    return checks
+
+
+def tracking_checks(services: Services, config: Config, at: datetime) -> list[Check]:
+    checks: list[Check] = []
+    tracking = config.tracking
+    if tracking is None:
+        return checks
+
+    def sheet() -> str:
+        snapshot = services.sheets.snapshot(tracking.spreadsheet_id, [])
+        missing = sorted(set(tracking.sections.values()) - snapshot.titles)
+        note = f"; {len(missing)} worksheet(s) will be created on first use" if missing else ""
+        return f"the spreadsheet is reachable ({len(snapshot.titles)} worksheets){note}"
+    _run(checks, "google sheet", sheet)
+    return checks
+
+
+def review_checks(services: Services, config: Config, at: datetime) -> list[Check]:
+    checks: list[Check] = []
+    for review_repo in config.reviews.repos if config.reviews else []:
+        _repository(checks, services, review_repo, "review digest")
+
+        def digest_query(repo: str = review_repo) -> str:
+            pulls = services.github.pulls_for_review(repo)  # the digest's own query
+            if "statusCheckRollup" in services.github.forbidden_fields:
+                raise CheckFailed(f"the review digest's query on {repo} is refused the PRs' checks: give the "
+                                  "token Checks: read and Commit statuses: read")
+            return f"the review digest's query reads {len(pulls)} open PR(s) in {repo}, checks included"
+        _run(checks, f"github review digest {review_repo}", digest_query)
+    return checks
+
+
+def deploy_checks(services: Services, config: Config, at: datetime) -> list[Check]:
+    checks: list[Check] = []
+    if config.deploys:
+        for repo in sorted({w.repo for w in config.deploys.workflows}):
+            _repository(checks, services, repo, "deploy triage")
+        channel = config.slack.channel(config.deploys.channel)
+        _channel(checks, services, channel.key, channel.id, channel.label)
+    return checks
+
+
+def examine(services: Services, config: Config, at: datetime) -> list[Check]:
+    on = enabled(config)
+    checks = [Check("configuration", True, f"{config.source} is valid; duties on: "
+                    + ", ".join(d.name for d in on))]
+    checks += credential_checks(services, config)
+    seen: set[str] = set()
+    for duty in on:
+        for check in duty.doctor_checks(services, config, at):
+            if check.name not in seen:  # a repository or channel two duties use is checked once
+                seen.add(check.name)
+                checks.append(check)
     return checks
 
 

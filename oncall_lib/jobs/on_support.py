@@ -7,7 +7,7 @@ watch, support issues) asks this module, so they agree on who that is.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from oncall_lib.config import Config, RosterMember
@@ -122,7 +122,14 @@ def resolve_person(services: Services, config: Config, shift: Shift, warnings: l
 
 def on_support(services: Services, config: Config, at: datetime) -> OnSupport:
     """One schedule read (two for a turn longer than the window; plus one user read unless the roster caches
-    PagerDuty ids). Raises ScheduleProblem."""
+    PagerDuty ids), once per process: every duty a tick runs asks the same question. Raises ScheduleProblem."""
+    rotation = config.rotation
+    found = services.once(("on_support", id(config), at), lambda: _read_on_support(services, config, at))
+    # Each caller gets its own warnings list to add to.
+    return replace(found, warnings=list(found.warnings))
+
+
+def _read_on_support(services: Services, config: Config, at: datetime) -> OnSupport:
     rotation = config.rotation
     min_override = timedelta(hours=rotation.min_override_hours)
     kind = rotation.schedule_kind

@@ -52,7 +52,14 @@ class Scan:
 def scan_requests(services: Services, config: Config, at: datetime, *, oldest: datetime | None = None,
                   only_urgent: bool = False) -> Scan:
     """One history read per watched channel (only the urgent ones with `only_urgent`); a thread only when history
-    cannot say whether anyone answered."""
+    cannot say whether anyone answered. Once per process: the watch and the support-issue scan of one tick read
+    the same channels over the same window."""
+    return services.once(("scan_requests", id(config), at, oldest, only_urgent),
+                         lambda: _scan_requests(services, config, at, oldest=oldest, only_urgent=only_urgent))
+
+
+def _scan_requests(services: Services, config: Config, at: datetime, *, oldest: datetime | None,
+                   only_urgent: bool) -> Scan:
     identity = services.slack.identity()
     me = Identity(identity["user_id"], identity["bot_id"], identity["url"])
     team = {m.slack for m in config.roster if m.slack}

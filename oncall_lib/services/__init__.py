@@ -7,9 +7,10 @@ secrets of the systems it touches, and a missing one is named in one line.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, TypeVar
 
 from oncall_lib.errors import MissingSecret
 from oncall_lib.secrets import SECRETS, checked
@@ -22,6 +23,8 @@ from oncall_lib.services.slack import SlackService
 from oncall_lib.services.zenhub import ZenHubService
 
 __all__ = ["SECRETS", "Endpoints", "Services"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,14 @@ class Services:
         self._iam: dict[str, IamService] = {}
         # Which secrets this run asked for, in order (names only).
         self.secrets_used: list[str] = []
+        # Facts read once per process and shared by the duties a tick runs (who is on support, the channels).
+        self._shared: dict[tuple[Any, ...], Any] = {}
+
+    def once(self, key: tuple[Any, ...], read: Callable[[], T]) -> T:
+        """`read()` the first time `key` is asked for in this process, the same answer after that."""
+        if key not in self._shared:
+            self._shared[key] = read()
+        return self._shared[key]  # type: ignore[no-any-return]
 
     def _secret(self, name: str) -> str:
         if name not in self.secrets_used:

@@ -122,6 +122,7 @@ class SlackService:
     def __init__(self, token: str, calls: ApiCalls, *, base_url: str = "https://slack.com/api/",
                  retry_backoff: float = 0.5, retry_jitter: float = 1.0) -> None:
         backoff = BackoffRetryIntervalCalculator(backoff_factor=retry_backoff)
+        self._identity: dict[str, str] | None = None
         self._client = _CountingWebClient(
             calls=calls,
             token=token,
@@ -149,11 +150,13 @@ class SlackService:
             self._client.conversations_setTopic(channel=channel_id, topic=topic)
 
     def identity(self) -> dict[str, str]:
-        """auth.test: this app's bot user id, bot id and workspace URL."""
-        with slack_errors("auth.test"):
-            data = self._client.auth_test()
-        return {"user_id": str(data.get("user_id", "")), "bot_id": str(data.get("bot_id") or ""),
-                "url": str(data.get("url", "https://slack.com/"))}
+        """auth.test: this app's bot user id, bot id and workspace URL (asked once per run: they do not change)."""
+        if self._identity is None:
+            with slack_errors("auth.test"):
+                data = self._client.auth_test()
+            self._identity = {"user_id": str(data.get("user_id", "")), "bot_id": str(data.get("bot_id") or ""),
+                              "url": str(data.get("url", "https://slack.com/"))}
+        return dict(self._identity)
 
     def granted_scopes(self) -> set[str] | None:
         """The token's scopes, from auth.test's X-OAuth-Scopes header (None when Slack does not say)."""
