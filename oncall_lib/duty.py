@@ -121,7 +121,8 @@ class Duty:
                 found.append(need.system)
         return found
 
-    def tick_job(self) -> Callable[[Services, Config, datetime, bool], Report]:
+    def tick_job(self) -> Callable[..., Report]:
+        """The function the tick calls: (services, config, at, *, dry_run) -> Report."""
         return resolve(self.runs.tick_entry)
 
     def doctor_checks(self, services: Services, config: Config, at: datetime) -> Iterable[Check]:

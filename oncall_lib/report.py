@@ -170,10 +170,10 @@ class CombinedReport(Report):
         return "\n".join([*head, *body, "", self._calls_line()])
 
     def to_markdown(self) -> str:
-        lines = [f"## {self.job}: {self._mode()}", ""]
+        lines = [f"### {self.job}: {self._mode()}", ""]
         lines += [f"- {k}: {_cell(v)}" for k, v in self.facts.items()] + [""]
         for title, part in self.parts:
-            lines += [f"### {title}", "", _without_calls(part.to_markdown()).split("\n", 1)[-1], ""]
+            lines += [f"#### {title}", "", _without_calls(part.to_markdown()).split("\n", 1)[-1], ""]
         lines += [self._calls_line(), ""]
         return "\n".join(lines)
 

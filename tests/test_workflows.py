@@ -318,16 +318,19 @@ def test_in_business_hours_a_request_is_seen_within_15_minutes(week: datetime) -
 
 
 
-def test_in_the_tick_one_failing_check_does_not_stop_the_others_but_fails_the_run(tmp_path: Path) -> None:
+def test_in_the_tick_one_failing_duty_does_not_stop_the_others_but_fails_the_run(tmp_path: Path) -> None:
     world = prepared_world(tmp_path)
     no_github = {k: v for k, v in runner.SECRETS.items() if k != "ONCALL_GITHUB_TOKEN"}
     run = run_workflow(runner.WORKFLOWS / "tick.yml", Event("schedule", {"schedule": "7 * * * *"}), world=world,
                        workdir=tmp_path, at=datetime(2026, 11, 30, 15, 7, tzinfo=UTC).isoformat(), secrets=no_github)
-    outcomes = {s.step: s.returncode for s in run.steps}
-    assert outcomes["Request watch"] == 0  # needs no GitHub
-    assert outcomes["Support issue scan"] == 2 and outcomes["Deploy watch"] == 2
-    assert outcomes["Weekly handoff (hourly)"] == 2
-    assert outcomes["Fail the run if a check failed"] == 1
+    [step] = run.steps
+    assert step.returncode == 1
+    parts = dict(part.split("\n", 1) for part in step.stdout.split("\n== ")[1:])
+    assert list(parts) == ["Watching the request channels", "Support issues", "Failed deploys",
+                           "The weekly handoff"]
+    assert "error:" not in parts["Watching the request channels"]  # needs no GitHub, and ran
+    for needs_github in ("Support issues", "Failed deploys", "The weekly handoff"):
+        assert "error: environment variable ONCALL_GITHUB_TOKEN is not set" in parts[needs_github]
 
 
 def test_the_quarter_hour_tick_leaves_the_handoff_to_the_hourly_one(tmp_path: Path) -> None:
@@ -335,7 +338,9 @@ def test_the_quarter_hour_tick_leaves_the_handoff_to_the_hourly_one(tmp_path: Pa
     run = run_workflow(runner.WORKFLOWS / "tick.yml", Event("schedule", {"schedule": "22,37,52 13-21 * * 1-5"}),
                        world=world, workdir=tmp_path, at=datetime(2026, 11, 30, 15, 22, tzinfo=UTC).isoformat())
     assert run.ok, run.explain()
-    assert [s.step for s in run.steps] == ["Request watch", "Support issue scan", "Deploy watch"]
+    [step] = run.steps
+    assert "duties run: Watching the request channels, Support issues, Failed deploys\n" in step.stdout
+    assert "== The weekly handoff" not in step.stdout
 
 
 def test_every_flag_a_workflow_passes_exists(tmp_path: Path) -> None:

@@ -123,7 +123,6 @@ def resolve_person(services: Services, config: Config, shift: Shift, warnings: l
 def on_support(services: Services, config: Config, at: datetime) -> OnSupport:
     """One schedule read (two for a turn longer than the window; plus one user read unless the roster caches
     PagerDuty ids), once per process: every duty a tick runs asks the same question. Raises ScheduleProblem."""
-    rotation = config.rotation
     found = services.once(("on_support", id(config), at), lambda: _read_on_support(services, config, at))
     # Each caller gets its own warnings list to add to.
     return replace(found, warnings=list(found.warnings))

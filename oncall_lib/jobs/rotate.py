@@ -126,7 +126,7 @@ def observe(services: Services, config: Config, at: datetime) -> Observed:
     if not channel.is_member:
         observed.warnings.append(f"the app is not a member of {support.label}: invite it (/invite @app)")
     oldest = current.start.timestamp()
-    posted = services.slack.find_marked(support.id, marker(HANDOFF_EVENT, current), oldest=oldest)
+    posted = services.slack.find_marked(support.id, marker(HANDOFF_EVENT, current), oldest=oldest, now=at.timestamp())
     observed.handoff_posted = posted is not None
     if posted is not None:
         observed.handoff_message = posted

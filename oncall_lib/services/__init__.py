@@ -64,7 +64,7 @@ class Services:
         """`read()` the first time `key` is asked for in this process, the same answer after that."""
         if key not in self._shared:
             self._shared[key] = read()
-        return self._shared[key]  # type: ignore[no-any-return]
+        return self._shared[key]
 
     def _secret(self, name: str) -> str:
         if name not in self.secrets_used:

@@ -123,6 +123,8 @@ class SlackService:
                  retry_backoff: float = 0.5, retry_jitter: float = 1.0) -> None:
         backoff = BackoffRetryIntervalCalculator(backoff_factor=retry_backoff)
         self._identity: dict[str, str] | None = None
+        # Channel id -> (oldest, latest, its top-level messages) of the last whole read this run made of it.
+        self._histories: dict[str, tuple[float, float | None, list[dict[str, Any]]]] = {}
         self._client = _CountingWebClient(
             calls=calls,
             token=token,
@@ -179,7 +181,14 @@ class SlackService:
 
     def history(self, channel_id: str, *, oldest: float, latest: float | None = None, page_size: int = 200,
                 max_messages: int = 5000) -> list[dict[str, Any]]:
-        """Top-level messages in (oldest, latest], newest first, with metadata; pages only when the channel is busy."""
+        """Top-level messages in (oldest, latest], newest first, with metadata; pages only when the channel is busy.
+
+        A window inside one this run already read whole is answered from that read (the tick's duties read the
+        same channels); writing to a channel forgets what was read of it.
+        """
+        cached = self._read_before(channel_id, oldest, latest)
+        if cached is not None:
+            return cached
         messages: list[dict[str, Any]] = []
         bounds: dict[str, Any] = {"oldest": f"{oldest:.6f}"}
         if latest is not None:
@@ -190,7 +199,22 @@ class SlackService:
                 messages.extend(page.get("messages", []))
                 if len(messages) >= max_messages:
                     break
+        if len(messages) < max_messages:  # a cut read cannot answer for its window
+            self._histories[channel_id] = (oldest, latest, messages)
         return messages
+
+    def _read_before(self, channel_id: str, oldest: float, latest: float | None) -> list[dict[str, Any]] | None:
+        """The messages in (oldest, latest] if a whole earlier read covers that window (no latest: up to now)."""
+        found = self._histories.get(channel_id)
+        if found is None or found[0] > oldest:
+            return None
+        if found[1] is not None and (latest is None or latest > found[1]):
+            return None
+        return [m for m in found[2] if oldest < float(m.get("ts", 0)) and (latest is None
+                                                                         or float(m.get("ts", 0)) <= latest)]
+
+    def _wrote_to(self, channel_id: str) -> None:
+        self._histories.pop(channel_id, None)
 
     def replies(self, channel_id: str, ts: str) -> list[dict[str, Any]]:
         messages: list[dict[str, Any]] = []
@@ -206,23 +230,37 @@ class SlackService:
         profile = user.get("profile") or {}
         return str(profile.get("real_name") or user.get("real_name") or user.get("name") or user_id)
 
-    def find_marked(self, channel_id: str, marker: Marker, *, oldest: float) -> dict[str, Any] | None:
-        """The newest message since `oldest` carrying `marker`'s event type and key, if any."""
+    def find_marked(self, channel_id: str, marker: Marker, *, oldest: float,
+                    now: float | None = None) -> dict[str, Any] | None:
+        """The newest message since `oldest` carrying `marker`'s event type and key, if any.
+
+        With `now` (the run's moment), a read of this run that covers (oldest, now] and holds the message answers
+        without a call; not finding it there still asks Slack (a marker may be newer than that read).
+        """
+
+        def marked(message: dict[str, Any]) -> bool:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            return metadata.get("event_type") == marker.event_type and payload.get("key") in (marker.key,
+                                                                                            *marker.aliases)
+
+        cached = self._read_before(channel_id, oldest, now) if now is not None else None
+        found = next((dict(m) for m in cached or [] if marked(m)), None)
+        if found is not None:
+            return found
         with slack_errors(f"conversations.history {channel_id}"):
             pages = self._client.conversations_history(
                 channel=channel_id, oldest=f"{oldest:.6f}", limit=200, include_all_metadata=True
             )
             for page in pages:
                 for message in page.get("messages", []):
-                    metadata = message.get("metadata") or {}
-                    payload = metadata.get("event_payload") or {}
-                    if metadata.get("event_type") == marker.event_type and payload.get("key") in (marker.key,
-                                                                                                  *marker.aliases):
+                    if marked(message):
                         return dict(message)
         return None
 
     def post(self, channel: str, text: str, *, marker: Marker | None = None,
              thread_ts: str | None = None) -> str:
+        self._wrote_to(channel)
         with slack_errors(f"chat.postMessage {channel}"):
             response = self._client.chat_postMessage(
                 channel=channel,
@@ -235,6 +273,7 @@ class SlackService:
         return str(response["ts"])
 
     def update(self, channel: str, ts: str, text: str, *, marker: Marker | None = None) -> None:
+        self._wrote_to(channel)
         with slack_errors(f"chat.update {channel}"):
             self._client.chat_update(channel=channel, ts=ts, text=text,
                                      metadata=marker.metadata() if marker else None)
