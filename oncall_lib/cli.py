@@ -51,6 +51,12 @@ def add_common_flags(parser: argparse.ArgumentParser) -> None:
                       help="write the planned changes (the default inside GitHub Actions)")
     mode.add_argument("--dry-run", dest="apply", action="store_false",
                       help="only plan and report (the default everywhere else)")
+    add_sandbox_flags(parser)
+    add_report_flags(parser)
+
+
+def add_sandbox_flags(parser: argparse.ArgumentParser) -> None:
+    """--sandbox and its options: what `open_services` reads."""
     parser.add_argument("--sandbox", nargs="?", const="", default=None, metavar="WORLD_FILE",
                         help="run against the local fake world instead of the real APIs; without a file, "
                              ".oncall-sandbox/world.json (created from the bundled example on first use)")
@@ -58,6 +64,10 @@ def add_common_flags(parser: argparse.ArgumentParser) -> None:
                         help="with --sandbox: start again from the bundled example world")
     parser.add_argument("--sandbox-faults", type=float, default=0.0, metavar="RATE",
                         help="with --sandbox: share of requests (0-1) that fail with 429, 5xx or a dropped connection")
+
+
+def add_report_flags(parser: argparse.ArgumentParser) -> None:
+    """--at, --json and --verbose: when the run acts, and how it reports."""
     parser.add_argument("--at", metavar="ISO_TIME",
                         help="act as if it were this time (default: now); without an offset, the team's time zone")
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object on stdout")
@@ -126,15 +136,25 @@ def run_job(prog: str, description: str, job: JobFn, argv: Sequence[str] | None 
 
 def execute(args: argparse.Namespace, job: JobFn, render: Callable[[Report], str] | None = None) -> int:
     """Run a job as a script: exit codes, one-line errors, the report. `render` replaces the stdout text."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_ScrubbingFormatter("%(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
     dry_run = not (args.apply if args.apply is not None else in_github_actions())
-    try:
+
+    def configured_job() -> Report:
         config = load_config(args.config)
         at = parse_at(args.at, config.team.tz).astimezone(config.team.tz)
         with open_services(args, at, save=not dry_run) as services:
-            report = job(services, config, at, dry_run)
+            return job(services, config, at, dry_run)
+
+    return run_guarded(args, configured_job, render)
+
+
+def run_guarded(args: argparse.Namespace, body: Callable[[], Report],
+                render: Callable[[Report], str] | None = None) -> int:
+    """Run `body` as a script does: logging, one-line errors and their exit codes, then the report."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_ScrubbingFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
+    try:
+        report = body()
     except ConfigError as exc:
         for problem in exc.problems:
             _error(str(problem))
