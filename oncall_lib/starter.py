@@ -133,7 +133,8 @@ PD_ID = re.compile(r"^[A-Za-z0-9]{2,20}$")
 def schedule_id(value: str) -> str:
     """A PagerDuty schedule id, from the id itself or the schedule's URL (…/schedules/PABC123 or …#PABC123)."""
     text = value.strip().rstrip("/")
-    candidate = re.split(r"[/#]", text)[-1] if "/" in text or "#" in text else text
+    link = re.fullmatch(r"https://[A-Za-z0-9.-]+/schedules(?:/|#)([A-Za-z0-9]+)(?:[/?#].*)?", text)
+    candidate = link[1] if link else text
     if not PD_ID.match(candidate):
         raise InputError(f"--schedule {value!r}: not a PagerDuty schedule id (like PABC123, in the schedule's URL)")
     return candidate
@@ -412,7 +413,8 @@ class _Document:
         """A value nobody could discover: empty (which check_config.py refuses, naming it) under TO FILL."""
         self.comment(f"{BLANK}: {why}")
         self.lines.append(f"{toml_key(name)} = {toml_value(empty)}")
-        self.blanks.append(f"{self._path}.{name}" if self._path else name)
+        path = f"{self._path}.{name}" if self._path else name
+        self.blanks.append(f"{path}[1]" if isinstance(empty, list) else path)  # check_config names the item
 
     def optional(self, name: str, example: object, why: str) -> None:
         self.comment(f"Optional: {why}")
@@ -552,7 +554,6 @@ def _slack(doc: _Document, found: Discovered) -> None:
         doc.table("slack.channels", "The channel where deploys are announced and failures explained.", array=True)
         doc.key("key", DEPLOYS_CHANNEL_KEY)
         doc.blank("id", "the deploy channel's id (like C012AB3CD; channel details > About).")
-        doc.key("name", "")
 
 
 def _requests(doc: _Document, found: Discovered) -> None:
