@@ -66,10 +66,10 @@ def add_sandbox_flags(parser: argparse.ArgumentParser) -> None:
                         help="with --sandbox: share of requests (0-1) that fail with 429, 5xx or a dropped connection")
 
 
-def add_report_flags(parser: argparse.ArgumentParser) -> None:
+def add_report_flags(parser: argparse.ArgumentParser, at_zone: str = "the team's time zone") -> None:
     """--at, --json and --verbose: when the run acts, and how it reports."""
     parser.add_argument("--at", metavar="ISO_TIME",
-                        help="act as if it were this time (default: now); without an offset, the team's time zone")
+                        help=f"act as if it were this time (default: now); without an offset, {at_zone}")
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object on stdout")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress (and tracebacks) to stderr")
 

@@ -37,7 +37,7 @@ def main() -> int:
                         help="the file to create (default: %(default)s; never overwritten); - prints it")
     parser.add_argument("--dry-run", action="store_true", help="discover and report, write nothing")
     add_sandbox_flags(parser)
-    add_report_flags(parser)
+    add_report_flags(parser, at_zone="UTC (the team's time zone is not known yet)")
     args = parser.parse_args()
     if args.json and args.output == init_config.STDOUT:
         parser.error("--json and --output - both print to standard output: choose one")
