@@ -303,3 +303,18 @@ def test_a_layer_sharing_its_name_with_another_active_layer_is_written_by_id() -
     assert choose_layer(schedule, None, AT).value == "Support"
     with pytest.raises(ScheduleProblem, match="no active layer"):
         choose_layer({"id": "PS", "schedule_layers": [_layer("P1", "x", ["PA"], end="2026-01-06T00:00:00Z")]}, None, AT)
+
+
+def test_a_deleted_user_still_on_the_layer_is_left_out_with_a_comment(sandbox: Sandbox, tmp_path: Path) -> None:
+    alan = next(u for u in sandbox.world["pagerduty"]["users"] if u["id"] == "PALAN01")
+    alan["deleted"] = True
+    report, text, _ = init(sandbox, tmp_path)
+    assert [m["pagerduty_id"] for m in tomllib.loads(text)["roster"]] == ["PADA001", "PGRACE1", "PKATH01"]
+    assert '# Left out: "Alan Turing" (PALAN01) is on the layer but PagerDuty cannot read them' in text
+    assert report.warnings[0].startswith('left out of the roster: "Alan Turing" (PALAN01)')
+
+
+def test_every_character_round_trips_through_a_toml_string() -> None:
+    every = "".join(chr(c) for c in range(0x80)) + "é\u2028\U0001f98a"
+    assert tomllib.loads(f"v = {toml_value(every)}")["v"] == every
+    assert tomllib.loads(f"v = {toml_value('a' + chr(0xD800) + 'b')}")["v"] == "a\ufffdb"  # UTF-8 cannot hold it
