@@ -53,6 +53,12 @@ def add_common_flags(parser: argparse.ArgumentParser) -> None:
                       help="write the planned changes (the default inside GitHub Actions)")
     mode.add_argument("--dry-run", dest="apply", action="store_false",
                       help="only plan and report (the default everywhere else)")
+    add_sandbox_flags(parser)
+    add_report_flags(parser)
+
+
+def add_sandbox_flags(parser: argparse.ArgumentParser) -> None:
+    """--sandbox and its options: what `open_services` reads."""
     parser.add_argument("--sandbox", nargs="?", const="", default=None, metavar="WORLD_FILE",
                         help="run against the local fake world instead of the real APIs; without a file, "
                              ".oncall-sandbox/world.json (created from the bundled example on first use)")
@@ -60,8 +66,12 @@ def add_common_flags(parser: argparse.ArgumentParser) -> None:
                         help="with --sandbox: start again from the bundled example world")
     parser.add_argument("--sandbox-faults", type=float, default=0.0, metavar="RATE",
                         help="with --sandbox: share of requests (0-1) that fail with 429, 5xx or a dropped connection")
+
+
+def add_report_flags(parser: argparse.ArgumentParser, at_zone: str = "the team's time zone") -> None:
+    """--at, --json and --verbose: when the run acts, and how it reports."""
     parser.add_argument("--at", metavar="ISO_TIME",
-                        help="act as if it were this time (default: now); without an offset, the team's time zone")
+                        help=f"act as if it were this time (default: now); without an offset, {at_zone}")
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object on stdout")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress (and tracebacks) to stderr")
 
@@ -132,6 +142,14 @@ def started_by_github() -> bool:
     return in_github_actions() and os.environ.get("GITHUB_EVENT_NAME", "") not in ("", "workflow_dispatch")
 
 
+class DutyOff(OncallError):
+    """The job's duty is off: nothing to do. Not an error when GitHub started the run; a mistake by hand."""
+
+    def __init__(self, line: str) -> None:
+        super().__init__(line)
+        self.exit_code = 0 if started_by_github() else 2
+
+
 def duty_off(config: Config, key: str) -> str | None:
     """The one line saying a duty is off, or None when it is on."""
     from oncall_lib.duties import duty
@@ -147,27 +165,39 @@ def execute(args: argparse.Namespace, job: JobFn, render: Callable[[Report], str
             duty: str | None = None) -> int:
     """Run a job as a script: exit codes, one-line errors, the report. `render` replaces the stdout text.
 
-    With `duty`, a job whose duty is off says so in one line and does nothing: exit 0 when GitHub started the
-    run (a schedule or an event: nothing is wrong), 2 when a person asked for it.
+    With `duty` (or the parser's), a job whose duty is off says so in one line and does nothing: exit 0 when
+    GitHub started the run (a schedule or an event: nothing is wrong), 2 when a person asked for it.
     """
+    dry_run = not (args.apply if args.apply is not None else in_github_actions())
+    key = duty or getattr(args, "duty", None)
+
+    def configured_job() -> Report:
+        config = load_config(args.config)
+        off = duty_off(config, key) if key else None
+        if off:
+            raise DutyOff(off)
+        at = parse_at(args.at, config.team.tz).astimezone(config.team.tz)
+        with open_services(args, at, save=not dry_run) as services:
+            return job(services, config, at, dry_run)
+
+    return run_guarded(args, configured_job, render)
+
+
+def run_guarded(args: argparse.Namespace, body: Callable[[], Report],
+                render: Callable[[Report], str] | None = None) -> int:
+    """Run `body` as a script does: logging, one-line errors and their exit codes, then the report."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_ScrubbingFormatter("%(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
-    dry_run = not (args.apply if args.apply is not None else in_github_actions())
     try:
-        config = load_config(args.config)
-        duty = duty or getattr(args, "duty", None)
-        off = duty_off(config, duty) if duty else None
-        if off:
-            print(f"{'notice' if started_by_github() else 'error'}: {off}", file=sys.stderr)
-            return 0 if started_by_github() else 2
-        at = parse_at(args.at, config.team.tz).astimezone(config.team.tz)
-        with open_services(args, at, save=not dry_run) as services:
-            report = job(services, config, at, dry_run)
+        report = body()
     except ConfigError as exc:
         for problem in exc.problems:
             _error(str(problem))
         return 2
+    except DutyOff as exc:
+        print(scrub(f"{'notice' if exc.exit_code == 0 else 'error'}: {exc}"), file=sys.stderr)
+        return exc.exit_code
     except OncallError as exc:
         _error(str(exc))
         return exc.exit_code

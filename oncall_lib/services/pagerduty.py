@@ -55,10 +55,19 @@ class PagerDutyService:
 
     def schedule(self, schedule_id: str, since: datetime, until: datetime) -> dict[str, Any]:
         """The schedule with every layer's entries, overrides and the final schedule rendered for a window."""
+        found = self.schedule_if_any(schedule_id, since, until, missing_ok=False)
+        assert found is not None
+        return found
+
+    def schedule_if_any(self, schedule_id: str, since: datetime, until: datetime, *,
+                        missing_ok: bool = True) -> dict[str, Any] | None:
+        """`schedule`, or None when PagerDuty has no schedule with that id (404), so a caller can say so."""
         params = {"since": since.isoformat(), "until": until.isoformat(), "overflow": "true"}
         try:
             return dict(self._client.rget(f"/schedules/{schedule_id}", params=params))
         except (PagerDutyError, httpx2.HTTPError) as exc:
+            if missing_ok and getattr(getattr(exc, "response", None), "status_code", None) == 404:
+                return None
             raise ServiceError(_describe(exc, f"GET /schedules/{schedule_id}")) from None
 
     def shift_schedule(self, schedule_id: str, since: datetime, until: datetime) -> dict[str, Any] | None:

@@ -118,6 +118,15 @@ class ChannelInfo:
     is_member: bool
 
 
+def _channel_info(data: Any) -> ChannelInfo:
+    return ChannelInfo(
+        id=data["id"],
+        name=data.get("name", ""),
+        topic=(data.get("topic") or {}).get("value", ""),
+        is_member=bool(data.get("is_member", False)),
+    )
+
+
 class SlackService:
     def __init__(self, token: str, calls: ApiCalls, *, base_url: str = "https://slack.com/api/",
                  retry_backoff: float = 0.5, retry_jitter: float = 1.0) -> None:
@@ -140,12 +149,28 @@ class SlackService:
     def channel(self, channel_id: str) -> ChannelInfo:
         with slack_errors(f"conversations.info {channel_id}"):
             data = self._client.conversations_info(channel=channel_id)["channel"]
-        return ChannelInfo(
-            id=data["id"],
-            name=data.get("name", ""),
-            topic=(data.get("topic") or {}).get("value", ""),
-            is_member=bool(data.get("is_member", False)),
-        )
+        return _channel_info(data)
+
+    def channel_if_any(self, channel_id: str) -> ChannelInfo | None:
+        """`channel`, or None when Slack knows no such channel (or the app may not see it: a private one)."""
+        with slack_errors(f"conversations.info {channel_id}"):
+            try:
+                return _channel_info(self._client.conversations_info(channel=channel_id)["channel"])
+            except SlackApiError as exc:
+                if exc.response.get("error") == "channel_not_found":
+                    return None
+                raise
+
+    def public_channel_named(self, name: str) -> ChannelInfo | None:
+        """The unarchived public channel with this name (conversations.list pages through them); None if none.
+        Private channels are left out: listing them needs groups:read, which no job needs."""
+        wanted = name.strip().lstrip("#").casefold()
+        with slack_errors("conversations.list"):
+            for page in self._client.conversations_list(types="public_channel", exclude_archived=True, limit=200):
+                for data in page.get("channels", []):
+                    if str(data.get("name", "")).casefold() == wanted:
+                        return _channel_info(data)
+        return None
 
     def set_topic(self, channel_id: str, topic: str) -> None:
         with slack_errors(f"conversations.setTopic {channel_id}"):
