@@ -158,24 +158,33 @@ IAM = Duty(
 
 ACCESS = Duty(
     key="access",
-    title="Access and offboarding",
-    summary="Approved access requests granted (GitHub team memberships, a checklist for the rest), and "
-            "offboarding requests turned into one PR that removes the IAM user and the SOCKS key.",
+    title="Access grants",
+    summary="Approved access requests granted: GitHub team memberships added, a checklist for the other tools.",
+    table="access",
+    requires=(("support_issues", "access requests are filed in the support repository"),),
+    needs=(
+        Need("github", "issues: write", "read the request forms and answer on them"),
+        Need("github", "members: write", "add an approved person to the tool's GitHub team"),
+    ),
+    runs=Runs(events=("access.yml",)),
+    scripts=("access.py",),
+    docs="docs/duties/access.md",
+)
+
+OFFBOARDING = Duty(
+    key="offboarding",
+    title="Offboarding",
+    summary="An offboarding request turned into one PR that removes the person's IAM user and SOCKS key.",
     table="offboarding",
-    also_on=lambda config: config.access is not None,
-    requires=(("support_issues", "requests are filed in the support repository"),),
-    still_needs=lambda config: ["[iam] (offboarding drafts its PR in the devops repository named there)"]
-    if config.offboarding is not None and config.iam is None else [],
+    requires=(("support_issues", "offboarding requests are filed in the support repository"),
+              ("iam", "the PR is drafted in the devops repository named there")),
     needs=(
         Need("github", "issues: write", "read the request forms and answer on them"),
         Need("github", "contents: write", "push the offboarding branch"),
         Need("github", "pull_requests: write", "open the offboarding PR"),
-        Need("github", "members: write", "add an approved person to the tool's GitHub team",
-             when=lambda config: config.access is not None, when_text="with [access]"),
     ),
-    runs=Runs(events=("offboarding.yml", "access.yml")),
-    checks="",
-    scripts=("offboard.py", "access.py"),
+    runs=Runs(events=("offboarding.yml",)),
+    scripts=("offboard.py",),
     docs="docs/duties/access.md",
 )
 
@@ -234,7 +243,8 @@ DEPLOYS = Duty(
     docs="docs/duties/deploys.md",
 )
 
-DUTIES: tuple[Duty, ...] = (HANDOFF, REQUESTS, SUPPORT_ISSUES, POSTMORTEMS, IAM, ACCESS, TRACKING, REVIEWS, DEPLOYS)
+DUTIES: tuple[Duty, ...] = (HANDOFF, REQUESTS, SUPPORT_ISSUES, POSTMORTEMS, IAM, ACCESS, OFFBOARDING, TRACKING,
+                             REVIEWS, DEPLOYS)
 
 
 def duty(key: str) -> Duty:

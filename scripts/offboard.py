@@ -12,7 +12,7 @@ from oncall_lib.jobs import offboarding  # noqa: E402
 
 
 def main() -> int:
-    parser = job_parser("offboard.py", __doc__ or "", duty="access")
+    parser = job_parser("offboard.py", __doc__ or "", duty="offboarding")
     add_issue_number(parser, "the offboarding issue")
     args = parser.parse_args()
     if args.number is None:

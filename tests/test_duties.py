@@ -93,7 +93,8 @@ ALONE = {
     "support_issues": tables_of_example("support_issues"),
     "postmortems": tables_of_example("postmortems", "support_issues"),
     "iam": tables_of_example("iam"),
-    "access": tables_of_example("offboarding", "access", "iam", "support_issues"),
+    "access": tables_of_example("access", "support_issues"),
+    "offboarding": tables_of_example("offboarding", "iam", "support_issues"),
     "tracking": tables_of_example("tracking"),
     "reviews": tables_of_example("reviews"),
     "deploys": tables_of_example("deploys"),
@@ -134,7 +135,8 @@ def test_each_duty_alone_is_a_valid_config_with_exactly_that_duty_on(tmp_path: P
     assert done.returncode == 0, done.stderr
     on = done.stdout.split("duties on", 1)[1].split("duties off", 1)[0]
     # A duty comes with the tables it requires, and so with their duties.
-    expected = {"handoff", key, *{"postmortems": ["support_issues"], "access": ["iam", "support_issues"]}.get(key, [])}
+    expected = {"handoff", key, *{"postmortems": ["support_issues"], "access": ["support_issues"],
+                                     "offboarding": ["iam", "support_issues"]}.get(key, [])}
     assert {d.key for d in DUTIES if f"{d.title}: needs" in on} == expected, done.stdout
 
 
