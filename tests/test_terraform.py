@@ -254,16 +254,22 @@ def test_a_policy_attachment_that_serves_roles_too_is_kept() -> None:
     assert result.warnings == []
 
 
-def test_a_policy_left_without_principals_is_reported() -> None:
+def test_a_policy_whose_only_principal_is_the_user_is_refused() -> None:
+    """AWS rejects `identifiers = []`, and dropping the statement or the document would change who may do what."""
     document = ('data "aws_iam_policy_document" "assume" {\n  statement {\n    actions = ["sts:AssumeRole"]\n'
                 '    principals {\n      type        = "AWS"\n      identifiers = [aws_iam_user.bob.arn]\n'
                 '    }\n  }\n}\n')
-    result = remove_users(BOB + document, ["Bob.Smith"])
-    assert result.text == document.replace("[aws_iam_user.bob.arn]", "[]")
-    assert result.warnings == ['data "aws_iam_policy_document" "assume" (line 10) is left with an empty '
-                               "`identifiers` list: check by hand"]
-    cascading = remove_users(BOB + BOB_REFS + document, ["Bob.Smith"])  # the removals take a second pass
-    assert cascading.warnings == [w.replace("line 10", "line 38") for w in result.warnings]
+    with pytest.raises(TerraformEditError) as refused:
+        remove_users(BOB + document, ["Bob.Smith"])
+    assert str(refused.value) == (
+        'iam_users.tf:15: data "aws_iam_policy_document" "assume": aws_iam_user.bob is the only principal in '
+        "statement.principals.identifiers; AWS rejects a policy with no principal (identifiers = []), and removing "
+        "the statement or the policy would change who may do what: edit it by hand (nothing changed)")
+    with pytest.raises(TerraformEditError, match=r"iam_users.tf:43: .* is the only principal"):
+        remove_users(BOB + BOB_REFS + document, ["Bob.Smith"])  # found on the cascade's second pass too
+    shared = document.replace("[aws_iam_user.bob.arn]", "[aws_iam_user.bob.arn, aws_iam_user.ann.arn]")
+    assert remove_users(BOB + ANN + shared, ["Bob.Smith"]).text == ANN + document.replace(
+        "[aws_iam_user.bob.arn]", "[aws_iam_user.ann.arn]")
 
 
 def test_a_count_indexed_list_is_refused() -> None:
