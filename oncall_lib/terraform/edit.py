@@ -64,8 +64,8 @@ PRINCIPAL_KEYS = ("principal", "principals", "notprincipal", "not_principals")
 COLLECTION_CALLS = ("toset", "tolist", "tomap", "concat", "merge", "distinct", "sort", "flatten", "setunion",
                     "compact", "coalescelist")
 MODULE_META = ("source", "version", "providers", "count", "for_each", "depends_on")
-_IMPORT_COMMENT = re.compile(rb"^[ \t]*(?:#|//)[ \t]*terraform import[ \t]+(?P<address>'[^'\n]*'|\"(?:[^\"\\\n]|\\.)*\"|\S+)",
-                             re.M)
+_IMPORT_COMMENT = re.compile(
+    rb"^[ \t]*(?:#|//)[ \t]*terraform import[ \t]+(?P<address>'[^'\n]*'|\"(?:[^\"\\\n]|\\.)*\"|\S+)", re.M)
 
 
 class Index:
@@ -187,7 +187,7 @@ class _Collection:
     # judged by their attribute's name with the block
 
 
-def _collections(found: list[Block], root: Node, data: bytes) -> dict[tuple[str, str], _Collection]:
+def _collections(found: list[Block], top_level: list[Node], data: bytes) -> dict[tuple[str, str], _Collection]:
     """The values usernames may be drawn from, by (scope, name): ("local", "users"), ("var", "users"),
     ("module.iam", "user_map"), ("", "inputs")."""
     out: dict[tuple[str, str], _Collection] = {}
@@ -204,9 +204,8 @@ def _collections(found: list[Block], root: Node, data: bytes) -> dict[tuple[str,
                 if name not in MODULE_META:
                     out[(f"module.{block.labels[0]}", name)] = _Collection(f"module.{block.labels[0]}.{name}", value,
                                                                            False)
-    body = next((c for c in root.named_children if c.type == "body"), None)
-    for attribute in body.named_children if body is not None else []:
-        if attribute.type == "attribute" and len(attribute.named_children) >= 2:
+    for attribute in top_level:
+        if len(attribute.named_children) >= 2:
             name = text_of(attribute.named_children[0])
             out[("", name)] = _Collection(name, attribute.named_children[-1], True)
     return out
@@ -253,7 +252,7 @@ class _Scan:
 
     def scan(self, node: Node | None, where: str, *, loose: bool, rename: Callable[[str], str] = str,
              keys: tuple[str, ...] = (), depth: int = 0) -> list[str]:
-        edit, hits = self.edit, []
+        edit, hits = self.edit, list[str]()
         if node is None or depth > 8:
             return hits
         node = _unwrap(node)
@@ -313,7 +312,7 @@ class _Scan:
         template = name_template(made)
         if template is not None and variables and template[1] == [variables[-1]]:
             rename = _rename(template[0], template[2], rename)
-        elif made is None or not variables or (traversal(made) or [identifier(made)])[0] not in variables:
+        elif made is None or not variables or (traversal(made) or [identifier(made) or ""])[0] not in variables:
             return []  # it builds something else from the items, not their names
         return self.scan(source, where, loose=True, rename=rename, keys=keys, depth=depth)
 
@@ -352,12 +351,12 @@ def _find_users(edit: _Edit, found: list[Block], collections: dict[tuple[str, st
             edit.remove_block(block)
             continue
         if "count" in block.attributes:
-            source = collection_of(block.attributes["count"]) or (
+            counted = collection_of(block.attributes["count"]) or (
                 collection_of(block.attributes["name"]) if "name" in block.attributes else None)
-            hits = scan.collection((source[0], source[1])) if source else []
+            hits = scan.collection((counted[0], counted[1])) if counted else []
             if hits:
                 raise edit.refuse(block.start,
-                    f"{block.describe()} creates users with count over {'.'.join(source or [])}; removing "
+                    f"{block.describe()} creates users with count over {'.'.join(counted or [])}; removing "
                     f"{', '.join(dict.fromkeys(h for h in hits if edit.wants(h)))} would shift every later user's "
                     "index and Terraform would destroy and recreate them. Move the users to for_each (or terraform "
                     "state mv) first, then remove them")
@@ -372,8 +371,8 @@ def _find_users(edit: _Edit, found: list[Block], collections: dict[tuple[str, st
                 edit.gone.add(f'{block.address}["{key}"]')
     # Other collections keyed by, or holding, a removed username (a user -> groups map, an admins list, a
     # module's user map, Terragrunt inputs).
-    for source in collections:
-        scan.collection(source)
+    for named in collections:
+        scan.collection(named)
 
 
 def _import_comments(edit: _Edit) -> None:
@@ -405,8 +404,9 @@ def _principal(edit: _Edit, ref: Reference, top: Node) -> bool:
 def _display(path: list[tuple[str, str, Node]]) -> str:
     """`roles["Partner"].principals`, `statement.principals.identifiers`: a list as a person finds it."""
     out = ""
-    for kind, name, _node in path:
-        if kind in ("attribute", "block") or (kind == "key" and re.fullmatch(r"[A-Za-z_][\w-]*", name)):
+    for kind, name, node in path:
+        quoted = kind == "key" and text_of(node.child_by_field_name("key") or node).lstrip().startswith('"')
+        if kind in ("attribute", "block") or (kind == "key" and not quoted):
             out += f".{name}" if out else name
         elif kind == "key":
             out += f'["{name}"]'
@@ -417,12 +417,24 @@ def _in_statement(path: list[tuple[str, str, Node]]) -> bool:
     return any(kind == "call" or name.casefold() == "statement" for kind, name, _node in path)
 
 
+def _is_object(node: Node | None) -> bool:
+    found = collection(node)
+    return found is not None and found.type == "object"
+
+
+def _names_principals(key: str) -> bool:
+    """A key whose list says whom something serves: principals, users, members, roles, groups."""
+    return key.casefold() in PRINCIPAL_KEYS or key.casefold() in OTHER_PRINCIPAL_ATTRIBUTES or _holds_users(key)
+
+
 def _entry_served_only(edit: _Edit, path: list[tuple[str, str, Node]]) -> Node | None:
     """The map entry (or object in a list) that an emptied list of principals served, such as
     `"Partner" = { principals = [aws_iam_user.partner.arn], ... }` in a module's map of roles: one of a
     collection of objects, not inside a policy, and naming nobody else. None when there is none."""
     if len(path) < 3 or _in_statement(path) or any(kind == "block" for kind, _name, _node in path):
         return None
+    if not _names_principals(path[-1][1]):
+        return None  # an entry's readers or resources list left empty: the entry still has its own purpose
     kind, _name, entry = path[-2]
     value = element_value(entry) if kind == "key" else entry if kind == "item" else None
     body = collection(value) if value is not None else None
@@ -430,14 +442,13 @@ def _entry_served_only(edit: _Edit, path: list[tuple[str, str, Node]]) -> Node |
         return None
     siblings = [e for e in (entry.parent.named_children if entry.parent is not None else [])
                 if e.type in ("object_elem", "expression")]
-    if not all(collection(element_value(e) if e.type == "object_elem" else e) is not None and
-               collection(element_value(e) if e.type == "object_elem" else e).type == "object" for e in siblings):
+    if not all(_is_object(element_value(e) if e.type == "object_elem" else e) for e in siblings):
         return None  # not one of a collection of things (an object's own settings)
     own = path[-1][2]
     for key, _span, element in entries(body):
         if element == own or not key:
             continue
-        if key.casefold() in PRINCIPAL_KEYS or key.casefold() in OTHER_PRINCIPAL_ATTRIBUTES or _holds_users(key):
+        if _names_principals(key):
             rest = [span for _k, span, _n in entries(element_value(element))]
             if rest and not all(cut.item_cut(edit.data, s) in edit.cuts for s in rest):
                 return None  # it serves someone else too
@@ -456,8 +467,8 @@ def _emptied(edit: _Edit, owner: str, line: int, top: Node, container: Node, ref
     if entry is not None:
         where = _display(path[:-1])
         edit.remove_item((entry.start_byte, entry.end_byte), f"{where} in {owner} (line {line})")
-        edit.warn(f"{owner} (line {line}): {where} served only {listed} (its `{path[-1][1]}` list) and was removed whole: check "
-                  "that nothing else needed it")
+        edit.warn(f"{owner} (line {line}): {where} served only {listed} (its `{path[-1][1]}` list) and was "
+                  "removed whole: check that nothing else needed it")
         return True
     if any(_principal(edit, r, top) for r in refs):
         raise edit.refuse(container.start_byte,
@@ -599,6 +610,23 @@ def _plan_block(edit: _Edit, block: Block, all_refs: list[Reference]) -> bool:
     return False
 
 
+def _arns_left(edit: _Edit, found: list[Block], index: Index, kept: list[cut.Span]) -> None:
+    """A removed user still named by ARN text (`"arn:aws:iam::123456789012:user/ops/Bob.Smith"`) in a policy that
+    stays: reported, since a principal or resource written out cannot be cut safely and means the same user."""
+    if b":user/" not in edit.data:
+        return
+    names = b"|".join(re.escape(n.encode()) for n in edit.wanted.values() if n.isascii())
+    if not names:
+        return
+    for match in re.finditer(rb'"arn:aws[\w-]*:iam::[0-9]*:user/(?:[^"/\n]*/)*(?:' + names + rb')"', edit.data, re.I):
+        if any(s <= match.start() < e for s, e in kept):
+            continue
+        where = [found[i].describe() for i in index._blocks_at([match.start()])]
+        arn = match.group().decode("utf-8", errors="replace")
+        edit.warn(f"{where[0] if where else edit.path} (line {cut.line_of(edit.data, match.start())}) names the "
+                  f"removed user by ARN, {arn}: edit it by hand")
+
+
 def _points(data: bytes, positions: list[int]) -> dict[int, tuple[int, int]]:
     """(row, byte column) of each position, in one pass over the data."""
     out: dict[int, tuple[int, int]] = {}
@@ -634,9 +662,10 @@ def remove_users(text: str, usernames: Sequence[str], *, path: str = "iam_users.
     data = text.encode("utf-8")
     edit = _Edit(data, path, usernames)
     tree = parse_tree(data, path)  # the one full parse
-    found = blocks(tree.root_node)
+    top_level: list[Node] = []
+    found = blocks(tree.root_node, top_level)
     index = Index(data, found)
-    _find_users(edit, found, _collections(found, tree.root_node, data), index)
+    _find_users(edit, found, _collections(found, top_level, data), index)
     missing = [original for folded, original in edit.wanted.items() if folded not in edit.found]
     if missing:
         raise TerraformEditError(f"{path}: no IAM user named {', '.join(missing)} (nothing changed)")
@@ -668,6 +697,7 @@ def remove_users(text: str, usernames: Sequence[str], *, path: str = "iam_users.
                 changed = True
     _import_comments(edit)
     kept = _kept(edit.cuts)
+    _arns_left(edit, found, index, kept)
     for i in sorted(set().union(*(index.naming(address) for address in edit.gone)) - removed):
         block = found[i]
         for reference in refs_of(i):

@@ -267,12 +267,15 @@ def _label(node: Node) -> str:
     return literal(node) or text_of(node)
 
 
-def blocks(root: Node) -> list[Block]:
-    """The file's top-level blocks, each with its top-level attributes."""
+def blocks(root: Node, attributes: list[Node] | None = None) -> list[Block]:
+    """The file's top-level blocks; its top-level attributes (terraform.tfvars, Terragrunt's `inputs`) are added
+    to `attributes` when given, in the same pass."""
     body = next((c for c in root.named_children if c.type == "body"), None)
     found = []
     for node in body.named_children if body is not None else []:
         if node.type != "block":
+            if attributes is not None and node.type == "attribute":
+                attributes.append(node)
             continue
         found.append(Block(node))
     return found
