@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from oncall_lib.config import WEEKDAYS, Config, SuperEpic
 from oncall_lib.errors import OncallError
+from oncall_lib.jobs.on_support import read_schedule
 from oncall_lib.report import Report
 from oncall_lib.schedule import (
     ScheduleProblem,
@@ -118,20 +119,26 @@ def examine(services: Services, config: Config, at: datetime) -> list[Check]:
         _run(checks, "slack user group", usergroup)
 
     def pagerduty() -> str:
-        schedule = services.pagerduty.schedule(config.rotation.pagerduty_schedule, at, at)
+        # Each read goes the way `schedule_kind` says: PagerDuty keeps /schedules readers out of shift-based ones.
+        found = read_schedule(services, config, at, at)
+        schedule, _overrides = found.layered(config.rotation.support_layer)
         layer = select_layer(schedule, config.rotation.support_layer, at)
+        if found.kind == "shifts":
+            return (f"shift-based schedule {found.raw.get('name')!r} and support rotation {layer.get('name')!r} "
+                    f"({layer.get('id')}) found")
         return f"schedule {schedule.get('name')!r} and support layer {layer.get('name')!r} ({layer.get('id')}) found"
 
     _run(checks, "pagerduty schedule", pagerduty)
 
     def layer_shape() -> str:
         rotation = config.rotation
-        schedule = services.pagerduty.schedule(rotation.pagerduty_schedule, at, at + timedelta(days=14))
+        found = read_schedule(services, config, at, at + timedelta(days=14))
+        schedule, shift_overrides = found.layered(rotation.support_layer)
         family = support_layers(schedule, rotation.support_layer, at)
         restricted = [r for layer in family if is_active(layer, at) for r in layer.get("restrictions") or []]
         length = max(int(layer.get("rotation_turn_length_seconds") or 0) for layer in family if is_active(layer, at))
-        runs = override_runs(family_turns(family), support_overrides(schedule, family),
-                             timedelta(hours=rotation.min_override_hours))
+        pieces = shift_overrides if shift_overrides is not None else support_overrides(schedule, family)
+        runs = override_runs(family_turns(family), pieces, timedelta(hours=rotation.min_override_hours))
         moving = [f"{run.user_name or run.user_id} from {run.start.astimezone(config.team.tz):%a %d %b %H:%M}"
                   for run, _, moves in runs if moves]
         short = sum(1 for _, _, moves in runs if not moves)
@@ -147,7 +154,8 @@ def examine(services: Services, config: Config, at: datetime) -> list[Check]:
 
     def handoff_time() -> str:
         rotation = config.rotation
-        schedule = services.pagerduty.schedule(rotation.pagerduty_schedule, at - timedelta(days=21), at)
+        schedule, _overrides = read_schedule(services, config, at - timedelta(days=21), at).layered(
+            rotation.support_layer)
         starts = [s.start.astimezone(config.team.tz)
                   for s in family_turns(support_layers(schedule, rotation.support_layer, at))]
         expected = (WEEKDAYS.index(rotation.handoff_weekday), rotation.handoff_hour)

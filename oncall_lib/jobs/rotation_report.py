@@ -20,7 +20,7 @@ from oncall_lib.errors import ServiceError
 from oncall_lib.jobs.incidents import Incident, week_incidents
 from oncall_lib.jobs.incidents import markdown as incident_markdown
 from oncall_lib.jobs.issue_followups import has_summary
-from oncall_lib.jobs.on_support import member_for_shift
+from oncall_lib.jobs.on_support import member_for_shift, read_schedule
 from oncall_lib.jobs.watch import scan_requests
 from oncall_lib.plan import Action, Executor, Ref, apply
 from oncall_lib.report import Report
@@ -56,10 +56,10 @@ ENDING_SOON = timedelta(hours=12)
 def ended_rotations(services: Services, config: Config, at: datetime) -> tuple[list[Shift], Shift | None]:
     """The last ROTATIONS turns that ended by `at` (or are about to), newest first; and the turn after them."""
     rotation = config.rotation
-    schedule = services.pagerduty.schedule(rotation.pagerduty_schedule, at - timedelta(weeks=ROTATIONS + 2),
-                                           at + timedelta(days=1))
+    found = read_schedule(services, config, at - timedelta(weeks=ROTATIONS + 2), at + timedelta(days=1))
+    schedule, overrides = found.layered(rotation.support_layer)
     timeline = role_timeline(schedule, rotation.support_layer, at,
-                             min_override=timedelta(hours=rotation.min_override_hours))
+                             min_override=timedelta(hours=rotation.min_override_hours), overrides=overrides)
     ended = [s for s in timeline if s.end <= at + ENDING_SOON and s.start < at]
     following = next((s for s in timeline if ended and s.start >= ended[-1].end), None)
     return list(reversed(ended))[:ROTATIONS], following
