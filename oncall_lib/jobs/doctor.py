@@ -24,7 +24,7 @@ from oncall_lib.schedule import (
     support_overrides,
 )
 from oncall_lib.services import Services
-from oncall_lib.services.epics import SUB_ISSUE_CAP, EpicLinks
+from oncall_lib.services.epics import ROOM_MADE, SUB_ISSUE_CAP, EpicLinks
 
 JOB = "doctor"
 # The bot scopes the jobs use (the Slack app manifest asks for exactly these).
@@ -214,11 +214,23 @@ def examine(services: Services, config: Config, at: datetime) -> list[Check]:
         links = EpicLinks(services, config, at)
         for epic in config.super_epics:
             def room(found: SuperEpic = epic) -> str:
-                left = links.room(found)
+                left, child = links.room(found), links.continuation(found)
+                where = f"{child.repo}#{child.number}" if child else found.issue
+                if links.full_of_open(found):
+                    raise CheckFailed(f"{where} is full ({SUB_ISSUE_CAP} sub-issues, none closed): no room can be "
+                                      "made for new items; move one out by hand")
+                if child is not None:
+                    made = ROOM_MADE.search(child.body)
+                    note = f" (room made on {made['day']}: {made['moved']} moved there)" if made else ""
+                    text = (f"{found.issue} is full and continues in its child epic #{child.number}{note}, which has "
+                            f"room for {left} more sub-issue(s)")
+                    if left <= 10:
+                        raise CheckFailed(f"{text}: the product opens another child epic when it is full")
+                    return text
                 if left <= 10:
                     raise CheckFailed(f"{found.issue} has room for {left} more sub-issue(s) (GitHub allows "
                                       f"{SUB_ISSUE_CAP}, closed ones included): the product continues in a child "
-                                      "epic when it is full, or move closed ones out now")
+                                      "epic when it is full, moving its oldest closed sub-issue there if need be")
                 return f"{found.issue} has room for {left} more sub-issue(s)"
             _run(checks, f"epic {epic.key}", room)
     if config.epics.link_with == "zenhub":
