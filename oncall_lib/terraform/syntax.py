@@ -300,9 +300,7 @@ def entries(value: Node | None) -> list[tuple[str | None, tuple[int, int], Node]
             out.append((literal(item), (item.start_byte, item.end_byte), item))
     elif node.type == "object":
         for element in (c for c in node.named_children if c.type == "object_elem"):
-            key_node = element.child_by_field_name("key")
-            key = (literal(key_node) or identifier(key_node)) if key_node is not None else None
-            out.append((key, (element.start_byte, element.end_byte), element))
+            out.append((key_of(element), (element.start_byte, element.end_byte), element))
     return out
 
 
@@ -315,17 +313,6 @@ def collection_of(value: Node) -> list[str] | None:
     for reference in references(value):
         if reference.address.startswith(("local.", "var.")):
             return reference.address.split(".", 1)
-    return None
-
-
-def literal_collection(value: Node) -> Node | None:
-    """The list or map literal a for_each expression is written with, if any (toset([...]) -> [...])."""
-    stack = [value]
-    while stack:
-        node = stack.pop()
-        if node.type in ("tuple", "object"):
-            return node
-        stack.extend(reversed(node.named_children))
     return None
 
 
@@ -354,14 +341,6 @@ def key_path(node: Node, top: Node) -> list[tuple[str, str, Node]]:
             path.append(("call", text_of(current.named_children[0]), current))
         current, child = current.parent, current
     return list(reversed(path))
-
-
-def enclosing(node: Node, kind: str) -> Node | None:
-    """The nearest ancestor of `node` of one kind."""
-    current = node.parent
-    while current is not None and current.type != kind:
-        current = current.parent
-    return current
 
 
 def name_template(node: Node | None) -> tuple[str, list[str], str] | None:
