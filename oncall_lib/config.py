@@ -553,7 +553,12 @@ class Config(_Model):
             default = self.support_issues.default_epic
             known = ", ".join(epic_keys)
             raise ValueError(f"support_issues.default_epic = {default!r} is not a Super Epic key ({known})")
-        for attr in ("github", "slack", "pagerduty_email", "aws_username"):
+        names = [" ".join(m.name.split()).casefold() for m in self.roster]
+        twice = [m.name for i, m in enumerate(self.roster) if names[i] in names[:i]]
+        if twice:
+            # Two entries for one person would both be assigned (or one kept off the rotation and the other not).
+            raise ValueError(f"roster name repeated: {', '.join(twice)} (one [[roster]] entry per person: merge them)")
+        for attr in ("github", "slack", "pagerduty_email", "aws_username", "pagerduty_id"):
             # GitHub logins, emails and AWS user names are case-insensitive: Ada and ada are one person.
             values = [str(getattr(m, attr)).casefold() for m in self.roster if getattr(m, attr)]
             repeated = sorted({v for v in values if values.count(v) > 1})

@@ -67,6 +67,28 @@ class Outcome:
     result: Mapping[str, Any] = field(default_factory=dict)
 
 
+def _moved(index: int, position: int, count: int) -> int:
+    return index + count if index >= position else index
+
+
+def insert(actions: Sequence[Action], position: int, new: Sequence[Action]) -> list[Action]:
+    """`new` (numbered as if from `position` already) put before `actions[position]`: the later actions' `after`
+    and Refs move with them, so every dependency still points at the same action."""
+    count = len(new)
+
+    def shifted(action: Action) -> Action:
+        params = {k: Ref(_moved(v.action, position, count), v.key, v.fallback) if isinstance(v, Ref) else v
+                  for k, v in action.params.items()}
+        after = _moved(action.after, position, count) if action.after is not None else None
+        return Action(action.kind, action.target, action.detail, params, after)
+
+    return [shifted(a) for a in actions[:position]] + list(new) + [shifted(a) for a in actions[position:]]
+
+
+def with_params(action: Action, **params: Any) -> Action:
+    return Action(action.kind, action.target, action.detail, {**action.params, **params}, action.after)
+
+
 # An executor may return what it created, for later actions' Refs.
 Executor = Callable[[Action], Mapping[str, Any] | None]
 

@@ -211,10 +211,11 @@ def held(timeline: Sequence[Shift]) -> list[Shift]:
 
 
 def role_timeline(schedule: dict[str, Any], wanted: str, at: datetime, *,
-                  min_override: timedelta = timedelta(hours=24)) -> list[Shift]:
+                  min_override: timedelta = timedelta(hours=24), overrides: Sequence[Shift] | None = None,
+                  ) -> list[Shift]:
     """The support role's turns, overrides that take it over cut in, each held until the next (the report's
-    rotations)."""
-    return list(support_view(schedule, wanted, at, min_override=min_override).timeline)
+    rotations). `overrides`: a shift-based schedule's, as from_shift_schedule gives them."""
+    return list(support_view(schedule, wanted, at, min_override=min_override, overrides=overrides).timeline)
 
 
 def family_turns(family: Sequence[dict[str, Any]]) -> list[Shift]:
@@ -249,6 +250,16 @@ class SupportView:
     timeline: tuple[Shift, ...] = ()
 
 
+def _event_seconds(event: dict[str, Any]) -> int:
+    """A v3 rotation event's shift length (its end less its start), 0 when it does not say."""
+    try:
+        start = parse_time(str((event.get("start_time") or {})["date_time"]))
+        end = parse_time(str((event.get("end_time") or {})["date_time"]))
+    except (KeyError, TypeError, ValueError):
+        return 0
+    return max(0, int((end - start).total_seconds()))
+
+
 def from_shift_schedule(schedule: dict[str, Any], wanted: str) -> tuple[dict[str, Any], list[Shift]]:
     """A shift-based (v3) schedule as the layered view above reads it: the support rotation (by id or by its
     event's name) as one layer, and its overrides, which v3 ties to the rotation they replace."""
@@ -278,7 +289,7 @@ def from_shift_schedule(schedule: dict[str, Any], wanted: str) -> tuple[dict[str
     events = chosen.get("events") or [{}]
     name = str(events[0].get("name") or chosen["id"])
     layer = {"id": chosen["id"], "name": name, "start": None, "end": None, "restrictions": [],
-             "rotation_turn_length_seconds": 0, "rendered_schedule_entries": base}
+             "rotation_turn_length_seconds": _event_seconds(events[0]), "rendered_schedule_entries": base}
     return {"id": schedule.get("id"), "time_zone": schedule.get("time_zone"), "schedule_layers": [layer]}, overrides
 
 

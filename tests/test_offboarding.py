@@ -88,6 +88,23 @@ def test_what_the_terraform_edit_cannot_do_is_left_to_the_reviewer(sandbox: Sand
     assert f"> **Check by hand:** {warning}" in pull["body"]
 
 
+def test_a_role_that_served_only_the_user_is_listed_for_the_reviewer(sandbox: Sandbox, config: Config) -> None:
+    """The edit removes a map entry that existed only for the user (a role they alone could assume): a person
+    must confirm nothing else needed it, so the PR says so."""
+    files = devops_files(sandbox, "master")
+    files[TF] += ('\nmodule "partner_roles" {\n  source = "./modules/roles"\n  roles = {\n    "VendorReadOnly" = {\n'
+                  '      principals = [aws_iam_user.bob_smith.arn]\n    }\n  }\n}\n')
+    number = file_issue(sandbox, form({"Name": "Bob Smith", "Expected last day": "2026-12-18"},
+                                      offboarding.OFFBOARDING_LABELS), ["offboarding"])
+    report = sandbox.run(offboard(number), config, AT).report
+    [warning] = [w for w in report.warnings if "removed whole" in w]
+    assert 'roles["VendorReadOnly"] served only aws_iam_user.bob_smith (its `principals` list)' in warning
+    repo = next(r for r in sandbox.world["github"]["repos"] if r["full_name"] == DEVOPS)
+    [pull] = [p for p in repo["pulls"] if p["head"] == "oncall/offboard/bob.smith"]
+    assert f"> **Check by hand:** {warning}" in pull["body"]
+    assert '"VendorReadOnly"' not in devops_files(sandbox, "oncall/offboard/bob.smith")[TF]
+
+
 def test_a_user_missing_from_one_file(sandbox: Sandbox, config: Config) -> None:
     number = file_issue(sandbox, form({"Name": "Dana Scully", "Expected last day": "2026-12-18"},
                                       offboarding.OFFBOARDING_LABELS), ["offboarding"])

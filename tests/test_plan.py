@@ -42,3 +42,16 @@ def test_an_action_without_an_executor_is_a_bug_caught_before_any_write() -> Non
 def test_annotations_escape_newlines() -> None:
     report = Report("job", dry_run=True, warnings=["two\nlines 100%"])
     assert report.annotations() == ["::warning::two%0Alines 100%25"]
+
+
+def test_actions_inserted_in_a_plan_keep_every_dependency_on_its_action() -> None:
+    from oncall_lib.plan import Ref, insert
+
+    plan = [Action("create", "a", "open"), Action("link", "b", "link it", {"id": Ref(0, "id")}, after=0),
+            Action("reply", "c", "reply", {"url": Ref(0, "url")}, after=1)]
+    room = [Action("make_room", "e", "first"), Action("then", "e", "second", after=1)]  # numbered from position 1
+    out = insert(plan, 1, room)
+    assert [a.kind for a in out] == ["create", "make_room", "then", "link", "reply"]
+    assert out[2].after == 1  # the new ones as given
+    assert (out[3].after, out[3].params["id"]) == (0, Ref(0, "id"))  # before the insertion point: unchanged
+    assert (out[4].after, out[4].params["url"]) == (3, Ref(0, "url"))  # after it: moved with the link

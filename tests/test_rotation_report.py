@@ -146,6 +146,45 @@ def test_logged_tasks_count_whatever_date_format_the_sheet_shows(sandbox: Sandbo
     assert report.extra["rotation"]["logged_tasks"]["access"] == 1
 
 
+def _access_rows(dates: list[str]) -> list[list[str]]:
+    from oncall_lib.tracking import HEADER
+
+    return [HEADER] + [[f"typed-{i}", day, "Alan Turing", "access", f"granted {i}"] for i, day in enumerate(dates)]
+
+
+def test_sheet_dates_are_read_whatever_they_hold(sandbox: Sandbox, config: Config) -> None:
+    """A Date column formatted as plain text keeps what people type, and the product's own dates, as text: each
+    is read as the date it says, and the cells that say none are named in a warning."""
+    from oncall_lib.jobs import tracking
+
+    sheet = sandbox.world["sheets"]["spreadsheets"][0]
+    typed = ["12/3/2026", "2026-12-01", "4 Dec 2026", "December 5, 2026", "Tue 1-Dec-26", "46357",
+             "12/2/2026 3:15 PM", "11/29/2026", "next tuesday", ""]
+    sheet["worksheets"].append({"title": "Access", "text_columns": ["B"], "rows": _access_rows(typed)})
+
+    def log(s: Services, c: Config, at: datetime, d: bool) -> Report:
+        return tracking.log_task(s, c, at, dry_run=d, kind="access", summary="Granted Sentry to Sam", link="")
+
+    assert sandbox.run(log, config, ny(2, 11)).report.exit_code == 0
+    access = next(w for w in sheet["worksheets"] if w["title"] == "Access")
+    assert access["rows"][-1][1] == "2026-12-02"  # the product's own row, kept as text by the column's format
+    report = sandbox.run(reporting, config, BEFORE_HANDOFF, dry_run=True).report
+    # Seven typed dates in Alan's week (serial 46357 is Dec 1; Nov 29 is before it), and the product's row.
+    assert report.extra["rotation"]["logged_tasks"]["access"] == 8
+    assert ("tracking sheet: 2 date(s) cannot be read, so those rows are not counted: 'Access'!B10 (“next "
+            "tuesday”), 'Access'!B11 (empty); write them as 2026-12-07, 12/7/2026 or 7 Dec 2026") in report.warnings
+
+
+def test_slashed_dates_follow_the_spreadsheets_locale(sandbox: Sandbox, config: Config) -> None:
+    sheet = sandbox.world["sheets"]["spreadsheets"][0]
+    sheet["locale"] = "en_GB"  # 2/12/2026 is the 2nd of December; 13/11/2026 could only be day first anyway
+    sheet["worksheets"].append({"title": "Access", "text_columns": ["B"],
+                                "rows": _access_rows(["2/12/2026", "12/2/2026", "13/11/2026", "1.12.2026"])})
+    report = sandbox.run(reporting, config, BEFORE_HANDOFF, dry_run=True).report
+    assert report.extra["rotation"]["logged_tasks"]["access"] == 2
+    assert not [w for w in report.warnings if "tracking sheet" in w]
+
+
 def test_a_reaction_is_timed_by_the_first_scan_that_saw_it(sandbox: Sandbox, config: Config) -> None:
     """Slack gives a reaction no time: the watch logs the scan that first saw it, and the report's medians use
     that upper bound instead of leaving the request out."""

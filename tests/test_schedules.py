@@ -270,6 +270,54 @@ def test_the_shift_based_schedule_follows_pagerdutys_v3_description(sandbox: San
     assert sources == {"schedule_rotation"}
 
 
+def test_a_shift_based_world_file_is_read_through_v3_by_every_job(tmp_path: Any, config: Config) -> None:
+    """A world file written as PagerDuty shapes a shift-based schedule (rotations, no layers) loads; the handoff,
+    normal oncall's incidents in its message and in the report, and the doctor all read it through
+    /v3/schedules, which is all PagerDuty allows: the v2 endpoint would refuse, and say so in a warning."""
+    import json
+
+    from oncall_lib.jobs import doctor, rotation_report
+    from oncall_lib.sandbox.world import EXAMPLE_WORLD, load_world
+
+    world = json.loads(EXAMPLE_WORLD.read_text())
+    old = world["pagerduty"]["schedules"][0]
+    layers = {lay["id"]: lay for lay in old["layers"]}
+    world["pagerduty"]["schedules"] = [{
+        "id": old["id"], "name": old["name"], "time_zone": old["time_zone"], "shift_based": True,
+        "rotations": [{**layers["PLAYER2"], "id": "ROTSUPPORT", "name": "Oncall support"},
+                      {**layers["PLAYER1"], "id": "ROTPRIMARY", "name": "Primary"}],
+        "overrides": []}]
+    path = tmp_path / "world.json"
+    path.write_text(json.dumps(world))
+    sandbox = Sandbox(load_world(path))
+    v3 = config.model_copy(update={"rotation": config.rotation.model_copy(
+        update={"schedule_kind": "shifts", "support_layer": "Oncall support"})})
+
+    handed = sandbox.run(handoff, v3, MONDAY).report
+    assert handed.exit_code == 0 and handed.facts["on_support"] == "Alan Turing", handed.to_text()
+    assert not [w for w in handed.warnings if "incidents" in w or "shift" in w], handed.warnings
+    [message] = sandbox.bot_messages(SUPPORT, rotate.HANDOFF_EVENT)
+    assert "Normal oncall since the last handoff: 2 incident(s)" in message["text"]  # Grace's week: Nov 25, 28
+
+    def reporting(s: Services, c: Config, at: datetime, d: bool) -> Report:
+        return rotation_report.run(s, c, at, dry_run=d)
+
+    report = sandbox.run(reporting, v3, datetime(2026, 12, 7, 8, 30, tzinfo=NY), dry_run=True).report
+    assert report.extra["rotation"]["person"] == "Alan Turing"
+    assert [i["number"] for i in report.extra["incidents"]] == [4103, 4104]
+    assert not [w for w in report.warnings if "incidents" in w or "shift" in w], report.warnings
+
+    def doctoring(s: Services, c: Config, at: datetime, d: bool) -> Report:
+        return doctor.run(s, c, at, dry_run=True)
+
+    checks = {c["check"]: c for c in sandbox.run(doctoring, v3, MONDAY).report.extra["checks"]}
+    assert checks["pagerduty schedule"] == {
+        "check": "pagerduty schedule", "ok": True,
+        "detail": "shift-based schedule 'Platform Oncall' and support rotation 'Oncall support' (ROTSUPPORT) found"}
+    assert checks["support layer shape"]["ok"] and "7-day turns" in checks["support layer shape"]["detail"]
+    assert checks["rotation handoff time"]["ok"], checks["rotation handoff time"]
+
+
 def test_the_rotation_report_covers_a_restricted_turn_whole(sandbox: Sandbox, untracked: Config) -> None:
     from oncall_lib.jobs import rotation_report
 

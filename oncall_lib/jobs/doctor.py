@@ -16,6 +16,7 @@ from oncall_lib.config import WEEKDAYS, Config, SuperEpic
 from oncall_lib.duties import CREDENTIALS, enabled, permissions, systems_needed
 from oncall_lib.duty import Check
 from oncall_lib.errors import MissingSecret, OncallError
+from oncall_lib.jobs.on_support import read_schedule
 from oncall_lib.report import Report
 from oncall_lib.schedule import (
     ScheduleProblem,
@@ -27,7 +28,7 @@ from oncall_lib.schedule import (
     support_overrides,
 )
 from oncall_lib.services import Services
-from oncall_lib.services.epics import SUB_ISSUE_CAP, EpicLinks
+from oncall_lib.services.epics import ROOM_MADE, SUB_ISSUE_CAP, EpicLinks
 
 JOB = "doctor"
 
@@ -128,20 +129,26 @@ def handoff_checks(services: Services, config: Config, at: datetime) -> list[Che
         _run(checks, "slack user group", usergroup)
 
     def pagerduty() -> str:
-        schedule = services.pagerduty.schedule(config.rotation.pagerduty_schedule, at, at)
+        # Each read goes the way `schedule_kind` says: PagerDuty keeps /schedules readers out of shift-based ones.
+        found = read_schedule(services, config, at, at)
+        schedule, _overrides = found.layered(config.rotation.support_layer)
         layer = select_layer(schedule, config.rotation.support_layer, at)
+        if found.kind == "shifts":
+            return (f"shift-based schedule {found.raw.get('name')!r} and support rotation {layer.get('name')!r} "
+                    f"({layer.get('id')}) found")
         return f"schedule {schedule.get('name')!r} and support layer {layer.get('name')!r} ({layer.get('id')}) found"
 
     _run(checks, "pagerduty schedule", pagerduty)
 
     def layer_shape() -> str:
         rotation = config.rotation
-        schedule = services.pagerduty.schedule(rotation.pagerduty_schedule, at, at + timedelta(days=14))
+        found = read_schedule(services, config, at, at + timedelta(days=14))
+        schedule, shift_overrides = found.layered(rotation.support_layer)
         family = support_layers(schedule, rotation.support_layer, at)
         restricted = [r for layer in family if is_active(layer, at) for r in layer.get("restrictions") or []]
         length = max(int(layer.get("rotation_turn_length_seconds") or 0) for layer in family if is_active(layer, at))
-        runs = override_runs(family_turns(family), support_overrides(schedule, family),
-                             timedelta(hours=rotation.min_override_hours))
+        pieces = shift_overrides if shift_overrides is not None else support_overrides(schedule, family)
+        runs = override_runs(family_turns(family), pieces, timedelta(hours=rotation.min_override_hours))
         moving = [f"{run.user_name or run.user_id} from {run.start.astimezone(config.team.tz):%a %d %b %H:%M}"
                   for run, _, moves in runs if moves]
         short = sum(1 for _, _, moves in runs if not moves)
@@ -157,7 +164,8 @@ def handoff_checks(services: Services, config: Config, at: datetime) -> list[Che
 
     def handoff_time() -> str:
         rotation = config.rotation
-        schedule = services.pagerduty.schedule(rotation.pagerduty_schedule, at - timedelta(days=21), at)
+        schedule, _overrides = read_schedule(services, config, at - timedelta(days=21), at).layered(
+            rotation.support_layer)
         starts = [s.start.astimezone(config.team.tz)
                   for s in family_turns(support_layers(schedule, rotation.support_layer, at))]
         expected = (WEEKDAYS.index(rotation.handoff_weekday), rotation.handoff_hour)
@@ -214,11 +222,23 @@ def epic_checks(services: Services, config: Config, at: datetime) -> list[Check]
         links = EpicLinks(services, config, at)
         for epic in config.super_epics:
             def room(found: SuperEpic = epic) -> str:
-                left = links.room(found)
+                left, child = links.room(found), links.continuation(found)
+                where = f"{child.repo}#{child.number}" if child else found.issue
+                if links.full_of_open(found):
+                    raise CheckFailed(f"{where} is full ({SUB_ISSUE_CAP} sub-issues, none closed): no room can be "
+                                      "made for new items; move one out by hand")
+                if child is not None:
+                    made = ROOM_MADE.search(child.body)
+                    note = f" (room made on {made['day']}: {made['moved']} moved there)" if made else ""
+                    text = (f"{found.issue} is full and continues in its child epic #{child.number}{note}, which has "
+                            f"room for {left} more sub-issue(s)")
+                    if left <= 10:
+                        raise CheckFailed(f"{text}: the product opens another child epic when it is full")
+                    return text
                 if left <= 10:
                     raise CheckFailed(f"{found.issue} has room for {left} more sub-issue(s) (GitHub allows "
                                       f"{SUB_ISSUE_CAP}, closed ones included): the product continues in a child "
-                                      "epic when it is full, or move closed ones out now")
+                                      "epic when it is full, moving its oldest closed sub-issue there if need be")
                 return f"{found.issue} has room for {left} more sub-issue(s)"
             _run(checks, f"epic {epic.key}", room)
     else:

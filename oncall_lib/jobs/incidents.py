@@ -14,6 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from oncall_lib.config import Config
+from oncall_lib.errors import ServiceError
+from oncall_lib.jobs.on_support import read_schedule
+from oncall_lib.schedule import ScheduleProblem
 from oncall_lib.services import Services
 from oncall_lib.untrusted import github_text, slack_link, slack_text
 
@@ -32,7 +35,12 @@ class Incident:
 
 
 def week_incidents(services: Services, config: Config, since: datetime, until: datetime) -> list[Incident]:
-    schedule = services.pagerduty.schedule(config.rotation.pagerduty_schedule, since, until)  # rget unwraps it
+    """Raises ServiceError (a schedule of the wrong kind included: nothing else is lost for it)."""
+    try:
+        # Read as the config says: PagerDuty refuses /schedules/{id} for a shift-based schedule.
+        schedule = read_schedule(services, config, since, until).raw
+    except ScheduleProblem as exc:
+        raise ServiceError(f"PagerDuty schedule: {exc}") from None
     found = services.pagerduty.incidents(services.pagerduty.schedule_services(schedule), since, until)
     return [_incident(i) for i in found]
 

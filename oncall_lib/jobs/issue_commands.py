@@ -120,6 +120,7 @@ def executors(services: Services, links: EpicLinks) -> dict[str, Executor]:
                                                          list(a.params["labels"])),
         "epic.move": lambda a: links.link(a.params["epic"], a.params["repo"], int(a.params["number"]),
                                           int(a.params["id"]), move=True),
+        **links.executors(),
     }
 
 
@@ -155,7 +156,7 @@ def run(services: Services, config: Config, at: datetime, *, number: int, commen
                                       + "\n".join(f"- {p}" for p in problems))
     except ServiceError as exc:
         return report.stopped(exc, services.calls.snapshot())
-    report.outcomes = apply(actions, executors(services, links), dry_run=dry_run)
+    report.outcomes = apply(links.with_room(actions), executors(services, links), dry_run=dry_run)
     report.warnings += [w for w in links.warnings if w not in report.warnings]
     report.api_calls = services.calls.snapshot()
     return report

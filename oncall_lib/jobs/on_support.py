@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from oncall_lib.config import Config, RosterMember
 from oncall_lib.errors import ServiceError
@@ -120,6 +121,39 @@ def resolve_person(services: Services, config: Config, shift: Shift, warnings: l
                   slack=slack, member=member)
 
 
+@dataclass(frozen=True)
+class ScheduleRead:
+    """The rotation's schedule read as `[rotation] schedule_kind` says: a classic one through /schedules, a
+    shift-based (v3) one through /v3/schedules, which PagerDuty keeps v2 readers out of."""
+
+    kind: str  # "layers" or "shifts"
+    raw: dict[str, Any]  # as PagerDuty sent it (its escalation_policies, for normal oncall's incidents)
+
+    def layered(self, wanted: str) -> tuple[dict[str, Any], list[Shift] | None]:
+        """The schedule as the layered reading takes it, and a shift-based schedule's overrides (None for a
+        classic schedule, whose overrides are in it). Raises ScheduleProblem."""
+        if self.kind == "shifts":
+            layered, overrides = from_shift_schedule(self.raw, wanted)
+            return layered, overrides
+        return self.raw, None
+
+
+def read_schedule(services: Services, config: Config, since: datetime, until: datetime,
+                  kind: str | None = None) -> ScheduleRead:
+    """The schedule for a window, read the way the config says (or `kind`, once "auto" is settled). Raises
+    ScheduleProblem when a schedule said to be shift-based is not one."""
+    rotation = config.rotation
+    kind = kind or rotation.schedule_kind
+    if kind in ("shifts", "auto"):
+        shifts = services.pagerduty.shift_schedule(rotation.pagerduty_schedule, since, until)
+        if shifts is not None:
+            return ScheduleRead("shifts", shifts)
+        if kind == "shifts":
+            raise ScheduleProblem(f"schedule {rotation.pagerduty_schedule} is not a shift-based schedule: set "
+                                  'rotation.schedule_kind = "layers" (or "auto")')
+    return ScheduleRead("layers", services.pagerduty.schedule(rotation.pagerduty_schedule, since, until))
+
+
 def on_support(services: Services, config: Config, at: datetime) -> OnSupport:
     """One schedule read (two for a turn longer than the window; plus one user read unless the roster caches
     PagerDuty ids), once per process: every duty a tick runs asks the same question. Raises ScheduleProblem."""
@@ -131,23 +165,14 @@ def on_support(services: Services, config: Config, at: datetime) -> OnSupport:
 def _read_on_support(services: Services, config: Config, at: datetime) -> OnSupport:
     rotation = config.rotation
     min_override = timedelta(hours=rotation.min_override_hours)
-    kind = rotation.schedule_kind
+    kind: str = rotation.schedule_kind
 
     def read(back: timedelta, ahead: timedelta) -> SupportView:
         nonlocal kind
-        if kind in ("shifts", "auto"):
-            shifts = services.pagerduty.shift_schedule(rotation.pagerduty_schedule, at - back, at + ahead)
-            if shifts is not None:
-                kind = "shifts"
-                layered, overrides = from_shift_schedule(shifts, rotation.support_layer)
-                return support_view(layered, rotation.support_layer, at, min_override=min_override,
-                                    overrides=overrides)
-            if kind == "shifts":
-                raise ScheduleProblem(f"schedule {rotation.pagerduty_schedule} is not a shift-based schedule: set "
-                                      'rotation.schedule_kind = "layers" (or "auto")')
-            kind = "layers"
-        schedule = services.pagerduty.schedule(rotation.pagerduty_schedule, at - back, at + ahead)
-        return support_view(schedule, rotation.support_layer, at, min_override=min_override)
+        found = read_schedule(services, config, at - back, at + ahead, kind)
+        kind = found.kind  # "auto" settled: a second read asks the same endpoint
+        schedule, overrides = found.layered(rotation.support_layer)
+        return support_view(schedule, rotation.support_layer, at, min_override=min_override, overrides=overrides)
 
     view = read(LOOKBACK, LOOKAHEAD)
     current = view.handoff.current

@@ -78,6 +78,7 @@ def executors(services: Services, links: EpicLinks) -> dict[str, Executor]:
                                                                   list(a.params["labels"])),
         "epic.link": lambda a: links.link(a.params["epic"], a.params["repo"], int(a.params["number"]),
                                           int(a.params["id"])),
+        **links.executors(),
     }
 
 
@@ -92,7 +93,8 @@ def label_item(services: Services, config: Config, at: datetime, *, number: int,
     except ServiceError as exc:
         return report.stopped(exc, services.calls.snapshot())
     report.facts = {"issue": issue.html_url, "postmortem_item": reason or "no"}
-    report.outcomes = apply(plan_item(issue, reason, linked, config), executors(services, links), dry_run=dry_run)
+    report.outcomes = apply(links.with_room(plan_item(issue, reason, linked, config)), executors(services, links),
+                            dry_run=dry_run)
     report.warnings += list(dict.fromkeys(links.warnings))
     report.api_calls = services.calls.snapshot()
     return report
@@ -250,7 +252,7 @@ def scan_documents(services: Services, config: Config, at: datetime, *, dry_run:
         epic = config.epic(settings(config).epic)
         # Items whose issue exists but whose epic link was left pending (or failed) are linked now.
         relinks = relink_actions(links, state.issues.values(), lambda _issue: epic)
-        report.outcomes = apply(plan_issues(state, config) + relinks, run_executors, dry_run=dry_run)
+        report.outcomes = apply(links.with_room(plan_issues(state, config) + relinks), run_executors, dry_run=dry_run)
         if any(o.action.kind == "github.create_issue" and o.status.value == "applied" for o in report.outcomes):
             state = observe_documents(services, config)  # the new issues' numbers, for the PR
         draft = pull_draft(state, config)

@@ -12,7 +12,7 @@ place on re-run), and one short Slack summary linking to it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from oncall_lib.config import SLACK_USER_ID, WEEKDAYS, Channel, Config, RosterMember
@@ -20,7 +20,7 @@ from oncall_lib.errors import ServiceError
 from oncall_lib.jobs.incidents import Incident, week_incidents
 from oncall_lib.jobs.incidents import markdown as incident_markdown
 from oncall_lib.jobs.issue_followups import has_summary
-from oncall_lib.jobs.on_support import member_for_shift
+from oncall_lib.jobs.on_support import member_for_shift, read_schedule
 from oncall_lib.jobs.watch import scan_requests
 from oncall_lib.plan import Action, Executor, Ref, apply
 from oncall_lib.report import Report
@@ -29,9 +29,10 @@ from oncall_lib.rotation_figures import RotationFigures, render, request_figures
 from oncall_lib.schedule import ScheduleProblem, Shift, role_timeline
 from oncall_lib.services import Services
 from oncall_lib.services.github import IssueState
+from oncall_lib.services.sheets import SheetRows
 from oncall_lib.services.slack import Marker
 from oncall_lib.timeutil import not_at_hour
-from oncall_lib.tracking import ACKNOWLEDGED_HOW, sheet_date
+from oncall_lib.tracking import ACKNOWLEDGED_HOW, DATE, DATE_COLUMN, KIND, day_first, sheet_date
 from oncall_lib.untrusted import github_text, slack_text
 
 JOB = "rotation-report"
@@ -55,10 +56,10 @@ ENDING_SOON = timedelta(hours=12)
 def ended_rotations(services: Services, config: Config, at: datetime) -> tuple[list[Shift], Shift | None]:
     """The last ROTATIONS turns that ended by `at` (or are about to), newest first; and the turn after them."""
     rotation = config.rotation
-    schedule = services.pagerduty.schedule(rotation.pagerduty_schedule, at - timedelta(weeks=ROTATIONS + 2),
-                                           at + timedelta(days=1))
+    found = read_schedule(services, config, at - timedelta(weeks=ROTATIONS + 2), at + timedelta(days=1))
+    schedule, overrides = found.layered(rotation.support_layer)
     timeline = role_timeline(schedule, rotation.support_layer, at,
-                             min_override=timedelta(hours=rotation.min_override_hours))
+                             min_override=timedelta(hours=rotation.min_override_hours), overrides=overrides)
     ended = [s for s in timeline if s.end <= at + ENDING_SOON and s.start < at]
     following = next((s for s in timeline if ended and s.start >= ended[-1].end), None)
     return list(reversed(ended))[:ROTATIONS], following
@@ -129,15 +130,36 @@ def _date_requests(services: Services, config: Config, requests: list[Request], 
     return dated
 
 
-def _logged(rows: dict[str, list[list[Any]]], config: Config, shift: Shift) -> dict[str, int]:
+def logged_days(read: SheetRows, config: Config) -> tuple[dict[str, list[date]], list[str]]:
+    """The day of each task logged in the sheet, per kind, and the cells whose date cannot be read, named as a
+    person finds them ('Access'!B7, with what they hold). Dates are whatever the cell holds: a serial number, or
+    text a person typed (read with the spreadsheet's locale)."""
     assert config.tracking
+    days: dict[str, list[date]] = {}
+    unreadable: list[str] = []
+    first = day_first(read.locale)
+    for title in sorted({config.tracking.section(kind) for kind in TRACKED_KINDS}):
+        for number, row in enumerate(read.values.get(title, [])[1:], start=2):
+            if len(row) <= KIND or row[KIND] not in TRACKED_KINDS:
+                continue
+            day = sheet_date(row[DATE], day_first=first)
+            if day is None:
+                shown = github_text(str(row[DATE]), 40, one_line=True)
+                unreadable.append(f"'{title}'!{DATE_COLUMN}{number} ({f'“{shown}”' if shown else 'empty'})")
+            else:
+                days.setdefault(str(row[KIND]), []).append(day)
+    return days, unreadable
+
+
+def unreadable_warning(cells: list[str]) -> str:
+    named = ", ".join(cells[:5]) + (f" and {len(cells) - 5} more" if len(cells) > 5 else "")
+    return (f"tracking sheet: {len(cells)} date(s) cannot be read, so those rows are not counted: {named}; write "
+            "them as 2026-12-07, 12/7/2026 or 7 Dec 2026")
+
+
+def _logged(days: dict[str, list[date]], config: Config, shift: Shift) -> dict[str, int]:
     start, end = shift.start.astimezone(config.team.tz).date(), shift.end.astimezone(config.team.tz).date()
-    counts = {}
-    for kind in TRACKED_KINDS:
-        title = config.tracking.section(kind)
-        days = [sheet_date(row[1]) for row in rows.get(title, [])[1:] if len(row) > 3 and row[3] == kind]
-        counts[kind] = sum(day is not None and start <= day < end for day in days)
-    return counts
+    return {kind: sum(start <= day < end for day in days.get(kind, [])) for kind in TRACKED_KINDS}
 
 
 def _seen_by(rows: dict[str, list[list[Any]]], config: Config) -> dict[str, datetime]:
@@ -166,10 +188,15 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
         issues = services.github.issues(rules.repo, labels=[rules.labels[0]], state="all", since=oldest)
         open_now = services.github.issues(rules.repo, labels=[rules.labels[0]], state="open")
     rows: dict[str, list[list[Any]]] = {}
+    days: dict[str, list[date]] = {}
     if config.tracking:
         try:
-            rows = services.sheets.rows(config.tracking.spreadsheet_id,
+            read = services.sheets.rows(config.tracking.spreadsheet_id,
                                         sorted({config.tracking.section(k) for k in TRACKED_KINDS}))
+            rows = read.values
+            days, unreadable = logged_days(read, config)
+            if unreadable:
+                state.warnings.append(unreadable_warning(unreadable))
         except ServiceError as exc:
             state.warnings.append(f"tracking sheet not read, so logged tasks show as 0: {exc}")
     known = {i.html_url: i for i in [*issues, *open_now]}.values()
@@ -191,7 +218,7 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
             limit = rules.scoping_business_days * clock.day_minutes
             figures.over_scoping_limit = [i for i in figures.issues_open if i.created_at
                                           and clock.minutes_between(i.created_at, shift.end) > limit]
-        figures.logged = _logged(rows, config, shift) if rows else {}
+        figures.logged = _logged(days, config, shift) if rows else {}
         if index == 0:
             try:
                 state.incidents = week_incidents(services, config, shift.start, shift.end)

@@ -333,13 +333,15 @@ def executors(services: Services, links: EpicLinks) -> dict[str, Executor]:
                                                                       a.params["comment_id"], a.params["body"]),
         "epic.link": lambda a: links.link(a.params["epic"], a.params["repo"], int(a.params["number"]),
                                           int(a.params["id"])),
+        **links.executors(),
         "slack.reply": reply,
         "slack.post": post,
     }
 
 
 def _finish(report: Report, services: Services, links: EpicLinks, actions: list[Action], *, dry_run: bool) -> Report:
-    report.outcomes = apply(actions, {**executors(services, links), **tracking_executors(services)}, dry_run=dry_run)
+    report.outcomes = apply(links.with_room(actions), {**executors(services, links), **tracking_executors(services)},
+                            dry_run=dry_run)
     report.warnings += [w for w in dict.fromkeys(links.warnings) if w not in report.warnings]
     report.api_calls = services.calls.snapshot()
     return report

@@ -310,6 +310,9 @@ class PagerDutyFake:
             "self": f"{request.origin}/v3/schedules/{schedule['id']}",
             "html_url": f"https://sandbox.pagerduty.com/schedules/{schedule['id']}",
             "rotations": [{"id": r["id"], "type": "schedule_rotation", "events": [self._event(r)]} for r in rotations],
+            # The v3 description: "Escalation policies that reference this schedule".
+            "escalation_policies": [self._ref(request, "escalation_policy", p["id"], p.get("name", p["id"]))
+                                    for p in self._policies(schedule["id"])],
         }
         if "final_schedule" in includes and since and until:
             assignments: list[dict[str, Any]] = []

@@ -81,7 +81,7 @@ def item_cut(data: bytes, item: Span) -> Span:
     first_line, last_line = line_start(data, start), line_end(data, max(after - 1, start))
     rest = data[after:last_line].strip()
     if not data[first_line:start].strip() and (not rest or rest.startswith((b"#", b"//"))):
-        return first_line, last_line
+        return _comment_block_above(data, first_line), last_line  # the item's own comment goes with it
     if after > end and data[after - 1:after] == b",":
         while after < len(data) and data[after:after + 1] in (b" ", b"\t"):
             after += 1
@@ -116,3 +116,48 @@ def template_line_cut(data: bytes, template: Span, reference: Span) -> list[Span
                 break
             before = previous
     return cuts
+
+
+def json_keys(data: bytes, start: int, pos: int) -> list[str]:
+    """The JSON keys enclosing `pos` in a heredoc that starts at `start` ("Statement", "Principal", "AWS"):
+    a scan of brackets, strings and keys that steps over `${...}` interpolations."""
+    stack: list[list[str]] = []  # [bracket, key of the value being read]
+    i = data.find(b"\n", start, pos) + 1 or pos
+    while i < pos:
+        c = data[i:i + 1]
+        if data.startswith(b"${", i):
+            depth, i = 1, i + 2
+            while i < pos and depth:
+                depth += {b"{": 1, b"}": -1}.get(data[i:i + 1], 0)
+                i += 1
+            continue
+        if c == b'"':
+            end = i + 1
+            while end < pos and data[end:end + 1] != b'"':
+                end += 2 if data[end:end + 1] == b"\\" else 1
+            if end >= pos:
+                break  # `pos` is inside this string
+            after = end + 1
+            while after < pos and data[after:after + 1] in b" \t\r\n":
+                after += 1
+            if data[after:after + 1] == b":" and stack and stack[-1][0] == "{":
+                stack[-1][1] = data[i + 1:end].decode("utf-8", errors="replace")
+            i = end + 1
+            continue
+        if c in (b"{", b"["):
+            stack.append([c.decode(), ""])
+        elif c in (b"}", b"]") and stack:
+            stack.pop()
+        elif c == b"," and stack and stack[-1][0] == "{":
+            stack[-1][1] = ""
+        i += 1
+    return [key for bracket, key in stack if bracket == "{" and key]
+
+
+def leaves_empty_array(data: bytes, template: Span, cuts: list[Span]) -> bool:
+    """Whether cutting `cuts` (one element's line and a comma) out of a heredoc leaves `[` then `]`."""
+    first = min(s for s, _ in cuts)
+    last = max(e for _, e in cuts)
+    before = data[template[0]:first].rstrip()
+    after = data[last:template[1]].lstrip()
+    return before.endswith(b"[") and after.startswith(b"]")

@@ -151,6 +151,7 @@ class Reference:
     siblings: int  # how many items that list has
     attribute: str
     template: Node | None = None  # the heredoc or quoted string it is interpolated in, if any
+    node: Node | None = None  # the traversal itself: its ancestors say which statement, map entry or list holds it
 
 
 def references(node: Node, attribute: str = "") -> Iterator[Reference]:
@@ -176,7 +177,7 @@ def references(node: Node, attribute: str = "") -> Iterator[Reference]:
                                                  (tuple_node.start_byte, tuple_node.end_byte), len(items))
                 for address in addresses(path):
                     yield Reference(address, current.start_byte, current.end_byte, item, container, siblings, attr,
-                                    template)
+                                    template, current)
                 # The index keys of a traversal may hold references of their own (x[local.k]): walk those only.
                 for part in current.named_children[1:]:
                     if part.type == "index":
@@ -266,12 +267,15 @@ def _label(node: Node) -> str:
     return literal(node) or text_of(node)
 
 
-def blocks(root: Node) -> list[Block]:
-    """The file's top-level blocks, each with its top-level attributes."""
+def blocks(root: Node, attributes: list[Node] | None = None) -> list[Block]:
+    """The file's top-level blocks; its top-level attributes (terraform.tfvars, Terragrunt's `inputs`) are added
+    to `attributes` when given, in the same pass."""
     body = next((c for c in root.named_children if c.type == "body"), None)
     found = []
     for node in body.named_children if body is not None else []:
         if node.type != "block":
+            if attributes is not None and node.type == "attribute":
+                attributes.append(node)
             continue
         found.append(Block(node))
     return found
@@ -296,9 +300,7 @@ def entries(value: Node | None) -> list[tuple[str | None, tuple[int, int], Node]
             out.append((literal(item), (item.start_byte, item.end_byte), item))
     elif node.type == "object":
         for element in (c for c in node.named_children if c.type == "object_elem"):
-            key_node = element.child_by_field_name("key")
-            key = (literal(key_node) or identifier(key_node)) if key_node is not None else None
-            out.append((key, (element.start_byte, element.end_byte), element))
+            out.append((key_of(element), (element.start_byte, element.end_byte), element))
     return out
 
 
@@ -314,12 +316,50 @@ def collection_of(value: Node) -> list[str] | None:
     return None
 
 
-def literal_collection(value: Node) -> Node | None:
-    """The list or map literal a for_each expression is written with, if any (toset([...]) -> [...])."""
-    stack = [value]
-    while stack:
-        node = stack.pop()
-        if node.type in ("tuple", "object"):
-            return node
-        stack.extend(reversed(node.named_children))
-    return None
+def key_of(element: Node) -> str | None:
+    """The key of a map entry (`"Bob.Smith" = ...`, `bob = ...`)."""
+    key_node = element.child_by_field_name("key")
+    return (literal(key_node) or identifier(key_node)) if key_node is not None else None
+
+
+def key_path(node: Node, top: Node) -> list[tuple[str, str, Node]]:
+    """What holds `node` inside `top`, outermost first: ("attribute", name), ("block", type) for a nested block,
+    ("key", key) for a map entry, ("item", "") for a list item, ("call", function) for a function's argument."""
+    path: list[tuple[str, str, Node]] = []
+    current, child = node.parent, node
+    while current is not None and current != top:
+        kind = current.type
+        if kind == "attribute" and current.named_children:
+            path.append(("attribute", text_of(current.named_children[0]), current))
+        elif kind == "block" and current.named_children:
+            path.append(("block", text_of(current.named_children[0]), current))
+        elif kind == "object_elem":
+            path.append(("key", key_of(current) or "", current))
+        elif kind == "tuple" and child.type == "expression":
+            path.append(("item", "", child))
+        elif kind == "function_call" and current.named_children:
+            path.append(("call", text_of(current.named_children[0]), current))
+        current, child = current.parent, current
+    return list(reversed(path))
+
+
+def name_template(node: Node | None) -> tuple[str, list[str], str] | None:
+    """`"app-${name}"` -> ("app-", ["name"], ""): a quoted string that is one traversal between literal text."""
+    if node is None:
+        return None
+    node = _expression_child(node)
+    if node.type == "template_expr" and node.named_child_count == 1:
+        node = node.named_children[0]
+    if node.type not in ("quoted_template", "string_lit"):
+        return None
+    parts = [c for c in node.named_children if c.type not in ("quoted_template_start", "quoted_template_end")]
+    holes = [i for i, p in enumerate(parts) if p.type == "template_interpolation"]
+    if len(holes) != 1 or any(p.type not in ("template_literal", "template_interpolation") for p in parts):
+        return None
+    inner = [c for c in parts[holes[0]].named_children if c.type == "expression"]
+    path = traversal(inner[0]) if inner else None
+    if path is None and inner and identifier(inner[0]):
+        path = [identifier(inner[0]) or ""]
+    if path is None:
+        return None
+    return ("".join(text_of(p) for p in parts[:holes[0]]), path, "".join(text_of(p) for p in parts[holes[0] + 1:]))
