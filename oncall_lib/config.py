@@ -652,7 +652,7 @@ def parse_config(text: str, path: Path) -> Config:
             where = f"{path}:{line}" if line else str(path)
             message = error["msg"].removeprefix("Value error, ")
             if error["type"] == "extra_forbidden":
-                message = "unknown key (check the spelling against the README)"
+                message = "unknown key (check the spelling against docs/configuration.md)"
             elif error["type"] == "missing":
                 message = "required key is missing"
             problems.append(f"{where}: {_format_loc(loc)}: {message}")

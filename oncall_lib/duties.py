@@ -185,7 +185,7 @@ OFFBOARDING = Duty(
     ),
     runs=Runs(events=("offboarding.yml",)),
     scripts=("offboard.py",),
-    docs="docs/duties/access.md",
+    docs="docs/duties/offboarding.md",
 )
 
 TRACKING = Duty(

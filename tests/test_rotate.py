@@ -58,7 +58,7 @@ def test_first_run_hands_over_and_second_run_writes_nothing(sandbox: Sandbox, co
     second = sandbox.run(rotation, config, TUESDAY.replace(hour=16)).report
     assert second.outcomes == []
     assert second.total_calls("writes") == 0
-    # The figure the README quotes: a run with nothing to change.
+    # The figure docs/measurements.md quotes: a run with nothing to change.
     assert second.total_calls() <= 8, second.api_calls
 
 

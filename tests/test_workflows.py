@@ -244,12 +244,7 @@ def test_one_name_per_secret_and_untrusted_text_only_through_env(path: Path) -> 
             assert "${{" not in str(step.get("run", "")), f"{path.name}: an expression inside run:"
 
 
-def test_the_readme_names_each_secret_as_the_scripts_read_it() -> None:
-    readme = (ROOT / "README.md").read_text()
-    table = readme.split("## Secrets and scopes", 1)[1].split("\n## ", 1)[0]
-    named = set(re.findall(r"^\| `([A-Z0-9_]+)`", table, re.M))
-    assert set(KNOWN_SECRETS) <= named
-    assert "GITHUB_TOKEN" not in {n for n in named if n != "ONCALL_GITHUB_TOKEN"}
+# That docs/credentials.md names each secret as the scripts read it: tests/test_docs.py.
 
 
 def test_workflows_that_can_open_a_support_issue_share_one_concurrency_group() -> None:

@@ -1,6 +1,6 @@
 """The sandbox's world: a JSON file holding what each fake API serves.
 
-The format is documented in the README ("The sandbox world"). A world is plain
+The format is documented in docs/sandbox.md. A world is plain
 data; the fakes read and change it in place under one lock, and `save_world`
 writes it back atomically (a temporary file renamed over the old one), so an
 interrupted run never leaves half a world behind.
