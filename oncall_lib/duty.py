@@ -96,6 +96,9 @@ class Duty:
     checks: str = ""
     scripts: tuple[str, ...] = ()
     docs: str = ""
+    # The modules of its package other duties may import (who is on support, what is waiting, ...); its jobs are
+    # never among them.
+    interfaces: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -137,3 +140,36 @@ def resolve(entry: str) -> Any:
 
 def enabled(duties: Sequence[Duty], config: Config) -> list[Duty]:
     return [d for d in duties if d.is_on(config)]
+
+
+# -- needs several duties share -------------------------------------------------------------------
+
+def zenhub_links(config: Config) -> bool:
+    return config.epics.link_with == "zenhub"
+
+
+def user_group(config: Config) -> bool:
+    return bool(config.rotation.slack_user_group)
+
+
+def watched(config: Config) -> bool:
+    return bool(config.slack.watched)
+
+
+def watch_needs(config: Config) -> list[str]:
+    if config.slack.watched:
+        return []
+    return ["a [[slack.channels]] entry with watch = true (the channels whose requests are watched)"]
+
+
+ZENHUB_ONLY = dict(when=zenhub_links, when_text='with [epics] link_with = "zenhub"')
+# What every duty that asks "who is on support?" needs: the schedule, and Slack's lookup of that person.
+WHO_IS_ON_SUPPORT = (
+    Need("pagerduty", "read", "the schedule and its users: who is on support"),
+    Need("slack", "users:read.email", "find the person on support by their PagerDuty email"),
+    Need("slack", "users:read", "read people's names"),
+)
+EPIC_LINKS = (
+    Need("github", "issues: write", "link issues to the Super Epics (sub-issues)"),
+    Need("zenhub", "GraphQL API key", "link issues to the Super Epics' ZenHub epics", **ZENHUB_ONLY),  # type: ignore[arg-type]
+)

@@ -9,7 +9,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oncall_lib.cli import add_issue_number, execute, job_parser  # noqa: E402
-from oncall_lib.jobs import offboarding  # noqa: E402
+from oncall_lib.offboarding import requests as offboarding  # noqa: E402
 
 
 def main() -> int:

@@ -15,25 +15,23 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oncall_lib.config import Config, ConfigError, load_config  # noqa: E402
-from oncall_lib.jobs import (  # noqa: E402
-    deploy_watch,
-    iam_audit,
-    iam_cleanup,
-    issue_commands,
-    labels,
-    offboarding,
-    postmortems,
-    review_digest,
-    rotate,
-    rotation_report,
-    support_issues,
-    tracking,
-    watch,
-)
+from oncall_lib.deploys import watch as deploy_watch  # noqa: E402
+from oncall_lib.handoff import rotate  # noqa: E402
+from oncall_lib.iam import audit as iam_audit  # noqa: E402
+from oncall_lib.iam import cleanup as iam_cleanup  # noqa: E402
+from oncall_lib.offboarding import requests as offboarding  # noqa: E402
+from oncall_lib.postmortems import items as postmortems  # noqa: E402
 from oncall_lib.report import Report  # noqa: E402
+from oncall_lib.requests import watch  # noqa: E402
+from oncall_lib.reviews import digest as review_digest  # noqa: E402
 from oncall_lib.sandbox import sandbox_services  # noqa: E402
 from oncall_lib.sandbox.world import EXAMPLE_WORLD, load_world, save_world  # noqa: E402
 from oncall_lib.services import Services  # noqa: E402
+from oncall_lib.setup import labels  # noqa: E402
+from oncall_lib.support_issues import commands as issue_commands  # noqa: E402
+from oncall_lib.support_issues import issues as support_issues  # noqa: E402
+from oncall_lib.tracking import log as tracking  # noqa: E402
+from oncall_lib.tracking import report as rotation_report  # noqa: E402
 
 MARKS = {"applied": "+", "planned": "~", "skipped": "-", "failed": "!"}
 Job = Callable[[Services, Config, datetime, bool], Report]

@@ -9,8 +9,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oncall_lib.cli import execute, job_parser  # noqa: E402
-from oncall_lib.jobs import doctor  # noqa: E402
 from oncall_lib.report import Report  # noqa: E402
+from oncall_lib.setup import doctor  # noqa: E402
 
 
 def lines(report: Report) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oncall_lib.cli import execute, job_parser  # noqa: E402
-from oncall_lib.jobs import iam_audit  # noqa: E402
+from oncall_lib.iam import audit as iam_audit  # noqa: E402
 from oncall_lib.timeutil import hour_of_day  # noqa: E402
 
 

@@ -16,8 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def edit(path: Path, users: list[str], show_diff: bool) -> int:
     # The local editor imports only what it uses: no SDK, no sandbox, no configuration.
     from oncall_lib.errors import InputError
-    from oncall_lib.iam import validate_usernames
-    from oncall_lib.terraform import remove_users
+    from oncall_lib.iam.inactivity import validate_usernames
+    from oncall_lib.iam.terraform import remove_users
 
     try:
         names = validate_usernames(users)
@@ -70,7 +70,7 @@ def main() -> int:
     if args.command == "edit":
         return edit(args.file, args.user, args.diff)
     from oncall_lib.cli import execute
-    from oncall_lib.jobs import iam_cleanup
+    from oncall_lib.iam import cleanup as iam_cleanup
 
     users = [u for value in (args.user or []) for u in value.split(",")]
     return execute(args, lambda s, c, at, dry: iam_cleanup.run(s, c, at, dry_run=dry, users=users,

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oncall_lib.cli import add_report_flags, add_sandbox_flags, open_services, run_guarded  # noqa: E402
-from oncall_lib.jobs import init_config  # noqa: E402
 from oncall_lib.report import Report  # noqa: E402
-from oncall_lib.starter import DUTIES  # noqa: E402
+from oncall_lib.setup import init_config  # noqa: E402
+from oncall_lib.setup.starter import DUTIES  # noqa: E402
 from oncall_lib.timeutil import parse_at  # noqa: E402
 
 

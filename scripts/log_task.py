@@ -9,8 +9,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oncall_lib.cli import execute, job_parser  # noqa: E402
 from oncall_lib.config import TASK_KINDS  # noqa: E402
-from oncall_lib.jobs import tracking  # noqa: E402
 from oncall_lib.timeutil import minutes  # noqa: E402
+from oncall_lib.tracking import log as tracking  # noqa: E402
 
 
 def main() -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oncall_lib.cli import add_common_flags, add_issue_number, execute  # noqa: E402
-from oncall_lib.jobs import postmortems  # noqa: E402
+from oncall_lib.postmortems import items as postmortems  # noqa: E402
 
 
 def main() -> int:

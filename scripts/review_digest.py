@@ -8,7 +8,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oncall_lib.cli import run_job  # noqa: E402
-from oncall_lib.jobs import review_digest  # noqa: E402
+from oncall_lib.reviews import digest as review_digest  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(run_job("review_digest.py", __doc__ or "",

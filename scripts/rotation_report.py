@@ -10,9 +10,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oncall_lib.cli import execute, job_parser  # noqa: E402
-from oncall_lib.jobs import rotation_report  # noqa: E402
 from oncall_lib.report import Report  # noqa: E402
 from oncall_lib.timeutil import hour_of_day  # noqa: E402
+from oncall_lib.tracking import report as rotation_report  # noqa: E402
 
 
 def main() -> int:

@@ -10,7 +10,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oncall_lib.cli import add_common_flags, add_issue_number, execute  # noqa: E402
-from oncall_lib.jobs import issue_commands, support_issues  # noqa: E402
+from oncall_lib.support_issues import commands as issue_commands  # noqa: E402
+from oncall_lib.support_issues import issues as support_issues  # noqa: E402
 
 
 def main() -> int:

@@ -9,24 +9,21 @@ from typing import Any
 import pytest
 
 from oncall_lib.config import Config
-from oncall_lib.jobs import (
-    deploy_watch,
-    doctor,
-    iam_audit,
-    iam_cleanup,
-    labels,
-    offboarding,
-    postmortems,
-    review_digest,
-    rotate,
-    rotation_report,
-    support_issues,
-    tracking,
-    watch,
-)
+from oncall_lib.deploys import watch as deploy_watch
+from oncall_lib.handoff import rotate
+from oncall_lib.iam import audit as iam_audit
+from oncall_lib.iam import cleanup as iam_cleanup
+from oncall_lib.offboarding import requests as offboarding
+from oncall_lib.postmortems import items as postmortems
 from oncall_lib.report import Report
+from oncall_lib.requests import watch
+from oncall_lib.reviews import digest as review_digest
 from oncall_lib.sandbox import SandboxServer, sandbox_endpoints
 from oncall_lib.services import Services
+from oncall_lib.setup import doctor, labels
+from oncall_lib.support_issues import issues as support_issues
+from oncall_lib.tracking import log as tracking
+from oncall_lib.tracking import report as rotation_report
 from tests.conftest import Sandbox
 
 AT = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)

@@ -15,10 +15,10 @@ import pytest
 from oncall_lib.config import parse_config
 from oncall_lib.duties import CREDENTIALS, DUTIES, duty, systems_needed
 from oncall_lib.duty import resolve
-from oncall_lib.jobs import doctor
 from oncall_lib.sandbox import SandboxServer, sandbox_endpoints
 from oncall_lib.sandbox.world import EXAMPLE_WORLD
 from oncall_lib.services import Services
+from oncall_lib.setup import doctor
 from tests import runner
 from tests.runner import Event, run_workflow
 

@@ -7,12 +7,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from oncall_lib.config import Config
-from oncall_lib.jobs import doctor, postmortems
-from oncall_lib.jobs import support_issues as si
+from oncall_lib.postmortems import items as postmortems
 from oncall_lib.report import Report
 from oncall_lib.sandbox import SandboxServer, sandbox_endpoints
 from oncall_lib.services import Services
 from oncall_lib.services.epics import SUB_ISSUE_CAP, EpicLinks
+from oncall_lib.setup import doctor
+from oncall_lib.support_issues import issues as si
 from tests.conftest import Sandbox
 
 NY = ZoneInfo("America/New_York")

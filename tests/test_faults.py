@@ -66,7 +66,7 @@ def test_under_faults_a_report_then_convergence_and_no_duplicates(world: dict[st
 @pytest.mark.parametrize("seed", range(8))
 def test_offboarding_under_faults_ends_with_a_report_and_converges(world: dict[str, Any], config: Config,
                                                                     seed: int) -> None:
-    from oncall_lib.jobs import offboarding
+    from oncall_lib.offboarding import requests as offboarding
     from tests.test_offboarding import file_issue, form
 
     sandbox = Sandbox(world)
@@ -91,7 +91,7 @@ def test_github_rate_limits_sent_as_403_are_waited_out_for_reads_and_writes(worl
     writes included, and nothing is created twice."""
     from datetime import timedelta
 
-    from oncall_lib.jobs import support_issues
+    from oncall_lib.support_issues import issues as support_issues
 
     ts = Sandbox(world).post("C01SUPPORT", AT - timedelta(hours=1), "Staging deploys hang since noon")
     link = f"https://sandbox.slack.com/archives/C01SUPPORT/p{ts.replace('.', '')}"

@@ -12,10 +12,10 @@ import pytest
 
 from oncall_lib.config import Config
 from oncall_lib.errors import InputError
-from oncall_lib.jobs import iam_cleanup
+from oncall_lib.iam import cleanup as iam_cleanup
+from oncall_lib.iam.terraform import remove_users
 from oncall_lib.report import Report
 from oncall_lib.services import Services
-from oncall_lib.terraform import remove_users
 from tests.conftest import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,13 +17,14 @@ import pytest
 
 from oncall_lib.config import ConfigError, parse_config
 from oncall_lib.errors import InputError
-from oncall_lib.jobs import init_config, rotate
-from oncall_lib.jobs.init_config import InitRequest
+from oncall_lib.handoff import rotate
+from oncall_lib.handoff.schedule import ScheduleProblem
 from oncall_lib.report import Report
 from oncall_lib.sandbox import SandboxServer, sandbox_endpoints
-from oncall_lib.schedule import ScheduleProblem
 from oncall_lib.services import Services
-from oncall_lib.starter import BLANK, choose_layer, parse_duties, parse_epics, toml_value
+from oncall_lib.setup import init_config
+from oncall_lib.setup.init_config import InitRequest
+from oncall_lib.setup.starter import BLANK, choose_layer, parse_duties, parse_epics, toml_value
 from tests.conftest import Sandbox
 from tests.test_cli import script
 from tests.test_schedules import shift_based

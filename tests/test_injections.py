@@ -15,9 +15,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from oncall_lib.config import Config
-from oncall_lib.jobs import deploy_watch, offboarding, postmortems, review_digest, rotate, watch
-from oncall_lib.jobs import support_issues as si
-from oncall_lib.jobs.support_issues import FORM_LABELS
+from oncall_lib.deploys import watch as deploy_watch
+from oncall_lib.handoff import rotate
+from oncall_lib.offboarding import requests as offboarding
+from oncall_lib.postmortems import items as postmortems
+from oncall_lib.requests import watch
+from oncall_lib.reviews import digest as review_digest
+from oncall_lib.support_issues import issues as si
+from oncall_lib.support_issues.issues import FORM_LABELS
 from tests.conftest import Sandbox
 
 AT = datetime(2026, 11, 30, 15, 30, tzinfo=UTC)  # Monday 10:30 in New York, a new rotation

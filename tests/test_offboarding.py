@@ -9,11 +9,11 @@ import pytest
 
 from oncall_lib.config import Config
 from oncall_lib.errors import InputError
-from oncall_lib.jobs import offboarding
+from oncall_lib.iam.terraform import remove_users
+from oncall_lib.offboarding import requests as offboarding
+from oncall_lib.offboarding.socks_yaml import remove_socks_entries
 from oncall_lib.report import Report
 from oncall_lib.services import Services
-from oncall_lib.terraform import remove_users
-from oncall_lib.yaml_edit import remove_socks_entries
 from tests.conftest import Sandbox
 
 AT = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
@@ -208,7 +208,7 @@ def _bob(sandbox: Sandbox) -> int:
 
 
 def _cleanup(users: list[str], from_audit: bool = False) -> Any:
-    from oncall_lib.jobs import iam_cleanup
+    from oncall_lib.iam import cleanup as iam_cleanup
     return lambda s, c, at, d: iam_cleanup.run(s, c, at, dry_run=d, users=users, from_audit=from_audit)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from oncall_lib.config import Config
-from oncall_lib.jobs import rotate
+from oncall_lib.handoff import rotate
 from oncall_lib.report import Report
 from oncall_lib.sandbox import Faults
 from oncall_lib.services import Services

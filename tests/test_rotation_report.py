@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from oncall_lib.config import Config
-from oncall_lib.jobs import rotation_report
 from oncall_lib.report import Report
-from oncall_lib.rotation_figures import percentile
 from oncall_lib.services import Services
+from oncall_lib.tracking import report as rotation_report
+from oncall_lib.tracking.figures import percentile
 from tests.conftest import Sandbox
 
 NY = ZoneInfo("America/New_York")
@@ -130,7 +130,7 @@ def test_nearest_rank_percentiles() -> None:
 def test_logged_tasks_count_whatever_date_format_the_sheet_shows(sandbox: Sandbox, config: Config) -> None:
     """Sheets parses USER_ENTERED dates and shows them in the spreadsheet's own format; the report reads them
     unformatted (serial numbers) and compares dates, not strings."""
-    from oncall_lib.jobs import tracking
+    from oncall_lib.tracking import log as tracking
 
     sheet = sandbox.world["sheets"]["spreadsheets"][0]
     sheet["date_format"] = "%m/%d/%Y"  # a sheet set up by someone in the US
@@ -147,7 +147,7 @@ def test_logged_tasks_count_whatever_date_format_the_sheet_shows(sandbox: Sandbo
 
 
 def _access_rows(dates: list[str]) -> list[list[str]]:
-    from oncall_lib.tracking import HEADER
+    from oncall_lib.tracking.rows import HEADER
 
     return [HEADER] + [[f"typed-{i}", day, "Alan Turing", "access", f"granted {i}"] for i, day in enumerate(dates)]
 
@@ -155,7 +155,7 @@ def _access_rows(dates: list[str]) -> list[list[str]]:
 def test_sheet_dates_are_read_whatever_they_hold(sandbox: Sandbox, config: Config) -> None:
     """A Date column formatted as plain text keeps what people type, and the product's own dates, as text: each
     is read as the date it says, and the cells that say none are named in a warning."""
-    from oncall_lib.jobs import tracking
+    from oncall_lib.tracking import log as tracking
 
     sheet = sandbox.world["sheets"]["spreadsheets"][0]
     typed = ["12/3/2026", "2026-12-01", "4 Dec 2026", "December 5, 2026", "Tue 1-Dec-26", "46357",
@@ -188,7 +188,7 @@ def test_slashed_dates_follow_the_spreadsheets_locale(sandbox: Sandbox, config: 
 def test_a_reaction_is_timed_by_the_first_scan_that_saw_it(sandbox: Sandbox, config: Config) -> None:
     """Slack gives a reaction no time: the watch logs the scan that first saw it, and the report's medians use
     that upper bound instead of leaving the request out."""
-    from oncall_lib.jobs import watch
+    from oncall_lib.requests import watch
 
     def watching(services: Services, c: Config, at: datetime, dry_run: bool) -> Report:
         return watch.run(services, c, at, dry_run=dry_run)

@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from oncall_lib.config import Config
-from oncall_lib.jobs import rotate, watch
+from oncall_lib.handoff import rotate
 from oncall_lib.report import Report
+from oncall_lib.requests import watch
 from oncall_lib.services import Services
 from tests.conftest import Sandbox
 
@@ -200,7 +201,7 @@ def test_a_roster_member_whose_slack_account_is_gone(sandbox: Sandbox, config: C
 
 
 def test_the_doctor_describes_the_support_layer_in_one_line(sandbox: Sandbox, config: Config) -> None:
-    from oncall_lib.jobs import doctor
+    from oncall_lib.setup import doctor
 
     def doctoring(s: Services, c: Config, at: datetime, d: bool) -> Report:
         return doctor.run(s, c, at, dry_run=True)
@@ -276,8 +277,9 @@ def test_a_shift_based_world_file_is_read_through_v3_by_every_job(tmp_path: Any,
     /v3/schedules, which is all PagerDuty allows: the v2 endpoint would refuse, and say so in a warning."""
     import json
 
-    from oncall_lib.jobs import doctor, rotation_report
     from oncall_lib.sandbox.world import EXAMPLE_WORLD, load_world
+    from oncall_lib.setup import doctor
+    from oncall_lib.tracking import report as rotation_report
 
     world = json.loads(EXAMPLE_WORLD.read_text())
     old = world["pagerduty"]["schedules"][0]
@@ -319,7 +321,7 @@ def test_a_shift_based_world_file_is_read_through_v3_by_every_job(tmp_path: Any,
 
 
 def test_the_rotation_report_covers_a_restricted_turn_whole(sandbox: Sandbox, untracked: Config) -> None:
-    from oncall_lib.jobs import rotation_report
+    from oncall_lib.tracking import report as rotation_report
 
     def reporting(s: Services, c: Config, at: datetime, d: bool) -> Report:
         return rotation_report.run(s, c, at, dry_run=d)

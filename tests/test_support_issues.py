@@ -10,10 +10,10 @@ import pytest
 
 from oncall_lib.config import Config
 from oncall_lib.errors import InputError
-from oncall_lib.jobs import support_issues as si
 from oncall_lib.report import Report
 from oncall_lib.sandbox import Faults
 from oncall_lib.services import Services
+from oncall_lib.support_issues import issues as si
 from tests.conftest import Sandbox
 from tests.test_issue_forms import render
 
@@ -459,7 +459,7 @@ def _commented(sandbox: Sandbox, number: int, author: str, body: str) -> int:
 
 
 def commanding(number: int, comment_id: int) -> Any:
-    from oncall_lib.jobs import issue_commands
+    from oncall_lib.support_issues import commands as issue_commands
 
     def job(services: Services, config: Config, at: datetime, dry_run: bool) -> Report:
         return issue_commands.run(services, config, at, number=number, comment_id=comment_id, dry_run=dry_run)

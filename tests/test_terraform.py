@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from oncall_lib.terraform import TerraformEditError, owners, remove_users
+from oncall_lib.iam.terraform import TerraformEditError, owners, remove_users
 
 HEADER = """# Global IAM users for the platform.
 # Managed by the operations team; see the README.

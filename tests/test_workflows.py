@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from oncall_lib.config import load_config
-from oncall_lib.jobs import offboarding
-from oncall_lib.jobs.support_issues import FORM_LABELS
+from oncall_lib.offboarding import requests as offboarding
 from oncall_lib.sandbox.world import EXAMPLE_WORLD
 from oncall_lib.secrets import SECRETS as KNOWN_SECRETS
+from oncall_lib.support_issues.issues import FORM_LABELS
 from tests import runner
 from tests.runner import Event, cron_matches, load, run_workflow, schedules, triggers
 
@@ -366,7 +366,7 @@ def test_every_flag_a_workflow_passes_exists(tmp_path: Path) -> None:
 def test_every_label_a_form_a_workflow_or_the_config_names_is_in_labels_yml() -> None:
     """In a fresh repository only the labels in .github/labels.yml exist (sync_labels.py creates them): a form's
     label missing there leaves its issues unlabelled, and the workflows that wait for it never run."""
-    from oncall_lib.jobs.labels import load_labels
+    from oncall_lib.setup.labels import load_labels
 
     known = {label.name for label in load_labels()}
     named: dict[str, str] = {}
@@ -390,8 +390,8 @@ def test_every_label_a_form_a_workflow_or_the_config_names_is_in_labels_yml() ->
                   *([config.postmortems.label] if config.postmortems else [])]:
         named.setdefault(label, "oncall.toml")
     # The labels the jobs add on their own (the report, the two-hour rule, the summary request).
-    from oncall_lib.jobs.issue_followups import SCOPING_LABEL, SUMMARY_LABEL
-    from oncall_lib.jobs.rotation_report import REPORT_LABEL
+    from oncall_lib.support_issues.followups import SCOPING_LABEL, SUMMARY_LABEL
+    from oncall_lib.tracking.report import REPORT_LABEL
     for label in (SCOPING_LABEL, SUMMARY_LABEL, REPORT_LABEL):
         named.setdefault(label, "the product's code")
     missing = {label: where for label, where in named.items() if label not in known}

@@ -12,13 +12,10 @@ import hashlib
 import urllib.parse
 import zlib
 from datetime import UTC, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from oncall_lib.sandbox import github_shapes as shapes
-from oncall_lib.sandbox.http import GITHUB_SCHEMES, FakeRequest, FakeResponse, Routes, bearer_token
-
-if TYPE_CHECKING:
-    from oncall_lib.sandbox.server import SandboxServer
+from oncall_lib.sandbox.http import GITHUB_SCHEMES, FakeRequest, FakeResponse, Host, Routes, bearer_token
 
 REPO = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
 
@@ -29,7 +26,7 @@ def stable_id(*parts: object) -> int:
 
 
 class GitHubFake:
-    def __init__(self, server: SandboxServer) -> None:
+    def __init__(self, server: Host) -> None:
         self.server = server
         self.routes = Routes()
         self.routes.add("GET", r"/user", self.get_authenticated_user)

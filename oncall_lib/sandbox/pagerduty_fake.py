@@ -14,14 +14,11 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from oncall_lib.sandbox.http import PAGERDUTY_SCHEMES, FakeRequest, FakeResponse, Routes, bearer_token
-from oncall_lib.schedule import Shift, overlay, parse_time
-
-if TYPE_CHECKING:
-    from oncall_lib.sandbox.server import SandboxServer
+from oncall_lib.handoff.schedule import Shift, overlay, parse_time
+from oncall_lib.sandbox.http import PAGERDUTY_SCHEMES, FakeRequest, FakeResponse, Host, Routes, bearer_token
 
 DAY = 86400
 
@@ -107,7 +104,7 @@ def _render_turns(layer: dict[str, Any], since: datetime, until: datetime, tz: Z
 
 
 class PagerDutyFake:
-    def __init__(self, server: SandboxServer) -> None:
+    def __init__(self, server: Host) -> None:
         self.server = server
         self.routes = Routes()
         self.routes.add("GET", r"/v3/schedules/(?P<schedule_id>[A-Za-z0-9]+)", self.get_shift_schedule)

@@ -11,12 +11,9 @@ from __future__ import annotations
 import re
 import urllib.parse
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from oncall_lib.sandbox.http import FakeRequest, FakeResponse, Routes, bearer_token
-
-if TYPE_CHECKING:
-    from oncall_lib.sandbox.server import SandboxServer
+from oncall_lib.sandbox.http import FakeRequest, FakeResponse, Host, Routes, bearer_token
 
 SHEET = r"/v4/spreadsheets/(?P<sheet_id>[A-Za-z0-9_-]+)"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -57,7 +54,7 @@ def parse_range(text: str) -> tuple[str | None, tuple[int, int, int | None, int 
 
 
 class SheetsFake:
-    def __init__(self, server: SandboxServer) -> None:
+    def __init__(self, server: Host) -> None:
         self.server = server
         self.routes = Routes()
         self.routes.add("GET", SHEET, self.metadata)

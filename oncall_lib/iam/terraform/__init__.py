@@ -8,7 +8,7 @@ removed stays as it was (no reformatting, comments kept). The result is parsed
 again and must have no syntax error, or nothing is returned.
 """
 
-from oncall_lib.terraform.edit import EditResult, owners, remove_users
-from oncall_lib.terraform.syntax import TerraformEditError
+from oncall_lib.iam.terraform.edit import EditResult, owners, remove_users
+from oncall_lib.iam.terraform.syntax import TerraformEditError
 
 __all__ = ["EditResult", "TerraformEditError", "owners", "remove_users"]

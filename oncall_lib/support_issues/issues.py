@@ -24,24 +24,24 @@ from typing import Any
 
 from oncall_lib.config import Config, SuperEpic, SupportIssuesConfig
 from oncall_lib.errors import InputError, ServiceError
+from oncall_lib.handoff.on_support import Person, on_support
+from oncall_lib.handoff.schedule import ScheduleProblem
 from oncall_lib.issue_forms import parse_form
-from oncall_lib.jobs.issue_followups import SUMMARY_LABEL, newly_past, plan_scoping, plan_summary_asks
-from oncall_lib.jobs.on_support import Person, on_support
-from oncall_lib.jobs.pending_links import relink_actions
-from oncall_lib.jobs.rotation_report import REPORT_LABEL
-from oncall_lib.jobs.tracking import executors as tracking_executors
-from oncall_lib.jobs.tracking import tracking_actions, with_person
-from oncall_lib.jobs.watch import scan_requests
 from oncall_lib.plan import Action, Executor, Pending, Ref, apply
 from oncall_lib.report import Report
-from oncall_lib.requests import TRACKED_EVENT, Identity, is_own
-from oncall_lib.schedule import ScheduleProblem
+from oncall_lib.requests.classify import TRACKED_EVENT, Identity, is_own
+from oncall_lib.requests.waiting import scan_requests
 from oncall_lib.services import Services
 from oncall_lib.services.epics import EpicLinks
 from oncall_lib.services.github import IssueState
 from oncall_lib.services.slack import Marker
 from oncall_lib.slack_links import ThreadRef, parse_permalink, permalink
-from oncall_lib.tracking import TaskRow
+from oncall_lib.support_issues.followups import SUMMARY_LABEL, newly_past, plan_scoping, plan_summary_asks
+from oncall_lib.support_issues.pending_links import relink_actions
+from oncall_lib.tracking import REPORT_LABEL
+from oncall_lib.tracking.log import executors as tracking_executors
+from oncall_lib.tracking.log import tracking_actions, with_person
+from oncall_lib.tracking.rows import TaskRow
 from oncall_lib.untrusted import github_quote, github_text
 
 JOB = "support-issues"

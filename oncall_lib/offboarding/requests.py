@@ -23,23 +23,23 @@ from datetime import datetime
 from typing import Any
 
 from oncall_lib.config import GITHUB_LOGIN, AccessConfig, Config, OffboardingConfig
+from oncall_lib.draft_pr import DraftPr, observe_branch, plan_draft_pr
+from oncall_lib.draft_pr import executors as draft_executors
 from oncall_lib.errors import InputError, ServiceError
+from oncall_lib.handoff.on_support import support_person
+from oncall_lib.iam.inactivity import AWS_USERNAME
+from oncall_lib.iam.removals import OFFBOARD_BRANCHES, OFFBOARD_MARKER, OpenRemoval, open_removals, removing
+from oncall_lib.iam.terraform import TerraformEditError, remove_users
 from oncall_lib.issue_forms import parse_form
-from oncall_lib.jobs.draft_pr import DraftPr, observe_branch, plan_draft_pr
-from oncall_lib.jobs.draft_pr import executors as draft_executors
-from oncall_lib.jobs.iam_cleanup import AWS_USERNAME
-from oncall_lib.jobs.on_support import support_person
-from oncall_lib.jobs.removals import OFFBOARD_BRANCHES, OFFBOARD_MARKER, OpenRemoval, open_removals, removing
-from oncall_lib.jobs.tracking import executors as tracking_executors
-from oncall_lib.jobs.tracking import tracking_actions, with_person
+from oncall_lib.offboarding.socks_yaml import remove_socks_entries
 from oncall_lib.plan import Action, Executor, Ref, apply
 from oncall_lib.report import Report
 from oncall_lib.services import Services
 from oncall_lib.services.github import Comment, IssueState
-from oncall_lib.terraform import TerraformEditError, remove_users
-from oncall_lib.tracking import TaskRow
+from oncall_lib.tracking.log import executors as tracking_executors
+from oncall_lib.tracking.log import tracking_actions, with_person
+from oncall_lib.tracking.rows import TaskRow
 from oncall_lib.untrusted import github_text
-from oncall_lib.yaml_edit import remove_socks_entries
 
 JOB = "offboarding"
 STATUS_MARKER = "<!-- oncall-support:offboarding-status -->"

@@ -16,9 +16,8 @@ from oncall_lib.config import WEEKDAYS, Config, SuperEpic
 from oncall_lib.duties import CREDENTIALS, enabled, permissions, systems_needed
 from oncall_lib.duty import Check
 from oncall_lib.errors import MissingSecret, OncallError
-from oncall_lib.jobs.on_support import read_schedule
-from oncall_lib.report import Report
-from oncall_lib.schedule import (
+from oncall_lib.handoff.on_support import read_schedule
+from oncall_lib.handoff.schedule import (
     ScheduleProblem,
     family_turns,
     is_active,
@@ -27,6 +26,7 @@ from oncall_lib.schedule import (
     support_layers,
     support_overrides,
 )
+from oncall_lib.report import Report
 from oncall_lib.services import Services
 from oncall_lib.services.epics import ROOM_MADE, SUB_ISSUE_CAP, EpicLinks
 

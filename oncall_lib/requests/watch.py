@@ -11,7 +11,7 @@ once per request.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,70 +19,23 @@ from typing import Any
 from oncall_lib.business_time import BusinessHours
 from oncall_lib.config import Config
 from oncall_lib.errors import ServiceError
-from oncall_lib.jobs.on_support import Person, on_support
-from oncall_lib.jobs.tracking import executors as tracking_executors
-from oncall_lib.jobs.tracking import tracking_actions, with_person
+from oncall_lib.handoff.on_support import Person, on_support
+from oncall_lib.handoff.schedule import ScheduleProblem
 from oncall_lib.plan import Action, Executor, apply
 from oncall_lib.report import Report
-from oncall_lib.requests import Identity, Request, classify, is_request
-from oncall_lib.schedule import ScheduleProblem
+from oncall_lib.requests.classify import Request
+from oncall_lib.requests.waiting import Scan, format_waiting, scan_requests
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
-from oncall_lib.tracking import TaskRow
-from oncall_lib.untrusted import slack_link, slack_quote, slack_text
+from oncall_lib.tracking.log import executors as tracking_executors
+from oncall_lib.tracking.log import tracking_actions, with_person
+from oncall_lib.tracking.rows import TaskRow
+from oncall_lib.untrusted import slack_quote
 
 JOB = "watch-requests"
 WAITING_EVENT = "oncall_support_waiting"
 OVERDUE_EVENT = "oncall_support_overdue"
 NUDGE_EVENT = "oncall_support_nudge"
-# Lines listed in one Slack message; past this the rest are counted, not listed.
-MAX_LISTED = 25
-
-
-@dataclass
-class Scan:
-    """Every request in the watched channels' window, and the raw messages (for the product's own markers)."""
-
-    me: Identity
-    requests: list[Request]
-    messages: dict[str, list[dict[str, Any]]]
-    threads_read: int = 0
-
-
-def scan_requests(services: Services, config: Config, at: datetime, *, oldest: datetime | None = None,
-                  only_urgent: bool = False) -> Scan:
-    """One history read per watched channel (only the urgent ones with `only_urgent`); a thread only when history
-    cannot say whether anyone answered. Once per process: the watch and the support-issue scan of one tick read
-    the same channels over the same window."""
-    return services.once(("scan_requests", id(config), at, oldest, only_urgent),
-                         lambda: _scan_requests(services, config, at, oldest=oldest, only_urgent=only_urgent))
-
-
-def _scan_requests(services: Services, config: Config, at: datetime, *, oldest: datetime | None,
-                   only_urgent: bool) -> Scan:
-    identity = services.slack.identity()
-    me = Identity(identity["user_id"], identity["bot_id"], identity["url"])
-    team = {m.slack for m in config.roster if m.slack}
-    since = oldest or at - timedelta(hours=config.requests.lookback_hours)
-    # A ticket (the reaction that turns a request into a support issue) takes the request up, as eyes do.
-    acks = [*config.requests.ack_reactions,
-            *([config.support_issues.ticket_reaction] if config.support_issues else [])]
-    scan = Scan(me, [], {})
-    for channel in config.slack.watched:
-        if only_urgent and not channel.urgent:
-            continue
-        messages = services.slack.history(channel.id, oldest=since.timestamp(), latest=at.timestamp())
-        scan.messages[channel.id] = messages
-        for message in reversed(messages):  # oldest first
-            if not is_request(message, channel, team, me):
-                continue
-            request = classify(message, channel, acks, me)
-            if request.needs_thread:
-                thread = services.slack.replies(channel.id, request.ts)
-                scan.threads_read += 1
-                request = classify(message, channel, acks, me, thread=thread)
-            scan.requests.append(request)
-    return scan
 
 
 def marked_requests(messages: list[dict[str, Any]], event_type: str) -> set[str]:
@@ -146,33 +99,6 @@ def observe(services: Services, config: Config, at: datetime) -> WatchState:
 
 
 # -- plan (pure) -----------------------------------------------------------------------------
-
-
-def _duration(minutes: float) -> str:
-    whole = int(minutes)
-    return f"{whole // 60} h {whole % 60:02d} min" if whole >= 60 else f"{whole} min"
-
-
-def format_waiting(requests: list[Request], at: datetime, clock: BusinessHours, team_url: str, *,
-                   names: dict[str, str] | None = None, new: Collection[str] = ()) -> list[str]:
-    """One line per waiting request, oldest first, at most MAX_LISTED of them (new ones first in line for a place).
-
-    Without `names` the requester is left out (no pings)."""
-    ordered = sorted(requests, key=lambda r: (r.key not in new, r.asked_at))
-    shown = sorted(ordered[:MAX_LISTED], key=lambda r: r.asked_at)
-    lines = []
-    for request in shown:
-        who = ""
-        if names is not None:
-            who = " from " + slack_text(request.requester if request.requester_is_bot
-                                        else names.get(request.requester, request.requester))
-        kind = "" if request.urgent else " business"
-        mark = " *(new)*" if request.key in new else ""
-        lines.append(f"• {slack_link(request.permalink(team_url), request.channel)}{who}, "
-                     f"{_duration(request.age(at, clock))}{kind}: “{slack_quote(request.text)}”{mark}")
-    if len(requests) > len(shown):
-        lines.append(f"…and {len(requests) - len(shown)} more")
-    return lines
 
 
 def waiting_lines(requests: list[Request], state: WatchState, new: set[str]) -> list[str]:

@@ -29,8 +29,8 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from oncall_lib.terraform import cuts as cut
-from oncall_lib.terraform.syntax import (
+from oncall_lib.iam.terraform import cuts as cut
+from oncall_lib.iam.terraform.syntax import (
     Block,
     Node,
     Reference,

@@ -16,20 +16,20 @@ from typing import Any
 
 from oncall_lib.config import Config, SuperEpic
 from oncall_lib.errors import ServiceError
-from oncall_lib.jobs.incidents import slack_lines, week_incidents
-from oncall_lib.jobs.on_support import Person, member_for_shift, on_support, roster_match
-from oncall_lib.jobs.postmortems import pickup_order
-from oncall_lib.jobs.tracking import executors as tracking_executors
-from oncall_lib.jobs.tracking import tracking_plan
-from oncall_lib.jobs.watch import format_waiting, scan_requests
+from oncall_lib.handoff.incidents import slack_lines, week_incidents
+from oncall_lib.handoff.on_support import Person, member_for_shift, on_support, roster_match
+from oncall_lib.handoff.schedule import Handoff, ScheduleProblem, Shift
+from oncall_lib.handoff.topic import compose_topic, same_topic
 from oncall_lib.plan import Action, Executor, Ref, apply
+from oncall_lib.postmortems.pickup import pickup_order
 from oncall_lib.report import Report
-from oncall_lib.schedule import Handoff, ScheduleProblem, Shift
+from oncall_lib.requests.waiting import format_waiting, scan_requests
 from oncall_lib.services import Services
 from oncall_lib.services.github import IssueState
 from oncall_lib.services.slack import Marker
-from oncall_lib.topic import compose_topic, same_topic
-from oncall_lib.tracking import TaskRow
+from oncall_lib.tracking.log import executors as tracking_executors
+from oncall_lib.tracking.log import tracking_plan
+from oncall_lib.tracking.rows import TaskRow
 from oncall_lib.untrusted import slack_link, slack_text
 
 JOB = "rotate-assignees"

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from oncall_lib.business_time import BusinessHours
-from oncall_lib.requests import Request
+from oncall_lib.requests.classify import Request
 from oncall_lib.services.github import IssueState
 from oncall_lib.untrusted import github_text
 

@@ -44,7 +44,7 @@ from oncall_lib.config import (
     TrackingConfig,
 )
 from oncall_lib.errors import InputError
-from oncall_lib.schedule import (
+from oncall_lib.handoff.schedule import (
     ScheduleProblem,
     Shift,
     family_turns,

@@ -1,7 +1,7 @@
 """The IAM inactivity audit (ATO: no IAM user inactive past 90 days).
 
 observe: the credential report (boto3, or an exported CSV), the rule in
-`oncall_lib.iam`, each finding's owner (roster AWS username, `[iam.owners]`, or
+`oncall_lib.iam.inactivity`, each finding's owner (roster AWS username, `[iam.owners]`, or
 an `owner` tag in the Terraform file), and whether today's message and its
 thread were already posted in the operations channel.
 plan: when there are findings, one message a day with a thread listing each
@@ -16,18 +16,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from oncall_lib import terraform
 from oncall_lib.config import Config, IamConfig
 from oncall_lib.errors import InputError, ServiceError
-from oncall_lib.iam import Finding, audit, parse_credential_report
-from oncall_lib.jobs.tracking import executors as tracking_executors
-from oncall_lib.jobs.tracking import tracking_actions, with_person
+from oncall_lib.iam import terraform
+from oncall_lib.iam.inactivity import Finding, audit, parse_credential_report
 from oncall_lib.plan import Action, Executor, Ref, apply
 from oncall_lib.report import Report
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
 from oncall_lib.timeutil import not_at_hour
-from oncall_lib.tracking import TaskRow
+from oncall_lib.tracking.log import executors as tracking_executors
+from oncall_lib.tracking.log import tracking_actions, with_person
+from oncall_lib.tracking.rows import TaskRow
 from oncall_lib.untrusted import slack_text
 
 JOB = "iam-audit"

@@ -17,26 +17,26 @@ from typing import Any
 
 from oncall_lib.config import SLACK_USER_ID, WEEKDAYS, Channel, Config, RosterMember
 from oncall_lib.errors import ServiceError
-from oncall_lib.jobs.incidents import Incident, week_incidents
-from oncall_lib.jobs.incidents import markdown as incident_markdown
-from oncall_lib.jobs.issue_followups import has_summary
-from oncall_lib.jobs.on_support import member_for_shift, read_schedule
-from oncall_lib.jobs.watch import scan_requests
+from oncall_lib.handoff.incidents import Incident, week_incidents
+from oncall_lib.handoff.incidents import markdown as incident_markdown
+from oncall_lib.handoff.on_support import member_for_shift, read_schedule
+from oncall_lib.handoff.schedule import ScheduleProblem, Shift, role_timeline
 from oncall_lib.plan import Action, Executor, Ref, apply
 from oncall_lib.report import Report
-from oncall_lib.requests import Request, classify, seen_by_from_sheet
-from oncall_lib.rotation_figures import RotationFigures, render, request_figures
-from oncall_lib.schedule import ScheduleProblem, Shift, role_timeline
+from oncall_lib.requests.classify import Request, classify, seen_by_from_sheet
+from oncall_lib.requests.waiting import scan_requests
 from oncall_lib.services import Services
 from oncall_lib.services.github import IssueState
 from oncall_lib.services.sheets import SheetRows
 from oncall_lib.services.slack import Marker
+from oncall_lib.support_issues.followups import has_summary
 from oncall_lib.timeutil import not_at_hour
-from oncall_lib.tracking import ACKNOWLEDGED_HOW, DATE, DATE_COLUMN, KIND, day_first, sheet_date
+from oncall_lib.tracking import REPORT_LABEL
+from oncall_lib.tracking.figures import RotationFigures, render, request_figures
+from oncall_lib.tracking.rows import ACKNOWLEDGED_HOW, DATE, DATE_COLUMN, KIND, day_first, sheet_date
 from oncall_lib.untrusted import github_text, slack_text
 
 JOB = "rotation-report"
-REPORT_LABEL = "rotation-report"
 SLACK_EVENT = "oncall_support_rotation_report"
 ROTATIONS = 5  # the one reported, and four before it for the trend
 # Thread reads to date multi-reply acknowledgements, at most, per run: about two minutes at Slack's tier-3

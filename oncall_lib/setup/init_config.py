@@ -4,7 +4,7 @@
 2. Read the support channel (conversations.info by id, or the public channels by name), the schedule (the
    shift-based endpoint first, then the classic one, as rotation.schedule_kind = "auto" reads it), each
    user on the support layer (name, email) and Slack's lookup of each email.
-3. Render the file (oncall_lib.starter) and write it: whole or not at all, and never over a file that is
+3. Render the file (oncall_lib.setup.starter) and write it: whole or not at all, and never over a file that is
    already there.
 """
 
@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from oncall_lib.errors import InputError, ServiceError
+from oncall_lib.handoff.schedule import ScheduleProblem
 from oncall_lib.plan import Action, apply
 from oncall_lib.report import Report
-from oncall_lib.schedule import ScheduleProblem
 from oncall_lib.services import Services
-from oncall_lib.starter import (
+from oncall_lib.setup.starter import (
     ChannelWanted,
     Discovered,
     Epic,

@@ -21,12 +21,12 @@ from datetime import datetime
 
 from oncall_lib.config import GITHUB_LOGIN, Config
 from oncall_lib.errors import ServiceError
-from oncall_lib.jobs.issue_followups import SUMMARY_LABEL, has_summary, summary_comment
 from oncall_lib.plan import Action, Executor, apply
 from oncall_lib.report import Report
 from oncall_lib.services import Services
 from oncall_lib.services.epics import EpicLinks
 from oncall_lib.services.github import Comment, IssueState
+from oncall_lib.support_issues.followups import SUMMARY_LABEL, has_summary, summary_comment
 from oncall_lib.untrusted import github_text
 
 JOB = "support-commands"

@@ -4,7 +4,7 @@
   matches the configured rules, gets the label and goes on the epic.
 - `scan_documents`: Markdown postmortems' "Action Items" (a table or a
   checklist); every item without an issue gets one, and one draft PR fills
-  in the table's Issue # cells (see oncall_lib.postmortem_docs).
+  in the table's Issue # cells (see oncall_lib.postmortems.documents).
 - `pickup`: what can I pick up? Open items, unassigned first, then oldest.
 """
 
@@ -15,17 +15,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from oncall_lib.config import GITHUB_LOGIN, Config, PostmortemsConfig
+from oncall_lib.draft_pr import DraftPr, observe_branch, plan_draft_pr
+from oncall_lib.draft_pr import executors as draft_executors
 from oncall_lib.errors import InputError, ServiceError
 from oncall_lib.issue_forms import parse_form
-from oncall_lib.jobs.draft_pr import DraftPr, observe_branch, plan_draft_pr
-from oncall_lib.jobs.draft_pr import executors as draft_executors
-from oncall_lib.jobs.pending_links import relink_actions
 from oncall_lib.plan import Action, Executor, Ref, apply
-from oncall_lib.postmortem_docs import ActionItem, DocumentProblem, action_items, fill_issue_cells
+from oncall_lib.postmortems.documents import ActionItem, DocumentProblem, action_items, fill_issue_cells
+from oncall_lib.postmortems.pickup import pickup_order
 from oncall_lib.report import Report
 from oncall_lib.services import Services
 from oncall_lib.services.epics import EpicLinks
 from oncall_lib.services.github import IssueState
+from oncall_lib.support_issues.pending_links import relink_actions
 from oncall_lib.untrusted import github_text
 
 JOB = "postmortems"
@@ -98,11 +99,6 @@ def label_item(services: Services, config: Config, at: datetime, *, number: int,
     report.warnings += list(dict.fromkeys(links.warnings))
     report.api_calls = services.calls.snapshot()
     return report
-
-
-def pickup_order(items: list[IssueState]) -> list[IssueState]:
-    """Unassigned first, then oldest."""
-    return sorted(items, key=lambda i: (bool(i.assignees), i.created_at or datetime.max))
 
 
 def pickup(services: Services, config: Config, at: datetime, *, dry_run: bool) -> Report:

@@ -1,6 +1,6 @@
 """Draft PRs that remove IAM users from the Terraform file in the devops repository.
 
-observe: the file on the base branch, the edit (oncall_lib.terraform), this
+observe: the file on the base branch, the edit (oncall_lib.iam.terraform), this
 change's branch and open PR if they exist, and the audit data for the table.
 plan: create the branch (named for the users, so the same users always map to
 the same branch and PR, and other users get their own), commit the edited file
@@ -19,21 +19,21 @@ from pathlib import Path
 from typing import Any
 
 from oncall_lib.config import Config
+from oncall_lib.draft_pr import DraftPr, observe_branch, plan_draft_pr
+from oncall_lib.draft_pr import executors as draft_executors
 from oncall_lib.errors import InputError, ServiceError
-from oncall_lib.iam import AWS_USERNAME, Finding, validate_usernames  # noqa: F401 - re-exported
-from oncall_lib.jobs.draft_pr import DraftPr, observe_branch, plan_draft_pr
-from oncall_lib.jobs.draft_pr import executors as draft_executors
-from oncall_lib.jobs.iam_audit import findings_for, settings
-from oncall_lib.jobs.on_support import support_person
-from oncall_lib.jobs.removals import OpenRemoval, open_removals
-from oncall_lib.jobs.tracking import executors as tracking_executors
-from oncall_lib.jobs.tracking import tracking_actions, with_person
+from oncall_lib.handoff.on_support import support_person
+from oncall_lib.iam.audit import findings_for, settings
+from oncall_lib.iam.inactivity import AWS_USERNAME, Finding, validate_usernames  # noqa: F401 - re-exported
+from oncall_lib.iam.removals import OpenRemoval, open_removals
+from oncall_lib.iam.terraform import EditResult, owners, remove_users
 from oncall_lib.plan import Action, Ref, apply
 from oncall_lib.report import Report
 from oncall_lib.services import Services
 from oncall_lib.services.github import PullInfo
-from oncall_lib.terraform import EditResult, owners, remove_users
-from oncall_lib.tracking import TaskRow
+from oncall_lib.tracking.log import executors as tracking_executors
+from oncall_lib.tracking.log import tracking_actions, with_person
+from oncall_lib.tracking.rows import TaskRow
 from oncall_lib.untrusted import github_text
 
 JOB = "iam-cleanup"
