@@ -150,5 +150,7 @@ def execute(args: argparse.Namespace, job: JobFn, render: Callable[[Report], str
             print(scrub(traceback.format_exc()), file=sys.stderr)
         _error(f"unexpected {type(exc).__name__}: {exc} (run with --verbose for details)")
         return 1
+    report.names = {**{c.id: c.name for c in config.slack.channels if c.name},
+                    **{m.slack: m.name for m in config.roster if m.slack}}
     emit(report, as_json=args.json, render=render)
     return report.exit_code

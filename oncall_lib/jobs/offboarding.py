@@ -32,7 +32,7 @@ from oncall_lib.jobs.on_support import support_person
 from oncall_lib.jobs.removals import OFFBOARD_BRANCHES, OFFBOARD_MARKER, OpenRemoval, open_removals, removing
 from oncall_lib.jobs.tracking import executors as tracking_executors
 from oncall_lib.jobs.tracking import tracking_actions, with_person
-from oncall_lib.plan import Action, Executor, Ref, apply
+from oncall_lib.plan import Action, Executor, Ref, apply, filled
 from oncall_lib.report import Report
 from oncall_lib.services import Services
 from oncall_lib.services.github import Comment, IssueState
@@ -208,7 +208,7 @@ def plan(state: Offboarding, config: Config) -> list[Action]:
 def executors(services: Services) -> dict[str, Executor]:
     def status(action: Action) -> None:
         p = action.params
-        body = str(p["body"]).replace("{pr_url}", str(p["pr_url"]))
+        body = filled(p, "body")
         if "comment_id" in p:
             services.github.edit_comment(p["repo"], p["number"], p["comment_id"], body)
         else:

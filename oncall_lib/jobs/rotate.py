@@ -313,7 +313,7 @@ def plan(observed: Observed, config: Config) -> tuple[list[Action], list[str]]:
     if change.dropped:
         warnings.append(f"the topic would exceed 250 characters; dropped: {' | '.join(change.dropped)}")
     if not same_topic(change.topic, observed.support_topic):
-        actions.append(Action("slack.set_topic", support.label, change.topic,
+        actions.append(Action("slack.set_topic", support.label, "name the person on support in the topic",
                               {"channel": support.id, "topic": change.topic}))
 
     key = rotation_key(current)

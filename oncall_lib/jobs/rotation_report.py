@@ -22,7 +22,7 @@ from oncall_lib.jobs.incidents import markdown as incident_markdown
 from oncall_lib.jobs.issue_followups import has_summary
 from oncall_lib.jobs.on_support import member_for_shift
 from oncall_lib.jobs.watch import scan_requests
-from oncall_lib.plan import Action, Executor, Ref, apply
+from oncall_lib.plan import Action, Executor, Ref, apply, filled
 from oncall_lib.report import Report
 from oncall_lib.requests import Request, classify, seen_by_from_sheet
 from oncall_lib.rotation_figures import RotationFigures, render, request_figures
@@ -298,7 +298,7 @@ def executors(services: Services) -> dict[str, Executor]:
 
     def post(action: Action) -> None:
         p = action.params
-        services.slack.post(p["channel"], str(p["text"]).replace("{url}", str(p["url"])), marker=p.get("marker"))
+        services.slack.post(p["channel"], filled(p, "text"), marker=p.get("marker"))
 
     return {
         "github.create_issue": create,
