@@ -82,9 +82,10 @@ class Report:
             return "API calls: none"
         parts = [
             f"{service} {counts.get('reads', 0)} read / {counts.get('writes', 0)} write"
+            + (f" ({n} {'retry' if n == 1 else 'retries'})" if (n := counts.get("retries", 0)) else "")
             for service, counts in sorted(self.api_calls.items())
         ]
-        return "API calls: " + ", ".join(parts)
+        return "API calls (retries included): " + ", ".join(parts)
 
     def to_text(self) -> str:
         lines = [f"{self.job}: {self._mode()}" + (f" at {self.at.isoformat()}" if self.at else "")]

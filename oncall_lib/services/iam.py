@@ -33,8 +33,13 @@ class IamService:
         self._client = session.client("iam", endpoint_url=endpoint_url,
                                       config=BotoConfig(retries={"mode": "standard", "max_attempts": 5}))
 
-        def count(**_: Any) -> None:
-            calls.record("iam", write=False)
+        def count(request: Any = None, **_: Any) -> None:
+            # botocore's standard retry mode says which attempt this is: amz-sdk-request: attempt=N; max=M.
+            raw = (request.headers.get("amz-sdk-request") if request is not None else None) or ""
+            header = raw.decode() if isinstance(raw, bytes) else str(raw)
+            attempt = next((part.split("=", 1)[1] for part in header.replace(" ", "").split(";")
+                            if part.startswith("attempt=")), "1")
+            calls.record("iam", write=False, retry=attempt != "1")
 
         self._client.meta.events.register("before-send.iam", count)
         self._poll, self._max_wait = poll_seconds, max_wait
