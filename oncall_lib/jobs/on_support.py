@@ -135,13 +135,13 @@ def on_support(services: Services, config: Config, at: datetime) -> OnSupport:
                 kind = "shifts"
                 layered, overrides = from_shift_schedule(shifts, rotation.support_layer)
                 return support_view(layered, rotation.support_layer, at, min_override=min_override,
-                                    overrides=overrides)
+                                    overrides=overrides, tz=config.team.tz)
             if kind == "shifts":
                 raise ScheduleProblem(f"schedule {rotation.pagerduty_schedule} is not a shift-based schedule: set "
                                       'rotation.schedule_kind = "layers" (or "auto")')
             kind = "layers"
         schedule = services.pagerduty.schedule(rotation.pagerduty_schedule, at - back, at + ahead)
-        return support_view(schedule, rotation.support_layer, at, min_override=min_override)
+        return support_view(schedule, rotation.support_layer, at, min_override=min_override, tz=config.team.tz)
 
     view = read(LOOKBACK, LOOKAHEAD)
     current = view.handoff.current
