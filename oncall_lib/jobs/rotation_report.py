@@ -28,8 +28,9 @@ from oncall_lib.requests import Request, classify, seen_by_from_sheet
 from oncall_lib.rotation_figures import RotationFigures, render, request_figures
 from oncall_lib.schedule import ScheduleProblem, Shift, role_timeline
 from oncall_lib.services import Services
-from oncall_lib.services.github import IssueState
+from oncall_lib.services.github import Comment, IssueState
 from oncall_lib.services.slack import Marker
+from oncall_lib.time_spent import time_spent
 from oncall_lib.timeutil import not_at_hour
 from oncall_lib.tracking import ACKNOWLEDGED_HOW, sheet_date
 from oncall_lib.untrusted import github_text, slack_text
@@ -42,6 +43,9 @@ ROTATIONS = 5  # the one reported, and four before it for the trend
 # rate. Past it, such acknowledgements count as "time unknown", like reactions.
 MAX_THREADS = 100
 TRACKED_KINDS = ("pr_review", "deploy", "iam", "postmortem", "access", "offboarding", "support")
+# Rows read besides those counted: the handoff's own row says the product ran that week (so a week with no
+# request is quiet, not missing), and any row may hold minutes spent on a support issue.
+READ_KINDS = (*TRACKED_KINDS, "rotation", "other")
 
 
 def report_marker(shift: Shift) -> str:
@@ -133,11 +137,26 @@ def _logged(rows: dict[str, list[list[Any]]], config: Config, shift: Shift) -> d
     assert config.tracking
     start, end = shift.start.astimezone(config.team.tz).date(), shift.end.astimezone(config.team.tz).date()
     counts = {}
-    for kind in TRACKED_KINDS:
+    for kind in READ_KINDS:
         title = config.tracking.section(kind)
         days = [sheet_date(row[1]) for row in rows.get(title, [])[1:] if len(row) > 3 and row[3] == kind]
         counts[kind] = sum(day is not None and start <= day < end for day in days)
     return counts
+
+
+def _time_spent(issues: list[IssueState], comments: dict[str, list[Comment]], rows: dict[str, list[list[Any]]],
+                config: Config) -> dict[str, float]:
+    """Minutes spent on each issue that records them: the sheet's rows linking to it, and `/oncall spent` entries
+    by the team in its comments (see oncall_lib.time_spent)."""
+    team = {m.github.casefold() for m in config.roster if m.github}
+    every_row = [row for section in rows.values() for row in section[1:]]
+    found = {}
+    for issue in issues:
+        entries = [c.body for c in comments[issue.html_url] if c.author.casefold() in team]
+        minutes = time_spent(every_row, issue.html_url, entries)
+        if minutes is not None:
+            found[issue.html_url] = minutes
+    return found
 
 
 def _seen_by(rows: dict[str, list[list[Any]]], config: Config) -> dict[str, datetime]:
@@ -169,7 +188,7 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
     if config.tracking:
         try:
             rows = services.sheets.rows(config.tracking.spreadsheet_id,
-                                        sorted({config.tracking.section(k) for k in TRACKED_KINDS}))
+                                        sorted({config.tracking.section(k) for k in READ_KINDS}))
         except ServiceError as exc:
             state.warnings.append(f"tracking sheet not read, so logged tasks show as 0: {exc}")
     known = {i.html_url: i for i in [*issues, *open_now]}.values()
@@ -189,17 +208,22 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
                                and (i.closed_at is None or i.closed_at >= shift.end)]
         if rules:
             limit = rules.scoping_business_days * clock.day_minutes
-            figures.over_scoping_limit = [i for i in figures.issues_open if i.created_at
-                                          and clock.minutes_between(i.created_at, shift.end) > limit]
+            figures.long_open = [i for i in figures.issues_open if i.created_at
+                                 and clock.minutes_between(i.created_at, shift.end) > limit]
         figures.logged = _logged(rows, config, shift) if rows else {}
+        # A past turn with nothing recorded is missing data (before the product watched, say), not a week of zeros.
+        figures.has_data = index == 0 or bool(requests or figures.issues_opened or figures.issues_closed
+                                              or any(figures.logged.values()))
         if index == 0:
             try:
                 state.incidents = week_incidents(services, config, shift.start, shift.end)
             except ServiceError as exc:
                 state.warnings.append(f"normal oncall's incidents are not in the report: {exc}")
-        if index == 0:  # one comment read per issue closed this week
+            # One comment read per issue worked on this week: its time entries, and for a closed one its summary.
+            comments = {i.html_url: services.github.comments(i.repo, i.number) for i in figures.worked_on}
             figures.closed_without_summary = [i for i in figures.issues_closed
-                                              if not has_summary(services.github.comments(i.repo, i.number))]
+                                              if not has_summary(comments[i.html_url])]
+            figures.time_spent = _time_spent(figures.worked_on, comments, rows, config)
         state.figures.append(figures)
     if rules:
         state.existing = next((i for i in services.github.issues(rules.repo, labels=[REPORT_LABEL], state="all")
@@ -274,13 +298,9 @@ def plan(state: ReportState, config: Config, markdown: str) -> list[Action]:
             actions.append(Action("github.assign", where, f"assign @{outgoing[0]} (the outgoing person)",
                                   {"repo": rules.repo, "number": state.existing.number, "logins": outgoing}))
     if not state.summary_posted:
-        r = current.requests
-        median = f"{r.median:.0f} min" if r.median is not None else "n/a"
-        share = f"{r.within_limit_share:.0%}" if r.within_limit_share is not None else "n/a"
-        text = (f":bar_chart: *Rotation report for {slack_text(current.label)}*: {r.total} requests, median time to "
-                f"acknowledge {median}, {share} within {config.requests.limit_minutes} minutes, "
-                f"{len(r.breaches)} waited longer; {len(current.issues_opened)} support issues opened. "
-                "<{url}|Read it and bring three answers to the review>: "
+        text = (f":bar_chart: *Rotation report for {slack_text(current.label)}*: "
+                f"{summary_figures(current, config.requests.limit_minutes)}. "
+                "<{url}|Read it and bring your answers to the review>: "
                 + ", ".join(f"{p.on_slack} ({p.role})" for p in people) + ".")
         channel = summary_channel(config)
         actions.append(Action("slack.post", channel.label, "post a summary linking to the report",
@@ -288,6 +308,27 @@ def plan(state: ReportState, config: Config, markdown: str) -> list[Action]:
                                "marker": Marker(SLACK_EVENT, _key(state.rotations[0]))},
                               after=0 if state.existing is None else None))
     return actions
+
+
+def summary_figures(current: RotationFigures, limit_minutes: int) -> str:
+    """The week in one line for Slack, saying only what its figures know."""
+    r = current.requests
+    if r.total == 0:
+        requests = "no requests"
+    else:
+        parts = [f"{r.total} request{'s' if r.total != 1 else ''}"]
+        if r.median is not None:
+            parts.append(f"median time to acknowledge {r.median:.0f} min")
+        if r.within_limit_share is not None:
+            parts.append(f"{r.within_limit_share:.0%} within {limit_minutes} minutes")
+        late, unanswered = len(r.late), len(r.not_acknowledged)
+        if late or unanswered:
+            parts.append(" and ".join(([f"{late} acknowledged later"] if late else [])
+                                      + ([f"{unanswered} not acknowledged"] if unanswered else [])))
+        requests = ", ".join(parts)
+    issues = f"{len(current.issues_opened)} support issue{'s' if len(current.issues_opened) != 1 else ''} opened"
+    over = len(current.over_two_hours)
+    return f"{requests}; {issues}" + (f", {over} past the two-hour rule" if over else "")
 
 
 def executors(services: Services) -> dict[str, Executor]:
@@ -336,10 +377,12 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, only
     current = state.figures[0]
     markdown = render(current, state.figures[1:], config.requests.limit_minutes, report_marker(state.rotations[0]),
                       review=review_line(attendees(state, config)),
-                      sections=incident_markdown(state.incidents, config) if state.incidents is not None else [])
+                      sections=incident_markdown(state.incidents, config) if state.incidents is not None else [],
+                      scoping_days=config.support_issues.scoping_business_days if config.support_issues else None)
     report.facts = {"rotation": current.label, "requests": current.requests.total,
                     "median_minutes_to_acknowledge": current.requests.median,
-                    "breaches": len(current.requests.breaches)}
+                    "acknowledged_late": len(current.requests.late),
+                    "not_acknowledged": len(current.requests.not_acknowledged)}
     report.extra = {"rotation": current.as_dict(), "trend": [f.as_dict() for f in state.figures[1:]],
                     "incidents": [{"number": i.number, "title": i.title, "service": i.service, "status": i.status,
                                    "urgency": i.urgency, "created_at": i.created_at.isoformat(), "url": i.url}
