@@ -70,7 +70,7 @@ class Outcome:
 # Names a text may hold as `{name}` for a value only known when the action runs (often a Ref to what an earlier
 # action created: the new issue's URL in the Slack reply that links to it). Only these, so text a person wrote
 # that happens to hold braces is never rewritten.
-PLACEHOLDERS = ("url", "label", "pr_url")
+PLACEHOLDERS = ("url", "label", "pr_url", "new")
 
 
 def filled(params: Mapping[str, Any], key: str) -> str:

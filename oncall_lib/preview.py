@@ -55,6 +55,8 @@ def preview_of(action: Action) -> Preview | None:
         return Preview("slack", filled(params, "text"))
     if action.kind == "slack.set_topic" and "topic" in params:
         return Preview("slack", str(params["topic"]))
+    if action.kind == "github.close_pull" and "comment" in params:  # the comment that says why it is closed
+        return Preview("github", filled(params, "comment"))
     if action.kind in _GITHUB_BODY and ("body" in params or "title" in params):
         title = params.get("title")
         return Preview("github", filled(params, "body") if "body" in params else "",

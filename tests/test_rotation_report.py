@@ -103,8 +103,17 @@ def test_it_is_published_once_and_updated_in_place(sandbox: Sandbox, config: Con
     again = sandbox.run(reporting, config, BEFORE_HANDOFF + timedelta(minutes=10)).report
     assert again.outcomes == [] and again.total_calls("writes") == 0
     sandbox.reply(SUPPORT, alans_week_key(sandbox), ny(6, 12), "U0ALAN")  # a late answer changes the figures
+    notes = "Review notes (Margaret): move Sentry access to the access form.\r\n\r\n"
+    issue["body"] = notes + issue["body"] + "\r\n\r\n- [ ] Alan: write the FAQ entry"
     updated = sandbox.run(reporting, config, BEFORE_HANDOFF + timedelta(minutes=20)).report
     assert [o.action.kind for o in updated.outcomes] == ["github.edit_issue"]
+    # The report's own section changed; the notes the review added around it did not.
+    assert issue["body"].startswith(notes) and issue["body"].endswith("- [ ] Alan: write the FAQ entry")
+    assert "| Requests | 7 (7 acknowledged, 0 not acknowledged) |" in issue["body"]
+    issue["body"] = "We discussed it; see the notes doc."  # a person's edit drops the report, markers and all
+    kept = sandbox.run(reporting, config, BEFORE_HANDOFF + timedelta(minutes=30)).report
+    assert kept.outcomes == [] and issue["body"] == "We discussed it; see the notes doc."
+    assert any("left as it is" in w for w in kept.warnings)
 
 
 def alans_week_key(sandbox: Sandbox) -> str:

@@ -233,6 +233,7 @@ def offboard(services: Services, config: Config, at: datetime, *, number: int, d
                     "pull_request": state.draft.pull.html_url if state.draft and state.draft.pull else None}
     report.warnings = state.warnings + state.problems + state.check_by_hand
     actions = plan(state, config)
+    report.warnings += state.draft.notes if state.draft else []
     row = TaskRow(key=f"offboarding/{state.issue.html_url}", day=at.astimezone(config.team.tz).date(), person="",
                   kind="offboarding", summary=f"Offboarding of {state.name}: "
                   + ("PR drafted" if state.draft else "nothing found to remove"), link=state.issue.html_url)

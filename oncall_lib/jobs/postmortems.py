@@ -262,13 +262,16 @@ def scan_documents(services: Services, config: Config, at: datetime, *, dry_run:
         to_come = {str(o.action.params["item"]): f"#[number of action {n}]" for n, o in
                    enumerate(report.outcomes, 1) if dry_run and o.action.kind == "github.create_issue"}
         draft = pull_draft(state, config, to_come)
+        notes: list[str] = []
         if draft is not None:
-            report.outcomes += apply(plan_draft_pr(observe_branch(services, draft)), run_executors, dry_run=dry_run)
+            draft = observe_branch(services, draft)
+            report.outcomes += apply(plan_draft_pr(draft), run_executors, dry_run=dry_run)
+            notes = draft.notes
     except ServiceError as exc:
         return report.stopped(exc, services.calls.snapshot())
     report.facts = {"documents": len(state.docs), "action_items": len(state.items),
                     "with_issues": sum(bool(i.issue or i.key in state.issues) for i in state.items),
                     "malformed": len(state.problems)}
-    report.warnings = [f"skipped: {p}" for p in state.problems]
+    report.warnings = [f"skipped: {p}" for p in state.problems] + notes
     report.api_calls = services.calls.snapshot()
     return report

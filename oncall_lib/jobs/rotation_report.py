@@ -22,6 +22,7 @@ from oncall_lib.jobs.incidents import markdown as incident_markdown
 from oncall_lib.jobs.issue_followups import has_summary
 from oncall_lib.jobs.on_support import member_for_shift
 from oncall_lib.jobs.watch import scan_requests
+from oncall_lib.owned_section import merge, remember_title, section
 from oncall_lib.plan import Action, Executor, Ref, apply, filled
 from oncall_lib.report import Report
 from oncall_lib.requests import Request, classify, seen_by_from_sheet
@@ -226,8 +227,10 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
             figures.time_spent = _time_spent(figures.worked_on, comments, rows, config)
         state.figures.append(figures)
     if rules:
-        state.existing = next((i for i in services.github.issues(rules.repo, labels=[REPORT_LABEL], state="all")
-                               if report_marker(state.rotations[0]) in i.body), None)
+        # By its hidden marker; by its title when a person's edit of the description dropped the marker.
+        reports = services.github.issues(rules.repo, labels=[REPORT_LABEL], state="all")
+        state.existing = next((i for i in reports if report_marker(state.rotations[0]) in i.body),
+                              next((i for i in reports if i.title == report_title(state.figures[0])), None))
     found = services.slack.find_marked(summary_channel(config).id, Marker(SLACK_EVENT, _key(state.rotations[0])),
                                        oldest=state.rotations[0].end.timestamp() - 86400)
     state.summary_posted = found is not None
@@ -277,23 +280,35 @@ def plan(state: ReportState, config: Config, markdown: str) -> list[Action]:
     if not state.figures or rules is None:
         return []
     current = state.figures[0]
-    title = f"Rotation report: {github_text(current.label, one_line=True)}"
+    title = report_title(current)
     people = attendees(state, config)
     outgoing = [people[0].github] if people[0].github else []
     actions: list[Action] = []
     url: Any
     if state.existing is None:
         actions.append(Action("github.create_issue", rules.repo, f"publish “{title}”",
-                              {"repo": rules.repo, "title": title, "body": markdown, "labels": [REPORT_LABEL],
-                               "assignees": outgoing}))
+                              {"repo": rules.repo, "title": title, "body": section(markdown, title),
+                               "labels": [REPORT_LABEL], "assignees": outgoing}))
         url = Ref(0, "html_url")
     else:
         url = state.existing.html_url
         where = f"{rules.repo}#{state.existing.number}"
-        if state.existing.body.strip() != markdown.strip() or state.existing.title != title:
+        # The report is the product's section of the issue: notes the review adds around it stay, and so does
+        # a person's edit of the section or the title.
+        existing = state.existing
+        merged = merge(existing.body, markdown, existing.title)
+        new_title = title if merged.title_is_ours else existing.title
+        body = remember_title(merged.body, title) if merged.title_is_ours else merged.body
+        if not merged.section_found:
+            state.warnings.append(f"{where}: the report has no automated section (written before sections, or "
+                                  "a person's edit removed it), so it is left as it is")
+        elif merged.edited_by_hand:
+            state.warnings.append(f"{where}: the report's automated section was edited by hand, so it is left as "
+                                  "edited")
+        if (existing.title, existing.body.strip()) != (new_title, body.strip()):
             actions.append(Action("github.edit_issue", where, "update the report",
-                                  {"repo": rules.repo, "number": state.existing.number, "title": title,
-                                   "body": markdown}))
+                                  {"repo": rules.repo, "number": existing.number, "title": new_title,
+                                   "body": body}))
         if outgoing and outgoing[0].casefold() not in {a.casefold() for a in state.existing.assignees}:
             actions.append(Action("github.assign", where, f"assign @{outgoing[0]} (the outgoing person)",
                                   {"repo": rules.repo, "number": state.existing.number, "logins": outgoing}))
@@ -308,6 +323,10 @@ def plan(state: ReportState, config: Config, markdown: str) -> list[Action]:
                                "marker": Marker(SLACK_EVENT, _key(state.rotations[0]))},
                               after=0 if state.existing is None else None))
     return actions
+
+
+def report_title(current: RotationFigures) -> str:
+    return f"Rotation report: {github_text(current.label, one_line=True)}"
 
 
 def summary_figures(current: RotationFigures, limit_minutes: int) -> str:
@@ -388,9 +407,10 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, only
                                    "urgency": i.urgency, "created_at": i.created_at.isoformat(), "url": i.url}
                                   for i in state.incidents or []]}
     report.markdown = markdown
+    actions = plan(state, config, markdown)  # may add a warning about an edited report
     report.warnings = state.warnings
     if config.support_issues is None:
         report.warnings.append("no [support_issues] repo to publish the report in: see the job summary")
-    report.outcomes = apply(plan(state, config, markdown), executors(services), dry_run=dry_run)
+    report.outcomes = apply(actions, executors(services), dry_run=dry_run)
     report.api_calls = services.calls.snapshot()
     return report

@@ -371,6 +371,11 @@ class GitHubService:
         with github_errors(f"edit PR {repo}#{number}"):
             self._repo(repo).get_pull(number).edit(title=title, body=body)
 
+    def reviewed_by(self, repo: str, number: int) -> set[str]:
+        """Who has submitted a review of the PR (GitHub drops a review request once the review is in)."""
+        with github_errors(f"list the reviews of {repo}#{number}"):
+            return {review.user.login for review in self._repo(repo).get_pull(number).get_reviews() if review.user}
+
     def request_reviewers(self, repo: str, number: int, logins: list[str]) -> None:
         with github_errors(f"request a review from {', '.join('@' + login for login in logins)} on {repo}#{number} "
                            "(only the repository's collaborators can be asked)"):
