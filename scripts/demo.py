@@ -13,7 +13,11 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from oncall_lib.environment import require_project_environment  # noqa: E402
 
+require_project_environment("demo.py")
+
+from oncall_lib.cli import add_config_flag  # noqa: E402
 from oncall_lib.config import Config, ConfigError, load_config  # noqa: E402
 from oncall_lib.jobs import (  # noqa: E402
     deploy_watch,
@@ -317,7 +321,7 @@ def week(demo: Demo, now: datetime) -> Report | None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--config", type=Path, default=Path("oncall.toml"))
+    add_config_flag(parser)
     parser.add_argument("--world", type=Path, default=Path(".oncall-sandbox/demo.json"),
                         help="where the demo keeps its world (reset from the bundled example each time)")
     args = parser.parse_args()

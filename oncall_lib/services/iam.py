@@ -12,14 +12,20 @@ from typing import Any
 
 import boto3
 from botocore.config import Config as BotoConfig
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from oncall_lib.errors import ServiceError
+from oncall_lib.errors import InputError, ServiceError
 from oncall_lib.services.calls import ApiCalls
 
 PERMISSIONS = "iam:GenerateCredentialReport and iam:GetCredentialReport"
 # GetCredentialReport's answers that mean "generate (again) and wait": being built, never built, too old.
 NOT_READY = ("ReportInProgress", "ReportNotPresent", "ReportExpired")
+
+
+NO_CREDENTIALS = ("no AWS credentials to read the IAM credential report: in GitHub Actions, set the repository "
+                  "variable IAM_AUDIT_ROLE_ARN (the role the workflow assumes through GitHub's OIDC provider); "
+                  "locally, pass --credential-report FILE (an exported report) or set AWS credentials (AWS_PROFILE, "
+                  "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
 
 
 class _NotReady(Exception):
@@ -54,6 +60,9 @@ class IamService:
                 raise _NotReady(code) from None
             hint = f" (the role needs {PERMISSIONS})" if code in ("AccessDenied", "AccessDeniedException") else ""
             raise ServiceError(f"IAM {operation}: {code}: {error.get('Message', '')}{hint}") from None
+        except NoCredentialsError:
+            # Like a missing secret: the run needs setting up, not retrying (exit 2, naming what to set).
+            raise InputError(NO_CREDENTIALS) from None
         except BotoCoreError as exc:
             raise ServiceError(f"IAM {operation}: {exc}") from None
 
