@@ -206,7 +206,7 @@ def test_a_deleted_pagerduty_user_on_the_layer_is_a_warning(sandbox: Sandbox, co
 def test_a_roster_member_whose_slack_account_is_gone(sandbox: Sandbox, config: Config) -> None:
     sandbox.world["slack"]["users"] = [u for u in sandbox.world["slack"]["users"] if u["id"] != "U0ALAN"]
     report = sandbox.run(handoff, config, MONDAY).report
-    assert any(w.startswith("no checklist DM for Alan Turing") and "user_not_found" in w for w in report.warnings)
+    assert any(w.startswith("no start-of-turn DM for Alan Turing") and "user_not_found" in w for w in report.warnings)
     assert "alan-turing" in sandbox.issue(REPO, 1954)["assignees"]
     assert "Alan Turing" in sandbox.channel(SUPPORT)["topic"]
     assert writes(sandbox.run(handoff, config, MONDAY).report) == 0

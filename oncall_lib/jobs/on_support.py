@@ -115,7 +115,7 @@ def resolve_person(services: Services, config: Config, shift: Shift, warnings: l
         warnings.append(f"{name} has no github login in the roster: the Super Epics cannot be assigned to them")
     if not slack:
         warnings.append(f"{name} has no Slack user (not in the roster, no Slack account for {email or 'their email'})"
-                        ": the topic names them without a mention and no checklist DM is sent")
+                        ": the topic names them without a mention and no start-of-turn DM is sent")
     return Person(name=name, pagerduty_id=shift.user_id, github=member.github if member else None,
                   slack=slack, member=member)
 
