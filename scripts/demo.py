@@ -264,6 +264,15 @@ def week(demo: Demo, now: datetime) -> Report | None:
         print(f"\n== @{who} comments '/oncall assign @grace-hopper' from the Slack preview's Comment button")
         demo.run(lambda s, c, at, d: issue_commands.run(s, c, at, number=app, comment_id=comment, dry_run=d),
                  turn + timedelta(minutes=105), "The comment workflow runs the command (roster members only)")
+    if config.postmortems and config.support_issues:
+        item = open_form_issue(demo, "\n\n".join(f"### {label}\n\n{value}" for label, value in (
+            ("Postmortem", "postmortems/2026-11-03-api-outage.md"), ("Action item", "Add a synthetic check for the "
+                                                                    "login page"), ("Type", "Detect"),
+            ("Owner", "_No response_"))), turn + timedelta(minutes=106),
+            title="[Postmortem] Add a synthetic check for the login page", label=None)
+        print(f"\n== After the incident review, someone files #{item}: '[Postmortem] Add a synthetic check...'")
+        demo.run(lambda s, c, at, d: postmortems.label_item(s, c, at, number=item, dry_run=d),
+                 turn + timedelta(minutes=107), "The postmortem-item workflow labels it and puts it on its epic")
     if config.iam:
         eleven = turn.astimezone(config.team.tz).replace(hour=config.iam.audit_hour, minute=7)
         demo.run(lambda s, c, at, d: iam_audit.run(s, c, at, dry_run=d), eleven,

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -23,6 +23,7 @@ import pytest
 
 from oncall_lib import plan
 from oncall_lib.config import Config, load_config
+from oncall_lib.jobs import doctor, postmortems, support_issues
 from oncall_lib.plan import Action, Executor, Outcome, Status
 from oncall_lib.preview import Preview, preview_of
 from oncall_lib.report import Report
@@ -53,6 +54,7 @@ WRITES: dict[str, dict[str, int]] = {
     "github.commit_file": {"github": 1},
     "github.create_pull": {"github": 1},
     "github.edit_pull": {"github": 1},
+    "github.close_pull": {"github": 3},  # "say why, close the PR, and delete its branch"
     "github.request_review": {"github": 1},
     "github.create_label": {"github": 1},
     "github.edit_label": {"github": 1},
@@ -189,8 +191,15 @@ def _branch_of(services: Services, action: Action) -> str:
 def week(tmp_path_factory: pytest.TempPathFactory) -> list[Step]:
     world = tmp_path_factory.mktemp("week") / "world.json"
     world.write_text(EXAMPLE_WORLD.read_text())
-    demo = CheckedDemo(load_config(ROOT / "oncall.toml"), world)
+    config = load_config(ROOT / "oncall.toml")
+    demo = CheckedDemo(config, world)
     assert DEMO.week(demo, START) is not None
+    # Past the week: the read-only commands, and the scan that follows support issues up two business days on.
+    later = datetime(2026, 12, 16, 15, 0, tzinfo=UTC)
+    demo.run(lambda s, c, at, d: postmortems.pickup(s, c, at, dry_run=d), later, "What can I pick up?")
+    demo.run(lambda s, c, at, d: doctor.run(s, c, at, dry_run=True), later, "The doctor")
+    demo.run(lambda s, c, at, d: support_issues.scan(s, c, at, dry_run=d), later + timedelta(minutes=5),
+             "The scan, with the week's issues open for days")
     return demo.steps
 
 
@@ -203,6 +212,10 @@ def test_the_week_covers_every_job_that_writes(week: list[Step]) -> None:
     assert jobs >= {"sync-labels", "postmortems", "rotate-assignees", "review-digest", "watch-requests",
                     "support-issues", "support-commands", "iam-audit", "iam-cleanup", "deploy-watch",
                     "offboarding", "access", "log-task", "rotation-report"}, jobs
+    titles = {step.title for step in week}
+    assert {"What can I pick up?", "The doctor"} <= titles  # read-only: no action, and (below) no write
+    followups = next(s for s in week if s.title.startswith("The scan, with"))
+    assert "github.comment" in {o.action.kind for o in followups.applied.outcomes}  # past the scoping limit
 
 
 def test_a_dry_run_writes_nothing_and_plans_what_apply_does(week: list[Step]) -> None:
