@@ -126,10 +126,15 @@ def github_visible(text: str) -> str:
 # -- in the report --------------------------------------------------------------------------------
 
 
+# Control characters (a terminal escape sequence in a quoted title, say) are shown, never sent to the terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def text_lines(preview: Preview, names: Mapping[str, str] | None = None) -> list[str]:
     """The preview for a terminal: the title, then each line as the reader will see it."""
     body = slack_readable(preview.text, names) if preview.to == "slack" else github_visible(preview.text)
-    lines = [f"title: {preview.title}"] if preview.title is not None else []
+    body = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", body.replace("\r\n", "\n"))
+    lines = [f"title: {_CONTROL.sub('?', preview.title)}"] if preview.title is not None else []
     return lines + (body.split("\n") if body else ([] if lines else ["(empty)"]))
 
 

@@ -98,7 +98,7 @@ class Report:
                 error = f"  <- {o.error}" if o.error else ""
                 status = f"[{o.status.value:<{width}}]"
                 lines.append(f"  {status} {o.action.kind} {o.action.target}: {o.action.detail}{error}")
-                preview = preview_of(o.action)
+                preview = preview_of(o.action) if self.dry_run else None
                 if preview is not None:
                     lines += [f"      │ {line}".rstrip() for line in text_lines(preview, self.names)]
         elif not self.errors:  # a run that stopped on an error did not find everything in order
@@ -125,12 +125,15 @@ class Report:
         elif not self.errors:
             lines.append("Nothing to do: everything is already as it should be.")
         lines.append("")
-        previews = [(n, o, p) for n, o in enumerate(self.outcomes, 1) if (p := preview_of(o.action)) is not None]
+        # Only a dry run's: an applied run's text is where it was written, and its logs are kept (public ones for a
+        # public repository), so every scheduled run does not copy the requests it quotes there. --json has both.
+        previews = [(n, o, p) for n, o in enumerate(self.outcomes, 1)
+                    if self.dry_run and (p := preview_of(o.action)) is not None]
         if previews:
-            lines += ["What it would write, as people will read it:" if self.dry_run else "What it wrote:", ""]
+            lines += ["What it would write, as people will read it:", ""]
             for number, o, preview in previews:
-                heading = f"{number}. {o.action.kind} {o.action.target}: {o.action.detail} ({o.status.value})"
-                lines += [markdown_block(preview, heading, self.names, open_=self.dry_run), ""]
+                heading = f"{number}. {o.action.kind} {o.action.target}: {o.action.detail}"
+                lines += [markdown_block(preview, heading, self.names, open_=True), ""]
         lines += [f"> **Warning:** {_cell(w)}" for w in self.warnings]
         lines += [f"> **Error:** {_cell(e)}" for e in self.errors]
         lines += ["", self._calls_line(), ""]
