@@ -21,7 +21,7 @@ from oncall_lib.config import Config, ConfigError, load_config
 from oncall_lib.errors import InputError, OncallError
 from oncall_lib.report import Report
 from oncall_lib.secrets import scrub
-from oncall_lib.timeutil import parse_at
+from oncall_lib.timeutil import hour_of_day, parse_at
 
 if TYPE_CHECKING:  # the SDKs and the sandbox load when a job runs, not when a script parses its flags
     from oncall_lib.services import Services
@@ -37,22 +37,32 @@ def in_github_actions() -> bool:
     return os.environ.get("GITHUB_ACTIONS") == "true"
 
 
-def job_parser(prog: str, description: str, *, duty: str | None = None) -> argparse.ArgumentParser:
+def job_parser(prog: str, description: str, *, duty: str | None = None,
+               writes: bool = True) -> argparse.ArgumentParser:
     """The shared flags; with `duty`, the job does nothing (in one line) while that duty is off."""
     parser = argparse.ArgumentParser(prog=prog, description=description)
-    add_common_flags(parser)
+    add_common_flags(parser, writes=writes)
     parser.set_defaults(duty=duty)
     return parser
 
 
-def add_common_flags(parser: argparse.ArgumentParser) -> None:
+def add_config_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="PATH",
                         help="the team's configuration (default: %(default)s, or $ONCALL_CONFIG)")
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--apply", dest="apply", action="store_true", default=None,
-                      help="write the planned changes (the default inside GitHub Actions)")
-    mode.add_argument("--dry-run", dest="apply", action="store_false",
-                      help="only plan and report (the default everywhere else)")
+
+
+def add_common_flags(parser: argparse.ArgumentParser, *, writes: bool = True) -> None:
+    """The flags every job shares. A read-only command (`writes=False`) has no --apply or --dry-run: it only
+    reads, whatever it is told."""
+    add_config_flag(parser)
+    if writes:
+        mode = parser.add_mutually_exclusive_group()
+        mode.add_argument("--apply", dest="apply", action="store_true", default=None,
+                          help="write the planned changes (the default inside GitHub Actions)")
+        mode.add_argument("--dry-run", dest="apply", action="store_false",
+                          help="only plan and report (the default everywhere else)")
+    else:
+        parser.set_defaults(apply=False)
     add_sandbox_flags(parser)
     add_report_flags(parser)
 
@@ -80,6 +90,16 @@ def issue_number(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"{value!r} is not an issue number")
     return int(value)
+
+
+def add_credential_report(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--credential-report", type=Path, metavar="FILE",
+                        help="audit an exported IAM credential report (CSV) instead of asking AWS")
+
+
+def add_only_at_hour(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--only-at-hour", type=hour_of_day, metavar="HOUR",
+                        help="do nothing unless it is this hour in the team's time zone (for UTC cron schedules)")
 
 
 def add_issue_number(parser: argparse.ArgumentParser, what: str = "the issue number") -> None:
@@ -178,7 +198,11 @@ def execute(args: argparse.Namespace, job: JobFn, render: Callable[[Report], str
             raise DutyOff(off)
         at = parse_at(args.at, config.team.tz).astimezone(config.team.tz)
         with open_services(args, at, save=not dry_run) as services:
-            return job(services, config, at, dry_run)
+            report = job(services, config, at, dry_run)
+        # Previews show Slack's ids as the names people see.
+        report.names = {**{c.id: c.name for c in config.slack.channels if c.name},
+                        **{m.slack: m.name for m in config.roster if m.slack}}
+        return report
 
     return run_guarded(args, configured_job, render)
 

@@ -48,15 +48,11 @@ SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 
+# What the start-of-turn DM adds to its own lines (what to do first, the epics, the channels, the issues, the
+# sheet, each a link): the role's rules that no link carries.
 DEFAULT_CHECKLIST = (
-    "You are assigned to both Super Epics and named in the support channel topic.",
-    "Be the first point of contact: acknowledge every request within about an hour.",
-    "Watch the request channels: support, operations, SRE, deploys, alerts, oncall.",
-    "Delegate freely; unless it is an emergency, discuss assignments at standup.",
-    "A request over 30 minutes becomes a GitHub issue linked to a Super Epic.",
-    "Do not spend more than 2 hours on one support item without scoping it with the team.",
-    "Log each task in the Support Incidents Spreadsheet.",
-    "With no active support work, pick up Postmortem Action Items.",
+    "Acknowledge every request within about an hour; delegate freely, and unless it is an emergency, discuss "
+    "assignments at standup.",
 )
 
 

@@ -4,6 +4,12 @@ Shared by every job that proposes a change for a person to merge (IAM cleanup,
 postmortem issue numbers, offboarding). Planning compares the branch and the PR
 with what they should hold, so a re-run writes nothing, and a branch left by a
 failed run is completed.
+
+The description is the person's as much as the product's: the product owns
+only its marked section (oncall_lib.owned_section) and the title while it is
+still the one it wrote. Who it asked to review is remembered in a hidden
+marker; when a person's edit drops it, GitHub's own record (the reviews
+submitted and the requests pending) stands in, so nobody is asked twice.
 """
 
 from __future__ import annotations
@@ -11,7 +17,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from oncall_lib.owned_section import merge, remember_title, section
 from oncall_lib.plan import Action, Executor, Ref
+from oncall_lib.preview import github_visible
 from oncall_lib.services import Services
 from oncall_lib.services.github import DO_NOT_MERGE, PullInfo
 
@@ -31,6 +39,10 @@ class DraftPr:
     pull: PullInfo | None = None
     labels: list[str] = field(default_factory=list)
     reviewer: str | None = None
+    # Who has reviewed the open PR, read only when its description no longer remembers who was asked.
+    reviewed: tuple[str, ...] = ()
+    # What planning left alone and a person should know (an edited description, say): the job's warnings.
+    notes: list[str] = field(default_factory=list)
 
 
 def observe_branch(services: Services, draft: DraftPr) -> DraftPr:
@@ -40,6 +52,8 @@ def observe_branch(services: Services, draft: DraftPr) -> DraftPr:
     if draft.branch_head:
         draft.branch_files = {path: services.github.file(draft.repo, path, draft.branch) for path in draft.files}
         draft.pull = services.github.open_pull(draft.repo, draft.branch)
+    if draft.pull is not None and not REVIEWERS_MARKER.search(draft.pull.body):
+        draft.reviewed = tuple(sorted(services.github.reviewed_by(draft.repo, draft.pull.number)))
     return draft
 
 
@@ -53,20 +67,29 @@ def asked_before(body: str) -> list[str]:
 
 
 def with_reviewers(body: str, logins: list[str]) -> str:
-    body = REVIEWERS_MARKER.sub("", body).rstrip()
-    return body + (f"\n\n<!-- oncall-support:review-requested {','.join(logins)} -->" if logins else "")
+    """The body remembering `logins`: the marker rewritten where it stands, or added at the end."""
+    if not logins:
+        return body
+    marker = f"<!-- oncall-support:review-requested {','.join(logins)} -->"
+    if REVIEWERS_MARKER.search(body):
+        return REVIEWERS_MARKER.sub(lambda _: marker, body, count=1)
+    return body.rstrip("\n") + "\n\n" + marker
+
+
+def _same(logins: list[str], login: str) -> bool:
+    return login.casefold() in {name.casefold() for name in logins}
 
 
 def plan_draft_pr(draft: DraftPr, start: int = 0) -> list[Action]:
     """`start` is where these actions will sit in the run's whole plan (for Refs and `after`)."""
     repo, where = draft.repo, f"{draft.repo}@{draft.branch}"
-    asked = asked_before(draft.pull.body) if draft.pull else []
-    pending = list(draft.pull.reviewers) if draft.pull else []
-    ask = bool(draft.reviewer) and draft.reviewer not in asked and draft.reviewer not in pending
-    # Remembered in the body: who was asked. A body without the memory (edited by hand) takes the requests still
-    # pending, so that GitHub dropping them after the review does not make the product ask again.
-    reviewers = list(dict.fromkeys([*(asked or pending), *([draft.reviewer] if ask and draft.reviewer else [])]))
-    draft.body = with_reviewers(draft.body, reviewers)
+    pull = draft.pull
+    # Who was asked: the body's memory; without it (a person's edit dropped it), whoever GitHub says has
+    # reviewed or is still asked, so that GitHub dropping a request once the review is in asks nobody again.
+    asked = asked_before(pull.body) if pull else []
+    involved = list(dict.fromkeys([*asked, *(pull.reviewers if pull else ()), *draft.reviewed]))
+    ask = bool(draft.reviewer) and not _same(involved, str(draft.reviewer))
+    reviewers = involved + ([str(draft.reviewer)] if ask else [])
     actions: list[Action] = []
     branch_made = None
     if draft.branch_head is None:
@@ -83,10 +106,11 @@ def plan_draft_pr(draft: DraftPr, start: int = 0) -> list[Action]:
         actions.append(Action("github.commit_file", where, f"commit {path}",
                               {"repo": repo, "path": path, "branch": draft.branch, "text": text, "sha": sha,
                                "message": draft.title}, after=branch_made))
-    if draft.pull is None:
+    if pull is None:
         opened = start + len(actions)
+        body = with_reviewers(section(draft.body, draft.title), reviewers)
         actions.append(Action("github.create_pull", repo, f"open a draft PR: {draft.title}",
-                              {"repo": repo, "title": draft.title, "body": draft.body, "head": draft.branch,
+                              {"repo": repo, "title": draft.title, "body": body, "head": draft.branch,
                                "base": draft.base_branch}, after=opened - 1 if actions else None))
         if draft.labels:
             actions.append(Action("github.add_labels", repo, f"label {', '.join(draft.labels)}",
@@ -97,12 +121,27 @@ def plan_draft_pr(draft: DraftPr, start: int = 0) -> list[Action]:
                                   {"repo": repo, "number": Ref(opened, "number"), "logins": [draft.reviewer]},
                                   after=opened))
         return actions
-    pull = draft.pull
     target = f"{repo}#{pull.number}"
-    title = draft.title if pull.draft else DO_NOT_MERGE + draft.title  # a normal PR keeps its warning
-    if (pull.title, pull.body.strip()) != (title, draft.body.strip()):
-        actions.append(Action("github.edit_pull", target, "bring the title and description up to date",
-                              {"repo": repo, "number": pull.number, "title": title, "body": draft.body}))
+    wanted = draft.title if pull.draft else DO_NOT_MERGE + draft.title  # a normal PR keeps its warning
+    # The title is remembered without the do-not-merge warning GitHub's refusal of a draft may have added.
+    merged = merge(pull.body, draft.body, pull.title.removeprefix(DO_NOT_MERGE))
+    # Only the product's own section and title change; a person's text, or their edit of either, stays.
+    title = wanted if merged.title_is_ours else pull.title
+    body = with_reviewers(remember_title(merged.body, draft.title) if merged.title_is_ours else merged.body,
+                          reviewers)
+    if not merged.section_found:
+        draft.notes.append(f"{target}: its description has no automated section any more (a person's edit "
+                           "removed it), so it is left as they wrote it")
+    elif merged.edited_by_hand:
+        draft.notes.append(f"{target}: the automated section of its description was edited by hand, so it is "
+                           "left as edited")
+    if (pull.title, pull.body.strip()) != (title, body.strip()):
+        changed = [what for what, differs in (("title", pull.title != title),
+                                              ("description", github_visible(pull.body) != github_visible(body)))
+                   if differs]
+        detail = f"bring its {' and '.join(changed)} up to date" if changed else "remember who was asked to review"
+        actions.append(Action("github.edit_pull", target, detail,
+                              {"repo": repo, "number": pull.number, "title": title, "body": body}))
     missing = [label for label in draft.labels if label not in pull.labels]
     if missing:
         actions.append(Action("github.add_labels", target, f"label {', '.join(missing)}",

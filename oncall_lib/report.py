@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from oncall_lib.plan import Outcome, Status
+from oncall_lib.preview import markdown_block, preview_of, text_lines
 
 
 @dataclass
@@ -27,6 +28,8 @@ class Report:
     extra: dict[str, Any] = field(default_factory=dict)
     # Markdown for people that goes into the job summary after the table (the rotation report, say).
     markdown: str = ""
+    # Slack user and channel ids with the names people know them by: previews show mentions as names.
+    names: dict[str, str] = field(default_factory=dict)
 
     def stopped(self, error: Exception, api_calls: dict[str, dict[str, int]]) -> Report:
         """The report of a run that could not read what it needed: one error, the calls it made, no actions."""
@@ -57,6 +60,7 @@ class Report:
                     "target": o.action.target,
                     "status": o.status.value,
                     "detail": o.action.detail + (f" ({o.error})" if o.error else ""),
+                    **({"preview": preview.as_dict(self.names)} if (preview := preview_of(o.action)) else {}),
                 }
                 for o in self.outcomes
             ],
@@ -78,9 +82,10 @@ class Report:
             return "API calls: none"
         parts = [
             f"{service} {counts.get('reads', 0)} read / {counts.get('writes', 0)} write"
+            + (f" ({n} {'retry' if n == 1 else 'retries'})" if (n := counts.get("retries", 0)) else "")
             for service, counts in sorted(self.api_calls.items())
         ]
-        return "API calls: " + ", ".join(parts)
+        return "API calls (retries included): " + ", ".join(parts)
 
     def to_text(self) -> str:
         lines = [f"{self.job}: {self._mode()}" + (f" at {self.at.isoformat()}" if self.at else "")]
@@ -93,6 +98,9 @@ class Report:
                 error = f"  <- {o.error}" if o.error else ""
                 status = f"[{o.status.value:<{width}}]"
                 lines.append(f"  {status} {o.action.kind} {o.action.target}: {o.action.detail}{error}")
+                preview = preview_of(o.action) if self.dry_run else None
+                if preview is not None:
+                    lines += [f"      │ {line}".rstrip() for line in text_lines(preview, self.names)]
         elif not self.errors:  # a run that stopped on an error did not find everything in order
             lines.append("  nothing to do: everything is already as it should be")
         lines += [f"  warning: {w}" for w in self.warnings]
@@ -117,6 +125,15 @@ class Report:
         elif not self.errors:
             lines.append("Nothing to do: everything is already as it should be.")
         lines.append("")
+        # Only a dry run's: an applied run's text is where it was written, and its logs are kept (public ones for a
+        # public repository), so every scheduled run does not copy the requests it quotes there. --json has both.
+        previews = [(n, o, p) for n, o in enumerate(self.outcomes, 1)
+                    if self.dry_run and (p := preview_of(o.action)) is not None]
+        if previews:
+            lines += ["What it would write, as people will read it:", ""]
+            for number, o, preview in previews:
+                heading = f"{number}. {o.action.kind} {o.action.target}: {o.action.detail}"
+                lines += [markdown_block(preview, heading, self.names, open_=True), ""]
         lines += [f"> **Warning:** {_cell(w)}" for w in self.warnings]
         lines += [f"> **Error:** {_cell(e)}" for e in self.errors]
         lines += ["", self._calls_line(), ""]

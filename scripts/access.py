@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from oncall_lib.environment import require_project_environment  # noqa: E402
+
+require_project_environment("access.py")
 
 from oncall_lib.cli import add_issue_number, execute, job_parser  # noqa: E402
 from oncall_lib.offboarding import requests as offboarding  # noqa: E402

@@ -7,16 +7,18 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from oncall_lib.environment import require_project_environment  # noqa: E402
 
-from oncall_lib.cli import DEFAULT_CONFIG  # noqa: E402
+require_project_environment("check_config.py")
+
+from oncall_lib.cli import add_config_flag  # noqa: E402
 from oncall_lib.config import ConfigError, load_config  # noqa: E402
 from oncall_lib.duties import describe  # noqa: E402
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="check_config.py", description=__doc__)
-    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="PATH",
-                        help="the team's configuration (default: %(default)s, or $ONCALL_CONFIG)")
+    add_config_flag(parser)
     args = parser.parse_args()
     try:
         config = load_config(args.config)

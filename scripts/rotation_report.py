@@ -8,10 +8,12 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from oncall_lib.environment import require_project_environment  # noqa: E402
 
-from oncall_lib.cli import execute, job_parser  # noqa: E402
+require_project_environment("rotation_report.py")
+
+from oncall_lib.cli import add_only_at_hour, execute, job_parser  # noqa: E402
 from oncall_lib.report import Report  # noqa: E402
-from oncall_lib.timeutil import hour_of_day  # noqa: E402
 from oncall_lib.tracking import report as rotation_report  # noqa: E402
 
 
@@ -19,8 +21,7 @@ def main() -> int:
     parser = job_parser("rotation_report.py", __doc__ or "", duty="tracking")
     parser.add_argument("--format", choices=("md", "json"),
                         help="print the rotation report itself (Markdown or JSON) instead of the job's report")
-    parser.add_argument("--only-at-hour", type=hour_of_day, metavar="HOUR",
-                        help="do nothing unless it is this hour in the team's time zone (for UTC cron schedules)")
+    add_only_at_hour(parser)
     parser.add_argument("--before-handoff", action="store_true",
                         help="do nothing unless it is the hour before the handoff (rotation.handoff_weekday and "
                              "handoff_hour, in the team's time zone): for the scheduled run")

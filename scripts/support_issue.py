@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from oncall_lib.environment import require_project_environment  # noqa: E402
+
+require_project_environment("support_issue.py")
 
 from oncall_lib.cli import add_common_flags, add_issue_number, execute  # noqa: E402
 from oncall_lib.support_issues import commands as issue_commands  # noqa: E402

@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LIB = ROOT / "oncall_lib"
 # The core every layer may use: configuration, plan/apply/report, errors, secrets, untrusted text, time, forms,
 # the draft-PR write path and what a duty is.
-CORE = {"business_time", "config", "draft_pr", "duty", "errors", "issue_forms", "plan", "report", "secrets",
-        "slack_links", "timeutil", "untrusted"}
+CORE = {"business_time", "config", "draft_pr", "duty", "environment", "errors", "issue_forms", "owned_section", "plan",
+        "preview", "report", "secrets", "slack_links", "timeutil", "untrusted"}
 # Above the duties: what lists or runs all of them.
 TOP = {"cli", "duties", "generated", "tick", "setup"}
 

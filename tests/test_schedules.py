@@ -106,7 +106,7 @@ def test_a_two_hour_cover_moves_nothing_but_the_watch_escalates_to_the_cover(san
     at = datetime(2026, 12, 2, 11, 0, tzinfo=NY)
     report = sandbox.run(handoff, untracked, at).report
     assert report.facts["on_support"] == "Alan Turing" and writes(report) == 0
-    assert "Grace Hopper covers 15:00-17:00 UTC" in report.facts["rule"]
+    assert "Grace Hopper covers Wed 02 Dec 10:00-12:00 EST (2 h," in report.facts["rule"]
     sandbox.post(SUPPORT, datetime(2026, 12, 2, 10, 0, tzinfo=NY), "Is the VPN down for everyone?")
     sandbox.run(watching, untracked, at)
     grace, alan = sandbox.dm("U0GRACE"), sandbox.dm("U0ALAN")
@@ -114,6 +114,19 @@ def test_a_two_hour_cover_moves_nothing_but_the_watch_escalates_to_the_cover(san
                       watch.WAITING_EVENT]
     assert not alan or not [m for m in alan["messages"] if (m.get("metadata") or {}).get("event_type") ==
                             watch.WAITING_EVENT]
+
+
+def test_a_cover_over_two_business_days_is_told_window_by_window_in_the_teams_time(sandbox: Sandbox,
+                                                                                   untracked: Config) -> None:
+    """Tuesday 09:00 to Wednesday 17:00 on a business-hours layer is two 8-hour windows: 16 hours of support
+    time, under min_override_hours, so the turn stays; the rule names both windows, in New York time."""
+    layer(sandbox)["restrictions"] = BUSINESS_DAYS
+    handed_over(sandbox, untracked)
+    override(sandbox, "PGRACE1", datetime(2026, 12, 1, 9, 0, tzinfo=NY), datetime(2026, 12, 2, 17, 0, tzinfo=NY))
+    report = sandbox.run(handoff, untracked, datetime(2026, 12, 2, 11, 0, tzinfo=NY)).report
+    assert report.facts["on_support"] == "Alan Turing" and writes(report) == 0
+    assert ("Grace Hopper covers Tue 01 Dec 09:00-17:00 and Wed 02 Dec 09:00-17:00 EST (16 h, under "
+            "rotation.min_override_hours)") in report.facts["rule"], report.facts["rule"]
 
 
 def test_a_week_long_override_moves_everything_once(sandbox: Sandbox, config: Config) -> None:
@@ -194,7 +207,7 @@ def test_a_deleted_pagerduty_user_on_the_layer_is_a_warning(sandbox: Sandbox, co
 def test_a_roster_member_whose_slack_account_is_gone(sandbox: Sandbox, config: Config) -> None:
     sandbox.world["slack"]["users"] = [u for u in sandbox.world["slack"]["users"] if u["id"] != "U0ALAN"]
     report = sandbox.run(handoff, config, MONDAY).report
-    assert any(w.startswith("no checklist DM for Alan Turing") and "user_not_found" in w for w in report.warnings)
+    assert any(w.startswith("no start-of-turn DM for Alan Turing") and "user_not_found" in w for w in report.warnings)
     assert "alan-turing" in sandbox.issue(REPO, 1954)["assignees"]
     assert "Alan Turing" in sandbox.channel(SUPPORT)["topic"]
     assert writes(sandbox.run(handoff, config, MONDAY).report) == 0

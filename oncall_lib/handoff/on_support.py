@@ -116,7 +116,7 @@ def resolve_person(services: Services, config: Config, shift: Shift, warnings: l
         warnings.append(f"{name} has no github login in the roster: the Super Epics cannot be assigned to them")
     if not slack:
         warnings.append(f"{name} has no Slack user (not in the roster, no Slack account for {email or 'their email'})"
-                        ": the topic names them without a mention and no checklist DM is sent")
+                        ": the topic names them without a mention and no start-of-turn DM is sent")
     return Person(name=name, pagerduty_id=shift.user_id, github=member.github if member else None,
                   slack=slack, member=member)
 
@@ -172,7 +172,8 @@ def _read_on_support(services: Services, config: Config, at: datetime) -> OnSupp
         found = read_schedule(services, config, at - back, at + ahead, kind)
         kind = found.kind  # "auto" settled: a second read asks the same endpoint
         schedule, overrides = found.layered(rotation.support_layer)
-        return support_view(schedule, rotation.support_layer, at, min_override=min_override, overrides=overrides)
+        return support_view(schedule, rotation.support_layer, at, min_override=min_override, overrides=overrides,
+                            tz=config.team.tz)
 
     view = read(LOOKBACK, LOOKAHEAD)
     current = view.handoff.current

@@ -2,7 +2,7 @@
 
 observe: the support layer around `at` (one schedule read), the incoming
 person's identities, both epics' assignees, the support channel's topic, and
-whether this rotation's handoff message and checklist DM were already posted.
+whether this rotation's handoff message and start-of-turn DM were already posted.
 plan: assign the incoming person, unassign rotation members who are not on
 support, set the topic if it differs as people read it, post the handoff
 message and DM once per rotation.
@@ -10,6 +10,7 @@ message and DM once per rotation.
 
 from __future__ import annotations
 
+import urllib.parse
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -132,25 +133,27 @@ def observe(services: Services, config: Config, at: datetime) -> Observed:
         observed.handoff_message = posted
         # Messages from before the flag existed were logged with the message.
         observed.handoff_logged = bool(((posted.get("metadata") or {}).get("event_payload") or {}).get("logged", True))
-    if not observed.handoff_posted:
+    if observed.incoming.slack:
+        try:
+            observed.dm_channel = services.slack.open_dm(observed.incoming.slack)
+        except ServiceError as exc:
+            # A Slack account that is gone (user_not_found) costs the DM, not the epics or the topic.
+            observed.warnings.append(f"no start-of-turn DM for {observed.incoming.name}: {exc}; check their slack "
+                                     "id in oncall.toml")
+    if observed.dm_channel:
+        found = services.slack.find_marked(observed.dm_channel, marker(CHECKLIST_EVENT, current), oldest=oldest)
+        observed.dm_posted = found is not None
+    if not observed.handoff_posted or (observed.dm_channel and not observed.dm_posted):
+        # What waits, for the handoff message and the DM: read only when one of them is about to be posted.
         observed.waiting = waiting_lines(services, config, at)
         observed.pickup = pickup_lines(services, config)
+    if not observed.handoff_posted:
         since = observed.handoff.previous.start if observed.handoff.previous else current.start
         try:
             observed.incidents = slack_lines(week_incidents(services, config, since, at), config)
         except ServiceError as exc:
             observed.warnings.append(f"normal oncall's incidents are not in the handoff message: {exc} (the token "
                                      "needs read access to escalation policies and incidents)")
-    if observed.incoming.slack:
-        try:
-            observed.dm_channel = services.slack.open_dm(observed.incoming.slack)
-        except ServiceError as exc:
-            # A Slack account that is gone (user_not_found) costs the DM, not the epics or the topic.
-            observed.warnings.append(f"no checklist DM for {observed.incoming.name}: {exc}; check their slack id "
-                                     "in oncall.toml")
-    if observed.dm_channel:
-        found = services.slack.find_marked(observed.dm_channel, marker(CHECKLIST_EVENT, current), oldest=oldest)
-        observed.dm_posted = found is not None
     observed.before_turn = observe_before_turn(services, config, observed)
     group = config.rotation.slack_user_group
     if group and observed.incoming.slack:
@@ -273,14 +276,50 @@ def handoff_text(observed: Observed, config: Config) -> str:
     return "\n".join(lines)
 
 
-def checklist_text(observed: Observed, config: Config) -> str:
+def _repo_url(observed: Observed, repo: str) -> str:
+    """A repository's web address, as GitHub gave it for an epic in it (GitHub Enterprise, the sandbox)."""
+    for state in observed.epics:
+        if state.epic.repo.casefold() == repo.casefold() and "/issues/" in state.issue.html_url:
+            return state.issue.html_url.split("/issues/", 1)[0]
+    return f"https://github.com/{repo}"
+
+
+def start_of_turn_text(observed: Observed, config: Config) -> str:
+    """The DM the person on support reads as their turn starts: what to do first, then where everything is, each
+    a link (the requests waiting, the epics, the channels, the open issues, the sheet)."""
     handoff = observed.handoff
     assert handoff.current
-    items = "\n".join(f"• {item}" for item in config.rotation.handoff_checklist)
-    return (
-        f"You are on oncall support from {_when(handoff.current.start, config)} "
-        f"until {_when(handoff.current.end, config)}. Start-of-rotation checklist:\n{items}"
-    )
+    support = config.slack.support
+    lines = [f":wave: You are on oncall support from {_when(handoff.current.start, config)} until "
+             f"{_when(handoff.current.end, config)}: the first point of contact, not the one who does everything."]
+    if observed.waiting:
+        count = sum(line.startswith("• ") for line in observed.waiting)
+        lines += [f"*First:* acknowledge the request{'s' if count != 1 else ''} still waiting (an :eyes: or a reply "
+                  "in the thread), then decide who handles each:", *observed.waiting]
+    elif observed.pickup:
+        lines += [f"*First:* nothing is waiting. Skim <#{support.id}> for anything new, then, with no support work "
+                  "or incident, pick up a postmortem action item:", *observed.pickup[:3]]
+    else:
+        lines.append(f"*First:* nothing is waiting. Skim <#{support.id}> for anything new.")
+    if handoff.previous:
+        lines.append(f"Ask {_person_label(handoff.previous, config)} about anything still in flight.")
+    if observed.epics:
+        lines.append("You are assigned to the Super Epics: " + ", ".join(
+            slack_link(e.issue.html_url, e.epic.title or e.issue.title) for e in observed.epics) + ".")
+    watched = [c for c in config.slack.watched if c.id != support.id]
+    lines.append(f"Requests come in <#{support.id}>" + (": also watch " + ", ".join(f"<#{c.id}>" for c in watched)
+                                                        if watched else "") + ".")
+    rules = config.support_issues
+    if rules:
+        query = urllib.parse.quote(f'is:open label:"{rules.labels[0]}"', safe=":")
+        lines.append(f"A request that takes more than 30 minutes becomes a "
+                     f"{slack_link(f'{_repo_url(observed, rules.repo)}/issues?q={query}', 'support issue')} "
+                     f"(react :{rules.ticket_reaction}: to it); past two hours of work, bring it to the team.")
+    if config.tracking:
+        sheet = f"https://docs.google.com/spreadsheets/d/{config.tracking.spreadsheet_id}/edit"
+        lines.append(f"Log each task in the {slack_link(sheet, 'Support Incidents Spreadsheet')}.")
+    lines += [f"• {item}" for item in config.rotation.handoff_checklist]
+    return "\n".join(lines)
 
 
 def plan(observed: Observed, config: Config) -> tuple[list[Action], list[str]]:
@@ -313,7 +352,7 @@ def plan(observed: Observed, config: Config) -> tuple[list[Action], list[str]]:
     if change.dropped:
         warnings.append(f"the topic would exceed 250 characters; dropped: {' | '.join(change.dropped)}")
     if not same_topic(change.topic, observed.support_topic):
-        actions.append(Action("slack.set_topic", support.label, change.topic,
+        actions.append(Action("slack.set_topic", support.label, "name the person on support in the topic",
                               {"channel": support.id, "topic": change.topic}))
 
     key = rotation_key(current)
@@ -322,8 +361,8 @@ def plan(observed: Observed, config: Config) -> tuple[list[Action], list[str]]:
                               {"channel": support.id, "text": handoff_text(observed, config),
                                "marker": Marker(HANDOFF_EVENT, key, {"person": person.name})}))
     if observed.dm_channel and not observed.dm_posted:
-        actions.append(Action("slack.post", f"DM {person.name}", "start-of-rotation checklist",
-                              {"channel": observed.dm_channel, "text": checklist_text(observed, config),
+        actions.append(Action("slack.post", f"DM {person.name}", "what to do first, with the links for the turn",
+                              {"channel": observed.dm_channel, "text": start_of_turn_text(observed, config),
                                "marker": Marker(CHECKLIST_EVENT, key)}))
     if observed.usergroup and person.slack and observed.usergroup[1] != [person.slack]:
         group = str(config.rotation.slack_user_group).lstrip("@")

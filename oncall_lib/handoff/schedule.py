@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 
@@ -293,9 +293,27 @@ def from_shift_schedule(schedule: dict[str, Any], wanted: str) -> tuple[dict[str
     return {"id": schedule.get("id"), "time_zone": schedule.get("time_zone"), "schedule_layers": [layer]}, overrides
 
 
+def windows_text(windows: Sequence[Shift], tz: tzinfo) -> str:
+    """Time windows as people on the team read them: in their time zone, each with its day, adjacent ones
+    joined ("Wed 02 Dec 18:00-Thu 03 Dec 08:00 EST", "Mon 07 Dec 09:00-17:00 and Tue 08 Dec 09:00-17:00 EST")."""
+    joined: list[tuple[datetime, datetime]] = []
+    for window in sorted(windows, key=lambda w: w.start):
+        if joined and window.start <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], window.end))
+        else:
+            joined.append((window.start, window.end))
+    parts = []
+    for start, end in joined:
+        start, end = start.astimezone(tz), end.astimezone(tz)
+        parts.append(f"{start:%a %d %b %H:%M}-" + (f"{end:%H:%M}" if end.date() == start.date()
+                                                   else f"{end:%a %d %b %H:%M}"))
+    zone = joined[-1][1].astimezone(tz).strftime("%Z") if joined else ""
+    return " and ".join(parts) + (f" {zone}" if zone else "")
+
+
 def support_view(schedule: dict[str, Any], wanted: str, at: datetime, *,
                  min_override: timedelta = timedelta(hours=24), overrides: Sequence[Shift] | None = None,
-                 ) -> SupportView:
+                 tz: tzinfo = UTC) -> SupportView:
     """The turn on the support layer at `at`, with the overrides that take it over.
 
     An override moves the role (epics, topic, handoff) only if it covers the rest of the turn or at least
@@ -309,8 +327,8 @@ def support_view(schedule: dict[str, Any], wanted: str, at: datetime, *,
         if moves:
             long_covers.append(run)
         elif run.start <= at < run.end:
-            start, end = run.start.astimezone(UTC), run.end.astimezone(UTC)
-            notes.append(f"{run.user_name or run.user_id} covers {start:%H:%M}-{end:%H:%M} UTC "
+            windows = [p for p in pieces if p.user_id == run.user_id and run.start <= p.start and p.end <= run.end]
+            notes.append(f"{run.user_name or run.user_id} covers {windows_text(windows, tz)} "
                          f"({covered.total_seconds() / 3600:.3g} h, under rotation.min_override_hours): the turn "
                          "stays; escalations go to them meanwhile")
     timeline = held(turns(overlay(base, long_covers)) if long_covers else base)

@@ -27,7 +27,7 @@ from oncall_lib.iam.audit import findings_for, settings
 from oncall_lib.iam.inactivity import AWS_USERNAME, Finding, validate_usernames  # noqa: F401 - re-exported
 from oncall_lib.iam.removals import OpenRemoval, open_removals
 from oncall_lib.iam.terraform import EditResult, owners, remove_users
-from oncall_lib.plan import Action, Ref, apply
+from oncall_lib.plan import Action, Ref, apply, filled
 from oncall_lib.report import Report
 from oncall_lib.services import Services
 from oncall_lib.services.github import PullInfo
@@ -223,6 +223,7 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, user
                     "removed": len(state.edit.removed)}
     report.warnings = state.warnings + state.edit.warnings
     actions = plan(state, config)
+    report.warnings += state.draft.notes if state.draft else []
     rules = settings(config)
     row = TaskRow(key=f"iam-cleanup/{state.branch}", day=at.astimezone(config.team.tz).date(), person="", kind="iam",
                   summary=f"Draft PR: {pr_title(state.users)}",
@@ -231,7 +232,7 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, user
                                 complete=with_person(services, config, at, report.warnings))
     close = {"github.close_pull": lambda a: services.github.close_pull(
         a.params["repo"], a.params["number"], a.params["branch"],
-        str(a.params["comment"]).replace("{new}", str(a.params["new"])))}
+        filled(a.params, "comment"))}
     report.outcomes = apply(actions, {**draft_executors(services), **tracking_executors(services), **close},
                             dry_run=dry_run)
     report.api_calls = services.calls.snapshot()

@@ -11,12 +11,13 @@ row is never reported.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from oncall_lib.errors import InputError
 
@@ -93,6 +94,25 @@ def audit(rows: list[dict[str, str]], at: datetime, *, limit_days: int, warning_
 
 
 AWS_USERNAME = re.compile(r"^[\w+=,.@-]{1,64}$")  # IAM's rule for user names
+
+
+def user_names(value: str) -> list[str]:
+    """A --user value: one AWS username, or several separated by commas."""
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"{value!r} names no user")
+    return names
+
+
+def add_users(parser: argparse.ArgumentParser | argparse._MutuallyExclusiveGroup, **kwargs: Any) -> None:
+    """--user as every command that takes AWS usernames spells it: repeated, or comma-separated, or both.
+    `args.user` is then a list of lists (see `flat_users`)."""
+    parser.add_argument("--user", action="append", type=user_names, metavar="NAME",
+                        help="an AWS username (repeat the flag, or separate names with commas)", **kwargs)
+
+
+def flat_users(values: list[list[str]] | None) -> list[str]:
+    return [name for names in values or [] for name in names]
 
 
 def validate_usernames(users: list[str]) -> list[str]:

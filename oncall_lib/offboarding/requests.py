@@ -32,7 +32,7 @@ from oncall_lib.iam.removals import OFFBOARD_BRANCHES, OFFBOARD_MARKER, OpenRemo
 from oncall_lib.iam.terraform import TerraformEditError, remove_users
 from oncall_lib.issue_forms import parse_form
 from oncall_lib.offboarding.socks_yaml import remove_socks_entries
-from oncall_lib.plan import Action, Executor, Ref, apply
+from oncall_lib.plan import Action, Executor, Ref, apply, filled
 from oncall_lib.report import Report
 from oncall_lib.services import Services
 from oncall_lib.services.github import Comment, IssueState
@@ -208,7 +208,7 @@ def plan(state: Offboarding, config: Config) -> list[Action]:
 def executors(services: Services) -> dict[str, Executor]:
     def status(action: Action) -> None:
         p = action.params
-        body = str(p["body"]).replace("{pr_url}", str(p["pr_url"]))
+        body = filled(p, "body")
         if "comment_id" in p:
             services.github.edit_comment(p["repo"], p["number"], p["comment_id"], body)
         else:
@@ -233,6 +233,7 @@ def offboard(services: Services, config: Config, at: datetime, *, number: int, d
                     "pull_request": state.draft.pull.html_url if state.draft and state.draft.pull else None}
     report.warnings = state.warnings + state.problems + state.check_by_hand
     actions = plan(state, config)
+    report.warnings += state.draft.notes if state.draft else []
     row = TaskRow(key=f"offboarding/{state.issue.html_url}", day=at.astimezone(config.team.tz).date(), person="",
                   kind="offboarding", summary=f"Offboarding of {state.name}: "
                   + ("PR drafted" if state.draft else "nothing found to remove"), link=state.issue.html_url)

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -197,7 +198,7 @@ def plan_issues(state: DocsState, config: Config) -> list[Action]:
         created = len(actions)
         actions.append(Action("github.create_issue", repo, f"open “{title}” ({item.path}:{item.line})",
                               {"repo": repo, "title": title, "body": item_issue_body(item, rules, docs_url),
-                               "labels": [rules.label], "assignees": [owner] if owner else []}))
+                               "labels": [rules.label], "assignees": [owner] if owner else [], "item": item.key}))
         actions.append(Action("epic.link", epic.issue, f"link it to the {epic.key} Super Epic",
                               {"epic": epic.key, "repo": repo, "number": Ref(created, "number"),
                                "id": Ref(created, "id")}, after=created))
@@ -208,15 +209,19 @@ def _reference(issue: IssueState, docs_repo: str) -> str:
     return f"#{issue.number}" if issue.repo.casefold() == docs_repo.casefold() else f"{issue.repo}#{issue.number}"
 
 
-def pull_draft(state: DocsState, config: Config) -> DraftPr | None:
-    """The PR that writes each known issue into its item's Issue # cell (None when no cell needs it)."""
+def pull_draft(state: DocsState, config: Config, to_come: Mapping[str, str] | None = None) -> DraftPr | None:
+    """The PR that writes each known issue into its item's Issue # cell (None when no cell needs it).
+
+    `to_come`: item keys and what stands for the issues a dry run would open, so its plan lists the PR too."""
     rules = settings(config)
     repo = rules.documents_repo
     assert repo
+    known = {key: _reference(issue, repo) for key, issue in state.issues.items()}
+    known.update({key: ref for key, ref in (to_come or {}).items() if key not in known})
     changed: dict[str, str] = {}
     for path, (text, _sha) in state.docs.items():
-        cells = {item.cell: _reference(state.issues[item.key], repo) for item in state.items
-                 if item.path == path and item.cell and not item.issue and item.key in state.issues}
+        cells = {item.cell: known[item.key] for item in state.items
+                 if item.path == path and item.cell and not item.issue and item.key in known}
         if cells:
             changed[path] = fill_issue_cells(text, cells)
     if not changed:
@@ -251,14 +256,20 @@ def scan_documents(services: Services, config: Config, at: datetime, *, dry_run:
         report.outcomes = apply(links.with_room(plan_issues(state, config) + relinks), run_executors, dry_run=dry_run)
         if any(o.action.kind == "github.create_issue" and o.status.value == "applied" for o in report.outcomes):
             state = observe_documents(services, config)  # the new issues' numbers, for the PR
-        draft = pull_draft(state, config)
+        # A dry run opens no issue, yet its plan lists the PR that would record them, their numbers to come.
+        to_come = {str(o.action.params["item"]): f"#[number of action {n}]" for n, o in
+                   enumerate(report.outcomes, 1) if dry_run and o.action.kind == "github.create_issue"}
+        draft = pull_draft(state, config, to_come)
+        notes: list[str] = []
         if draft is not None:
-            report.outcomes += apply(plan_draft_pr(observe_branch(services, draft)), run_executors, dry_run=dry_run)
+            draft = observe_branch(services, draft)
+            report.outcomes += apply(plan_draft_pr(draft), run_executors, dry_run=dry_run)
+            notes = draft.notes
     except ServiceError as exc:
         return report.stopped(exc, services.calls.snapshot())
     report.facts = {"documents": len(state.docs), "action_items": len(state.items),
                     "with_issues": sum(bool(i.issue or i.key in state.issues) for i in state.items),
                     "malformed": len(state.problems)}
-    report.warnings = [f"skipped: {p}" for p in state.problems]
+    report.warnings = [f"skipped: {p}" for p in state.problems] + notes
     report.api_calls = services.calls.snapshot()
     return report

@@ -15,7 +15,7 @@ from pagerduty import Error as PagerDutyError
 from pagerduty import RestApiV2Client
 
 from oncall_lib.errors import ServiceError
-from oncall_lib.services.calls import ApiCalls
+from oncall_lib.services.calls import ApiCalls, Attempts
 
 SANDBOX_BASE_URL = "https://pagerduty.sandbox.invalid"
 
@@ -36,16 +36,29 @@ class RedirectingTransport(httpx2.HTTPTransport):
         return super().handle_request(request)
 
 
+class _CountingClient(RestApiV2Client):
+    """The client's `request` retries inside itself; each attempt goes through the httpx request hook."""
+
+    attempts: Attempts
+
+    def request(self, method: str, url: Any, **kwargs: Any) -> Any:
+        with self.attempts.call():
+            return super().request(method, url, **kwargs)
+
+
 class PagerDutyService:
     def __init__(self, token: str, calls: ApiCalls, *, base_url: str = "https://api.pagerduty.com",
                  route_to: str | None = None, retry_pause: float | None = None) -> None:
+        attempts = Attempts(calls, "pagerduty")
+
         def count(request: httpx2.Request) -> None:
-            calls.record("pagerduty", write=request.method not in ("GET", "HEAD"))
+            attempts.sent(write=request.method not in ("GET", "HEAD"))
 
         extra: dict[str, Any] = {"event_hooks": {"request": [count]}}
         if route_to:
             extra["transport"] = RedirectingTransport(route_to)
-        self._client = RestApiV2Client(token, base_url=base_url, **extra)
+        self._client = _CountingClient(token, base_url=base_url, **extra)
+        self._client.attempts = attempts
         # 429 is retried by the client itself; server errors on reads are safe to repeat too.
         for status in (500, 502, 503, 504):
             self._client.retry[status] = 3

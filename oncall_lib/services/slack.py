@@ -29,7 +29,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from oncall_lib.errors import ServiceError
-from oncall_lib.services.calls import ApiCalls, slack_method_is_write
+from oncall_lib.services.calls import ApiCalls, Attempts, slack_method_is_write
 
 # Writes that leave the same state however often they are repeated. Not conversations.setTopic: each call that
 # went through posts a "set the channel topic" notice, so a blind retry after a lost answer shows it twice; the next
@@ -85,14 +85,19 @@ class _RateLimitRetry(RetryHandler):
 
 
 class _CountingWebClient(WebClient):
-    """A WebClient that counts every HTTP request it sends, retries included."""
+    """A WebClient that counts every HTTP request it sends, retries included (and counted as such)."""
 
     def __init__(self, *, calls: ApiCalls, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._calls = calls
+        self._attempts = Attempts(calls, "slack")
+
+    # slack_sdk sends each attempt of a call through the internal method, from a retry loop in the outer one.
+    def _perform_urllib_http_request(self, *, url: str, args: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        with self._attempts.call():
+            return super()._perform_urllib_http_request(url=url, args=args)
 
     def _perform_urllib_http_request_internal(self, url: str, req: urllib.request.Request) -> dict[str, Any]:
-        self._calls.record("slack", write=slack_method_is_write(_method_of(url)))
+        self._attempts.sent(write=slack_method_is_write(_method_of(url)))
         return super()._perform_urllib_http_request_internal(url, req)
 
 

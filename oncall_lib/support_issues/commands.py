@@ -6,6 +6,7 @@ one command per line:
     /oncall assign @login     the issue is now theirs (the other assignees are removed)
     /oncall epic KEY          move the issue to that Super Epic
     /oncall done              close it, asking for the summary if none is written
+    /oncall spent 1h30m       a time entry: changes nothing, the rotation report adds it up (two-hour rule)
 
 Only roster members may run them, and who wrote the comment is read from
 GitHub's API by the comment's id, never from anything typed. Anyone else gets
@@ -27,6 +28,7 @@ from oncall_lib.services import Services
 from oncall_lib.services.epics import EpicLinks
 from oncall_lib.services.github import Comment, IssueState
 from oncall_lib.support_issues.followups import SUMMARY_LABEL, has_summary, summary_comment
+from oncall_lib.tracking.time_spent import parse_duration
 from oncall_lib.untrusted import github_text
 
 JOB = "support-commands"
@@ -34,12 +36,12 @@ JOB = "support-commands"
 COMMAND = re.compile(r"^[ \t]*/oncall[ \t]+(?P<verb>\S+)[ \t]*(?P<argument>[^\r\n]*?)[ \t]*\r?$",
                      re.IGNORECASE | re.MULTILINE)
 REPLY_MARKER = "<!-- oncall-support:command-reply {comment} -->"
-USAGE = "`/oncall assign @login`, `/oncall epic KEY` or `/oncall done`"
+USAGE = "`/oncall assign @login`, `/oncall epic KEY`, `/oncall done` or `/oncall spent 1h30m`"
 
 
 @dataclass(frozen=True)
 class Command:
-    verb: str  # assign, epic, done
+    verb: str  # assign, epic, done, spent
     argument: str
 
 
@@ -60,6 +62,12 @@ def parse_commands(body: str) -> tuple[list[Command], list[str]]:
             commands.append(Command("epic", key)) if key else problems.append(f"`{shown}`: name a Super Epic key")
         elif verb == "done":
             commands.append(Command("done", ""))
+        elif verb == "spent":
+            # A record the report reads from the comment itself; nothing to do here unless it is unreadable.
+            if parse_duration(argument) is None:
+                problems.append(f"`{shown}`: give the time like `/oncall spent 45m` or `/oncall spent 1h30m`")
+            else:
+                commands.append(Command("spent", argument))
         else:
             problems.append(f"`{shown}`: not a command; use {USAGE}")
     return commands, problems

@@ -1,9 +1,10 @@
-"""What a support issue's life asks of people: scope it past the two-hour rule, summarise it when it closes.
+"""What a support issue's life asks of people: scope it when it runs long, summarise it when it closes.
 
 Pure planning. Each follow-up happens once per issue, and its label is the
 memory (visible to people, and free to read: the issue list already carries
-labels): `consider-scoping` with the comment that says the issue is past the
-two-hour rule; `summary-requested` with the comment that asks the assignee,
+labels): `consider-scoping` with the comment that says the issue has been open
+longer than the scoping limit (and what the two-hour rule asks if it took more
+than two hours of work); `summary-requested` with the comment that asks the assignee,
 on an issue closed with no summary, what was tried and what solved it.
 """
 
@@ -33,9 +34,13 @@ def _owners(issue: IssueState) -> str:
 
 
 def scoping_comment(issue: IssueState, business_days: float, limit_days: float) -> str:
-    return (f"{_owners(issue)}: this support issue has been open {business_days:.1f} business days, past the "
-            f"two-hour rule ({limit_days:g} business days here). Please bring it to the team: scope it as a project "
-            "(and move it to the team's backlog), hand it to the team that owns it, or close it with a summary.")
+    # Open is not time spent: the two-hour rule is about work, which only the issue's records say (the report
+    # adds them up); a long-open issue is worth asking about either way.
+    return (f"{_owners(issue)}: this support issue has been open {business_days:.1f} business days (longer than "
+            f"the {limit_days:g} this team allows before scoping). If it has taken more than two hours of work, the "
+            "two-hour rule says to bring it to the team: scope it as a project (and move it to the team's backlog), "
+            "hand it to the team that owns it, or close it with a summary. Record time spent with a comment line "
+            "`/oncall spent 1h30m`.")
 
 
 def summary_comment(issue: IssueState) -> str:
@@ -56,7 +61,7 @@ def plan_scoping(issues: Sequence[tuple[IssueState, float]], limit_days: float, 
     actions: list[Action] = []
     for issue, days in fresh:
         where = f"{issue.repo}#{issue.number}"
-        actions.append(Action("github.comment", where, "say it is past the two-hour rule",
+        actions.append(Action("github.comment", where, f"say it is open longer than {limit_days:g} business days",
                               {"repo": issue.repo, "number": issue.number,
                                "body": scoping_comment(issue, days, limit_days)}))
         actions.append(Action("github.add_labels", where, f"label {SCOPING_LABEL}",
@@ -65,9 +70,11 @@ def plan_scoping(issues: Sequence[tuple[IssueState, float]], limit_days: float, 
     if fresh and dm_channel:
         lines = [f"• {slack_link(i.html_url, f'{i.repo}#{i.number} {i.title}', limit=90)}: open {days:.1f} "
                  "business days" for i, days in fresh]
-        text = "\n".join([f"*Past the two-hour rule ({limit_days:g} business days)*: bring these to the team to "
-                          "scope as projects, hand over, or close:", *lines])
-        actions.append(Action("slack.post", f"DM {person_name}", f"{len(fresh)} issue(s) past the two-hour rule",
+        text = "\n".join([f"*Open longer than {limit_days:g} business days*: any that took more than two hours of "
+                          "work go to the team (the two-hour rule), to scope as projects, hand over, or close:",
+                          *lines])
+        actions.append(Action("slack.post", f"DM {person_name}", f"{len(fresh)} issue(s) open longer than "
+                              f"{limit_days:g} business days",
                               {"channel": dm_channel, "text": text,
                                "marker": Marker(SCOPING_DM_EVENT, f"scoping/{stamp}",
                                                 {"issues": [f"{i.repo}#{i.number}" for i, _ in fresh]})}))

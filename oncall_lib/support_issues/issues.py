@@ -27,7 +27,7 @@ from oncall_lib.errors import InputError, ServiceError
 from oncall_lib.handoff.on_support import Person, on_support
 from oncall_lib.handoff.schedule import ScheduleProblem
 from oncall_lib.issue_forms import parse_form
-from oncall_lib.plan import Action, Executor, Pending, Ref, apply
+from oncall_lib.plan import Action, Executor, Pending, Ref, apply, filled
 from oncall_lib.report import Report
 from oncall_lib.requests.classify import TRACKED_EVENT, Identity, is_own
 from oncall_lib.requests.waiting import scan_requests
@@ -313,8 +313,7 @@ def executors(services: Services, links: EpicLinks) -> dict[str, Executor]:
 
     def reply(action: Action) -> None:
         p = action.params
-        text = str(p["text"]).replace("{url}", str(p.get("url", ""))).replace("{label}", str(p.get("label", "")))
-        services.slack.post(p["channel"], text, thread_ts=p["thread_ts"], marker=p.get("marker"))
+        services.slack.post(p["channel"], filled(p, "text"), thread_ts=p["thread_ts"], marker=p.get("marker"))
 
     def post(action: Action) -> None:
         services.slack.post(action.params["channel"], action.params["text"], marker=action.params["marker"])

@@ -22,5 +22,5 @@ DUTY = Duty(
     checks="oncall_lib.setup.doctor:tracking_checks",
     scripts=("log_task.py", "rotation_report.py"),
     docs="docs/duties/tracking.md",
-    interfaces=("log", "rows"),
+    interfaces=("log", "rows", "time_spent"),
 )

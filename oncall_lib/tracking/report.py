@@ -21,12 +21,13 @@ from oncall_lib.handoff.incidents import Incident, week_incidents
 from oncall_lib.handoff.incidents import markdown as incident_markdown
 from oncall_lib.handoff.on_support import member_for_shift, read_schedule
 from oncall_lib.handoff.schedule import ScheduleProblem, Shift, role_timeline
-from oncall_lib.plan import Action, Executor, Ref, apply
+from oncall_lib.owned_section import merge, remember_title, section
+from oncall_lib.plan import Action, Executor, Ref, apply, filled
 from oncall_lib.report import Report
 from oncall_lib.requests.classify import Request, classify, seen_by_from_sheet
 from oncall_lib.requests.waiting import scan_requests
 from oncall_lib.services import Services
-from oncall_lib.services.github import IssueState
+from oncall_lib.services.github import Comment, IssueState
 from oncall_lib.services.sheets import SheetRows
 from oncall_lib.services.slack import Marker
 from oncall_lib.support_issues.followups import has_summary
@@ -34,6 +35,7 @@ from oncall_lib.timeutil import not_at_hour
 from oncall_lib.tracking import REPORT_LABEL
 from oncall_lib.tracking.figures import RotationFigures, render, request_figures
 from oncall_lib.tracking.rows import ACKNOWLEDGED_HOW, DATE, DATE_COLUMN, KIND, day_first, sheet_date
+from oncall_lib.tracking.time_spent import time_spent
 from oncall_lib.untrusted import github_text, slack_text
 
 JOB = "rotation-report"
@@ -43,6 +45,9 @@ ROTATIONS = 5  # the one reported, and four before it for the trend
 # rate. Past it, such acknowledgements count as "time unknown", like reactions.
 MAX_THREADS = 100
 TRACKED_KINDS = ("pr_review", "deploy", "iam", "postmortem", "access", "offboarding", "support")
+# Rows read besides those counted: the handoff's own row says the product ran that week (so a week with no
+# request is quiet, not missing), and any row may hold minutes spent on a support issue.
+READ_KINDS = (*TRACKED_KINDS, "rotation", "other")
 
 
 def report_marker(shift: Shift) -> str:
@@ -138,9 +143,9 @@ def logged_days(read: SheetRows, config: Config) -> tuple[dict[str, list[date]],
     days: dict[str, list[date]] = {}
     unreadable: list[str] = []
     first = day_first(read.locale)
-    for title in sorted({config.tracking.section(kind) for kind in TRACKED_KINDS}):
+    for title in sorted({config.tracking.section(kind) for kind in READ_KINDS}):
         for number, row in enumerate(read.values.get(title, [])[1:], start=2):
-            if len(row) <= KIND or row[KIND] not in TRACKED_KINDS:
+            if len(row) <= KIND or row[KIND] not in READ_KINDS:
                 continue
             day = sheet_date(row[DATE], day_first=first)
             if day is None:
@@ -159,7 +164,22 @@ def unreadable_warning(cells: list[str]) -> str:
 
 def _logged(days: dict[str, list[date]], config: Config, shift: Shift) -> dict[str, int]:
     start, end = shift.start.astimezone(config.team.tz).date(), shift.end.astimezone(config.team.tz).date()
-    return {kind: sum(start <= day < end for day in days.get(kind, [])) for kind in TRACKED_KINDS}
+    return {kind: sum(start <= day < end for day in days.get(kind, [])) for kind in READ_KINDS}
+
+
+def _time_spent(issues: list[IssueState], comments: dict[str, list[Comment]], rows: dict[str, list[list[Any]]],
+                config: Config) -> dict[str, float]:
+    """Minutes spent on each issue that records them: the sheet's rows linking to it, and `/oncall spent` entries
+    by the team in its comments (see oncall_lib.tracking.time_spent)."""
+    team = {m.github.casefold() for m in config.roster if m.github}
+    every_row = [row for section in rows.values() for row in section[1:]]
+    found = {}
+    for issue in issues:
+        entries = [c.body for c in comments[issue.html_url] if c.author.casefold() in team]
+        minutes = time_spent(every_row, issue.html_url, entries)
+        if minutes is not None:
+            found[issue.html_url] = minutes
+    return found
 
 
 def _seen_by(rows: dict[str, list[list[Any]]], config: Config) -> dict[str, datetime]:
@@ -192,7 +212,7 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
     if config.tracking:
         try:
             read = services.sheets.rows(config.tracking.spreadsheet_id,
-                                        sorted({config.tracking.section(k) for k in TRACKED_KINDS}))
+                                        sorted({config.tracking.section(k) for k in READ_KINDS}))
             rows = read.values
             days, unreadable = logged_days(read, config)
             if unreadable:
@@ -216,21 +236,28 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
                                and (i.closed_at is None or i.closed_at >= shift.end)]
         if rules:
             limit = rules.scoping_business_days * clock.day_minutes
-            figures.over_scoping_limit = [i for i in figures.issues_open if i.created_at
-                                          and clock.minutes_between(i.created_at, shift.end) > limit]
+            figures.long_open = [i for i in figures.issues_open if i.created_at
+                                 and clock.minutes_between(i.created_at, shift.end) > limit]
         figures.logged = _logged(days, config, shift) if rows else {}
+        # A past turn with nothing recorded is missing data (before the product watched, say), not a week of zeros.
+        figures.has_data = index == 0 or bool(requests or figures.issues_opened or figures.issues_closed
+                                              or any(figures.logged.values()))
         if index == 0:
             try:
                 state.incidents = week_incidents(services, config, shift.start, shift.end)
             except ServiceError as exc:
                 state.warnings.append(f"normal oncall's incidents are not in the report: {exc}")
-        if index == 0:  # one comment read per issue closed this week
+            # One comment read per issue worked on this week: its time entries, and for a closed one its summary.
+            comments = {i.html_url: services.github.comments(i.repo, i.number) for i in figures.worked_on}
             figures.closed_without_summary = [i for i in figures.issues_closed
-                                              if not has_summary(services.github.comments(i.repo, i.number))]
+                                              if not has_summary(comments[i.html_url])]
+            figures.time_spent = _time_spent(figures.worked_on, comments, rows, config)
         state.figures.append(figures)
     if rules:
-        state.existing = next((i for i in services.github.issues(rules.repo, labels=[REPORT_LABEL], state="all")
-                               if report_marker(state.rotations[0]) in i.body), None)
+        # By its hidden marker; by its title when a person's edit of the description dropped the marker.
+        reports = services.github.issues(rules.repo, labels=[REPORT_LABEL], state="all")
+        state.existing = next((i for i in reports if report_marker(state.rotations[0]) in i.body),
+                              next((i for i in reports if i.title == report_title(state.figures[0])), None))
     found = services.slack.find_marked(summary_channel(config).id, Marker(SLACK_EVENT, _key(state.rotations[0])),
                                        oldest=state.rotations[0].end.timestamp() - 86400)
     state.summary_posted = found is not None
@@ -280,34 +307,42 @@ def plan(state: ReportState, config: Config, markdown: str) -> list[Action]:
     if not state.figures or rules is None:
         return []
     current = state.figures[0]
-    title = f"Rotation report: {github_text(current.label, one_line=True)}"
+    title = report_title(current)
     people = attendees(state, config)
     outgoing = [people[0].github] if people[0].github else []
     actions: list[Action] = []
     url: Any
     if state.existing is None:
         actions.append(Action("github.create_issue", rules.repo, f"publish “{title}”",
-                              {"repo": rules.repo, "title": title, "body": markdown, "labels": [REPORT_LABEL],
-                               "assignees": outgoing}))
+                              {"repo": rules.repo, "title": title, "body": section(markdown, title),
+                               "labels": [REPORT_LABEL], "assignees": outgoing}))
         url = Ref(0, "html_url")
     else:
         url = state.existing.html_url
         where = f"{rules.repo}#{state.existing.number}"
-        if state.existing.body.strip() != markdown.strip() or state.existing.title != title:
+        # The report is the product's section of the issue: notes the review adds around it stay, and so does
+        # a person's edit of the section or the title.
+        existing = state.existing
+        merged = merge(existing.body, markdown, existing.title)
+        new_title = title if merged.title_is_ours else existing.title
+        body = remember_title(merged.body, title) if merged.title_is_ours else merged.body
+        if not merged.section_found:
+            state.warnings.append(f"{where}: the report has no automated section (written before sections, or "
+                                  "a person's edit removed it), so it is left as it is")
+        elif merged.edited_by_hand:
+            state.warnings.append(f"{where}: the report's automated section was edited by hand, so it is left as "
+                                  "edited")
+        if (existing.title, existing.body.strip()) != (new_title, body.strip()):
             actions.append(Action("github.edit_issue", where, "update the report",
-                                  {"repo": rules.repo, "number": state.existing.number, "title": title,
-                                   "body": markdown}))
+                                  {"repo": rules.repo, "number": existing.number, "title": new_title,
+                                   "body": body}))
         if outgoing and outgoing[0].casefold() not in {a.casefold() for a in state.existing.assignees}:
             actions.append(Action("github.assign", where, f"assign @{outgoing[0]} (the outgoing person)",
                                   {"repo": rules.repo, "number": state.existing.number, "logins": outgoing}))
     if not state.summary_posted:
-        r = current.requests
-        median = f"{r.median:.0f} min" if r.median is not None else "n/a"
-        share = f"{r.within_limit_share:.0%}" if r.within_limit_share is not None else "n/a"
-        text = (f":bar_chart: *Rotation report for {slack_text(current.label)}*: {r.total} requests, median time to "
-                f"acknowledge {median}, {share} within {config.requests.limit_minutes} minutes, "
-                f"{len(r.breaches)} waited longer; {len(current.issues_opened)} support issues opened. "
-                "<{url}|Read it and bring three answers to the review>: "
+        text = (f":bar_chart: *Rotation report for {slack_text(current.label)}*: "
+                f"{summary_figures(current, config.requests.limit_minutes)}. "
+                "<{url}|Read it and bring your answers to the review>: "
                 + ", ".join(f"{p.on_slack} ({p.role})" for p in people) + ".")
         channel = summary_channel(config)
         actions.append(Action("slack.post", channel.label, "post a summary linking to the report",
@@ -315,6 +350,31 @@ def plan(state: ReportState, config: Config, markdown: str) -> list[Action]:
                                "marker": Marker(SLACK_EVENT, _key(state.rotations[0]))},
                               after=0 if state.existing is None else None))
     return actions
+
+
+def report_title(current: RotationFigures) -> str:
+    return f"Rotation report: {github_text(current.label, one_line=True)}"
+
+
+def summary_figures(current: RotationFigures, limit_minutes: int) -> str:
+    """The week in one line for Slack, saying only what its figures know."""
+    r = current.requests
+    if r.total == 0:
+        requests = "no requests"
+    else:
+        parts = [f"{r.total} request{'s' if r.total != 1 else ''}"]
+        if r.median is not None:
+            parts.append(f"median time to acknowledge {r.median:.0f} min")
+        if r.within_limit_share is not None:
+            parts.append(f"{r.within_limit_share:.0%} within {limit_minutes} minutes")
+        late, unanswered = len(r.late), len(r.not_acknowledged)
+        if late or unanswered:
+            parts.append(" and ".join(([f"{late} acknowledged later"] if late else [])
+                                      + ([f"{unanswered} not acknowledged"] if unanswered else [])))
+        requests = ", ".join(parts)
+    issues = f"{len(current.issues_opened)} support issue{'s' if len(current.issues_opened) != 1 else ''} opened"
+    over = len(current.over_two_hours)
+    return f"{requests}; {issues}" + (f", {over} past the two-hour rule" if over else "")
 
 
 def executors(services: Services) -> dict[str, Executor]:
@@ -325,7 +385,7 @@ def executors(services: Services) -> dict[str, Executor]:
 
     def post(action: Action) -> None:
         p = action.params
-        services.slack.post(p["channel"], str(p["text"]).replace("{url}", str(p["url"])), marker=p.get("marker"))
+        services.slack.post(p["channel"], filled(p, "text"), marker=p.get("marker"))
 
     return {
         "github.create_issue": create,
@@ -363,18 +423,21 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, only
     current = state.figures[0]
     markdown = render(current, state.figures[1:], config.requests.limit_minutes, report_marker(state.rotations[0]),
                       review=review_line(attendees(state, config)),
-                      sections=incident_markdown(state.incidents, config) if state.incidents is not None else [])
+                      sections=incident_markdown(state.incidents, config) if state.incidents is not None else [],
+                      scoping_days=config.support_issues.scoping_business_days if config.support_issues else None)
     report.facts = {"rotation": current.label, "requests": current.requests.total,
                     "median_minutes_to_acknowledge": current.requests.median,
-                    "breaches": len(current.requests.breaches)}
+                    "acknowledged_late": len(current.requests.late),
+                    "not_acknowledged": len(current.requests.not_acknowledged)}
     report.extra = {"rotation": current.as_dict(), "trend": [f.as_dict() for f in state.figures[1:]],
                     "incidents": [{"number": i.number, "title": i.title, "service": i.service, "status": i.status,
                                    "urgency": i.urgency, "created_at": i.created_at.isoformat(), "url": i.url}
                                   for i in state.incidents or []]}
     report.markdown = markdown
+    actions = plan(state, config, markdown)  # may add a warning about an edited report
     report.warnings = state.warnings
     if config.support_issues is None:
         report.warnings.append("no [support_issues] repo to publish the report in: see the job summary")
-    report.outcomes = apply(plan(state, config, markdown), executors(services), dry_run=dry_run)
+    report.outcomes = apply(actions, executors(services), dry_run=dry_run)
     report.api_calls = services.calls.snapshot()
     return report

@@ -58,6 +58,7 @@ GITHUB_OPERATIONS = [
     ("get", "/repos/{owner}/{repo}/pulls"), ("post", "/repos/{owner}/{repo}/pulls"),
     ("patch", "/repos/{owner}/{repo}/pulls/{pull_number}"),
     ("post", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"),
+    ("get", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews"),
     ("get", "/repos/{owner}/{repo}/contents/{path}"), ("put", "/repos/{owner}/{repo}/contents/{path}"),
     ("get", "/repos/{owner}/{repo}/git/ref/{ref}"), ("post", "/repos/{owner}/{repo}/git/refs"),
     ("delete", "/repos/{owner}/{repo}/git/refs/{ref}"),
