@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from oncall_lib.environment import require_project_environment  # noqa: E402
+
+require_project_environment("generate_docs.py")
 
 from oncall_lib.generated import ROOT, expected_files  # noqa: E402
 

@@ -11,6 +11,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from oncall_lib.environment import require_project_environment  # noqa: E402
+
+require_project_environment("init.py")
 
 from oncall_lib.cli import add_report_flags, add_sandbox_flags, open_services, run_guarded  # noqa: E402
 from oncall_lib.report import Report  # noqa: E402

@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from oncall_lib.environment import require_project_environment  # noqa: E402
+
+require_project_environment("tick.py")
 
 from oncall_lib import tick  # noqa: E402
 from oncall_lib.cli import execute, job_parser  # noqa: E402
