@@ -456,6 +456,14 @@ class ReviewConfig(_Model):
     channel: str | None = None
 
 
+class CoversConfig(_Model):
+    """Covers and swaps asked for in a comment (`/oncall cover`, `/oncall swap`), made as PagerDuty overrides when
+    the person asked accepts. Needs a PagerDuty key that may create overrides (the doctor checks)."""
+
+    # How far ahead a cover or a swap may reach (the schedule window read).
+    lookahead_days: Annotated[int, Field(ge=7, le=90)] = 35
+
+
 class RotationConfig(_Model):
     pagerduty_schedule: str = Field(min_length=1)
     support_layer: str = Field(min_length=1, description="layer id or name")
@@ -496,6 +504,7 @@ class Config(_Model):
     offboarding: OffboardingConfig | None = None
     access: AccessConfig | None = None
     deploys: DeploysConfig | None = None
+    covers: CoversConfig | None = None
     review: ReviewConfig = ReviewConfig()
     # Repositories whose labels follow .github/labels.yml (default: the support and devops repositories).
     label_repos: list[Annotated[str, Field(pattern=REPO_NAME)]] = Field(default_factory=list)

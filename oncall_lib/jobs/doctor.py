@@ -166,6 +166,14 @@ def examine(services: Services, config: Config, at: datetime) -> list[Check]:
         return f"{len(emails)} users readable"
 
     _run(checks, "pagerduty users", pagerduty_users)
+    if config.covers:
+        def pagerduty_writes() -> str:
+            if not services.pagerduty.can_write_overrides(config.rotation.pagerduty_schedule):
+                raise CheckFailed("PAGERDUTY_API_TOKEN is read-only, so an accepted cover or swap cannot become an "
+                                  "override: use a full-access key, or leave [covers] out")
+            return ("the token may create overrides (checked with one that ends when it starts, which PagerDuty "
+                    "refuses without creating anything)")
+        _run(checks, "pagerduty overrides", pagerduty_writes)
     for repo, use in sorted(_repos(config).items()):
         def repository(repo: str = repo, use: str = use) -> str:
             permissions = services.github.repo_permissions(repo)

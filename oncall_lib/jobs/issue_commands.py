@@ -6,6 +6,8 @@ one command per line:
     /oncall assign @login     the issue is now theirs (the other assignees are removed)
     /oncall epic KEY          move the issue to that Super Epic
     /oncall done              close it, asking for the summary if none is written
+    /oncall cover @login FROM TO, /oncall swap @login, /oncall accept, /oncall decline
+                              covers and swaps, made as PagerDuty overrides (jobs/covers.py)
 
 Only roster members may run them, and who wrote the comment is read from
 GitHub's API by the comment's id, never from anything typed. Anyone else gets
@@ -21,6 +23,8 @@ from datetime import datetime
 
 from oncall_lib.config import GITHUB_LOGIN, Config
 from oncall_lib.errors import ServiceError
+from oncall_lib.covers import Refused
+from oncall_lib.jobs import covers
 from oncall_lib.jobs.issue_followups import SUMMARY_LABEL, has_summary, summary_comment
 from oncall_lib.plan import Action, Executor, apply
 from oncall_lib.report import Report
@@ -34,7 +38,8 @@ JOB = "support-commands"
 COMMAND = re.compile(r"^[ \t]*/oncall[ \t]+(?P<verb>\S+)[ \t]*(?P<argument>[^\r\n]*?)[ \t]*\r?$",
                      re.IGNORECASE | re.MULTILINE)
 REPLY_MARKER = "<!-- oncall-support:command-reply {comment} -->"
-USAGE = "`/oncall assign @login`, `/oncall epic KEY` or `/oncall done`"
+USAGE = ("`/oncall assign @login`, `/oncall epic KEY`, `/oncall done`, `/oncall cover @login FROM TO`, "
+         "`/oncall swap @login`, `/oncall accept`, `/oncall decline` or `/oncall ack`")
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,8 @@ def parse_commands(body: str) -> tuple[list[Command], list[str]]:
             commands.append(Command("epic", key)) if key else problems.append(f"`{shown}`: name a Super Epic key")
         elif verb == "done":
             commands.append(Command("done", ""))
+        elif verb in (*covers.VERBS, "ack"):
+            commands.append(Command(verb, argument.strip()))
         else:
             problems.append(f"`{shown}`: not a command; use {USAGE}")
     return commands, problems
@@ -120,7 +127,34 @@ def executors(services: Services, links: EpicLinks) -> dict[str, Executor]:
                                                          list(a.params["labels"])),
         "epic.move": lambda a: links.link(a.params["epic"], a.params["repo"], int(a.params["number"]),
                                           int(a.params["id"]), move=True),
+        **covers.executors(services),
     }
+
+
+def plan_covers(services: Services, config: Config, at: datetime, issue: IssueState, comment: Comment,
+                commands: list[Command], comments: list[Comment]) -> tuple[list[Action], list[str]]:
+    """Covers and swaps: read PagerDuty only when the comment holds one of their commands."""
+    wanted = [c for c in commands if c.verb in covers.VERBS]
+    if not wanted:
+        return [], []
+    if config.covers is None:
+        return [], ["covers and swaps are not turned on here (oncall.toml has no [covers] table)"]
+    try:
+        state = covers.observe(services, config, at)
+    except Refused as exc:
+        return [], [str(exc)]
+    actions: list[Action] = []
+    problems: list[str] = []
+    for command in wanted:
+        if command.verb in ("cover", "swap"):
+            found = covers.plan_request(issue, comment, command.verb, command.argument, comments, state, config)
+        else:
+            found = covers.plan_accept(issue, comment, command.verb, comments, state, config)
+        start = len(actions)
+        actions += [Action(a.kind, a.target, a.detail, a.params, None if a.after is None else a.after + start)
+                    for a in found.actions]
+        problems += found.problems
+    return actions, problems
 
 
 def run(services: Services, config: Config, at: datetime, *, number: int, comment_id: int,
@@ -147,15 +181,28 @@ def run(services: Services, config: Config, at: datetime, *, number: int, commen
                                  "support (the channel topic names them).")
             report.warnings.append(f"{comment.author} is not in the roster: the commands were refused")
         else:
-            epic = links.epic_of(issue)
-            actions, cannot = plan_commands(issue, commands, comments, config, epic.key if epic else None)
+            basic = [c for c in commands if c.verb in ("assign", "epic", "done")]
+            epic = links.epic_of(issue) if basic else None
+            actions, cannot = plan_commands(issue, basic, comments, config, epic.key if epic else None)
             problems += cannot
+            cover_actions, cover_problems = plan_covers(services, config, at, issue, comment, commands, comments)
+            start = len(actions)
+            actions += [Action(a.kind, a.target, a.detail, a.params, None if a.after is None else a.after + start)
+                        for a in cover_actions]
+            problems += cover_problems
             if problems:
                 actions += reply_once(issue, comment_id, comments, "Some of that could not be done:\n"
                                       + "\n".join(f"- {p}" for p in problems))
     except ServiceError as exc:
         return report.stopped(exc, services.calls.snapshot())
     report.outcomes = apply(actions, executors(services, links), dry_run=dry_run)
+    refused = [o for o in report.outcomes if o.action.kind == "pagerduty.create_overrides" and o.error]
+    if refused and not any(a.kind == "github.comment" and REPLY_MARKER.format(comment=comment_id) in a.params["body"]
+                           for a in actions):
+        # PagerDuty said no (a read-only key, say): the person hears why in one line; PagerDuty is unchanged.
+        report.outcomes += apply(reply_once(issue, comment_id, comments, f"PagerDuty refused the override, so "
+                                            f"nothing changed: {refused[0].error}"),
+                                 executors(services, links), dry_run=dry_run)
     report.warnings += [w for w in links.warnings if w not in report.warnings]
     report.api_calls = services.calls.snapshot()
     return report
