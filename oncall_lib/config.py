@@ -456,6 +456,15 @@ class ReviewConfig(_Model):
     channel: str | None = None
 
 
+class HandoverConfig(_Model):
+    """One GitHub issue per turn in the support repository, prefilled with what waits, acknowledged by the incoming
+    person; the previous turn's issue closed with a link to its report."""
+
+    label: str = "oncall-handover"
+    # Not acknowledged within this many business hours of the handoff: one DM to the incoming person.
+    ack_business_hours: Annotated[float, Field(gt=0, le=40)] = 2
+
+
 class CoversConfig(_Model):
     """Covers and swaps asked for in a comment (`/oncall cover`, `/oncall swap`), made as PagerDuty overrides when
     the person asked accepts. Needs a PagerDuty key that may create overrides (the doctor checks)."""
@@ -505,6 +514,7 @@ class Config(_Model):
     access: AccessConfig | None = None
     deploys: DeploysConfig | None = None
     covers: CoversConfig | None = None
+    handover: HandoverConfig | None = None
     review: ReviewConfig = ReviewConfig()
     # Repositories whose labels follow .github/labels.yml (default: the support and devops repositories).
     label_repos: list[Annotated[str, Field(pattern=REPO_NAME)]] = Field(default_factory=list)
@@ -530,6 +540,8 @@ class Config(_Model):
             raise ValueError(f"review.channel = {self.review.channel!r} is not the key of any [[slack.channels]]")
         if self.deploys and self.deploys.channel not in [c.key for c in self.slack.channels]:
             raise ValueError(f"deploys.channel = {self.deploys.channel!r} is not the key of any [[slack.channels]]")
+        if self.handover and not self.support_issues:
+            raise ValueError("[handover] needs [support_issues]: the handover issue is opened in its repo")
         if self.postmortems and self.postmortems.epic not in epic_keys:
             raise ValueError(f"postmortems.epic = {self.postmortems.epic!r} is not a Super Epic key")
         if self.support_issues and self.support_issues.default_epic not in epic_keys:

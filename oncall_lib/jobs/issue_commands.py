@@ -23,6 +23,7 @@ from datetime import datetime
 
 from oncall_lib.config import GITHUB_LOGIN, Config
 from oncall_lib.errors import ServiceError
+from oncall_lib import handover
 from oncall_lib.covers import Refused
 from oncall_lib.jobs import covers
 from oncall_lib.jobs.issue_followups import SUMMARY_LABEL, has_summary, summary_comment
@@ -127,8 +128,25 @@ def executors(services: Services, links: EpicLinks) -> dict[str, Executor]:
                                                          list(a.params["labels"])),
         "epic.move": lambda a: links.link(a.params["epic"], a.params["repo"], int(a.params["number"]),
                                           int(a.params["id"]), move=True),
+        "github.edit_issue": lambda a: github.edit_body(a.params["repo"], a.params["number"], a.params["body"]),
         **covers.executors(services),
     }
+
+
+def plan_ack(issue: IssueState, comment: Comment, commands: list[Command], config: Config) -> tuple[list[Action],
+                                                                                                   list[str]]:
+    """`/oncall ack` on a handover issue, by the person it is assigned to: the box in its body is ticked."""
+    if not any(c.verb == "ack" for c in commands):
+        return [], []
+    if config.handover is None or handover.turn_of(issue.body) is None:
+        return [], ["`/oncall ack` acknowledges a handover issue (with [handover] in oncall.toml); this is not one"]
+    if comment.author.casefold() not in {a.casefold() for a in issue.assignees}:
+        who = ", ".join(f"@{a}" for a in issue.assignees) or "the incoming person"
+        return [], [f"only the person taking over ({who}) acknowledges the handover"]
+    if handover.acknowledged(issue.body):
+        return [], []
+    return [Action("github.edit_issue", f"{issue.repo}#{issue.number}", f"tick the acknowledgement for @{comment.author}",
+                   {"repo": issue.repo, "number": issue.number, "body": handover.ticked(issue.body)})], []
 
 
 def plan_covers(services: Services, config: Config, at: datetime, issue: IssueState, comment: Comment,
@@ -185,6 +203,9 @@ def run(services: Services, config: Config, at: datetime, *, number: int, commen
             epic = links.epic_of(issue) if basic else None
             actions, cannot = plan_commands(issue, basic, comments, config, epic.key if epic else None)
             problems += cannot
+            ack_actions, ack_problems = plan_ack(issue, comment, commands, config)
+            actions += ack_actions
+            problems += ack_problems
             cover_actions, cover_problems = plan_covers(services, config, at, issue, comment, commands, comments)
             start = len(actions)
             actions += [Action(a.kind, a.target, a.detail, a.params, None if a.after is None else a.after + start)

@@ -17,6 +17,7 @@ from typing import Any
 
 from oncall_lib.config import SLACK_USER_ID, WEEKDAYS, Channel, Config, RosterMember
 from oncall_lib.errors import ServiceError
+from oncall_lib.handover import turn_of
 from oncall_lib.jobs.incidents import Incident, week_incidents
 from oncall_lib.jobs.incidents import markdown as incident_markdown
 from oncall_lib.jobs.issue_followups import has_summary
@@ -106,6 +107,8 @@ class ReportState:
     existing: IssueState | None = None
     summary_posted: bool = False
     incidents: list[Incident] | None = None  # None: not read
+    # [handover]: the handover issues of the turns in the rotation reported.
+    handovers: list[IssueState] | None = None
     warnings: list[str] = field(default_factory=list)
 
 
@@ -201,6 +204,12 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
             figures.closed_without_summary = [i for i in figures.issues_closed
                                               if not has_summary(services.github.comments(i.repo, i.number))]
         state.figures.append(figures)
+    if rules and config.handover:
+        reported = state.rotations[0]
+        state.handovers = sorted((i for i in services.github.issues(rules.repo, labels=[config.handover.label],
+                                                                      state="all", since=reported.start)
+                                  if (turn := turn_of(i.body)) and reported.start <= turn[1] < reported.end),
+                                 key=lambda i: i.number)
     if rules:
         state.existing = next((i for i in services.github.issues(rules.repo, labels=[REPORT_LABEL], state="all")
                                if report_marker(state.rotations[0]) in i.body), None)
@@ -217,6 +226,16 @@ def _key(shift: Shift) -> str:
 def _name(config: Config, shift: Shift) -> str:
     member = member_for_shift(config, shift)
     return member.name if member else shift.user_name
+
+
+def handover_markdown(issues: list[IssueState] | None) -> list[str]:
+    """The rotation's handover issues ([handover]): where the turn's notes and acknowledgements are."""
+    if issues is None:
+        return []
+    lines = ["### Handover issues", ""]
+    lines += [f"- [#{i.number}]({i.html_url}) {github_text(i.title, 90, one_line=True)} ({i.state})"
+              for i in issues] or ["None was opened for this rotation."]
+    return [*lines, ""]
 
 
 def summary_channel(config: Config) -> Channel:
@@ -336,11 +355,13 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, only
     current = state.figures[0]
     markdown = render(current, state.figures[1:], config.requests.limit_minutes, report_marker(state.rotations[0]),
                       review=review_line(attendees(state, config)),
-                      sections=incident_markdown(state.incidents, config) if state.incidents is not None else [])
+                      sections=handover_markdown(state.handovers)
+                      + (incident_markdown(state.incidents, config) if state.incidents is not None else []))
     report.facts = {"rotation": current.label, "requests": current.requests.total,
                     "median_minutes_to_acknowledge": current.requests.median,
                     "breaches": len(current.requests.breaches)}
     report.extra = {"rotation": current.as_dict(), "trend": [f.as_dict() for f in state.figures[1:]],
+                    "handover_issues": [i.html_url for i in state.handovers or []],
                     "incidents": [{"number": i.number, "title": i.title, "service": i.service, "status": i.status,
                                    "urgency": i.urgency, "created_at": i.created_at.isoformat(), "url": i.url}
                                   for i in state.incidents or []]}
