@@ -41,12 +41,8 @@ def failures(report: Report) -> dict[str, str]:
 
 
 def test_the_sandbox_is_all_ok_and_the_doctor_writes_nothing(sandbox: Sandbox, config: Config) -> None:
-    overrides = list(sandbox.world["pagerduty"]["schedules"][0]["overrides"])
     run = sandbox.run(doctoring, config, AT)
     assert run.report.exit_code == 0 and failures(run.report) == {}
-    # One POST, [covers]' write check: an override that ends when it starts, which PagerDuty refuses uncreated.
-    assert run.server_counts.pop("pagerduty")["writes"] == 1
-    assert sandbox.world["pagerduty"]["schedules"][0]["overrides"] == overrides
     assert all(counts["writes"] == 0 for counts in run.server_counts.values())
 
 
@@ -73,7 +69,7 @@ def test_each_deliberate_fault_is_named(sandbox: Sandbox, config: Config) -> Non
     devops = "department-of-veterans-affairs/devops"
     assert devops in found[f"github review digest {devops}"]
     assert len(found) == 9
-    assert all(counts["writes"] == 0 for service, counts in run.server_counts.items() if service != "pagerduty")
+    assert all(counts["writes"] == 0 for counts in run.server_counts.values())
 
 
 def test_a_handoff_time_that_does_not_match_pagerduty(sandbox: Sandbox, config: Config) -> None:
