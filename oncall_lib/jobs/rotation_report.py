@@ -17,7 +17,9 @@ from typing import Any
 
 from oncall_lib.config import SLACK_USER_ID, WEEKDAYS, Channel, Config, RosterMember
 from oncall_lib.errors import ServiceError
+from oncall_lib.answers import match, similar_groups
 from oncall_lib.handover import turn_of
+from oncall_lib.jobs.answers import answers_of, usage
 from oncall_lib.jobs.incidents import Incident, week_incidents
 from oncall_lib.jobs.incidents import markdown as incident_markdown
 from oncall_lib.jobs.issue_followups import has_summary
@@ -109,6 +111,8 @@ class ReportState:
     incidents: list[Incident] | None = None  # None: not read
     # [handover]: the handover issues of the turns in the rotation reported.
     handovers: list[IssueState] | None = None
+    # [answers]: what the answers did this rotation, and the questions that keep coming back without one.
+    answers_md: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -171,8 +175,9 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
     rows: dict[str, list[list[Any]]] = {}
     if config.tracking:
         try:
+            kinds = (*TRACKED_KINDS, *(("answer",) if config.answers else ()))
             rows = services.sheets.rows(config.tracking.spreadsheet_id,
-                                        sorted({config.tracking.section(k) for k in TRACKED_KINDS}))
+                                        sorted({config.tracking.section(k) for k in kinds}))
         except ServiceError as exc:
             state.warnings.append(f"tracking sheet not read, so logged tasks show as 0: {exc}")
     known = {i.html_url: i for i in [*issues, *open_now]}.values()
@@ -204,6 +209,8 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
             figures.closed_without_summary = [i for i in figures.issues_closed
                                               if not has_summary(services.github.comments(i.repo, i.number))]
         state.figures.append(figures)
+    if config.answers:
+        state.answers_md = answers_markdown(config, rows, state.rotations[0], scan.requests)
     if rules and config.handover:
         reported = state.rotations[0]
         state.handovers = sorted((i for i in services.github.issues(rules.repo, labels=[config.handover.label],
@@ -235,6 +242,35 @@ def handover_markdown(issues: list[IssueState] | None) -> list[str]:
     lines = ["### Handover issues", ""]
     lines += [f"- [#{i.number}]({i.html_url}) {github_text(i.title, 90, one_line=True)} ({i.state})"
               for i in issues] or ["None was opened for this rotation."]
+    return [*lines, ""]
+
+
+def answers_markdown(config: Config, rows: dict[str, list[list[Any]]], shift: Shift,
+                     requests: list[Request]) -> list[str]:
+    """The answers given in the rotation and their thumbs (the Answers worksheet), and groups of similar requests
+    over the weeks read that no answer in the file covers: candidates for it."""
+    assert config.answers
+    known = answers_of(config)
+    lines = ["### Answers to repeat questions", ""]
+    used = usage(rows.get(config.tracking.section("answer"), []), shift.start, shift.end, config) \
+        if config.tracking else {}
+    if used:
+        lines += ["| Answer | Given | :+1: helpful | :-1: not helpful |", "|---|---|---|---|"]
+        lines += [f"| {github_text(key, 40, one_line=True)} | {u.given} | {u.helpful} | {u.not_helpful} |"
+                  for key, u in sorted(used.items(), key=lambda item: -item[1].given)]
+    else:
+        lines.append("No answer was given this rotation" + ("" if config.tracking else
+                                                            " (no tracking sheet to count them in)") + ".")
+    unanswered = [r for r in requests if not r.requester_is_bot and match(r.text, known, config.answers.min_score)
+                  is None]
+    groups = similar_groups([r.text for r in unanswered], config.answers.group_score)[:5]
+    lines += ["", "Requests that keep coming back with no answer yet (candidates for the file):", ""]
+    for group in groups:
+        sample = [unanswered[i] for i in group]
+        lines.append(f"- Asked {len(group)} times with no answer in {config.answers.file}: "
+                     + "; ".join(f"“{github_text(r.text, 80, one_line=True)}”" for r in sample[:3]))
+    if not groups:
+        lines.append("- None: no question came back in the weeks read.")
     return [*lines, ""]
 
 
@@ -355,7 +391,7 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, only
     current = state.figures[0]
     markdown = render(current, state.figures[1:], config.requests.limit_minutes, report_marker(state.rotations[0]),
                       review=review_line(attendees(state, config)),
-                      sections=handover_markdown(state.handovers)
+                      sections=handover_markdown(state.handovers) + state.answers_md
                       + (incident_markdown(state.incidents, config) if state.incidents is not None else []))
     report.facts = {"rotation": current.label, "requests": current.requests.total,
                     "median_minutes_to_acknowledge": current.requests.median,

@@ -19,6 +19,7 @@ from typing import Any
 from oncall_lib.business_time import BusinessHours
 from oncall_lib.config import Config
 from oncall_lib.errors import ServiceError
+from oncall_lib.jobs import answers
 from oncall_lib.jobs.on_support import Person, on_support
 from oncall_lib.jobs.tracking import executors as tracking_executors
 from oncall_lib.jobs.tracking import tracking_actions, with_person
@@ -47,6 +48,8 @@ class Scan:
     requests: list[Request]
     messages: dict[str, list[dict[str, Any]]]
     threads_read: int = 0
+    # The threads read, by request key (for the answers' thumbs, without reading a thread twice).
+    threads: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def scan_requests(services: Services, config: Config, at: datetime, *, oldest: datetime | None = None,
@@ -73,6 +76,7 @@ def scan_requests(services: Services, config: Config, at: datetime, *, oldest: d
             if request.needs_thread:
                 thread = services.slack.replies(channel.id, request.ts)
                 scan.threads_read += 1
+                scan.threads[request.key] = thread
                 request = classify(message, channel, acks, me, thread=thread)
             scan.requests.append(request)
     return scan
@@ -245,14 +249,23 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
     if not config.slack.watched:
         report.errors.append("no channel has watch = true in oncall.toml: nothing to watch")
         return report
+    # [answers]: the team's file is read first, so a mistake in it stops the run before anything is written.
+    known = answers.answers_of(config) if config.answers else None
     try:
         state = observe(services, config, at)
+        given = answers.observe_given(services, state, config) if known is not None else []
     except ServiceError as exc:
         return report.stopped(exc, services.calls.snapshot())
     report.facts = facts(state, config)
     report.warnings = state.warnings
     actions = plan(state, config)
-    actions += tracking_actions(services, config, request_rows(state, config), report.warnings, start=len(actions),
+    rows = request_rows(state, config)
+    if known is not None:
+        actions += answers.plan_answers(state, config, known)
+        rows += answers.answer_rows(given, state.scan.me.team_url, config)
+        report.facts["answered"] = sum(a.kind == "slack.post" and "thread_ts" in a.params and
+                                       a.params["marker"].event_type == answers.ANSWER_EVENT for a in actions)
+    actions += tracking_actions(services, config, rows, report.warnings, start=len(actions),
                                 complete=_complete_rows(services, config, state, report.warnings))
     report.outcomes = apply(actions, {**executors(services), **tracking_executors(services)}, dry_run=dry_run)
     report.api_calls = services.calls.snapshot()
