@@ -14,9 +14,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from oncall_lib.config import Config, ConfigError, load_config  # noqa: E402
+from oncall_lib.config import (  # noqa: E402
+    AnswersConfig,
+    Config,
+    ConfigError,
+    CoversConfig,
+    HandoverConfig,
+    load_config,
+)
 from oncall_lib.jobs import (  # noqa: E402
     deploy_watch,
+    handover,
     iam_audit,
     iam_cleanup,
     issue_commands,
@@ -51,6 +59,8 @@ def narrate(title: str, report: Report) -> None:
         print(f"   {MARKS[outcome.status.value]} {outcome.action.kind} {outcome.action.target}: "
               f"{outcome.action.detail}{error}")
         text = outcome.action.params.get("text") or outcome.action.params.get("body")
+        if isinstance(text, str) and "handover_url" in outcome.action.params:
+            text = text.replace(handover.LINK_PLACEHOLDER, "<a link to the handover issue opened above>")
         if outcome.action.kind in ("slack.post", "github.comment") and isinstance(text, str):
             for line in text.splitlines()[:8]:
                 print(f"       | {line}")
@@ -183,7 +193,47 @@ def a_morning_of_requests(demo: Demo, start: datetime, on_support: str) -> dict[
     demo.post("alerts", start + timedelta(minutes=40), "CPU above 90% on api-prod", user=None,
               bot_id="B0ALERTS01", bot_profile={"name": "grafana-alerts"})
     print("   #devops-alerts: an alert from grafana-alerts (a request, in an urgent channel)")
+    if demo.config.answers:
+        demo.post("support", start + timedelta(minutes=50), "hi team, how do I get access to the AWS console?")
+        print("   #vfs-platform-support: 'how do I get access to the AWS console?' (a question answers.toml answers)")
     return {"access": asked, "deploy": answered}
+
+
+def the_week(demo: Demo, turn: datetime, on_support: str) -> None:
+    """The handover issue acknowledged with /oncall ack, then a cover asked for and accepted on it."""
+    config = demo.config
+    if not (config.handover and config.support_issues):
+        return
+    world = load_world(demo.world)
+    repo = next(r for r in world["github"]["repos"] if r["full_name"] == config.support_issues.repo)
+    issue = next((i for i in repo["issues"] if config.handover.label in i.get("labels", [])
+                  and on_support in i.get("assignees", [])), None)
+    if issue is None:
+        return
+    print(f"\n== This turn's handover issue, #{issue['number']} “{issue['title']}”, as the handoff opened it:")
+    for line in str(issue["body"]).splitlines()[:14]:
+        print(f"   | {line}")
+    ack = comment_on(demo, issue["number"], on_support, "/oncall ack", turn + timedelta(minutes=106))
+    print(f"\n== @{on_support} acknowledges it: '/oncall ack'")
+    demo.run(lambda s, c, at, d: issue_commands.run(s, c, at, number=issue["number"], comment_id=ack, dry_run=d),
+             turn + timedelta(minutes=107), "The comment workflow ticks the handover issue's box")
+    if not config.covers:
+        return
+    helper = next((m.github for m in config.roster if m.rotation and m.github and m.github != on_support), None)
+    if helper is None:
+        return
+    tomorrow = (turn + timedelta(days=1)).astimezone(config.team.tz)
+    span = f"{tomorrow:%Y-%m-%d} 13:00 {tomorrow:%Y-%m-%d} 16:00"
+    ask = comment_on(demo, issue["number"], on_support, f"Dentist tomorrow afternoon.\n/oncall cover @{helper} {span}",
+                     turn + timedelta(minutes=108))
+    print(f"\n== @{on_support} asks on the handover issue: '/oncall cover @{helper} {span}'")
+    demo.run(lambda s, c, at, d: issue_commands.run(s, c, at, number=issue["number"], comment_id=ask, dry_run=d),
+             turn + timedelta(minutes=109), "The comment workflow asks them (nothing in PagerDuty yet)")
+    accept = comment_on(demo, issue["number"], helper, "/oncall accept", turn + timedelta(minutes=110))
+    print(f"\n== @{helper} answers '/oncall accept'")
+    demo.run(lambda s, c, at, d: issue_commands.run(s, c, at, number=issue["number"], comment_id=accept,
+                                                    dry_run=d),
+             turn + timedelta(minutes=111), "The comment workflow makes the PagerDuty override and says what changed")
 
 
 def main() -> int:
@@ -199,11 +249,19 @@ def main() -> int:
         return 2
     args.world.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(EXAMPLE_WORLD, args.world)
+    # The week's optional duties (docs/week.md) are off in the example oncall.toml; the demo turns them on.
+    turned_on = [name for name in ("handover", "covers", "answers") if getattr(config, name) is None]
+    config = config.model_copy(update={"handover": config.handover or HandoverConfig(),
+                                       "covers": config.covers or CoversConfig(),
+                                       "answers": config.answers or AnswersConfig()})
     demo = Demo(config, args.world)
 
     print("A rotation week in the sandbox. Every call goes through the real clients (PyGithub, slack_sdk,")
     print("pagerduty, gspread, boto3, httpx for ZenHub) to a fake world served on 127.0.0.1,")
     print(f"kept in {args.world}. '+' marks a write that was applied.")
+    if turned_on:
+        print(f"The demo turns on {', '.join(f'[{name}]' for name in turned_on)} (docs/week.md), which oncall.toml "
+              "leaves off.")
     if config.postmortems:
         start = datetime.now(UTC).replace(microsecond=0)
         demo.run(lambda s, c, at, d: labels.run(s, c, at, dry_run=d), start - timedelta(hours=2),
@@ -262,6 +320,7 @@ def main() -> int:
         print(f"\n== @{who} comments '/oncall assign @grace-hopper' from the Slack preview's Comment button")
         demo.run(lambda s, c, at, d: issue_commands.run(s, c, at, number=app, comment_id=comment, dry_run=d),
                  turn + timedelta(minutes=105), "The comment workflow runs the command (roster members only)")
+        the_week(demo, turn, person.github if person and person.github else "alan-turing")
     if config.iam:
         eleven = turn.astimezone(config.team.tz).replace(hour=config.iam.audit_hour, minute=7)
         demo.run(lambda s, c, at, d: iam_audit.run(s, c, at, dry_run=d), eleven,
