@@ -30,10 +30,14 @@ from rapidfuzz import fuzz, process
 from oncall_lib.errors import InputError
 
 # Words that say nothing about the subject of a request.
-STOPWORDS = frozenset("""a an the i im i'm me my we our us you your to of for in on at by is are was were be been
-can could would should will do does did how what where who why when which please pls hi hey hello team folks all
-anyone someone somebody help thanks thank thx with and or it its this that there here get got just quick question
-q so if any some about from as up need needs want know""".split())
+STOPWORDS = frozenset((
+    "a", "an", "the", "i", "im", "i'm", "me", "my", "we", "our", "us", "you", "your", "to", "of", "for", "in",
+    "on", "at", "by", "is", "are", "was", "were", "be", "been", "can", "could", "would", "should", "will", "do",
+    "does", "did", "how", "what", "where", "who", "why", "when", "which", "please", "pls", "hi", "hey", "hello",
+    "team", "folks", "all", "anyone", "someone", "somebody", "help", "thanks", "thank", "thx", "with", "and",
+    "or", "it", "its", "this", "that", "there", "here", "get", "got", "just", "quick", "question", "q", "so",
+    "if", "any", "some", "about", "from", "as", "up", "need", "needs", "want", "know",
+))
 _SLACK_MARKUP = re.compile(r"<[^>]*>|:[a-z0-9_+'-]+:")
 _WORD = re.compile(r"[a-z0-9][a-z0-9._-]*[a-z0-9]|[a-z0-9]")
 

@@ -81,7 +81,8 @@ def test_a_cover_is_asked_accepted_made_in_pagerduty_and_moves_the_role(sandbox:
     assert [(o["user"], o["start"], o["end"]) for o in made] == [
         ("PALAN01", "2026-11-25T09:00:00-05:00", "2026-11-30T09:00:00-05:00")]
     done = replies(sandbox)[-1]
-    assert "Alan Turing (@alan-turing) is on oncall support from Wed 25 Nov 09:00 EST until Mon 30 Nov 09:00 EST" in done
+    assert ("Alan Turing (@alan-turing) is on oncall support from Wed 25 Nov 09:00 EST until Mon 30 Nov 09:00 "
+            "EST") in done
     assert "the next handoff run gives them the role" in done
     again = sandbox.run(command(accept), covers, TUESDAY.replace(hour=17)).report
     assert again.total_calls("writes") == 0 and len(overrides(sandbox)) == before + 1

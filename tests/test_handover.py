@@ -93,8 +93,8 @@ def test_one_issue_per_turn_prefilled_assigned_and_linked_from_the_handoff(sandb
     # Hostile text from Slack reaches GitHub inert.
     assert "<!channel>" not in body and "@org/team" not in body
     [message] = sandbox.bot_messages(SUPPORT, rotate.HANDOFF_EVENT)
-    assert "Handover issue (acknowledge it there): <https://github.sandbox/department-of-veterans-affairs/va.gov-team/" \
-           f"issues/{issue['number']}|open it>" in message["text"]
+    link = f"https://github.sandbox/{REPO}/issues/{issue['number']}"
+    assert f"Handover issue (acknowledge it there): <{link}|open it>" in message["text"]
     # One issue per turn, however many ticks.
     for hour in (1, 2):
         again = sandbox.run(handoff, week, GRACE + timedelta(hours=hour, minutes=-5)).report

@@ -12,7 +12,7 @@ thumbs on it. Each answer is one row in the tracking sheet, each kind of thumb o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from oncall_lib.answers import Answer, load_answers, match
@@ -21,8 +21,7 @@ from oncall_lib.plan import Action
 from oncall_lib.requests import Request
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
-from oncall_lib.tracking import TaskRow
-from oncall_lib.tracking import sheet_date
+from oncall_lib.tracking import TaskRow, sheet_date
 from oncall_lib.untrusted import slack_link, slack_quote, slack_text
 
 if TYPE_CHECKING:  # the watch imports this module
@@ -121,13 +120,16 @@ def answer_rows(given: list[Given], team_url: str, config: Config) -> list[TaskR
     for g in given:
         r = g.request
         day = r.asked_at.astimezone(config.team.tz).date()
-        base = {"day": day, "person": "", "kind": "answer", "link": r.permalink(team_url), "channel": r.channel,
-                "requester": r.requester}
-        rows.append(TaskRow(key=f"answer/{r.key}", summary=f"{g.answer}: {slack_quote(r.text, 200)}", **base))
+
+        def row(key: str, summary: str, request: Request = r, day: date = day) -> TaskRow:
+            return TaskRow(key=key, day=day, person="", kind="answer", summary=summary,
+                           link=request.permalink(team_url), channel=request.channel, requester=request.requester)
+
+        rows.append(row(f"answer/{r.key}", f"{g.answer}: {slack_quote(r.text, 200)}"))
         if g.helpful:
-            rows.append(TaskRow(key=f"answer/{r.key}/helpful", summary=f"{g.answer}: helpful", **base))
+            rows.append(row(f"answer/{r.key}/helpful", f"{g.answer}: helpful"))
         if g.not_helpful:
-            rows.append(TaskRow(key=f"answer/{r.key}/not-helpful", summary=f"{g.answer}: not helpful", **base))
+            rows.append(row(f"answer/{r.key}/not-helpful", f"{g.answer}: not helpful"))
     return rows
 
 

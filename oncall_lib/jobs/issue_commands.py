@@ -21,10 +21,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from oncall_lib.config import GITHUB_LOGIN, Config
-from oncall_lib.errors import ServiceError
 from oncall_lib import handover
+from oncall_lib.config import GITHUB_LOGIN, Config
 from oncall_lib.covers import Refused
+from oncall_lib.errors import ServiceError
 from oncall_lib.jobs import covers
 from oncall_lib.jobs.issue_followups import SUMMARY_LABEL, has_summary, summary_comment
 from oncall_lib.plan import Action, Executor, apply
@@ -145,7 +145,8 @@ def plan_ack(issue: IssueState, comment: Comment, commands: list[Command], confi
         return [], [f"only the person taking over ({who}) acknowledges the handover"]
     if handover.acknowledged(issue.body):
         return [], []
-    return [Action("github.edit_issue", f"{issue.repo}#{issue.number}", f"tick the acknowledgement for @{comment.author}",
+    return [Action("github.edit_issue", f"{issue.repo}#{issue.number}",
+                   f"tick the acknowledgement for @{comment.author}",
                    {"repo": issue.repo, "number": issue.number, "body": handover.ticked(issue.body)})], []
 
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from oncall_lib.answers import match, similar_groups
 from oncall_lib.config import SLACK_USER_ID, WEEKDAYS, Channel, Config, RosterMember
 from oncall_lib.errors import ServiceError
-from oncall_lib.answers import match, similar_groups
 from oncall_lib.handover import turn_of
 from oncall_lib.jobs.answers import answers_of, usage
 from oncall_lib.jobs.incidents import Incident, week_incidents
