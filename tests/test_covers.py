@@ -174,3 +174,29 @@ def test_the_doctor_checks_that_the_key_may_create_overrides(sandbox: Sandbox, c
     broken = sandbox.run(doctoring, covers, TUESDAY).report
     [check] = [c for c in broken.extra["checks"] if c["check"] == "pagerduty overrides"]
     assert not check["ok"] and "PAGERDUTY_API_TOKEN is read-only" in check["detail"]
+
+
+def test_an_acceptance_whose_reply_was_lost_only_replies_the_next_time(sandbox: Sandbox, covers: Config) -> None:
+    sandbox.run(command(say(sandbox, "grace-hopper", "/oncall cover @alan-turing 2026-11-25T10:00 "
+                                                     "2026-11-25T15:00")), covers, TUESDAY)
+    accept = say(sandbox, "alan-turing", "/oncall accept")
+    sandbox.run(command(accept), covers, TUESDAY)
+    assert len(overrides(sandbox)) == 2
+    comments = _issue(sandbox)["comments"]
+    comments.remove(next(c for c in comments if c["body"].startswith("Done in PagerDuty")))  # the reply was lost
+    # Run again after the cover began: the override is found in the schedule, and only the reply is written.
+    again = sandbox.run(command(accept), covers, datetime(2026, 11, 25, 16, 0, tzinfo=UTC)).report
+    assert [o.action.kind for o in again.outcomes] == ["github.comment"]
+    assert len(overrides(sandbox)) == 2 and replies(sandbox)[-1].startswith("Done in PagerDuty")
+
+
+def test_a_declined_cover_changes_nothing(sandbox: Sandbox, covers: Config) -> None:
+    sandbox.run(command(say(sandbox, "grace-hopper", "/oncall cover @alan-turing now 2026-11-25T12:00")), covers,
+                TUESDAY)
+    decline = say(sandbox, "alan-turing", "/oncall decline")
+    sandbox.run(command(decline), covers, TUESDAY)
+    assert replies(sandbox)[-1].startswith("@alan-turing declined; PagerDuty is unchanged.")
+    late = say(sandbox, "alan-turing", "/oncall accept")
+    sandbox.run(command(late), covers, TUESDAY)
+    assert "there is no open cover or swap request for @alan-turing" in replies(sandbox)[-1]
+    assert len(overrides(sandbox)) == 1

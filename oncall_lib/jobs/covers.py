@@ -227,9 +227,10 @@ def _accepted(request: CoverRequest, state: CoverState, config: Config) -> tuple
         pieces = _pieces(state, window)
         if not pieces:
             raise Refused(f"the support layer has nobody to replace {span(window, tz)}")
-        made = [(a, b) for a, b in pieces if any(o.user_id == user_id and o.start == a and o.end == b
-                                                   for o in state.overrides)]
-        others = [o for o in state.overrides if (o.start, o.end) not in made and o.start < window.end
+        # An earlier run's overrides (its reply lost): the same person over each stretch, perhaps begun already.
+        mine = [o for o in state.overrides if o.user_id == user_id]
+        made = [(a, b) for a, b in pieces if any(o.start <= a and b <= o.end for o in mine)]
+        others = [o for o in state.overrides if o not in mine and o.start < window.end
                   and o.end > max(window.start, state.at)]
         if others and not made:
             who = state.roster.names.get(others[0].user_id) or others[0].user_name
