@@ -9,6 +9,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oncall_lib.cli import DEFAULT_CONFIG  # noqa: E402
 from oncall_lib.config import ConfigError, load_config  # noqa: E402
+from oncall_lib.errors import InputError  # noqa: E402
+from oncall_lib.jobs.answers import answers_of  # noqa: E402
 
 
 def main() -> int:
@@ -21,6 +23,13 @@ def main() -> int:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         return 2
+    if config.answers:
+        try:
+            known = answers_of(config)
+        except InputError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"{config.folder / config.answers.file}: ok ({len(known)} answers)")
     print(f"{args.config}: ok ({len(config.roster)} people, {len(config.super_epics)} Super Epics, "
           f"{len(config.slack.channels)} channels)")
     return 0

@@ -128,6 +128,7 @@ def test_a_swap_trades_the_next_turns_with_two_overrides(sandbox: Sandbox, cover
                                                                      "Hopper's turn ends Mon 30 Nov 09:00 EST"),
     ("/oncall cover @alan-turing 2026-11-26 2026-11-26", "overlaps Dorothy Vaughan's override"),
     ("/oncall cover @alan-turing tomorrow", "say when, as FROM and TO"),
+    ("/oncall cover @x@org/team now 2026-11-25", "`x@\u200borg/team` is not a GitHub login"),  # notifies nobody
     ("/oncall cover @grace-hopper now 2026-11-25T09:00", "@grace-hopper already holds the support turn then"),
 ])
 def test_each_refusal_is_one_line_and_writes_nothing_to_pagerduty(sandbox: Sandbox, covers: Config, body: str,

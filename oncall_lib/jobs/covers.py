@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from oncall_lib.config import Config
+from oncall_lib.config import GITHUB_LOGIN, Config
 from oncall_lib.covers import (
     DECLINED_MARKER,
     DONE_MARKER,
@@ -43,6 +43,7 @@ from oncall_lib.schedule import (
 )
 from oncall_lib.services import Services
 from oncall_lib.services.github import Comment, IssueState
+from oncall_lib.untrusted import github_text
 
 VERBS = ("cover", "swap", "accept", "decline")
 
@@ -146,6 +147,9 @@ def plan_request(issue: IssueState, comment: Comment, verb: str, argument: str, 
         login, rest = _login(argument)
         if not login:
             raise Refused(f"name who should {verb}, like `/oncall {verb} @grace-hopper`")
+        if not GITHUB_LOGIN.match(login):
+            raise Refused(f"`{github_text(login, 40, one_line=True)}` is not a GitHub login; name a roster member, "
+                          f"like `/oncall {verb} @grace-hopper`")
         asked_id = _id_of(state, login)
         asker_id = _id_of(state, comment.author)
         if verb == "cover":
