@@ -145,7 +145,8 @@ def test_notes_asked_the_day_before_quoted_at_the_handoff_and_the_turn_closed_wi
     [dm] = sandbox.bot_messages("U0GRACE", handover.NOTES_EVENT)
     assert "Add your notes for them as a comment on" in dm["text"]
     assert sandbox.run(handoff, week, friday + timedelta(hours=1)).report.total_calls("writes") == 0
-    say(sandbox, grace["number"], "grace-hopper", "Watch the VPN: it flaps after 16:00.\nAda knows the Sentry one.")
+    say(sandbox, grace["number"], "grace-hopper", "Watch the VPN: it flaps after 16:00.\nAda knows the Sentry one.\n"
+                                                  "cc <!here> @org/team")
     say(sandbox, grace["number"], "grace-hopper", "/oncall ack")  # commands are not notes
 
     published = sandbox.run(report, week, ALAN - timedelta(minutes=70)).report
@@ -163,6 +164,9 @@ def test_notes_asked_the_day_before_quoted_at_the_handoff_and_the_turn_closed_wi
     message = sandbox.bot_messages(SUPPORT, rotate.HANDOFF_EVENT)[-1]
     assert "Notes from @grace-hopper:\n> Watch the VPN: it flaps after 16:00.\n> Ada knows the Sentry one." \
         in message["text"]
+    # The notes are a person's text: inert in Slack and on GitHub alike.
+    assert "<!here>" not in message["text"] and "&lt;!here&gt;" in message["text"]
+    assert "<!here>" not in alan["body"] and "@org/team" not in alan["body"]
     assert sandbox.run(handoff, week, ALAN + timedelta(minutes=50)).report.total_calls("writes") == 0
 
 
@@ -173,6 +177,17 @@ def test_a_turn_whose_report_never_comes_is_closed_a_day_later(sandbox: Sandbox,
     assert grace["state"] == "open"  # waits for the report (the button may be pressed late)
     sandbox.run(handoff, week, ALAN + timedelta(days=1))
     assert grace["state"] == "closed" and "no rotation report was published" in grace["comments"][-1]["body"]
+
+
+def test_the_support_form_never_takes_a_handover_issue_for_a_slack_request(sandbox: Sandbox, week: Config) -> None:
+    from oncall_lib.jobs import support_issues
+
+    a_busy_week(sandbox)  # the issue's body links the waiting request's Slack thread
+    sandbox.run(handoff, week, GRACE)
+    [issue] = handover_issues(sandbox)
+    formed = sandbox.run(lambda s, c, at, d: support_issues.from_issue(s, c, at, number=issue["number"], dry_run=d),
+                         week, GRACE + timedelta(minutes=1)).report
+    assert formed.outcomes == [] and issue["labels"] == [LABEL]
 
 
 def test_the_dry_run_plans_the_issue_and_writes_nothing(sandbox: Sandbox, week: Config) -> None:
