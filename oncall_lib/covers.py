@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from oncall_lib.schedule import Shift, holder
+from oncall_lib.untrusted import github_text
 
 REQUEST_MARKER = "<!-- oncall-support:cover-request {id} for={asked} {windows} -->"
 DONE_MARKER = "<!-- oncall-support:cover-done {id} by={by} -->"
@@ -115,7 +116,7 @@ def _overlap(start: datetime, end: datetime, overrides: Sequence[Shift], names: 
              tz: ZoneInfo) -> str | None:
     for override in overrides:
         if override.start < end and override.end > start:
-            who = names.get(override.user_id) or override.user_name or override.user_id
+            who = names.get(override.user_id) or github_text(override.user_name or override.user_id, 60, one_line=True)
             return (f"it overlaps {who}'s override {_when(override.start, tz)} – {_when(override.end, tz)} in "
                     "PagerDuty: change or remove that one first")
     return None
@@ -133,7 +134,7 @@ def check_cover(window: Window, covered_by: str, timeline: Sequence[Shift], over
     if turn is None:
         raise Refused(f"nobody holds a support turn at {_when(window.start, tz)} in PagerDuty's schedule")
     if window.end > turn.end:
-        who = names.get(turn.user_id) or turn.user_name
+        who = names.get(turn.user_id) or github_text(turn.user_name, 60, one_line=True)
         raise Refused(f"the cover is longer than the turn: {who}'s turn ends {_when(turn.end, tz)}; ask for one "
                       "cover per turn")
     if turn.user_id == covered_by:

@@ -237,7 +237,7 @@ def _accepted(request: CoverRequest, state: CoverState, config: Config) -> tuple
         others = [o for o in state.overrides if o not in mine and o.start < window.end
                   and o.end > max(window.start, state.at)]
         if others and not made:
-            who = state.roster.names.get(others[0].user_id) or others[0].user_name
+            who = state.roster.names.get(others[0].user_id) or github_text(others[0].user_name, 60, one_line=True)
             other = Window(who, others[0].start, others[0].end)
             raise Refused(f"{who} got an override in that time since it was asked ({span(other, tz)}): ask again")
         needed += [{"start": a.isoformat(), "end": b.isoformat(), "user": user_id, "time_zone": config.team.time_zone}

@@ -26,7 +26,7 @@ from oncall_lib.schedule import Handoff, Shift
 from oncall_lib.services import Services
 from oncall_lib.services.github import Comment, IssueState
 from oncall_lib.services.slack import Marker
-from oncall_lib.untrusted import github_quote, slack_link, slack_text
+from oncall_lib.untrusted import github_quote, github_text, slack_link, slack_text
 
 REMINDER_EVENT = "oncall_support_handover_reminder"
 NOTES_EVENT = "oncall_support_handover_notes"
@@ -132,7 +132,7 @@ def _who(shift: Shift | None, config: Config) -> str:
         return "nobody"
     member = next((m for m in config.roster if m.pagerduty_id == shift.user_id
                    or m.name.casefold() == shift.user_name.casefold()), None)
-    return f"@{member.github}" if member and member.github else shift.user_name
+    return f"@{member.github}" if member and member.github else github_text(shift.user_name, 60, one_line=True)
 
 
 def plan(state: HandoverState, person: Person, handoff: Handoff, backlog: Backlog | None, config: Config,
@@ -141,7 +141,8 @@ def plan(state: HandoverState, person: Person, handoff: Handoff, backlog: Backlo
     repo, tz = config.support_issues.repo, config.team.tz
     actions: list[Action] = []
     if state.current is None and backlog is not None:
-        title = handover.title(person.name, handoff.current.start, handoff.current.end, tz)
+        title = handover.title(github_text(person.name, 60, one_line=True), handoff.current.start,
+                               handoff.current.end, tz)
         actions.append(Action("github.create_issue", repo, f"open “{title}”",
                               {"repo": repo, "title": title, "labels": [config.handover.label],
                                "body": body(person, handoff, backlog, state.notes, config, state.key),
