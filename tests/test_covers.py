@@ -201,3 +201,22 @@ def test_a_declined_cover_changes_nothing(sandbox: Sandbox, covers: Config) -> N
     sandbox.run(command(late), covers, TUESDAY)
     assert "there is no open cover or swap request for @alan-turing" in replies(sandbox)[-1]
     assert len(overrides(sandbox)) == 1
+
+
+def test_under_faults_an_acceptance_converges_to_one_override_and_one_reply(sandbox: Sandbox, covers: Config) -> None:
+    from oncall_lib.sandbox import Faults
+
+    sandbox.run(command(say(sandbox, "grace-hopper", "/oncall cover @alan-turing 2026-11-25T10:00 "
+                                                     "2026-11-25T15:00")), covers, TUESDAY)
+    faults = Faults(rate=0.5, kinds=("5xx", "drop"), services=("pagerduty",), seed=3)
+    injected = 0
+    for _ in range(12):
+        run = sandbox.run(command(say(sandbox, "alan-turing", "/oncall accept")), covers, TUESDAY, faults=faults)
+        injected += run.faults_injected
+        if any(b.startswith("Done in PagerDuty") for b in replies(sandbox)):
+            break
+        # A lost answer is said as such (the override may exist), never as "nothing changed".
+        assert "may or may not have been made" in replies(sandbox)[-1] or run.report.exit_code == 1
+    assert injected > 0
+    assert [(o["user"], o["start"]) for o in overrides(sandbox)[1:]] == [("PALAN01", "2026-11-25T10:00:00-05:00")]
+    assert sum(b.startswith("Done in PagerDuty") for b in replies(sandbox)) == 1

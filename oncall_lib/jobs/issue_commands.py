@@ -150,6 +150,16 @@ def plan_ack(issue: IssueState, comment: Comment, commands: list[Command], confi
                    {"repo": issue.repo, "number": issue.number, "body": handover.ticked(issue.body)})], []
 
 
+def unmade(error: str) -> str:
+    """The one line for an override PagerDuty did not make. A refusal (4xx: a read-only key, say) changed
+    nothing; a lost answer (5xx, a dropped connection) may have made it, so the person is asked to accept again,
+    which checks the schedule first and never makes it twice."""
+    if re.search(r"HTTP 4\d\d", error) or "refused" in error:
+        return f"PagerDuty refused the override, so nothing changed: {error}"
+    return (f"PagerDuty did not answer clearly ({error}): the override may or may not have been made. Comment "
+            "`/oncall accept` again: it checks PagerDuty first and finishes without making it twice.")
+
+
 def plan_covers(services: Services, config: Config, at: datetime, issue: IssueState, comment: Comment,
                 commands: list[Command], comments: list[Comment]) -> tuple[list[Action], list[str]]:
     """Covers and swaps: read PagerDuty only when the comment holds one of their commands."""
@@ -221,9 +231,7 @@ def run(services: Services, config: Config, at: datetime, *, number: int, commen
     refused = [o for o in report.outcomes if o.action.kind == "pagerduty.create_overrides" and o.error]
     if refused and not any(a.kind == "github.comment" and REPLY_MARKER.format(comment=comment_id) in a.params["body"]
                            for a in actions):
-        # PagerDuty said no (a read-only key, say): the person hears why in one line; PagerDuty is unchanged.
-        report.outcomes += apply(reply_once(issue, comment_id, comments, f"PagerDuty refused the override, so "
-                                            f"nothing changed: {refused[0].error}"),
+        report.outcomes += apply(reply_once(issue, comment_id, comments, unmade(refused[0].error)),
                                  executors(services, links), dry_run=dry_run)
     report.warnings += [w for w in links.warnings if w not in report.warnings]
     report.api_calls = services.calls.snapshot()
