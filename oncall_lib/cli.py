@@ -7,6 +7,7 @@ input (configuration, flags, world file), in which case nothing was written.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -90,6 +91,19 @@ def issue_number(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"{value!r} is not an issue number")
     return int(value)
+
+
+def add_format_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("md", "json"),
+                        help="print what the job publishes (its Markdown, or its figures as JSON) instead of the "
+                             "job's report")
+
+
+def published(report: Report, form: str) -> str:
+    """What `--format` prints: the published Markdown (or the errors that stopped it), or the figures as JSON."""
+    if form == "md":
+        return report.markdown or "\n".join(report.errors)
+    return json.dumps(report.extra, indent=2, default=str)
 
 
 def add_credential_report(parser: argparse.ArgumentParser) -> None:

@@ -342,15 +342,16 @@ class IamConfig(_Model):
         return self
 
 
-TaskKind = Literal["support", "access", "offboarding", "deploy", "pr_review", "iam", "postmortem", "rotation", "other"]
+TaskKind = Literal["support", "access", "offboarding", "deploy", "pr_review", "iam", "postmortem", "rotation",
+                   "answer", "other"]
 TASK_KINDS: tuple[str, ...] = ("support", "access", "offboarding", "deploy", "pr_review", "iam", "postmortem",
-                               "rotation", "other")
+                               "rotation", "answer", "other")
 
 
 def _default_sections() -> dict[TaskKind, str]:
     return {"support": "Support requests", "access": "Access", "offboarding": "Offboarding", "deploy": "Deploys",
             "pr_review": "PR reviews", "iam": "IAM", "postmortem": "Postmortem items", "rotation": "Rotations",
-            "other": "Other"}
+            "answer": "Answers", "other": "Other"}
 
 
 class TrackingConfig(_Model):
@@ -473,6 +474,39 @@ class ReviewConfig(_Model):
     channel: str | None = None
 
 
+class AnswersConfig(_Model):
+    """Answers to repeat questions: the request watch replies once in a new request's thread when it matches an
+    answer in `file` closely (rapidfuzz), and asks for a thumbs up or down."""
+
+    # The answers file, relative to oncall.toml's folder (oncall_lib/answers/matching.py describes its format).
+    file: RepoPath = "answers.toml"
+    # How close a request must be to an example (0-100, rapidfuzz's token-set ratio on the meaningful words).
+    min_score: Annotated[float, Field(ge=50, le=100)] = 88
+    # Channel keys where requests are answered (default: every watched channel that is not urgent).
+    channels: list[str] = Field(default_factory=list)
+    # How long after an answer its thumbs up or down are read and logged.
+    feedback_hours: Annotated[int, Field(ge=1, le=24 * 7)] = 24
+    # How close two unanswered requests must be to count as the same question in the report (token-sort ratio).
+    group_score: Annotated[float, Field(ge=50, le=100)] = 75
+
+
+class HandoverConfig(_Model):
+    """One GitHub issue per turn in the support repository, prefilled with what waits, acknowledged by the incoming
+    person; the previous turn's issue closed with a link to its report."""
+
+    label: str = "oncall-handover"
+    # Not acknowledged within this many business hours of the handoff: one DM to the incoming person.
+    ack_business_hours: Annotated[float, Field(gt=0, le=40)] = 2
+
+
+class CoversConfig(_Model):
+    """Covers and swaps asked for in a comment (`/oncall cover`, `/oncall swap`), made as PagerDuty overrides when
+    the person asked accepts. Needs a PagerDuty key that may create overrides (the doctor checks)."""
+
+    # How far ahead a cover or a swap may reach (the schedule window read).
+    lookahead_days: Annotated[int, Field(ge=7, le=90)] = 35
+
+
 class RotationConfig(_Model):
     pagerduty_schedule: str = Field(min_length=1)
     support_layer: str = Field(min_length=1, description="layer id or name")
@@ -513,6 +547,9 @@ class Config(_Model):
     offboarding: OffboardingConfig | None = None
     access: AccessConfig | None = None
     deploys: DeploysConfig | None = None
+    covers: CoversConfig | None = None
+    handover: HandoverConfig | None = None
+    answers: AnswersConfig | None = None
     review: ReviewConfig = ReviewConfig()
     # Repositories whose labels follow .github/labels.yml (default: the support and devops repositories).
     label_repos: list[Annotated[str, Field(pattern=REPO_NAME)]] = Field(default_factory=list)
@@ -522,6 +559,11 @@ class Config(_Model):
     def source(self) -> str:
         """The file it was read from."""
         return self._source
+
+    @property
+    def folder(self) -> Path:
+        """The folder of the file the configuration was read from (files it names are relative to it)."""
+        return Path(self._source).parent
 
     def required(self, section: Section | None, table: str, purpose: str) -> Section:
         """An optional table a job cannot run without; a one-line error naming the file when it is absent."""
@@ -543,6 +585,12 @@ class Config(_Model):
             raise ValueError(f"review.channel = {self.review.channel!r} is not the key of any [[slack.channels]]")
         if self.deploys and self.deploys.channel not in [c.key for c in self.slack.channels]:
             raise ValueError(f"deploys.channel = {self.deploys.channel!r} is not the key of any [[slack.channels]]")
+        unknown = [k for k in (self.answers.channels if self.answers else []) if k not in
+                   [c.key for c in self.slack.channels]]
+        if unknown:
+            raise ValueError(f"answers.channels: {', '.join(unknown)} is not the key of any [[slack.channels]]")
+        if self.handover and not self.support_issues:
+            raise ValueError("[handover] needs [support_issues]: the handover issue is opened in its repo")
         if self.postmortems and self.postmortems.epic not in epic_keys:
             raise ValueError(f"postmortems.epic = {self.postmortems.epic!r} is not a Super Epic key")
         if self.support_issues and self.support_issues.default_epic not in epic_keys:

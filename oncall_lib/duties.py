@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from oncall_lib.access import DUTY as ACCESS
+from oncall_lib.answers import DUTY as ANSWERS
+from oncall_lib.covers import DUTY as COVERS
 from oncall_lib.deploys import DUTY as DEPLOYS
 from oncall_lib.duty import SYSTEM_NAMES, Duty, Need, System
 from oncall_lib.handoff import DUTY as HANDOFF
@@ -28,8 +30,8 @@ if TYPE_CHECKING:
     from oncall_lib.config import Config
 
 
-DUTIES: tuple[Duty, ...] = (HANDOFF, REQUESTS, SUPPORT_ISSUES, POSTMORTEMS, IAM, ACCESS, OFFBOARDING, TRACKING,
-                             REVIEWS, DEPLOYS)
+DUTIES: tuple[Duty, ...] = (HANDOFF, COVERS, REQUESTS, ANSWERS, SUPPORT_ISSUES, POSTMORTEMS, IAM, ACCESS, OFFBOARDING,
+                             TRACKING, REVIEWS, DEPLOYS)
 
 
 def duty(key: str) -> Duty:

@@ -11,9 +11,11 @@ from oncall_lib.environment import require_project_environment  # noqa: E402
 
 require_project_environment("check_config.py")
 
+from oncall_lib.answers.reply import answers_of  # noqa: E402
 from oncall_lib.cli import add_config_flag  # noqa: E402
 from oncall_lib.config import ConfigError, load_config  # noqa: E402
 from oncall_lib.duties import describe  # noqa: E402
+from oncall_lib.errors import InputError  # noqa: E402
 
 
 def main() -> int:
@@ -26,6 +28,13 @@ def main() -> int:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         return 2
+    if config.answers:
+        try:
+            known = answers_of(config)
+        except InputError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"{config.folder / config.answers.file}: ok ({len(known)} answers)")
     lines, problems = describe(config)
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)

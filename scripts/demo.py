@@ -18,25 +18,25 @@ from oncall_lib.environment import require_project_environment  # noqa: E402
 require_project_environment("demo.py")
 
 from oncall_lib.cli import add_config_flag  # noqa: E402
-from oncall_lib.config import Config, ConfigError, load_config  # noqa: E402
-from oncall_lib.deploys import watch as deploy_watch  # noqa: E402  # noqa: E402
-from oncall_lib.handoff import rotate  # noqa: E402  # noqa: E402
-from oncall_lib.iam import audit as iam_audit  # noqa: E402  # noqa: E402
-from oncall_lib.iam import cleanup as iam_cleanup  # noqa: E402  # noqa: E402
-from oncall_lib.offboarding import requests as offboarding  # noqa: E402  # noqa: E402
-from oncall_lib.postmortems import items as postmortems  # noqa: E402  # noqa: E402
+from oncall_lib.config import AnswersConfig, Config, ConfigError, CoversConfig, HandoverConfig, load_config  # noqa: E402
+from oncall_lib.deploys import watch as deploy_watch  # noqa: E402
+from oncall_lib.handoff import rotate  # noqa: E402
+from oncall_lib.iam import audit as iam_audit  # noqa: E402
+from oncall_lib.iam import cleanup as iam_cleanup  # noqa: E402
+from oncall_lib.offboarding import requests as offboarding  # noqa: E402
+from oncall_lib.postmortems import items as postmortems  # noqa: E402
 from oncall_lib.preview import preview_of, slack_readable, text_lines  # noqa: E402
 from oncall_lib.report import Report  # noqa: E402
-from oncall_lib.requests import watch  # noqa: E402  # noqa: E402
-from oncall_lib.reviews import digest as review_digest  # noqa: E402  # noqa: E402
+from oncall_lib.requests import watch  # noqa: E402
+from oncall_lib.reviews import digest as review_digest  # noqa: E402
 from oncall_lib.sandbox import sandbox_services  # noqa: E402
 from oncall_lib.sandbox.world import EXAMPLE_WORLD, load_world, save_world  # noqa: E402
 from oncall_lib.services import Services  # noqa: E402
-from oncall_lib.setup import labels  # noqa: E402  # noqa: E402
-from oncall_lib.support_issues import commands as issue_commands  # noqa: E402  # noqa: E402
-from oncall_lib.support_issues import issues as support_issues  # noqa: E402  # noqa: E402
-from oncall_lib.tracking import log as tracking  # noqa: E402  # noqa: E402
-from oncall_lib.tracking import report as rotation_report  # noqa: E402  # noqa: E402
+from oncall_lib.setup import labels  # noqa: E402
+from oncall_lib.support_issues import commands as issue_commands  # noqa: E402
+from oncall_lib.support_issues import issues as support_issues  # noqa: E402
+from oncall_lib.tracking import log as tracking  # noqa: E402
+from oncall_lib.tracking import report as rotation_report  # noqa: E402
 
 # The commands the demo ends on: tests/test_demo.py runs each of them.
 DOCTOR_HINT = "python3 dev.py run doctor.py --config oncall.toml"
@@ -199,7 +199,47 @@ def a_morning_of_requests(demo: Demo, start: datetime, on_support: str) -> dict[
     demo.post("alerts", start + timedelta(minutes=40), "CPU above 90% on api-prod", user=None,
               bot_id="B0ALERTS01", bot_profile={"name": "grafana-alerts"})
     print("   #devops-alerts: an alert from grafana-alerts (a request, in an urgent channel)")
+    if demo.config.answers:
+        demo.post("support", start + timedelta(minutes=50), "hi team, how do I get access to the AWS console?")
+        print("   #vfs-platform-support: 'how do I get access to the AWS console?' (a question answers.toml answers)")
     return {"access": asked, "deploy": answered}
+
+
+def the_week(demo: Demo, turn: datetime, on_support: str) -> None:
+    """The handover issue acknowledged with /oncall ack, then a cover asked for and accepted on it."""
+    config = demo.config
+    if not (config.handover and config.support_issues):
+        return
+    world = load_world(demo.world)
+    repo = next(r for r in world["github"]["repos"] if r["full_name"] == config.support_issues.repo)
+    issue = next((i for i in repo["issues"] if config.handover.label in i.get("labels", [])
+                  and on_support in i.get("assignees", [])), None)
+    if issue is None:
+        return
+    print(f"\n== This turn's handover issue, #{issue['number']} “{issue['title']}”, as the handoff opened it:")
+    for line in str(issue["body"]).splitlines()[:14]:
+        print(f"   | {line}")
+    ack = comment_on(demo, issue["number"], on_support, "/oncall ack", turn + timedelta(minutes=106))
+    print(f"\n== @{on_support} acknowledges it: '/oncall ack'")
+    demo.run(lambda s, c, at, d: issue_commands.run(s, c, at, number=issue["number"], comment_id=ack, dry_run=d),
+             turn + timedelta(minutes=107), "The comment workflow ticks the handover issue's box")
+    if not config.covers:
+        return
+    helper = next((m.github for m in config.roster if m.rotation and m.github and m.github != on_support), None)
+    if helper is None:
+        return
+    tomorrow = (turn + timedelta(days=1)).astimezone(config.team.tz)
+    span = f"{tomorrow:%Y-%m-%d} 13:00 {tomorrow:%Y-%m-%d} 16:00"
+    ask = comment_on(demo, issue["number"], on_support, f"Dentist tomorrow afternoon.\n/oncall cover @{helper} {span}",
+                     turn + timedelta(minutes=108))
+    print(f"\n== @{on_support} asks on the handover issue: '/oncall cover @{helper} {span}'")
+    demo.run(lambda s, c, at, d: issue_commands.run(s, c, at, number=issue["number"], comment_id=ask, dry_run=d),
+             turn + timedelta(minutes=109), "The comment workflow asks them (nothing in PagerDuty yet)")
+    accept = comment_on(demo, issue["number"], helper, "/oncall accept", turn + timedelta(minutes=110))
+    print(f"\n== @{helper} answers '/oncall accept'")
+    demo.run(lambda s, c, at, d: issue_commands.run(s, c, at, number=issue["number"], comment_id=accept,
+                                                    dry_run=d),
+             turn + timedelta(minutes=111), "The comment workflow makes the PagerDuty override and says what changed")
 
 
 def week(demo: Demo, now: datetime) -> Report | None:
@@ -262,15 +302,16 @@ def week(demo: Demo, now: datetime) -> Report | None:
         print(f"\n== @{who} comments '/oncall assign @grace-hopper' from the Slack preview's Comment button")
         demo.run(lambda s, c, at, d: issue_commands.run(s, c, at, number=app, comment_id=comment, dry_run=d),
                  turn + timedelta(minutes=105), "The comment workflow runs the command (roster members only)")
+        the_week(demo, turn, person.github if person and person.github else "alan-turing")
     if config.postmortems and config.support_issues:
         item = open_form_issue(demo, "\n\n".join(f"### {label}\n\n{value}" for label, value in (
             ("Postmortem", "postmortems/2026-11-03-api-outage.md"), ("Action item", "Add a synthetic check for the "
                                                                     "login page"), ("Type", "Detect"),
-            ("Owner", "_No response_"))), turn + timedelta(minutes=106),
+            ("Owner", "_No response_"))), turn + timedelta(minutes=112),
             title="[Postmortem] Add a synthetic check for the login page", label=None)
         print(f"\n== After the incident review, someone files #{item}: '[Postmortem] Add a synthetic check...'")
         demo.run(lambda s, c, at, d: postmortems.label_item(s, c, at, number=item, dry_run=d),
-                 turn + timedelta(minutes=107), "The postmortem-item workflow labels it and puts it on its epic")
+                 turn + timedelta(minutes=113), "The postmortem-item workflow labels it and puts it on its epic")
     if config.iam:
         eleven = turn.astimezone(config.team.tz).replace(hour=config.iam.audit_hour, minute=7)
         demo.run(lambda s, c, at, d: iam_audit.run(s, c, at, dry_run=d), eleven,
@@ -339,11 +380,19 @@ def main() -> int:
         return 2
     args.world.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(EXAMPLE_WORLD, args.world)
+    # The week's optional features (docs/week.md) are off in the example oncall.toml; the demo turns them on.
+    turned_on = [name for name in ("handover", "covers", "answers") if getattr(config, name) is None]
+    config = config.model_copy(update={"handover": config.handover or HandoverConfig(),
+                                       "covers": config.covers or CoversConfig(),
+                                       "answers": config.answers or AnswersConfig()})
     demo = Demo(config, args.world)
 
     print("A rotation week in the sandbox. Every call goes through the real clients (PyGithub, slack_sdk,")
     print("pagerduty, gspread, boto3, httpx for ZenHub) to a fake world served on 127.0.0.1,")
     print(f"kept in {args.world}. '+' marks a write that was applied.")
+    if turned_on:
+        print(f"The demo turns on {', '.join(f'[{name}]' for name in turned_on)} (docs/week.md), which oncall.toml "
+              "leaves off.")
     last = week(demo, datetime.now(UTC).replace(microsecond=0))
     if last is None:
         return 1

@@ -44,6 +44,13 @@ def test_the_demo_runs_a_week_and_shows_what_really_happened(demo: tuple[str, di
     assert "== Recap: what each job did" in out and "From fork to first real run" in out
     # A request arrives from Slack (the GitHub for Slack app's issue) and is reassigned by a /oncall comment.
     assert "arrived by: slack app" in out and "+ github.assign" in out.split("The comment workflow runs", 1)[1]
+    # The week's duties, turned on by the demo: the handover issue opened and acknowledged, a cover accepted and
+    # made in PagerDuty, an FAQ answered in its thread, and the report linking the issue and counting the answer.
+    assert "+ github.create_issue department-of-veterans-affairs/va.gov-team: open “Oncall support: " in out
+    assert "+ github.edit_issue department-of-veterans-affairs/va.gov-team#" in out  # /oncall ack ticks the box
+    assert "+ pagerduty.create_overrides PSUPPRT: 1 override(s) for the cover" in out and "Done in PagerDuty:" in out
+    assert "answer with “aws-console”" in out and "This looks like a question we have an answer for" in out
+    assert "### Handover issues" in report and "| aws-console | 1 | 0 | 0 |" in report
 
 
 def _shown(out: str) -> set[str]:

@@ -98,12 +98,17 @@ ALONE = {
     "tracking": tables_of_example("tracking"),
     "reviews": tables_of_example("reviews"),
     "deploys": tables_of_example("deploys"),
+    "covers": "[covers]\n" + tables_of_example("support_issues"),
 }
+# Answers come with the watch that gives them.
+ALONE["answers"] = ALONE["requests"] + "\n[answers]\n"
 
 
 def write_config(tmp_path: Path, key: str) -> Path:
-    path = tmp_path / f"{key}.toml"
+    path = tmp_path / f"oncall-{key}.toml"
     path.write_text(HANDOFF_ONLY + "\n" + ALONE[key])
+    if key == "answers":  # the answers file lives beside oncall.toml
+        (tmp_path / "answers.toml").write_text((ROOT / "answers.toml").read_text())
     return path
 
 
@@ -136,7 +141,8 @@ def test_each_duty_alone_is_a_valid_config_with_exactly_that_duty_on(tmp_path: P
     on = done.stdout.split("duties on", 1)[1].split("duties off", 1)[0]
     # A duty comes with the tables it requires, and so with their duties.
     expected = {"handoff", key, *{"postmortems": ["support_issues"], "access": ["support_issues"],
-                                     "offboarding": ["iam", "support_issues"]}.get(key, [])}
+                                     "offboarding": ["iam", "support_issues"], "covers": ["support_issues"],
+                                     "answers": ["requests"]}.get(key, [])}
     assert {d.key for d in DUTIES if f"{d.title}: needs" in on} == expected, done.stdout
 
 

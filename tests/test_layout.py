@@ -21,10 +21,21 @@ CORE = {"business_time", "config", "draft_pr", "duty", "environment", "errors", 
 TOP = {"cli", "duties", "generated", "tick", "setup"}
 
 
+def _type_only(tree: ast.Module) -> set[int]:
+    """Ids of the import nodes under `if TYPE_CHECKING:`: names for annotations, no dependency at run time."""
+    return {id(inner) for node in ast.walk(tree) if isinstance(node, ast.If)
+            and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+            for inner in ast.walk(node)}
+
+
 def imports(path: Path) -> list[str]:
-    """Every oncall_lib module `path` imports (a `from package import module` counts as the module)."""
+    """Every oncall_lib module `path` imports at run time (a `from package import module` counts as the module)."""
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    annotations_only = _type_only(tree)
+    for node in ast.walk(tree):
+        if id(node) in annotations_only:
+            continue
         if isinstance(node, ast.Import):
             found += [a.name for a in node.names if a.name.startswith("oncall_lib.")]
         elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("oncall_lib"):

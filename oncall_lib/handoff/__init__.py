@@ -8,6 +8,8 @@ DUTY = Duty(
     summary="The person on support, from PagerDuty, assigned to both Super Epics, named in the support channel's "
             "topic, and handed over with a message and DMs.",
     table=None,
+    still_needs=lambda config: ["[support_issues] (with [handover], the handover issue is opened in the support "
+                                "repository)"] if config.handover and not config.support_issues else [],
     needs=(
         *WHO_IS_ON_SUPPORT,
         Need("github", "issues: write", "assign and unassign the Super Epics"),
@@ -26,5 +28,5 @@ DUTY = Duty(
     checks="oncall_lib.setup.doctor:handoff_checks",
     scripts=("rotate_assignees.py",),
     docs="docs/duties/handoff.md",
-    interfaces=("on_support", "schedule", "incidents"),
+    interfaces=("on_support", "schedule", "incidents", "backlog", "handover_issue"),
 )

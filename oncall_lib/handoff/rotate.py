@@ -17,14 +17,13 @@ from typing import Any
 
 from oncall_lib.config import Config, SuperEpic
 from oncall_lib.errors import ServiceError
-from oncall_lib.handoff.incidents import slack_lines, week_incidents
+from oncall_lib.handoff import handover
+from oncall_lib.handoff.backlog import Backlog, read_backlog, read_open_issues
 from oncall_lib.handoff.on_support import Person, member_for_shift, on_support, roster_match
 from oncall_lib.handoff.schedule import Handoff, ScheduleProblem, Shift
 from oncall_lib.handoff.topic import compose_topic, same_topic
 from oncall_lib.plan import Action, Executor, Ref, apply
-from oncall_lib.postmortems.pickup import pickup_order
 from oncall_lib.report import Report
-from oncall_lib.requests.waiting import format_waiting, scan_requests
 from oncall_lib.services import Services
 from oncall_lib.services.github import IssueState
 from oncall_lib.services.slack import Marker
@@ -84,6 +83,9 @@ class Observed:
     before_turn: BeforeTurn | None = None
     # [rotation] slack_user_group: its id and members, when configured and found.
     usergroup: tuple[str, list[str]] | None = None
+    # [handover]: this turn's handover issue and what it waits for; what waits, when something is about to show it.
+    handover: handover.HandoverState | None = None
+    backlog: Backlog | None = None
 
 
 def rotation_key(shift: Shift) -> str:
@@ -143,17 +145,21 @@ def observe(services: Services, config: Config, at: datetime) -> Observed:
     if observed.dm_channel:
         found = services.slack.find_marked(observed.dm_channel, marker(CHECKLIST_EVENT, current), oldest=oldest)
         observed.dm_posted = found is not None
-    if not observed.handoff_posted or (observed.dm_channel and not observed.dm_posted):
-        # What waits, for the handoff message and the DM: read only when one of them is about to be posted.
-        observed.waiting = waiting_lines(services, config, at)
-        observed.pickup = pickup_lines(services, config)
-    if not observed.handoff_posted:
+    if config.handover:
+        next_turn = observed.handoff.next
+        observed.handover = handover.observe(services, config, at, observed.handoff, observed.incoming,
+                                             observed.dm_channel, rotation_key(current),
+                                             next_turn is not None and before_turn_due(at, next_turn, config))
+    issue_missing = observed.handover is not None and observed.handover.current is None
+    if not observed.handoff_posted or issue_missing or (observed.dm_channel and not observed.dm_posted):
+        # One reading of what waits, for the handoff message, the start-of-turn DM and the handover issue alike:
+        # read only when one of them is about to be posted.
         since = observed.handoff.previous.start if observed.handoff.previous else current.start
-        try:
-            observed.incidents = slack_lines(week_incidents(services, config, since, at), config)
-        except ServiceError as exc:
-            observed.warnings.append(f"normal oncall's incidents are not in the handoff message: {exc} (the token "
-                                     "needs read access to escalation policies and incidents)")
+        observed.backlog = read_backlog(services, config, at, since, everything=issue_missing)
+        observed.warnings += observed.backlog.warnings
+        observed.waiting = observed.backlog.waiting_lines()
+        observed.pickup = observed.backlog.pickup_lines()
+        observed.incidents = observed.backlog.incident_lines(config)
     observed.before_turn = observe_before_turn(services, config, observed)
     group = config.rotation.slack_user_group
     if group and observed.incoming.slack:
@@ -195,33 +201,11 @@ def observe_before_turn(services: Services, config: Config, observed: Observed) 
     before = BeforeTurn(member.name, channel, turn, posted=found is not None)
     if before.posted:
         return before
-    before.waiting = waiting_lines(services, config, observed.at)
-    before.pickup = pickup_lines(services, config)
-    if config.support_issues:
-        rules = config.support_issues
-        issues = services.github.issues(rules.repo, labels=[rules.labels[0]], state="open")
-        before.open_issues = [f"• {slack_link(i.html_url, i.title, limit=90)}"
-                              + (f" (@{', @'.join(i.assignees)})" if i.assignees else " (unassigned)")
-                              for i in issues[:10]] + ([f"…and {len(issues) - 10} more"] if len(issues) > 10 else [])
+    backlog = read_backlog(services, config, observed.at)
+    before.waiting, before.pickup = backlog.waiting_lines(), backlog.pickup_lines()
+    backlog.open_issues = read_open_issues(services, config)
+    before.open_issues = backlog.open_issue_lines()
     return before
-
-
-def waiting_lines(services: Services, config: Config, at: datetime) -> list[str]:
-    """The requests nobody has acknowledged yet, one line each (a scan of the watched channels)."""
-    if not config.slack.watched:
-        return []
-    scan = scan_requests(services, config, at)
-    clock = config.requests.business_hours.clock(config.team.tz)
-    return format_waiting([r for r in scan.requests if not r.acknowledged], at, clock, scan.me.team_url)
-
-
-def pickup_lines(services: Services, config: Config) -> list[str]:
-    """Open postmortem action items, unassigned first, five at most."""
-    if not (config.postmortems and config.support_issues):
-        return []
-    items = services.github.issues(config.support_issues.repo, labels=[config.postmortems.label], state="open")
-    return [f"• {slack_link(i.html_url, i.title, limit=90)}" + ("" if i.assignees else " (unassigned)")
-            for i in pickup_order(items)[:5]]
 
 
 def before_turn_text(before: BeforeTurn, config: Config) -> str:
@@ -266,6 +250,7 @@ def handoff_text(observed: Observed, config: Config) -> str:
         lines.append(f"Super Epics: {epics}")
     if handoff.next:
         lines.append(f"Next up: {slack_text(handoff.next.user_name)} from {_when(handoff.next.start, config)}")
+    lines += handover.message_lines(observed.handover, observed.backlog, config)
     if observed.waiting:
         lines.append(f"Still waiting for an acknowledgement ({len(observed.waiting)}):")
         lines += observed.waiting
@@ -329,6 +314,10 @@ def plan(observed: Observed, config: Config) -> tuple[list[Action], list[str]]:
         return [], []
     actions: list[Action] = []
     warnings: list[str] = []
+    if observed.handover is not None:
+        actions += handover.plan(observed.handover, person, observed.handoff, observed.backlog, config,
+                                 observed.dm_channel)
+    created = next((i for i, a in enumerate(actions) if a.kind == "github.create_issue"), None)
     rotation_logins = {m.github.lower() for m in config.roster if m.rotation and m.github}
     incoming = person.github.lower() if person.github else None
     for state in observed.epics:
@@ -357,9 +346,10 @@ def plan(observed: Observed, config: Config) -> tuple[list[Action], list[str]]:
 
     key = rotation_key(current)
     if not observed.handoff_posted:
+        link = {} if created is None else {"handover_url": Ref(created, "html_url", fallback="(not opened yet)")}
         actions.append(Action("slack.post", support.label, f"handoff message for {person.name}",
                               {"channel": support.id, "text": handoff_text(observed, config),
-                               "marker": Marker(HANDOFF_EVENT, key, {"person": person.name})}))
+                               "marker": Marker(HANDOFF_EVENT, key, {"person": person.name}), **link}))
     if observed.dm_channel and not observed.dm_posted:
         actions.append(Action("slack.post", f"DM {person.name}", "what to do first, with the links for the turn",
                               {"channel": observed.dm_channel, "text": start_of_turn_text(observed, config),
@@ -389,6 +379,7 @@ def executors(services: Services) -> dict[str, Executor]:
         "slack.set_usergroup": lambda a: services.slack.set_usergroup_users(a.params["usergroup"],
                                                                             list(a.params["users"])),
         "slack.post": lambda a: _post(services, a),
+        **handover.executors(services),
         "slack.update": lambda a: services.slack.update(a.params["channel"], a.params["ts"], a.params["text"],
                                                         marker=a.params["marker"]),
     }
@@ -398,7 +389,10 @@ def _post(services: Services, action: Action) -> None:
     marker = action.params.get("marker")
     if marker is not None and "logged" in action.params:
         marker = Marker(marker.event_type, marker.key, {**marker.payload, "logged": bool(action.params["logged"])})
-    services.slack.post(action.params["channel"], action.params["text"], marker=marker)
+    text = str(action.params["text"])
+    if "handover_url" in action.params:
+        text = text.replace(handover.LINK_PLACEHOLDER, slack_link(str(action.params["handover_url"]), "open it"))
+    services.slack.post(action.params["channel"], text, marker=marker)
 
 
 def with_rotation_row(actions: list[Action], observed: Observed, sheet: list[Action], sheet_read: bool,
@@ -409,8 +403,8 @@ def with_rotation_row(actions: list[Action], observed: Observed, sheet: list[Act
     appended = next((i for i, a in enumerate(sheet) if a.kind == "sheet.append"), None)
     logged: Any = sheet_read if appended is None else Ref(appended, "appended", fallback=False)
     shifted = [Action(a.kind, a.target, a.detail,
-                      {**a.params, "logged": logged} if a.params.get("marker") and
-                      a.params["marker"].event_type == HANDOFF_EVENT else a.params,
+                      {**_shift_refs(a.params, start), "logged": logged} if a.params.get("marker") and
+                      a.params["marker"].event_type == HANDOFF_EVENT else _shift_refs(a.params, start),
                       None if a.after is None else a.after + start) for a in actions]
     message = observed.handoff_message
     if message is not None and not observed.handoff_logged and (appended is not None or sheet_read):
@@ -421,6 +415,11 @@ def with_rotation_row(actions: list[Action], observed: Observed, sheet: list[Act
                               {"channel": config.slack.support.id, "ts": message["ts"],
                                "text": message.get("text", ""), "marker": logged_marker}, after=appended))
     return [*sheet, *shifted]
+
+
+def _shift_refs(params: Any, start: int) -> dict[str, Any]:
+    """Refs to earlier actions of the same plan, moved along with it behind the sheet's actions."""
+    return {k: Ref(v.action + start, v.key, v.fallback) if isinstance(v, Ref) else v for k, v in params.items()}
 
 
 def facts(observed: Observed, config: Config) -> dict[str, object]:
@@ -435,6 +434,10 @@ def facts(observed: Observed, config: Config) -> dict[str, object]:
     out["outgoing"] = handoff.previous.user_name if handoff.previous else None
     out["next"] = handoff.next.user_name if handoff.next else None
     out["next_takes_over"] = handoff.next.start.astimezone(config.team.tz).isoformat() if handoff.next else None
+    if observed.handover is not None:
+        issue = observed.handover.current
+        out["handover_issue"] = issue.html_url if issue else None
+        out["handover_acknowledged"] = observed.handover.acknowledged or observed.handover.ack_by_comment
     return out
 
 

@@ -181,9 +181,10 @@ def _covered(pieces: Sequence[tuple[datetime, datetime]], start: datetime, end: 
     return [(max(a, start), min(b, end)) for a, b in pieces if a < end and b > start]
 
 
-def support_overrides(schedule: dict[str, Any], family: Sequence[dict[str, Any]]) -> list[Shift]:
-    """The parts of each override that cover the support role: where the support layer has an entry and no
-    higher layer has one (PagerDuty puts overrides above every layer, and lists layers highest first)."""
+def support_time(schedule: dict[str, Any], family: Sequence[dict[str, Any]], start: datetime,
+                 end: datetime) -> list[tuple[datetime, datetime]]:
+    """The parts of [start, end) where the support layer decides who is on call: it has an entry there and no
+    higher layer has one (PagerDuty lists layers highest first). Adjacent parts are joined."""
     layers = schedule.get("schedule_layers") or []
     family_ids = {id(layer) for layer in family}
     top = min((i for i, layer in enumerate(layers) if id(layer) in family_ids), default=len(layers))
@@ -191,16 +192,33 @@ def support_overrides(schedule: dict[str, Any], family: Sequence[dict[str, Any]]
               for s in _shifts(layer.get("rendered_schedule_entries") or [], override=False)]
     support = [(s.start, s.end) for layer in family
                for s in _shifts(layer.get("rendered_schedule_entries") or [], override=False)]
+    pieces: list[tuple[datetime, datetime]] = []
+    for a0, b0 in sorted(_covered(support, start, end)):
+        cuts = sorted({a0, b0, *(t for a, b in _covered(higher, a0, b0) for t in (a, b))})
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            if any(h0 <= a and b <= h1 for h0, h1 in higher):
+                continue
+            if pieces and pieces[-1][1] >= a:
+                pieces[-1] = (pieces[-1][0], max(pieces[-1][1], b))
+            else:
+                pieces.append((a, b))
+    return pieces
+
+
+def support_overrides(schedule: dict[str, Any], family: Sequence[dict[str, Any]]) -> list[Shift]:
+    """The parts of each override that cover the support role: where the support layer has an entry and no
+    higher layer has one (PagerDuty puts overrides above every layer, and lists layers highest first)."""
     overrides = _shifts((schedule.get("overrides_subschedule") or {}).get("rendered_schedule_entries") or [],
                         override=True)
-    pieces: list[Shift] = []
-    for override in overrides:
-        for start, end in _covered(support, override.start, override.end):
-            cuts = sorted({start, end, *(t for a, b in _covered(higher, start, end) for t in (a, b))})
-            for a, b in zip(cuts, cuts[1:], strict=False):
-                if not any(h0 <= a and b <= h1 for h0, h1 in higher):
-                    pieces.append(Shift(override.user_id, override.user_name, a, b, override=True))
+    pieces = [Shift(override.user_id, override.user_name, a, b, override=True) for override in overrides
+              for a, b in support_time(schedule, family, override.start, override.end)]
     return sorted(pieces, key=lambda s: s.start)
+
+
+def schedule_overrides(schedule: dict[str, Any]) -> list[Shift]:
+    """Every override on the schedule in the window read, whole (not cut to the support layer)."""
+    return _shifts((schedule.get("overrides_subschedule") or {}).get("rendered_schedule_entries") or [],
+                   override=True)
 
 
 def held(timeline: Sequence[Shift]) -> list[Shift]:

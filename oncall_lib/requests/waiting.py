@@ -7,7 +7,7 @@ ask this module, once per process, for the watched channels' requests and whethe
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +29,8 @@ class Scan:
     requests: list[Request]
     messages: dict[str, list[dict[str, Any]]]
     threads_read: int = 0
+    # The threads read, by request key (for the answers' thumbs, without reading a thread twice).
+    threads: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def scan_requests(services: Services, config: Config, at: datetime, *, oldest: datetime | None = None,
@@ -62,6 +64,7 @@ def _scan_requests(services: Services, config: Config, at: datetime, *, oldest: 
             if request.needs_thread:
                 thread = services.slack.replies(channel.id, request.ts)
                 scan.threads_read += 1
+                scan.threads[request.key] = thread
                 request = classify(message, channel, acks, me, thread=thread)
             scan.requests.append(request)
     return scan

@@ -329,6 +329,20 @@ def deploy_checks(services: Services, config: Config, at: datetime) -> list[Chec
     return checks
 
 
+def covers_checks(services: Services, config: Config, at: datetime) -> list[Check]:
+    """Covers and swaps make PagerDuty overrides: the key must be allowed to write them."""
+    checks: list[Check] = []
+
+    def pagerduty_writes() -> str:
+        if not services.pagerduty.can_write_overrides(config.rotation.pagerduty_schedule):
+            raise CheckFailed("PAGERDUTY_API_TOKEN is read-only, so an accepted cover or swap cannot become an "
+                              "override: use a full-access key, or leave [covers] out")
+        return ("the token may create overrides (checked with one that ends when it starts, which PagerDuty "
+                "refuses without creating anything)")
+    _run(checks, "pagerduty overrides", pagerduty_writes)
+    return checks
+
+
 def examine(services: Services, config: Config, at: datetime) -> list[Check]:
     on = enabled(config)
     checks = [Check("configuration", True, f"{config.source} is valid; duties on: "

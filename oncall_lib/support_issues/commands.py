@@ -7,6 +7,8 @@ one command per line:
     /oncall epic KEY          move the issue to that Super Epic
     /oncall done              close it, asking for the summary if none is written
     /oncall spent 1h30m       a time entry: changes nothing, the rotation report adds it up (two-hour rule)
+    /oncall cover @login FROM TO, /oncall swap @login, /oncall accept, /oncall decline
+                              covers and swaps, made as PagerDuty overrides (oncall_lib/covers/requests.py)
 
 Only roster members may run them, and who wrote the comment is read from
 GitHub's API by the comment's id, never from anything typed. Anyone else gets
@@ -21,7 +23,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from oncall_lib.config import GITHUB_LOGIN, Config
+from oncall_lib.covers import requests as covers
+from oncall_lib.covers.windows import Refused
 from oncall_lib.errors import ServiceError
+from oncall_lib.handoff import handover_issue as handover
 from oncall_lib.plan import Action, Executor, apply
 from oncall_lib.report import Report
 from oncall_lib.services import Services
@@ -36,7 +41,8 @@ JOB = "support-commands"
 COMMAND = re.compile(r"^[ \t]*/oncall[ \t]+(?P<verb>\S+)[ \t]*(?P<argument>[^\r\n]*?)[ \t]*\r?$",
                      re.IGNORECASE | re.MULTILINE)
 REPLY_MARKER = "<!-- oncall-support:command-reply {comment} -->"
-USAGE = "`/oncall assign @login`, `/oncall epic KEY`, `/oncall done` or `/oncall spent 1h30m`"
+USAGE = ("`/oncall assign @login`, `/oncall epic KEY`, `/oncall done`, `/oncall spent 1h30m`, "
+         "`/oncall cover @login FROM TO`, `/oncall swap @login`, `/oncall accept`, `/oncall decline` or `/oncall ack`")
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,8 @@ def parse_commands(body: str) -> tuple[list[Command], list[str]]:
                 problems.append(f"`{shown}`: give the time like `/oncall spent 45m` or `/oncall spent 1h30m`")
             else:
                 commands.append(Command("spent", argument))
+        elif verb in (*covers.VERBS, "ack"):
+            commands.append(Command(verb, argument.strip()))
         else:
             problems.append(f"`{shown}`: not a command; use {USAGE}")
     return commands, problems
@@ -129,7 +137,62 @@ def executors(services: Services, links: EpicLinks) -> dict[str, Executor]:
         "epic.move": lambda a: links.link(a.params["epic"], a.params["repo"], int(a.params["number"]),
                                           int(a.params["id"]), move=True),
         **links.executors(),
+        "github.edit_issue": lambda a: github.edit_body(a.params["repo"], a.params["number"], a.params["body"]),
+        **covers.executors(services),
     }
+
+
+def plan_ack(issue: IssueState, comment: Comment, commands: list[Command], config: Config) -> tuple[list[Action],
+                                                                                                   list[str]]:
+    """`/oncall ack` on a handover issue, by the person it is assigned to: the box in its body is ticked."""
+    if not any(c.verb == "ack" for c in commands):
+        return [], []
+    if config.handover is None or handover.turn_of(issue.body) is None:
+        return [], ["`/oncall ack` acknowledges a handover issue (with [handover] in oncall.toml); this is not one"]
+    if comment.author.casefold() not in {a.casefold() for a in issue.assignees}:
+        who = ", ".join(f"@{a}" for a in issue.assignees) or "the incoming person"
+        return [], [f"only the person taking over ({who}) acknowledges the handover"]
+    if handover.acknowledged(issue.body):
+        return [], []
+    return [Action("github.edit_issue", f"{issue.repo}#{issue.number}",
+                   f"tick the acknowledgement for @{comment.author}",
+                   {"repo": issue.repo, "number": issue.number, "body": handover.ticked(issue.body)})], []
+
+
+def unmade(error: str) -> str:
+    """The one line for an override PagerDuty did not make. A refusal (4xx: a read-only key, say) changed
+    nothing; a lost answer (5xx, a dropped connection) may have made it, so the person is asked to accept again,
+    which checks the schedule first and never makes it twice."""
+    if re.search(r"HTTP 4\d\d", error) or "refused" in error:
+        return f"PagerDuty refused the override, so nothing changed: {error}"
+    return (f"PagerDuty did not answer clearly ({error}): the override may or may not have been made. Comment "
+            "`/oncall accept` again: it checks PagerDuty first and finishes without making it twice.")
+
+
+def plan_covers(services: Services, config: Config, at: datetime, issue: IssueState, comment: Comment,
+                commands: list[Command], comments: list[Comment]) -> tuple[list[Action], list[str]]:
+    """Covers and swaps: read PagerDuty only when the comment holds one of their commands."""
+    wanted = [c for c in commands if c.verb in covers.VERBS]
+    if not wanted:
+        return [], []
+    if config.covers is None:
+        return [], ["covers and swaps are not turned on here (oncall.toml has no [covers] table)"]
+    try:
+        state = covers.observe(services, config, at)
+    except Refused as exc:
+        return [], [str(exc)]
+    actions: list[Action] = []
+    problems: list[str] = []
+    for command in wanted:
+        if command.verb in ("cover", "swap"):
+            found = covers.plan_request(issue, comment, command.verb, command.argument, comments, state, config)
+        else:
+            found = covers.plan_accept(issue, comment, command.verb, comments, state, config)
+        start = len(actions)
+        actions += [Action(a.kind, a.target, a.detail, a.params, None if a.after is None else a.after + start)
+                    for a in found.actions]
+        problems += found.problems
+    return actions, problems
 
 
 def run(services: Services, config: Config, at: datetime, *, number: int, comment_id: int,
@@ -156,15 +219,29 @@ def run(services: Services, config: Config, at: datetime, *, number: int, commen
                                  "support (the channel topic names them).")
             report.warnings.append(f"{comment.author} is not in the roster: the commands were refused")
         else:
-            epic = links.epic_of(issue)
-            actions, cannot = plan_commands(issue, commands, comments, config, epic.key if epic else None)
+            basic = [c for c in commands if c.verb in ("assign", "epic", "done")]
+            epic = links.epic_of(issue) if basic else None
+            actions, cannot = plan_commands(issue, basic, comments, config, epic.key if epic else None)
             problems += cannot
+            ack_actions, ack_problems = plan_ack(issue, comment, commands, config)
+            actions += ack_actions
+            problems += ack_problems
+            cover_actions, cover_problems = plan_covers(services, config, at, issue, comment, commands, comments)
+            start = len(actions)
+            actions += [Action(a.kind, a.target, a.detail, a.params, None if a.after is None else a.after + start)
+                        for a in cover_actions]
+            problems += cover_problems
             if problems:
                 actions += reply_once(issue, comment_id, comments, "Some of that could not be done:\n"
                                       + "\n".join(f"- {p}" for p in problems))
     except ServiceError as exc:
         return report.stopped(exc, services.calls.snapshot())
     report.outcomes = apply(links.with_room(actions), executors(services, links), dry_run=dry_run)
+    refused = [o for o in report.outcomes if o.action.kind == "pagerduty.create_overrides" and o.error]
+    if refused and not any(a.kind == "github.comment" and REPLY_MARKER.format(comment=comment_id) in a.params["body"]
+                           for a in actions):
+        report.outcomes += apply(reply_once(issue, comment_id, comments, unmade(refused[0].error)),
+                                 executors(services, links), dry_run=dry_run)
     report.warnings += [w for w in links.warnings if w not in report.warnings]
     report.api_calls = services.calls.snapshot()
     return report

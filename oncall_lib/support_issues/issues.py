@@ -462,6 +462,8 @@ def _other_forms_labels(config: Config) -> list[str]:
         found += ["access-request", config.access.approved_label]
     if config.postmortems:
         found.append(config.postmortems.label)
+    if config.handover:  # its body links the requests still waiting, which would read as a Slack request
+        found.append(config.handover.label)
     return found
 
 

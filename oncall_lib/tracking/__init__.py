@@ -18,9 +18,9 @@ DUTY = Duty(
         Need("slack", "channels:history", "read the week's requests for the figures"),
         Need("slack", "chat:write", "post the report's summary"),
     ),
-    runs=Runs(schedules=("rotation-report.yml",), buttons=("log-task.yml",)),
+    runs=Runs(schedules=("rotation-report.yml",), buttons=("log-task.yml", "fair-share.yml")),
     checks="oncall_lib.setup.doctor:tracking_checks",
-    scripts=("log_task.py", "rotation_report.py"),
+    scripts=("log_task.py", "rotation_report.py", "fair_share.py"),
     docs="docs/duties/tracking.md",
     interfaces=("log", "rows", "time_spent"),
 )

@@ -15,8 +15,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from oncall_lib.answers.matching import match, similar_groups
+from oncall_lib.answers.reply import answers_of, usage
 from oncall_lib.config import SLACK_USER_ID, WEEKDAYS, Channel, Config, RosterMember
 from oncall_lib.errors import ServiceError
+from oncall_lib.handoff.handover_issue import turn_of
 from oncall_lib.handoff.incidents import Incident, week_incidents
 from oncall_lib.handoff.incidents import markdown as incident_markdown
 from oncall_lib.handoff.on_support import member_for_shift, read_schedule
@@ -112,6 +115,10 @@ class ReportState:
     existing: IssueState | None = None
     summary_posted: bool = False
     incidents: list[Incident] | None = None  # None: not read
+    # [handover]: the handover issues of the turns in the rotation reported.
+    handovers: list[IssueState] | None = None
+    # [answers]: what the answers did this rotation, and the questions that keep coming back without one.
+    answers_md: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -211,8 +218,9 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
     days: dict[str, list[date]] = {}
     if config.tracking:
         try:
+            kinds = (*READ_KINDS, *(("answer",) if config.answers else ()))
             read = services.sheets.rows(config.tracking.spreadsheet_id,
-                                        sorted({config.tracking.section(k) for k in READ_KINDS}))
+                                        sorted({config.tracking.section(k) for k in kinds}))
             rows = read.values
             days, unreadable = logged_days(read, config)
             if unreadable:
@@ -253,6 +261,14 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
                                               if not has_summary(comments[i.html_url])]
             figures.time_spent = _time_spent(figures.worked_on, comments, rows, config)
         state.figures.append(figures)
+    if config.answers:
+        state.answers_md = answers_markdown(config, rows, state.rotations[0], scan.requests)
+    if rules and config.handover:
+        reported = state.rotations[0]
+        state.handovers = sorted((i for i in services.github.issues(rules.repo, labels=[config.handover.label],
+                                                                      state="all", since=reported.start)
+                                  if (turn := turn_of(i.body)) and reported.start <= turn[1] < reported.end),
+                                 key=lambda i: i.number)
     if rules:
         # By its hidden marker; by its title when a person's edit of the description dropped the marker.
         reports = services.github.issues(rules.repo, labels=[REPORT_LABEL], state="all")
@@ -271,6 +287,45 @@ def _key(shift: Shift) -> str:
 def _name(config: Config, shift: Shift) -> str:
     member = member_for_shift(config, shift)
     return member.name if member else shift.user_name
+
+
+def handover_markdown(issues: list[IssueState] | None) -> list[str]:
+    """The rotation's handover issues ([handover]): where the turn's notes and acknowledgements are."""
+    if issues is None:
+        return []
+    lines = ["### Handover issues", ""]
+    lines += [f"- [#{i.number}]({i.html_url}) {github_text(i.title, 90, one_line=True)} ({i.state})"
+              for i in issues] or ["None was opened for this rotation."]
+    return [*lines, ""]
+
+
+def answers_markdown(config: Config, rows: dict[str, list[list[Any]]], shift: Shift,
+                     requests: list[Request]) -> list[str]:
+    """The answers given in the rotation and their thumbs (the Answers worksheet), and groups of similar requests
+    over the weeks read that no answer in the file covers: candidates for it."""
+    assert config.answers
+    known = answers_of(config)
+    lines = ["### Answers to repeat questions", ""]
+    used = usage(rows.get(config.tracking.section("answer"), []), shift.start, shift.end, config) \
+        if config.tracking else {}
+    if used:
+        lines += ["| Answer | Given | :+1: helpful | :-1: not helpful |", "|---|---|---|---|"]
+        lines += [f"| {github_text(key, 40, one_line=True)} | {u.given} | {u.helpful} | {u.not_helpful} |"
+                  for key, u in sorted(used.items(), key=lambda item: -item[1].given)]
+    else:
+        lines.append("No answer was given this rotation" + ("" if config.tracking else
+                                                            " (no tracking sheet to count them in)") + ".")
+    unanswered = [r for r in requests if not r.requester_is_bot and match(r.text, known, config.answers.min_score)
+                  is None]
+    groups = similar_groups([r.text for r in unanswered], config.answers.group_score)[:5]
+    lines += ["", "Requests that keep coming back with no answer yet (candidates for the file):", ""]
+    for group in groups:
+        sample = [unanswered[i] for i in group]
+        lines.append(f"- Asked {len(group)} times with no answer in {config.answers.file}: "
+                     + "; ".join(f"“{github_text(r.text, 80, one_line=True)}”" for r in sample[:3]))
+    if not groups:
+        lines.append("- None: no question came back in the weeks read.")
+    return [*lines, ""]
 
 
 def summary_channel(config: Config) -> Channel:
@@ -423,13 +478,15 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, only
     current = state.figures[0]
     markdown = render(current, state.figures[1:], config.requests.limit_minutes, report_marker(state.rotations[0]),
                       review=review_line(attendees(state, config)),
-                      sections=incident_markdown(state.incidents, config) if state.incidents is not None else [],
+                      sections=handover_markdown(state.handovers) + state.answers_md
+                      + (incident_markdown(state.incidents, config) if state.incidents is not None else []),
                       scoping_days=config.support_issues.scoping_business_days if config.support_issues else None)
     report.facts = {"rotation": current.label, "requests": current.requests.total,
                     "median_minutes_to_acknowledge": current.requests.median,
                     "acknowledged_late": len(current.requests.late),
                     "not_acknowledged": len(current.requests.not_acknowledged)}
     report.extra = {"rotation": current.as_dict(), "trend": [f.as_dict() for f in state.figures[1:]],
+                    "handover_issues": [i.html_url for i in state.handovers or []],
                     "incidents": [{"number": i.number, "title": i.title, "service": i.service, "status": i.status,
                                    "urgency": i.urgency, "created_at": i.created_at.isoformat(), "url": i.url}
                                   for i in state.incidents or []]}

@@ -64,7 +64,8 @@ GITHUB_OPERATIONS = [
     ("delete", "/repos/{owner}/{repo}/git/refs/{ref}"),
 ]
 PAGERDUTY_OPERATIONS = [("get", "/schedules/{id}"), ("get", "/users/{id}"), ("get", "/users"), ("get", "/schedules"),
-                        ("get", "/v3/schedules/{id}"), ("get", "/escalation_policies/{id}"), ("get", "/incidents")]
+                        ("get", "/v3/schedules/{id}"), ("get", "/escalation_policies/{id}"), ("get", "/incidents"),
+                        ("post", "/schedules/{id}/overrides")]
 SLACK_OPERATIONS = [
     ("get", "/conversations.history"), ("get", "/conversations.info"), ("get", "/conversations.replies"),
     ("post", "/chat.postMessage"), ("post", "/chat.update"), ("post", "/conversations.setTopic"),
