@@ -25,7 +25,8 @@ from oncall_lib.plan import Action, Ref, filled
 # Where an action writes what people read. Kinds not listed here write no text (labels, assignees, sheet rows).
 _SLACK_TEXT = {"slack.post", "slack.reply", "slack.update"}
 _GITHUB_BODY = {"github.comment", "github.status_comment", "github.edit_comment", "github.create_issue",
-                "github.edit_issue", "github.edit_body", "github.create_pull", "github.edit_pull"}
+                "github.close_with_comment", "github.edit_issue", "github.edit_body", "github.create_pull",
+                "github.edit_pull"}
 
 
 @dataclass(frozen=True)

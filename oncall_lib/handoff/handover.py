@@ -31,7 +31,8 @@ from oncall_lib.untrusted import github_quote, github_text, slack_link, slack_te
 REMINDER_EVENT = "oncall_support_handover_reminder"
 NOTES_EVENT = "oncall_support_handover_notes"
 # The handoff message's placeholder for the new issue's link: `<` cannot survive slack_text, so only ours exists.
-LINK_PLACEHOLDER = "<handover-issue>"
+# Filled by the plan with the new issue's URL (a Ref: the issue is opened by an earlier action of the same run).
+LINK_PLACEHOLDER = "<{url}|open it>"
 # An older turn's issue waits this long after the handoff for its report (the report runs the hour before).
 REPORT_GRACE = timedelta(days=1)
 _REPORT_MARKER = re.compile(r"<!-- oncall-support:rotation-report (?P<user>[^/\s]+)/(?P<start>\S+) -->")

@@ -22,7 +22,7 @@ from oncall_lib.handoff.backlog import Backlog, read_backlog, read_open_issues
 from oncall_lib.handoff.on_support import Person, member_for_shift, on_support, roster_match
 from oncall_lib.handoff.schedule import Handoff, ScheduleProblem, Shift
 from oncall_lib.handoff.topic import compose_topic, same_topic
-from oncall_lib.plan import Action, Executor, Ref, apply
+from oncall_lib.plan import Action, Executor, Ref, apply, filled
 from oncall_lib.report import Report
 from oncall_lib.services import Services
 from oncall_lib.services.github import IssueState
@@ -346,7 +346,10 @@ def plan(observed: Observed, config: Config) -> tuple[list[Action], list[str]]:
 
     key = rotation_key(current)
     if not observed.handoff_posted:
-        link = {} if created is None else {"handover_url": Ref(created, "html_url", fallback="(not opened yet)")}
+        # Should the issue not open, the link still leads to the turns' issues.
+        issues = (f"https://github.com/{config.support_issues.repo}/issues?q=label%3A{config.handover.label}"
+                  if config.support_issues and config.handover else "https://github.com")
+        link = {} if created is None else {"url": Ref(created, "html_url", fallback=issues)}
         actions.append(Action("slack.post", support.label, f"handoff message for {person.name}",
                               {"channel": support.id, "text": handoff_text(observed, config),
                                "marker": Marker(HANDOFF_EVENT, key, {"person": person.name}), **link}))
@@ -389,10 +392,7 @@ def _post(services: Services, action: Action) -> None:
     marker = action.params.get("marker")
     if marker is not None and "logged" in action.params:
         marker = Marker(marker.event_type, marker.key, {**marker.payload, "logged": bool(action.params["logged"])})
-    text = str(action.params["text"])
-    if "handover_url" in action.params:
-        text = text.replace(handover.LINK_PLACEHOLDER, slack_link(str(action.params["handover_url"]), "open it"))
-    services.slack.post(action.params["channel"], text, marker=marker)
+    services.slack.post(action.params["channel"], filled(action.params, "text"), marker=marker)
 
 
 def with_rotation_row(actions: list[Action], observed: Observed, sheet: list[Action], sheet_read: bool,
