@@ -79,6 +79,18 @@ def check() -> int:
     return 1 if failed else 0
 
 
+def script_path(name: str) -> str | None:
+    """`doctor`, `doctor.py` or `scripts/doctor.py` all name scripts/doctor.py; None (said on stderr) for no script."""
+    script = name if "/" in name else f"scripts/{name}"
+    if not script.endswith(".py") and (ROOT / f"{script}.py").exists():
+        script += ".py"
+    if (ROOT / script).is_file():
+        return script
+    known = ", ".join(sorted(p.name for p in (ROOT / "scripts").glob("*.py")))
+    print(f"dev.py: no script {name!r} (the scripts are: {known})", file=sys.stderr)
+    return None
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(__doc__)
@@ -105,8 +117,8 @@ def main(argv: list[str]) -> int:
     if command == "check":
         return check()
     if command == "run" and rest:
-        script = rest[0] if "/" in rest[0] else f"scripts/{rest[0]}"
-        return run(str(PYTHON), script, *rest[1:])
+        script = script_path(rest[0])
+        return run(str(PYTHON), script, *rest[1:]) if script else 2
     print(f"dev.py: unknown command {command!r}; try: demo, test, check, run SCRIPT", file=sys.stderr)
     return 2
 

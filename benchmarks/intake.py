@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from oncall_lib import intake  # noqa: E402
 from oncall_lib.config import Config, load_config  # noqa: E402
-from oncall_lib.jobs import intake  # noqa: E402
 from oncall_lib.report import Report  # noqa: E402
 from oncall_lib.sandbox import SandboxServer, sandbox_endpoints  # noqa: E402
 from oncall_lib.sandbox.world import EXAMPLE_WORLD  # noqa: E402

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oncall_lib.config import Config, load_config  # noqa: E402
-from oncall_lib.jobs import rotate  # noqa: E402
+from oncall_lib.handoff import rotate  # noqa: E402
 from oncall_lib.report import Report  # noqa: E402
 from oncall_lib.sandbox import SandboxServer, sandbox_endpoints  # noqa: E402
 from oncall_lib.sandbox.world import EXAMPLE_WORLD  # noqa: E402

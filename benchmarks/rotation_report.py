@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oncall_lib.config import load_config  # noqa: E402
-from oncall_lib.jobs import rotation_report  # noqa: E402
 from oncall_lib.sandbox import SandboxServer, sandbox_endpoints  # noqa: E402
 from oncall_lib.sandbox.world import EXAMPLE_WORLD  # noqa: E402
 from oncall_lib.services import Services  # noqa: E402
+from oncall_lib.tracking import report as rotation_report  # noqa: E402
 
 NY = ZoneInfo("America/New_York")
 

@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oncall_lib.config import Config, load_config  # noqa: E402
-from oncall_lib.jobs import support_issues  # noqa: E402
 from oncall_lib.report import Report  # noqa: E402
 from oncall_lib.sandbox import SandboxServer, sandbox_endpoints  # noqa: E402
 from oncall_lib.sandbox.world import EXAMPLE_WORLD  # noqa: E402
 from oncall_lib.services import Services  # noqa: E402
+from oncall_lib.support_issues import issues as support_issues  # noqa: E402
 
 NY = ZoneInfo("America/New_York")
 AT = datetime(2026, 11, 30, 11, 0, tzinfo=NY)

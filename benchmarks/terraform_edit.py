@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hcl2.api import query  # noqa: E402
 
-from oncall_lib.terraform import remove_users  # noqa: E402
-from oncall_lib.terraform.syntax import parse  # noqa: E402
+from oncall_lib.iam.terraform import remove_users  # noqa: E402
+from oncall_lib.iam.terraform.syntax import parse  # noqa: E402
 
 
 def iam_users_tf(users: int) -> str:

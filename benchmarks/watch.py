@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oncall_lib.config import load_config  # noqa: E402
-from oncall_lib.jobs import watch  # noqa: E402
+from oncall_lib.requests import watch  # noqa: E402
 from oncall_lib.sandbox import SandboxServer, sandbox_endpoints  # noqa: E402
 from oncall_lib.sandbox.world import EXAMPLE_WORLD  # noqa: E402
 from oncall_lib.services import Services  # noqa: E402

@@ -7,6 +7,7 @@ input (configuration, flags, world file), in which case nothing was written.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -23,7 +24,7 @@ from oncall_lib.errors import InputError, OncallError
 from oncall_lib.events import foreign_event
 from oncall_lib.report import Report
 from oncall_lib.secrets import scrub
-from oncall_lib.timeutil import parse_at
+from oncall_lib.timeutil import hour_of_day, parse_at
 
 if TYPE_CHECKING:  # the SDKs and the sandbox load when a job runs, not when a script parses its flags
     from oncall_lib.services import Services
@@ -39,20 +40,38 @@ def in_github_actions() -> bool:
     return os.environ.get("GITHUB_ACTIONS") == "true"
 
 
-def job_parser(prog: str, description: str) -> argparse.ArgumentParser:
+def job_parser(prog: str, description: str, *, duty: str | None = None,
+               writes: bool = True) -> argparse.ArgumentParser:
+    """The shared flags; with `duty`, the job does nothing (in one line) while that duty is off."""
     parser = argparse.ArgumentParser(prog=prog, description=description)
-    add_common_flags(parser)
+    add_common_flags(parser, writes=writes)
+    parser.set_defaults(duty=duty)
     return parser
 
 
-def add_common_flags(parser: argparse.ArgumentParser) -> None:
+def add_config_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="PATH",
                         help="the team's configuration (default: %(default)s, or $ONCALL_CONFIG)")
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--apply", dest="apply", action="store_true", default=None,
-                      help="write the planned changes (the default inside GitHub Actions)")
-    mode.add_argument("--dry-run", dest="apply", action="store_false",
-                      help="only plan and report (the default everywhere else)")
+
+
+def add_common_flags(parser: argparse.ArgumentParser, *, writes: bool = True) -> None:
+    """The flags every job shares. A read-only command (`writes=False`) has no --apply or --dry-run: it only
+    reads, whatever it is told."""
+    add_config_flag(parser)
+    if writes:
+        mode = parser.add_mutually_exclusive_group()
+        mode.add_argument("--apply", dest="apply", action="store_true", default=None,
+                          help="write the planned changes (the default inside GitHub Actions)")
+        mode.add_argument("--dry-run", dest="apply", action="store_false",
+                          help="only plan and report (the default everywhere else)")
+    else:
+        parser.set_defaults(apply=False)
+    add_sandbox_flags(parser)
+    add_report_flags(parser)
+
+
+def add_sandbox_flags(parser: argparse.ArgumentParser) -> None:
+    """--sandbox and its options: what `open_services` reads."""
     parser.add_argument("--sandbox", nargs="?", const="", default=None, metavar="WORLD_FILE",
                         help="run against the local fake world instead of the real APIs; without a file, "
                              ".oncall-sandbox/world.json (created from the bundled example on first use)")
@@ -60,8 +79,12 @@ def add_common_flags(parser: argparse.ArgumentParser) -> None:
                         help="with --sandbox: start again from the bundled example world")
     parser.add_argument("--sandbox-faults", type=float, default=0.0, metavar="RATE",
                         help="with --sandbox: share of requests (0-1) that fail with 429, 5xx or a dropped connection")
+
+
+def add_report_flags(parser: argparse.ArgumentParser, at_zone: str = "the team's time zone") -> None:
+    """--at, --json and --verbose: when the run acts, and how it reports."""
     parser.add_argument("--at", metavar="ISO_TIME",
-                        help="act as if it were this time (default: now); without an offset, the team's time zone")
+                        help=f"act as if it were this time (default: now); without an offset, {at_zone}")
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object on stdout")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress (and tracebacks) to stderr")
 
@@ -70,6 +93,29 @@ def issue_number(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"{value!r} is not an issue number")
     return int(value)
+
+
+def add_format_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("md", "json"),
+                        help="print what the job publishes (its Markdown, or its figures as JSON) instead of the "
+                             "job's report")
+
+
+def published(report: Report, form: str) -> str:
+    """What `--format` prints: the published Markdown (or the errors that stopped it), or the figures as JSON."""
+    if form == "md":
+        return report.markdown or "\n".join(report.errors)
+    return json.dumps(report.extra, indent=2, default=str)
+
+
+def add_credential_report(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--credential-report", type=Path, metavar="FILE",
+                        help="audit an exported IAM credential report (CSV) instead of asking AWS")
+
+
+def add_only_at_hour(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--only-at-hour", type=hour_of_day, metavar="HOUR",
+                        help="do nothing unless it is this hour in the team's time zone (for UTC cron schedules)")
 
 
 def add_issue_number(parser: argparse.ArgumentParser, what: str = "the issue number") -> None:
@@ -121,9 +167,34 @@ def _error(text: str) -> None:
     print(scrub(f"error: {text}"), file=sys.stderr)
 
 
-def run_job(prog: str, description: str, job: JobFn, argv: Sequence[str] | None = None) -> int:
-    args = job_parser(prog, description).parse_args(argv)
+def run_job(prog: str, description: str, job: JobFn, argv: Sequence[str] | None = None, *,
+            duty: str | None = None) -> int:
+    args = job_parser(prog, description, duty=duty).parse_args(argv)
     return execute(args, job)
+
+
+def started_by_github() -> bool:
+    """A run GitHub started by itself (a schedule or an event), not a button or a person at a terminal."""
+    return in_github_actions() and os.environ.get("GITHUB_EVENT_NAME", "") not in ("", "workflow_dispatch")
+
+
+class DutyOff(OncallError):
+    """The job's duty is off: nothing to do. Not an error when GitHub started the run; a mistake by hand."""
+
+    def __init__(self, line: str) -> None:
+        super().__init__(line)
+        self.exit_code = 0 if started_by_github() else 2
+
+
+def duty_off(config: Config, key: str) -> str | None:
+    """The one line saying a duty is off, or None when it is on."""
+    from oncall_lib.duties import duty
+
+    found = duty(key)
+    if found.is_on(config):
+        return None
+    return (f"{found.name} is off: {config.source} has no [{found.table}] table "
+            f"(add it to turn the duty on; see {found.docs})")
 
 
 @dataclass(frozen=True)
@@ -135,29 +206,52 @@ class ActsOn:
     repo: Callable[[Config], str]
 
 
-def execute(args: argparse.Namespace, job: JobFn, render: Callable[[Report], str] | None = None,
-            acts_on: ActsOn | None = None) -> int:
+def execute(args: argparse.Namespace, job: JobFn, render: Callable[[Report], str] | None = None, *,
+            duty: str | None = None, acts_on: ActsOn | None = None) -> int:
     """Run a job as a script: exit codes, one-line errors, the report. `render` replaces the stdout text.
 
+    With `duty` (or the parser's), a job whose duty is off says so in one line and does nothing: exit 0 when
+    GitHub started the run (a schedule or an event: nothing is wrong), 2 when a person asked for it.
     With `acts_on`, a run started by an issue event from another repository than the one the job acts on writes
-    nothing, reads nothing, says so in one line and succeeds (see oncall_lib.events)."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_ScrubbingFormatter("%(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
+    nothing, reads nothing, says so in one line and succeeds (see oncall_lib.events).
+    """
     dry_run = not (args.apply if args.apply is not None else in_github_actions())
-    try:
+    key = duty or getattr(args, "duty", None)
+
+    def configured_job() -> Report:
         config = load_config(args.config)
+        off = duty_off(config, key) if key else None
+        if off:
+            raise DutyOff(off)
         at = parse_at(args.at, config.team.tz).astimezone(config.team.tz)
         elsewhere = foreign_event(acts_on.repo(config)) if acts_on else None
         if acts_on and elsewhere:
-            emit(Report(acts_on.job, dry_run=dry_run, at=at, skipped=elsewhere), as_json=args.json)
-            return 0
+            return Report(acts_on.job, dry_run=dry_run, at=at, skipped=elsewhere)
         with open_services(args, at, save=not dry_run) as services:
             report = job(services, config, at, dry_run)
+        # Previews show Slack's ids as the names people see.
+        report.names = {**{c.id: c.name for c in config.slack.channels if c.name},
+                        **{m.slack: m.name for m in config.roster if m.slack}}
+        return report
+
+    return run_guarded(args, configured_job, render)
+
+
+def run_guarded(args: argparse.Namespace, body: Callable[[], Report],
+                render: Callable[[Report], str] | None = None) -> int:
+    """Run `body` as a script does: logging, one-line errors and their exit codes, then the report."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_ScrubbingFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
+    try:
+        report = body()
     except ConfigError as exc:
         for problem in exc.problems:
             _error(str(problem))
         return 2
+    except DutyOff as exc:
+        print(scrub(f"{'notice' if exc.exit_code == 0 else 'error'}: {exc}"), file=sys.stderr)
+        return exc.exit_code
     except OncallError as exc:
         _error(str(exc))
         return exc.exit_code

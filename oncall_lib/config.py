@@ -48,15 +48,11 @@ SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 
+# What the start-of-turn DM adds to its own lines (what to do first, the epics, the channels, the issues, the
+# sheet, each a link): the role's rules that no link carries.
 DEFAULT_CHECKLIST = (
-    "You are assigned to both Super Epics and named in the support channel topic.",
-    "Be the first point of contact: acknowledge every request within about an hour.",
-    "Watch the request channels: support, operations, SRE, deploys, alerts, oncall.",
-    "Delegate freely; unless it is an emergency, discuss assignments at standup.",
-    "A request over 30 minutes becomes a GitHub issue linked to a Super Epic.",
-    "Do not spend more than 2 hours on one support item without scoping it with the team.",
-    "Log each task in the Support Incidents Spreadsheet.",
-    "With no active support work, pick up Postmortem Action Items.",
+    "Acknowledge every request within about an hour; delegate freely, and unless it is an emergency, discuss "
+    "assignments at standup.",
 )
 
 
@@ -71,7 +67,8 @@ class ConfigError(Exception):
 
 class _Model(BaseModel):
     # Python's re, not the default Rust engine: the repository-name rules need a look-ahead.
-    model_config = ConfigDict(extra="forbid", frozen=True, regex_engine="python-re")
+    # strict: a string where a number belongs ("45") is an error naming the key, not silently converted.
+    model_config = ConfigDict(extra="forbid", frozen=True, regex_engine="python-re", strict=True)
 
 
 class TeamConfig(_Model):
@@ -191,9 +188,28 @@ class Channel(_Model):
 
 
 class SlackConfig(_Model):
+    # A [[slack.channels]] key, or a channel id (enough for a team that starts with the handoff alone).
     support_channel: str
     operations_channel: str | None = None
-    channels: list[Channel] = Field(min_length=1)
+    channels: list[Channel] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _support_channel_by_id(cls, data: object) -> object:
+        """support_channel = "C0..." with no entry of that key: the channel with that id, or a new entry for it."""
+        if not isinstance(data, dict) or not isinstance(data.get("support_channel"), str):
+            return data
+        value, channels = data["support_channel"], data.get("channels", [])
+        if not isinstance(channels, list) or not SLACK_CHANNEL_ID.match(value):
+            return data
+        entries = [c for c in channels if isinstance(c, dict)]
+        if any(c.get("key") == value for c in entries):
+            return data
+        same = next((c for c in entries if c.get("id") == value and isinstance(c.get("key"), str)), None)
+        if same is not None:
+            return {**data, "support_channel": same["key"]}
+        key = next(k for k in ("support", "support-channel", "support-1") if all(c.get("key") != k for c in entries))
+        return {**data, "support_channel": key, "channels": [*channels, {"key": key, "id": value}]}
 
     @model_validator(mode="after")
     def _channel_keys_known(self) -> SlackConfig:
@@ -204,7 +220,8 @@ class SlackConfig(_Model):
         for field in ("support_channel", "operations_channel"):
             value = getattr(self, field)
             if value is not None and value not in keys:
-                raise ValueError(f"{field} = {value!r} is not the key of any [[slack.channels]] entry")
+                raise ValueError(f"{field} = {value!r} is not the key of any [[slack.channels]] entry"
+                                 + (" (or a channel id like C012AB3CD)" if field == "support_channel" else ""))
         return self
 
     def channel(self, key: str) -> Channel:
@@ -331,15 +348,16 @@ class IamConfig(_Model):
         return self
 
 
-TaskKind = Literal["support", "access", "offboarding", "deploy", "pr_review", "iam", "postmortem", "rotation", "other"]
+TaskKind = Literal["support", "access", "offboarding", "deploy", "pr_review", "iam", "postmortem", "rotation",
+                   "answer", "other"]
 TASK_KINDS: tuple[str, ...] = ("support", "access", "offboarding", "deploy", "pr_review", "iam", "postmortem",
-                               "rotation", "other")
+                               "rotation", "answer", "other")
 
 
 def _default_sections() -> dict[TaskKind, str]:
     return {"support": "Support requests", "access": "Access", "offboarding": "Offboarding", "deploy": "Deploys",
             "pr_review": "PR reviews", "iam": "IAM", "postmortem": "Postmortem items", "rotation": "Rotations",
-            "other": "Other"}
+            "answer": "Answers", "other": "Other"}
 
 
 class TrackingConfig(_Model):
@@ -462,6 +480,39 @@ class ReviewConfig(_Model):
     channel: str | None = None
 
 
+class AnswersConfig(_Model):
+    """Answers to repeat questions: the request watch replies once in a new request's thread when it matches an
+    answer in `file` closely (rapidfuzz), and asks for a thumbs up or down."""
+
+    # The answers file, relative to oncall.toml's folder (oncall_lib/answers/matching.py describes its format).
+    file: RepoPath = "answers.toml"
+    # How close a request must be to an example (0-100, rapidfuzz's token-set ratio on the meaningful words).
+    min_score: Annotated[float, Field(ge=50, le=100)] = 88
+    # Channel keys where requests are answered (default: every watched channel that is not urgent).
+    channels: list[str] = Field(default_factory=list)
+    # How long after an answer its thumbs up or down are read and logged.
+    feedback_hours: Annotated[int, Field(ge=1, le=24 * 7)] = 24
+    # How close two unanswered requests must be to count as the same question in the report (token-sort ratio).
+    group_score: Annotated[float, Field(ge=50, le=100)] = 75
+
+
+class HandoverConfig(_Model):
+    """One GitHub issue per turn in the support repository, prefilled with what waits, acknowledged by the incoming
+    person; the previous turn's issue closed with a link to its report."""
+
+    label: str = "oncall-handover"
+    # Not acknowledged within this many business hours of the handoff: one DM to the incoming person.
+    ack_business_hours: Annotated[float, Field(gt=0, le=40)] = 2
+
+
+class CoversConfig(_Model):
+    """Covers and swaps asked for in a comment (`/oncall cover`, `/oncall swap`), made as PagerDuty overrides when
+    the person asked accepts. Needs a PagerDuty key that may create overrides (the doctor checks)."""
+
+    # How far ahead a cover or a swap may reach (the schedule window read).
+    lookahead_days: Annotated[int, Field(ge=7, le=90)] = 35
+
+
 class RotationConfig(_Model):
     pagerduty_schedule: str = Field(min_length=1)
     support_layer: str = Field(min_length=1, description="layer id or name")
@@ -502,10 +553,23 @@ class Config(_Model):
     offboarding: OffboardingConfig | None = None
     access: AccessConfig | None = None
     deploys: DeploysConfig | None = None
+    covers: CoversConfig | None = None
+    handover: HandoverConfig | None = None
+    answers: AnswersConfig | None = None
     review: ReviewConfig = ReviewConfig()
     # Repositories whose labels follow .github/labels.yml (default: the support and devops repositories).
     label_repos: list[Annotated[str, Field(pattern=REPO_NAME)]] = Field(default_factory=list)
     _source: str = PrivateAttr(default="oncall.toml")  # the file it was read from, for error messages
+
+    @property
+    def source(self) -> str:
+        """The file it was read from."""
+        return self._source
+
+    @property
+    def folder(self) -> Path:
+        """The folder of the file the configuration was read from (files it names are relative to it)."""
+        return Path(self._source).parent
 
     def required(self, section: Section | None, table: str, purpose: str) -> Section:
         """An optional table a job cannot run without; a one-line error naming the file when it is absent."""
@@ -527,13 +591,24 @@ class Config(_Model):
             raise ValueError(f"review.channel = {self.review.channel!r} is not the key of any [[slack.channels]]")
         if self.deploys and self.deploys.channel not in [c.key for c in self.slack.channels]:
             raise ValueError(f"deploys.channel = {self.deploys.channel!r} is not the key of any [[slack.channels]]")
+        unknown = [k for k in (self.answers.channels if self.answers else []) if k not in
+                   [c.key for c in self.slack.channels]]
+        if unknown:
+            raise ValueError(f"answers.channels: {', '.join(unknown)} is not the key of any [[slack.channels]]")
+        if self.handover and not self.support_issues:
+            raise ValueError("[handover] needs [support_issues]: the handover issue is opened in its repo")
         if self.postmortems and self.postmortems.epic not in epic_keys:
             raise ValueError(f"postmortems.epic = {self.postmortems.epic!r} is not a Super Epic key")
         if self.support_issues and self.support_issues.default_epic not in epic_keys:
             default = self.support_issues.default_epic
             known = ", ".join(epic_keys)
             raise ValueError(f"support_issues.default_epic = {default!r} is not a Super Epic key ({known})")
-        for attr in ("github", "slack", "pagerduty_email", "aws_username"):
+        names = [" ".join(m.name.split()).casefold() for m in self.roster]
+        twice = [m.name for i, m in enumerate(self.roster) if names[i] in names[:i]]
+        if twice:
+            # Two entries for one person would both be assigned (or one kept off the rotation and the other not).
+            raise ValueError(f"roster name repeated: {', '.join(twice)} (one [[roster]] entry per person: merge them)")
+        for attr in ("github", "slack", "pagerduty_email", "aws_username", "pagerduty_id"):
             # GitHub logins, emails and AWS user names are case-insensitive: Ada and ada are one person.
             values = [str(getattr(m, attr)).casefold() for m in self.roster if getattr(m, attr)]
             repeated = sorted({v for v in values if values.count(v) > 1})
@@ -627,7 +702,7 @@ def parse_config(text: str, path: Path) -> Config:
             where = f"{path}:{line}" if line else str(path)
             message = error["msg"].removeprefix("Value error, ")
             if error["type"] == "extra_forbidden":
-                message = "unknown key (check the spelling against the README)"
+                message = "unknown key (check the spelling against docs/configuration.md)"
             elif error["type"] == "missing":
                 message = "required key is missing"
             problems.append(f"{where}: {_format_loc(loc)}: {message}")

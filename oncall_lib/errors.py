@@ -17,7 +17,7 @@ class InputError(OncallError):
 
 class MissingSecret(InputError):
     def __init__(self, variable: str, purpose: str) -> None:
-        super().__init__(f"environment variable {variable} is not set ({purpose}); see the README's secrets table")
+        super().__init__(f"environment variable {variable} is not set ({purpose}); see docs/credentials.md")
 
 
 class ServiceError(OncallError):

@@ -67,6 +67,43 @@ class Outcome:
     result: Mapping[str, Any] = field(default_factory=dict)
 
 
+def _moved(index: int, position: int, count: int) -> int:
+    return index + count if index >= position else index
+
+
+def insert(actions: Sequence[Action], position: int, new: Sequence[Action]) -> list[Action]:
+    """`new` (numbered as if from `position` already) put before `actions[position]`: the later actions' `after`
+    and Refs move with them, so every dependency still points at the same action."""
+    count = len(new)
+
+    def shifted(action: Action) -> Action:
+        params = {k: Ref(_moved(v.action, position, count), v.key, v.fallback) if isinstance(v, Ref) else v
+                  for k, v in action.params.items()}
+        after = _moved(action.after, position, count) if action.after is not None else None
+        return Action(action.kind, action.target, action.detail, params, after)
+
+    return [shifted(a) for a in actions[:position]] + list(new) + [shifted(a) for a in actions[position:]]
+
+
+def with_params(action: Action, **params: Any) -> Action:
+    return Action(action.kind, action.target, action.detail, {**action.params, **params}, action.after)
+
+
+# Names a text may hold as `{name}` for a value only known when the action runs (often a Ref to what an earlier
+# action created: the new issue's URL in the Slack reply that links to it). Only these, so text a person wrote
+# that happens to hold braces is never rewritten.
+PLACEHOLDERS = ("url", "label", "pr_url", "new")
+
+
+def filled(params: Mapping[str, Any], key: str) -> str:
+    """The text an executor writes: `params[key]` with each placeholder that `params` holds filled in."""
+    text = str(params[key])
+    for name in PLACEHOLDERS:
+        if name in params and name != key:
+            text = text.replace("{" + name + "}", str(params[name]))
+    return text
+
+
 # An executor may return what it created, for later actions' Refs.
 Executor = Callable[[Action], Mapping[str, Any] | None]
 
@@ -116,13 +153,16 @@ def apply(actions: Sequence[Action], executors: Mapping[str, Executor], *, dry_r
                 "" if waiting else " did not apply")
             outcomes.append(Outcome(action, Status.PENDING if waiting else Status.SKIPPED, reason))
             continue
+        # The outcome holds the action as it ran (Refs filled in), so the report shows what was written.
+        resolved = action
         try:
-            result = executors[action.kind](_resolve(action, outcomes))
+            resolved = _resolve(action, outcomes)
+            result = executors[action.kind](resolved)
         except Pending as exc:
-            outcomes.append(Outcome(action, Status.PENDING, str(exc)))
+            outcomes.append(Outcome(resolved, Status.PENDING, str(exc)))
         except ServiceError as exc:
             log.warning("%s %s failed: %s", action.kind, action.target, exc)
-            outcomes.append(Outcome(action, Status.FAILED, str(exc)))
+            outcomes.append(Outcome(resolved, Status.FAILED, str(exc)))
         else:
-            outcomes.append(Outcome(action, Status.APPLIED, result=dict(result or {})))
+            outcomes.append(Outcome(resolved, Status.APPLIED, result=dict(result or {})))
     return outcomes

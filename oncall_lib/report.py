@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from oncall_lib.plan import Outcome, Status
+from oncall_lib.preview import markdown_block, preview_of, text_lines
 
 
 @dataclass
@@ -27,6 +28,8 @@ class Report:
     extra: dict[str, Any] = field(default_factory=dict)
     # Markdown for people that goes into the job summary after the table (the rotation report, say).
     markdown: str = ""
+    # Slack user and channel ids with the names people know them by: previews show mentions as names.
+    names: dict[str, str] = field(default_factory=dict)
     # Why the run did not act at all (an event from another repository, say): the whole report is this line.
     skipped: str = ""
 
@@ -65,6 +68,7 @@ class Report:
                     "target": o.action.target,
                     "status": o.status.value,
                     "detail": o.action.detail + (f" ({o.error})" if o.error else ""),
+                    **({"preview": preview.as_dict(self.names)} if (preview := preview_of(o.action)) else {}),
                 }
                 for o in self.outcomes
             ],
@@ -87,9 +91,10 @@ class Report:
             return "API calls: none"
         parts = [
             f"{service} {counts.get('reads', 0)} read / {counts.get('writes', 0)} write"
+            + (f" ({n} {'retry' if n == 1 else 'retries'})" if (n := counts.get("retries", 0)) else "")
             for service, counts in sorted(self.api_calls.items())
         ]
-        return "API calls: " + ", ".join(parts)
+        return "API calls (retries included): " + ", ".join(parts)
 
     def to_text(self) -> str:
         if self.skipped:
@@ -104,6 +109,9 @@ class Report:
                 error = f"  <- {o.error}" if o.error else ""
                 status = f"[{o.status.value:<{width}}]"
                 lines.append(f"  {status} {o.action.kind} {o.action.target}: {o.action.detail}{error}")
+                preview = preview_of(o.action) if self.dry_run else None
+                if preview is not None:
+                    lines += [f"      │ {line}".rstrip() for line in text_lines(preview, self.names)]
         elif not self.errors:  # a run that stopped on an error did not find everything in order
             lines.append("  nothing to do: everything is already as it should be")
         lines += [f"  warning: {w}" for w in self.warnings]
@@ -130,6 +138,15 @@ class Report:
         elif not self.errors:
             lines.append("Nothing to do: everything is already as it should be.")
         lines.append("")
+        # Only a dry run's: an applied run's text is where it was written, and its logs are kept (public ones for a
+        # public repository), so every scheduled run does not copy the requests it quotes there. --json has both.
+        previews = [(n, o, p) for n, o in enumerate(self.outcomes, 1)
+                    if self.dry_run and (p := preview_of(o.action)) is not None]
+        if previews:
+            lines += ["What it would write, as people will read it:", ""]
+            for number, o, preview in previews:
+                heading = f"{number}. {o.action.kind} {o.action.target}: {o.action.detail}"
+                lines += [markdown_block(preview, heading, self.names, open_=True), ""]
         lines += [f"> **Warning:** {_cell(w)}" for w in self.warnings]
         lines += [f"> **Error:** {_cell(e)}" for e in self.errors]
         lines += ["", self._calls_line(), ""]
@@ -155,3 +172,44 @@ def _cell(value: object) -> str:
 def _annotation(text: str) -> str:
     # Workflow commands end at a newline; encode the characters the runner decodes.
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+@dataclass
+class CombinedReport(Report):
+    """Several jobs' reports run in one process (the tick): each shown whole, the API calls counted once."""
+
+    parts: list[tuple[str, Report]] = field(default_factory=list)
+
+    def add(self, title: str, part: Report) -> None:
+        self.parts.append((title, part))
+        self.outcomes += part.outcomes
+        self.warnings += [f"{title}: {w}" for w in part.warnings]
+        self.errors += [f"{title}: {e}" for e in part.errors]
+
+    def to_json(self) -> dict[str, Any]:
+        data = super().to_json()
+        # Each part's calls are the process's running total when it ended; the tick's own total is the answer.
+        data["duties"] = [{"duty": title, **{k: v for k, v in part.to_json().items() if k != "api_calls"}}
+                          for title, part in self.parts]
+        return data
+
+    def to_text(self) -> str:
+        head = [f"{self.job}: {self._mode()}" + (f" at {self.at.isoformat()}" if self.at else "")]
+        head += [f"  {k}: {v}" for k, v in self.facts.items()]
+        body = [f"\n== {title}\n" + _without_calls(part.to_text()) for title, part in self.parts]
+        return "\n".join([*head, *body, "", self._calls_line()])
+
+    def to_markdown(self) -> str:
+        lines = [f"### {self.job}: {self._mode()}", ""]
+        lines += [f"- {k}: {_cell(v)}" for k, v in self.facts.items()] + [""]
+        for title, part in self.parts:
+            lines += [f"#### {title}", "", _without_calls(part.to_markdown()).split("\n", 1)[-1], ""]
+        lines += [self._calls_line(), ""]
+        return "\n".join(lines)
+
+    def annotations(self) -> list[str]:
+        return [line for _, part in self.parts for line in part.annotations()]
+
+
+def _without_calls(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.strip().startswith("API calls:"))

@@ -7,13 +7,16 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from oncall_lib.environment import require_project_environment  # noqa: E402
+
+require_project_environment("access.py")
 
 from oncall_lib.cli import ActsOn, add_issue_number, execute, job_parser  # noqa: E402
-from oncall_lib.jobs import offboarding  # noqa: E402
+from oncall_lib.offboarding import requests as offboarding  # noqa: E402
 
 
 def main() -> int:
-    parser = job_parser("access.py", __doc__ or "")
+    parser = job_parser("access.py", __doc__ or "", duty="access")
     add_issue_number(parser, "the access request issue")
     parser.add_argument("--sender", default=os.environ.get("EVENT_SENDER"),
                         help="who added the label, from the event payload (default: $EVENT_SENDER)")

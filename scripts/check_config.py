@@ -1,19 +1,26 @@
 #!/usr/bin/env python3
-"""Validate oncall.toml without calling any API: one line per problem, exit 2 if there are any."""
+"""Validate oncall.toml without calling any API: one line per problem, then which duties are on and what each
+needs. Exit 2 if there is any problem."""
 
 import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from oncall_lib.environment import require_project_environment  # noqa: E402
 
-from oncall_lib.cli import DEFAULT_CONFIG  # noqa: E402
+require_project_environment("check_config.py")
+
+from oncall_lib.answers.reply import answers_of  # noqa: E402
+from oncall_lib.cli import add_config_flag  # noqa: E402
 from oncall_lib.config import ConfigError, load_config  # noqa: E402
+from oncall_lib.duties import describe  # noqa: E402
+from oncall_lib.errors import InputError  # noqa: E402
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="PATH")
+    parser = argparse.ArgumentParser(prog="check_config.py", description=__doc__)
+    add_config_flag(parser)
     args = parser.parse_args()
     try:
         config = load_config(args.config)
@@ -21,9 +28,20 @@ def main() -> int:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         return 2
-    print(f"{args.config}: ok ({len(config.roster)} people, {len(config.super_epics)} Super Epics, "
-          f"{len(config.slack.channels)} channels)")
-    return 0
+    if config.answers:
+        try:
+            known = answers_of(config)
+        except InputError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"{config.folder / config.answers.file}: ok ({len(known)} answers)")
+    lines, problems = describe(config)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    print(f"{args.config}: {'ok' if not problems else 'valid, but incomplete'} ({len(config.roster)} people, "
+          f"{len(config.super_epics)} Super Epics, {len(config.slack.channels)} channels)")
+    print("\n".join(lines))
+    return 2 if problems else 0
 
 
 if __name__ == "__main__":

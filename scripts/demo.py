@@ -13,33 +13,45 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from oncall_lib.environment import require_project_environment  # noqa: E402
 
-from oncall_lib.config import Config, ConfigError, load_config  # noqa: E402
-from oncall_lib.jobs import (  # noqa: E402
-    deploy_watch,
-    iam_audit,
-    iam_cleanup,
-    issue_commands,
-    labels,
-    offboarding,
-    postmortems,
-    review_digest,
-    rotate,
-    rotation_report,
-    support_issues,
-    tracking,
-    watch,
-)
+require_project_environment("demo.py")
+
+from oncall_lib.cli import add_config_flag  # noqa: E402
+from oncall_lib.config import AnswersConfig, Config, ConfigError, CoversConfig, HandoverConfig, load_config  # noqa: E402
+from oncall_lib.deploys import watch as deploy_watch  # noqa: E402
+from oncall_lib.handoff import rotate  # noqa: E402
+from oncall_lib.iam import audit as iam_audit  # noqa: E402
+from oncall_lib.iam import cleanup as iam_cleanup  # noqa: E402
+from oncall_lib.offboarding import requests as offboarding  # noqa: E402
+from oncall_lib.postmortems import items as postmortems  # noqa: E402
+from oncall_lib.preview import preview_of, slack_readable, text_lines  # noqa: E402
 from oncall_lib.report import Report  # noqa: E402
+from oncall_lib.requests import watch  # noqa: E402
+from oncall_lib.reviews import digest as review_digest  # noqa: E402
 from oncall_lib.sandbox import sandbox_services  # noqa: E402
 from oncall_lib.sandbox.world import EXAMPLE_WORLD, load_world, save_world  # noqa: E402
 from oncall_lib.services import Services  # noqa: E402
+from oncall_lib.setup import labels  # noqa: E402
+from oncall_lib.support_issues import commands as issue_commands  # noqa: E402
+from oncall_lib.support_issues import issues as support_issues  # noqa: E402
+from oncall_lib.tracking import log as tracking  # noqa: E402
+from oncall_lib.tracking import report as rotation_report  # noqa: E402
 
-MARKS = {"applied": "+", "planned": "~", "skipped": "-", "failed": "!"}
+# The commands the demo ends on: tests/test_demo.py runs each of them.
+DOCTOR_HINT = "python3 dev.py run doctor.py --config oncall.toml"
+DRY_RUN_HINT = "python3 dev.py run rotate_assignees.py --config oncall.toml --dry-run"
+MARKS = {"applied": "+", "planned": "~", "pending": "…", "skipped": "-", "failed": "!"}
 Job = Callable[[Services, Config, datetime, bool], Report]
 
 
-def narrate(title: str, report: Report) -> None:
+def slack_names(config: Config) -> dict[str, str]:
+    """Slack ids as people read them in Slack: members by name, channels by name."""
+    return {**{c.id: c.name for c in config.slack.channels if c.name},
+            **{m.slack: m.name for m in config.roster if m.slack}}
+
+
+def narrate(title: str, report: Report, names: dict[str, str]) -> None:
     print(f"\n== {title}")
     for key, value in report.facts.items():
         if value is not None and isinstance(value, str | int | float) and not isinstance(value, bool):
@@ -50,10 +62,11 @@ def narrate(title: str, report: Report) -> None:
         error = f" ({outcome.error})" if outcome.error else ""
         print(f"   {MARKS[outcome.status.value]} {outcome.action.kind} {outcome.action.target}: "
               f"{outcome.action.detail}{error}")
-        text = outcome.action.params.get("text") or outcome.action.params.get("body")
-        if outcome.action.kind in ("slack.post", "github.comment") and isinstance(text, str):
-            for line in text.splitlines()[:8]:
-                print(f"       | {line}")
+        # Every message, comment, issue and PR whole, as its reader sees it (Slack links as their label and URL).
+        preview = preview_of(outcome.action)
+        if preview is not None:
+            for line in text_lines(preview, names):
+                print(f"       | {line}".rstrip())
     for warning in report.warnings:
         print(f"   warning: {warning}")
     for error in report.errors:
@@ -75,7 +88,8 @@ class Demo:
         self.clock = at
         with sandbox_services(self.world, save=True, clock=lambda: at) as services:
             report = job(services, self.config, at, False)
-        narrate(f"{title} ({at.astimezone(self.config.team.tz):%a %d %b %H:%M %Z})", report)
+        narrate(f"{title} ({at.astimezone(self.config.team.tz):%a %d %b %H:%M %Z})", report,
+                slack_names(self.config))
         self.runs.append((title, report))
         return report
 
@@ -99,9 +113,11 @@ def recap(runs: list[tuple[str, Report]]) -> None:
     for title, report in runs:
         applied = sum(o.status.value == "applied" for o in report.outcomes)
         print(f"   {report.job:<18} {applied:>2} change(s), {report.total_calls('reads'):>3} reads  {title[:70]}")
-    print("\nTry it against a real workspace: python3 dev.py run doctor --config oncall.toml checks every token,")
-    print("scope and id with read-only calls; then every job runs with --dry-run first (the default outside")
-    print("Actions). The README's 'From fork to first real run' walks through it.")
+    print("\nTry it against a real workspace: every token, scope and id is checked with read-only calls by")
+    print(f"    {DOCTOR_HINT}")
+    print("then every job runs as a dry run first (the default outside Actions), showing each message whole:")
+    print(f"    {DRY_RUN_HINT}")
+    print("The README's 'From fork to first real run' walks through it.")
 
 
 def react(self: Demo, channel_key: str, ts: str, name: str, user: str) -> None:
@@ -183,39 +199,63 @@ def a_morning_of_requests(demo: Demo, start: datetime, on_support: str) -> dict[
     demo.post("alerts", start + timedelta(minutes=40), "CPU above 90% on api-prod", user=None,
               bot_id="B0ALERTS01", bot_profile={"name": "grafana-alerts"})
     print("   #devops-alerts: an alert from grafana-alerts (a request, in an urgent channel)")
+    if demo.config.answers:
+        demo.post("support", start + timedelta(minutes=50), "hi team, how do I get access to the AWS console?")
+        print("   #vfs-platform-support: 'how do I get access to the AWS console?' (a question answers.toml answers)")
     return {"access": asked, "deploy": answered}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--config", type=Path, default=Path("oncall.toml"))
-    parser.add_argument("--world", type=Path, default=Path(".oncall-sandbox/demo.json"),
-                        help="where the demo keeps its world (reset from the bundled example each time)")
-    args = parser.parse_args()
-    try:
-        config = load_config(args.config)
-    except ConfigError as exc:
-        print("\n".join(f"error: {p}" for p in exc.problems), file=sys.stderr)
-        return 2
-    args.world.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(EXAMPLE_WORLD, args.world)
-    demo = Demo(config, args.world)
+def the_week(demo: Demo, turn: datetime, on_support: str) -> None:
+    """The handover issue acknowledged with /oncall ack, then a cover asked for and accepted on it."""
+    config = demo.config
+    if not (config.handover and config.support_issues):
+        return
+    world = load_world(demo.world)
+    repo = next(r for r in world["github"]["repos"] if r["full_name"] == config.support_issues.repo)
+    issue = next((i for i in repo["issues"] if config.handover.label in i.get("labels", [])
+                  and on_support in i.get("assignees", [])), None)
+    if issue is None:
+        return
+    print(f"\n== This turn's handover issue, #{issue['number']} “{issue['title']}”, as the handoff opened it:")
+    for line in str(issue["body"]).splitlines()[:14]:
+        print(f"   | {line}")
+    ack = comment_on(demo, issue["number"], on_support, "/oncall ack", turn + timedelta(minutes=106))
+    print(f"\n== @{on_support} acknowledges it: '/oncall ack'")
+    demo.run(lambda s, c, at, d: issue_commands.run(s, c, at, number=issue["number"], comment_id=ack, dry_run=d),
+             turn + timedelta(minutes=107), "The comment workflow ticks the handover issue's box")
+    if not config.covers:
+        return
+    helper = next((m.github for m in config.roster if m.rotation and m.github and m.github != on_support), None)
+    if helper is None:
+        return
+    tomorrow = (turn + timedelta(days=1)).astimezone(config.team.tz)
+    span = f"{tomorrow:%Y-%m-%d} 13:00 {tomorrow:%Y-%m-%d} 16:00"
+    ask = comment_on(demo, issue["number"], on_support, f"Dentist tomorrow afternoon.\n/oncall cover @{helper} {span}",
+                     turn + timedelta(minutes=108))
+    print(f"\n== @{on_support} asks on the handover issue: '/oncall cover @{helper} {span}'")
+    demo.run(lambda s, c, at, d: issue_commands.run(s, c, at, number=issue["number"], comment_id=ask, dry_run=d),
+             turn + timedelta(minutes=109), "The comment workflow asks them (nothing in PagerDuty yet)")
+    accept = comment_on(demo, issue["number"], helper, "/oncall accept", turn + timedelta(minutes=110))
+    print(f"\n== @{helper} answers '/oncall accept'")
+    demo.run(lambda s, c, at, d: issue_commands.run(s, c, at, number=issue["number"], comment_id=accept,
+                                                    dry_run=d),
+             turn + timedelta(minutes=111), "The comment workflow makes the PagerDuty override and says what changed")
 
-    print("A rotation week in the sandbox. Every call goes through the real clients (PyGithub, slack_sdk,")
-    print("pagerduty, gspread, boto3, httpx for ZenHub) to a fake world served on 127.0.0.1,")
-    print(f"kept in {args.world}. '+' marks a write that was applied.")
+
+def week(demo: Demo, now: datetime) -> Report | None:
+    """The story: a week of the rotation, each job run as its workflow would. The later-that-day handoff's
+    report is returned (it should find nothing to do); None when the schedule shows nobody next."""
+    config = demo.config
     if config.postmortems:
-        start = datetime.now(UTC).replace(microsecond=0)
-        demo.run(lambda s, c, at, d: labels.run(s, c, at, dry_run=d), start - timedelta(hours=2),
+        demo.run(lambda s, c, at, d: labels.run(s, c, at, dry_run=d), now - timedelta(hours=2),
                  "Labels as code: .github/labels.yml in every repository the product writes to")
-        demo.run(lambda s, c, at, d: postmortems.scan_documents(s, c, at, dry_run=d), start - timedelta(hours=1),
+        demo.run(lambda s, c, at, d: postmortems.scan_documents(s, c, at, dry_run=d), now - timedelta(hours=1),
                  "The postmortem documents scan (weekdays, early)")
-    now = datetime.now(UTC).replace(microsecond=0)
     first = demo.run(handoff, now, "This week's handoff: the hourly job finds who is on the support layer")
     following = first.facts.get("next_takes_over")
     if not isinstance(following, str):
         print("\nThe schedule shows nobody next; the demo stops here.")
-        return 1
+        return None
     turn = datetime.fromisoformat(following)
     second = demo.run(handoff, turn + timedelta(minutes=10), "Next week's handoff, ten minutes after the turn changes")
     person = next((m for m in config.roster if m.name == second.facts.get("on_support")), None)
@@ -262,6 +302,16 @@ def main() -> int:
         print(f"\n== @{who} comments '/oncall assign @grace-hopper' from the Slack preview's Comment button")
         demo.run(lambda s, c, at, d: issue_commands.run(s, c, at, number=app, comment_id=comment, dry_run=d),
                  turn + timedelta(minutes=105), "The comment workflow runs the command (roster members only)")
+        the_week(demo, turn, person.github if person and person.github else "alan-turing")
+    if config.postmortems and config.support_issues:
+        item = open_form_issue(demo, "\n\n".join(f"### {label}\n\n{value}" for label, value in (
+            ("Postmortem", "postmortems/2026-11-03-api-outage.md"), ("Action item", "Add a synthetic check for the "
+                                                                    "login page"), ("Type", "Detect"),
+            ("Owner", "_No response_"))), turn + timedelta(minutes=112),
+            title="[Postmortem] Add a synthetic check for the login page", label=None)
+        print(f"\n== After the incident review, someone files #{item}: '[Postmortem] Add a synthetic check...'")
+        demo.run(lambda s, c, at, d: postmortems.label_item(s, c, at, number=item, dry_run=d),
+                 turn + timedelta(minutes=113), "The postmortem-item workflow labels it and puts it on its epic")
     if config.iam:
         eleven = turn.astimezone(config.team.tz).replace(hour=config.iam.audit_hour, minute=7)
         demo.run(lambda s, c, at, d: iam_audit.run(s, c, at, dry_run=d), eleven,
@@ -311,15 +361,46 @@ def main() -> int:
     heads_up = datetime.combine(day_before, turn_end.astimezone(config.team.tz).timetz()).replace(minute=5)
     demo.run(handoff, heads_up, "The working day before the next turn, the hourly handoff job gives the next "
              "person a heads-up")
-    report = demo.run(lambda s, c, at, d: rotation_report.run(s, c, at, dry_run=d), turn_end - timedelta(minutes=30),
-                      "The end-of-rotation report, before the next handoff")
-    print("\n   The report, whole, as published on GitHub:")
-    print("\n".join("   | " + line for line in report.markdown.splitlines()))
+    # The report is published as an issue: its preview above is the report, whole, as people read it on GitHub.
+    demo.run(lambda s, c, at, d: rotation_report.run(s, c, at, dry_run=d), turn_end - timedelta(minutes=30),
+             "The end-of-rotation report, before the next handoff")
+    return last
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    add_config_flag(parser)
+    parser.add_argument("--world", type=Path, default=Path(".oncall-sandbox/demo.json"),
+                        help="where the demo keeps its world (reset from the bundled example each time)")
+    args = parser.parse_args()
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print("\n".join(f"error: {p}" for p in exc.problems), file=sys.stderr)
+        return 2
+    args.world.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(EXAMPLE_WORLD, args.world)
+    # The week's optional features (docs/week.md) are off in the example oncall.toml; the demo turns them on.
+    turned_on = [name for name in ("handover", "covers", "answers") if getattr(config, name) is None]
+    config = config.model_copy(update={"handover": config.handover or HandoverConfig(),
+                                       "covers": config.covers or CoversConfig(),
+                                       "answers": config.answers or AnswersConfig()})
+    demo = Demo(config, args.world)
+
+    print("A rotation week in the sandbox. Every call goes through the real clients (PyGithub, slack_sdk,")
+    print("pagerduty, gspread, boto3, httpx for ZenHub) to a fake world served on 127.0.0.1,")
+    print(f"kept in {args.world}. '+' marks a write that was applied.")
+    if turned_on:
+        print(f"The demo turns on {', '.join(f'[{name}]' for name in turned_on)} (docs/week.md), which oncall.toml "
+              "leaves off.")
+    last = week(demo, datetime.now(UTC).replace(microsecond=0))
+    if last is None:
+        return 1
     recap(demo.runs)
 
     world = load_world(args.world)
     support = next(c for c in world["slack"]["channels"] if c["id"] == config.slack.support.id)
-    print(f"\nThe support channel's topic now reads: {support['topic']}")
+    print(f"\nThe support channel's topic now reads: {slack_readable(support['topic'], slack_names(config))}")
     epics = {i["number"]: i for r in world["github"]["repos"] for i in r.get("issues", [])}
     for epic in config.super_epics:
         assignees = ", ".join(epics[epic.number]["assignees"]) if epic.number in epics else "?"

@@ -7,10 +7,13 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from oncall_lib.environment import require_project_environment  # noqa: E402
+
+require_project_environment("doctor.py")
 
 from oncall_lib.cli import execute, job_parser  # noqa: E402
-from oncall_lib.jobs import doctor  # noqa: E402
 from oncall_lib.report import Report  # noqa: E402
+from oncall_lib.setup import doctor  # noqa: E402
 
 
 def lines(report: Report) -> str:
@@ -22,7 +25,7 @@ def lines(report: Report) -> str:
 
 
 def main() -> int:
-    args = job_parser("doctor.py", __doc__ or "").parse_args()
+    args = job_parser("doctor.py", __doc__ or "", writes=False).parse_args()
     return execute(args, lambda s, c, at, dry: doctor.run(s, c, at, dry_run=True),
                    render=None if args.json else lines)
 

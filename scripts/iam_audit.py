@@ -6,18 +6,18 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from oncall_lib.environment import require_project_environment  # noqa: E402
 
-from oncall_lib.cli import execute, job_parser  # noqa: E402
-from oncall_lib.jobs import iam_audit  # noqa: E402
-from oncall_lib.timeutil import hour_of_day  # noqa: E402
+require_project_environment("iam_audit.py")
+
+from oncall_lib.cli import add_credential_report, add_only_at_hour, execute, job_parser  # noqa: E402
+from oncall_lib.iam import audit as iam_audit  # noqa: E402
 
 
 def main() -> int:
-    parser = job_parser("iam_audit.py", __doc__ or "")
-    parser.add_argument("--credential-report", type=Path, metavar="FILE",
-                        help="audit an exported credential report (CSV) instead of asking AWS")
-    parser.add_argument("--only-at-hour", type=hour_of_day, metavar="HOUR",
-                        help="do nothing unless it is this hour in the team's time zone (for UTC cron schedules)")
+    parser = job_parser("iam_audit.py", __doc__ or "", duty="iam")
+    add_credential_report(parser)
+    add_only_at_hour(parser)
     args = parser.parse_args()
     return execute(args, lambda s, c, at, dry: iam_audit.run(s, c, at, dry_run=dry, report_file=args.credential_report,
                                                              only_at_hour=args.only_at_hour))

@@ -10,14 +10,18 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from oncall_lib.environment import require_project_environment  # noqa: E402
 
+require_project_environment("iam_cleanup.py")
+
+from oncall_lib.iam.inactivity import add_users, flat_users  # noqa: E402
 
 
 def edit(path: Path, users: list[str], show_diff: bool) -> int:
     # The local editor imports only what it uses: no SDK, no sandbox, no configuration.
     from oncall_lib.errors import InputError
-    from oncall_lib.iam import validate_usernames
-    from oncall_lib.terraform import remove_users
+    from oncall_lib.iam.inactivity import validate_usernames
+    from oncall_lib.iam.terraform import remove_users
 
     try:
         names = validate_usernames(users)
@@ -52,26 +56,25 @@ def main() -> int:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     edit_parser = commands.add_parser("edit", help="remove users from a local Terraform file")
     edit_parser.add_argument("--file", type=Path, required=True, help="the Terraform file (iam_users.tf)")
-    edit_parser.add_argument("--user", action="append", required=True, metavar="NAME",
-                             help="AWS username to remove (repeat for several)")
+    add_users(edit_parser, required=True)
     edit_parser.add_argument("--diff", action="store_true", help="print a unified diff instead of writing the file")
     pr_parser = commands.add_parser("pr", help="draft the PR that removes users in the devops repository")
+    pr_parser.set_defaults(duty="iam")
     who = pr_parser.add_mutually_exclusive_group(required=True)
-    who.add_argument("--user", action="append", metavar="NAME", help="AWS username (repeat, or comma-separate)")
+    add_users(who)
     who.add_argument("--from-audit", action="store_true", help="every user the audit finds past the limit")
-    pr_parser.add_argument("--credential-report", type=Path, metavar="FILE",
-                           help="take the audit data from an exported credential report instead of AWS")
     if sys.argv[1:2] != ["edit"]:  # the local editor never loads the job machinery (config, SDKs, sandbox)
-        from oncall_lib.cli import add_common_flags
+        from oncall_lib.cli import add_common_flags, add_credential_report
 
+        add_credential_report(pr_parser)
         add_common_flags(pr_parser)
     args = parser.parse_args()
     if args.command == "edit":
-        return edit(args.file, args.user, args.diff)
+        return edit(args.file, flat_users(args.user), args.diff)
     from oncall_lib.cli import execute
-    from oncall_lib.jobs import iam_cleanup
+    from oncall_lib.iam import cleanup as iam_cleanup
 
-    users = [u for value in (args.user or []) for u in value.split(",")]
+    users = flat_users(args.user)
     return execute(args, lambda s, c, at, dry: iam_cleanup.run(s, c, at, dry_run=dry, users=users,
                                                                from_audit=args.from_audit,
                                                                report_file=args.credential_report))

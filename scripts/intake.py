@@ -2,19 +2,24 @@
 """The tick's intake: in the support repository, every support request, offboarding or approved access request,
 postmortem item and /oncall comment that no event run handled (the event never reached this repository, or
 Actions cancelled or dropped its run), done once, as its event workflow would have. One listing of recently
-updated issues and one of comments per run."""
+updated issues and one of comments per run. The tick runs it; this runs it alone."""
 
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from oncall_lib.environment import require_project_environment  # noqa: E402
 
-from oncall_lib.cli import run_job  # noqa: E402
-from oncall_lib.jobs import intake  # noqa: E402
+require_project_environment("intake.py")
+
+from oncall_lib import intake  # noqa: E402
+from oncall_lib.cli import execute, job_parser  # noqa: E402
 
 
 def main() -> int:
-    return run_job("intake.py", __doc__ or "", lambda s, c, at, dry: intake.run(s, c, at, dry_run=dry))
+    parser = job_parser("intake.py", __doc__ or "", duty="support_issues")
+    args = parser.parse_args()
+    return execute(args, lambda s, c, at, dry: intake.run(s, c, at, dry_run=dry))
 
 
 if __name__ == "__main__":

@@ -6,15 +6,18 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from oncall_lib.environment import require_project_environment  # noqa: E402
+
+require_project_environment("log_task.py")
 
 from oncall_lib.cli import execute, job_parser  # noqa: E402
 from oncall_lib.config import TASK_KINDS  # noqa: E402
-from oncall_lib.jobs import tracking  # noqa: E402
 from oncall_lib.timeutil import minutes  # noqa: E402
+from oncall_lib.tracking import log as tracking  # noqa: E402
 
 
 def main() -> int:
-    parser = job_parser("log_task.py", __doc__ or "")
+    parser = job_parser("log_task.py", __doc__ or "", duty="tracking")
     parser.add_argument("--kind", required=True, choices=TASK_KINDS, help="the kind of task (its worksheet)")
     parser.add_argument("--summary", required=True, help="what was done, in a line")
     parser.add_argument("--link", default="", help="an issue, PR or Slack link")

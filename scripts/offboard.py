@@ -6,13 +6,16 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from oncall_lib.environment import require_project_environment  # noqa: E402
+
+require_project_environment("offboard.py")
 
 from oncall_lib.cli import ActsOn, add_issue_number, execute, job_parser  # noqa: E402
-from oncall_lib.jobs import offboarding  # noqa: E402
+from oncall_lib.offboarding import requests as offboarding  # noqa: E402
 
 
 def main() -> int:
-    parser = job_parser("offboard.py", __doc__ or "")
+    parser = job_parser("offboard.py", __doc__ or "", duty="offboarding")
     add_issue_number(parser, "the offboarding issue")
     args = parser.parse_args()
     if args.number is None:

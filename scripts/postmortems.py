@@ -8,9 +8,12 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from oncall_lib.environment import require_project_environment  # noqa: E402
+
+require_project_environment("postmortems.py")
 
 from oncall_lib.cli import ActsOn, add_common_flags, add_issue_number, execute  # noqa: E402
-from oncall_lib.jobs import postmortems  # noqa: E402
+from oncall_lib.postmortems import items as postmortems  # noqa: E402
 
 
 def main() -> int:
@@ -20,8 +23,9 @@ def main() -> int:
     add_issue_number(label)
     commands.add_parser("scan", help="open issues for items in the postmortem documents, and draft the PR")
     commands.add_parser("pickup", help="open postmortem items, unassigned first, then oldest")
-    for sub in commands.choices.values():
-        add_common_flags(sub)
+    for name, sub in commands.choices.items():
+        add_common_flags(sub, writes=name != "pickup")  # pickup only lists
+        sub.set_defaults(duty="postmortems")
     args = parser.parse_args()
     if args.command == "label":
         if args.number is None:

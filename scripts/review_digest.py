@@ -6,10 +6,13 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from oncall_lib.environment import require_project_environment  # noqa: E402
+
+require_project_environment("review_digest.py")
 
 from oncall_lib.cli import run_job  # noqa: E402
-from oncall_lib.jobs import review_digest  # noqa: E402
+from oncall_lib.reviews import digest as review_digest  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(run_job("review_digest.py", __doc__ or "",
-                     lambda s, c, at, dry: review_digest.run(s, c, at, dry_run=dry)))
+                     lambda s, c, at, dry: review_digest.run(s, c, at, dry_run=dry), duty="reviews"))

@@ -6,9 +6,12 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from oncall_lib.environment import require_project_environment  # noqa: E402
+
+require_project_environment("rotate_assignees.py")
 
 from oncall_lib.cli import run_job  # noqa: E402
-from oncall_lib.jobs import rotate  # noqa: E402
+from oncall_lib.handoff import rotate  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(run_job("rotate_assignees.py", __doc__ or "", lambda s, c, at, dry: rotate.run(s, c, at, dry_run=dry)))

@@ -8,9 +8,13 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from oncall_lib.environment import require_project_environment  # noqa: E402
+
+require_project_environment("support_issue.py")
 
 from oncall_lib.cli import ActsOn, add_common_flags, add_issue_number, execute  # noqa: E402
-from oncall_lib.jobs import issue_commands, support_issues  # noqa: E402
+from oncall_lib.support_issues import commands as issue_commands  # noqa: E402
+from oncall_lib.support_issues import issues as support_issues  # noqa: E402
 
 
 def main() -> int:
@@ -29,6 +33,7 @@ def main() -> int:
                          help="the comment's id (its author and text are read from GitHub by it)")
     for sub in commands.choices.values():
         add_common_flags(sub)
+        sub.set_defaults(duty="support_issues")
     args = parser.parse_args()
 
     if args.command == "from-issue":

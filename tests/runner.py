@@ -359,8 +359,10 @@ def event_context(path: Path, workflow: Mapping[str, Any], event: Event, *, repo
 
 
 def run_workflow(path: Path, event: Event, *, world: Path, workdir: Path, at: str | None = None,
-                 secrets: Mapping[str, str] = SECRETS, repository: str = REPOSITORY) -> WorkflowRun:
-    """One run of the workflow for `event`, in `repository` (for a called workflow: the caller's)."""
+                 secrets: Mapping[str, str] = SECRETS, repository: str = REPOSITORY,
+                 config: Path | None = None) -> WorkflowRun:
+    """Run `path`'s jobs for `event`, in `repository` (for a called workflow: the caller's); with `config`, the
+    team's oncall.toml is that file (the fork's own)."""
     workflow = load(path)
     event_file = workdir / "event.json"
     event_file.write_text(json.dumps(event.payload))
@@ -383,6 +385,7 @@ def run_workflow(path: Path, event: Event, *, world: Path, workdir: Path, at: st
         "GITHUB_WORKSPACE": str(ROOT),
         "RUNNER_TEMP": str(workdir),
         "PYTHONDONTWRITEBYTECODE": "1",
+        **({"ONCALL_CONFIG": str(config)} if config else {}),
     }
     workflow_env = {k: substitute(v, context) for k, v in (workflow.get("env") or {}).items()}
     for job_id, job in (workflow.get("jobs") or {}).items():

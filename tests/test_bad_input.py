@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +23,8 @@ BAD_CONFIGS = {
     "logins differing only in case": ('github = "grace-hopper"', 'github = "Ada-Lovelace"', "roster github repeated"),
     "AWS names differing only in case": ('aws_username = "Grace.Hopper"', 'aws_username = "ada.lovelace"',
                                          "roster aws_username repeated"),
+    "the same member twice under one name": ('name = "Margaret Hamilton"', 'name = "ada  lovelace"',
+                                             "roster name repeated: ada  lovelace"),
     "a Terraform path outside the repository": ('file = "terraform/environments/global/iam_users.tf"',
                                                 'file = "../../etc/passwd"', "iam.file"),
     "a documents path from the root": ('documents_path = "postmortems"', 'documents_path = "/postmortems"',
@@ -79,6 +83,34 @@ def test_bad_flags_are_refused_in_one_line(world_file: Path, args: list[str], me
     else:
         [line] = refused(result, world_file, before)
         assert message in line
+
+
+def _repo_as_text(world: dict) -> None:
+    world["github"]["repos"][1] = "department-of-veterans-affairs/devops"
+
+
+def _layer_time(world: dict) -> None:
+    world["pagerduty"]["schedules"][0]["layers"][2]["rotation_virtual_start"] = "2024-06-03 9am"
+
+
+def _naive_override(world: dict) -> None:
+    world["pagerduty"]["schedules"][0]["overrides"][0]["start"] = "2025-07-03T09:00:00"
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (_repo_as_text, 'github.repos[1]: must be an object, not "department-of-veterans-affairs/devops"'),
+    (_layer_time, 'pagerduty.schedules[0].layers[2].rotation_virtual_start: "2024-06-03 9am" is not an ISO 8601 '
+                  "time with its offset"),
+    (_naive_override, 'pagerduty.schedules[0].overrides[0].start: "2025-07-03T09:00:00" is not an ISO 8601 time'),
+])
+def test_a_world_the_fakes_cannot_read_is_refused_in_one_line(world_file: Path, change: Any, message: str) -> None:
+    world = json.loads(world_file.read_text())
+    change(world)
+    world_file.write_text(json.dumps(world))
+    before = world_file.read_bytes()
+    result = script("rotate_assignees.py", "--sandbox", str(world_file), "--apply", "--at", AT)
+    [line] = refused(result, world_file, before)
+    assert line == f"error: {world_file}: {message}" or line.startswith(f"error: {world_file}: {message}"), line
 
 
 def test_files_that_are_not_utf8_are_named(tmp_path: Path, world_file: Path) -> None:

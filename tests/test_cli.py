@@ -117,8 +117,9 @@ def test_a_job_whose_table_is_missing_names_the_file_and_the_table(world_file: P
     before = world_file.read_bytes()
     result = script("deploy_watch.py", "--config", str(config), "--sandbox", str(world_file), "--apply")
     assert result.returncode == 2
-    assert result.stderr.strip() == (f"error: {config} has no [deploys] table: add the deploy workflows to watch "
-                                     "(see the README)")
+    # The duty is off: one line saying so and how to turn it on.
+    assert result.stderr.strip() == (f"error: failed deploys is off: {config} has no [deploys] table (add it to "
+                                     "turn the duty on; see docs/duties/deploys.md)")
     assert world_file.read_bytes() == before
 
 

@@ -1,29 +1,97 @@
 """The demo tells the truth: it runs whole, its clock only moves forward (demo.py asserts it), forms file issues
-with their own labels and dates, the ticketed request counts as acknowledged, and the report is shown whole."""
+with their own labels and dates, the ticketed request counts as acknowledged, every message it wrote is shown
+whole and as people read it, and every command it suggests runs."""
 
 from __future__ import annotations
 
+import json
+import re
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
+
+from oncall_lib.config import load_config
+from oncall_lib.preview import github_visible, slack_readable
+from oncall_lib.sandbox.world import EXAMPLE_WORLD
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_the_demo_runs_a_week_and_shows_what_really_happened(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "scripts/demo.py", "--world", str(tmp_path / "demo.json")], cwd=ROOT,
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
+    world = tmp_path_factory.mktemp("demo") / "demo.json"
+    done = subprocess.run([sys.executable, "scripts/demo.py", "--world", str(world)], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    out = done.stdout
-    report = out.split("The report, whole, as published on GitHub:", 1)[1]
+    return done.stdout, json.loads(world.read_text())
+
+
+def test_the_demo_runs_a_week_and_shows_what_really_happened(demo: tuple[str, dict[str, Any]]) -> None:
+    out, _ = demo
+    report = out.split("== The end-of-rotation report", 1)[1]
     # Only support requests are support issues (the form, the button, the Slack app): not offboarding or access.
     assert "| Support issues | 4 opened" in report
     assert "(the offboarding form)" in out and "(the access form)" in out
     # The :ticket:ed request is acknowledged (by its "Tracked as" reply); nothing is left without a time.
     assert "| Acknowledged by reaction only (time unknown) | 0 |" in report
-    # The whole report: its breach list, its questions and its closing marker.
+    # The whole report: its breach list and its questions.
     assert "### Waited longer than 60 minutes" in report and "### For the review" in report
-    assert "<!-- oncall-support:rotation-report " in report
     assert "== Recap: what each job did" in out and "From fork to first real run" in out
     # A request arrives from Slack (the GitHub for Slack app's issue) and is reassigned by a /oncall comment.
     assert "arrived by: slack app" in out and "+ github.assign" in out.split("The comment workflow runs", 1)[1]
+    # The week's duties, turned on by the demo: the handover issue opened and acknowledged, a cover accepted and
+    # made in PagerDuty, an FAQ answered in its thread, and the report linking the issue and counting the answer.
+    assert "+ github.create_issue department-of-veterans-affairs/va.gov-team: open “Oncall support: " in out
+    assert "+ github.edit_issue department-of-veterans-affairs/va.gov-team#" in out  # /oncall ack ticks the box
+    assert "+ pagerduty.create_overrides PSUPPRT: 1 override(s) for the cover" in out and "Done in PagerDuty:" in out
+    assert "answer with “aws-console”" in out and "This looks like a question we have an answer for" in out
+    assert "### Handover issues" in report and "| aws-console | 1 | 0 | 0 |" in report
+
+
+def _shown(out: str) -> set[str]:
+    return {line.split("| ", 1)[1] if "| " in line else "" for line in out.splitlines()
+            if line.lstrip().startswith("|")}
+
+
+def test_no_message_is_cut_and_links_read_as_in_slack(demo: tuple[str, dict[str, Any]]) -> None:
+    out, world = demo
+    config = load_config(ROOT / "oncall.toml")
+    names = {**{c.id: c.name for c in config.slack.channels}, **{m.slack: m.name for m in config.roster if m.slack}}
+    shown = _shown(out)
+    bot = world["slack"]["bot"]["user_id"]
+    # What the app posted (not the notices Slack itself posts under its name, "set the channel topic").
+    posted = [m["text"] for c in world["slack"]["channels"] for m in c["messages"]
+              if m.get("user") == bot and not m.get("subtype")]
+    assert len(posted) > 15
+    for text in posted:
+        missing = [line for line in slack_readable(text, names).split("\n") if line.rstrip() not in shown]
+        assert not missing, f"cut or missing from the demo: {missing[:3]} of\n{text}"
+    login = world["github"]["bot_login"]
+    written = [c["body"] for r in world["github"]["repos"] for i in r["issues"] for c in i.get("comments", [])
+               if c.get("user") == login]
+    written += [i["body"] for r in world["github"]["repos"] for i in r["issues"] if i.get("user") == login]
+    assert len(written) > 8
+    for body in written:
+        missing = [line for line in github_visible(body).split("\n") if line.rstrip() not in shown]
+        assert not missing, f"cut or missing from the demo: {missing[:3]}"
+    # Slack's link markup is shown as people see it: the label, then the address.
+    assert not re.search(r"<https?://[^>\s]*\|", out)
+    assert not re.search(r"<@U[A-Z0-9]+>", out)
+
+
+def test_every_command_the_demo_suggests_runs(demo: tuple[str, dict[str, Any]], tmp_path: Path) -> None:
+    out, _ = demo
+    hints = [line.strip() for line in out.splitlines() if line.strip().startswith("python3 dev.py ")]
+    assert len(hints) >= 2, out[-1500:]
+    for hint in hints:
+        world = tmp_path / "world.json"
+        shutil.copyfile(EXAMPLE_WORLD, world)
+        # As the reader would run it, against the sandbox instead of their workspace.
+        command = [sys.executable, *shlex.split(hint)[1:], "--sandbox", str(world)]
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, f"{hint}: exit {done.returncode}\n{done.stdout[-1500:]}{done.stderr[-1500:]}"

@@ -9,24 +9,21 @@ from typing import Any
 import pytest
 
 from oncall_lib.config import Config
-from oncall_lib.jobs import (
-    deploy_watch,
-    doctor,
-    iam_audit,
-    iam_cleanup,
-    labels,
-    offboarding,
-    postmortems,
-    review_digest,
-    rotate,
-    rotation_report,
-    support_issues,
-    tracking,
-    watch,
-)
+from oncall_lib.deploys import watch as deploy_watch
+from oncall_lib.handoff import rotate
+from oncall_lib.iam import audit as iam_audit
+from oncall_lib.iam import cleanup as iam_cleanup
+from oncall_lib.offboarding import requests as offboarding
+from oncall_lib.postmortems import items as postmortems
 from oncall_lib.report import Report
+from oncall_lib.requests import watch
+from oncall_lib.reviews import digest as review_digest
 from oncall_lib.sandbox import SandboxServer, sandbox_endpoints
 from oncall_lib.services import Services
+from oncall_lib.setup import doctor, labels
+from oncall_lib.support_issues import issues as support_issues
+from oncall_lib.tracking import log as tracking
+from oncall_lib.tracking import report as rotation_report
 from tests.conftest import Sandbox
 
 AT = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
@@ -136,10 +133,30 @@ def test_no_secret_ever_reaches_any_output(world: dict[str, Any], config: Config
         assert core not in everything, f"{name} leaked"
 
 
-def test_the_slack_manifest_asks_for_exactly_the_scopes_the_jobs_use() -> None:
+def test_the_slack_manifest_asks_for_exactly_the_scopes_the_duties_declare() -> None:
     from pathlib import Path
 
     from ruamel.yaml import YAML
 
+    from oncall_lib.duties import permissions
+
     manifest = YAML(typ="safe").load((Path(__file__).resolve().parent.parent / "slack-app-manifest.yml").read_text())
-    assert set(manifest["oauth_config"]["scopes"]["bot"]) == set(doctor.SLACK_SCOPES)
+    declared = {scope for scope, needs in permissions("slack").items() if any(n.when is None for _, n in needs)}
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == declared
+    # The doctor asks a config with every duty on for exactly those.
+    assert set(doctor.slack_scopes(every_duty_config())) == declared
+
+
+def every_duty_config() -> Config:
+    from pathlib import Path
+
+    from oncall_lib.config import load_config
+
+    return load_config(Path(__file__).resolve().parent.parent / "oncall.toml")
+
+
+def test_every_generated_file_matches_the_declarations() -> None:
+    from oncall_lib.generated import expected_files
+
+    for path, text in expected_files().items():
+        assert path.read_text(encoding="utf-8") == text, f"{path.name} is stale: python3 dev.py run generate_docs.py"

@@ -39,9 +39,23 @@ def footprint(world: dict[str, Any]) -> Counter[str]:
 
 
 def run(world: dict[str, Any], job: Any, faults: Faults | None = None) -> Report:
+    return run_counted(world, job, faults)[0]
+
+
+def run_counted(world: dict[str, Any], job: Any, faults: Faults | None = None) -> tuple[Report, Counter[str], int]:
+    """The report, the requests the sandbox received per service, and how many faults it injected."""
     with SandboxServer(world, clock=lambda: AT, faults=faults) as server:
         report: Report = job(Services(sandbox_endpoints(server)), AT)
-    return report
+    received = Counter({service: c["reads"] + c["writes"] for service, c in server.counts.items()})
+    return report, received, sum(server.faults_injected.values())
+
+
+def sent(report: Report) -> Counter[str]:
+    return Counter({service: c["reads"] + c["writes"] for service, c in report.api_calls.items()})
+
+
+def retries(report: Report) -> int:
+    return sum(c.get("retries", 0) for c in report.api_calls.values())
 
 
 @pytest.mark.parametrize("seed", [2, 8])
@@ -54,9 +68,12 @@ def test_under_faults_a_report_then_convergence_and_no_duplicates(world: dict[st
     run(baseline, job)
     run(baseline, job)
 
-    faulted = run(clean, job, Faults(rate=0.2, seed=seed, retry_after=0))
+    faulted, received, injected = run_counted(clean, job, Faults(rate=0.2, seed=seed, retry_after=0))
     assert isinstance(faulted, Report)
     assert not any(e.startswith("unexpected") for e in faulted.errors)
+    # api_calls counts every request the sandbox received, retries included, and a retry only after a fault.
+    assert sent(faulted) == received, (faulted.api_calls, received)
+    assert retries(faulted) <= injected
     run(clean, job)
     last = run(clean, job)
     assert last.total_calls("writes") == 0, last.to_text()
@@ -66,7 +83,7 @@ def test_under_faults_a_report_then_convergence_and_no_duplicates(world: dict[st
 @pytest.mark.parametrize("seed", range(8))
 def test_offboarding_under_faults_ends_with_a_report_and_converges(world: dict[str, Any], config: Config,
                                                                     seed: int) -> None:
-    from oncall_lib.jobs import offboarding
+    from oncall_lib.offboarding import requests as offboarding
     from tests.test_offboarding import file_issue, form
 
     sandbox = Sandbox(world)
@@ -91,7 +108,7 @@ def test_github_rate_limits_sent_as_403_are_waited_out_for_reads_and_writes(worl
     writes included, and nothing is created twice."""
     from datetime import timedelta
 
-    from oncall_lib.jobs import support_issues
+    from oncall_lib.support_issues import issues as support_issues
 
     ts = Sandbox(world).post("C01SUPPORT", AT - timedelta(hours=1), "Staging deploys hang since noon")
     link = f"https://sandbox.slack.com/archives/C01SUPPORT/p{ts.replace('.', '')}"
@@ -106,3 +123,24 @@ def test_github_rate_limits_sent_as_403_are_waited_out_for_reads_and_writes(worl
     report = run(world, job, limited)
     assert report.exit_code == 0, report.to_text()
     assert footprint(world) == footprint(baseline)
+
+
+@pytest.mark.parametrize("service", ["github", "slack", "pagerduty", "sheets", "iam"])
+def test_api_calls_say_how_many_requests_were_retries(world: dict[str, Any], config: Config, service: str) -> None:
+    """Refusals (429, and GitHub's 403 rate limits) did nothing, so every one is retried: as many retries as
+    refusals, each counted as a request too."""
+    from oncall_lib.handoff import rotate
+    from oncall_lib.iam import audit as iam_audit
+
+    def job(services: Services, at: Any) -> Report:
+        if service == "iam":
+            return iam_audit.run(services, config, at, dry_run=False)
+        return rotate.run(services, config, at, dry_run=False)
+
+    kinds = ("429", "403") if service == "github" else ("429",)
+    report, received, injected = run_counted(world, job, Faults(rate=0.3, kinds=kinds, services=(service,), seed=4,
+                                                                retry_after=0))
+    assert injected > 0 and report.exit_code == 0, report.to_text()
+    assert report.api_calls[service]["retries"] == injected
+    assert sent(report) == received
+    assert f"({injected} retr" in report.to_text()

@@ -13,8 +13,8 @@ import pytest
 
 from oncall_lib.config import Config
 from oncall_lib.errors import InputError
-from oncall_lib.iam import audit, parse_credential_report
-from oncall_lib.jobs import iam_audit
+from oncall_lib.iam import audit as iam_audit
+from oncall_lib.iam.inactivity import audit, parse_credential_report
 from oncall_lib.report import Report
 from oncall_lib.services import Services
 from tests.conftest import Sandbox

@@ -12,10 +12,10 @@ import pytest
 
 from oncall_lib.config import Config
 from oncall_lib.errors import InputError
-from oncall_lib.jobs import iam_cleanup
+from oncall_lib.iam import cleanup as iam_cleanup
+from oncall_lib.iam.terraform import remove_users
 from oncall_lib.report import Report
 from oncall_lib.services import Services
-from oncall_lib.terraform import remove_users
 from tests.conftest import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,15 +151,26 @@ def test_a_reviewer_who_is_not_a_collaborator_is_named(sandbox: Sandbox, config:
     assert "request a review from @alan-turing" in failed.error and "not a collaborator" in failed.error
 
 
-def test_a_pr_edited_by_hand_gets_its_description_back(sandbox: Sandbox, config: Config) -> None:
-    """The PR's description is the product's (it says what the edit removes and what to check): a hand edit
-    that loses it is put back on the next run, once."""
+def test_a_persons_edit_survives_a_rerun_and_no_reviewer_is_asked_twice(sandbox: Sandbox, config: Config) -> None:
+    """A person rewrites the PR description, dropping the product's section and its hidden memory of who was
+    asked, after the reviewer reviewed (so GitHub no longer lists the request). The re-run leaves their words as
+    they are, asks nobody again (GitHub's reviews stand in for the lost memory), and puts the memory back."""
+    from oncall_lib.preview import github_visible
+
     sandbox.run(cleanup(from_audit=True), config, AT)
     [pull] = [p for p in repo(sandbox)["pulls"] if p["head"].startswith("oncall/remove-iam-users/")]
-    written = pull["body"]
-    pull["body"] = "LGTM, merging after lunch"
+    assert "<!-- oncall-support:begin " in pull["body"] and "<!-- oncall-support:end -->" in pull["body"]
+    [reviewer] = pull["requested_reviewers"]
+    pull.setdefault("reviews", []).append({"user": reviewer, "state": "APPROVED",
+                                           "submitted_at": "2026-11-30T17:00:00Z"})
+    pull["body"] = "LGTM, merging after lunch.\r\n\r\nKeep Contractor.Build until Friday."
+    pull["title"] = "IAM cleanup (Ada's notes)"
     report = sandbox.run(cleanup(from_audit=True), config, AT + timedelta(minutes=10)).report
-    assert [o.action.kind for o in report.outcomes] == ["github.edit_pull"]
-    assert pull["body"].strip() == written.strip() and pull["title"].startswith("Remove")
+    assert "github.request_review" not in [o.action.kind for o in report.outcomes]
+    assert [o.action.kind for o in report.outcomes] == ["github.edit_pull"]  # the memory, and nothing else
+    assert github_visible(pull["body"]) == "LGTM, merging after lunch.\r\n\r\nKeep Contractor.Build until Friday."
+    assert pull["title"] == "IAM cleanup (Ada's notes)"
+    assert any("left as they wrote it" in w for w in report.warnings)
     again = sandbox.run(cleanup(from_audit=True), config, AT + timedelta(minutes=20)).report
     assert again.outcomes == [] and again.total_calls("writes") == 0
+    assert pull["requested_reviewers"] == [reviewer] and len(pull["reviews"]) == 1

@@ -15,9 +15,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from oncall_lib.config import Config
-from oncall_lib.jobs import deploy_watch, offboarding, postmortems, review_digest, rotate, watch
-from oncall_lib.jobs import support_issues as si
-from oncall_lib.jobs.support_issues import FORM_LABELS
+from oncall_lib.deploys import watch as deploy_watch
+from oncall_lib.handoff import rotate
+from oncall_lib.offboarding import requests as offboarding
+from oncall_lib.postmortems import items as postmortems
+from oncall_lib.requests import watch
+from oncall_lib.reviews import digest as review_digest
+from oncall_lib.support_issues import issues as si
+from oncall_lib.support_issues.issues import FORM_LABELS
 from tests.conftest import Sandbox
 
 AT = datetime(2026, 11, 30, 15, 30, tzinfo=UTC)  # Monday 10:30 in New York, a new rotation
@@ -108,6 +113,41 @@ def test_no_injection_survives_any_job(sandbox: Sandbox, config: Config) -> None
         assert set(re.findall(r"<@([A-Z0-9]+)", text)) <= ours, text  # only the product's own mentions
         assert not re.search(r"(?<!\u200b)@(here|channel|everyone)\b", text), text
         assert not re.search(r"\|[^>]*&gt;[^<]*<!", text)
+    for text in written:
+        assert not re.search(r"@(?!\u200b)org/security-team", text), text
+        assert "<!channel>" not in text and "<@U0ADA>" not in text, text
+
+
+def test_no_injection_survives_the_weeks_duties(sandbox: Sandbox, config: Config) -> None:
+    """The handover issue (which quotes requests, PR and issue titles), an answered request, and a cover asked
+    with hostile text around it."""
+    from oncall_lib.config import AnswersConfig, CoversConfig, HandoverConfig
+    from oncall_lib.support_issues import commands as issue_commands
+
+    week = config.model_copy(update={"handover": HandoverConfig(), "answers": AnswersConfig(),
+                                     "covers": CoversConfig()})
+    hostile_world(sandbox)
+    sandbox.post(SUPPORT, AT - timedelta(minutes=3), f"how do I get access to the AWS console? {PING}")
+    support = next(r for r in sandbox.world["github"]["repos"] if r["full_name"] == REPO)
+    support["issues"].append({"number": 7002, "title": "Ask", "state": "open", "user": "vfs-dev", "assignees": [],
+                              "labels": ["support-request"], "created_at": "2026-11-30T15:00:00Z", "body": "",
+                              "comments": [{"id": 99001, "user": "alan-turing", "body": f"{PING}\n/oncall cover "
+                                            f"@katherine-johnson now 2026-12-01T12:00 {PING}"}]})
+    before_slack, before_github = texts(json.loads(json.dumps(sandbox.world)))
+    for job in (lambda s, c, at, d: rotate.run(s, c, at, dry_run=d),
+                lambda s, c, at, d: watch.run(s, c, at, dry_run=d),
+                lambda s, c, at, d: issue_commands.run(s, c, at, number=7002, comment_id=99001, dry_run=d)):
+        sandbox.run(job, week, AT)
+    after_slack, after_github = texts(sandbox.world)
+    posted, written = after_slack - before_slack, after_github - before_github
+    assert any("This looks like a question we have an answer for" in text for text in posted)
+    assert any(text.startswith("@alan-turing is on oncall support") for text in written)  # the handover issue
+    assert any("asks you to cover oncall support" in text for text in written)
+    ours = {m.slack for m in config.roster if m.slack} | {sandbox.world["slack"]["bot"]["user_id"]}
+    for text in posted:
+        assert "<!" not in text, text
+        assert set(re.findall(r"<@([A-Z0-9]+)", text)) <= ours, text
+        assert not re.search(r"(?<!\u200b)@(here|channel|everyone)\b", text), text
     for text in written:
         assert not re.search(r"@(?!\u200b)org/security-team", text), text
         assert "<!channel>" not in text and "<@U0ADA>" not in text, text

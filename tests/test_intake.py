@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 
+from oncall_lib import intake
 from oncall_lib.config import Config
-from oncall_lib.jobs import intake, offboarding
-from oncall_lib.jobs import support_issues as si
+from oncall_lib.offboarding import requests as offboarding
 from oncall_lib.report import Report
 from oncall_lib.sandbox import Faults
 from oncall_lib.services import Services
+from oncall_lib.support_issues import issues as si
 from tests.conftest import Sandbox
 from tests.test_offboarding import form as offboarding_form
 
@@ -166,7 +167,7 @@ def test_a_quiet_tick_costs_two_reads(sandbox: Sandbox, config: Config) -> None:
 def test_work_the_event_runs_did_is_not_done_again(sandbox: Sandbox, config: Config) -> None:
     """The fast path happened: the form's run completed the issue, the comment's run answered it."""
     a_week_of_dropped_events(sandbox)
-    from oncall_lib.jobs import issue_commands
+    from oncall_lib.support_issues import commands as issue_commands
 
     sandbox.run(lambda s, c, at, d: si.from_issue(s, c, at, number=6000, dry_run=d), config, FILED)
     for comment in (77001, 77002):

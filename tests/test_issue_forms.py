@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from oncall_lib.issue_forms import checked, parse_form
-from oncall_lib.jobs.support_issues import FORM_LABELS
+from oncall_lib.support_issues.issues import FORM_LABELS
 
 LABELS = list(FORM_LABELS)
 

@@ -9,11 +9,11 @@ import pytest
 
 from oncall_lib.config import Config
 from oncall_lib.errors import InputError
-from oncall_lib.jobs import offboarding
+from oncall_lib.iam.terraform import remove_users
+from oncall_lib.offboarding import requests as offboarding
+from oncall_lib.offboarding.socks_yaml import remove_socks_entries
 from oncall_lib.report import Report
 from oncall_lib.services import Services
-from oncall_lib.terraform import remove_users
-from oncall_lib.yaml_edit import remove_socks_entries
 from tests.conftest import Sandbox
 
 AT = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
@@ -86,6 +86,23 @@ def test_what_the_terraform_edit_cannot_do_is_left_to_the_reviewer(sandbox: Sand
     repo = next(r for r in sandbox.world["github"]["repos"] if r["full_name"] == DEVOPS)
     [pull] = [p for p in repo["pulls"] if p["head"] == "oncall/offboard/bob.smith"]
     assert f"> **Check by hand:** {warning}" in pull["body"]
+
+
+def test_a_role_that_served_only_the_user_is_listed_for_the_reviewer(sandbox: Sandbox, config: Config) -> None:
+    """The edit removes a map entry that existed only for the user (a role they alone could assume): a person
+    must confirm nothing else needed it, so the PR says so."""
+    files = devops_files(sandbox, "master")
+    files[TF] += ('\nmodule "partner_roles" {\n  source = "./modules/roles"\n  roles = {\n    "VendorReadOnly" = {\n'
+                  '      principals = [aws_iam_user.bob_smith.arn]\n    }\n  }\n}\n')
+    number = file_issue(sandbox, form({"Name": "Bob Smith", "Expected last day": "2026-12-18"},
+                                      offboarding.OFFBOARDING_LABELS), ["offboarding"])
+    report = sandbox.run(offboard(number), config, AT).report
+    [warning] = [w for w in report.warnings if "removed whole" in w]
+    assert 'roles["VendorReadOnly"] served only aws_iam_user.bob_smith (its `principals` list)' in warning
+    repo = next(r for r in sandbox.world["github"]["repos"] if r["full_name"] == DEVOPS)
+    [pull] = [p for p in repo["pulls"] if p["head"] == "oncall/offboard/bob.smith"]
+    assert f"> **Check by hand:** {warning}" in pull["body"]
+    assert '"VendorReadOnly"' not in devops_files(sandbox, "oncall/offboard/bob.smith")[TF]
 
 
 def test_a_user_missing_from_one_file(sandbox: Sandbox, config: Config) -> None:
@@ -242,7 +259,7 @@ def _bob(sandbox: Sandbox) -> int:
 
 
 def _cleanup(users: list[str], from_audit: bool = False) -> Any:
-    from oncall_lib.jobs import iam_cleanup
+    from oncall_lib.iam import cleanup as iam_cleanup
     return lambda s, c, at, d: iam_cleanup.run(s, c, at, dry_run=d, users=users, from_audit=from_audit)
 
 

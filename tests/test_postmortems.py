@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 
 from oncall_lib.config import Config
-from oncall_lib.jobs import labels, postmortems
-from oncall_lib.postmortem_docs import DocumentProblem, action_items, fill_issue_cells
+from oncall_lib.postmortems import items as postmortems
+from oncall_lib.postmortems.documents import DocumentProblem, action_items, fill_issue_cells
 from oncall_lib.report import Report
 from oncall_lib.services import Services
+from oncall_lib.setup import labels
 from tests.conftest import Sandbox
 
 AT = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from oncall_lib.config import Channel
-from oncall_lib.requests import Identity, classify, is_request
+from oncall_lib.requests.classify import Identity, classify, is_request
 
 SUPPORT = Channel(key="support", id="C01SUPPORT", name="vfs-platform-support", watch=True)
 ALERTS = Channel(key="alerts", id="C05ALERTS", name="devops-alerts", watch=True, request_bots=["grafana-alerts"],

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from oncall_lib.config import Config
-from oncall_lib.deploys import codeowners, log_excerpt, owners_of
-from oncall_lib.jobs import deploy_watch, review_digest
+from oncall_lib.deploys import watch as deploy_watch
+from oncall_lib.deploys.triage import codeowners, log_excerpt, owners_of
 from oncall_lib.report import Report
+from oncall_lib.reviews import digest as review_digest
 from oncall_lib.services import Services
 from tests.conftest import Sandbox
 

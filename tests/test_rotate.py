@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from oncall_lib.config import Config
-from oncall_lib.jobs import rotate
+from oncall_lib.handoff import rotate
 from oncall_lib.report import Report
 from oncall_lib.sandbox import Faults
 from oncall_lib.services import Services
@@ -58,7 +58,7 @@ def test_first_run_hands_over_and_second_run_writes_nothing(sandbox: Sandbox, co
     second = sandbox.run(rotation, config, TUESDAY.replace(hour=16)).report
     assert second.outcomes == []
     assert second.total_calls("writes") == 0
-    # The figure the README quotes: a run with nothing to change.
+    # The figure docs/measurements.md quotes: a run with nothing to change.
     assert second.total_calls() <= 8, second.api_calls
 
 
@@ -297,3 +297,31 @@ def test_on_a_free_slack_plan_the_user_group_is_a_warning_not_a_failure(sandbox:
     report = sandbox.run(rotation, with_rotation(config, slack_user_group="oncall-support"), TUESDAY).report
     assert report.exit_code == 0
     assert any("plan_upgrade_required" in w and "paid Slack plan" in w for w in report.warnings)
+
+
+def test_the_start_of_turn_dm_says_what_to_do_first_and_links_everything(sandbox: Sandbox, config: Config) -> None:
+    """Not a generic checklist: the request waiting comes first, then the epics, the channels, the issues and the
+    sheet, each a link the person can act on."""
+    from datetime import timedelta
+
+    asked = sandbox.post(SUPPORT, TUESDAY - timedelta(hours=2), "Can someone rotate the staging certificate?")
+    sandbox.run(rotation, config, TUESDAY)
+    [dm] = sandbox.bot_messages("U0GRACE", rotate.CHECKLIST_EVENT)
+    lines = dm["text"].split("\n")
+    assert lines[1].startswith("*First:* acknowledge the request still waiting")
+    assert lines[2].startswith(f"• <https://sandbox.slack.com/archives/{SUPPORT}/p{asked.replace('.', '')}|"
+                               "#vfs-platform-support>") and "rotate the staging certificate" in lines[2]
+    text = dm["text"]
+    assert "<https://github.sandbox/department-of-veterans-affairs/va.gov-team/issues/1954|Incident Response>" in text
+    assert "Requests come in <#C01SUPPORT>: also watch <#C02VSPOPS>, <#C03SRE000>" in text
+    assert "/va.gov-team/issues?q=is:open%20label:%22support-request%22|support issue>" in text
+    assert "<https://docs.google.com/spreadsheets/d/1bKUfJ6GSRm7_Zal88IkYEiw5md-9L9WRxK51ZNMtt8k/edit|" in text
+    assert len([line for line in lines if line.startswith("• ")]) == 2  # the request, and one rule no link carries
+
+
+def test_with_nothing_waiting_the_dm_says_so_and_what_to_pick_up(sandbox: Sandbox, config: Config) -> None:
+    sandbox.run(rotation, config, TUESDAY)
+    [dm] = sandbox.bot_messages("U0GRACE", rotate.CHECKLIST_EVENT)
+    assert dm["text"].split("\n")[1] == ("*First:* nothing is waiting. Skim <#C01SUPPORT> for anything new, then, "
+                                         "with no support work or incident, pick up a postmortem action item:")
+    assert "Automate certificate rotation" in dm["text"].split("\n")[2]

@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from oncall_lib.config import Config
-from oncall_lib.jobs import rotate, watch
+from oncall_lib.handoff import rotate
 from oncall_lib.report import Report
+from oncall_lib.requests import watch
 from oncall_lib.services import Services
 from tests.conftest import Sandbox
 
@@ -105,7 +106,7 @@ def test_a_two_hour_cover_moves_nothing_but_the_watch_escalates_to_the_cover(san
     at = datetime(2026, 12, 2, 11, 0, tzinfo=NY)
     report = sandbox.run(handoff, untracked, at).report
     assert report.facts["on_support"] == "Alan Turing" and writes(report) == 0
-    assert "Grace Hopper covers 15:00-17:00 UTC" in report.facts["rule"]
+    assert "Grace Hopper covers Wed 02 Dec 10:00-12:00 EST (2 h," in report.facts["rule"]
     sandbox.post(SUPPORT, datetime(2026, 12, 2, 10, 0, tzinfo=NY), "Is the VPN down for everyone?")
     sandbox.run(watching, untracked, at)
     grace, alan = sandbox.dm("U0GRACE"), sandbox.dm("U0ALAN")
@@ -113,6 +114,19 @@ def test_a_two_hour_cover_moves_nothing_but_the_watch_escalates_to_the_cover(san
                       watch.WAITING_EVENT]
     assert not alan or not [m for m in alan["messages"] if (m.get("metadata") or {}).get("event_type") ==
                             watch.WAITING_EVENT]
+
+
+def test_a_cover_over_two_business_days_is_told_window_by_window_in_the_teams_time(sandbox: Sandbox,
+                                                                                   untracked: Config) -> None:
+    """Tuesday 09:00 to Wednesday 17:00 on a business-hours layer is two 8-hour windows: 16 hours of support
+    time, under min_override_hours, so the turn stays; the rule names both windows, in New York time."""
+    layer(sandbox)["restrictions"] = BUSINESS_DAYS
+    handed_over(sandbox, untracked)
+    override(sandbox, "PGRACE1", datetime(2026, 12, 1, 9, 0, tzinfo=NY), datetime(2026, 12, 2, 17, 0, tzinfo=NY))
+    report = sandbox.run(handoff, untracked, datetime(2026, 12, 2, 11, 0, tzinfo=NY)).report
+    assert report.facts["on_support"] == "Alan Turing" and writes(report) == 0
+    assert ("Grace Hopper covers Tue 01 Dec 09:00-17:00 and Wed 02 Dec 09:00-17:00 EST (16 h, under "
+            "rotation.min_override_hours)") in report.facts["rule"], report.facts["rule"]
 
 
 def test_a_week_long_override_moves_everything_once(sandbox: Sandbox, config: Config) -> None:
@@ -193,14 +207,14 @@ def test_a_deleted_pagerduty_user_on_the_layer_is_a_warning(sandbox: Sandbox, co
 def test_a_roster_member_whose_slack_account_is_gone(sandbox: Sandbox, config: Config) -> None:
     sandbox.world["slack"]["users"] = [u for u in sandbox.world["slack"]["users"] if u["id"] != "U0ALAN"]
     report = sandbox.run(handoff, config, MONDAY).report
-    assert any(w.startswith("no checklist DM for Alan Turing") and "user_not_found" in w for w in report.warnings)
+    assert any(w.startswith("no start-of-turn DM for Alan Turing") and "user_not_found" in w for w in report.warnings)
     assert "alan-turing" in sandbox.issue(REPO, 1954)["assignees"]
     assert "Alan Turing" in sandbox.channel(SUPPORT)["topic"]
     assert writes(sandbox.run(handoff, config, MONDAY).report) == 0
 
 
 def test_the_doctor_describes_the_support_layer_in_one_line(sandbox: Sandbox, config: Config) -> None:
-    from oncall_lib.jobs import doctor
+    from oncall_lib.setup import doctor
 
     def doctoring(s: Services, c: Config, at: datetime, d: bool) -> Report:
         return doctor.run(s, c, at, dry_run=True)
@@ -270,8 +284,57 @@ def test_the_shift_based_schedule_follows_pagerdutys_v3_description(sandbox: San
     assert sources == {"schedule_rotation"}
 
 
+def test_a_shift_based_world_file_is_read_through_v3_by_every_job(tmp_path: Any, config: Config) -> None:
+    """A world file written as PagerDuty shapes a shift-based schedule (rotations, no layers) loads; the handoff,
+    normal oncall's incidents in its message and in the report, and the doctor all read it through
+    /v3/schedules, which is all PagerDuty allows: the v2 endpoint would refuse, and say so in a warning."""
+    import json
+
+    from oncall_lib.sandbox.world import EXAMPLE_WORLD, load_world
+    from oncall_lib.setup import doctor
+    from oncall_lib.tracking import report as rotation_report
+
+    world = json.loads(EXAMPLE_WORLD.read_text())
+    old = world["pagerduty"]["schedules"][0]
+    layers = {lay["id"]: lay for lay in old["layers"]}
+    world["pagerduty"]["schedules"] = [{
+        "id": old["id"], "name": old["name"], "time_zone": old["time_zone"], "shift_based": True,
+        "rotations": [{**layers["PLAYER2"], "id": "ROTSUPPORT", "name": "Oncall support"},
+                      {**layers["PLAYER1"], "id": "ROTPRIMARY", "name": "Primary"}],
+        "overrides": []}]
+    path = tmp_path / "world.json"
+    path.write_text(json.dumps(world))
+    sandbox = Sandbox(load_world(path))
+    v3 = config.model_copy(update={"rotation": config.rotation.model_copy(
+        update={"schedule_kind": "shifts", "support_layer": "Oncall support"})})
+
+    handed = sandbox.run(handoff, v3, MONDAY).report
+    assert handed.exit_code == 0 and handed.facts["on_support"] == "Alan Turing", handed.to_text()
+    assert not [w for w in handed.warnings if "incidents" in w or "shift" in w], handed.warnings
+    [message] = sandbox.bot_messages(SUPPORT, rotate.HANDOFF_EVENT)
+    assert "Normal oncall since the last handoff: 2 incident(s)" in message["text"]  # Grace's week: Nov 25, 28
+
+    def reporting(s: Services, c: Config, at: datetime, d: bool) -> Report:
+        return rotation_report.run(s, c, at, dry_run=d)
+
+    report = sandbox.run(reporting, v3, datetime(2026, 12, 7, 8, 30, tzinfo=NY), dry_run=True).report
+    assert report.extra["rotation"]["person"] == "Alan Turing"
+    assert [i["number"] for i in report.extra["incidents"]] == [4103, 4104]
+    assert not [w for w in report.warnings if "incidents" in w or "shift" in w], report.warnings
+
+    def doctoring(s: Services, c: Config, at: datetime, d: bool) -> Report:
+        return doctor.run(s, c, at, dry_run=True)
+
+    checks = {c["check"]: c for c in sandbox.run(doctoring, v3, MONDAY).report.extra["checks"]}
+    assert checks["pagerduty schedule"] == {
+        "check": "pagerduty schedule", "ok": True,
+        "detail": "shift-based schedule 'Platform Oncall' and support rotation 'Oncall support' (ROTSUPPORT) found"}
+    assert checks["support layer shape"]["ok"] and "7-day turns" in checks["support layer shape"]["detail"]
+    assert checks["rotation handoff time"]["ok"], checks["rotation handoff time"]
+
+
 def test_the_rotation_report_covers_a_restricted_turn_whole(sandbox: Sandbox, untracked: Config) -> None:
-    from oncall_lib.jobs import rotation_report
+    from oncall_lib.tracking import report as rotation_report
 
     def reporting(s: Services, c: Config, at: datetime, d: bool) -> Report:
         return rotation_report.run(s, c, at, dry_run=d)

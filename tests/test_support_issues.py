@@ -10,10 +10,10 @@ import pytest
 
 from oncall_lib.config import Config
 from oncall_lib.errors import InputError
-from oncall_lib.jobs import support_issues as si
 from oncall_lib.report import Report
 from oncall_lib.sandbox import Faults
 from oncall_lib.services import Services
+from oncall_lib.support_issues import issues as si
 from tests.conftest import Sandbox
 from tests.test_issue_forms import render
 
@@ -270,10 +270,10 @@ def test_long_running_support_issues_are_listed_for_scoping(sandbox: Sandbox, co
     # The rule reaches people: one comment on the issue (with its label as the memory), one DM to Alan.
     issue = sandbox.issue(REPO, number)
     [comment] = [c for c in issue.get("comments", []) if "two-hour rule" in c["body"]]
-    assert "open 3.2 business days, past the two-hour rule" in comment["body"]
+    assert "open 3.2 business days (longer than the 2 this team allows before scoping)" in comment["body"]
     assert "consider-scoping" in issue["labels"]
     [dm] = sandbox.bot_messages("U0ALAN", "oncall_support_scoping")
-    assert f"{REPO}#{number}" in dm["text"] and "Past the two-hour rule" in dm["text"]
+    assert f"{REPO}#{number}" in dm["text"] and "*Open longer than 2 business days*" in dm["text"]
     again = sandbox.run(scanning, config, AT + timedelta(minutes=15)).report
     assert again.facts["consider_scoping"] == 1 and again.total_calls("writes") == 0
     assert len(sandbox.bot_messages("U0ALAN", "oncall_support_scoping")) == 1
@@ -459,7 +459,7 @@ def _commented(sandbox: Sandbox, number: int, author: str, body: str) -> int:
 
 
 def commanding(number: int, comment_id: int) -> Any:
-    from oncall_lib.jobs import issue_commands
+    from oncall_lib.support_issues import commands as issue_commands
 
     def job(services: Services, config: Config, at: datetime, dry_run: bool) -> Report:
         return issue_commands.run(services, config, at, number=number, comment_id=comment_id, dry_run=dry_run)

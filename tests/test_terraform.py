@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from oncall_lib.terraform import TerraformEditError, owners, remove_users
+from oncall_lib.iam.terraform import TerraformEditError, owners, remove_users
 
 HEADER = """# Global IAM users for the platform.
 # Managed by the operations team; see the README.
@@ -254,16 +254,22 @@ def test_a_policy_attachment_that_serves_roles_too_is_kept() -> None:
     assert result.warnings == []
 
 
-def test_a_policy_left_without_principals_is_reported() -> None:
+def test_a_policy_whose_only_principal_is_the_user_is_refused() -> None:
+    """AWS rejects `identifiers = []`, and dropping the statement or the document would change who may do what."""
     document = ('data "aws_iam_policy_document" "assume" {\n  statement {\n    actions = ["sts:AssumeRole"]\n'
                 '    principals {\n      type        = "AWS"\n      identifiers = [aws_iam_user.bob.arn]\n'
                 '    }\n  }\n}\n')
-    result = remove_users(BOB + document, ["Bob.Smith"])
-    assert result.text == document.replace("[aws_iam_user.bob.arn]", "[]")
-    assert result.warnings == ['data "aws_iam_policy_document" "assume" (line 10) is left with an empty '
-                               "`identifiers` list: check by hand"]
-    cascading = remove_users(BOB + BOB_REFS + document, ["Bob.Smith"])  # the removals take a second pass
-    assert cascading.warnings == [w.replace("line 10", "line 38") for w in result.warnings]
+    with pytest.raises(TerraformEditError) as refused:
+        remove_users(BOB + document, ["Bob.Smith"])
+    assert str(refused.value) == (
+        'iam_users.tf:15: data "aws_iam_policy_document" "assume": aws_iam_user.bob is the only principal in '
+        "statement.principals.identifiers; AWS rejects a policy with no principal (identifiers = []), and removing "
+        "the statement or the policy would change who may do what: edit it by hand (nothing changed)")
+    with pytest.raises(TerraformEditError, match=r"iam_users.tf:43: .* is the only principal"):
+        remove_users(BOB + BOB_REFS + document, ["Bob.Smith"])  # found on the cascade's second pass too
+    shared = document.replace("[aws_iam_user.bob.arn]", "[aws_iam_user.bob.arn, aws_iam_user.ann.arn]")
+    assert remove_users(BOB + ANN + shared, ["Bob.Smith"]).text == ANN + document.replace(
+        "[aws_iam_user.bob.arn]", "[aws_iam_user.ann.arn]")
 
 
 def test_a_count_indexed_list_is_refused() -> None:
@@ -368,3 +374,406 @@ def test_the_local_editor_loads_only_the_editor(tmp_path: Path) -> None:
     assert "tree_sitter_hcl" in loaded
     assert not loaded & {"boto3", "github", "slack_sdk", "gspread", "pydantic", "oncall_lib.sandbox", "hcl2"}
     assert target.read_text() == ""
+
+
+# Shapes teams write without one aws_iam_user per person. Each file is written for its test.
+
+MODULE_USER_MAP = """module "iam_users" {
+  source = "../modules/iam-users"
+
+  # AWS username => groups
+  user_map = {
+    "ann.lee"   = ["developers"]
+    # contractor until March
+    "bob.smith" = ["developers", "admins"]
+    "cy.young": ["readonly"], "di.prince": ["readonly"]
+  }
+}
+"""
+
+
+def test_a_module_input_map_keyed_by_user_with_no_aws_iam_user_in_the_file() -> None:
+    result = remove_users(MODULE_USER_MAP, ["Bob.Smith"])
+    assert result.text == """module "iam_users" {
+  source = "../modules/iam-users"
+
+  # AWS username => groups
+  user_map = {
+    "ann.lee"   = ["developers"]
+    "cy.young": ["readonly"], "di.prince": ["readonly"]
+  }
+}
+"""
+    assert result.removed == ['module.iam_users.user_map["bob.smith"]'] and result.warnings == []
+    # Entries sharing a line, with colons and commas: only the entry and its comma go.
+    assert remove_users(MODULE_USER_MAP, ["cy.young"]).text == MODULE_USER_MAP.replace('"cy.young": ["readonly"], ',
+                                                                                     "")
+    assert remove_users(MODULE_USER_MAP, ["di.prince"]).text == MODULE_USER_MAP.replace(', "di.prince": ["readonly"]',
+                                                                                      "")
+
+
+def test_the_same_map_in_a_variable_default_and_in_tfvars() -> None:
+    variable = """variable "user_map" {
+  description = "AWS username => groups"
+  type        = map(list(string))
+  default = {
+    "ann.lee"   = ["developers"]
+    "bob.smith" = ["developers", "admins"]
+  }
+}
+"""
+    assert remove_users(variable, ["bob.smith"]).text == """variable "user_map" {
+  description = "AWS username => groups"
+  type        = map(list(string))
+  default = {
+    "ann.lee"   = ["developers"]
+  }
+}
+"""
+    tfvars = 'region = "us-gov-west-1"\n\nuser_map = {\n  ann_lee     = ["developers"]\n  "bob.smith" = ["admins"]\n}\n'
+    assert remove_users(tfvars, ["bob.smith"], path="terraform.tfvars").text == (
+        'region = "us-gov-west-1"\n\nuser_map = {\n  ann_lee     = ["developers"]\n}\n')
+
+
+LOCALS_OBJECTS = """locals {
+  users = [
+    {
+      username = "ann.lee"
+      groups   = ["developers"]
+    },
+    {
+      username = "bob.smith"
+      groups   = ["developers", "admins"]
+      pgp_key  = "keybase:bobsmith"
+    },
+    { username = "cy.young", groups = ["readonly"] },
+  ]
+}
+
+resource "aws_iam_user" "this" {
+  for_each = { for u in local.users : u.username => u }
+  name     = each.key
+}
+
+resource "aws_iam_user_group_membership" "this" {
+  for_each = { for u in local.users : u.username => u }
+  user     = aws_iam_user.this[each.key].name
+  groups   = each.value.groups
+}
+
+output "bob_smith_arn" {
+  value = aws_iam_user.this["bob.smith"].arn
+}
+"""
+
+
+def test_a_locals_list_of_objects_driving_for_each() -> None:
+    result = remove_users(LOCALS_OBJECTS, ["bob.smith"])
+    assert result.text == """locals {
+  users = [
+    {
+      username = "ann.lee"
+      groups   = ["developers"]
+    },
+    { username = "cy.young", groups = ["readonly"] },
+  ]
+}
+
+resource "aws_iam_user" "this" {
+  for_each = { for u in local.users : u.username => u }
+  name     = each.key
+}
+
+resource "aws_iam_user_group_membership" "this" {
+  for_each = { for u in local.users : u.username => u }
+  user     = aws_iam_user.this[each.key].name
+  groups   = each.value.groups
+}
+"""
+    assert result.removed == ['local.users["bob.smith"]', 'output "bob_smith_arn" (line 27)']
+    one_line = remove_users(LOCALS_OBJECTS, ["cy.young"]).text
+    assert one_line == LOCALS_OBJECTS.replace('    { username = "cy.young", groups = ["readonly"] },\n', "")
+
+
+TERRAGRUNT = """include "root" {
+  path = find_in_parent_folders()
+}
+
+terraform {
+  source = "git::https://example.com/modules.git//iam-users?ref=v1.4.0"
+}
+
+inputs = {
+  group = "developers"
+  users = [
+    { user = "ann.lee", pgp_key = "keybase:ann" },
+    { user = "bob.smith", pgp_key = "keybase:bob" }, # contractor
+    {
+      user    = "cy.young"
+      pgp_key = "keybase:cy"
+    }
+  ]
+}
+"""
+
+
+def test_terragrunt_inputs_listing_users() -> None:
+    result = remove_users(TERRAGRUNT, ["bob.smith"], path="terragrunt.hcl")
+    assert result.text == """include "root" {
+  path = find_in_parent_folders()
+}
+
+terraform {
+  source = "git::https://example.com/modules.git//iam-users?ref=v1.4.0"
+}
+
+inputs = {
+  group = "developers"
+  users = [
+    { user = "ann.lee", pgp_key = "keybase:ann" },
+    {
+      user    = "cy.young"
+      pgp_key = "keybase:cy"
+    }
+  ]
+}
+"""
+    assert result.removed == ['inputs.users["bob.smith"]']
+    last = remove_users(TERRAGRUNT, ["cy.young"], path="terragrunt.hcl").text  # the last item, with no comma
+    assert last == TERRAGRUNT.replace('    {\n      user    = "cy.young"\n      pgp_key = "keybase:cy"\n    }\n', "")
+
+
+NAMES_FROM_A_LIST = """locals {
+  service_accounts = [for name in ["audit", "media", "search"] : "app-${name}"]
+}
+
+resource "aws_iam_user" "service" {
+  for_each = toset(local.service_accounts)
+  name     = each.value
+}
+
+resource "aws_iam_user" "ci" {
+  for_each = toset([
+    "audit",
+    "media",
+  ])
+  name = "app-${each.key}-ci"
+}
+
+output "media_ci_arn" {
+  value = aws_iam_user.ci["media"].arn
+}
+"""
+
+
+def test_one_item_of_a_list_that_builds_names() -> None:
+    result = remove_users(NAMES_FROM_A_LIST, ["app-media"])
+    assert result.text == NAMES_FROM_A_LIST.replace('["audit", "media", "search"]', '["audit", "search"]')
+    assert result.removed == ['local.service_accounts["media"]']
+    built_by_the_resource = remove_users(NAMES_FROM_A_LIST, ["app-media-ci"])
+    assert built_by_the_resource.text == """locals {
+  service_accounts = [for name in ["audit", "media", "search"] : "app-${name}"]
+}
+
+resource "aws_iam_user" "service" {
+  for_each = toset(local.service_accounts)
+  name     = each.value
+}
+
+resource "aws_iam_user" "ci" {
+  for_each = toset([
+    "audit",
+  ])
+  name = "app-${each.key}-ci"
+}
+"""
+    with pytest.raises(TerraformEditError, match="no IAM user named app-medi "):
+        remove_users(NAMES_FROM_A_LIST, ["app-medi"])  # a name no item builds
+
+
+IMPORTS = """# Imported from the console in 2021:
+#   terraform import aws_iam_user.ann ann.lee
+#   terraform import aws_iam_user.bob bob.smith
+#   terraform import aws_iam_user_login_profile.bob bob.smith
+#   terraform import 'aws_iam_user.team["cy.young"]' cy.young
+
+resource "aws_iam_user" "ann" {
+  name = "ann.lee"
+}
+
+# terraform import aws_iam_user.bob bob.smith
+resource "aws_iam_user" "bob" {
+  name = "bob.smith"
+}
+
+resource "aws_iam_user_login_profile" "bob" {
+  # terraform import aws_iam_user_login_profile.bob bob.smith
+  user = aws_iam_user.bob.name
+}
+
+resource "aws_iam_user" "team" {
+  for_each = toset(["cy.young", "di.prince"])
+  name     = each.key
+}
+
+import {
+  to = aws_iam_user.team["cy.young"]
+  id = "cy.young"
+}
+"""
+
+
+def test_import_comments_and_blocks_naming_a_removed_resource_go() -> None:
+    result = remove_users(IMPORTS, ["bob.smith", "cy.young"])
+    assert result.text == """# Imported from the console in 2021:
+#   terraform import aws_iam_user.ann ann.lee
+
+resource "aws_iam_user" "ann" {
+  name = "ann.lee"
+}
+
+resource "aws_iam_user" "team" {
+  for_each = toset(["di.prince"])
+  name     = each.key
+}
+"""
+    assert "the import comment for aws_iam_user_login_profile.bob" in result.removed
+
+
+ROLES = """resource "aws_iam_user" "partner" {
+  name = "partner.example"
+}
+
+resource "aws_iam_user" "auditor" {
+  name = "auditor.example"
+}
+
+module "cross_account_roles" {
+  source = "./modules/roles"
+
+  roles = {
+    "Partner" = {
+      principals = [aws_iam_user.partner.arn]
+      policies   = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+    },
+    "Auditor" = {
+      principals = [aws_iam_user.partner.arn, aws_iam_user.auditor.arn]
+      policies   = ["arn:aws:iam::aws:policy/SecurityAudit"]
+    },
+  }
+
+  buckets = {
+    "logs" = { readers = [aws_iam_user.partner.arn], retention_days = 90 }
+  }
+}
+"""
+
+
+def test_a_map_entry_that_served_only_the_user_goes_whole() -> None:
+    result = remove_users(ROLES, ["partner.example"])
+    assert result.text == """resource "aws_iam_user" "auditor" {
+  name = "auditor.example"
+}
+
+module "cross_account_roles" {
+  source = "./modules/roles"
+
+  roles = {
+    "Auditor" = {
+      principals = [aws_iam_user.auditor.arn]
+      policies   = ["arn:aws:iam::aws:policy/SecurityAudit"]
+    },
+  }
+
+  buckets = {
+    "logs" = { readers = [], retention_days = 90 }
+  }
+}
+"""
+    assert result.warnings == [
+        'module "cross_account_roles" (line 9): roles["Partner"] served only aws_iam_user.partner (its `principals` '
+        "list) and was removed whole: check that nothing else needed it",
+        # A bucket's readers are not whom the bucket is for: it stays, and the warning names the list itself.
+        'module "cross_account_roles" (line 9) is left with an empty `buckets["logs"].readers` list: check by hand']
+    # Named by someone else too, the entry stays and loses the user.
+    shared = ROLES.replace("principals = [aws_iam_user.partner.arn]\n",
+                           "principals = [aws_iam_user.partner.arn]\n      users      = [\"ops.bot\"]\n")
+    with pytest.raises(TerraformEditError, match=r"iam_users.tf:14: .* aws_iam_user.partner is the only principal in "
+                                                 r'roles\["Partner"\].principals'):
+        remove_users(shared, ["partner.example"])
+
+
+TRUST_HEREDOC = """resource "aws_iam_user" "bob" {
+  name = "bob.smith"
+}
+
+resource "aws_iam_role" "deployer" {
+  name               = "deployer"
+  assume_role_policy = <<EOF
+{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Effect": "Allow",
+      "Action": "sts:AssumeRole",
+      "Principal": {"AWS": "${aws_iam_user.bob.arn}"}
+    }
+  ]
+}
+EOF
+}
+"""
+
+TRUST_JSONENCODE = """resource "aws_iam_user" "bob" {
+  name = "bob.smith"
+}
+
+resource "aws_iam_role" "deployer" {
+  name = "deployer"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRole"
+      Principal = { AWS = [aws_iam_user.bob.arn] }
+    }]
+  })
+}
+"""
+
+
+@pytest.mark.parametrize(("text", "line"), [(TRUST_HEREDOC, 14), (TRUST_JSONENCODE, 12)])
+def test_a_trust_policy_whose_only_principal_is_the_user_is_refused(text: str, line: int) -> None:
+    """Removing the role would take away a role others may use; leaving no principal is refused by AWS."""
+    with pytest.raises(TerraformEditError) as refused:
+        remove_users(text, ["bob.smith"])
+    message = str(refused.value)
+    assert message.startswith(f'iam_users.tf:{line}: resource "aws_iam_role" "deployer": aws_iam_user.bob is the only '
+                              "principal")
+    assert "AWS rejects a policy with no principal" in message and message.endswith("(nothing changed)")
+
+
+def test_a_trust_policy_shared_with_others_loses_the_users_line_unless_a_list_is_left_empty() -> None:
+    ann = 'resource "aws_iam_user" "ann" {\n  name = "ann.lee"\n}\n\n'
+    statement = ('    {\n      "Action": "sts:AssumeRole",\n      "Principal": {\n        "AWS": [\n'
+                 '          "${aws_iam_user.ann.arn}",\n          "${aws_iam_user.bob.arn}"\n        ]\n      }\n    }')
+    policy = ('resource "aws_iam_role" "deployer" {\n  assume_role_policy = <<EOF\n{\n  "Statement": [\n'
+              + statement + "\n  ]\n}\nEOF\n}\n")
+    result = remove_users(TRUST_HEREDOC.split("\n\n")[0] + "\n\n" + ann + policy, ["bob.smith"])
+    assert result.text == ann + policy.replace('"${aws_iam_user.ann.arn}",\n          "${aws_iam_user.bob.arn}"\n',
+                                               '"${aws_iam_user.ann.arn}"\n')
+    alone = statement.replace('          "${aws_iam_user.ann.arn}",\n', "").replace("AssumeRole", "TagSession")
+    two = policy.replace(statement, statement + ",\n" + alone)
+    with pytest.raises(TerraformEditError, match=r"iam_users.tf:26: .* aws_iam_user.bob is the only principal of its "
+                                                 r"list in the policy"):
+        remove_users(TRUST_HEREDOC.split("\n\n")[0] + "\n\n" + ann + two, ["bob.smith"])
+
+
+def test_a_user_named_by_arn_text_is_reported() -> None:
+    document = ('data "aws_iam_policy_document" "assume" {\n  statement {\n    principals {\n      type        = "AWS"\n'
+                '      identifiers = ["arn:aws-us-gov:iam::123456789012:user/contractors/Bob.Smith", '
+                '"arn:aws:iam::123456789012:user/ann.lee"]\n    }\n  }\n}\n')
+    result = remove_users(TRUST_HEREDOC.split("\n\n")[0] + "\n\n" + document, ["bob.smith"])
+    assert result.text == document
+    assert result.warnings == ['data "aws_iam_policy_document" "assume" (line 9) names the removed user by ARN, '
+                               '"arn:aws-us-gov:iam::123456789012:user/contractors/Bob.Smith": edit it by hand']

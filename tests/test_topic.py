@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from oncall_lib.topic import TOPIC_LIMIT, compose_topic, normalise, same_topic
+from oncall_lib.handoff.topic import TOPIC_LIMIT, compose_topic, normalise, same_topic
 
 TEMPLATE = "On support: {name} ({mention})"
 GRACE = {"name": "Grace Hopper", "mention": "<@U0GRACE>"}

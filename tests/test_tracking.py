@@ -7,11 +7,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from oncall_lib.config import Config
-from oncall_lib.jobs import iam_audit, rotate, tracking, watch
+from oncall_lib.handoff import rotate
+from oncall_lib.iam import audit as iam_audit
 from oncall_lib.report import Report
+from oncall_lib.requests import watch
 from oncall_lib.sandbox import Faults
 from oncall_lib.services import Services
-from oncall_lib.tracking import HEADER, TaskRow, cell
+from oncall_lib.tracking import log as tracking
+from oncall_lib.tracking.rows import HEADER, TaskRow, cell
 from tests.conftest import Sandbox
 
 NY = ZoneInfo("America/New_York")

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from oncall_lib.config import Config
-from oncall_lib.jobs import rotate, watch
+from oncall_lib.handoff import rotate
 from oncall_lib.report import Report
+from oncall_lib.requests import waiting, watch
 from oncall_lib.sandbox import Faults
 from oncall_lib.services import Services
 from tests.conftest import Sandbox
@@ -170,7 +171,7 @@ def test_a_long_waiting_list_is_cut_with_the_new_ones_kept(sandbox: Sandbox, con
     sandbox.run(watching, config, ny(2026, 11, 30, 10, 50))
     text = sandbox.bot_messages(ALAN, watch.WAITING_EVENT)[-1]["text"]
     assert "the newest question” *(new)*" in text
-    assert text.count("\n• ") == watch.MAX_LISTED and text.endswith("…and 6 more")
+    assert text.count("\n• ") == waiting.MAX_LISTED and text.endswith("…and 6 more")
 
 
 def test_the_handoff_message_lists_requests_still_waiting(sandbox: Sandbox, config: Config) -> None:
@@ -209,7 +210,7 @@ def test_out_of_hours_only_urgent_channels_are_read_and_an_alert_still_escalates
 
 
 def test_a_ticketed_request_counts_as_acknowledged(sandbox: Sandbox, untracked: Config) -> None:
-    from oncall_lib.jobs import support_issues
+    from oncall_lib.support_issues import issues as support_issues
 
     reacted = sandbox.post(SUPPORT, ny(2026, 11, 30, 9, 5), "Grafana dashboards are empty",
                            reactions=[{"name": "ticket", "users": [ALAN], "count": 1}])

@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from oncall_lib.config import load_config
-from oncall_lib.jobs import offboarding
-from oncall_lib.jobs.support_issues import FORM_LABELS
-from oncall_lib.requests import TRACKED_EVENT
+from oncall_lib.offboarding import requests as offboarding
+from oncall_lib.requests.classify import TRACKED_EVENT
 from oncall_lib.sandbox.world import EXAMPLE_WORLD
 from oncall_lib.secrets import SECRETS as KNOWN_SECRETS
+from oncall_lib.support_issues.issues import FORM_LABELS
 from tests import runner
 from tests.runner import Event, cron_matches, load, run_workflow, schedules, triggers
 
@@ -281,12 +281,7 @@ def test_one_name_per_secret_and_untrusted_text_only_through_env(path: Path) -> 
             assert "${{" not in str(step.get("run", "")), f"{path.name}: an expression inside run:"
 
 
-def test_the_readme_names_each_secret_as_the_scripts_read_it() -> None:
-    readme = (ROOT / "README.md").read_text()
-    table = readme.split("## Secrets and scopes", 1)[1].split("\n## ", 1)[0]
-    named = set(re.findall(r"^\| `([A-Z0-9_]+)`", table, re.M))
-    assert set(KNOWN_SECRETS) <= named
-    assert "GITHUB_TOKEN" not in {n for n in named if n != "ONCALL_GITHUB_TOKEN"}
+# That docs/credentials.md names each secret as the scripts read it: tests/test_docs.py.
 
 
 def test_event_workflows_queue_per_resource_and_only_for_the_events_they_act_on(tmp_path: Path) -> None:
@@ -365,17 +360,19 @@ def test_in_business_hours_a_request_is_seen_within_15_minutes(week: datetime) -
 
 
 
-def test_in_the_tick_one_failing_check_does_not_stop_the_others_but_fails_the_run(tmp_path: Path) -> None:
+def test_in_the_tick_one_failing_duty_does_not_stop_the_others_but_fails_the_run(tmp_path: Path) -> None:
     world = prepared_world(tmp_path)
     no_github = {k: v for k, v in runner.SECRETS.items() if k != "ONCALL_GITHUB_TOKEN"}
     run = run_workflow(runner.WORKFLOWS / "tick.yml", Event("schedule", {"schedule": "7 * * * *"}), world=world,
                        workdir=tmp_path, at=datetime(2026, 11, 30, 15, 7, tzinfo=UTC).isoformat(), secrets=no_github)
-    outcomes = {s.step: s.returncode for s in run.steps}
-    assert outcomes["Request watch"] == 0  # needs no GitHub
-    assert outcomes["Intake"] == 2
-    assert outcomes["Support issue scan"] == 2 and outcomes["Deploy watch"] == 2
-    assert outcomes["Weekly handoff (hourly)"] == 2
-    assert outcomes["Fail the run if a check failed"] == 1
+    [step] = run.steps
+    assert step.returncode == 1
+    parts = dict(part.split("\n", 1) for part in step.stdout.split("\n== ")[1:])
+    assert list(parts) == ["Intake", "Watching the request channels", "Support issues", "Failed deploys",
+                           "The weekly handoff"]
+    assert "error:" not in parts["Watching the request channels"]  # needs no GitHub, and ran
+    for needs_github in ("Intake", "Support issues", "Failed deploys", "The weekly handoff"):
+        assert "error: environment variable ONCALL_GITHUB_TOKEN is not set" in parts[needs_github]
 
 
 def test_the_quarter_hour_tick_leaves_the_handoff_to_the_hourly_one(tmp_path: Path) -> None:
@@ -383,7 +380,9 @@ def test_the_quarter_hour_tick_leaves_the_handoff_to_the_hourly_one(tmp_path: Pa
     run = run_workflow(runner.WORKFLOWS / "tick.yml", Event("schedule", {"schedule": "22,37,52 13-21 * * 1-5"}),
                        world=world, workdir=tmp_path, at=datetime(2026, 11, 30, 15, 22, tzinfo=UTC).isoformat())
     assert run.ok, run.explain()
-    assert [s.step for s in run.steps] == ["Request watch", "Intake", "Support issue scan", "Deploy watch"]
+    [step] = run.steps
+    assert "duties run: Intake, Watching the request channels, Support issues, Failed deploys\n" in step.stdout
+    assert "== The weekly handoff" not in step.stdout
 
 
 def test_every_flag_a_workflow_passes_exists(tmp_path: Path) -> None:
@@ -414,7 +413,7 @@ def test_every_flag_a_workflow_passes_exists(tmp_path: Path) -> None:
 def test_every_label_a_form_a_workflow_or_the_config_names_is_in_labels_yml() -> None:
     """In a fresh repository only the labels in .github/labels.yml exist (sync_labels.py creates them): a form's
     label missing there leaves its issues unlabelled, and the workflows that wait for it never run."""
-    from oncall_lib.jobs.labels import load_labels
+    from oncall_lib.setup.labels import load_labels
 
     known = {label.name for label in load_labels()}
     named: dict[str, str] = {}
@@ -438,8 +437,8 @@ def test_every_label_a_form_a_workflow_or_the_config_names_is_in_labels_yml() ->
                   *([config.postmortems.label] if config.postmortems else [])]:
         named.setdefault(label, "oncall.toml")
     # The labels the jobs add on their own (the report, the two-hour rule, the summary request).
-    from oncall_lib.jobs.issue_followups import SCOPING_LABEL, SUMMARY_LABEL
-    from oncall_lib.jobs.rotation_report import REPORT_LABEL
+    from oncall_lib.support_issues.followups import SCOPING_LABEL, SUMMARY_LABEL
+    from oncall_lib.tracking.report import REPORT_LABEL
     for label in (SCOPING_LABEL, SUMMARY_LABEL, REPORT_LABEL):
         named.setdefault(label, "the product's code")
     missing = {label: where for label, where in named.items() if label not in known}
@@ -802,9 +801,10 @@ def test_events_cost_what_their_filters_let_in() -> None:
 
 
 def _readme_cost_table() -> dict[str, tuple[int, int, int | None]]:
-    """Each row of the README's cost table: (runs a week, billed minutes a week, minutes a month if stated)."""
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("### What it costs", 1)[1].split("\n### ", 1)[0]
+    """Each row of docs/workflows.md's cost table: (runs a week, billed minutes a week, minutes a month if
+    stated)."""
+    page = (ROOT / "docs" / "workflows.md").read_text()
+    section = page.split("### Schedules, events and CI", 1)[1].split("\n#", 1)[0]
     rows = {}
     for line in section.splitlines():
         cells = [c.strip().replace("*", "").replace("`", "") for c in line.strip().strip("|").split("|")]
@@ -817,7 +817,7 @@ def _readme_cost_table() -> dict[str, tuple[int, int, int | None]]:
     return rows
 
 
-def test_the_readmes_cost_table_is_the_computed_one() -> None:
+def test_the_documented_cost_table_is_the_computed_one() -> None:
     cost = weekly_cost()
     table = _readme_cost_table()
     scheduled = cost["tick"] + cost["other schedules"]

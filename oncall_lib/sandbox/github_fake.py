@@ -12,13 +12,10 @@ import hashlib
 import urllib.parse
 import zlib
 from datetime import UTC, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from oncall_lib.sandbox import github_shapes as shapes
-from oncall_lib.sandbox.http import GITHUB_SCHEMES, FakeRequest, FakeResponse, Routes, bearer_token
-
-if TYPE_CHECKING:
-    from oncall_lib.sandbox.server import SandboxServer
+from oncall_lib.sandbox.http import GITHUB_SCHEMES, FakeRequest, FakeResponse, Host, Routes, bearer_token
 
 REPO = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
 
@@ -29,7 +26,7 @@ def stable_id(*parts: object) -> int:
 
 
 class GitHubFake:
-    def __init__(self, server: SandboxServer) -> None:
+    def __init__(self, server: Host) -> None:
         self.server = server
         self.routes = Routes()
         self.routes.add("GET", r"/user", self.get_authenticated_user)
@@ -71,6 +68,7 @@ class GitHubFake:
         self.routes.add("GET", REPO + r"/pulls/(?P<number>\d+)", self.get_pull)
         self.routes.add("PATCH", REPO + r"/pulls/(?P<number>\d+)", self.edit_pull)
         self.routes.add("POST", REPO + r"/pulls/(?P<number>\d+)/requested_reviewers", self.request_reviewers)
+        self.routes.add("GET", REPO + r"/pulls/(?P<number>\d+)/reviews", self.list_reviews)
         self.routes.add("GET", REPO + r"/contents/(?P<path>.+)", self.get_contents)
         self.routes.add("PUT", REPO + r"/contents/(?P<path>.+)", self.put_contents)
         self.routes.add("GET", REPO + r"/git/ref/(?P<ref>.+)", self.get_ref)
@@ -763,6 +761,26 @@ class GitHubFake:
                 pull[field] = body[field]
         pull["updated_at"] = self._now()
         return FakeResponse(200, self.pull_out(request, repo, pull))
+
+    def list_reviews(self, request: FakeRequest, owner: str, name: str, number: str) -> FakeResponse:
+        """The reviews submitted, oldest first (a world's pull lists them as user, state, submitted_at)."""
+        found = self._known_pull(owner, name, number)
+        if found is None:
+            return self._not_found()
+        repo, pull = found
+        html = f"https://github.sandbox/{repo['full_name']}/pull/{pull['number']}"
+        api = f"{request.origin}/repos/{repo['full_name']}/pulls/{pull['number']}"
+        reviews = []
+        for n, review in enumerate(sorted(pull.get("reviews", []), key=lambda r: str(r.get("submitted_at", "")))):
+            rid = stable_id("review", repo["full_name"], pull["number"], n)
+            reviews.append({
+                "id": rid, "node_id": f"PRR_{rid}", "user": self.user_out(request, str(review.get("user", "ghost"))),
+                "body": str(review.get("body", "")), "state": str(review.get("state", "COMMENTED")),
+                "html_url": f"{html}#pullrequestreview-{rid}", "pull_request_url": api,
+                "_links": {"html": {"href": f"{html}#pullrequestreview-{rid}"}, "pull_request": {"href": api}},
+                "submitted_at": review.get("submitted_at", "2026-01-05T14:00:00Z"),
+                "commit_id": str(review.get("commit_id", "0" * 40)), "author_association": "MEMBER"})
+        return self._page(request, reviews)
 
     def request_reviewers(self, request: FakeRequest, owner: str, name: str, number: str) -> FakeResponse:
         found = self._known_pull(owner, name, number)

@@ -7,6 +7,7 @@ import re
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 
@@ -55,6 +56,17 @@ class Exchange:
 
 
 Handler = Callable[..., FakeResponse]
+
+
+class Host(Protocol):
+    """What a fake needs of the server that hosts it: the world it serves and the sandbox's clock.
+
+    The fakes know the server only through this, so they never import it (the server imports them).
+    """
+
+    world: dict[str, Any]
+
+    def now(self) -> datetime: ...
 
 
 class Fake(Protocol):

@@ -14,13 +14,10 @@ import base64
 import csv
 import io
 from datetime import UTC, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from xml.sax.saxutils import escape
 
-from oncall_lib.sandbox.http import FakeRequest, FakeResponse
-
-if TYPE_CHECKING:
-    from oncall_lib.sandbox.server import SandboxServer
+from oncall_lib.sandbox.http import FakeRequest, FakeResponse, Host
 
 COLUMNS = (
     "user", "arn", "user_creation_time", "password_enabled", "password_last_used", "password_last_changed",
@@ -34,7 +31,7 @@ NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/"
 
 
 class IamFake:
-    def __init__(self, server: SandboxServer) -> None:
+    def __init__(self, server: Host) -> None:
         self.server = server
 
     @property

@@ -14,14 +14,11 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from oncall_lib.sandbox.http import PAGERDUTY_SCHEMES, FakeRequest, FakeResponse, Routes, bearer_token
-from oncall_lib.schedule import Shift, overlay, parse_time
-
-if TYPE_CHECKING:
-    from oncall_lib.sandbox.server import SandboxServer
+from oncall_lib.handoff.schedule import Shift, overlay, parse_time
+from oncall_lib.sandbox.http import PAGERDUTY_SCHEMES, FakeRequest, FakeResponse, Host, Routes, bearer_token
 
 DAY = 86400
 
@@ -107,10 +104,11 @@ def _render_turns(layer: dict[str, Any], since: datetime, until: datetime, tz: Z
 
 
 class PagerDutyFake:
-    def __init__(self, server: SandboxServer) -> None:
+    def __init__(self, server: Host) -> None:
         self.server = server
         self.routes = Routes()
         self.routes.add("GET", r"/v3/schedules/(?P<schedule_id>[A-Za-z0-9]+)", self.get_shift_schedule)
+        self.routes.add("POST", r"/schedules/(?P<schedule_id>[A-Za-z0-9]+)/overrides", self.create_overrides)
         self.routes.add("GET", r"/schedules/(?P<schedule_id>[A-Za-z0-9]+)", self.get_schedule)
         self.routes.add("GET", r"/schedules", self.list_schedules)
         self.routes.add("GET", r"/users/(?P<user_id>[A-Za-z0-9]+)", self.get_user)
@@ -139,6 +137,10 @@ class PagerDutyFake:
         found = self.routes.find(request.method, request.path)
         if not found:
             return FakeResponse(404, {"error": {"code": 2100, "message": "Not Found"}})
+        if self.is_write(request) and self.data.get("read_only_token"):
+            # A read-only API key reads everything and may change nothing.
+            return FakeResponse(403, {"error": {"code": 2010, "message": "Access Denied",
+                                                "errors": ["This API key is read-only"]}})
         handler, params = found
         return handler(request, **params)
 
@@ -310,6 +312,9 @@ class PagerDutyFake:
             "self": f"{request.origin}/v3/schedules/{schedule['id']}",
             "html_url": f"https://sandbox.pagerduty.com/schedules/{schedule['id']}",
             "rotations": [{"id": r["id"], "type": "schedule_rotation", "events": [self._event(r)]} for r in rotations],
+            # The v3 description: "Escalation policies that reference this schedule".
+            "escalation_policies": [self._ref(request, "escalation_policy", p["id"], p.get("name", p["id"]))
+                                    for p in self._policies(schedule["id"])],
         }
         if "final_schedule" in includes and since and until:
             assignments: list[dict[str, Any]] = []
@@ -353,6 +358,42 @@ class PagerDutyFake:
                 "assignment_strategy": {"type": "rotating_member_assignment_strategy", "shifts_per_member": 1,
                                         "members": [{"type": "user_member", "user_id": u}
                                                     for u in rotation["users"]]}}
+
+    def create_overrides(self, request: FakeRequest, schedule_id: str) -> FakeResponse:
+        """POST /schedules/{id}/overrides: each override answered with its own status, as PagerDuty does (201 with
+        the created override and its id, or 400 with `errors`); the request as a whole is 201."""
+        schedule = next((s for s in self.data["schedules"] if s["id"] == schedule_id), None)
+        if schedule is None:
+            return FakeResponse(404, {"error": {"code": 2100, "message": "Not Found"}})
+        wanted = request.json().get("overrides") if isinstance(request.json(), dict) else None
+        if not isinstance(wanted, list) or not wanted:
+            return FakeResponse(400, {"error": {"code": 2001, "message": "Invalid Input Provided",
+                                                "errors": ["overrides must be a non-empty list"]}})
+        answers = []
+        for item in wanted:
+            user_id = str((item.get("user") or {}).get("id", ""))
+            try:
+                start, end = parse_time(str(item["start"])), parse_time(str(item["end"]))
+            except (KeyError, ValueError):
+                answers.append({"status": 400, "errors": ["start and end must be ISO 8601 times"],
+                                "override": {"start": str(item.get("start")), "end": str(item.get("end")),
+                                             "user": self._user_ref(request, user_id)}})
+                continue
+            problems = []
+            if end <= start:
+                problems.append("Override must end after its start")
+            if self._user(user_id) is None:
+                problems.append("User not found")
+            shown = {"start": iso(start), "end": iso(end), "user": self._user_ref(request, user_id)}
+            if problems:
+                answers.append({"status": 400, "errors": problems, "override": shown})
+                continue
+            number = sum(len(s.get("overrides", [])) for s in self.data["schedules"]) + 1
+            override_id = f"POV{number:04d}{user_id[-4:]}"
+            schedule.setdefault("overrides", []).append({"id": override_id, "start": iso(start), "end": iso(end),
+                                                         "user": user_id})
+            answers.append({"status": 201, "override": {**shown, "id": override_id}})
+        return FakeResponse(201, answers)
 
     def get_schedule(self, request: FakeRequest, schedule_id: str) -> FakeResponse:
         schedule = next((s for s in self.data["schedules"] if s["id"] == schedule_id), None)

@@ -11,12 +11,9 @@ from __future__ import annotations
 import re
 import urllib.parse
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from oncall_lib.sandbox.http import FakeRequest, FakeResponse, Routes, bearer_token
-
-if TYPE_CHECKING:
-    from oncall_lib.sandbox.server import SandboxServer
+from oncall_lib.sandbox.http import FakeRequest, FakeResponse, Host, Routes, bearer_token
 
 SHEET = r"/v4/spreadsheets/(?P<sheet_id>[A-Za-z0-9_-]+)"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -57,7 +54,7 @@ def parse_range(text: str) -> tuple[str | None, tuple[int, int, int | None, int 
 
 
 class SheetsFake:
-    def __init__(self, server: SandboxServer) -> None:
+    def __init__(self, server: Host) -> None:
         self.server = server
         self.routes = Routes()
         self.routes.add("GET", SHEET, self.metadata)
@@ -111,7 +108,7 @@ class SheetsFake:
     def metadata(self, request: FakeRequest, sheet: dict[str, Any]) -> FakeResponse:
         return FakeResponse(200, {
             "spreadsheetId": sheet["id"],
-            "properties": {"title": sheet.get("title", "Sheet"), "locale": "en_US",
+            "properties": {"title": sheet.get("title", "Sheet"), "locale": sheet.get("locale", "en_US"),
                            "timeZone": sheet.get("time_zone", "America/New_York")},
             "sheets": [{"properties": self._properties(i, w)}
                        for i, w in enumerate(sheet.setdefault("worksheets", []))],
@@ -139,12 +136,13 @@ class SheetsFake:
         return FakeResponse(200, {"spreadsheetId": sheet["id"], "replies": replies})
 
     @staticmethod
-    def _entered(sheet: dict[str, Any], value: Any, option: str | None) -> str:
-        """A written value as the sheet keeps (and shows) it. RAW is kept as typed; USER_ENTERED is parsed as if
-        typed into the sheet: a leading ' makes the rest text (and is dropped), a date is shown in the
-        spreadsheet's own format (`date_format`, a strftime pattern; ISO by default)."""
+    def _entered(sheet: dict[str, Any], value: Any, option: str | None, as_text: bool = False) -> str:
+        """A written value as the sheet keeps (and shows) it. RAW is kept as typed, and so is anything written into
+        a column formatted as plain text (`as_text`); USER_ENTERED is parsed as if typed into the sheet: a
+        leading ' makes the rest text (and is dropped), a date is shown in the spreadsheet's own format
+        (`date_format`, a strftime pattern; ISO by default)."""
         text = str(value)
-        if option != "USER_ENTERED":
+        if option != "USER_ENTERED" or as_text:
             return text
         if text.startswith("'"):
             return text[1:]
@@ -153,10 +151,16 @@ class SheetsFake:
         return text
 
     @staticmethod
-    def _rendered(sheet: dict[str, Any], cell: str, render: str | None) -> Any:
+    def _text_columns(worksheet: dict[str, Any]) -> set[int]:
+        """The columns a person formatted as plain text (`text_columns`: ["B"]): Sheets keeps what is typed there
+        as text, dates included, and reads it back as text."""
+        return {_column_index(str(letters)) for letters in worksheet.get("text_columns") or []}
+
+    @staticmethod
+    def _rendered(sheet: dict[str, Any], cell: str, render: str | None, as_text: bool = False) -> Any:
         """A stored cell as a read asks for it: FORMATTED_VALUE (the default) as shown; UNFORMATTED_VALUE numbers
-        as numbers and dates as serial numbers (days since 1899-12-30)."""
-        if render != "UNFORMATTED_VALUE" or not cell:
+        as numbers and dates as serial numbers (days since 1899-12-30), except in a text-formatted column."""
+        if render != "UNFORMATTED_VALUE" or not cell or as_text:
             return cell
         try:
             day = datetime.strptime(cell, str(sheet.get("date_format") or "%Y-%m-%d")).date()
@@ -180,8 +184,9 @@ class SheetsFake:
             return self._error(400, f"Unable to parse range: {range_text}", "INVALID_ARGUMENT")
         rows = worksheet.get("rows", [])
         chosen = rows[row0: (row1 + 1) if row1 is not None else None]
-        values = [[self._rendered(sheet, str(c), render) for c in r[col0: (col1 + 1) if col1 is not None else None]]
-                  for r in chosen]
+        text = self._text_columns(worksheet)
+        values = [[self._rendered(sheet, str(c), render, col0 + i in text)
+                   for i, c in enumerate(r[col0: (col1 + 1) if col1 is not None else None])] for r in chosen]
         while values and not any(str(v) for v in values[-1]):
             values.pop()
         out: dict[str, Any] = {"range": range_text, "majorDimension": "ROWS"}
@@ -215,8 +220,9 @@ class SheetsFake:
             row = rows[row0 + offset]
             while len(row) < col0 + len(values_row):
                 row.append("")
-            row[col0: col0 + len(values_row)] = [self._entered(sheet, v, request.arg("valueInputOption"))
-                                                 for v in values_row]
+            text = self._text_columns(worksheet)
+            row[col0: col0 + len(values_row)] = [self._entered(sheet, v, request.arg("valueInputOption"),
+                                                               col0 + i in text) for i, v in enumerate(values_row)]
         return FakeResponse(200, {"spreadsheetId": sheet["id"], "updatedRange": range,
                                   "updatedRows": len(values), "updatedCells": sum(len(r) for r in values)})
 
@@ -231,7 +237,8 @@ class SheetsFake:
             rows.pop()
         first = len(rows) + 1
         option = request.arg("valueInputOption")
-        rows.extend([self._entered(sheet, v, option) for v in row] for row in values)
+        text = self._text_columns(worksheet)
+        rows.extend([self._entered(sheet, v, option, i in text) for i, v in enumerate(row)] for row in values)
         return FakeResponse(200, {"spreadsheetId": sheet["id"], "tableRange": f"'{worksheet['title']}'!A1",
                                   "updates": {"updatedRange": f"'{worksheet['title']}'!A{first}",
                                               "updatedRows": len(values),

@@ -10,12 +10,9 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from oncall_lib.sandbox.http import FakeRequest, FakeResponse, bearer_token
-
-if TYPE_CHECKING:
-    from oncall_lib.sandbox.server import SandboxServer
+from oncall_lib.sandbox.http import FakeRequest, FakeResponse, Host, bearer_token
 
 TOPIC_LIMIT = 250
 _BARE_URL = re.compile(r"(?<![<|])\b(https?://[^\s<>|]+)")
@@ -41,7 +38,7 @@ class SlackFake:
         "users.lookupByEmail", "users.list", "chat.getPermalink", "usergroups.list",
     })
 
-    def __init__(self, server: SandboxServer) -> None:
+    def __init__(self, server: Host) -> None:
         self.server = server
 
     @property

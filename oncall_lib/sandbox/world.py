@@ -1,6 +1,6 @@
 """The sandbox's world: a JSON file holding what each fake API serves.
 
-The format is documented in the README ("The sandbox world"). A world is plain
+The format is documented in docs/sandbox.md. A world is plain
 data; the fakes read and change it in place under one lock, and `save_world`
 writes it back atomically (a temporary file renamed over the old one), so an
 interrupted run never leaves half a world behind.
@@ -12,10 +12,12 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from oncall_lib.errors import InputError
+from oncall_lib.handoff.schedule import parse_time
 
 EXAMPLE_WORLD = Path(__file__).parent / "worlds" / "example.json"
 DEFAULT_WORLD = Path(".oncall-sandbox") / "world.json"
@@ -45,6 +47,84 @@ def load_world(path: Path) -> dict[str, Any]:
     return world
 
 
+# Lists of records: each element must be a JSON object (the fakes read their keys). `[]` is every element.
+_RECORDS = (
+    "pagerduty.users", "pagerduty.schedules", "pagerduty.schedules[].layers", "pagerduty.schedules[].rotations",
+    "pagerduty.schedules[].overrides", "pagerduty.escalation_policies", "pagerduty.escalation_policies[].services",
+    "pagerduty.incidents", "slack.users", "slack.channels", "slack.channels[].messages", "slack.usergroups",
+    "github.users", "github.repos", "github.repos[].labels", "github.repos[].issues", "github.repos[].pulls",
+    "github.repos[].pulls[].reviews", "github.repos[].commits", "github.repos[].workflows",
+    "github.repos[].workflows[].runs", "github.teams", "zenhub.epics", "iam.users", "sheets.spreadsheets",
+    "sheets.spreadsheets[].worksheets",
+)
+# The times a fake parses, per record; `end` may be null (a layer that has not ended).
+_LAYER_KEYS = ("id", "name", "start", "rotation_virtual_start", "rotation_turn_length_seconds", "users")
+_TIMES = ("start", "end", "rotation_virtual_start")
+
+
+def _records(world: dict[str, Any], pattern: str) -> Iterator[tuple[str, Any]]:
+    """(where, value) of every element a `_RECORDS` pattern names, parents that are not lists skipped."""
+    found: list[tuple[str, Any]] = [("", world)]
+    for depth, part in enumerate(pattern.split(".")):
+        many = part.endswith("[]")
+        key = part.removesuffix("[]")
+        found = [(f"{where}.{key}" if where else key, value.get(key)) for where, value in found
+                 if isinstance(value, dict) and value.get(key) is not None]
+        if many or depth == len(pattern.split(".")) - 1:
+            found = [(f"{where}[{i}]", element) for where, value in found if isinstance(value, list)
+                     for i, element in enumerate(value)]
+    return iter(found)
+
+
+def _time(path: Path, where: str, value: Any) -> None:
+    """A time the fakes can compare: ISO 8601 with its offset (a naive time would fail deep inside a fake)."""
+    try:
+        ok = isinstance(value, str) and parse_time(value).tzinfo is not None
+    except ValueError:
+        ok = False
+    if not ok:
+        raise InputError(f"{path}: {where}: {json.dumps(value)} is not an ISO 8601 time with its offset (like "
+                         "2026-12-07T09:00:00-05:00)")
+
+
+def _check_rotation(path: Path, where: str, layer: dict[str, Any]) -> None:
+    """A layer (or a shift-based rotation): the keys the fake renders from, times that parse, a turn length."""
+    for key in _LAYER_KEYS:
+        if key not in layer:
+            raise InputError(f"{path}: {where}: missing {key!r}")
+    for key in _TIMES:
+        if layer.get(key) is not None:
+            _time(path, f"{where}.{key}", layer[key])
+    length = layer["rotation_turn_length_seconds"]
+    if isinstance(length, bool) or not isinstance(length, int) or length <= 0:
+        raise InputError(f"{path}: {where}.rotation_turn_length_seconds: {length!r} is not a positive whole number "
+                         "of seconds (604800 is a week)")
+    if not isinstance(layer["users"], list) or not all(isinstance(u, str) for u in layer["users"]):
+        raise InputError(f"{path}: {where}.users: must be a list of PagerDuty user ids")
+
+
+def _check_schedules(path: Path, world: dict[str, Any]) -> None:
+    for index, schedule in enumerate(world["pagerduty"]["schedules"]):
+        where = f"pagerduty.schedules[{index}]"
+        if "id" not in schedule:
+            raise InputError(f"{path}: {where}: missing 'id'")
+        # A shift-based (v3) schedule has rotations and no layers, as PagerDuty shapes it.
+        kind = "rotations" if schedule.get("shift_based") else "layers"
+        if kind not in schedule:
+            shape = "a shift-based schedule" if kind == "rotations" else 'a layered schedule (or "shift_based": true)'
+            raise InputError(f"{path}: {where}: missing {kind!r} ({shape})")
+        if not isinstance(schedule[kind], list):
+            raise InputError(f"{path}: {where}.{kind}: must be a list")
+        for layer_index, layer in enumerate(schedule[kind]):
+            _check_rotation(path, f"{where}.{kind}[{layer_index}]", layer)
+        for override_index, override in enumerate(schedule.get("overrides") or []):
+            for key in ("start", "end", "user"):
+                if key not in override:
+                    raise InputError(f"{path}: {where}.overrides[{override_index}]: missing {key!r}")
+            for key in ("start", "end"):
+                _time(path, f"{where}.overrides[{override_index}].{key}", override[key])
+
+
 def check_world(world: Any, path: Path) -> None:
     """The shape checks that keep a hand-written world from failing deep inside a fake."""
     if not isinstance(world, dict):
@@ -57,15 +137,15 @@ def check_world(world: Any, path: Path) -> None:
             value = part.setdefault(name, [])
             if not isinstance(value, list):
                 raise InputError(f"{path}: {section}.{name}: must be a list")
-    for index, schedule in enumerate(world["pagerduty"]["schedules"]):
-        for key in ("id", "layers"):
-            if key not in schedule:
-                raise InputError(f"{path}: pagerduty.schedules[{index}]: missing {key!r}")
-        for layer_index, layer in enumerate(schedule["layers"]):
-            for key in ("id", "name", "start", "rotation_virtual_start", "rotation_turn_length_seconds", "users"):
-                if key not in layer:
-                    where = f"pagerduty.schedules[{index}].layers[{layer_index}]"
-                    raise InputError(f"{path}: {where}: missing {key!r}")
+    for pattern in _RECORDS:
+        for where, record in _records(world, pattern):
+            if not isinstance(record, dict):
+                raise InputError(f"{path}: {where}: must be an object, not {json.dumps(record)[:60]}")
+    _check_schedules(path, world)
+    for index, incident in enumerate(world["pagerduty"].get("incidents") or []):
+        for key in ("created_at", "resolved_at"):
+            if incident.get(key) is not None:
+                _time(path, f"pagerduty.incidents[{index}].{key}", incident[key])
     for index, channel in enumerate(world["slack"]["channels"]):
         if "id" not in channel or "name" not in channel:
             raise InputError(f"{path}: slack.channels[{index}]: needs 'id' and 'name'")

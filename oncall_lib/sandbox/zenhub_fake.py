@@ -9,12 +9,9 @@ calls, not a GraphQL engine. Like ZenHub, it does not see a GitHub issue until
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from oncall_lib.sandbox.http import FakeRequest, FakeResponse, bearer_token
-
-if TYPE_CHECKING:
-    from oncall_lib.sandbox.server import SandboxServer
+from oncall_lib.sandbox.http import FakeRequest, FakeResponse, Host, bearer_token
 
 
 def zenhub_issue_id(repo_gh_id: int, number: int) -> str:
@@ -22,7 +19,7 @@ def zenhub_issue_id(repo_gh_id: int, number: int) -> str:
 
 
 class ZenHubFake:
-    def __init__(self, server: SandboxServer) -> None:
+    def __init__(self, server: Host) -> None:
         self.server = server
 
     @property

@@ -7,10 +7,10 @@ secrets of the systems it touches, and a missing one is named in one line.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from oncall_lib.errors import MissingSecret
 from oncall_lib.secrets import SECRETS, checked
@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # boto3 takes half a second to import: only the jobs that rea
     from oncall_lib.services.iam import IamService
 
 __all__ = ["SECRETS", "Endpoints", "Services"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,14 @@ class Services:
         self._iam: dict[str, IamService] = {}
         # Which secrets this run asked for, in order (names only).
         self.secrets_used: list[str] = []
+        # Facts read once per process and shared by the duties a tick runs (who is on support, the channels).
+        self._shared: dict[tuple[Any, ...], Any] = {}
+
+    def once(self, key: tuple[Any, ...], read: Callable[[], T]) -> T:
+        """`read()` the first time `key` is asked for in this process, the same answer after that."""
+        if key not in self._shared:
+            self._shared[key] = read()
+        return self._shared[key]
 
     def _secret(self, name: str) -> str:
         if name not in self.secrets_used:

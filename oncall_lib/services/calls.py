@@ -1,8 +1,10 @@
-"""Counting API calls per service, as reads and writes.
+"""Counting API calls per service, as reads and writes, and how many of them were retries.
 
 Counting happens on the client side, where each SDK sends a request, so the
-same figures come out against the real APIs and against the sandbox. Retries
-that an SDK makes after an error response are counted too: they cost quota.
+same figures come out against the real APIs and against the sandbox. Every
+request sent is counted, retries included (they cost quota), and a retry is
+also counted under `retries`: a request sent again because an earlier attempt
+of the same call was refused (429), failed (5xx) or lost its connection.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 
@@ -18,13 +22,50 @@ class ApiCalls:
         self._lock = threading.Lock()
         self._counts: dict[str, dict[str, int]] = defaultdict(lambda: {"reads": 0, "writes": 0})
 
-    def record(self, service: str, *, write: bool) -> None:
+    def record(self, service: str, *, write: bool, retry: bool = False) -> None:
+        """One request sent: a read or a write, and whether it repeats an attempt that failed."""
         with self._lock:
-            self._counts[service]["writes" if write else "reads"] += 1
+            counts = self._counts[service]
+            counts["writes" if write else "reads"] += 1
+            if retry:
+                counts["retries"] = counts.get("retries", 0) + 1
+
+    def retrying(self, service: str) -> None:
+        """A retry is about to be sent; its request is counted when it goes out (for SDKs that see it only then)."""
+        with self._lock:
+            counts = self._counts[service]
+            counts["retries"] = counts.get("retries", 0) + 1
 
     def snapshot(self) -> dict[str, dict[str, int]]:
+        """{service: {"reads": n, "writes": n}}, with "retries": n where some of those requests were retries."""
         with self._lock:
             return {service: dict(counts) for service, counts in sorted(self._counts.items())}
+
+
+class Attempts:
+    """Tells the first request of a call from its retries, for SDKs that retry inside one call.
+
+    `call()` wraps the SDK's call (the one that loops over attempts); `sent()` runs where each attempt's request
+    goes out. Per thread, so concurrent calls do not mix their attempts."""
+
+    def __init__(self, calls: ApiCalls, service: str) -> None:
+        self._calls, self._service = calls, service
+        self._local = threading.local()
+
+    @contextmanager
+    def call(self) -> Iterator[None]:
+        outer = getattr(self._local, "sent", None)
+        self._local.sent = 0
+        try:
+            yield
+        finally:
+            self._local.sent = outer
+
+    def sent(self, *, write: bool) -> None:
+        sent = getattr(self._local, "sent", None)
+        self._calls.record(self._service, write=write, retry=bool(sent))
+        if sent is not None:
+            self._local.sent = sent + 1
 
 
 # PyGithub has no request hook; every request it makes passes through its

@@ -11,12 +11,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry
 from github.Issue import Issue
 from github.Repository import Repository
+from urllib3.util.retry import Retry
 
 from oncall_lib.errors import Gone, ServiceError
 from oncall_lib.services.calls import ApiCalls, count_github_calls
@@ -148,10 +149,29 @@ class _ReadRetry(GithubRetry):
     Retry-After, or 403 (GithubRetry then waits for the reset or Retry-After, and raises at once on a 403 that
     is not a rate limit)."""
 
+    calls: ApiCalls | None = None
+
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         if (status_code == 429 and has_retry_after) or status_code == 403:
             return bool(self.total)
         return super().is_retry(method, status_code, has_retry_after)
+
+    def new(self, **kw: Any) -> Self:
+        retry = super().new(**kw)
+        retry.calls = self.calls
+        return retry
+
+    def increment(self, method: str | None = None, url: str | None = None,  # type: ignore[override]
+                  *args: Any, **kwargs: Any) -> Retry:
+        """Called for each attempt that failed (an error status, a lost connection), which PyGithub's request log
+        never sees: count it here, and count a retry when one follows."""
+        if self.calls is not None:
+            verb = (method or "GET").upper()
+            self.calls.record("github", write=verb not in {"GET", "HEAD"} and not str(url).endswith("/graphql"))
+        retry = super().increment(method, url, *args, **kwargs)
+        if self.calls is not None:
+            self.calls.retrying("github")
+        return retry
 
 
 class GitHubService:
@@ -172,6 +192,7 @@ class GitHubService:
             allowed_methods=frozenset({"GET", "HEAD"}),
             status_forcelist=[429, 500, 502, 503, 504],
         )
+        retry.calls = calls
         kwargs: dict[str, object] = {}
         if not throttle:
             # PyGithub waits between requests by default; the sandbox has no abuse limits.
@@ -410,6 +431,11 @@ class GitHubService:
     def edit_pull(self, repo: str, number: int, *, title: str, body: str) -> None:
         with github_errors(f"edit PR {repo}#{number}"):
             self._repo(repo).get_pull(number).edit(title=title, body=body)
+
+    def reviewed_by(self, repo: str, number: int) -> set[str]:
+        """Who has submitted a review of the PR (GitHub drops a review request once the review is in)."""
+        with github_errors(f"list the reviews of {repo}#{number}"):
+            return {review.user.login for review in self._repo(repo).get_pull(number).get_reviews() if review.user}
 
     def request_reviewers(self, repo: str, number: int, logins: list[str]) -> None:
         with github_errors(f"request a review from {', '.join('@' + login for login in logins)} on {repo}#{number} "

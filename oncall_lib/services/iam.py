@@ -12,14 +12,20 @@ from typing import Any
 
 import boto3
 from botocore.config import Config as BotoConfig
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from oncall_lib.errors import ServiceError
+from oncall_lib.errors import InputError, ServiceError
 from oncall_lib.services.calls import ApiCalls
 
 PERMISSIONS = "iam:GenerateCredentialReport and iam:GetCredentialReport"
 # GetCredentialReport's answers that mean "generate (again) and wait": being built, never built, too old.
 NOT_READY = ("ReportInProgress", "ReportNotPresent", "ReportExpired")
+
+
+NO_CREDENTIALS = ("no AWS credentials to read the IAM credential report: in GitHub Actions, set the repository "
+                  "variable IAM_AUDIT_ROLE_ARN (the role the workflow assumes through GitHub's OIDC provider); "
+                  "locally, pass --credential-report FILE (an exported report) or set AWS credentials (AWS_PROFILE, "
+                  "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
 
 
 class _NotReady(Exception):
@@ -33,8 +39,13 @@ class IamService:
         self._client = session.client("iam", endpoint_url=endpoint_url,
                                       config=BotoConfig(retries={"mode": "standard", "max_attempts": 5}))
 
-        def count(**_: Any) -> None:
-            calls.record("iam", write=False)
+        def count(request: Any = None, **_: Any) -> None:
+            # botocore's standard retry mode says which attempt this is: amz-sdk-request: attempt=N; max=M.
+            raw = (request.headers.get("amz-sdk-request") if request is not None else None) or ""
+            header = raw.decode() if isinstance(raw, bytes) else str(raw)
+            attempt = next((part.split("=", 1)[1] for part in header.replace(" ", "").split(";")
+                            if part.startswith("attempt=")), "1")
+            calls.record("iam", write=False, retry=attempt != "1")
 
         self._client.meta.events.register("before-send.iam", count)
         self._poll, self._max_wait = poll_seconds, max_wait
@@ -49,6 +60,9 @@ class IamService:
                 raise _NotReady(code) from None
             hint = f" (the role needs {PERMISSIONS})" if code in ("AccessDenied", "AccessDeniedException") else ""
             raise ServiceError(f"IAM {operation}: {code}: {error.get('Message', '')}{hint}") from None
+        except NoCredentialsError:
+            # Like a missing secret: the run needs setting up, not retrying (exit 2, naming what to set).
+            raise InputError(NO_CREDENTIALS) from None
         except BotoCoreError as exc:
             raise ServiceError(f"IAM {operation}: {exc}") from None
 

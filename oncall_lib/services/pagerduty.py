@@ -7,7 +7,7 @@ instead, so the SDK's own code (auth headers, retries, unwrapping) still runs.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx2
@@ -15,7 +15,7 @@ from pagerduty import Error as PagerDutyError
 from pagerduty import RestApiV2Client
 
 from oncall_lib.errors import ServiceError
-from oncall_lib.services.calls import ApiCalls
+from oncall_lib.services.calls import ApiCalls, Attempts
 
 SANDBOX_BASE_URL = "https://pagerduty.sandbox.invalid"
 
@@ -36,16 +36,37 @@ class RedirectingTransport(httpx2.HTTPTransport):
         return super().handle_request(request)
 
 
+class _CountingClient(RestApiV2Client):
+    """The client's `request` retries inside itself; each attempt goes through the httpx request hook."""
+
+    attempts: Attempts
+
+    def request(self, method: str, url: Any, **kwargs: Any) -> Any:
+        with self.attempts.call():
+            return super().request(method, url, **kwargs)
+
+
 class PagerDutyService:
     def __init__(self, token: str, calls: ApiCalls, *, base_url: str = "https://api.pagerduty.com",
                  route_to: str | None = None, retry_pause: float | None = None) -> None:
-        def count(request: httpx2.Request) -> None:
-            calls.record("pagerduty", write=request.method not in ("GET", "HEAD"))
+        attempts = Attempts(calls, "pagerduty")
 
-        extra: dict[str, Any] = {"event_hooks": {"request": [count]}}
-        if route_to:
-            extra["transport"] = RedirectingTransport(route_to)
-        self._client = RestApiV2Client(token, base_url=base_url, **extra)
+        def count(request: httpx2.Request) -> None:
+            attempts.sent(write=request.method not in ("GET", "HEAD"))
+
+        def extra() -> dict[str, Any]:
+            options: dict[str, Any] = {"event_hooks": {"request": [count]}}
+            if route_to:
+                options["transport"] = RedirectingTransport(route_to)
+            return options
+
+        self._client = _CountingClient(token, base_url=base_url, **extra())
+        self._client.attempts = attempts
+        # Writes (overrides) go through a client that never repeats a request: an override POST answered with a
+        # 5xx or lost on the way back may have been created, and the job reads the schedule before trying again.
+        self._writer = _CountingClient(token, base_url=base_url, **extra())
+        self._writer.attempts = attempts
+        self._writer.max_network_attempts = 0
         # 429 is retried by the client itself; server errors on reads are safe to repeat too.
         for status in (500, 502, 503, 504):
             self._client.retry[status] = 3
@@ -55,10 +76,19 @@ class PagerDutyService:
 
     def schedule(self, schedule_id: str, since: datetime, until: datetime) -> dict[str, Any]:
         """The schedule with every layer's entries, overrides and the final schedule rendered for a window."""
+        found = self.schedule_if_any(schedule_id, since, until, missing_ok=False)
+        assert found is not None
+        return found
+
+    def schedule_if_any(self, schedule_id: str, since: datetime, until: datetime, *,
+                        missing_ok: bool = True) -> dict[str, Any] | None:
+        """`schedule`, or None when PagerDuty has no schedule with that id (404), so a caller can say so."""
         params = {"since": since.isoformat(), "until": until.isoformat(), "overflow": "true"}
         try:
             return dict(self._client.rget(f"/schedules/{schedule_id}", params=params))
         except (PagerDutyError, httpx2.HTTPError) as exc:
+            if missing_ok and getattr(getattr(exc, "response", None), "status_code", None) == 404:
+                return None
             raise ServiceError(_describe(exc, f"GET /schedules/{schedule_id}")) from None
 
     def shift_schedule(self, schedule_id: str, since: datetime, until: datetime) -> dict[str, Any] | None:
@@ -104,6 +134,42 @@ class PagerDutyService:
         except (PagerDutyError, httpx2.HTTPError) as exc:
             raise ServiceError(_describe(exc, "GET /incidents")) from None
 
+    def create_overrides(self, schedule_id: str, overrides: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """POST /schedules/{id}/overrides with several overrides at once, as PagerDuty documents it: each item
+        answers with its own status (201, or 400 with `errors`). Raises on a refused request (403: the token is
+        read-only), with PagerDuty's reason."""
+        body = {"overrides": [{"start": o["start"], "end": o["end"], "time_zone": o.get("time_zone", "UTC"),
+                               "user": {"id": o["user"], "type": "user_reference"}} for o in overrides]}
+        what = f"POST /schedules/{schedule_id}/overrides"
+        try:
+            response = self._writer.post(f"/schedules/{schedule_id}/overrides", json=body)
+        except (PagerDutyError, httpx2.HTTPError) as exc:
+            raise ServiceError(_describe(exc, what)) from None
+        if response.status_code >= 400:
+            raise ServiceError(_describe(httpx2.HTTPStatusError(what, request=response.request, response=response),
+                                         what))
+        try:
+            items = response.json()
+        except ValueError:
+            raise ServiceError(f"PagerDuty {what}: HTTP {response.status_code} with no JSON body") from None
+        return [dict(i) for i in items] if isinstance(items, list) else []
+
+    def can_write_overrides(self, schedule_id: str) -> bool:
+        """Whether the token may create overrides, without creating one: an override that ends when it starts is
+        refused item by item (status 400, "Override must end after its start", as PagerDuty's own example shows),
+        while a read-only token is refused the whole request (403)."""
+        probe = datetime(2000, 1, 1, tzinfo=UTC).isoformat()
+        try:
+            answers = self.create_overrides(schedule_id, [{"start": probe, "end": probe, "user": "PPROBE0"}])
+        except ServiceError as exc:
+            if "HTTP 403" in str(exc):
+                return False
+            raise
+        if any(int(a.get("status") or 0) == 201 for a in answers):
+            raise ServiceError(f"PagerDuty POST /schedules/{schedule_id}/overrides accepted an override that ends "
+                               "when it starts: delete it in PagerDuty (it covers no time)")
+        return True
+
     def user(self, user_id: str) -> dict[str, Any]:
         try:
             return dict(self._client.rget(f"/users/{user_id}"))
@@ -116,7 +182,9 @@ def _describe(exc: Exception, what: str) -> str:
         return f"PagerDuty {what}: network error: {type(exc).__name__}"
     response = getattr(exc, "response", None)
     status = getattr(response, "status_code", None)
-    hint = {401: " (check PAGERDUTY_API_TOKEN)", 404: " (check the id in oncall.toml)"}.get(status or 0, "")
+    hint = {401: " (check PAGERDUTY_API_TOKEN)", 404: " (check the id in oncall.toml)",
+            403: " (PAGERDUTY_API_TOKEN cannot do this: a read-only key cannot create overrides; use a full-access "
+                 "key for covers)"}.get(status or 0, "")
     detail = f"HTTP {status}" if status else str(exc).splitlines()[0]
     try:
         error = (response.json() or {}).get("error") or {} if response is not None else {}

@@ -42,10 +42,12 @@ class _Redirect(HTTPAdapter):
         return super().send(request, *args, **kwargs)
 
 
-def _retrying_client(pause: float) -> type[HTTPClient]:
+def _retrying_client(pause: float, calls: ApiCalls) -> type[HTTPClient]:
     class SafeRetryClient(HTTPClient):
         def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> requests.Response:
             for attempt in range(5):
+                # Every request gspread sends comes through here: counted as it goes out (a dropped one too).
+                calls.record("sheets", write=method.upper() != "GET", retry=attempt > 0)
                 try:
                     return super().request(method, endpoint, *args, **kwargs)
                 except APIError as exc:
@@ -66,6 +68,15 @@ class SheetSnapshot:
     titles: set[str]
     headers: dict[str, list[str]] = field(default_factory=dict)
     keys: dict[str, set[str]] = field(default_factory=dict)
+    locale: str = ""  # the spreadsheet's (en_US, en_GB...): how a date typed as text is read
+
+
+@dataclass
+class SheetRows:
+    """Every row of some worksheets, unformatted, and the spreadsheet's locale to read text dates with."""
+
+    values: dict[str, list[list[Any]]] = field(default_factory=dict)
+    locale: str = ""
 
 
 def _quote(title: str) -> str:
@@ -91,12 +102,8 @@ class SheetsService:
                 raise InputError(f"GOOGLE_SERVICE_ACCOUNT_JSON is not a service account key (JSON): {exc}") from None
             session = AuthorizedSession(credentials)
 
-        def count(response: requests.Response, *args: Any, **kwargs: Any) -> None:
-            calls.record("sheets", write=response.request.method != "GET")
-
-        session.hooks["response"].append(count)
         self._client = gspread.Client(auth=credentials, session=session,  # type: ignore[arg-type]
-                                      http_client=_retrying_client(pause))
+                                      http_client=_retrying_client(pause, calls))
 
     @property
     def _http(self) -> HTTPClient:
@@ -110,7 +117,7 @@ class SheetsService:
             metadata = self._http.fetch_sheet_metadata(spreadsheet_id)
             existing = {str(s["properties"]["title"]) for s in metadata.get("sheets", [])}
             wanted = [t for t in titles if t in existing]
-            snapshot = SheetSnapshot(existing)
+            snapshot = SheetSnapshot(existing, locale=str(metadata.get("properties", {}).get("locale") or ""))
             if wanted:
                 result = self._http.values_batch_get(spreadsheet_id, [f"{_quote(t)}!A:A" for t in wanted] +
                                                      [f"{_quote(t)}!1:1" for t in wanted])
@@ -122,18 +129,19 @@ class SheetsService:
                     snapshot.headers[title] = [str(v) for v in (header[0] if header else [])]
         return snapshot
 
-    def rows(self, spreadsheet_id: str, titles: list[str]) -> dict[str, list[list[Any]]]:
+    def rows(self, spreadsheet_id: str, titles: list[str]) -> SheetRows:
         """Every row (header included) of the worksheets that exist, in one read, unformatted: a date is its
-        serial number and a number a number, whatever format the sheet shows them in."""
-        snapshot_titles = self.snapshot(spreadsheet_id, []).titles
-        wanted = [t for t in titles if t in snapshot_titles]
+        serial number and a number a number, whatever format the sheet shows them in (a date a person typed
+        into a text-formatted column stays text: read it with the locale)."""
+        snapshot = self.snapshot(spreadsheet_id, [])
+        wanted = [t for t in titles if t in snapshot.titles]
         if not wanted:
-            return {}
+            return SheetRows(locale=snapshot.locale)
         with sheets_errors(f"read spreadsheet {spreadsheet_id}"):
             result = self._http.values_batch_get(spreadsheet_id, [_quote(t) for t in wanted], params={
                 "valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"})
-        return {t: [list(row) for row in r.get("values", [])]
-                for t, r in zip(wanted, result.get("valueRanges", []), strict=False)}
+        return SheetRows({t: [list(row) for row in r.get("values", [])]
+                          for t, r in zip(wanted, result.get("valueRanges", []), strict=False)}, snapshot.locale)
 
     def add_worksheet(self, spreadsheet_id: str, title: str, header: list[str]) -> None:
         body = {"requests": [{"addSheet": {"properties": {

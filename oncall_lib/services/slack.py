@@ -29,7 +29,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from oncall_lib.errors import ServiceError
-from oncall_lib.services.calls import ApiCalls, slack_method_is_write
+from oncall_lib.services.calls import ApiCalls, Attempts, slack_method_is_write
 
 # Writes that leave the same state however often they are repeated. Not conversations.setTopic: each call that
 # went through posts a "set the channel topic" notice, so a blind retry after a lost answer shows it twice; the next
@@ -85,14 +85,19 @@ class _RateLimitRetry(RetryHandler):
 
 
 class _CountingWebClient(WebClient):
-    """A WebClient that counts every HTTP request it sends, retries included."""
+    """A WebClient that counts every HTTP request it sends, retries included (and counted as such)."""
 
     def __init__(self, *, calls: ApiCalls, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._calls = calls
+        self._attempts = Attempts(calls, "slack")
+
+    # slack_sdk sends each attempt of a call through the internal method, from a retry loop in the outer one.
+    def _perform_urllib_http_request(self, *, url: str, args: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        with self._attempts.call():
+            return super()._perform_urllib_http_request(url=url, args=args)
 
     def _perform_urllib_http_request_internal(self, url: str, req: urllib.request.Request) -> dict[str, Any]:
-        self._calls.record("slack", write=slack_method_is_write(_method_of(url)))
+        self._attempts.sent(write=slack_method_is_write(_method_of(url)))
         return super()._perform_urllib_http_request_internal(url, req)
 
 
@@ -118,10 +123,22 @@ class ChannelInfo:
     is_member: bool
 
 
+def _channel_info(data: Any) -> ChannelInfo:
+    return ChannelInfo(
+        id=data["id"],
+        name=data.get("name", ""),
+        topic=(data.get("topic") or {}).get("value", ""),
+        is_member=bool(data.get("is_member", False)),
+    )
+
+
 class SlackService:
     def __init__(self, token: str, calls: ApiCalls, *, base_url: str = "https://slack.com/api/",
                  retry_backoff: float = 0.5, retry_jitter: float = 1.0) -> None:
         backoff = BackoffRetryIntervalCalculator(backoff_factor=retry_backoff)
+        self._identity: dict[str, str] | None = None
+        # Channel id -> (oldest, latest, its top-level messages) of the last whole read this run made of it.
+        self._histories: dict[str, tuple[float, float | None, list[dict[str, Any]]]] = {}
         self._client = _CountingWebClient(
             calls=calls,
             token=token,
@@ -137,23 +154,41 @@ class SlackService:
     def channel(self, channel_id: str) -> ChannelInfo:
         with slack_errors(f"conversations.info {channel_id}"):
             data = self._client.conversations_info(channel=channel_id)["channel"]
-        return ChannelInfo(
-            id=data["id"],
-            name=data.get("name", ""),
-            topic=(data.get("topic") or {}).get("value", ""),
-            is_member=bool(data.get("is_member", False)),
-        )
+        return _channel_info(data)
+
+    def channel_if_any(self, channel_id: str) -> ChannelInfo | None:
+        """`channel`, or None when Slack knows no such channel (or the app may not see it: a private one)."""
+        with slack_errors(f"conversations.info {channel_id}"):
+            try:
+                return _channel_info(self._client.conversations_info(channel=channel_id)["channel"])
+            except SlackApiError as exc:
+                if exc.response.get("error") == "channel_not_found":
+                    return None
+                raise
+
+    def public_channel_named(self, name: str) -> ChannelInfo | None:
+        """The unarchived public channel with this name (conversations.list pages through them); None if none.
+        Private channels are left out: listing them needs groups:read, which no job needs."""
+        wanted = name.strip().lstrip("#").casefold()
+        with slack_errors("conversations.list"):
+            for page in self._client.conversations_list(types="public_channel", exclude_archived=True, limit=200):
+                for data in page.get("channels", []):
+                    if str(data.get("name", "")).casefold() == wanted:
+                        return _channel_info(data)
+        return None
 
     def set_topic(self, channel_id: str, topic: str) -> None:
         with slack_errors(f"conversations.setTopic {channel_id}"):
             self._client.conversations_setTopic(channel=channel_id, topic=topic)
 
     def identity(self) -> dict[str, str]:
-        """auth.test: this app's bot user id, bot id and workspace URL."""
-        with slack_errors("auth.test"):
-            data = self._client.auth_test()
-        return {"user_id": str(data.get("user_id", "")), "bot_id": str(data.get("bot_id") or ""),
-                "url": str(data.get("url", "https://slack.com/"))}
+        """auth.test: this app's bot user id, bot id and workspace URL (asked once per run: they do not change)."""
+        if self._identity is None:
+            with slack_errors("auth.test"):
+                data = self._client.auth_test()
+            self._identity = {"user_id": str(data.get("user_id", "")), "bot_id": str(data.get("bot_id") or ""),
+                              "url": str(data.get("url", "https://slack.com/"))}
+        return dict(self._identity)
 
     def granted_scopes(self) -> set[str] | None:
         """The token's scopes, from auth.test's X-OAuth-Scopes header (None when Slack does not say)."""
@@ -176,7 +211,14 @@ class SlackService:
 
     def history(self, channel_id: str, *, oldest: float, latest: float | None = None, page_size: int = 200,
                 max_messages: int = 5000) -> list[dict[str, Any]]:
-        """Top-level messages in (oldest, latest], newest first, with metadata; pages only when the channel is busy."""
+        """Top-level messages in (oldest, latest], newest first, with metadata; pages only when the channel is busy.
+
+        A window inside one this run already read whole is answered from that read (the tick's duties read the
+        same channels); writing to a channel forgets what was read of it.
+        """
+        cached = self._read_before(channel_id, oldest, latest)
+        if cached is not None:
+            return cached
         messages: list[dict[str, Any]] = []
         bounds: dict[str, Any] = {"oldest": f"{oldest:.6f}"}
         if latest is not None:
@@ -187,7 +229,22 @@ class SlackService:
                 messages.extend(page.get("messages", []))
                 if len(messages) >= max_messages:
                     break
+        if len(messages) < max_messages:  # a cut read cannot answer for its window
+            self._histories[channel_id] = (oldest, latest, messages)
         return messages
+
+    def _read_before(self, channel_id: str, oldest: float, latest: float | None) -> list[dict[str, Any]] | None:
+        """The messages in (oldest, latest] if a whole earlier read covers that window (no latest: up to now)."""
+        found = self._histories.get(channel_id)
+        if found is None or found[0] > oldest:
+            return None
+        if found[1] is not None and (latest is None or latest > found[1]):
+            return None
+        return [m for m in found[2] if oldest < float(m.get("ts", 0)) and (latest is None
+                                                                         or float(m.get("ts", 0)) <= latest)]
+
+    def _wrote_to(self, channel_id: str) -> None:
+        self._histories.pop(channel_id, None)
 
     def replies(self, channel_id: str, ts: str) -> list[dict[str, Any]]:
         messages: list[dict[str, Any]] = []
@@ -203,23 +260,37 @@ class SlackService:
         profile = user.get("profile") or {}
         return str(profile.get("real_name") or user.get("real_name") or user.get("name") or user_id)
 
-    def find_marked(self, channel_id: str, marker: Marker, *, oldest: float) -> dict[str, Any] | None:
-        """The newest message since `oldest` carrying `marker`'s event type and key, if any."""
+    def find_marked(self, channel_id: str, marker: Marker, *, oldest: float,
+                    now: float | None = None) -> dict[str, Any] | None:
+        """The newest message since `oldest` carrying `marker`'s event type and key, if any.
+
+        With `now` (the run's moment), a read of this run that covers (oldest, now] and holds the message answers
+        without a call; not finding it there still asks Slack (a marker may be newer than that read).
+        """
+
+        def marked(message: dict[str, Any]) -> bool:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            return metadata.get("event_type") == marker.event_type and payload.get("key") in (marker.key,
+                                                                                            *marker.aliases)
+
+        cached = self._read_before(channel_id, oldest, now) if now is not None else None
+        found = next((dict(m) for m in cached or [] if marked(m)), None)
+        if found is not None:
+            return found
         with slack_errors(f"conversations.history {channel_id}"):
             pages = self._client.conversations_history(
                 channel=channel_id, oldest=f"{oldest:.6f}", limit=200, include_all_metadata=True
             )
             for page in pages:
                 for message in page.get("messages", []):
-                    metadata = message.get("metadata") or {}
-                    payload = metadata.get("event_payload") or {}
-                    if metadata.get("event_type") == marker.event_type and payload.get("key") in (marker.key,
-                                                                                                  *marker.aliases):
+                    if marked(message):
                         return dict(message)
         return None
 
     def post(self, channel: str, text: str, *, marker: Marker | None = None,
              thread_ts: str | None = None) -> str:
+        self._wrote_to(channel)
         with slack_errors(f"chat.postMessage {channel}"):
             response = self._client.chat_postMessage(
                 channel=channel,
@@ -232,6 +303,7 @@ class SlackService:
         return str(response["ts"])
 
     def update(self, channel: str, ts: str, text: str, *, marker: Marker | None = None) -> None:
+        self._wrote_to(channel)
         with slack_errors(f"chat.update {channel}"):
             self._client.chat_update(channel=channel, ts=ts, text=text,
                                      metadata=marker.metadata() if marker else None)

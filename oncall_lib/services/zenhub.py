@@ -49,7 +49,7 @@ class ZenHubService:
     def _graphql(self, query: str, variables: dict[str, Any], *, write: bool) -> dict[str, Any]:
         operation = query.split("(", 1)[0].split()[-1]
         for attempt in range(4):
-            self._calls.record("zenhub", write=write)
+            self._calls.record("zenhub", write=write, retry=attempt > 0)
             try:
                 response = self._client.post(self._url, json={"query": query, "variables": variables})
             except httpx.HTTPError as exc:

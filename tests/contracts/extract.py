@@ -60,12 +60,14 @@ GITHUB_OPERATIONS = [
     ("get", "/repos/{owner}/{repo}/pulls"), ("post", "/repos/{owner}/{repo}/pulls"),
     ("patch", "/repos/{owner}/{repo}/pulls/{pull_number}"),
     ("post", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"),
+    ("get", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews"),
     ("get", "/repos/{owner}/{repo}/contents/{path}"), ("put", "/repos/{owner}/{repo}/contents/{path}"),
     ("get", "/repos/{owner}/{repo}/git/ref/{ref}"), ("post", "/repos/{owner}/{repo}/git/refs"),
     ("delete", "/repos/{owner}/{repo}/git/refs/{ref}"),
 ]
 PAGERDUTY_OPERATIONS = [("get", "/schedules/{id}"), ("get", "/users/{id}"), ("get", "/users"), ("get", "/schedules"),
-                        ("get", "/v3/schedules/{id}"), ("get", "/escalation_policies/{id}"), ("get", "/incidents")]
+                        ("get", "/v3/schedules/{id}"), ("get", "/escalation_policies/{id}"), ("get", "/incidents"),
+                        ("post", "/schedules/{id}/overrides")]
 SLACK_OPERATIONS = [
     ("get", "/conversations.history"), ("get", "/conversations.info"), ("get", "/conversations.replies"),
     ("post", "/chat.postMessage"), ("post", "/chat.update"), ("post", "/conversations.setTopic"),

@@ -1,0 +1,163 @@
+"""Answers to repeat questions, as the request watch gives them (with [answers]).
+
+plan: a new request (unacknowledged, younger than the warning age, no reply of the product's in its thread
+yet) that matches an answer closely gets one reply in its thread: the answer, its link, and a request for a
+thumbs up or down. The reply carries the product's metadata, so it never counts as an acknowledgement: a
+person still owns the request, and the watch escalates it as before.
+observe (for the sheet): the threads of requests the product replied to within `feedback_hours` (read
+already by the scan while nobody else has answered; otherwise one read each), for the answer given and the
+thumbs on it. Each answer is one row in the tracking sheet, each kind of thumb one more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from oncall_lib.answers.matching import Answer, load_answers, match
+from oncall_lib.config import Config
+from oncall_lib.plan import Action
+from oncall_lib.requests.classify import Request
+from oncall_lib.services import Services
+from oncall_lib.services.slack import Marker
+from oncall_lib.tracking.rows import TaskRow, sheet_date
+from oncall_lib.untrusted import slack_link, slack_quote, slack_text
+
+if TYPE_CHECKING:  # the watch imports this module
+    from oncall_lib.requests.watch import WatchState
+
+ANSWER_EVENT = "oncall_support_answer"
+HELPFUL = frozenset({"+1", "thumbsup"})
+NOT_HELPFUL = frozenset({"-1", "thumbsdown"})
+
+
+def answers_of(config: Config) -> list[Answer]:
+    """The team's answers file ([answers] file, relative to oncall.toml); InputError names what is wrong."""
+    assert config.answers
+    return load_answers(config.folder / config.answers.file)
+
+
+def _answerable(config: Config) -> set[str]:
+    assert config.answers
+    keys = config.answers.channels or [c.key for c in config.slack.watched if not c.urgent]
+    return {config.slack.channel(k).id for k in keys}
+
+
+def reply_text(answer: Answer) -> str:
+    link = f" {slack_link(answer.link, 'Read more')}." if answer.link else ""
+    return (f":books: This looks like a question we have an answer for: {slack_text(answer.answer, 600)}{link}\n"
+            "Did it help? React :+1: or :-1: on this message. The person on support will still follow up.")
+
+
+def plan_answers(state: WatchState, config: Config, answers: list[Answer]) -> list[Action]:
+    assert config.answers
+    channels = _answerable(config)
+    actions = []
+    for request in state.scan.requests:
+        if (request.acknowledged or request.own_reply or request.requester_is_bot or request.needs_thread
+                or request.channel_id not in channels
+                or request.age(state.at, state.clock) >= config.requests.warn_minutes):
+            continue
+        found = match(request.text, answers, config.answers.min_score)
+        if found is None:
+            continue
+        actions.append(Action("slack.post", f"{request.channel} thread {request.ts}",
+                              f"answer with “{found.answer.key}” (score {found.score:.0f})",
+                              {"channel": request.channel_id, "thread_ts": request.ts,
+                               "text": reply_text(found.answer),
+                               "marker": Marker(ANSWER_EVENT, request.key, {"answer": found.answer.key})}))
+    return actions
+
+
+@dataclass
+class Given:
+    """An answer the product gave, found in its request's thread, with the thumbs on it."""
+
+    request: Request
+    answer: str
+    helpful: bool = False
+    not_helpful: bool = False
+
+
+def _reactions(message: dict[str, Any], me: str) -> tuple[bool, bool]:
+    """Thumbs up and down on the product's answer, by anyone but the product."""
+    up = down = False
+    for reaction in message.get("reactions") or []:
+        name = str(reaction.get("name", "")).split("::", 1)[0]
+        people = [str(u) for u in reaction.get("users") or [] if str(u) != me]
+        if not people:
+            continue
+        up |= name in HELPFUL
+        down |= name in NOT_HELPFUL
+    return up, down
+
+
+def observe_given(services: Services, state: WatchState, config: Config) -> list[Given]:
+    """Answers given within `feedback_hours`, and their thumbs."""
+    assert config.answers
+    since = state.at - timedelta(hours=config.answers.feedback_hours)
+    given = []
+    for request in state.scan.requests:
+        if not request.own_reply or request.asked_at < since:
+            continue
+        thread = state.scan.threads.get(request.key)
+        if thread is None:
+            thread = services.slack.replies(request.channel_id, request.ts)
+            state.scan.threads[request.key] = thread
+        for message in thread:
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") != ANSWER_EVENT:
+                continue
+            up, down = _reactions(message, state.scan.me.user_id)
+            key = str((metadata.get("event_payload") or {}).get("answer", ""))
+            given.append(Given(request, key, up, down))
+    return given
+
+
+def answer_rows(given: list[Given], team_url: str, config: Config) -> list[TaskRow]:
+    rows = []
+    for g in given:
+        r = g.request
+        day = r.asked_at.astimezone(config.team.tz).date()
+
+        def row(key: str, summary: str, request: Request = r, day: date = day) -> TaskRow:
+            return TaskRow(key=key, day=day, person="", kind="answer", summary=summary,
+                           link=request.permalink(team_url), channel=request.channel, requester=request.requester)
+
+        rows.append(row(f"answer/{r.key}", f"{g.answer}: {slack_quote(r.text, 200)}"))
+        if g.helpful:
+            rows.append(row(f"answer/{r.key}/helpful", f"{g.answer}: helpful"))
+        if g.not_helpful:
+            rows.append(row(f"answer/{r.key}/not-helpful", f"{g.answer}: not helpful"))
+    return rows
+
+
+@dataclass
+class Usage:
+    """An answer's use in a rotation, from the tracking sheet's rows."""
+
+    given: int = 0
+    helpful: int = 0
+    not_helpful: int = 0
+
+
+def usage(rows: list[list[Any]], start: datetime, end: datetime, config: Config) -> dict[str, Usage]:
+    """Answer key -> how often it was given and thumbed in [start, end), from the Answers worksheet."""
+    first, last = start.astimezone(config.team.tz).date(), end.astimezone(config.team.tz).date()
+    found: dict[str, Usage] = {}
+    for row in rows[1:]:
+        if len(row) < 5 or row[3] != "answer" or not str(row[0]).startswith("answer/"):
+            continue
+        day = sheet_date(row[1])
+        if day is None or not first <= day < last:
+            continue
+        key = str(row[4]).partition(": ")[0]
+        entry = found.setdefault(key, Usage())
+        if str(row[0]).endswith("/not-helpful"):
+            entry.not_helpful += 1
+        elif str(row[0]).endswith("/helpful"):
+            entry.helpful += 1
+        else:
+            entry.given += 1
+    return found

@@ -1,0 +1,24 @@
+"""Watching the request channels."""
+
+from oncall_lib.duty import WHO_IS_ON_SUPPORT, Duty, Need, Runs, watch_needs, watched
+
+DUTY = Duty(
+    key="requests",
+    title="Watching the request channels",
+    summary="Nothing waits more than an hour unacknowledged: requests in the watched channels are timed, and the "
+            "person on support is nudged before the limit and the team after it.",
+    table="requests",
+    also_on=watched,
+    still_needs=watch_needs,
+    needs=(
+        *WHO_IS_ON_SUPPORT,
+        Need("slack", "channels:history", "read the watched channels and their threads"),
+        Need("slack", "chat:write", "nudge the person on support and escalate"),
+        Need("slack", "im:write", "DM the person on support"),
+    ),
+    runs=Runs(tick="every", tick_entry="oncall_lib.requests.watch:run", buttons=("watch-requests.yml",)),
+    checks="oncall_lib.setup.doctor:channel_checks",
+    scripts=("watch_requests.py",),
+    docs="docs/duties/requests.md",
+    interfaces=("classify", "waiting"),
+)

@@ -1,0 +1,369 @@
+"""The doctor: with the real environment, check everything a first real run needs. Read-only.
+
+A checklist: first one line per missing credential (naming the duties that
+need it and how to get it), then each enabled duty's own checks (declared in
+`oncall_lib.duties`), one line each: ok, or what is wrong and how to fix it.
+A duty that is off is not checked, and a check that would only repeat a
+missing credential is left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+
+from oncall_lib.config import WEEKDAYS, Config, SuperEpic
+from oncall_lib.duties import CREDENTIALS, enabled, permissions, systems_needed
+from oncall_lib.duty import Check
+from oncall_lib.errors import MissingSecret, OncallError
+from oncall_lib.handoff.on_support import read_schedule
+from oncall_lib.handoff.schedule import (
+    ScheduleProblem,
+    family_turns,
+    is_active,
+    override_runs,
+    select_layer,
+    support_layers,
+    support_overrides,
+)
+from oncall_lib.report import Report
+from oncall_lib.services import Services
+from oncall_lib.services.epics import ROOM_MADE, SUB_ISSUE_CAP, EpicLinks
+
+JOB = "doctor"
+
+
+def _run(checks: list[Check], name: str, probe: Callable[[], str]) -> None:
+    """Run one probe; an API error is a failed check, not a crash."""
+    try:
+        checks.append(Check(name, True, probe()))
+    except MissingSecret:
+        pass  # already one line in the credentials checklist
+    except CheckFailed as exc:
+        checks.append(Check(name, False, str(exc)))
+    except (OncallError, ScheduleProblem) as exc:
+        checks.append(Check(name, False, str(exc)))
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def slack_scopes(config: Config) -> dict[str, str]:
+    """The bot scopes the enabled duties use, with what for (the manifest lists every duty's)."""
+    return {scope: needs[0][1].why for scope, needs in permissions("slack", config).items()}
+
+
+def _environment(services: Services) -> Mapping[str, str]:
+    endpoints = services.endpoints
+    return endpoints.required_env if endpoints.required_env is not None else endpoints.env
+
+
+def credential_checks(services: Services, config: Config) -> list[Check]:
+    """One line per system the enabled duties need: its credentials present, or which duties miss them."""
+    checks = []
+    env = dict(_environment(services))
+    for system, duties in systems_needed(config).items():
+        credential = CREDENTIALS[system]
+        if not credential.options:
+            continue  # found by the SDK itself (AWS): the duty's own check says whether it works
+        who = ", ".join(d.name for d in duties)
+        if credential.satisfied(env):
+            checks.append(Check(f"{credential.name} credentials", True, f"set (for {who})"))
+        else:
+            checks.append(Check(f"{credential.name} credentials", False,
+                                f"{credential.variables()} not set; needed by {who}; to get it: {credential.how}"))
+    return checks
+
+
+def _repository(checks: list[Check], services: Services, repo: str, use: str) -> None:
+    def probe() -> str:
+        found = services.github.repo_permissions(repo)
+        if found is None:
+            raise CheckFailed(f"the token cannot see {repo} ({use}): give the GitHub App or token access to it")
+        if found and not (found.get("push") or found.get("admin") or found.get("maintain")):
+            raise CheckFailed(f"the token can read {repo} but not write there ({use}): grant Issues, Contents "
+                              "and Pull requests write")
+        return f"reachable with write access ({use})"
+    _run(checks, f"github {repo}", probe)
+
+
+def _channel(checks: list[Check], services: Services, key: str, channel_id: str, label: str) -> None:
+    def membership() -> str:
+        info = services.slack.channel(channel_id)
+        if not info.is_member:
+            raise CheckFailed(f"the app is not a member of {label}: /invite it there")
+        return f"the app is a member of {label}"
+    _run(checks, f"slack channel {key}", membership)
+
+
+def handoff_checks(services: Services, config: Config, at: datetime) -> list[Check]:
+    """The Slack app, the support channel, the schedule and its layer, the roster, the Super Epics."""
+    checks: list[Check] = []
+
+    def slack_token() -> str:
+        identity = services.slack.identity()
+        return f"the bot token works ({identity['url']}, bot user {identity['user_id']})"
+
+    def scopes() -> str:
+        wanted = slack_scopes(config)
+        granted = services.slack.granted_scopes()
+        if granted is None:
+            return "Slack did not list the token's scopes; compare them with slack-app-manifest.yml by hand"
+        missing = sorted(set(wanted) - granted)
+        if missing:
+            raise CheckFailed("missing scope(s) " + ", ".join(f"{m} ({wanted[m]})" for m in missing)
+                              + ": add them under OAuth & Permissions (or from the manifest) and reinstall the app")
+        return f"all {len(wanted)} scopes the enabled duties use are granted"
+
+    _run(checks, "slack token", slack_token)
+    _run(checks, "slack scopes", scopes)
+    support = config.slack.support
+    _channel(checks, services, support.key, support.id, support.label)
+    if config.rotation.slack_user_group:
+        def usergroup(handle: str = config.rotation.slack_user_group) -> str:
+            found = services.slack.usergroup(handle)  # plan_upgrade_required on free plans, named by the error
+            if found is None:
+                raise CheckFailed(f"no user group {handle!r} in the workspace: create it (Slack's paid plans only)")
+            return f"the user group {handle} exists ({len(found[1])} member(s)); the handoff keeps it in sync"
+        _run(checks, "slack user group", usergroup)
+
+    def pagerduty() -> str:
+        # Each read goes the way `schedule_kind` says: PagerDuty keeps /schedules readers out of shift-based ones.
+        found = read_schedule(services, config, at, at)
+        schedule, _overrides = found.layered(config.rotation.support_layer)
+        layer = select_layer(schedule, config.rotation.support_layer, at)
+        if found.kind == "shifts":
+            return (f"shift-based schedule {found.raw.get('name')!r} and support rotation {layer.get('name')!r} "
+                    f"({layer.get('id')}) found")
+        return f"schedule {schedule.get('name')!r} and support layer {layer.get('name')!r} ({layer.get('id')}) found"
+
+    _run(checks, "pagerduty schedule", pagerduty)
+
+    def layer_shape() -> str:
+        rotation = config.rotation
+        found = read_schedule(services, config, at, at + timedelta(days=14))
+        schedule, shift_overrides = found.layered(rotation.support_layer)
+        family = support_layers(schedule, rotation.support_layer, at)
+        restricted = [r for layer in family if is_active(layer, at) for r in layer.get("restrictions") or []]
+        length = max(int(layer.get("rotation_turn_length_seconds") or 0) for layer in family if is_active(layer, at))
+        pieces = shift_overrides if shift_overrides is not None else support_overrides(schedule, family)
+        runs = override_runs(family_turns(family), pieces, timedelta(hours=rotation.min_override_hours))
+        moving = [f"{run.user_name or run.user_id} from {run.start.astimezone(config.team.tz):%a %d %b %H:%M}"
+                  for run, _, moves in runs if moves]
+        short = sum(1 for _, _, moves in runs if not moves)
+        shape = (f"restricted ({len(restricted)} window rule(s): the role is held between windows too)"
+                 if restricted else "not restricted")
+        turn = f"{length / 86400:g}-day turns" if length >= 86400 else f"{length / 3600:g}-hour turns"
+        overrides = (f"overrides in the next two weeks move the handoff: {', '.join(moving)}" if moving else
+                     "no override in the next two weeks moves the handoff")
+        return f"support layer {shape}, {turn}; {overrides}" + (
+            f" ({short} shorter cover(s) only redirect escalations)" if short else "")
+
+    _run(checks, "support layer shape", layer_shape)
+
+    def handoff_time() -> str:
+        rotation = config.rotation
+        schedule, _overrides = read_schedule(services, config, at - timedelta(days=21), at).layered(
+            rotation.support_layer)
+        starts = [s.start.astimezone(config.team.tz)
+                  for s in family_turns(support_layers(schedule, rotation.support_layer, at))]
+        expected = (WEEKDAYS.index(rotation.handoff_weekday), rotation.handoff_hour)
+        odd = [s for s in starts[1:] if (s.weekday(), s.hour) != expected]
+        if odd:
+            raise CheckFailed(f"PagerDuty hands over on {odd[-1]:%A at %H:%M}, but oncall.toml says "
+                              f"{rotation.handoff_weekday} at {rotation.handoff_hour:02d}:00: the report's "
+                              "schedule relies on the latter; fix handoff_weekday and handoff_hour")
+        return f"turns change on {rotation.handoff_weekday} at {rotation.handoff_hour:02d}:00, as configured"
+
+    _run(checks, "rotation handoff time", handoff_time)
+    emails: dict[str, str] = {}
+
+    def pagerduty_users() -> str:
+        emails.update(services.pagerduty.user_emails())
+        return f"{len(emails)} users readable"
+
+    _run(checks, "pagerduty users", pagerduty_users)
+    for repo in sorted({epic.repo for epic in config.super_epics}):
+        _repository(checks, services, repo, "Super Epics")
+    for member in config.roster:
+        def person(member_name: str = member.name) -> str:
+            found = next(m for m in config.roster if m.name == member_name)
+            problems = []
+            if found.github and not services.github.user_exists(found.github):
+                problems.append(f"no GitHub user {found.github!r}")
+            if found.slack and not services.slack.user_exists(found.slack):
+                problems.append(f"no active Slack user {found.slack}")
+            if emails and found.rotation and found.pagerduty_email and found.pagerduty_email not in emails:
+                problems.append(f"no PagerDuty user with email {found.pagerduty_email}")
+            if found.pagerduty_id and emails and found.pagerduty_id not in emails.values():
+                problems.append(f"no PagerDuty user {found.pagerduty_id}")
+            if problems:
+                raise CheckFailed("; ".join(problems) + ": fix the roster in oncall.toml")
+            return "resolves in " + ", ".join(n for n, v in (("GitHub", found.github), ("Slack", found.slack),
+                                                            ("PagerDuty", found.pagerduty_email)) if v)
+        _run(checks, f"roster {member.name}", person)
+    return checks
+
+
+def channel_checks(services: Services, config: Config, at: datetime) -> list[Check]:
+    """The request watch: the app is in every watched channel (the support channel is the handoff's)."""
+    checks: list[Check] = []
+    for channel in config.slack.watched:
+        if channel.id != config.slack.support.id:
+            _channel(checks, services, channel.key, channel.id, channel.label)
+    return checks
+
+
+def epic_checks(services: Services, config: Config, at: datetime) -> list[Check]:
+    """Room on the Super Epics (GitHub sub-issues) or ZenHub seeing them: what linking issues needs."""
+    checks: list[Check] = []
+    if config.epics.link_with == "github":
+        links = EpicLinks(services, config, at)
+        for epic in config.super_epics:
+            def room(found: SuperEpic = epic) -> str:
+                left, child = links.room(found), links.continuation(found)
+                where = f"{child.repo}#{child.number}" if child else found.issue
+                if links.full_of_open(found):
+                    raise CheckFailed(f"{where} is full ({SUB_ISSUE_CAP} sub-issues, none closed): no room can be "
+                                      "made for new items; move one out by hand")
+                if child is not None:
+                    made = ROOM_MADE.search(child.body)
+                    note = f" (room made on {made['day']}: {made['moved']} moved there)" if made else ""
+                    text = (f"{found.issue} is full and continues in its child epic #{child.number}{note}, which has "
+                            f"room for {left} more sub-issue(s)")
+                    if left <= 10:
+                        raise CheckFailed(f"{text}: the product opens another child epic when it is full")
+                    return text
+                if left <= 10:
+                    raise CheckFailed(f"{found.issue} has room for {left} more sub-issue(s) (GitHub allows "
+                                      f"{SUB_ISSUE_CAP}, closed ones included): the product continues in a child "
+                                      "epic when it is full, moving its oldest closed sub-issue there if need be")
+                return f"{found.issue} has room for {left} more sub-issue(s)"
+            _run(checks, f"epic {epic.key}", room)
+    else:
+        for epic in config.super_epics:
+            def zenhub(epic_key: str = epic.key) -> str:
+                found = config.epic(epic_key)
+                if services.zenhub.issue(services.github.repo_id(found.repo), found.number, attempts=1) is None:
+                    raise CheckFailed(f"ZenHub does not see {found.issue}: connect the repository to the workspace")
+                return f"ZenHub sees {found.issue}"
+            _run(checks, f"zenhub {epic.key}", zenhub)
+    return checks
+
+
+def support_issue_checks(services: Services, config: Config, at: datetime) -> list[Check]:
+    checks: list[Check] = []
+    rules = config.support_issues
+    if rules:
+        _repository(checks, services, rules.repo, "support issues")
+        for repo in rules.pr_repos:
+            _repository(checks, services, repo, "support PRs")
+    return checks + epic_checks(services, config, at)
+
+
+def postmortem_checks(services: Services, config: Config, at: datetime) -> list[Check]:
+    checks: list[Check] = []
+    if config.postmortems and config.postmortems.documents_repo:
+        _repository(checks, services, config.postmortems.documents_repo, "postmortem documents")
+    # The epics are checked once, with the support issues, when those are on too.
+    return checks + ([] if config.support_issues else epic_checks(services, config, at))
+
+
+def iam_checks(services: Services, config: Config, at: datetime) -> list[Check]:
+    checks: list[Check] = []
+    iam = config.iam
+    if iam is None:
+        return checks
+    _repository(checks, services, iam.repo, "IAM cleanup PRs")
+
+    def credential_report() -> str:
+        try:
+            services.iam(iam.region).can_generate_report()
+        except OncallError as exc:
+            raise CheckFailed(f"{exc}; in Actions, set the IAM_AUDIT_ROLE_ARN variable to a role GitHub's OIDC "
+                              "provider may assume; by hand, AWS credentials in the environment or "
+                              "iam_audit.py --credential-report FILE") from None
+        return f"the credential report may be generated in {iam.region}"
+    _run(checks, "aws iam", credential_report)
+    return checks
+
+
+def tracking_checks(services: Services, config: Config, at: datetime) -> list[Check]:
+    checks: list[Check] = []
+    tracking = config.tracking
+    if tracking is None:
+        return checks
+
+    def sheet() -> str:
+        snapshot = services.sheets.snapshot(tracking.spreadsheet_id, [])
+        missing = sorted(set(tracking.sections.values()) - snapshot.titles)
+        note = f"; {len(missing)} worksheet(s) will be created on first use" if missing else ""
+        return f"the spreadsheet is reachable ({len(snapshot.titles)} worksheets){note}"
+    _run(checks, "google sheet", sheet)
+    return checks
+
+
+def review_checks(services: Services, config: Config, at: datetime) -> list[Check]:
+    checks: list[Check] = []
+    for review_repo in config.reviews.repos if config.reviews else []:
+        _repository(checks, services, review_repo, "review digest")
+
+        def digest_query(repo: str = review_repo) -> str:
+            pulls = services.github.pulls_for_review(repo)  # the digest's own query
+            if "statusCheckRollup" in services.github.forbidden_fields:
+                raise CheckFailed(f"the review digest's query on {repo} is refused the PRs' checks: give the "
+                                  "token Checks: read and Commit statuses: read")
+            return f"the review digest's query reads {len(pulls)} open PR(s) in {repo}, checks included"
+        _run(checks, f"github review digest {review_repo}", digest_query)
+    return checks
+
+
+def deploy_checks(services: Services, config: Config, at: datetime) -> list[Check]:
+    checks: list[Check] = []
+    if config.deploys:
+        for repo in sorted({w.repo for w in config.deploys.workflows}):
+            _repository(checks, services, repo, "deploy triage")
+        channel = config.slack.channel(config.deploys.channel)
+        _channel(checks, services, channel.key, channel.id, channel.label)
+    return checks
+
+
+def covers_checks(services: Services, config: Config, at: datetime) -> list[Check]:
+    """Covers and swaps make PagerDuty overrides: the key must be allowed to write them."""
+    checks: list[Check] = []
+
+    def pagerduty_writes() -> str:
+        if not services.pagerduty.can_write_overrides(config.rotation.pagerduty_schedule):
+            raise CheckFailed("PAGERDUTY_API_TOKEN is read-only, so an accepted cover or swap cannot become an "
+                              "override: use a full-access key, or leave [covers] out")
+        return ("the token may create overrides (checked with one that ends when it starts, which PagerDuty "
+                "refuses without creating anything)")
+    _run(checks, "pagerduty overrides", pagerduty_writes)
+    return checks
+
+
+def examine(services: Services, config: Config, at: datetime) -> list[Check]:
+    on = enabled(config)
+    checks = [Check("configuration", True, f"{config.source} is valid; duties on: "
+                    + ", ".join(d.name for d in on))]
+    checks += credential_checks(services, config)
+    seen: set[str] = set()
+    for duty in on:
+        for check in duty.doctor_checks(services, config, at):
+            if check.name not in seen:  # a repository or channel two duties use is checked once
+                seen.add(check.name)
+                checks.append(check)
+    return checks
+
+
+def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> Report:
+    report = Report(JOB, dry_run=True, at=at)
+    checks = examine(services, config, at)
+    failed = [c for c in checks if not c.ok]
+    report.facts = {"checks": len(checks), "failed": len(failed)}
+    report.extra = {"checks": [{"check": c.name, "ok": c.ok, "detail": c.detail} for c in checks]}
+    report.errors = [f"{c.name}: {c.detail}" for c in failed]
+    report.markdown = "\n".join(f"- {'✅' if c.ok else '❌'} **{c.name}**: {c.detail}" for c in checks)
+    report.api_calls = services.calls.snapshot()
+    return report

@@ -1,0 +1,228 @@
+"""init.py: a starter oncall.toml from a PagerDuty schedule and the support channel.
+
+1. Check the inputs (duties, Super Epics, the schedule id, the channel, the output path) before any call.
+2. Read the support channel (conversations.info by id, or the public channels by name), the schedule (the
+   shift-based endpoint first, then the classic one, as rotation.schedule_kind = "auto" reads it), each
+   user on the support layer (name, email) and Slack's lookup of each email.
+3. Render the file (oncall_lib.setup.starter) and write it: whole or not at all, and never over a file that is
+   already there.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from oncall_lib.errors import InputError, ServiceError
+from oncall_lib.handoff.schedule import ScheduleProblem
+from oncall_lib.plan import Action, apply
+from oncall_lib.report import Report
+from oncall_lib.services import Services
+from oncall_lib.setup.starter import (
+    ChannelWanted,
+    Discovered,
+    Epic,
+    Member,
+    SlackChannel,
+    Starter,
+    SupportLayer,
+    channel_wanted,
+    choose_layer,
+    choose_rotation,
+    known_zone,
+    parse_duties,
+    parse_epics,
+    q,
+    render,
+    schedule_id,
+)
+
+# The schedule is read this far back and ahead: enough turns to see when they change hands.
+WINDOW = timedelta(days=28)
+STDOUT = "-"
+
+
+@dataclass(frozen=True)
+class InitRequest:
+    """What init.py was asked for, as typed."""
+
+    schedule: str
+    support_channel: str
+    layer: str | None = None
+    duties: str = "handoff"
+    epics: list[str] = field(default_factory=list)
+    output: str = "oncall.toml"
+
+
+@dataclass(frozen=True)
+class Checked:
+    schedule_id: str
+    channel: ChannelWanted
+    layer: str | None
+    duties: list[str]
+    duty_notes: list[str]
+    epics: list[Epic]
+    output: Path | None  # None: standard output
+
+
+def check(request: InitRequest) -> Checked:
+    """Every input checked before any API call: one line naming what is wrong (InputError)."""
+    duties, notes = parse_duties(request.duties)
+    output = None if request.output == STDOUT else Path(request.output)
+    if output is not None:
+        refuse_existing(output)
+        if not output.parent.is_dir():
+            raise InputError(f"--output {output}: the directory {output.parent} does not exist")
+    layer = request.layer.strip() if request.layer else None
+    return Checked(schedule_id(request.schedule), channel_wanted(request.support_channel), layer or None,
+                   duties, notes, parse_epics(request.epics), output)
+
+
+def refuse_existing(path: Path) -> None:
+    if path.exists() or path.is_symlink():
+        raise InputError(f"{path} already exists: init.py never overwrites a file; pass --output NEW_PATH "
+                         "(or --output - to print it)")
+
+
+# -- observe -------------------------------------------------------------------------------------------
+
+
+def support_channel(services: Services, wanted: ChannelWanted) -> SlackChannel:
+    if wanted.id:
+        found = services.slack.channel_if_any(wanted.id)
+        if found is None:
+            raise InputError(f"--support-channel {wanted.id}: Slack has no channel with that id that the app can "
+                             "see (for a private channel, invite the app first)")
+    else:
+        found = services.slack.public_channel_named(wanted.name or "")
+        if found is None:
+            raise InputError(f"--support-channel #{wanted.name}: Slack has no public channel of that name (for a "
+                             "private channel, invite the app and give its id: channel details > About)")
+    return SlackChannel(found.id, found.name, found.is_member)
+
+
+def read_schedule(services: Services, schedule: str, at: datetime) -> dict[str, Any]:
+    """The shift-based schedule if it is one, else the classic one; `kind` says which."""
+    since, until = at - WINDOW, at + WINDOW
+    shifts = services.pagerduty.shift_schedule(schedule, since, until)
+    if shifts is not None:
+        return {**shifts, "kind": "shifts"}
+    classic = services.pagerduty.schedule_if_any(schedule, since, until)
+    if classic is None:
+        raise InputError(f"--schedule {schedule}: PagerDuty has no schedule with that id (it is the P... part of "
+                         "the schedule's URL)")
+    return {**classic, "kind": "layers"}
+
+
+def support_layer(schedule: dict[str, Any], wanted: str | None, at: datetime) -> SupportLayer:
+    try:
+        if schedule["kind"] == "shifts":
+            return choose_rotation(schedule, wanted, at)
+        return choose_layer(schedule, wanted, at)
+    except ScheduleProblem as exc:
+        raise InputError(f"--layer: {exc}" if wanted else str(exc)) from None
+
+
+def members(services: Services, layer: SupportLayer, left_out: list[str]) -> list[Member]:
+    """Each person on the layer: PagerDuty's name, email and id; Slack's id for the email."""
+    found: list[Member] = []
+    for user_id, shown in layer.members:
+        try:
+            user = services.pagerduty.user(user_id)
+        except ServiceError as exc:
+            # PagerDuty keeps deleted users on their layers; reading them answers 404.
+            left_out.append(f"{q(shown or user_id)} ({user_id}) is on the layer but PagerDuty cannot read them "
+                            f"({exc}); if they left, replace them on the layer")
+            continue
+        email = str(user.get("email") or "").strip() or None
+        name = str(user.get("name") or "").strip() or shown or email or user_id
+        slack = services.slack.user_id_by_email(email) if email else None
+        missing = "" if slack else (f"Slack has no account with the email {q(email)}" if email
+                                    else "PagerDuty has no email for them, so Slack could not be asked")
+        found.append(Member(name, user_id, email, slack, missing))
+    return found
+
+
+def discover(services: Services, checked: Checked, at: datetime) -> Discovered:
+    channel = support_channel(services, checked.channel)
+    schedule = read_schedule(services, checked.schedule_id, at)
+    layer = support_layer(schedule, checked.layer, at)
+    left_out: list[str] = []
+    people = members(services, layer, left_out)
+    if not people:
+        raise InputError(f"the support layer {layer.label} of schedule {checked.schedule_id} has nobody PagerDuty "
+                         "can read: the roster would be empty" + (f" ({left_out[0]})" if left_out else ""))
+    return Discovered(checked.schedule_id, str(schedule.get("name") or ""), known_zone(schedule.get("time_zone")),
+                      layer, people, channel, checked.epics, checked.duties, at.date(), left_out)
+
+
+# -- plan and apply ------------------------------------------------------------------------------------
+
+
+def create_new_file(path: Path, text: str) -> None:
+    """`text` in a new file at `path`: written whole to a temporary file, then linked into place, which fails
+    if anything appeared there meanwhile. Nothing is ever overwritten or left half-written."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+        os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide the team's config from the team
+        os.link(temporary, path)
+    except FileExistsError:
+        refuse_existing(path)
+        raise
+    except OSError as exc:
+        raise ServiceError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        os.unlink(temporary)
+
+
+def facts(found: Discovered, starter: Starter, checked: Checked) -> dict[str, Any]:
+    layer = found.layer
+    return {
+        "schedule": f"{q(found.schedule_name)} ({found.schedule_id}), " + (
+            "shift-based" if layer.kind == "shifts" else "classic"),
+        "support_layer": f"{layer.label}: {layer.why}",
+        "handoff": layer.handoff.note if layer.handoff else "no turns in the weeks read",
+        "support_channel": f"#{found.channel.name} ({found.channel.id})",
+        "duties": ", ".join(found.duties),
+        "super_epics": ", ".join(e.key for e in found.epics),
+        "roster": len(found.members),
+        "output": str(checked.output) if checked.output else "standard output",
+        "blanks_to_fill": len(starter.blanks),
+        "next": ("fill each TO FILL value (check_config.py names those left), then run "
+                 "rotate_assignees.py (a dry run by default)") if starter.blanks else "run check_config.py",
+        "people": [m.name for m in found.members],
+        "blanks": starter.blanks,
+    }
+
+
+def run(services: Services, request: InitRequest, at: datetime, *, dry_run: bool) -> tuple[Report, str]:
+    """The report, and the TOML text (for standard output)."""
+    checked = check(request)
+    report = Report("init", dry_run, at)
+    found = discover(services, checked, at)
+    starter = render(found)
+    tomllib.loads(starter.text)  # a bug in the writer must stop here, not in the team's first check_config
+    report.facts = facts(found, starter, checked)
+    report.warnings += checked.duty_notes + [f"left out of the roster: {note}" for note in found.left_out]
+    report.warnings += [f"{m.name}: {m.slack_missing}; their slack is left blank" for m in found.members
+                        if not m.slack]
+    if not found.channel.is_member:
+        report.warnings.append(f"the app is not in #{found.channel.name}: /invite it there before the first handoff")
+    count = f"{len(found.members)} people, {len(starter.blanks)} blank(s) to fill"
+    if checked.output is None:
+        action = Action("config.print", "standard output", f"starter oncall.toml: {count}")
+    else:
+        action = Action("file.create", str(checked.output), f"starter oncall.toml: {count}",
+                        {"path": checked.output})
+    executors = {"file.create": lambda a: create_new_file(a.params["path"], starter.text),
+                 "config.print": lambda a: None}  # the script prints it, after the report is made
+    report.outcomes = apply([action], executors, dry_run=dry_run)
+    report.api_calls = services.calls.snapshot()
+    return report, starter.text
