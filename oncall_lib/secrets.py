@@ -26,9 +26,20 @@ class Secret:
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9_\-+=./:]+")
+# A PEM private key as GitHub hands it out (PKCS#1, "BEGIN RSA PRIVATE KEY") or converted to PKCS#8.
+_PEM_KEY = re.compile(r"-----BEGIN (RSA )?PRIVATE KEY-----\n[A-Za-z0-9+/=\n]+\n-----END (RSA )?PRIVATE KEY-----")
+
+# The GitHub App's two variables: set both (the recommended credentials) or neither (then ONCALL_GITHUB_TOKEN).
+GITHUB_APP_VARIABLES = ("ONCALL_GITHUB_APP_ID", "ONCALL_GITHUB_APP_PRIVATE_KEY")
 
 SECRETS: dict[str, Secret] = {s.name: s for s in (
-    Secret("ONCALL_GITHUB_TOKEN", "GitHub token for issues, assignees and pull requests",
+    Secret("ONCALL_GITHUB_APP_ID", "the GitHub App's id, with ONCALL_GITHUB_APP_PRIVATE_KEY: the recommended GitHub "
+                                   "credentials (or a fine-grained token as ONCALL_GITHUB_TOKEN)",
+           re.compile(r"[0-9]+"), "the App's numeric id (the App's settings > General > App ID)"),
+    Secret("ONCALL_GITHUB_APP_PRIVATE_KEY", "the GitHub App's private key (the .pem file the App's settings "
+                                            "generate), with ONCALL_GITHUB_APP_ID"),
+    Secret("ONCALL_GITHUB_TOKEN", "GitHub token for issues, assignees and pull requests: a fine-grained token, or "
+                                  "set the GitHub App's ONCALL_GITHUB_APP_ID and ONCALL_GITHUB_APP_PRIVATE_KEY instead",
            re.compile(r"[A-Za-z0-9_]+"), "letters, digits and underscores (ghs_..., github_pat_..., ghp_...)"),
     Secret("SLACK_BOT_TOKEN", "Slack bot token (xoxb-...) of the oncall app",
            re.compile(r"xoxb-[A-Za-z0-9\-]+"), "xoxb- followed by letters, digits and dashes"),
@@ -79,6 +90,8 @@ def checked(name: str, raw: str) -> str:
     remember(raw)
     if name == "GOOGLE_SERVICE_ACCOUNT_JSON":
         _check_key_file(value)
+    elif name == "ONCALL_GITHUB_APP_PRIVATE_KEY":
+        value = _pem_key(value)
     elif secret.pattern is not None and not secret.pattern.fullmatch(value):
         inside = " (it has a space or line break inside)" if any(c.isspace() for c in value) else ""
         raise InputError(f"environment variable {name} is not a well-formed {secret.purpose.split(' (')[0]}"
@@ -97,3 +110,15 @@ def _check_key_file(value: str) -> None:
         what = f"lacks {', '.join(missing)}" if missing else "is not of type service_account"
         raise InputError(f"environment variable GOOGLE_SERVICE_ACCOUNT_JSON {what}: use a service account's "
                          "JSON key file")
+
+
+def _pem_key(value: str) -> str:
+    """The App's key with real line breaks: a key pasted through a .env file often has them as a literal \\n."""
+    if "\\n" in value and "\n" not in value:
+        value = value.replace("\\n", "\n")
+    value = value.replace("\r\n", "\n").strip()
+    remember(value)
+    if not _PEM_KEY.fullmatch(value):
+        raise InputError("environment variable ONCALL_GITHUB_APP_PRIVATE_KEY is not a PEM private key: paste the "
+                         "whole .pem file the App's settings generated, from -----BEGIN to -----END")
+    return value

@@ -11,19 +11,29 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from oncall_lib.sandbox.server import SANDBOX_TOKENS, Clock, Faults, SandboxServer
+from oncall_lib.sandbox.server import SANDBOX_TOKENS, Clock, Faults, SandboxServer, sandbox_app_credentials
 from oncall_lib.sandbox.world import load_world, save_world
+from oncall_lib.secrets import GITHUB_APP_VARIABLES
 from oncall_lib.services import Endpoints, Services
 from oncall_lib.services.pagerduty import SANDBOX_BASE_URL
 
 __all__ = ["Faults", "SandboxServer", "sandbox_endpoints", "sandbox_services"]
 
 
-def sandbox_endpoints(server: SandboxServer, required_env: Mapping[str, str] | None = None) -> Endpoints:
+def sandbox_endpoints(server: SandboxServer, required_env: Mapping[str, str] | None = None, *,
+                      github_app: bool | None = None) -> Endpoints:
     """Endpoints for the real SDKs pointed at `server`, with the sandbox's own fake tokens.
 
-    With `required_env`, a secret the job asks for must also be set there, as in production.
+    With `required_env`, a secret the job asks for must also be set there, as in production. `github_app`: talk
+    to GitHub as the world's App (its id, the sandbox's key) instead of with a token; by default, when
+    `required_env` holds the App's variables, as production would.
     """
+    env = dict(SANDBOX_TOKENS)
+    if github_app is None:
+        github_app = required_env is not None and any(required_env.get(n, "").strip() for n in GITHUB_APP_VARIABLES)
+    if github_app:
+        env.update(sandbox_app_credentials(server.world))
+        del env["ONCALL_GITHUB_TOKEN"]
     return Endpoints(
         github=server.base_url("github"),
         slack=server.base_url("slack") + "/",
@@ -35,8 +45,9 @@ def sandbox_endpoints(server: SandboxServer, required_env: Mapping[str, str] | N
         aws_credentials={"aws_access_key_id": "sandbox", "aws_secret_access_key": "sandbox"},
         fast_retries=True,
         # Never the real environment: a sandbox run must not see, or leak, real secrets.
-        env=dict(SANDBOX_TOKENS),
+        env=env,
         required_env=required_env,
+        clock=server.now,
     )
 
 

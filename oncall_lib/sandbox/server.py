@@ -15,6 +15,7 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -32,6 +33,30 @@ SANDBOX_TOKENS = {
                                                "client_email": "oncall@sandbox.iam.gserviceaccount.com",
                                                "private_key": "sandbox-not-a-key"}),
 }
+
+# The sandbox's GitHub App, when a world has one ("github": {"app": {...}}) and a run asks for the App's credentials.
+SANDBOX_APP_ID = 1776
+
+
+@cache
+def sandbox_app_key() -> tuple[str, str]:
+    """(private, public) PEM of the sandbox App's key, made once per process: the fake verifies the JWT the
+    product signs with it, unless the world names another public key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return private, public
+
+
+def sandbox_app_credentials(world: dict[str, Any]) -> dict[str, str]:
+    app = (world.get("github") or {}).get("app") or {}
+    return {"ONCALL_GITHUB_APP_ID": str(app.get("id", SANDBOX_APP_ID)),
+            "ONCALL_GITHUB_APP_PRIVATE_KEY": sandbox_app_key()[0]}
 
 
 @dataclass

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 
 from oncall_lib.errors import MissingSecret
-from oncall_lib.secrets import SECRETS, checked
+from oncall_lib.secrets import GITHUB_APP_VARIABLES, SECRETS, checked
 from oncall_lib.services.calls import ApiCalls
-from oncall_lib.services.github import GitHubService
+from oncall_lib.services.github import AppCredentials, GitHubService
 from oncall_lib.services.iam import IamService
 from oncall_lib.services.pagerduty import PagerDutyService
 from oncall_lib.services.sheets import SheetsService
@@ -45,6 +47,8 @@ class Endpoints:
     # The workflow harness: a sandbox run that, like production, stops when a secret the job asks for is
     # not in this environment (what the workflow step passed), though it talks to the sandbox with `env`'s.
     required_env: Mapping[str, str] | None = None
+    # The time as the APIs see it: the App's JWT and its tokens' expiry are reckoned by it (the sandbox's own clock).
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
 class Services:
@@ -66,15 +70,23 @@ class Services:
             raise MissingSecret(name, SECRETS[name].purpose)
         return checked(name, value)
 
+    def _github_credentials(self) -> str | AppCredentials:
+        """The GitHub App's id and key when either is set (both are then needed), else the token."""
+        deciding = self.endpoints.required_env if self.endpoints.required_env is not None else self.endpoints.env
+        if any(deciding.get(name, "").strip() for name in GITHUB_APP_VARIABLES):
+            return AppCredentials(*(self._secret(name) for name in GITHUB_APP_VARIABLES))
+        return self._secret("ONCALL_GITHUB_TOKEN")
+
     @cached_property
     def github(self) -> GitHubService:
         fast = self.endpoints.fast_retries
         return GitHubService(
-            self._secret("ONCALL_GITHUB_TOKEN"),
+            self._github_credentials(),
             self.calls,
             base_url=self.endpoints.github,
             retry_backoff=0.01 if fast else 0.5,
             throttle=not fast,
+            clock=self.endpoints.clock,
         )
 
     @cached_property

@@ -54,6 +54,10 @@ def slack_documented_gaps(cut: dict[str, Any]) -> None:
             default["properties"]["error"]["enum"] = sorted(set(default["properties"]["error"]["enum"]) | {
                 "missing_scope", "not_authed", "invalid_auth", "token_revoked", "account_inactive", "ratelimited",
                 "unknown_method", "fatal_error", "internal_error", "service_unavailable", "request_timeout"})
+    # More than 30 messages scheduled within five minutes for one channel: "restricted_too_many" (Slack's docs for
+    # chat.scheduleMessage, added after this description).
+    error = operations["POST /chat.scheduleMessage"]["responses"]["default"]["properties"]["error"]
+    error["enum"] = sorted(set(error["enum"]) | {"restricted_too_many"})
     # User groups on a free plan: "plan_upgrade_required" (Slack's docs for the usergroups methods, 2023).
     for key in ("GET /usergroups.list", "POST /usergroups.users.update"):
         error = operations[key]["responses"]["default"]["properties"]["error"]
@@ -72,6 +76,9 @@ def github_documented_gaps(cut: dict[str, Any]) -> None:
     # operation; the description lists 401 only on some.
     for operation in cut["operations"].values():
         operation["responses"].setdefault("401", {"$ref": "#/definitions/basic-error"})
+    # An App not installed on an organisation: 404 Not Found, as the repository lookup documents ("Get an
+    # organization installation" lists only 200).
+    cut["operations"]["GET /orgs/{org}/installation"]["responses"].setdefault("404", {"$ref": "#/definitions/basic-error"})
 
 
 def pagerduty_documented_gaps(cut: dict[str, Any]) -> None:

@@ -61,10 +61,16 @@ GITHUB_OPERATIONS = [
     ("get", "/repos/{owner}/{repo}/contents/{path}"), ("put", "/repos/{owner}/{repo}/contents/{path}"),
     ("get", "/repos/{owner}/{repo}/git/ref/{ref}"), ("post", "/repos/{owner}/{repo}/git/refs"),
     ("delete", "/repos/{owner}/{repo}/git/refs/{ref}"),
+    # The GitHub App: its installations, and the tokens it mints for them.
+    ("get", "/app/installations"), ("post", "/app/installations/{installation_id}/access_tokens"),
+    ("get", "/repos/{owner}/{repo}/installation"), ("get", "/orgs/{org}/installation"),
+    # The doctor: the product's own workflows and who last changed one.
+    ("get", "/repos/{owner}/{repo}/actions/workflows"), ("get", "/repos/{owner}/{repo}/commits"),
 ]
 PAGERDUTY_OPERATIONS = [("get", "/schedules/{id}"), ("get", "/users/{id}"), ("get", "/users"), ("get", "/schedules"),
                         ("get", "/v3/schedules/{id}"), ("get", "/escalation_policies/{id}"), ("get", "/incidents")]
 SLACK_OPERATIONS = [
+    ("post", "/chat.scheduleMessage"), ("get", "/chat.scheduledMessages.list"), ("post", "/chat.deleteScheduledMessage"),
     ("get", "/conversations.history"), ("get", "/conversations.info"), ("get", "/conversations.replies"),
     ("post", "/chat.postMessage"), ("post", "/chat.update"), ("post", "/conversations.setTopic"),
     ("post", "/conversations.open"), ("get", "/users.lookupByEmail"), ("get", "/auth.test"), ("get", "/users.info"),
