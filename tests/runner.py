@@ -28,11 +28,16 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from oncall_lib.sandbox.server import sandbox_app_key
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 
-# Well-formed, fake values for every secret a workflow may reference.
+# Well-formed, fake values for every secret a workflow may reference. The App's key is a real key (a shape check
+# reads it), but the sandbox signs with its own, as it uses its own tokens.
 SECRETS = {
+    "ONCALL_GITHUB_APP_ID": "271828",
+    "ONCALL_GITHUB_APP_PRIVATE_KEY": sandbox_app_key()[0],
     "ONCALL_GITHUB_TOKEN": "ghs_harness0github0token",
     "SLACK_BOT_TOKEN": "xoxb-harness-slack-token",
     "PAGERDUTY_API_TOKEN": "harness-pagerduty-token",

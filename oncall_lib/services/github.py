@@ -263,8 +263,9 @@ class GitHubService:
                                                                self._clock), **kwargs)
         else:
             self._token_client = Github(auth=Auth.Token(credentials), **kwargs)
-        # With the App: one client per account (lower-cased login), each with its installation's token.
+        # With the App: the client for each repository and organisation (lower-cased), and for each installation.
         self._clients: dict[str, Github] = {}
+        self._by_installation: dict[int, Github] = {}
         self.installation_tokens: dict[str, _InstallationToken] = {}
         self._repos: dict[str, Repository] = {}
         # GraphQL fields GitHub refused this token (answered null with FORBIDDEN), for a warning.
@@ -275,25 +276,36 @@ class GitHubService:
         return self._integration is not None
 
     def _client(self, owner: str, repo: str | None = None) -> Github:
-        """The client for an account's repositories and organisation; with the App, its installation's."""
+        """The client for a repository (or, without one, an organisation); with the App, the client of the
+        installation that covers it, looked up once per repository so that one left out of the installation's
+        selected repositories is named, not answered with a bare 404."""
         if self._token_client is not None:
             return self._token_client
-        if owner.lower() not in self._clients:
+        key = f"{owner}/{repo}".lower() if repo else owner.lower()
+        if key not in self._clients:
+            if not repo and owner.lower() in self.installation_tokens:
+                return self._open(owner, self.installation_tokens[owner.lower()].installation_id)
             found = self.installation(owner, repo)
             if found is None:
                 where = f"{owner}/{repo}" if repo else owner
                 raise ServiceError(f"GitHub: the App is not installed on {where}: install it on the {owner} account "
                                    "and give it access to the repository (the doctor lists what each installation "
                                    "covers)")
-            self._open(owner, found.id)
-        return self._clients[owner.lower()]
+            self._clients[key] = self._open(found.account or owner, found.id)
+        return self._clients[key]
 
     def _open(self, account: str, installation_id: int) -> Github:
+        """The client of an installation: one per installation, so one token per account however many
+        repositories it covers."""
         assert self._integration is not None
-        auth = _InstallationToken(self._integration, installation_id, self._clock)
-        self.installation_tokens[account.lower()] = auth
-        self._clients[account.lower()] = Github(auth=auth, **self._client_kwargs)
-        return self._clients[account.lower()]
+        token = self.installation_tokens.get(account.lower())
+        if token is None or token.installation_id != installation_id:
+            token = _InstallationToken(self._integration, installation_id, self._clock)
+            self.installation_tokens[account.lower()] = token
+            self._by_installation[installation_id] = Github(auth=token, **self._client_kwargs)
+        client = self._by_installation[installation_id]
+        self._clients.setdefault(account.lower(), client)
+        return client
 
     def _repo_client(self, full_name: str) -> Github:
         owner, _, name = full_name.partition("/")
@@ -303,7 +315,7 @@ class GitHubService:
         """For what belongs to no account (a user's profile): any installation will do."""
         if self._token_client is not None:
             return self._token_client
-        if not self._clients:
+        if not self._by_installation:
             assert self._integration is not None
             with github_errors("list the GitHub App's installations"):
                 first = next(iter(self._integration.get_installations()), None)
@@ -311,7 +323,7 @@ class GitHubService:
                 raise ServiceError("GitHub: the App is installed nowhere: install it on the organisation that holds "
                                    "the Super Epics")
             return self._open(str((first._rawData.get("account") or {}).get("login", "")), first.id)
-        return next(iter(self._clients.values()))
+        return next(iter(self._by_installation.values()))
 
     def installation(self, owner: str, repo: str | None = None) -> InstallationInfo | None:
         """The App's installation that covers `owner/repo` (or, without a repo, the account `owner`), or None when
