@@ -284,3 +284,50 @@ def test_the_app_manifest_is_the_declaration() -> None:
 def test_the_docs_registration_link_asks_for_the_declared_permissions() -> None:
     docs = (ROOT / "docs" / "credentials.md").read_text()
     assert registration_link() in docs
+
+
+# -- the doctor -------------------------------------------------------------------------------------------------
+
+
+def doctor_failures(report: Any) -> dict[str, str]:
+    return {c["check"]: c["detail"] for c in report.extra["checks"] if not c["ok"]}
+
+
+def doctor_lines(report: Any) -> dict[str, str]:
+    return {c["check"]: c["detail"] for c in report.extra["checks"]}
+
+
+def test_the_doctor_names_what_each_installation_covers(world: dict[str, Any], config: Config) -> None:
+    from oncall_lib.jobs import doctor
+
+    with SandboxServer(world, clock=lambda: AT) as server:
+        report = doctor.run(app_services(server), config, AT, dry_run=True)
+        writes = sum(c["writes"] for c in server.counts.values())
+    lines = doctor_lines(report)
+    assert doctor_failures(report) == {}
+    assert lines["github credentials"].startswith("the GitHub App's id and key")
+    assert lines["github app coverage"] == ("every repository and organisation the product touches is covered "
+                                            "(1 installation(s))")
+    assert lines["github app installation 52001"] == (f"on {ORG}, all repositories: covers devops, oncall-support, "
+                                                      "va.gov-team")
+    assert writes == 0
+
+
+def test_the_doctor_names_what_no_installation_covers_and_what_one_was_not_granted(world: dict[str, Any],
+                                                                                   config: Config) -> None:
+    from oncall_lib.jobs import doctor
+
+    world["github"]["app"]["installations"][0].update(repositories=["va.gov-team", "devops"],
+                                                      permissions={"issues": "write", "contents": "read",
+                                                                   "metadata": "read"})
+    with SandboxServer(world, clock=lambda: AT) as server:
+        report = doctor.run(app_services(server), config, AT, dry_run=True)
+    found = doctor_failures(report)
+    assert found["github app coverage"].startswith(f"no installation covers {ORG}/oncall-support (the product's own "
+                                                   "workflows): install the App there, or add the repository")
+    assert found["github app installation 52001"] == (
+        f"on {ORG}, selected repositories: covers devops, va.gov-team; not granted actions: read, checks: read, "
+        "contents: write, members: write, pull_requests: write, statuses: read: accept the App's permissions on the "
+        f"installation (https://github.sandbox/organizations/{ORG}/settings/installations/52001)")
+    # The workflows of a repository the App cannot see are named too, by the check that reads them.
+    assert "the App is not installed on department-of-veterans-affairs/oncall-support" in found["workflows"]
