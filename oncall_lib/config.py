@@ -7,6 +7,7 @@ fix the whole file in one pass. Nothing here calls an API.
 
 from __future__ import annotations
 
+import os
 import re
 import string
 import tomllib
@@ -473,6 +474,11 @@ class AutomationConfig(_Model):
         if 0 < value < 1:
             raise ValueError("give at least 1 hour (ticks are up to an hour apart), or 0 to turn the switch off")
         return value
+
+
+def product_repo(config: Config) -> str | None:
+    """The product's own repository: [automation] repo, else the one Actions runs the workflow in."""
+    return config.automation.repo or os.environ.get("GITHUB_REPOSITORY") or None
 
 
 class RotationConfig(_Model):

@@ -12,6 +12,7 @@ from oncall_lib.config import Config
 from oncall_lib.jobs import (
     deploy_watch,
     doctor,
+    heartbeat,
     iam_audit,
     iam_cleanup,
     labels,
@@ -110,6 +111,7 @@ def every_job(config: Config) -> list[Any]:
         lambda s, at: offboarding.grant(s, config, at, number=1954, sender="ada-lovelace", label="access-approved",
                                         dry_run=False),
         lambda s, at: doctor.run(s, config, at, dry_run=True),
+        lambda s, at: heartbeat.run(s, config, at, dry_run=False),
     ]
 
 

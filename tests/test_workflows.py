@@ -335,7 +335,7 @@ def test_the_quarter_hour_tick_leaves_the_handoff_to_the_hourly_one(tmp_path: Pa
     run = run_workflow(runner.WORKFLOWS / "tick.yml", Event("schedule", {"schedule": "22,37,52 13-21 * * 1-5"}),
                        world=world, workdir=tmp_path, at=datetime(2026, 11, 30, 15, 22, tzinfo=UTC).isoformat())
     assert run.ok, run.explain()
-    assert [s.step for s in run.steps] == ["Request watch", "Support issue scan", "Deploy watch"]
+    assert [s.step for s in run.steps] == ["Request watch", "Support issue scan", "Deploy watch", "Dead man's switch"]
 
 
 def test_every_flag_a_workflow_passes_exists(tmp_path: Path) -> None:

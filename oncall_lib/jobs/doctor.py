@@ -6,12 +6,11 @@ the configuration: an integration that is not configured is not checked.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from oncall_lib.config import WEEKDAYS, Config, SuperEpic
+from oncall_lib.config import WEEKDAYS, Config, SuperEpic, product_repo
 from oncall_lib.errors import OncallError
 from oncall_lib.github_permissions import configured_needs, missing_permissions
 from oncall_lib.report import Report
@@ -84,11 +83,6 @@ def _repos(config: Config) -> dict[str, str]:
     for workflow in config.deploys.workflows if config.deploys else []:
         repos.setdefault(workflow.repo, "deploy triage")
     return repos
-
-
-def product_repo(config: Config) -> str | None:
-    """The product's own repository: [automation] repo, else the one Actions runs in."""
-    return config.automation.repo or os.environ.get("GITHUB_REPOSITORY") or None
 
 
 # What to do about a workflow GitHub is not running, by its state (GET /repos/{o}/{r}/actions/workflows).
