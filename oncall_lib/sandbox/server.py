@@ -101,6 +101,7 @@ class SandboxServer:
 
     def __init__(self, world: dict[str, Any], *, clock: Clock | None = None, faults: Faults | None = None,
                  record: bool = False) -> None:
+        from oncall_lib.sandbox.federation_fake import ActionsOidcFake, IamCredentialsFake, StsFake
         from oncall_lib.sandbox.github_fake import GitHubFake
         from oncall_lib.sandbox.iam_fake import IamFake
         from oncall_lib.sandbox.pagerduty_fake import PagerDutyFake
@@ -116,6 +117,8 @@ class SandboxServer:
         self.faults_injected: dict[str, int] = {}
         # Every answered request and its answer, when recording: what the contract tests check.
         self.exchanges: list[Exchange] | None = [] if record else None
+        # Google access tokens the sandbox's STS and IAM Credentials handed out: token -> principal, expiry.
+        self.google_tokens: dict[str, dict[str, Any]] = {}
         self._fakes: dict[str, Fake] = {
             "github": GitHubFake(self),
             "slack": SlackFake(self),
@@ -123,9 +126,13 @@ class SandboxServer:
             "zenhub": ZenHubFake(self),
             "iam": IamFake(self),
             "sheets": SheetsFake(self),
+            "sts": StsFake(self),
+            "iamcredentials": IamCredentialsFake(self),
+            "actions_oidc": ActionsOidcFake(self),
         }
         self._prefixes = {"github": "/github", "slack": "/slack/api", "pagerduty": "/pagerduty", "zenhub": "/zenhub",
-                          "iam": "/iam", "sheets": "/sheets"}
+                          "iam": "/iam", "sheets": "/sheets", "sts": "/sts", "iamcredentials": "/iamcredentials",
+                          "actions_oidc": "/actions-oidc"}
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 

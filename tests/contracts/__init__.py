@@ -28,6 +28,33 @@ GOOGLE_ERROR = {"type": "object", "required": ["error"], "properties": {"error":
                                        "UNAVAILABLE", "DATA_LOSS"]}}}}}
 
 
+# OAuth 2.0's error answer (RFC 6749 section 5.2), which Google's STS gives at its token endpoint.
+OAUTH_ERROR = {"type": "object", "required": ["error"], "properties": {
+    "error": {"enum": ["invalid_request", "invalid_client", "invalid_grant", "unauthorized_client",
+                       "unsupported_grant_type", "invalid_scope", "invalid_target"]},
+    "error_description": {"type": "string"}}}
+
+
+def sts_documented_gaps(cut: dict[str, Any]) -> None:
+    """STS's token endpoint takes RFC 8693's form encoding, fields in snake_case (what google-auth sends, and what
+    Google's workload identity docs show); the discovery document describes the same fields as a JSON body in
+    camelCase. The form's fields are checked against those."""
+    operation = cut["operations"]["POST /v1/token"]
+    fields = cut["definitions"]["GoogleIdentityStsV1ExchangeTokenRequest"]["properties"]
+    operation["parameters"] = [
+        {"name": "".join(f"_{c.lower()}" if c.isupper() else c for c in name), "in": "formData",
+         "required": name in ("grantType", "subjectToken", "subjectTokenType"), "schema": schema}
+        for name, schema in fields.items()]
+    operation["body"] = None
+
+
+def iamcredentials_documented_gaps(cut: dict[str, Any]) -> None:
+    """google-auth sends "delegates": null when there are none; Google's JSON mapping of its protocol buffers
+    takes null for any field as its default (protobuf's "JSON Mapping": "null is accepted for all field types")."""
+    for field in cut["definitions"]["GenerateAccessTokenRequest"]["properties"].values():
+        field["nullable"] = True
+
+
 def slack_documented_gaps(cut: dict[str, Any]) -> None:
     """Where Slack's 2020 description predates what Slack documents and answers today, follow the documentation.
 
@@ -107,13 +134,17 @@ class Contracts:
         self.slack = RestContract("slack", draft4=True, status_of=_slack_status, adjust=slack_documented_gaps,
                                   any_method=True)
         self.sheets = RestContract("sheets", extra_responses={"default": GOOGLE_ERROR})
+        self.sts = RestContract("sts", adjust=sts_documented_gaps, extra_responses={"default": OAUTH_ERROR})
+        self.iamcredentials = RestContract("iamcredentials", adjust=iamcredentials_documented_gaps,
+                                           extra_responses={"default": GOOGLE_ERROR})
         self.github_graphql = GraphQLContract("GitHub GraphQL", github_schema())
         self.zenhub = GraphQLContract("ZenHub GraphQL", zenhub_schema())
         self.iam = IamContract()
 
     @property
     def rest(self) -> dict[str, RestContract]:
-        return {"github": self.github, "pagerduty": self.pagerduty, "slack": self.slack, "sheets": self.sheets}
+        return {"github": self.github, "pagerduty": self.pagerduty, "slack": self.slack, "sheets": self.sheets,
+                "sts": self.sts, "iamcredentials": self.iamcredentials}
 
     def checker(self, exchange: Exchange) -> Any:
         path = exchange.request.path
@@ -121,8 +152,12 @@ class Contracts:
             if path.startswith("/_logs/"):
                 return None  # a signed blob-storage URL GitHub redirects to, not part of the API
             return self.github_graphql if path == "/graphql" else self.github
+        if exchange.service == "actions_oidc":
+            # The runner's token service (ACTIONS_ID_TOKEN_REQUEST_URL) has no published description; GitHub's docs
+            # and actions/toolkit's getIDToken read {"value": <JWT>} from it, and the tests check the JWT itself.
+            return None
         return {"pagerduty": self.pagerduty, "slack": self.slack, "sheets": self.sheets, "zenhub": self.zenhub,
-                "iam": self.iam}[exchange.service]
+                "iam": self.iam, "sts": self.sts, "iamcredentials": self.iamcredentials}[exchange.service]
 
     def problems(self, exchanges: list[Exchange]) -> list[str]:
         found: list[str] = []
@@ -144,7 +179,8 @@ class Sample:
         self.whole_suite = False  # set when every test runs, so that every operation should have been reached
         self.kinds: dict[tuple[str, ...], list[Exchange]] = {}
         self._lock = threading.Lock()
-        self._rest = {name: RestContract(name) for name in ("github", "pagerduty", "slack", "sheets")}
+        self._rest = {name: RestContract(name) for name in ("github", "pagerduty", "slack", "sheets", "sts",
+                                                             "iamcredentials")}
         self._rest["slack"].any_method = True
 
     def kind(self, exchange: Exchange) -> tuple[str, ...]:
