@@ -247,7 +247,8 @@ def test_neither_the_key_nor_a_minted_token_reaches_any_output(world: dict[str, 
 
 @pytest.mark.parametrize("kept", [("ONCALL_GITHUB_APP_ID", "ONCALL_GITHUB_APP_PRIVATE_KEY"), ("ONCALL_GITHUB_TOKEN",)],
                          ids=["only the App's two", "only the fallback token"])
-def test_the_handoff_workflow_runs_with_either_kind_of_github_credentials(tmp_path: Path, kept: tuple[str, ...]) -> None:
+def test_the_handoff_workflow_runs_with_either_kind_of_github_credentials(tmp_path: Path,
+                                                                        kept: tuple[str, ...]) -> None:
     world = prepared_world(tmp_path)
     secrets = {k: v for k, v in runner.SECRETS.items() if not k.startswith("ONCALL_GITHUB_") or k in kept}
     run = run_workflow(runner.WORKFLOWS / "rotate-assignees.yml", Event("workflow_dispatch", {}, {"dry_run": False}),

@@ -141,9 +141,9 @@ def test_a_sheet_shared_with_another_account_refuses_this_one(world: dict[str, A
     (json.dumps({"type": "authorized_user", "client_id": "x"}), "type 'authorized_user': an external_account file"),
     (json.dumps({"type": "external_account", "audience": "a"}),
      "lacks subject_token_type, token_url, credential_source: write it with google-github-actions/auth"),
-    (json.dumps({"type": "external_account", "audience": "a", "subject_token_type": "t", "credential_source": {"file": "f"},
-                 "token_url": "https://attacker.example/token"}), "token_url 'https://attacker.example/token' is "
-                                                                  "not Google's (https://sts.googleapis.com/...)"),
+    (json.dumps({"type": "external_account", "audience": "a", "subject_token_type": "t",
+                 "credential_source": {"file": "f"}, "token_url": "https://attacker.example/token"}),
+     "token_url 'https://attacker.example/token' is not Google's (https://sts.googleapis.com/...)"),
     (None, "cannot read the credentials file: No such file or directory"),
 ], ids=["not json", "a user's credentials", "cut short", "tokens sent elsewhere", "no file"])
 def test_a_credentials_file_that_is_not_usable_is_named_in_one_line(world: dict[str, Any], tmp_path: Path,

@@ -11,9 +11,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from oncall_lib.sandbox.federation_fake import SANDBOX_ACTIONS_ORIGIN
 from oncall_lib.sandbox.server import SANDBOX_TOKENS, Clock, Faults, SandboxServer, sandbox_app_credentials
 from oncall_lib.sandbox.world import load_world, save_world
-from oncall_lib.sandbox.federation_fake import SANDBOX_ACTIONS_ORIGIN
 from oncall_lib.secrets import GITHUB_APP_VARIABLES, GOOGLE_CREDENTIALS_FILE
 from oncall_lib.services import Endpoints, Services
 from oncall_lib.services.pagerduty import SANDBOX_BASE_URL

@@ -7,8 +7,7 @@ secrets of the systems it touches, and a missing one is named in one line.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property

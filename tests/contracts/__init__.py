@@ -105,7 +105,8 @@ def github_documented_gaps(cut: dict[str, Any]) -> None:
         operation["responses"].setdefault("401", {"$ref": "#/definitions/basic-error"})
     # An App not installed on an organisation: 404 Not Found, as the repository lookup documents ("Get an
     # organization installation" lists only 200).
-    cut["operations"]["GET /orgs/{org}/installation"]["responses"].setdefault("404", {"$ref": "#/definitions/basic-error"})
+    org_installation = cut["operations"]["GET /orgs/{org}/installation"]
+    org_installation["responses"].setdefault("404", {"$ref": "#/definitions/basic-error"})
 
 
 def pagerduty_documented_gaps(cut: dict[str, Any]) -> None:

@@ -73,7 +73,8 @@ GITHUB_OPERATIONS = [
 PAGERDUTY_OPERATIONS = [("get", "/schedules/{id}"), ("get", "/users/{id}"), ("get", "/users"), ("get", "/schedules"),
                         ("get", "/v3/schedules/{id}"), ("get", "/escalation_policies/{id}"), ("get", "/incidents")]
 SLACK_OPERATIONS = [
-    ("post", "/chat.scheduleMessage"), ("get", "/chat.scheduledMessages.list"), ("post", "/chat.deleteScheduledMessage"),
+    ("post", "/chat.scheduleMessage"), ("get", "/chat.scheduledMessages.list"),
+    ("post", "/chat.deleteScheduledMessage"),
     ("get", "/conversations.history"), ("get", "/conversations.info"), ("get", "/conversations.replies"),
     ("post", "/chat.postMessage"), ("post", "/chat.update"), ("post", "/conversations.setTopic"),
     ("post", "/conversations.open"), ("get", "/users.lookupByEmail"), ("get", "/auth.test"), ("get", "/users.info"),
