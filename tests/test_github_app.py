@@ -332,3 +332,16 @@ def test_the_doctor_names_what_no_installation_covers_and_what_one_was_not_grant
         f"installation (https://github.sandbox/organizations/{ORG}/settings/installations/52001)")
     # The workflows of a repository the App cannot see are named too, by the check that reads them.
     assert "the App is not installed on department-of-veterans-affairs/oncall-support" in found["workflows"]
+
+
+def test_a_world_whose_app_is_malformed_is_named_in_one_line(tmp_path: Path, world: dict[str, Any]) -> None:
+    from oncall_lib.sandbox.world import load_world
+
+    world["github"]["app"]["installations"].append({"account": "va-platform"})
+    path = tmp_path / "world.json"
+    path.write_text(json.dumps(world))
+    with pytest.raises(InputError, match=r"github.app.installations\[1\]: needs an integer 'id'"):
+        load_world(path)
+    del world["github"]["app"]  # an older world, without an App, still loads
+    path.write_text(json.dumps(world))
+    assert "app" not in load_world(path)["github"]

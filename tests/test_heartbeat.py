@@ -210,3 +210,32 @@ def test_without_the_products_repository_the_workflows_are_not_checked(sandbox: 
     unknown = config.model_copy(update={"automation": config.automation.model_copy(update={"repo": None})})
     checks = {c["check"]: c for c in sandbox.run(doctoring, unknown, TICK).report.extra["checks"]}
     assert checks["workflows"]["ok"] and checks["workflows"]["detail"].startswith("not checked: set [automation] repo")
+
+
+# -- the script --------------------------------------------------------------------------------------------------
+
+
+def test_the_script_applies_once_and_then_finds_nothing_to_do(tmp_path: Path) -> None:
+    from tests.test_cli import script
+
+    world = prepared_world(tmp_path)
+    at = TICK.isoformat()
+    first = script("heartbeat.py", "--sandbox", str(world), "--apply", "--json", "--at", at)
+    assert first.returncode == 0, first.stderr
+    assert [a["kind"] for a in json.loads(first.stdout)["actions"]] == ["slack.schedule"]
+    second = script("heartbeat.py", "--sandbox", str(world), "--apply", "--json", "--at", at)
+    report = json.loads(second.stdout)
+    assert report["actions"] == [] and report["facts"]["alarms_pending_before"] == 1
+    assert report["api_calls"] == {"slack": {"reads": 1, "writes": 0}}
+
+
+def test_a_heartbeat_shorter_than_a_tick_is_refused_in_one_line(tmp_path: Path) -> None:
+    from tests.test_cli import script
+
+    config = tmp_path / "oncall.toml"
+    text = (runner.ROOT / "oncall.toml").read_text()
+    config.write_text(text.replace("heartbeat_hours = 3", "heartbeat_hours = 0.5"))
+    result = script("heartbeat.py", "--config", str(config), "--sandbox", str(prepared_world(tmp_path)))
+    assert result.returncode == 2
+    assert "automation.heartbeat_hours" in result.stderr and "at least 1 hour" in result.stderr
+    assert result.stderr.count("\n") == 1

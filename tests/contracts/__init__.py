@@ -107,6 +107,16 @@ def github_documented_gaps(cut: dict[str, Any]) -> None:
     # organization installation" lists only 200).
     org_installation = cut["operations"]["GET /orgs/{org}/installation"]
     org_installation["responses"].setdefault("404", {"$ref": "#/definitions/basic-error"})
+    # The list of installations inlines each one's account as allOf [simple-user, enterprise], which no account
+    # fits (a user or an organisation has no slug); the installation schema of every other App operation says
+    # anyOf, which is what GitHub answers.
+    listed = cut["operations"]["GET /app/installations"]["responses"]["200"]["items"]["properties"]["account"]
+    listed["anyOf"] = listed.pop("allOf")
+    # An installation token used outside its installation: 403 "Resource not accessible by integration" (GitHub's
+    # docs on App permissions); the team membership operations list 404 only.
+    for key in ("GET /orgs/{org}/teams/{team_slug}/memberships/{username}",
+                "PUT /orgs/{org}/teams/{team_slug}/memberships/{username}"):
+        cut["operations"][key]["responses"].setdefault("403", {"$ref": "#/definitions/basic-error"})
 
 
 def pagerduty_documented_gaps(cut: dict[str, Any]) -> None:
