@@ -16,7 +16,6 @@ from oncall_lib.report import Report
 from oncall_lib.services import Services
 from tests import runner
 from tests.conftest import Sandbox
-from tests.runner import Event, run_workflow
 from tests.test_workflows import prepared_world
 
 TICK = datetime(2026, 11, 30, 15, 7, tzinfo=UTC)  # Monday 10:07 in New York
@@ -146,16 +145,6 @@ def test_more_than_thirty_in_five_minutes_is_restricted(sandbox: Sandbox, config
     assert run.report.errors == [f"Slack chat.scheduleMessage {OPERATIONS}: restricted_too_many (more than 30 "
                                  "messages scheduled in five minutes for this channel)"]
     assert len(pending(sandbox)) == 30
-
-
-def test_the_tick_workflow_moves_the_alarm(tmp_path: Path) -> None:
-    world = prepared_world(tmp_path)
-    run = run_workflow(runner.WORKFLOWS / "tick.yml", Event("schedule", {"schedule": "22,37,52 13-21 * * 1-5"}),
-                       world=world, workdir=tmp_path, at=TICK.replace(minute=22).isoformat())
-    assert run.ok, run.explain()
-    channel = next(c for c in json.loads(world.read_text())["slack"]["channels"] if c["id"] == OPERATIONS)
-    assert [m["post_at"] for m in channel["scheduled"]] == [int((TICK.replace(minute=22) + timedelta(hours=3))
-                                                                .timestamp())]
 
 
 # -- the doctor reads every workflow's state ------------------------------------------------------------------

@@ -336,6 +336,10 @@ def test_the_quarter_hour_tick_leaves_the_handoff_to_the_hourly_one(tmp_path: Pa
                        world=world, workdir=tmp_path, at=datetime(2026, 11, 30, 15, 22, tzinfo=UTC).isoformat())
     assert run.ok, run.explain()
     assert [s.step for s in run.steps] == ["Request watch", "Support issue scan", "Deploy watch", "Dead man's switch"]
+    # The dead man's switch moved its Slack message three hours past this tick.
+    operations = next(c for c in json.loads(world.read_text())["slack"]["channels"] if c["id"] == "C02VSPOPS")
+    assert [m["post_at"] for m in operations["scheduled"]] == [int(datetime(2026, 11, 30, 18, 22, tzinfo=UTC)
+                                                                   .timestamp())]
 
 
 def test_every_flag_a_workflow_passes_exists(tmp_path: Path) -> None:
