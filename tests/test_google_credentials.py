@@ -211,3 +211,18 @@ def test_only_jobs_that_use_github_oidc_may_ask_for_its_token() -> None:
             logs = any("GOOGLE_SERVICE_ACCOUNT_JSON" in (step.get("env") or {}) for step in job.get("steps") or [])
             assert logs == any(u.startswith("google-github-actions/auth@") for u in uses), \
                 f"{path.name} {name}: a job that logs to the sheet offers the keyless option, and only such a job"
+
+
+def test_the_doctor_reaches_the_sheet_keyless_and_says_as_whom(world: dict[str, Any], config: Config,
+                                                              tmp_path: Path) -> None:
+    from oncall_lib.jobs import doctor
+
+    file = written(tmp_path, actions_credentials_file(identity(world)["provider"],
+                                                      identity(world)["service_account"]))
+    with SandboxServer(world, clock=lambda: AT) as server:
+        report = doctor.run(Services(sandbox_endpoints(server, google_credentials_file=file)), config, AT,
+                            dry_run=True)
+    sheet = next(c for c in report.extra["checks"] if c["check"] == "google sheet")
+    assert sheet["ok"] and sheet["detail"].startswith(
+        "the spreadsheet is reachable (1 worksheets) with keyless (Workload Identity Federation) as "
+        "oncall-sheets@oncall-support.iam.gserviceaccount.com")

@@ -338,7 +338,8 @@ def examine(services: Services, config: Config, at: datetime) -> list[Check]:
             snapshot = services.sheets.snapshot(tracking.spreadsheet_id, [])
             missing = sorted(set(tracking.sections.values()) - snapshot.titles)
             note = f"; {len(missing)} worksheet(s) will be created on first use" if missing else ""
-            return f"the spreadsheet is reachable ({len(snapshot.titles)} worksheets){note}"
+            return (f"the spreadsheet is reachable ({len(snapshot.titles)} worksheets) with "
+                    f"{services.sheets.credentials_kind}{note}")
         _run(checks, "google sheet", sheet)
     if config.iam:
         iam = config.iam

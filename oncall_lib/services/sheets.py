@@ -102,6 +102,12 @@ class SheetsService:
         """`credentials_json`: a service account key; or `credentials_file`: a credentials file's content.
         `route_to` and `auth_routes` (prefix -> origin): where the sandbox serves Sheets and the token endpoints."""
         credentials = None
+        # What the doctor says about the credentials (never a secret: a kind and an account's email).
+        impersonated = str((credentials_file or {}).get("service_account_impersonation_url", ""))
+        self.credentials_kind = (
+            "a service account key" if credentials_file is None or credentials_file.get("type") == "service_account"
+            else "keyless (Workload Identity Federation)" + (
+                f" as {impersonated.rsplit('/', 1)[-1].split(':')[0]}" if impersonated else ", no service account"))
         if route_to and credentials_file is None:
             # The sandbox's key cannot sign: its Sheets fake takes a fixed token for the key path.
             session = requests.Session()
