@@ -202,15 +202,19 @@ def test_without_any_github_credentials_the_error_names_both_options(world: dict
     assert "ONCALL_GITHUB_APP_ID and ONCALL_GITHUB_APP_PRIVATE_KEY" in str(raised.value)
 
 
-@pytest.mark.parametrize("value", ["ghp_notakey", "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n"],
-                         ids=["a token", "cut short"])
-def test_a_key_that_is_not_a_pem_key_is_refused_in_one_line(world: dict[str, Any], value: str) -> None:
+@pytest.mark.parametrize(("value", "message"), [
+    ("ghp_notakey", "is not a PEM private key: paste the whole .pem file"),
+    ("-----BEGIN RSA PRIVATE KEY-----\nMIIE\n", "is not a PEM private key: paste the whole .pem file"),
+    ("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAnotreallyakey\n-----END RSA PRIVATE KEY-----",
+     "is not a readable private key"),
+], ids=["a token", "cut short", "garbled inside"])
+def test_a_key_that_is_not_a_pem_key_is_refused_in_one_line(world: dict[str, Any], value: str, message: str) -> None:
     with SandboxServer(world, clock=lambda: AT) as server:
         endpoints = sandbox_endpoints(server, github_app=True)
         env = {**endpoints.env, "ONCALL_GITHUB_APP_PRIVATE_KEY": value}
-        with pytest.raises(InputError, match="ONCALL_GITHUB_APP_PRIVATE_KEY is not a PEM private key: paste the "
-                                             "whole .pem file"):
+        with pytest.raises(InputError, match=f"ONCALL_GITHUB_APP_PRIVATE_KEY {message}") as raised:
             _ = Services(Endpoints(**{**endpoints.__dict__, "env": env})).github
+    assert "\n" not in str(raised.value) and "notreallyakey" not in str(raised.value)
 
 
 def test_a_key_pasted_with_literal_backslash_n_works(world: dict[str, Any], config: Config) -> None:

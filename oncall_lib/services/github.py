@@ -12,6 +12,7 @@ new one shortly before the old one expires: a run of any length works.
 
 from __future__ import annotations
 
+import functools
 import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ from github.Installation import Installation
 from github.Issue import Issue
 from github.Repository import Repository
 
-from oncall_lib.errors import ServiceError
+from oncall_lib.errors import InputError, ServiceError
 from oncall_lib.secrets import remember
 from oncall_lib.services.calls import ApiCalls, count_github_calls
 
@@ -150,7 +151,14 @@ class _AppJwt(Auth.AppAuth):
     PyGithub's own reads the machine's clock, which the sandbox's does not follow."""
 
     def __init__(self, app_id: str, private_key: str, clock: Clock) -> None:
-        super().__init__(app_id, private_key)
+        import jwt
+
+        try:
+            key = _private_key(private_key)
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"environment variable ONCALL_GITHUB_APP_PRIVATE_KEY is not a readable private key "
+                             f"({str(exc).splitlines()[0][:120]}): generate a new one in the App's settings") from None
+        super().__init__(app_id, sign_func=lambda payload: jwt.encode(payload, key, algorithm="RS256"))
         self._clock = clock
 
     def create_jwt(self, expiration: int | None = None) -> str:
@@ -160,6 +168,14 @@ class _AppJwt(Auth.AppAuth):
         assert self._sign_func is not None
         signed = self._sign_func(payload)
         return signed.decode("utf-8") if isinstance(signed, bytes) else signed
+
+
+@functools.cache
+def _private_key(pem: str) -> Any:
+    """The App's key, read once a process: PyGithub's signer reads the PEM again for every JWT (some 70 ms)."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    return load_pem_private_key(pem.encode(), password=None)
 
 
 class _InstallationToken(Auth.Auth):
@@ -266,6 +282,7 @@ class GitHubService:
         # With the App: the client for each repository and organisation (lower-cased), and for each installation.
         self._clients: dict[str, Github] = {}
         self._by_installation: dict[int, Github] = {}
+        self._installations: dict[str, InstallationInfo | None] = {}
         self.installation_tokens: dict[str, _InstallationToken] = {}
         self._repos: dict[str, Repository] = {}
         # GraphQL fields GitHub refused this token (answered null with FORBIDDEN), for a warning.
@@ -330,12 +347,15 @@ class GitHubService:
         it is not installed there or not given that repository. Only with the App's credentials."""
         integration = self._integration
         assert integration is not None, "installations belong to the GitHub App's credentials"
-        with github_errors(f"find the GitHub App's installation on {owner}{'/' + repo if repo else ''}"):
-            if repo:
-                found = _unless_missing(lambda: integration.get_repo_installation(owner, repo))
-            else:
-                found = _unless_missing(lambda: integration.get_org_installation(owner))
-        return _installation_info(found) if found is not None else None
+        key = f"{owner}/{repo or ''}".lower()
+        if key not in self._installations:  # asked once a run (the doctor asks, then reads the repository)
+            with github_errors(f"find the GitHub App's installation on {owner}{'/' + repo if repo else ''}"):
+                if repo:
+                    found = _unless_missing(lambda: integration.get_repo_installation(owner, repo))
+                else:
+                    found = _unless_missing(lambda: integration.get_org_installation(owner))
+            self._installations[key] = _installation_info(found) if found is not None else None
+        return self._installations[key]
 
     def _repo(self, full_name: str) -> Repository:
         if full_name not in self._repos:
