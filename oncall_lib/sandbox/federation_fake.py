@@ -143,7 +143,7 @@ class StsFake(_Fake):
             claims = jwt.decode(form.get("subject_token", ""), issuer_key()[1], algorithms=["RS256"],
                                 audience=f"https://iam.googleapis.com/{provider}", issuer=GITHUB_ISSUER,
                                 options={"verify_exp": False, "verify_iat": False, "verify_nbf": False})
-        except jwt.InvalidTokenError as exc:
+        except jwt.PyJWTError as exc:
             return self._refused("invalid_grant", f"The audience or signature of the ID token is invalid: {exc}")
         if claims.get("exp", 0) <= self.server.now().timestamp():
             return self._refused("invalid_grant", "ID Token issued at ... is stale to sign-in.")

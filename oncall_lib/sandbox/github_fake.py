@@ -169,7 +169,7 @@ class GitHubFake:
             claims = jwt.decode(token, self.app.get("public_key") or sandbox_app_key()[1], algorithms=["RS256"],
                                 options={"verify_exp": False, "verify_iat": False, "verify_nbf": False,
                                          "require": ["iat", "exp", "iss"]})
-        except jwt.InvalidTokenError:
+        except (jwt.PyJWTError, ValueError):  # a bad signature, or a world's public_key that is not a key
             return refused("A JSON web token could not be decoded")
         now = self.server.now().timestamp()
         if str(claims["iss"]) != str(self.app.get("id")):
