@@ -7,6 +7,7 @@ fix the whole file in one pass. Nothing here calls an API.
 
 from __future__ import annotations
 
+import os
 import re
 import string
 import tomllib
@@ -511,6 +512,30 @@ class CoversConfig(_Model):
 
     # How far ahead a cover or a swap may reach (the schedule window read).
     lookahead_days: Annotated[int, Field(ge=7, le=90)] = 35
+class AutomationConfig(_Model):
+    """The product itself: its own repository (whose workflows the doctor checks), and its dead man's switch."""
+
+    # Default: $GITHUB_REPOSITORY, which Actions sets to the repository the workflow runs in.
+    repo: Annotated[str, Field(pattern=REPO_NAME)] | None = None
+    # Each tick keeps one Slack message scheduled this many hours ahead, saying the automation has stopped; a tick
+    # replaces it, so Slack posts it only when the ticks stop. 0 turns the switch off.
+    heartbeat_hours: Annotated[float, Field(ge=0, le=24 * 119)] = 3
+    # The channel (a [[slack.channels]] key) it posts in; default: [slack] operations_channel, else support_channel.
+    heartbeat_channel: str | None = None
+
+    @field_validator("heartbeat_hours")
+    @classmethod
+    def _longer_than_a_tick(cls, value: float) -> float:
+        if 0 < value < 1:
+            raise ValueError("give at least 1 hour (ticks are up to an hour apart), or 0 to turn the switch off")
+        return value
+
+
+def product_repo(config: Config) -> str | None:
+    """The product's own repository: [automation] repo, else the one Actions runs the workflow in."""
+    return config.automation.repo or os.environ.get("GITHUB_REPOSITORY") or None
+
+
 
 
 class RotationConfig(_Model):
@@ -557,6 +582,7 @@ class Config(_Model):
     handover: HandoverConfig | None = None
     answers: AnswersConfig | None = None
     review: ReviewConfig = ReviewConfig()
+    automation: AutomationConfig = AutomationConfig()
     # Repositories whose labels follow .github/labels.yml (default: the support and devops repositories).
     label_repos: list[Annotated[str, Field(pattern=REPO_NAME)]] = Field(default_factory=list)
     _source: str = PrivateAttr(default="oncall.toml")  # the file it was read from, for error messages
@@ -589,6 +615,10 @@ class Config(_Model):
                                  + ", ".join(missing))
         if self.review.channel and self.review.channel not in [c.key for c in self.slack.channels]:
             raise ValueError(f"review.channel = {self.review.channel!r} is not the key of any [[slack.channels]]")
+        heartbeat_channel = self.automation.heartbeat_channel
+        if heartbeat_channel and heartbeat_channel not in [c.key for c in self.slack.channels]:
+            raise ValueError(f"automation.heartbeat_channel = {heartbeat_channel!r} is not the key of any "
+                             "[[slack.channels]]")
         if self.deploys and self.deploys.channel not in [c.key for c in self.slack.channels]:
             raise ValueError(f"deploys.channel = {self.deploys.channel!r} is not the key of any [[slack.channels]]")
         unknown = [k for k in (self.answers.channels if self.answers else []) if k not in

@@ -62,15 +62,17 @@ class Credential:
 
 
 CREDENTIALS: dict[System, Credential] = {c.system: c for c in (
-    Credential("github", (("ONCALL_GITHUB_TOKEN",),),
-               "a fine-grained token with the permissions listed in docs/credentials.md"),
+    Credential("github", (("ONCALL_GITHUB_APP_ID", "ONCALL_GITHUB_APP_PRIVATE_KEY"), ("ONCALL_GITHUB_TOKEN",)),
+               "register the GitHub App from github-app-manifest.json, install it and store its id and private key "
+               "(or, as a fallback, a fine-grained token): docs/credentials.md"),
     Credential("slack", (("SLACK_BOT_TOKEN",),),
                "install the app from slack-app-manifest.yml and copy its Bot User OAuth Token (xoxb-...)"),
     Credential("pagerduty", (("PAGERDUTY_API_TOKEN",),),
                "PagerDuty > Integrations > API Access Keys: a read-only key"),
     Credential("zenhub", (("ZENHUB_API_TOKEN",),), "ZenHub > API > generate a GraphQL personal API key"),
-    Credential("google", (("GOOGLE_SERVICE_ACCOUNT_JSON",),),
-               "a service account's JSON key, with the sheet shared to its email (docs/credentials.md)"),
+    Credential("google", (("GOOGLE_SERVICE_ACCOUNT_JSON",), ("GOOGLE_APPLICATION_CREDENTIALS",)),
+               "a service account's JSON key, or keyless through GitHub's OIDC provider (the auth step writes "
+               "GOOGLE_APPLICATION_CREDENTIALS), with the sheet shared to the account's email: docs/credentials.md"),
     # No variables to look for: boto3 finds AWS credentials itself (OIDC in Actions, a profile, the environment).
     Credential("aws", (),
                "in Actions, set the IAM_AUDIT_ROLE_ARN variable (GitHub's OIDC provider assumes it); by hand, "

@@ -1,4 +1,4 @@
-"""Files written from the duties' declarations: the Slack app manifest and docs/duties.md.
+"""Files written from the duties' declarations: the Slack and GitHub App manifests and docs/duties.md.
 
 `python3 dev.py run generate_docs.py` writes them; a test fails when a file differs from what the declarations
 say, so the manifest, the docs and the code cannot drift apart.
@@ -14,8 +14,8 @@ from oncall_lib.duty import SYSTEM_NAMES, Duty
 ROOT = Path(__file__).resolve().parent.parent
 SLACK_MANIFEST = ROOT / "slack-app-manifest.yml"
 DUTIES_DOC = ROOT / "docs" / "duties.md"
+GITHUB_APP_MANIFEST = ROOT / "github-app-manifest.json"
 
-_LEVELS = {"read": 1, "write": 2}
 
 
 def slack_manifest() -> str:
@@ -52,12 +52,9 @@ def slack_manifest() -> str:
 
 def github_permissions() -> dict[str, str]:
     """The GitHub App permissions every duty together needs, each at the highest level any duty asks for."""
-    found: dict[str, str] = {}
-    for permission in permissions("github"):
-        name, _, level = permission.partition(": ")
-        if _LEVELS.get(level, 0) > _LEVELS.get(found.get(name, ""), 0):
-            found[name] = level
-    return found
+    from oncall_lib.github_permissions import app_permissions
+
+    return app_permissions()
 
 
 def _cell(text: str) -> str:
@@ -106,4 +103,6 @@ def duties_markdown() -> str:
 
 
 def expected_files() -> dict[Path, str]:
-    return {SLACK_MANIFEST: slack_manifest(), DUTIES_DOC: duties_markdown()}
+    from oncall_lib.github_permissions import manifest_text
+
+    return {SLACK_MANIFEST: slack_manifest(), DUTIES_DOC: duties_markdown(), GITHUB_APP_MANIFEST: manifest_text()}

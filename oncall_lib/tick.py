@@ -18,6 +18,7 @@ from oncall_lib.duty import Duty
 from oncall_lib.errors import OncallError
 from oncall_lib.report import CombinedReport, Report
 from oncall_lib.services import Services
+from oncall_lib.setup import heartbeat
 
 JOB = "tick"
 
@@ -47,7 +48,16 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, hour
             part = Report(duty.runs.tick_entry.rpartition(":")[0].rpartition(".")[2], dry_run=dry_run, at=at)
             part.errors.append(str(exc))
         combined.add(duty.title, part)
-    combined.facts = {"duties run": ", ".join(title for title, _ in combined.parts) or "none",
+    # Last, the dead man's switch: its Slack message moves a few hours past this tick, so it posts only if the
+    # ticks stop (whatever the duties did: a tick that runs and fails is red in Actions already).
+    if config.automation.heartbeat_hours:
+        try:
+            beat = heartbeat.run(services, config, at, dry_run=dry_run)
+        except OncallError as exc:
+            beat = Report(heartbeat.JOB, dry_run=dry_run, at=at)
+            beat.errors.append(str(exc))
+        combined.add("The dead man's switch", beat)
+    combined.facts = {"duties run": ", ".join(t for t, _ in combined.parts if t != "The dead man's switch") or "none",
                       "duties off": ", ".join(d.title for d in DUTIES if not d.is_on(config)) or "none"}
     combined.api_calls = services.calls.snapshot()
     return combined

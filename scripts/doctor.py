@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Check a setup before the first real run, read-only: oncall.toml, each token against its API and the
-scopes or permissions the jobs need, the app's channel memberships, the roster in Slack, GitHub and
+scopes or permissions the jobs need, which GitHub App installation covers which repository and what is
+missing, every workflow GitHub has turned off, the app's channel memberships, the roster in Slack, GitHub and
 PagerDuty, the ZenHub epics, the tracking sheet and the IAM credential report. One line per check."""
 
 import sys

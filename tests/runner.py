@@ -6,7 +6,9 @@ its payload) it evaluates each job's `if:`, each step's `env:` from the
 command in bash with that environment and nothing else of ours: no secret the
 step does not pass reaches the script. `uses:` steps are the runner's
 business (checkout, Python, caches) and are skipped; AWS's credentials action
-sets the AWS variables it would.
+sets the AWS variables it would, and google-github-actions/auth writes the
+external-account file it would (pointing at the sandbox's runner token
+service) and sets GOOGLE_APPLICATION_CREDENTIALS.
 
 The scripts talk to the sandbox: a `python3` on PATH turns `python3 dev.py run
 SCRIPT ARGS` into `SCRIPT ARGS --sandbox WORLD` (and `--at`, for a fixed
@@ -28,11 +30,17 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from oncall_lib.sandbox.federation_fake import actions_credentials_file
+from oncall_lib.sandbox.server import sandbox_app_key
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 
-# Well-formed, fake values for every secret a workflow may reference.
+# Well-formed, fake values for every secret a workflow may reference. The App's key is a real key (a shape check
+# reads it), but the sandbox signs with its own, as it uses its own tokens.
 SECRETS = {
+    "ONCALL_GITHUB_APP_ID": "271828",
+    "ONCALL_GITHUB_APP_PRIVATE_KEY": sandbox_app_key()[0],
     "ONCALL_GITHUB_TOKEN": "ghs_harness0github0token",
     "SLACK_BOT_TOKEN": "xoxb-harness-slack-token",
     "PAGERDUTY_API_TOKEN": "harness-pagerduty-token",
@@ -344,7 +352,8 @@ def call_inputs(workflow: Mapping[str, Any], given: Mapping[str, Any]) -> dict[s
 
 
 def event_context(path: Path, workflow: Mapping[str, Any], event: Event, *, repository: str,
-                  secrets: Mapping[str, str], workdir: Path) -> dict[str, Any]:
+                  secrets: Mapping[str, str], workdir: Path,
+                  variables: Mapping[str, str] = VARS) -> dict[str, Any]:
     """The expression contexts of a run: `github` (the event and its payload, the repository it runs in),
     `inputs` (a button's or, for a called workflow, the caller's), `secrets`, `vars`, `runner`."""
     if event.called:
@@ -354,13 +363,13 @@ def event_context(path: Path, workflow: Mapping[str, Any], event: Event, *, repo
     github = {"event_name": event.name, "event": event.payload, "ref": "refs/heads/main",
               "repository": repository, "actor": "harness", "run_id": "1",
               "sha": "0" * 40, "workflow": workflow.get("name", path.stem)}
-    return {"github": github, "inputs": inputs, "secrets": dict(secrets), "vars": dict(VARS),
+    return {"github": github, "inputs": inputs, "secrets": dict(secrets), "vars": dict(variables),
             "runner": {"os": "Linux", "temp": str(workdir)}, "env": {}}
 
 
 def run_workflow(path: Path, event: Event, *, world: Path, workdir: Path, at: str | None = None,
-                 secrets: Mapping[str, str] = SECRETS, repository: str = REPOSITORY,
-                 config: Path | None = None) -> WorkflowRun:
+                 secrets: Mapping[str, str] = SECRETS, variables: Mapping[str, str] = VARS,
+                 repository: str = REPOSITORY, config: Path | None = None) -> WorkflowRun:
     """Run `path`'s jobs for `event`, in `repository` (for a called workflow: the caller's); with `config`, the
     team's oncall.toml is that file (the fork's own)."""
     workflow = load(path)
@@ -370,7 +379,8 @@ def run_workflow(path: Path, event: Event, *, world: Path, workdir: Path, at: st
     summary.write_text("")
     shim_dir = workdir / "bin"
     _python_shim(shim_dir, world, at)
-    context = event_context(path, workflow, event, repository=repository, secrets=secrets, workdir=workdir)
+    context = event_context(path, workflow, event, repository=repository, secrets=secrets, workdir=workdir,
+                            variables=variables)
     steps: list[StepRun] = []
     skipped: list[str] = []
     base_env = {
@@ -408,6 +418,14 @@ def run_workflow(path: Path, event: Event, *, world: Path, workdir: Path, at: st
                 if str(step["uses"]).startswith("aws-actions/configure-aws-credentials"):
                     added.update(AWS_ACCESS_KEY_ID="harness", AWS_SECRET_ACCESS_KEY="harness",
                                  AWS_SESSION_TOKEN="harness", AWS_REGION="us-gov-west-1")
+                if str(step["uses"]).startswith("google-github-actions/auth"):
+                    given = {k: substitute(v, context) for k, v in (step.get("with") or {}).items()}
+                    credentials = workdir / "gha-creds-harness.json"
+                    credentials.write_text(json.dumps(actions_credentials_file(
+                        given["workload_identity_provider"].removeprefix("//iam.googleapis.com/"),
+                        given.get("service_account") or None)))
+                    added.update(GOOGLE_APPLICATION_CREDENTIALS=str(credentials),
+                                 GOOGLE_GHA_CREDS_PATH=str(credentials))
                 for value in (step.get("with") or {}).values():
                     substitute(value, context)  # an expression the runner could not evaluate fails here too
                 continue

@@ -20,7 +20,7 @@ from oncall_lib.requests import watch
 from oncall_lib.reviews import digest as review_digest
 from oncall_lib.sandbox import SandboxServer, sandbox_endpoints
 from oncall_lib.services import Services
-from oncall_lib.setup import doctor, labels
+from oncall_lib.setup import doctor, heartbeat, labels
 from oncall_lib.support_issues import issues as support_issues
 from oncall_lib.tracking import log as tracking
 from oncall_lib.tracking import report as rotation_report
@@ -107,6 +107,7 @@ def every_job(config: Config) -> list[Any]:
         lambda s, at: offboarding.grant(s, config, at, number=1954, sender="ada-lovelace", label="access-approved",
                                         dry_run=False),
         lambda s, at: doctor.run(s, config, at, dry_run=True),
+        lambda s, at: heartbeat.run(s, config, at, dry_run=False),
     ]
 
 

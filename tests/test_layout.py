@@ -18,7 +18,7 @@ LIB = ROOT / "oncall_lib"
 CORE = {"business_time", "config", "draft_pr", "duty", "environment", "errors", "events", "issue_forms",
         "owned_section", "plan", "preview", "report", "secrets", "slack_links", "timeutil", "untrusted"}
 # Above the duties: what lists or runs all of them (the intake runs several duties' event work for the tick).
-TOP = {"cli", "duties", "generated", "tick", "intake", "setup"}
+TOP = {"cli", "duties", "generated", "github_permissions", "tick", "intake", "setup"}
 
 
 def _type_only(tree: ast.Module) -> set[int]:

@@ -9,15 +9,39 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
+import secrets
 import urllib.parse
 import zlib
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from oncall_lib.sandbox import github_shapes as shapes
 from oncall_lib.sandbox.http import GITHUB_SCHEMES, FakeRequest, FakeResponse, Host, Routes, bearer_token
 
+
+@cache
+def sandbox_app_key() -> tuple[str, str]:
+    """(private, public) PEM of the sandbox App's key, made once per process: the fake verifies the JWT the
+    product signs with it, unless the world names another public key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return private, public
+
+
 REPO = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
+# Where a GitHub App authenticates as itself, with its JWT; everywhere else it uses an installation's token.
+APP_PATHS = (r"/app/installations", r"/app/installations/(?P<installation_id>\d+)/access_tokens",
+             REPO + r"/installation", r"/orgs/(?P<org>[^/]+)/installation")
+INSTALLATION_TOKEN_LIFETIME = timedelta(hours=1)
+JWT_LONGEST = 600  # seconds: GitHub refuses a JWT that expires further ahead
 
 
 def stable_id(*parts: object) -> int:
@@ -28,6 +52,13 @@ def stable_id(*parts: object) -> int:
 class GitHubFake:
     def __init__(self, server: Host) -> None:
         self.server = server
+        # Installation tokens this server minted: token -> (installation, when it expires on the sandbox clock).
+        self.installation_tokens: dict[str, tuple[dict[str, Any], datetime]] = {}
+        self.app_routes = Routes()
+        self.app_routes.add("GET", APP_PATHS[0], self.list_installations)
+        self.app_routes.add("POST", APP_PATHS[1], self.create_installation_token)
+        self.app_routes.add("GET", APP_PATHS[2], self.get_repo_installation)
+        self.app_routes.add("GET", APP_PATHS[3], self.get_org_installation)
         self.routes = Routes()
         self.routes.add("GET", r"/user", self.get_authenticated_user)
         self.routes.add("POST", r"/graphql", self.graphql)
@@ -35,6 +66,8 @@ class GitHubFake:
                         self.get_membership)
         self.routes.add("PUT", r"/orgs/(?P<org>[^/]+)/teams/(?P<slug>[^/]+)/memberships/(?P<login>[^/]+)",
                         self.put_membership)
+        self.routes.add("GET", REPO + r"/actions/workflows", self.list_workflows)
+        self.routes.add("GET", REPO + r"/commits", self.list_commits)
         self.routes.add("GET", REPO + r"/actions/workflows/(?P<workflow>[^/]+)", self.get_workflow)
         self.routes.add("GET", REPO + r"/actions/workflows/(?P<workflow>[^/]+)/runs", self.list_runs)
         self.routes.add("GET", REPO + r"/actions/runs/(?P<run_id>\d+)", self.get_run)
@@ -82,6 +115,8 @@ class GitHubFake:
     def is_write(self, request: FakeRequest) -> bool:
         if request.path == "/graphql":  # a GraphQL query reads; only a mutation writes
             return str(request.json().get("query", "")).lstrip().startswith("mutation")
+        if self.app_routes.find(request.method, request.path):  # minting a token changes nothing anyone sees
+            return False
         return request.method not in ("GET", "HEAD")
 
     def rate_limited(self, retry_after: int) -> FakeResponse:
@@ -103,6 +138,20 @@ class GitHubFake:
         signed = request.path.startswith("/_logs/")  # like GitHub's signed log URLs: no token needed
         if not signed and (token is None or token in self.data.get("revoked_tokens", [])):
             return FakeResponse(401, {"message": "Bad credentials"})
+        app_route = self.app_routes.find(request.method, request.path)
+        if token is not None and (app_route is not None or _looks_like_jwt(token)):
+            refused = self._app_refuses(token)
+            if refused is not None:
+                return refused
+            if app_route is None:  # a JWT opens only the App's own endpoints
+                return FakeResponse(401, {"message": "A JSON web token could not be decoded"})
+            handler, params = app_route
+            return handler(request, **params)
+        minted = self.installation_tokens.get(token or "")
+        if minted is not None:
+            refused = self._installation_refuses(request, *minted)
+            if refused is not None:
+                return refused
         found = self.routes.find(request.method, request.path)
         if not found:
             return self._not_found()
@@ -119,6 +168,117 @@ class GitHubFake:
         return FakeResponse(410, {"message": "This issue was deleted",
                                   "documentation_url": "https://docs.github.com/rest/issues/issues#get-an-issue",
                                   "status": "410"})
+
+    # -- the GitHub App: its JWT, its installations, their tokens ---------------------------------------
+    # World: "app": {"id", "slug", "public_key" (PEM; default: the sandbox's key), "permissions",
+    #                "installations": [{"id", "account", "repositories": "all" or [names], "permissions"}]}
+
+    @property
+    def app(self) -> dict[str, Any] | None:
+        return self.data.get("app")
+
+    def _app_refuses(self, token: str) -> FakeResponse | None:
+        """GitHub's checks of an App's JWT: RS256 signed with the App's key, `iss` the App's id, not expired and
+        expiring at most ten minutes ahead, issued in the past. None when it passes."""
+        import jwt
+
+
+        def refused(message: str) -> FakeResponse:
+            return FakeResponse(401, {"message": message, "documentation_url": "https://docs.github.com/rest"})
+
+        if self.app is None or not _looks_like_jwt(token):
+            return refused("A JSON web token could not be decoded")
+        try:
+            claims = jwt.decode(token, self.app.get("public_key") or sandbox_app_key()[1], algorithms=["RS256"],
+                                options={"verify_exp": False, "verify_iat": False, "verify_nbf": False,
+                                         "require": ["iat", "exp", "iss"]})
+        except (jwt.PyJWTError, ValueError):  # a bad signature, or a world's public_key that is not a key
+            return refused("A JSON web token could not be decoded")
+        now = self.server.now().timestamp()
+        if str(claims["iss"]) != str(self.app.get("id")):
+            return refused("'Issuer' claim ('iss') must be an Integer")
+        if not isinstance(claims["exp"], int) or claims["exp"] <= now:
+            return refused("'Expiration time' claim ('exp') must be a numeric value representing the future time "
+                           "at which the assertion expires")
+        if claims["exp"] - now > JWT_LONGEST:
+            return refused("'Expiration time' claim ('exp') is too far in the future")
+        if not isinstance(claims["iat"], int) or claims["iat"] > now + 60:
+            return refused("'Issued at' claim ('iat') must be an Integer representing a time in the past")
+        return None
+
+    def _installation_refuses(self, request: FakeRequest, installation: dict[str, Any],
+                              expires: datetime) -> FakeResponse | None:
+        """An installation token works for an hour, on its own account's repositories (all, or those selected)."""
+        if self.server.now() >= expires:
+            return FakeResponse(401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"})
+        parts = request.path.strip("/").split("/")
+        account = str(installation["account"]).lower()
+        if parts[0] == "repos" and len(parts) >= 3:
+            if parts[1].lower() != account or not self._selects(installation, parts[2]):
+                return self._not_found()  # as GitHub: a repository the token may not see does not exist
+        elif parts[0] == "orgs" and len(parts) >= 2 and parts[1].lower() != account:
+            return FakeResponse(403, {"message": "Resource not accessible by integration",
+                                      "documentation_url": "https://docs.github.com/rest"})
+        elif request.path == "/graphql":
+            variables = request.json().get("variables") or {}
+            owner, name = str(variables.get("owner", account)), str(variables.get("name", ""))
+            if owner.lower() != account or (name and not self._selects(installation, name)):
+                return FakeResponse(200, {"data": {"repository": None}, "errors": [{
+                    "type": "NOT_FOUND", "path": ["repository"], "locations": [{"line": 2, "column": 3}],
+                    "message": f"Could not resolve to a Repository with the name '{owner}/{name}'."}]})
+        return None
+
+    @staticmethod
+    def _selects(installation: dict[str, Any], repo_name: str) -> bool:
+        chosen = installation.get("repositories", "all")
+        return chosen == "all" or repo_name.lower() in {str(r).lower() for r in chosen}
+
+    def _installation(self, *, account: str, repo_name: str | None = None) -> dict[str, Any] | None:
+        for installation in (self.app or {}).get("installations", []):
+            if str(installation["account"]).lower() == account.lower() and (
+                    repo_name is None or self._selects(installation, repo_name)):
+                return installation
+        return None
+
+    def installation_out(self, request: FakeRequest, installation: dict[str, Any]) -> dict[str, Any]:
+        from oncall_lib.github_permissions import app_permissions
+
+        app = self.app or {}
+        login = str(installation["account"])
+        kind = "Organization" if installation.get("type", "Organization") == "Organization" else "User"
+        account = self.user_out(request, login)
+        account["type"] = kind
+        permissions = installation.get("permissions") or app.get("permissions") or app_permissions()
+        selection = "all" if installation.get("repositories", "all") == "all" else "selected"
+        return shapes.installation(request.origin, {"id": installation["id"], "repository_selection": selection,
+                                                    "target_type": kind},
+                                   account=account, app_id=int(app.get("id", 0)),
+                                   app_slug=str(app.get("slug", "oncall-support")), permissions=permissions)
+
+    def list_installations(self, request: FakeRequest) -> FakeResponse:
+        items = [self.installation_out(request, i) for i in (self.app or {}).get("installations", [])]
+        return self._page(request, items)
+
+    def get_repo_installation(self, request: FakeRequest, owner: str, name: str) -> FakeResponse:
+        found = self._installation(account=owner, repo_name=name) if self._repo(owner, name) else None
+        return FakeResponse(200, self.installation_out(request, found)) if found else self._not_found()
+
+    def get_org_installation(self, request: FakeRequest, org: str) -> FakeResponse:
+        found = self._installation(account=org)
+        return FakeResponse(200, self.installation_out(request, found)) if found else self._not_found()
+
+    def create_installation_token(self, request: FakeRequest, installation_id: str) -> FakeResponse:
+        installation = next((i for i in (self.app or {}).get("installations", [])
+                             if str(i["id"]) == installation_id), None)
+        if installation is None:
+            return self._not_found()
+        token = "ghs_" + secrets.token_hex(18)
+        expires = self.server.now().astimezone(UTC).replace(microsecond=0) + INSTALLATION_TOKEN_LIFETIME
+        self.installation_tokens[token] = (installation, expires)
+        out = self.installation_out(request, installation)
+        return FakeResponse(201, {"token": token, "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                  "permissions": out["permissions"],
+                                  "repository_selection": out["repository_selection"]})
 
     # -- lookups ----------------------------------------------------------------------------
 
@@ -863,6 +1023,33 @@ class GitHubFake:
         return next((w for w in repo.get("workflows", []) if w["file"] == workflow or str(w.get("id")) == workflow),
                     None)
 
+    def list_workflows(self, request: FakeRequest, owner: str, name: str) -> FakeResponse:
+        """Every workflow with its state (world: workflows[].state, default active)."""
+        repo = self._repo(owner, name)
+        if repo is None:
+            return self._not_found()
+        items = []
+        for found in repo.get("workflows", []):
+            wid = found.setdefault("id", stable_id("workflow", repo["full_name"], found["file"]))
+            items.append(shapes.workflow(request.origin, repo["full_name"], found["file"], wid,
+                                         found.get("name", found["file"]), found.get("state", "active")))
+        page = self._page(request, items)
+        return FakeResponse(200, {"total_count": len(items), "workflows": page.body}, page.headers)
+
+    def list_commits(self, request: FakeRequest, owner: str, name: str) -> FakeResponse:
+        """The commits that touched `path` (world: commits[].files), newest first."""
+        repo = self._repo(owner, name)
+        if repo is None:
+            return self._not_found()
+        path = request.arg("path")
+        chosen = [c for c in repo.get("commits", []) if path is None or path in c.get("files", [])]
+        full = repo["full_name"]
+        items = [shapes.commit(request.origin, full, c["sha"], message=c.get("message", ""),
+                               author=self.user_out(request, c["author"]) if c.get("author") else None,
+                               author_name=c.get("author", ""), date=c.get("date"))
+                 for c in reversed(chosen)]
+        return self._page(request, items)
+
     def get_workflow(self, request: FakeRequest, owner: str, name: str, workflow: str) -> FakeResponse:
         repo = self._repo(owner, name)
         found = self._workflow(repo, workflow) if repo else None
@@ -1039,3 +1226,13 @@ class GitHubFake:
             state = "pending" if outside else "active"
             team.setdefault("pending" if outside else "members", []).append(login)
         return FakeResponse(200, self._membership(request, team, login, state))
+
+
+def _looks_like_jwt(token: str) -> bool:
+    head = token.split(".")[0]
+    if token.count(".") != 2 or not head.startswith("eyJ"):
+        return False
+    try:
+        return isinstance(json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))), dict)
+    except ValueError:
+        return False

@@ -157,8 +157,8 @@ def diff_entry(api: str, full_name: str, filename: str, head: str) -> dict[str, 
             "contents_url": f"{api}/repos/{full_name}/contents/{filename}?ref={head}"}
 
 
-def workflow(api: str, full_name: str, file: str, wid: int, name: str) -> dict[str, Any]:
-    return {"id": wid, "node_id": f"W_{wid}", "name": name, "path": f".github/workflows/{file}", "state": "active",
+def workflow(api: str, full_name: str, file: str, wid: int, name: str, state: str = "active") -> dict[str, Any]:
+    return {"id": wid, "node_id": f"W_{wid}", "name": name, "path": f".github/workflows/{file}", "state": state,
             "created_at": EPOCH, "updated_at": EPOCH, "url": f"{api}/repos/{full_name}/actions/workflows/{wid}",
             "html_url": f"{WEB}/{full_name}/blob/main/.github/workflows/{file}",
             "badge_url": f"{WEB}/{full_name}/workflows/{name}/badge.svg"}
@@ -184,3 +184,17 @@ def job(api: str, full_name: str, fields: dict[str, Any], *, run_id: int, workfl
             "head_branch": head_branch, "labels": ["ubuntu-latest"], "runner_id": 1, "runner_name": "GitHub Actions 1",
             "runner_group_id": 1, "runner_group_name": "GitHub Actions", "created_at": fields["started_at"],
             "run_attempt": 1, **fields}
+
+
+def installation(api: str, fields: dict[str, Any], *, account: dict[str, Any], app_id: int, app_slug: str,
+                 permissions: dict[str, str]) -> dict[str, Any]:
+    """A GitHub App's installation on an account (GET /repos/{o}/{r}/installation and the other lookups)."""
+    iid = fields["id"]
+    return {"id": iid, "account": account, "app_id": app_id, "app_slug": app_slug, "client_id": f"Iv1.sandbox{app_id}",
+            "target_id": account["id"], "target_type": fields.get("target_type", "Organization"),
+            "repository_selection": fields["repository_selection"], "single_file_name": None,
+            "access_tokens_url": f"{api}/app/installations/{iid}/access_tokens",
+            "repositories_url": f"{api}/installation/repositories",
+            "html_url": f"{WEB}/organizations/{account['login']}/settings/installations/{iid}",
+            "events": [], "permissions": permissions, "created_at": EPOCH, "updated_at": EPOCH,
+            "suspended_by": None, "suspended_at": None}

@@ -65,6 +65,8 @@ class Host(Protocol):
     """
 
     world: dict[str, Any]
+    # Google access tokens STS and IAM Credentials handed out this run, which Sheets then accepts.
+    google_tokens: dict[str, dict[str, Any]]
 
     def now(self) -> datetime: ...
 

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from oncall_lib.sandbox.github_fake import sandbox_app_key
 from oncall_lib.sandbox.http import Exchange, Fake, FakeRequest, FakeResponse
 
 Clock = Callable[[], datetime]
@@ -32,6 +33,15 @@ SANDBOX_TOKENS = {
                                                "client_email": "oncall@sandbox.iam.gserviceaccount.com",
                                                "private_key": "sandbox-not-a-key"}),
 }
+
+# The sandbox's GitHub App, when a world has one ("github": {"app": {...}}) and a run asks for the App's credentials.
+SANDBOX_APP_ID = 1776
+
+
+def sandbox_app_credentials(world: dict[str, Any]) -> dict[str, str]:
+    app = (world.get("github") or {}).get("app") or {}
+    return {"ONCALL_GITHUB_APP_ID": str(app.get("id", SANDBOX_APP_ID)),
+            "ONCALL_GITHUB_APP_PRIVATE_KEY": sandbox_app_key()[0]}
 
 
 @dataclass
@@ -76,6 +86,7 @@ class SandboxServer:
 
     def __init__(self, world: dict[str, Any], *, clock: Clock | None = None, faults: Faults | None = None,
                  record: bool = False) -> None:
+        from oncall_lib.sandbox.federation_fake import ActionsOidcFake, IamCredentialsFake, StsFake
         from oncall_lib.sandbox.github_fake import GitHubFake
         from oncall_lib.sandbox.iam_fake import IamFake
         from oncall_lib.sandbox.pagerduty_fake import PagerDutyFake
@@ -91,6 +102,8 @@ class SandboxServer:
         self.faults_injected: dict[str, int] = {}
         # Every answered request and its answer, when recording: what the contract tests check.
         self.exchanges: list[Exchange] | None = [] if record else None
+        # Google access tokens the sandbox's STS and IAM Credentials handed out: token -> principal, expiry.
+        self.google_tokens: dict[str, dict[str, Any]] = {}
         self._fakes: dict[str, Fake] = {
             "github": GitHubFake(self),
             "slack": SlackFake(self),
@@ -98,9 +111,13 @@ class SandboxServer:
             "zenhub": ZenHubFake(self),
             "iam": IamFake(self),
             "sheets": SheetsFake(self),
+            "sts": StsFake(self),
+            "iamcredentials": IamCredentialsFake(self),
+            "actions_oidc": ActionsOidcFake(self),
         }
         self._prefixes = {"github": "/github", "slack": "/slack/api", "pagerduty": "/pagerduty", "zenhub": "/zenhub",
-                          "iam": "/iam", "sheets": "/sheets"}
+                          "iam": "/iam", "sheets": "/sheets", "sts": "/sts", "iamcredentials": "/iamcredentials",
+                          "actions_oidc": "/actions-oidc"}
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 

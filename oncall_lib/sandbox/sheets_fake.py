@@ -13,6 +13,7 @@ import urllib.parse
 from datetime import date, datetime
 from typing import Any
 
+from oncall_lib.sandbox.federation_fake import sheets_refuses
 from oncall_lib.sandbox.http import FakeRequest, FakeResponse, Host, Routes, bearer_token
 
 SHEET = r"/v4/spreadsheets/(?P<sheet_id>[A-Za-z0-9_-]+)"
@@ -83,7 +84,8 @@ class SheetsFake:
         return self._error(503, "The service is currently unavailable.", "UNAVAILABLE")
 
     def handle(self, request: FakeRequest) -> FakeResponse:
-        if not bearer_token(request):
+        token = bearer_token(request)
+        if not token:
             return self._error(401, "Request is missing required authentication credential.", "UNAUTHENTICATED")
         found = self.routes.find(request.method, urllib.parse.unquote(request.path))
         if not found:
@@ -92,6 +94,9 @@ class SheetsFake:
         sheet = next((s for s in self.data["spreadsheets"] if s["id"] == params.get("sheet_id")), None)
         if sheet is None:
             return self._error(404, "Requested entity was not found.", "NOT_FOUND")
+        refused = sheets_refuses(self.server, token, sheet)
+        if refused is not None:
+            return refused
         if request.method != "GET" and sheet.get("read_only"):
             return self._error(403, "The caller does not have permission", "PERMISSION_DENIED")
         params["sheet"] = sheet

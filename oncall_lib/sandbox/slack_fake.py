@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from datetime import datetime
 from typing import Any
 
 from oncall_lib.sandbox.http import FakeRequest, FakeResponse, Host, bearer_token
 
 TOPIC_LIMIT = 250
+# chat.scheduleMessage's limits, as Slack documents them.
+SCHEDULE_AHEAD_LIMIT = 120 * 86400  # seconds
+SCHEDULE_BURST = (30, 300)  # at most 30 messages scheduled for one channel within 5 minutes
 _BARE_URL = re.compile(r"(?<![<|])\b(https?://[^\s<>|]+)")
 
 
@@ -35,7 +39,7 @@ class SlackFake:
     READ_METHODS = frozenset({
         "auth.test", "conversations.info", "conversations.history", "conversations.replies",
         "conversations.list", "conversations.members", "conversations.open", "users.info",
-        "users.lookupByEmail", "users.list", "chat.getPermalink", "usergroups.list",
+        "users.lookupByEmail", "users.list", "chat.getPermalink", "usergroups.list", "chat.scheduledMessages.list",
     })
 
     def __init__(self, server: Host) -> None:
@@ -70,6 +74,7 @@ class SlackFake:
                 args.update(body)
         elif request.body:
             args.update(request.form())
+        self.post_due_messages()
         token = bearer_token(request) or args.get("token")
         if not token:
             return self._error("not_authed")
@@ -97,6 +102,8 @@ class SlackFake:
             "conversations.setTopic": "channels:manage",
             "chat.postMessage": "chat:write",
             "chat.update": "chat:write",
+            "chat.scheduleMessage": "chat:write",
+            "chat.deleteScheduledMessage": "chat:write",
             "conversations.history": "channels:history",
             "conversations.replies": "channels:history",
             "conversations.info": "channels:read",
@@ -296,6 +303,80 @@ class SlackFake:
             message["metadata"] = metadata
         channel["messages"].append(message)
         return {"channel": channel["id"], "ts": message["ts"], "message": self._message_out(channel, message, True)}
+
+    # -- scheduled messages (world: a channel's `scheduled`: [{id, post_at, text, date_created}]) ---------------
+
+    def post_due_messages(self) -> None:
+        """Slack's side of chat.scheduleMessage: once the clock passes a message's post_at, it is in the channel."""
+        now = self.server.now().timestamp()
+        for channel in self.data["channels"]:
+            due = [m for m in channel.get("scheduled", []) if m["post_at"] <= now]
+            for scheduled in sorted(due, key=lambda m: m["post_at"]):
+                channel["scheduled"].remove(scheduled)
+                latest = max((float(m["ts"]) for m in channel["messages"]), default=0.0)
+                ts = f"{max(float(scheduled['post_at']), latest + 0.000001):.6f}"
+                channel["messages"].append({
+                    "type": "message", "ts": ts, "user": self.bot["user_id"], "bot_id": self.bot["bot_id"],
+                    "app_id": "A0SANDBOX", "text": scheduled["text"], "bot_profile": self._bot_profile()})
+
+    def m_chat_scheduleMessage(self, args: dict[str, Any]) -> dict[str, Any] | FakeResponse:  # noqa: N802
+        channel = self._channel(args.get("channel"))
+        if channel is None:
+            return self._error("channel_not_found")
+        if not self._is_member(channel):
+            return self._error("not_in_channel")
+        text = str(args.get("text") or "")
+        if not text and not args.get("blocks"):
+            return self._error("no_text")
+        try:
+            post_at = int(float(args.get("post_at", "")))
+        except (TypeError, ValueError):
+            return self._error("invalid_time")
+        now = int(self.server.now().timestamp())
+        if post_at <= now:
+            return self._error("time_in_past")
+        if post_at > now + SCHEDULE_AHEAD_LIMIT:
+            return self._error("time_too_far")
+        recent = [m for m in channel.get("scheduled_log", []) if m > now - SCHEDULE_BURST[1]]
+        if len(recent) >= SCHEDULE_BURST[0]:
+            return self._error("restricted_too_many")
+        channel["scheduled_log"] = [*recent, now]
+        serial = zlib.crc32(f"{channel['id']}/{post_at}/{now}/{len(channel['scheduled_log'])}".encode())
+        message_id = f"Q{serial:010X}"
+        channel.setdefault("scheduled", []).append({"id": message_id, "post_at": post_at, "text": text,
+                                                    "date_created": now})
+        team = self.data.get("team", {}).get("id", "T0SANDBOX")
+        return {"channel": channel["id"], "scheduled_message_id": message_id, "post_at": post_at,
+                "message": {"type": "delayed_message", "text": text, "bot_id": self.bot["bot_id"],
+                            "user": self.bot["user_id"], "team": team, "bot_profile": self._bot_profile()}}
+
+    def m_chat_scheduledMessages_list(self, args: dict[str, Any]) -> dict[str, Any] | FakeResponse:  # noqa: N802
+        wanted = args.get("channel")
+        if wanted and self._channel(wanted) is None:
+            return self._error("invalid_channel")
+        oldest, latest = _ts(args.get("oldest")), _ts(args.get("latest"))
+        found = [{"id": m["id"], "channel_id": c["id"], "post_at": m["post_at"], "date_created": m["date_created"],
+                  "text": m["text"]}
+                 for c in self.data["channels"] if not wanted or c["id"] == wanted
+                 for m in c.get("scheduled", [])
+                 if (oldest is None or m["post_at"] >= oldest) and (latest is None or m["post_at"] <= latest)]
+        found.sort(key=lambda m: m["post_at"])
+        limit = max(1, min(int(args.get("limit") or 100), 1000))
+        offset = int(str(args.get("cursor") or "0").removeprefix("page:") or 0)
+        more = offset + limit < len(found)
+        return {"scheduled_messages": found[offset: offset + limit],
+                "response_metadata": {"next_cursor": f"page:{offset + limit}" if more else ""}}
+
+    def m_chat_deleteScheduledMessage(self, args: dict[str, Any]) -> dict[str, Any] | FakeResponse:  # noqa: N802
+        channel = self._channel(args.get("channel"))
+        if channel is None:
+            return self._error("channel_not_found")
+        pending = channel.get("scheduled", [])
+        found = next((m for m in pending if m["id"] == args.get("scheduled_message_id")), None)
+        if found is None:  # an unknown id, or a message Slack already posted or deleted
+            return self._error("invalid_scheduled_message_id")
+        pending.remove(found)
+        return {}
 
     def m_chat_update(self, args: dict[str, Any]) -> dict[str, Any] | FakeResponse:
         channel = self._channel(args.get("channel"))

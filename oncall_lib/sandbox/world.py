@@ -152,6 +152,16 @@ def check_world(world: Any, path: Path) -> None:
     for index, repo in enumerate(world["github"]["repos"]):
         if "/" not in str(repo.get("full_name", "")):
             raise InputError(f"{path}: github.repos[{index}]: full_name must be owner/name")
+    app = world["github"].get("app")
+    if app is not None:  # optional: the GitHub App the product may authenticate as
+        if not isinstance(app, dict) or not str(app.get("id", "")).isdigit():
+            raise InputError(f"{path}: github.app: an object with a numeric 'id' (and 'installations')")
+        for index, installation in enumerate(app.setdefault("installations", [])):
+            chosen = installation.get("repositories", "all") if isinstance(installation, dict) else None
+            if not isinstance(installation, dict) or not isinstance(installation.get("id"), int) \
+                    or not installation.get("account") or not (chosen == "all" or isinstance(chosen, list)):
+                raise InputError(f"{path}: github.app.installations[{index}]: needs an integer 'id', an 'account' "
+                                 "and 'repositories' (\"all\" or a list of names)")
 
 
 def save_world(world: dict[str, Any], path: Path) -> None:

@@ -9,20 +9,19 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from oncall_lib.errors import MissingSecret
-from oncall_lib.secrets import SECRETS, checked
+from oncall_lib.secrets import GITHUB_APP_VARIABLES, GOOGLE_CREDENTIALS_FILE, SECRETS, checked, google_credentials_file
 from oncall_lib.services.calls import ApiCalls
-from oncall_lib.services.github import GitHubService
+from oncall_lib.services.github import AppCredentials, GitHubService
+from oncall_lib.services.iam import IamService
 from oncall_lib.services.pagerduty import PagerDutyService
 from oncall_lib.services.sheets import SheetsService
 from oncall_lib.services.slack import SlackService
 from oncall_lib.services.zenhub import ZenHubService
-
-if TYPE_CHECKING:  # boto3 takes half a second to import: only the jobs that read IAM load it
-    from oncall_lib.services.iam import IamService
 
 __all__ = ["SECRETS", "Endpoints", "Services"]
 
@@ -42,6 +41,8 @@ class Endpoints:
     aws_credentials: dict[str, str] | None = None
     # When set, Google Sheets requests go to this origin (gspread's base URL is fixed).
     sheets_route_to: str | None = None
+    # When set, google-auth's token requests go here (URL prefix -> origin): STS, IAM Credentials, the runner's.
+    google_auth_routes: Mapping[str, str] | None = None
     # When set, PagerDuty requests go to this http:// origin (the SDK only accepts https:// URLs).
     pagerduty_route_to: str | None = None
     # The sandbox answers at once, so its retries need no long pauses or throttling.
@@ -50,6 +51,8 @@ class Endpoints:
     # The workflow harness: a sandbox run that, like production, stops when a secret the job asks for is
     # not in this environment (what the workflow step passed), though it talks to the sandbox with `env`'s.
     required_env: Mapping[str, str] | None = None
+    # The time as the APIs see it: the App's JWT and its tokens' expiry are reckoned by it (the sandbox's own clock).
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
 class Services:
@@ -79,15 +82,23 @@ class Services:
             raise MissingSecret(name, SECRETS[name].purpose)
         return checked(name, value)
 
+    def _github_credentials(self) -> str | AppCredentials:
+        """The GitHub App's id and key when either is set (both are then needed), else the token."""
+        deciding = self.endpoints.required_env if self.endpoints.required_env is not None else self.endpoints.env
+        if any(deciding.get(name, "").strip() for name in GITHUB_APP_VARIABLES):
+            return AppCredentials(*(self._secret(name) for name in GITHUB_APP_VARIABLES))
+        return self._secret("ONCALL_GITHUB_TOKEN")
+
     @cached_property
     def github(self) -> GitHubService:
         fast = self.endpoints.fast_retries
         return GitHubService(
-            self._secret("ONCALL_GITHUB_TOKEN"),
+            self._github_credentials(),
             self.calls,
             base_url=self.endpoints.github,
             retry_backoff=0.01 if fast else 0.5,
             throttle=not fast,
+            clock=self.endpoints.clock,
         )
 
     @cached_property
@@ -118,8 +129,6 @@ class Services:
                              lookup_wait=0.01 if fast else 15.0, retry_pause=0.01 if fast else 2.0)
 
     def iam(self, region: str) -> IamService:
-        from oncall_lib.services.iam import IamService
-
         if region not in self._iam:
             fast = self.endpoints.fast_retries
             self._iam[region] = IamService(self.calls, region=region, endpoint_url=self.endpoints.iam,
@@ -129,7 +138,16 @@ class Services:
 
     @cached_property
     def sheets(self) -> SheetsService:
-        # Asked for in the sandbox too (which then ignores it), so a job run there needs what production needs.
+        # Asked for in the sandbox too (which then ignores a key), so a job run there needs what production needs.
+        deciding = self.endpoints.required_env if self.endpoints.required_env is not None else self.endpoints.env
+        pause = 0.01 if self.endpoints.fast_retries else 2.0
+        if deciding.get(GOOGLE_CREDENTIALS_FILE, "").strip() and not deciding.get("GOOGLE_SERVICE_ACCOUNT_JSON",
+                                                                                  "").strip():
+            # Keyless: the file google-github-actions/auth wrote (Workload Identity Federation).
+            if GOOGLE_CREDENTIALS_FILE not in self.secrets_used:
+                self.secrets_used.append(GOOGLE_CREDENTIALS_FILE)
+            info = google_credentials_file(self.endpoints.env.get(GOOGLE_CREDENTIALS_FILE, "").strip())
+            return SheetsService(self.calls, credentials_file=info, route_to=self.endpoints.sheets_route_to,
+                                 auth_routes=self.endpoints.google_auth_routes, pause=pause)
         key = self._secret("GOOGLE_SERVICE_ACCOUNT_JSON")
-        return SheetsService(self.calls, credentials_json=key, route_to=self.endpoints.sheets_route_to,
-                             pause=0.01 if self.endpoints.fast_retries else 2.0)
+        return SheetsService(self.calls, credentials_json=key, route_to=self.endpoints.sheets_route_to, pause=pause)

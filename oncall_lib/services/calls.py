@@ -84,8 +84,15 @@ class _GitHubRequestCounter(logging.Filter):
         verb = str(record.args[0]).upper()
         calls = _current_github_calls.get()
         if calls is not None and verb in {"GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"}:
-            calls.record("github", write=verb not in {"GET", "HEAD"} and not _graphql_query(record.args))
+            write = verb not in {"GET", "HEAD"} and not _graphql_query(record.args) and not _minting(record.args)
+            calls.record("github", write=write)
         return False
+
+
+def _minting(args: tuple[object, ...]) -> bool:
+    """The GitHub App minting an installation token: a POST that changes nothing anyone sees."""
+    url = str(args[3]) if len(args) > 3 else ""
+    return url.split("?")[0].endswith("/access_tokens") and "/app/installations/" in url
 
 
 def _graphql_query(args: tuple[object, ...]) -> bool:

@@ -2,25 +2,39 @@
 
 Retries only GET and HEAD: a POST retried after a 5xx can create the same
 issue twice, so writes are check-then-create in the jobs instead.
+
+Credentials: a token (one client for everything), or the GitHub App's id and
+private key. With the App, the service signs the App's JWT and mints an
+installation token for each account (organisation or user) it touches, found
+through the installation of the first repository it reads there, and mints a
+new one shortly before the old one expires: a run of any length works.
 """
 
 from __future__ import annotations
 
+import functools
 import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Self, TypeVar
 
 import requests
-from github import Auth, Github, GithubException, GithubRetry
+from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
+from github.Installation import Installation
 from github.Issue import Issue
 from github.Repository import Repository
 from urllib3.util.retry import Retry
 
-from oncall_lib.errors import Gone, ServiceError
+from oncall_lib.errors import Gone, InputError, ServiceError
+from oncall_lib.secrets import remember
 from oncall_lib.services.calls import ApiCalls, count_github_calls
+
+Clock = Callable[[], datetime]
+# An installation token lives an hour; a new one is minted this long before the old one expires, so that a
+# request never leaves with a token that dies on the way, even with a few minutes between our clock and GitHub's.
+REFRESH_BEFORE_EXPIRY = timedelta(minutes=5)
 
 OPEN_PULLS_QUERY = """query OpenPullRequests($owner: String!, $name: String!, $cursor: String, $withRecent: Boolean!) {
   repository(owner: $owner, name: $name) {
@@ -122,6 +136,99 @@ class LabelEvent:
     created_at: datetime | None
 
 
+@dataclass(frozen=True)
+class WorkflowState:
+    name: str
+    path: str
+    state: str  # active, disabled_inactivity, disabled_manually, disabled_fork, deleted
+    html_url: str
+
+
+@dataclass(frozen=True)
+class AppCredentials:
+    """The GitHub App's id and private key (PEM): the service mints its own installation tokens from them."""
+
+    app_id: str
+    private_key: str
+
+
+@dataclass(frozen=True)
+class InstallationInfo:
+    """One installation of the App: the account it is on, which of its repositories it may use, what it may do."""
+
+    id: int
+    account: str
+    repository_selection: str  # "all" or "selected"
+    permissions: dict[str, str]
+    html_url: str
+
+
+class _AppJwt(Auth.AppAuth):
+    """The App's JWT (RS256, `iss` = the App id, issued a minute back, valid five minutes), dated by `clock`:
+    PyGithub's own reads the machine's clock, which the sandbox's does not follow."""
+
+    def __init__(self, app_id: str, private_key: str, clock: Clock) -> None:
+        import jwt
+
+        try:
+            key = _private_key(private_key)
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"environment variable ONCALL_GITHUB_APP_PRIVATE_KEY is not a readable private key "
+                             f"({str(exc).splitlines()[0][:120]}): generate a new one in the App's settings") from None
+        super().__init__(app_id, sign_func=lambda payload: jwt.encode(payload, key, algorithm="RS256"))
+        self._clock = clock
+
+    def create_jwt(self, expiration: int | None = None) -> str:
+        now = int(self._clock().timestamp())
+        payload = {"iat": now + self._jwt_issued_at, "exp": now + (expiration or self._jwt_expiry),
+                   "iss": self._app_id}
+        assert self._sign_func is not None
+        signed = self._sign_func(payload)
+        return signed.decode("utf-8") if isinstance(signed, bytes) else signed
+
+
+@functools.cache
+def _private_key(pem: str) -> Any:
+    """The App's key, read once a process: PyGithub's signer reads the PEM again for every JWT (some 70 ms)."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    return load_pem_private_key(pem.encode(), password=None)
+
+
+class _InstallationToken(Auth.Auth):
+    """An installation's token, minted on first use and again REFRESH_BEFORE_EXPIRY before it expires.
+
+    PyGithub's AppInstallationAuth does the same with the machine's clock and twenty seconds to spare; this one
+    follows the service's clock (the sandbox's, in the sandbox) and leaves five minutes.
+    """
+
+    def __init__(self, integration: GithubIntegration, installation_id: int, clock: Clock) -> None:
+        self._integration = integration
+        self.installation_id = installation_id
+        self._clock = clock
+        self._token: str | None = None
+        self._expires_at = datetime.min.replace(tzinfo=UTC)
+        self.minted = 0  # how many tokens this run minted for the installation
+
+    @property
+    def token_type(self) -> str:
+        return "token"
+
+    @property
+    def token(self) -> str:
+        if self._token is None or self._clock() >= self._expires_at - REFRESH_BEFORE_EXPIRY:
+            with github_errors(f"mint a token for the GitHub App's installation {self.installation_id}"):
+                authorization = self._integration.get_access_token(self.installation_id)
+            remember(authorization.token)  # a token is a secret too: scrubbed from everything printed
+            self._token, self._expires_at = authorization.token, authorization.expires_at
+            self.minted += 1
+        return self._token
+
+    @property
+    def _masked_token(self) -> str:
+        return "token (installation token removed)"
+
+
 def _issue_state(repo: str, issue: Issue) -> IssueState:
     return IssueState(
         repo=repo,
@@ -177,15 +284,17 @@ class _ReadRetry(GithubRetry):
 class GitHubService:
     def __init__(
         self,
-        token: str,
+        credentials: str | AppCredentials,
         calls: ApiCalls,
         *,
         base_url: str = "https://api.github.com",
         retry_backoff: float = 0.5,
         throttle: bool = True,
+        clock: Clock | None = None,
     ) -> None:
         count_github_calls(calls)
         self._calls = calls
+        self._clock: Clock = clock or (lambda: datetime.now(UTC))
         retry = _ReadRetry(
             total=4,
             backoff_factor=retry_backoff,
@@ -193,20 +302,101 @@ class GitHubService:
             status_forcelist=[429, 500, 502, 503, 504],
         )
         retry.calls = calls
-        kwargs: dict[str, object] = {}
+        kwargs: dict[str, Any] = {"base_url": base_url, "retry": retry, "per_page": 100,
+                                  # lazy: objects cost no request until an attribute a response left out is read.
+                                  "lazy": True}
         if not throttle:
             # PyGithub waits between requests by default; the sandbox has no abuse limits.
             kwargs.update(seconds_between_requests=None, seconds_between_writes=None)
-        # lazy: objects cost no request until an attribute that was not in a response is read.
-        self._gh = Github(auth=Auth.Token(token), base_url=base_url, retry=retry, per_page=100, lazy=True,
-                          **kwargs)  # type: ignore[arg-type]
+        self._client_kwargs = kwargs
+        self._integration: GithubIntegration | None = None
+        self._token_client: Github | None = None
+        if isinstance(credentials, AppCredentials):
+            self._integration = GithubIntegration(auth=_AppJwt(credentials.app_id, credentials.private_key,
+                                                               self._clock), **kwargs)
+        else:
+            self._token_client = Github(auth=Auth.Token(credentials), **kwargs)
+        # With the App: the client for each repository and organisation (lower-cased), and for each installation.
+        self._clients: dict[str, Github] = {}
+        self._by_installation: dict[int, Github] = {}
+        self._installations: dict[str, InstallationInfo | None] = {}
+        self.installation_tokens: dict[str, _InstallationToken] = {}
         self._repos: dict[str, Repository] = {}
         # GraphQL fields GitHub refused this token (answered null with FORBIDDEN), for a warning.
         self.forbidden_fields: set[str] = set()
 
+    @property
+    def uses_app(self) -> bool:
+        return self._integration is not None
+
+    def _client(self, owner: str, repo: str | None = None) -> Github:
+        """The client for a repository (or, without one, an organisation); with the App, the client of the
+        installation that covers it, looked up once per repository so that one left out of the installation's
+        selected repositories is named, not answered with a bare 404."""
+        if self._token_client is not None:
+            return self._token_client
+        key = f"{owner}/{repo}".lower() if repo else owner.lower()
+        if key not in self._clients:
+            if not repo and owner.lower() in self.installation_tokens:
+                return self._open(owner, self.installation_tokens[owner.lower()].installation_id)
+            found = self.installation(owner, repo)
+            if found is None:
+                where = f"{owner}/{repo}" if repo else owner
+                raise ServiceError(f"GitHub: the App is not installed on {where}: install it on the {owner} account "
+                                   "and give it access to the repository (the doctor lists what each installation "
+                                   "covers)")
+            self._clients[key] = self._open(found.account or owner, found.id)
+        return self._clients[key]
+
+    def _open(self, account: str, installation_id: int) -> Github:
+        """The client of an installation: one per installation, so one token per account however many
+        repositories it covers."""
+        assert self._integration is not None
+        token = self.installation_tokens.get(account.lower())
+        if token is None or token.installation_id != installation_id:
+            token = _InstallationToken(self._integration, installation_id, self._clock)
+            self.installation_tokens[account.lower()] = token
+            self._by_installation[installation_id] = Github(auth=token, **self._client_kwargs)
+        client = self._by_installation[installation_id]
+        self._clients.setdefault(account.lower(), client)
+        return client
+
+    def _repo_client(self, full_name: str) -> Github:
+        owner, _, name = full_name.partition("/")
+        return self._client(owner, name)
+
+    def _any_client(self) -> Github:
+        """For what belongs to no account (a user's profile): any installation will do."""
+        if self._token_client is not None:
+            return self._token_client
+        if not self._by_installation:
+            assert self._integration is not None
+            with github_errors("list the GitHub App's installations"):
+                first = next(iter(self._integration.get_installations()), None)
+            if first is None:
+                raise ServiceError("GitHub: the App is installed nowhere: install it on the organisation that holds "
+                                   "the Super Epics")
+            return self._open(str((first._rawData.get("account") or {}).get("login", "")), first.id)
+        return next(iter(self._by_installation.values()))
+
+    def installation(self, owner: str, repo: str | None = None) -> InstallationInfo | None:
+        """The App's installation that covers `owner/repo` (or, without a repo, the account `owner`), or None when
+        it is not installed there or not given that repository. Only with the App's credentials."""
+        integration = self._integration
+        assert integration is not None, "installations belong to the GitHub App's credentials"
+        key = f"{owner}/{repo or ''}".lower()
+        if key not in self._installations:  # asked once a run (the doctor asks, then reads the repository)
+            with github_errors(f"find the GitHub App's installation on {owner}{'/' + repo if repo else ''}"):
+                if repo:
+                    found = _unless_missing(lambda: integration.get_repo_installation(owner, repo))
+                else:
+                    found = _unless_missing(lambda: integration.get_org_installation(owner))
+            self._installations[key] = _installation_info(found) if found is not None else None
+        return self._installations[key]
+
     def _repo(self, full_name: str) -> Repository:
         if full_name not in self._repos:
-            self._repos[full_name] = self._gh.get_repo(full_name)
+            self._repos[full_name] = self._repo_client(full_name).get_repo(full_name)
         return self._repos[full_name]
 
     def issue(self, repo: str, number: int) -> IssueState:
@@ -286,7 +476,8 @@ class GitHubService:
     def add_sub_issue(self, repo: str, number: int, child_id: int, *, replace_parent: bool = False) -> None:
         with github_errors(f"add a sub-issue to {repo}#{number}"):
             if replace_parent:  # moved from the parent it has (GitHub's replace_parent)
-                self._gh.requester.requestJsonAndCheck("POST", f"/repos/{repo}/issues/{number}/sub_issues",
+                self._repo_client(repo).requester.requestJsonAndCheck(
+                    "POST", f"/repos/{repo}/issues/{number}/sub_issues",
                                                        input={"sub_issue_id": child_id, "replace_parent": True})
             else:
                 self._repo(repo).get_issue(number).add_sub_issue(child_id)
@@ -295,7 +486,7 @@ class GitHubService:
         """One issue comment by id: its author as GitHub knows them, and its text. A comment deleted since (404)
         raises Gone."""
         with github_errors(f"read comment {comment_id} in {repo}"):
-            found = _unless_missing(lambda: self._gh.requester.requestJsonAndCheck(
+            found = _unless_missing(lambda: self._repo_client(repo).requester.requestJsonAndCheck(
                 "GET", f"/repos/{repo}/issues/comments/{comment_id}"))
         if found is None:
             raise Gone(f"GitHub comment {comment_id} in {repo}: HTTP 404 (deleted)")
@@ -408,8 +599,8 @@ class GitHubService:
             self._repo(repo).get_issue(number).create_comment(comment)
             self._repo(repo).get_pull(number).edit(state="closed")
             # DELETE .../git/refs/{ref}, as GitHub documents it (PyGithub's lazy GitRef would use /git/ref/).
-            self._gh.requester.requestJsonAndCheck("DELETE", f"/repos/{repo}/git/refs/heads/"
-                                                             f"{urllib.parse.quote(branch, safe='/')}")
+            self._repo_client(repo).requester.requestJsonAndCheck(
+                "DELETE", f"/repos/{repo}/git/refs/heads/{urllib.parse.quote(branch, safe='/')}")
 
     def create_pull(self, repo: str, *, title: str, body: str, head: str, base: str) -> dict[str, object]:
         """A draft PR; where the repository's plan has no drafts (GitHub answers 422, creating nothing), a normal
@@ -469,7 +660,7 @@ class GitHubService:
         cursor = None
         with github_errors(f"GraphQL pull requests of {repo}"):
             while True:
-                data = self._partial_graphql(OPEN_PULLS_QUERY, {"owner": owner, "name": name, "cursor": cursor,
+                data = self._partial_graphql(repo, OPEN_PULLS_QUERY, {"owner": owner, "name": name, "cursor": cursor,
                                                                 "withRecent": cursor is None})
                 repository = (data.get("data") or {}).get("repository") or {}
                 recent += (repository.get("recent") or {}).get("nodes") or []
@@ -484,11 +675,11 @@ class GitHubService:
     # FORBIDDEN error (statusCheckRollup needs Checks and Commit statuses read).
     OPTIONAL_FIELDS = frozenset({"statusCheckRollup"})
 
-    def _partial_graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    def _partial_graphql(self, repo: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         """A GraphQL answer; PyGithub raises on any `errors`, so a partial answer whose only errors are
         FORBIDDEN on optional fields is taken with those fields null, and the missing permission remembered."""
         try:
-            _, data = self._gh.requester.graphql_query(query, variables)
+            _, data = self._repo_client(repo).requester.graphql_query(query, variables)
             return data
         except GithubException as exc:
             body = exc.data if isinstance(exc.data, dict) else {}
@@ -519,7 +710,8 @@ class GitHubService:
     def job_log(self, repo: str, job_id: int) -> str:
         """A job's log: GitHub answers with a short-lived redirect, which is downloaded without the token."""
         with github_errors(f"read the log of job {job_id} in {repo}"):
-            headers, _ = self._gh.requester.requestBlobAndCheck("GET", f"/repos/{repo}/actions/jobs/{job_id}/logs")
+            headers, _ = self._repo_client(repo).requester.requestBlobAndCheck(
+                "GET", f"/repos/{repo}/actions/jobs/{job_id}/logs")
         location = headers.get("location")
         if not location:
             raise ServiceError(f"GitHub log of job {job_id} in {repo}: no download link")
@@ -548,7 +740,8 @@ class GitHubService:
         """`active`, `pending` (invited to the organisation, not accepted yet), or None."""
         org, slug = team.split("/", 1)
         with github_errors(f"read {team}'s membership of {login}"):
-            found = _unless_missing(lambda: self._gh.requester.requestJsonAndCheck(
+            client = self._client(org)
+            found = _unless_missing(lambda: client.requester.requestJsonAndCheck(
                 "GET", f"/orgs/{org}/teams/{slug}/memberships/{login}"))
         data = found[1] if found else None
         return str(data.get("state")) if isinstance(data, dict) and data.get("state") else None
@@ -556,8 +749,8 @@ class GitHubService:
     def add_team_member(self, team: str, login: str) -> None:
         org, slug = team.split("/", 1)
         with github_errors(f"add {login} to {team}"):
-            self._gh.requester.requestJsonAndCheck("PUT", f"/orgs/{org}/teams/{slug}/memberships/{login}",
-                                                   input={"role": "member"})
+            self._client(org).requester.requestJsonAndCheck(
+                "PUT", f"/orgs/{org}/teams/{slug}/memberships/{login}", input={"role": "member"})
 
     def repo_permissions(self, repo: str) -> dict[str, bool] | None:
         """What the token may do in a repository (None when it cannot see the repository at all)."""
@@ -570,7 +763,8 @@ class GitHubService:
     def user_exists(self, login: str) -> bool:
         with github_errors(f"read user {login}"):
             # Reading the id fetches the user.
-            return _unless_missing(lambda: self._gh.get_user(login).id) is not None
+            client = self._any_client()
+            return _unless_missing(lambda: client.get_user(login).id) is not None
 
     def recent_pulls(self, repo: str, since: datetime) -> list[IssueState]:
         """Pull requests updated since `since`, newest first; stops paging at the first older one."""
@@ -594,6 +788,29 @@ class GitHubService:
     def remove_assignees(self, repo: str, number: int, logins: list[str]) -> None:
         with github_errors(f"unassign {', '.join(logins)} on {repo}#{number}"):
             self._repo(repo).get_issue(number).remove_from_assignees(*logins)
+
+
+    def workflow_states(self, repo: str) -> list[WorkflowState]:
+        """Every workflow of a repository and whether it runs (GitHub turns a schedule off after 60 days without
+        activity in a public repository, and when the person who last committed its cron line leaves)."""
+        with github_errors(f"list the workflows of {repo}"):
+            return [WorkflowState(w.name, w.path, w.state, w.html_url) for w in self._repo(repo).get_workflows()]
+
+    def last_commit_to(self, repo: str, path: str) -> tuple[str, str, datetime | None] | None:
+        """(login or name, short sha, date) of the last commit that changed `path`, or None."""
+        with github_errors(f"read the history of {path} in {repo}"):
+            for commit in self._repo(repo).get_commits(path=path):
+                who = commit.author.login if commit.author else commit.commit.author.name
+                return who, commit.sha[:7], commit.commit.author.date
+        return None
+
+
+def _installation_info(found: Installation) -> InstallationInfo:
+    data = found._rawData  # as answered: reading raw_data could fetch it again
+    return InstallationInfo(int(data["id"]), str((data.get("account") or {}).get("login", "")),
+                            str(data.get("repository_selection", "")),
+                            {str(k): str(v) for k, v in (data.get("permissions") or {}).items()},
+                            str(data.get("html_url", "")))
 
 
 T = TypeVar("T")

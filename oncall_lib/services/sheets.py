@@ -1,5 +1,12 @@
 """The Support Incidents Spreadsheet through gspread.
 
+Credentials: a service account's JSON key, or a credentials file google-auth
+reads (`google.auth.load_credentials_from_dict`): in Actions, the
+external-account file google-github-actions/auth writes for Workload Identity
+Federation, with which google-auth fetches the runner's OIDC token, exchanges
+it at Google's STS and, through IAM Credentials, gets the service account's
+short-lived token. No key is stored.
+
 gspread's own back-off client retries server errors on appends too (an append
 answered with a 5xx may have landed) and sleeps up to minutes; this client
 retries 429 for any call (nothing was done; Retry-After is honoured) and
@@ -18,6 +25,8 @@ from typing import Any
 
 import gspread
 import requests
+from google.auth.exceptions import GoogleAuthError
+from google.auth.transport.requests import AuthorizedSession, Request
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 from requests.adapters import HTTPAdapter
@@ -30,16 +39,30 @@ SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
 
 
 class _Redirect(HTTPAdapter):
-    """Sends https://sheets.googleapis.com/... to another origin (the sandbox), keeping path and query."""
+    """Sends `prefix`... (https://sheets.googleapis.com, say) to another origin (the sandbox), keeping the rest."""
 
-    def __init__(self, origin: str) -> None:
+    def __init__(self, origin: str, prefix: str = SHEETS_ORIGIN) -> None:
         super().__init__()
         self._origin = origin.rstrip("/")
+        self._prefix = prefix
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         assert request.url
-        request.url = self._origin + request.url[len(SHEETS_ORIGIN):]
+        request.url = self._origin + request.url[len(self._prefix):]
         return super().send(request, *args, **kwargs)
+
+
+def _credentials(credentials_file: Mapping[str, Any] | None, credentials_json: str | None) -> Any:
+    """google-auth's credentials for a credentials file (external account or key) or a key's JSON text. Built
+    from the file's fields directly: google.auth.load_credentials_from_dict would also look up the project,
+    an extra request to Google that needs a token before the first one is used."""
+    from google.auth import identity_pool
+    from google.oauth2 import service_account
+
+    if credentials_file is not None and credentials_file.get("type") == "external_account":
+        return identity_pool.Credentials.from_info(dict(credentials_file), scopes=SCOPES)
+    info = dict(credentials_file) if credentials_file is not None else json.loads(credentials_json or "")
+    return service_account.Credentials.from_service_account_info(info, scopes=SCOPES)
 
 
 def _retrying_client(pause: float, calls: ApiCalls) -> type[HTTPClient]:
@@ -84,23 +107,37 @@ def _quote(title: str) -> str:
 
 
 class SheetsService:
-    def __init__(self, calls: ApiCalls, *, credentials_json: str | None, route_to: str | None = None,
-                 pause: float = 2.0) -> None:
+    def __init__(self, calls: ApiCalls, *, credentials_json: str | None = None,
+                 credentials_file: Mapping[str, Any] | None = None, route_to: str | None = None,
+                 auth_routes: Mapping[str, str] | None = None, pause: float = 2.0) -> None:
+        """`credentials_json`: a service account key; or `credentials_file`: a credentials file's content.
+        `route_to` and `auth_routes` (prefix -> origin): where the sandbox serves Sheets and the token endpoints."""
         credentials = None
-        if route_to:
+        # What the doctor says about the credentials (never a secret: a kind and an account's email).
+        impersonated = str((credentials_file or {}).get("service_account_impersonation_url", ""))
+        self.credentials_kind = (
+            "a service account key" if credentials_file is None or credentials_file.get("type") == "service_account"
+            else "keyless (Workload Identity Federation)" + (
+                f" as {impersonated.rsplit('/', 1)[-1].split(':')[0]}" if impersonated else ", no service account"))
+        if route_to and credentials_file is None:
+            # The sandbox's key cannot sign: its Sheets fake takes a fixed token for the key path.
             session = requests.Session()
-            session.mount(SHEETS_ORIGIN, _Redirect(route_to))
             session.headers["Authorization"] = "Bearer sandbox-google-token"
         else:
-            from google.auth.transport.requests import AuthorizedSession
-            from google.oauth2.service_account import Credentials
-
+            # google-auth's own token requests (STS, IAM Credentials, the runner's OIDC token), counted apart.
+            token_session = requests.Session()
+            for prefix, origin in (auth_routes or {}).items():
+                token_session.mount(prefix, _Redirect(origin, prefix))
+            token_session.hooks["response"].append(
+                lambda response, *args, **kwargs: calls.record("google-auth", write=False))
             try:
-                info = json.loads(credentials_json or "")
-                credentials = Credentials.from_service_account_info(info, scopes=SCOPES)
-            except (ValueError, KeyError) as exc:
-                raise InputError(f"GOOGLE_SERVICE_ACCOUNT_JSON is not a service account key (JSON): {exc}") from None
-            session = AuthorizedSession(credentials)
+                credentials = _credentials(credentials_file, credentials_json)
+            except (ValueError, KeyError, GoogleAuthError) as exc:
+                what = "the credentials file" if credentials_file is not None else "GOOGLE_SERVICE_ACCOUNT_JSON"
+                raise InputError(f"{what} is not usable Google credentials: {exc}") from None
+            session = AuthorizedSession(credentials, auth_request=Request(token_session))
+        if route_to:
+            session.mount(SHEETS_ORIGIN, _Redirect(route_to))
 
         self._client = gspread.Client(auth=credentials, session=session,  # type: ignore[arg-type]
                                       http_client=_retrying_client(pause, calls))
@@ -172,5 +209,9 @@ def sheets_errors(what: str) -> Iterator[None]:
                 404: " (check [tracking] spreadsheet_id)"}.get(error.response.status_code, "")
         raise ServiceError(f"Google Sheets {what}: HTTP {error.response.status_code} "
                            f"{body.get('message', '')}{hint}".rstrip()) from None
+    except GoogleAuthError as error:
+        # STS, IAM Credentials or the runner's token service refused: the message names which and why.
+        reason = str(error.args[0] if error.args else error).splitlines()[0][:300]
+        raise ServiceError(f"Google Sheets {what}: no access token: {reason}") from None
     except requests.RequestException as error:
         raise ServiceError(f"Google Sheets {what}: network error: {error}") from None

@@ -116,6 +116,16 @@ class Marker:
 
 
 @dataclass(frozen=True)
+class ScheduledMessage:
+    """A message this app scheduled and Slack has not posted yet."""
+
+    id: str
+    channel: str
+    post_at: int  # Unix time
+    text: str
+
+
+@dataclass(frozen=True)
 class ChannelInfo:
     id: str
     name: str
@@ -308,6 +318,33 @@ class SlackService:
             self._client.chat_update(channel=channel, ts=ts, text=text,
                                      metadata=marker.metadata() if marker else None)
 
+    def scheduled_messages(self, channel_id: str) -> list[ScheduledMessage]:
+        """This app's messages waiting to be posted in a channel (Slack lists only the caller's own)."""
+        found: list[ScheduledMessage] = []
+        with slack_errors(f"chat.scheduledMessages.list {channel_id}"):
+            for page in self._client.chat_scheduledMessages_list(channel=channel_id, limit=100):
+                found += [ScheduledMessage(str(m["id"]), str(m.get("channel_id", channel_id)), int(m["post_at"]),
+                                           str(m.get("text") or "")) for m in page.get("scheduled_messages", [])]
+        return found
+
+    def schedule(self, channel_id: str, text: str, post_at: int) -> str:
+        """Schedule a message; its id. No metadata: Slack does not post a scheduled message that carries some."""
+        with slack_errors(f"chat.scheduleMessage {channel_id}"):
+            response = self._client.chat_scheduleMessage(channel=channel_id, text=text, post_at=post_at,
+                                                         unfurl_links=False, unfurl_media=False)
+        return str(response["scheduled_message_id"])
+
+    def delete_scheduled(self, channel_id: str, message_id: str) -> bool:
+        """Delete a pending scheduled message; False when Slack no longer holds it (posted, or deleted already)."""
+        with slack_errors(f"chat.deleteScheduledMessage {channel_id}"):
+            try:
+                self._client.chat_deleteScheduledMessage(channel=channel_id, scheduled_message_id=message_id)
+            except SlackApiError as exc:
+                if exc.response.get("error") == "invalid_scheduled_message_id":
+                    return False
+                raise
+        return True
+
     def usergroup(self, handle_or_id: str) -> tuple[str, list[str]] | None:
         """A user group's id and members, by its handle (with or without @) or its id; None when there is none."""
         wanted = handle_or_id.strip().lstrip("@").casefold()
@@ -351,6 +388,8 @@ def slack_errors(what: str) -> Iterator[None]:
             "missing_scope": f" (the token lacks scope {exc.response.get('needed', '?')})",
             "invalid_auth": " (check SLACK_BOT_TOKEN)",
             "plan_upgrade_required": " (user groups need a paid Slack plan: leave [rotation] slack_user_group out)",
+            "restricted_too_many": " (more than 30 messages scheduled in five minutes for this channel)",
+            "time_too_far": " (Slack schedules at most 120 days ahead)",
         }.get(str(error), "")
         raise ServiceError(f"Slack {what}: {error or f'HTTP {status}'}{hint}") from None
     except OSError as exc:

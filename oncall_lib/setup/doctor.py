@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from oncall_lib.config import WEEKDAYS, Config, SuperEpic
+from oncall_lib.config import WEEKDAYS, Config, SuperEpic, product_repo
 from oncall_lib.duties import CREDENTIALS, enabled, permissions, systems_needed
 from oncall_lib.duty import Check
 from oncall_lib.errors import MissingSecret, OncallError
+from oncall_lib.github_permissions import configured_needs, missing_permissions
 from oncall_lib.handoff.on_support import read_schedule
 from oncall_lib.handoff.schedule import (
     ScheduleProblem,
@@ -29,6 +30,7 @@ from oncall_lib.handoff.schedule import (
 from oncall_lib.report import Report
 from oncall_lib.services import Services
 from oncall_lib.services.epics import ROOM_MADE, SUB_ISSUE_CAP, EpicLinks
+from oncall_lib.services.github import InstallationInfo, WorkflowState
 
 JOB = "doctor"
 
@@ -57,6 +59,141 @@ def slack_scopes(config: Config) -> dict[str, str]:
 def _environment(services: Services) -> Mapping[str, str]:
     endpoints = services.endpoints
     return endpoints.required_env if endpoints.required_env is not None else endpoints.env
+
+
+def _repos(config: Config) -> dict[str, str]:
+    """Every repository the product writes to, with what it uses it for."""
+    repos: dict[str, str] = {}
+    for epic in config.super_epics:
+        repos.setdefault(epic.repo, "Super Epics")
+    if config.support_issues:
+        repos.setdefault(config.support_issues.repo, "support issues")
+        for repo in config.support_issues.pr_repos:
+            repos.setdefault(repo, "support PRs")
+    if config.iam:
+        repos.setdefault(config.iam.repo, "IAM cleanup PRs")
+    if config.postmortems and config.postmortems.documents_repo:
+        repos.setdefault(config.postmortems.documents_repo, "postmortem documents")
+    for repo in config.reviews.repos if config.reviews else []:
+        repos.setdefault(repo, "review digest")
+    for workflow in config.deploys.workflows if config.deploys else []:
+        repos.setdefault(workflow.repo, "deploy triage")
+    return repos
+
+
+# What to do about a workflow GitHub is not running, by its state (GET /repos/{o}/{r}/actions/workflows).
+WORKFLOW_REMEDIES = {
+    "disabled_inactivity": "GitHub turned it off after 60 days without activity in a public repository: enable it "
+                           "(Actions tab > the workflow > Enable workflow, or `gh workflow enable {file}`); a commit "
+                           "now and then keeps it on",
+    "disabled_manually": "someone turned it off: enable it (Actions tab > the workflow > Enable workflow, or "
+                         "`gh workflow enable {file}`)",
+    "disabled_fork": "workflows are off in a fork until enabled: Actions tab > \"I understand my workflows, go ahead "
+                     "and enable them\"",
+}
+
+
+def _github_app_checks(services: Services, config: Config, checks: list[Check]) -> None:
+    """Which installation covers which repository, what none covers, and what each was not granted."""
+    repos = _repos(config)
+    own = product_repo(config)
+    if own:
+        repos.setdefault(own, "the product's own workflows")
+    covered: dict[int, list[str]] = {}
+    installations: dict[int, InstallationInfo] = {}
+    missing: list[str] = []
+
+    def coverage() -> str:
+        for repo, use in sorted(repos.items()):
+            owner, name = repo.split("/", 1)
+            found = services.github.installation(owner, name)
+            if found is None:
+                missing.append(f"{repo} ({use})")
+                continue
+            installations[found.id] = found
+            covered.setdefault(found.id, []).append(repo)
+        teams = {t.split("/", 1)[0] for t in ([config.access.approvers_team] if config.access else [])
+                 + [tool.github_team for tool in (config.access.tools if config.access else []) if tool.github_team]}
+        for org in sorted(teams):
+            found = services.github.installation(org)
+            if found is None:
+                missing.append(f"the {org} organisation (the access teams)")
+            else:
+                installations.setdefault(found.id, found)
+                covered.setdefault(found.id, [])
+        if missing:
+            raise CheckFailed("no installation covers " + "; ".join(missing) + ": install the App there, or add "
+                              "the repository to the installation's selected repositories (its settings > "
+                              "Repository access)")
+        return f"every repository and organisation the product touches is covered ({len(installations)} "\
+               f"installation(s))"
+
+    _run(checks, "github app coverage", coverage)
+    needs = configured_needs(config)
+    for installation_id, found in sorted(installations.items()):
+        def installation(found: InstallationInfo = found, repos_here: list[str] = covered[installation_id]) -> str:
+            selection = "all repositories" if found.repository_selection == "all" else "selected repositories"
+            names = ", ".join(r.split("/", 1)[1] for r in repos_here)
+            what = f"on {found.account}, {selection}" + (f": covers {names}" if names else "")
+            lacking = missing_permissions(found.permissions, needs)
+            if lacking:
+                raise CheckFailed(f"{what}; not granted " + ", ".join(f"{p}: {level}" for p, level in lacking.items())
+                                  + f": accept the App's permissions on the installation ({found.html_url})")
+            return what
+        _run(checks, f"github app installation {installation_id}", installation)
+
+
+def _workflow_checks(services: Services, config: Config, checks: list[Check]) -> None:
+    repo = product_repo(config)
+    if not repo:
+        checks.append(Check("workflows", True, "not checked: set [automation] repo (or run in Actions) to check that "
+                                               "GitHub runs each workflow"))
+        return
+    states: list[WorkflowState] = []
+
+    def listing() -> str:
+        states.extend(services.github.workflow_states(repo))
+        off = [w for w in states if w.state != "active"]
+        if off:
+            raise CheckFailed(f"{len(off)} of {len(states)} workflow(s) in {repo} are not running: "
+                              + ", ".join(f"{w.path.rsplit('/', 1)[-1]} ({w.state})" for w in off))
+        return f"all {len(states)} workflows in {repo} are active"
+
+    _run(checks, "workflows", listing)
+    for workflow in states:
+        if workflow.state == "active":
+            continue
+
+        def remedy(found: WorkflowState = workflow) -> str:
+            file = found.path.rsplit("/", 1)[-1]
+            advice = WORKFLOW_REMEDIES.get(found.state, "enable it in the Actions tab").format(file=file)
+            last = services.github.last_commit_to(repo, found.path)
+            who = ""
+            if last:
+                when = f", {last[2]:%Y-%m-%d}" if last[2] else ""
+                who = (f"; its file was last changed by {last[0]} ({last[1]}{when}): GitHub also stops a schedule "
+                       "when the person who last committed its cron line leaves the organisation, and a commit to "
+                       "the file by a current member starts it again")
+            raise CheckFailed(f"{found.name} is {found.state}: {advice}{who}")
+        _run(checks, f"workflow {workflow.path.rsplit('/', 1)[-1]}", remedy)
+
+
+def product_checks(services: Services, config: Config, at: datetime) -> list[Check]:
+    """The product itself: which GitHub credentials, what the App's installations cover, its workflows' states."""
+    checks: list[Check] = []
+
+    def github_credentials() -> str:
+        if services.github.uses_app:
+            return "the GitHub App's id and key: the product mints and renews its installation tokens"
+        return ("a token (ONCALL_GITHUB_TOKEN); the GitHub App is recommended: its tokens are minted per run and "
+                "belong to no person (docs/credentials.md)")
+
+    _run(checks, "github credentials", github_credentials)
+    if any(c.name == "github credentials" and c.ok for c in checks) and services.github.uses_app:
+        _github_app_checks(services, config, checks)
+    if any(c.name == "github credentials" for c in checks):
+        _workflow_checks(services, config, checks)
+    return checks
 
 
 def credential_checks(services: Services, config: Config) -> list[Check]:
@@ -299,7 +436,8 @@ def tracking_checks(services: Services, config: Config, at: datetime) -> list[Ch
         snapshot = services.sheets.snapshot(tracking.spreadsheet_id, [])
         missing = sorted(set(tracking.sections.values()) - snapshot.titles)
         note = f"; {len(missing)} worksheet(s) will be created on first use" if missing else ""
-        return f"the spreadsheet is reachable ({len(snapshot.titles)} worksheets){note}"
+        return (f"the spreadsheet is reachable ({len(snapshot.titles)} worksheets) with "
+                f"{services.sheets.credentials_kind}{note}")
     _run(checks, "google sheet", sheet)
     return checks
 
@@ -348,6 +486,7 @@ def examine(services: Services, config: Config, at: datetime) -> list[Check]:
     checks = [Check("configuration", True, f"{config.source} is valid; duties on: "
                     + ", ".join(d.name for d in on))]
     checks += credential_checks(services, config)
+    checks += product_checks(services, config, at)
     seen: set[str] = set()
     for duty in on:
         for check in duty.doctor_checks(services, config, at):

@@ -28,6 +28,33 @@ GOOGLE_ERROR = {"type": "object", "required": ["error"], "properties": {"error":
                                        "UNAVAILABLE", "DATA_LOSS"]}}}}}
 
 
+# OAuth 2.0's error answer (RFC 6749 section 5.2), which Google's STS gives at its token endpoint.
+OAUTH_ERROR = {"type": "object", "required": ["error"], "properties": {
+    "error": {"enum": ["invalid_request", "invalid_client", "invalid_grant", "unauthorized_client",
+                       "unsupported_grant_type", "invalid_scope", "invalid_target"]},
+    "error_description": {"type": "string"}}}
+
+
+def sts_documented_gaps(cut: dict[str, Any]) -> None:
+    """STS's token endpoint takes RFC 8693's form encoding, fields in snake_case (what google-auth sends, and what
+    Google's workload identity docs show); the discovery document describes the same fields as a JSON body in
+    camelCase. The form's fields are checked against those."""
+    operation = cut["operations"]["POST /v1/token"]
+    fields = cut["definitions"]["GoogleIdentityStsV1ExchangeTokenRequest"]["properties"]
+    operation["parameters"] = [
+        {"name": "".join(f"_{c.lower()}" if c.isupper() else c for c in name), "in": "formData",
+         "required": name in ("grantType", "subjectToken", "subjectTokenType"), "schema": schema}
+        for name, schema in fields.items()]
+    operation["body"] = None
+
+
+def iamcredentials_documented_gaps(cut: dict[str, Any]) -> None:
+    """google-auth sends "delegates": null when there are none; Google's JSON mapping of its protocol buffers
+    takes null for any field as its default (protobuf's "JSON Mapping": "null is accepted for all field types")."""
+    for field in cut["definitions"]["GenerateAccessTokenRequest"]["properties"].values():
+        field["nullable"] = True
+
+
 def slack_documented_gaps(cut: dict[str, Any]) -> None:
     """Where Slack's 2020 description predates what Slack documents and answers today, follow the documentation.
 
@@ -54,6 +81,10 @@ def slack_documented_gaps(cut: dict[str, Any]) -> None:
             default["properties"]["error"]["enum"] = sorted(set(default["properties"]["error"]["enum"]) | {
                 "missing_scope", "not_authed", "invalid_auth", "token_revoked", "account_inactive", "ratelimited",
                 "unknown_method", "fatal_error", "internal_error", "service_unavailable", "request_timeout"})
+    # More than 30 messages scheduled within five minutes for one channel: "restricted_too_many" (Slack's docs for
+    # chat.scheduleMessage, added after this description).
+    error = operations["POST /chat.scheduleMessage"]["responses"]["default"]["properties"]["error"]
+    error["enum"] = sorted(set(error["enum"]) | {"restricted_too_many"})
     # User groups on a free plan: "plan_upgrade_required" (Slack's docs for the usergroups methods, 2023).
     for key in ("GET /usergroups.list", "POST /usergroups.users.update"):
         error = operations[key]["responses"]["default"]["properties"]["error"]
@@ -72,6 +103,20 @@ def github_documented_gaps(cut: dict[str, Any]) -> None:
     # operation; the description lists 401 only on some.
     for operation in cut["operations"].values():
         operation["responses"].setdefault("401", {"$ref": "#/definitions/basic-error"})
+    # An App not installed on an organisation: 404 Not Found, as the repository lookup documents ("Get an
+    # organization installation" lists only 200).
+    org_installation = cut["operations"]["GET /orgs/{org}/installation"]
+    org_installation["responses"].setdefault("404", {"$ref": "#/definitions/basic-error"})
+    # The list of installations inlines each one's account as allOf [simple-user, enterprise], which no account
+    # fits (a user or an organisation has no slug); the installation schema of every other App operation says
+    # anyOf, which is what GitHub answers.
+    listed = cut["operations"]["GET /app/installations"]["responses"]["200"]["items"]["properties"]["account"]
+    listed["anyOf"] = listed.pop("allOf")
+    # An installation token used outside its installation: 403 "Resource not accessible by integration" (GitHub's
+    # docs on App permissions); the team membership operations list 404 only.
+    for key in ("GET /orgs/{org}/teams/{team_slug}/memberships/{username}",
+                "PUT /orgs/{org}/teams/{team_slug}/memberships/{username}"):
+        cut["operations"][key]["responses"].setdefault("403", {"$ref": "#/definitions/basic-error"})
 
 
 def pagerduty_documented_gaps(cut: dict[str, Any]) -> None:
@@ -100,13 +145,17 @@ class Contracts:
         self.slack = RestContract("slack", draft4=True, status_of=_slack_status, adjust=slack_documented_gaps,
                                   any_method=True)
         self.sheets = RestContract("sheets", extra_responses={"default": GOOGLE_ERROR})
+        self.sts = RestContract("sts", adjust=sts_documented_gaps, extra_responses={"default": OAUTH_ERROR})
+        self.iamcredentials = RestContract("iamcredentials", adjust=iamcredentials_documented_gaps,
+                                           extra_responses={"default": GOOGLE_ERROR})
         self.github_graphql = GraphQLContract("GitHub GraphQL", github_schema())
         self.zenhub = GraphQLContract("ZenHub GraphQL", zenhub_schema())
         self.iam = IamContract()
 
     @property
     def rest(self) -> dict[str, RestContract]:
-        return {"github": self.github, "pagerduty": self.pagerduty, "slack": self.slack, "sheets": self.sheets}
+        return {"github": self.github, "pagerduty": self.pagerduty, "slack": self.slack, "sheets": self.sheets,
+                "sts": self.sts, "iamcredentials": self.iamcredentials}
 
     def checker(self, exchange: Exchange) -> Any:
         path = exchange.request.path
@@ -114,8 +163,12 @@ class Contracts:
             if path.startswith("/_logs/"):
                 return None  # a signed blob-storage URL GitHub redirects to, not part of the API
             return self.github_graphql if path == "/graphql" else self.github
+        if exchange.service == "actions_oidc":
+            # The runner's token service (ACTIONS_ID_TOKEN_REQUEST_URL) has no published description; GitHub's docs
+            # and actions/toolkit's getIDToken read {"value": <JWT>} from it, and the tests check the JWT itself.
+            return None
         return {"pagerduty": self.pagerduty, "slack": self.slack, "sheets": self.sheets, "zenhub": self.zenhub,
-                "iam": self.iam}[exchange.service]
+                "iam": self.iam, "sts": self.sts, "iamcredentials": self.iamcredentials}[exchange.service]
 
     def problems(self, exchanges: list[Exchange]) -> list[str]:
         found: list[str] = []
@@ -137,7 +190,8 @@ class Sample:
         self.whole_suite = False  # set when every test runs, so that every operation should have been reached
         self.kinds: dict[tuple[str, ...], list[Exchange]] = {}
         self._lock = threading.Lock()
-        self._rest = {name: RestContract(name) for name in ("github", "pagerduty", "slack", "sheets")}
+        self._rest = {name: RestContract(name) for name in ("github", "pagerduty", "slack", "sheets", "sts",
+                                                             "iamcredentials")}
         self._rest["slack"].any_method = True
 
     def kind(self, exchange: Exchange) -> tuple[str, ...]:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Cut the vendors' API descriptions down to what the product calls, for the contract tests.
 
-    python3 tests/contracts/extract.py ../shared/api-specs [path/to/sheets.v4.json]
+    python3 tests/contracts/extract.py ../shared/api-specs [path/to/discovery_cache/documents]
 
 For each REST service it writes `<service>.json` here, one shape for all of
 them: every operation the product sends (method and path template) with its
@@ -11,16 +11,19 @@ prose are dropped, so the tests need neither the full documents (20 MB) nor
 network access. The GraphQL schemas are copied whole, gzipped: validating a
 document needs every type it can reach. SOURCES.md says where each came from.
 
-Sheets has no OpenAPI description: Google publishes a discovery document
-instead, shipped in the google-api-python-client wheel on PyPI
-(googleapiclient/discovery_cache/documents/sheets.v4.json). Its parameters and
-schemas are converted to the same shape.
+Google's APIs have no OpenAPI description: Google publishes discovery
+documents instead, shipped in the google-api-python-client wheel on PyPI
+(googleapiclient/discovery_cache/documents/: sheets.v4.json, and for keyless
+credentials sts.v1.json and iamcredentials.v1.json). Their parameters and
+schemas are converted to the same shape. The second argument is that folder
+(or, as before, the path of sheets.v4.json alone).
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -64,11 +67,18 @@ GITHUB_OPERATIONS = [
     ("get", "/repos/{owner}/{repo}/contents/{path}"), ("put", "/repos/{owner}/{repo}/contents/{path}"),
     ("get", "/repos/{owner}/{repo}/git/ref/{ref}"), ("post", "/repos/{owner}/{repo}/git/refs"),
     ("delete", "/repos/{owner}/{repo}/git/refs/{ref}"),
+    # The GitHub App: its installations, and the tokens it mints for them.
+    ("get", "/app/installations"), ("post", "/app/installations/{installation_id}/access_tokens"),
+    ("get", "/repos/{owner}/{repo}/installation"), ("get", "/orgs/{org}/installation"),
+    # The doctor: the product's own workflows and who last changed one.
+    ("get", "/repos/{owner}/{repo}/actions/workflows"), ("get", "/repos/{owner}/{repo}/commits"),
 ]
 PAGERDUTY_OPERATIONS = [("get", "/schedules/{id}"), ("get", "/users/{id}"), ("get", "/users"), ("get", "/schedules"),
                         ("get", "/v3/schedules/{id}"), ("get", "/escalation_policies/{id}"), ("get", "/incidents"),
                         ("post", "/schedules/{id}/overrides")]
 SLACK_OPERATIONS = [
+    ("post", "/chat.scheduleMessage"), ("get", "/chat.scheduledMessages.list"),
+    ("post", "/chat.deleteScheduledMessage"),
     ("get", "/conversations.history"), ("get", "/conversations.info"), ("get", "/conversations.replies"),
     ("post", "/chat.postMessage"), ("post", "/chat.update"), ("post", "/conversations.setTopic"),
     ("post", "/conversations.open"), ("get", "/users.lookupByEmail"), ("get", "/auth.test"), ("get", "/users.info"),
@@ -77,6 +87,10 @@ SLACK_OPERATIONS = [
 ]
 SHEETS_OPERATIONS = ["spreadsheets.get", "spreadsheets.batchUpdate",
                      "spreadsheets.values.batchGet", "spreadsheets.values.append", "spreadsheets.values.update"]
+# Keyless Google: the token exchange and the service account's token, which google-auth calls.
+GOOGLE_DISCOVERY = {"sheets.json": ("sheets.v4.json", SHEETS_OPERATIONS),
+                    "sts.json": ("sts.v1.json", ["v1.token"]),
+                    "iamcredentials.json": ("iamcredentials.v1.json", ["projects.serviceAccounts.generateAccessToken"])}
 GRAPHQL = [("github-graphql.schema.graphql", "github-graphql.schema.graphql.gz"),
            ("zenhub-graphql.introspection.json", "zenhub-graphql.introspection.json.gz")]
 
@@ -176,9 +190,9 @@ def _discovery_schema(node: Any) -> Any:
     return node
 
 
-def sheets(discovery: dict[str, Any], source: str) -> dict[str, Any]:
+def discovery_cut(discovery: dict[str, Any], names: list[str], source: str) -> dict[str, Any]:
     methods: dict[str, Any] = {}
-    for name in SHEETS_OPERATIONS:
+    for name in names:
         resource: Any = discovery
         *parts, method = name.split(".")
         for part in parts:
@@ -198,8 +212,15 @@ def sheets(discovery: dict[str, Any], source: str) -> dict[str, Any]:
                                   if p.get("repeated") else _discovery_schema(
                                       {k: p[k] for k in ("type", "enum", "format") if k in p}))}
                       for n, p in method.get("parameters", {}).items()]
+        flat = method.get("flatPath")
+        if flat and flat != method["path"]:
+            # The flat path names each segment where the path has one {+name} across them: declare those.
+            parameters = [p for p in parameters if p["in"] != "path"] + [
+                {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+                for n in re.findall(r"\{([^}]+)\}", flat)]
         request = method.get("request")
-        operations[f"{method['httpMethod']} /{method['path']}"] = {
+        # flatPath names each path segment ({projectsId}); path may hold a {+name} that spans several.
+        operations[f"{method['httpMethod']} /{method.get('flatPath') or method['path']}"] = {
             "parameters": parameters,
             "body": {"required": True, "schema": _discovery_schema(request)} if request else None,
             "responses": {"200": _discovery_schema(method["response"])},
@@ -234,9 +255,11 @@ def main(source: Path, sheets_discovery: Path | None) -> None:
                 gzip.GzipFile(fileobj=file, mode="wb", compresslevel=9, mtime=0) as out:
             shutil.copyfileobj(raw, out)
         print(f"{target}: copied")
-    if sheets_discovery:
-        _write("sheets.json", sheets(json.loads(sheets_discovery.read_text()),
-                                     "google-api-python-client (PyPI), discovery_cache/documents/sheets.v4.json"))
+    if sheets_discovery and sheets_discovery.is_file():  # the sheets document alone, as this script once took
+        sheets_discovery = sheets_discovery.parent
+    for target, (filename, names) in GOOGLE_DISCOVERY.items() if sheets_discovery else ():
+        _write(target, discovery_cut(json.loads((sheets_discovery / filename).read_text()), names,
+                                     f"google-api-python-client (PyPI), discovery_cache/documents/{filename}"))
 
 
 if __name__ == "__main__":
