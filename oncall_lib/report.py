@@ -212,4 +212,4 @@ class CombinedReport(Report):
 
 
 def _without_calls(text: str) -> str:
-    return "\n".join(line for line in text.splitlines() if not line.strip().startswith("API calls:"))
+    return "\n".join(line for line in text.splitlines() if not line.strip().startswith("API calls"))

@@ -72,9 +72,9 @@ def test_no_message_is_cut_and_links_read_as_in_slack(demo: tuple[str, dict[str,
         missing = [line for line in slack_readable(text, names).split("\n") if line.rstrip() not in shown]
         assert not missing, f"cut or missing from the demo: {missing[:3]} of\n{text}"
     login = world["github"]["bot_login"]
-    written = [c["body"] for r in world["github"]["repos"] for i in r["issues"] for c in i.get("comments", [])
+    written = [c["body"] for r in world["github"]["repos"] for i in r.get("issues", []) for c in i.get("comments", [])
                if c.get("user") == login]
-    written += [i["body"] for r in world["github"]["repos"] for i in r["issues"] if i.get("user") == login]
+    written += [i["body"] for r in world["github"]["repos"] for i in r.get("issues", []) if i.get("user") == login]
     assert len(written) > 8
     for body in written:
         missing = [line for line in github_visible(body).split("\n") if line.rstrip() not in shown]
