@@ -43,6 +43,7 @@ from oncall_lib.config import (
     TeamConfig,
     TrackingConfig,
 )
+from oncall_lib.duties import DUTIES as REGISTERED
 from oncall_lib.errors import InputError
 from oncall_lib.handoff.schedule import (
     ScheduleProblem,
@@ -71,11 +72,9 @@ DUTIES: dict[str, str] = {
     "deploys": "failed-deploy triage",
 }
 # Tables a duty's jobs cannot run without (config.required in the jobs).
-NEEDS: dict[str, tuple[str, ...]] = {
-    "postmortems": ("support_issues",),
-    "offboarding": ("iam", "support_issues"),
-    "access": ("support_issues",),
-}
+# As each duty's declaration says (oncall_lib/<duty>/__init__.py: `requires`), by the table that turns it on.
+NEEDS: dict[str, tuple[str, ...]] = {duty.table: tuple(sorted(table for table, _ in duty.requires))
+                                     for duty in REGISTERED if duty.table in DUTIES and duty.requires}
 # The two Super Epics the role description names.
 DEFAULT_EPICS = (("incident-response", "Incident Response"), ("customer-support", "Global Customer Support"))
 EPIC_KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
