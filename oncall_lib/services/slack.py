@@ -28,6 +28,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
+from oncall_lib.authorship import SlackBot, carries_metadata, only_product_metadata
 from oncall_lib.errors import ServiceError
 from oncall_lib.services.calls import ApiCalls, Attempts, slack_method_is_write
 
@@ -200,6 +201,15 @@ class SlackService:
                               "url": str(data.get("url", "https://slack.com/"))}
         return dict(self._identity)
 
+    def product_bot(self) -> SlackBot:
+        """The product's own bot (auth.test, once per run): the only author whose metadata counts."""
+        identity = self.identity()
+        return SlackBot(identity["user_id"], identity["bot_id"])
+
+    def _records_only_from_product(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`messages`, with the metadata of any post by someone else dropped (auth.test only if any carries some)."""
+        return only_product_metadata(messages, self.product_bot()) if carries_metadata(messages) else messages
+
     def granted_scopes(self) -> set[str] | None:
         """The token's scopes, from auth.test's X-OAuth-Scopes header (None when Slack does not say)."""
         with slack_errors("auth.test"):
@@ -239,6 +249,7 @@ class SlackService:
                 messages.extend(page.get("messages", []))
                 if len(messages) >= max_messages:
                     break
+        messages = self._records_only_from_product(messages)
         if len(messages) < max_messages:  # a cut read cannot answer for its window
             self._histories[channel_id] = (oldest, latest, messages)
         return messages
@@ -262,7 +273,7 @@ class SlackService:
             for page in self._client.conversations_replies(channel=channel_id, ts=ts, limit=200,
                                                            include_all_metadata=True):
                 messages.extend(page.get("messages", []))
-        return messages
+        return self._records_only_from_product(messages)
 
     def display_name(self, user_id: str) -> str:
         with slack_errors(f"users.info {user_id}"):
@@ -272,7 +283,7 @@ class SlackService:
 
     def find_marked(self, channel_id: str, marker: Marker, *, oldest: float,
                     now: float | None = None) -> dict[str, Any] | None:
-        """The newest message since `oldest` carrying `marker`'s event type and key, if any.
+        """The newest message since `oldest` the product posted with `marker`'s event type and key, if any.
 
         With `now` (the run's moment), a read of this run that covers (oldest, now] and holds the message answers
         without a call; not finding it there still asks Slack (a marker may be newer than that read).
@@ -293,7 +304,7 @@ class SlackService:
                 channel=channel_id, oldest=f"{oldest:.6f}", limit=200, include_all_metadata=True
             )
             for page in pages:
-                for message in page.get("messages", []):
+                for message in self._records_only_from_product(list(page.get("messages", []))):
                     if marked(message):
                         return dict(message)
         return None
