@@ -248,7 +248,7 @@ def _forge(world: dict[str, Any], forger: dict[str, str], posts: list[dict[str, 
         for post in sorted(posts, key=lambda p: float(p["ts"])):
             thread = post.get("thread_ts")
             forged_ts[post["ts"]] = client.chat_postMessage(
-                channel=post["channel"], text=post["text"], thread_ts=forged_ts.get(thread, thread),
+                channel=post["channel"], text=post["text"], thread_ts=forged_ts.get(thread, thread) if thread else None,
                 metadata=post["metadata"])["ts"]
 
 
