@@ -62,8 +62,21 @@ class _SafeConnectionErrorRetry(ConnectionErrorRetryHandler):
         )
 
 
+# The longest single wait for a rate limit: Slack's are seconds to a minute; a longer one stops the run with one line
+# (five retries at most: five minutes, inside every job's timeout) and the next run carries on.
+RATE_LIMIT_WAIT_LIMIT = 60.0
+
+
+def _retry_after(response: HttpResponse) -> float:
+    for name, values in response.headers.items():
+        if name.lower() == "retry-after" and values:
+            return float(values[0])
+    return 1.0
+
+
 class _RateLimitRetry(RetryHandler):
-    """Waits as long as Retry-After says (plus a little jitter), then tries again."""
+    """Waits as long as Retry-After says (plus a little jitter), then tries again; not when that is longer than
+    RATE_LIMIT_WAIT_LIMIT."""
 
     def __init__(self, max_retry_count: int, jitter: float) -> None:
         super().__init__(max_retry_count=max_retry_count)
@@ -71,15 +84,12 @@ class _RateLimitRetry(RetryHandler):
 
     def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
                    error: Exception | None = None) -> bool:
-        return response is not None and response.status_code == 429
+        return (response is not None and response.status_code == 429
+                and _retry_after(response) <= RATE_LIMIT_WAIT_LIMIT)
 
     def prepare_for_next_attempt(self, *, state: RetryState, request: HttpRequest,
                                  response: HttpResponse | None = None, error: Exception | None = None) -> None:
-        wait = 1.0
-        if response is not None:
-            for name, values in response.headers.items():
-                if name.lower() == "retry-after" and values:
-                    wait = float(values[0])
+        wait = _retry_after(response) if response is not None else 1.0
         time.sleep(wait + self.jitter * random.random())
         state.next_attempt_requested = True
         state.increment_current_attempt()
@@ -398,6 +408,7 @@ def slack_errors(what: str) -> Iterator[None]:
                                  "/invite @app)",
             "missing_scope": f" (the token lacks scope {exc.response.get('needed', '?')})",
             "invalid_auth": " (check SLACK_BOT_TOKEN)",
+            "ratelimited": " (Slack asked to wait longer than a run may; the next run carries on)",
             "plan_upgrade_required": " (user groups need a paid Slack plan: leave [rotation] slack_user_group out)",
             "restricted_too_many": " (more than 30 messages scheduled in five minutes for this channel)",
             "time_too_far": " (Slack schedules at most 120 days ahead)",
