@@ -958,7 +958,8 @@ def test_secrets_in_the_environment_reach_only_its_jobs_and_only_from_the_defaul
     assert [s.step for s in refused.steps] == ["environment oncall"]  # no step ran
     stealing = tmp_path / "steal.yml"
     stealing.write_text("on: push\npermissions: {}\njobs:\n  steal:\n    runs-on: ubuntu-latest\n    steps:\n"
-                        "      - env:\n          ONCALL_GITHUB_APP_PRIVATE_KEY: ${{ secrets.ONCALL_GITHUB_APP_PRIVATE_KEY }}\n"
+                        "      - env:\n"
+                        "          ONCALL_GITHUB_APP_PRIVATE_KEY: ${{ secrets.ONCALL_GITHUB_APP_PRIVATE_KEY }}\n"
                         "        run: test -z \"$ONCALL_GITHUB_APP_PRIVATE_KEY\"\n")
     assert run_workflow(stealing, Event("push", {}), world=world, workdir=tmp_path, secrets={},
                         environments=environments, branch="borrowed-key").ok  # the key was not there
