@@ -13,7 +13,7 @@ from typing import Any
 
 from oncall_lib.business_time import BusinessHours
 from oncall_lib.config import Config
-from oncall_lib.requests.classify import Identity, Request, classify, is_request
+from oncall_lib.requests.classify import Decision, Identity, Request, Words, classify, decide, slack_time
 from oncall_lib.services import Services
 from oncall_lib.untrusted import slack_link, slack_quote, slack_text
 
@@ -31,6 +31,29 @@ class Scan:
     threads_read: int = 0
     # The threads read, by request key (for the answers' thumbs, without reading a thread twice).
     threads: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Every top-level message read and what it was decided to be, oldest first: the dry run's explanation.
+    decisions: list[Seen] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Seen:
+    channel: str
+    ts: str
+    text: str
+    decision: Decision
+
+    def line(self, clock: BusinessHours) -> str:
+        when = slack_time(self.ts).astimezone(clock.tz).strftime("%a %H:%M")
+        return f"{self.channel} {when} “{slack_quote(self.text, limit=60)}”: {self.decision.explained}"
+
+
+def team_of(config: Config) -> frozenset[str]:
+    """Who acknowledges, and whose posts are not requests: the roster's Slack ids (the person on support too)."""
+    return frozenset(m.slack for m in config.roster if m.slack)
+
+
+def words_of(config: Config) -> Words:
+    return Words(tuple(config.requests.urgent_words), tuple(config.requests.urgent_form_values))
 
 
 def scan_requests(services: Services, config: Config, at: datetime, *, oldest: datetime | None = None,
@@ -46,26 +69,35 @@ def _scan_requests(services: Services, config: Config, at: datetime, *, oldest: 
                    only_urgent: bool) -> Scan:
     identity = services.slack.identity()
     me = Identity(identity["user_id"], identity["bot_id"], identity["url"])
-    team = {m.slack for m in config.roster if m.slack}
+    team = team_of(config)
+    words = words_of(config)
     since = oldest or at - timedelta(hours=config.requests.lookback_hours)
     # A ticket (the reaction that turns a request into a support issue) takes the request up, as eyes do.
     acks = [*config.requests.ack_reactions,
             *([config.support_issues.ticket_reaction] if config.support_issues else [])]
     scan = Scan(me, [], {})
+    # Out of hours only urgent requests matter; words or the form can make one urgent in any channel, so only a
+    # team that configured neither reads just its urgent channels then.
+    urgent_anywhere = bool(words.urgent or words.urgent_form_values)
     for channel in config.slack.watched:
-        if only_urgent and not channel.urgent:
+        if only_urgent and not channel.urgent and not urgent_anywhere:
             continue
         messages = services.slack.history(channel.id, oldest=since.timestamp(), latest=at.timestamp())
         scan.messages[channel.id] = messages
         for message in reversed(messages):  # oldest first
-            if not is_request(message, channel, team, me):
+            decision = decide(message, channel, team, me, words)
+            if message.get("thread_ts") in (None, message.get("ts")) and not decision.reason.startswith(
+                    ("a channel event", "this product's own")):
+                scan.decisions.append(Seen(channel.label, str(message.get("ts")), str(message.get("text", "")),
+                                           decision))
+            if not decision.request or (only_urgent and not decision.urgent):
                 continue
-            request = classify(message, channel, acks, me)
+            request = classify(message, channel, acks, me, team=team, decision=decision)
             if request.needs_thread:
                 thread = services.slack.replies(channel.id, request.ts)
                 scan.threads_read += 1
                 scan.threads[request.key] = thread
-                request = classify(message, channel, acks, me, thread=thread)
+                request = classify(message, channel, acks, me, thread=thread, team=team, decision=decision)
             scan.requests.append(request)
     return scan
 
