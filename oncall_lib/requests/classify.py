@@ -177,7 +177,8 @@ _NO_ACTION = re.compile(r"\bno action (is )?(needed|required)\b|\bnothing (you n
 _ASK = re.compile(
     r"\b(can|could|would|will) (some(one|body)|any(one|body)|you|u|y'?all|the team|ops|we|i get)\b|"
     r"\b(please|pls|plz|help|assist|need(s|ed)?|request(ing)?|looking for|is there a way|how (do|can|should) i|"
-    r"any ?(one|body) (know|seen|able)|who (can|owns|knows)|where (can|do|is)|what'?s the)\b|"
+    r"any ?(one|body) (know|seen|able)|who (can|owns|knows)|where (can|do|is)|what'?s the|"
+    r"questions?|quick q|wondering|trying to)\b|"
     r"\b(grant|give|add) (me|us|access)\b|\baccess to\b", re.I)
 # A problem reported: something the team serves is broken.
 _PROBLEM = re.compile(
