@@ -261,3 +261,62 @@ def test_a_ticketed_request_counts_as_acknowledged(sandbox: Sandbox, untracked: 
     assert records[tracked]["acknowledged"] and records[tracked]["via"] == "ticket"
     assert records[tracked]["minutes_to_acknowledge"] == 10.0
     assert report.facts["waiting_over_60_min"] == 0
+
+
+def test_another_requesters_reply_does_not_hide_an_outage(sandbox: Sandbox, config: Config) -> None:
+    config = quiet_standup(config)
+    outage = sandbox.post(SUPPORT, ny(2026, 11, 30, 13, 0), "Outage: vets.gov login returns 500 for everyone",
+                          user="U0DOT")
+    sandbox.reply(SUPPORT, outage, ny(2026, 11, 30, 13, 5), "U0REQ1", "seeing it too")
+    sandbox.channel(SUPPORT)["messages"][-2]["reactions"] = [{"name": "eyes", "users": ["U0REQ1"], "count": 1}]
+    question = sandbox.post(SUPPORT, ny(2026, 11, 30, 13, 1), "Can someone add me to the devops team?")
+    sandbox.channel(SUPPORT)["messages"][-1]["reactions"] = [{"name": "eyes", "users": [ALAN], "count": 1}]
+    report = sandbox.run(watching, config, ny(2026, 11, 30, 14, 7)).report
+    records = {r["key"].split("/")[1]: r for r in report.facts["records"]}  # type: ignore[union-attr]
+    assert records[outage]["acknowledged"] is False and records[outage]["urgent"] is True
+    assert records[question]["acknowledged_by"] == ALAN  # the person on support's eyes
+    assert escalations(report) == ["DM Alan Turing", "#vsp-operations"]
+    assert requests_in(sandbox, OPS, watch.OVERDUE_EVENT) == [[f"{SUPPORT}/{outage}"]]
+    assert "(urgent: it says “outage”)" in sandbox.bot_messages(OPS, watch.OVERDUE_EVENT)[0]["text"]
+    # Once a team member replies, it is acknowledged, and nobody hears of it again.
+    sandbox.reply(SUPPORT, outage, ny(2026, 11, 30, 14, 10), "U0KATH", "On it, paging the API team")
+    after = sandbox.run(watching, config, ny(2026, 11, 30, 14, 22)).report
+    assert escalations(after) == [] and after.facts["waiting"] == 0
+
+
+def test_one_standup_digest_a_business_day_and_none_when_nothing_waits(sandbox: Sandbox, untracked: Config) -> None:
+    config = untracked
+    # Monday: nothing waits at standup, so nothing is posted.
+    assert escalations(sandbox.run(watching, config, ny(2026, 11, 30, 9, 37)).report) == []
+    left = sandbox.post(SUPPORT, ny(2026, 11, 30, 16, 55), "Could someone bump the runner quota?")
+    # Not before standup, even on a business day.
+    assert escalations(sandbox.run(watching, config, ny(2026, 12, 1, 9, 22)).report) == []
+    tuesday = sandbox.run(watching, config, ny(2026, 12, 1, 9, 37)).report
+    assert escalations(tuesday) == ["#vsp-operations"]
+    [digest] = sandbox.bot_messages(OPS, watch.DIGEST_EVENT)
+    assert "posted once a business day at standup (09:30)" in digest["text"]
+    assert "bump the runner quota" in digest["text"] and digest["metadata"]["event_payload"]["day"] == "2026-12-01"
+    assert "from Sam Requester, 42 min business" in digest["text"]
+    # Once a day: the later ticks of Tuesday post no second digest, though the request still waits.
+    later = sandbox.run(watching, config, ny(2026, 12, 1, 9, 52)).report
+    assert [o for o in later.outcomes if o.action.target == "#vsp-operations"] == []
+    assert requests_in(sandbox, ALAN, watch.WAITING_EVENT) == [[f"{SUPPORT}/{left}"]]  # the DM at 45 minutes
+    # Saturday: no digest (not a business day), even with something waiting.
+    assert escalations(sandbox.run(watching, config, ny(2026, 12, 5, 9, 37)).report) == []
+    assert len(sandbox.bot_messages(OPS, watch.DIGEST_EVENT)) == 1
+
+
+def test_the_dry_run_explains_each_decision(sandbox: Sandbox, untracked: Config) -> None:
+    sandbox.post(SUPPORT, ny(2026, 11, 30, 9, 10), "Thanks everyone!")
+    sandbox.post(SUPPORT, ny(2026, 11, 30, 9, 11), "Is staging down?")
+    sandbox.post(ALERTS, ny(2026, 11, 30, 9, 12), "[RESOLVED] CPU high on api", user=None, bot_id="B0ALERTS01",
+                 bot_profile={"name": "grafana-alerts"})
+    sandbox.post(SUPPORT, ny(2026, 11, 30, 9, 13), "deployed", user=None, bot_id="B0DEPLOY01",
+                 bot_profile={"name": "deploy-bot"})
+    report = sandbox.run(watching, untracked, ny(2026, 11, 30, 9, 20), dry_run=True).report
+    text = report.to_text()
+    assert "#vfs-platform-support Mon 09:10 “Thanks everyone!”: not a request: thanks" in text
+    assert "“Is staging down?”: request: asks a question" in text
+    assert "“[RESOLVED] CPU high on api”: not a request: grafana-alerts says it resolved" in text
+    assert "“deployed”: not a request: a bot post (deploy-bot)" in text
+    assert report.facts["messages"] == 4 and report.facts["requests"] == 1

@@ -168,10 +168,10 @@ _PLUS_ONE = re.compile(
     r"ditto|also (seeing|having) (this|it)|this too|same thing here|us too|\^+|\u261d\ufe0f?)\W*$", re.I)
 _THANKS = re.compile(r"^\W*(thanks|thank you|thx|ty|tysm|much appreciated|appreciate (it|the help|you)|cheers|"
                      r"kudos|shout ?out|great (job|work)|nice work|awesome)\b", re.I)
-_FYI = re.compile(r"^\W*(fyi|psa|heads[ -]up|announcement|announcing|reminder|note|update|reminder|"
-                  r"no action (needed|required)|for (your )?(info|information|awareness)|"
-                  r"\[(announcement|fyi|psa|update|maintenance)\]|:mega:|:loudspeaker:|:information_source:)\b",
-                  re.I)
+_FYI = re.compile(r"^\W*((fyi|psa|heads[ -]up|announcement|announcing|reminder|note|update|"
+                  r"no action (needed|required)|for (your )?(info|information|awareness))\b|"
+                  r"\[(announcement|fyi|psa|update|maintenance)\]|"
+                  r":(mega|loudspeaker|information_source|pushpin|calendar|spiral_calendar_pad):)", re.I)
 _NO_ACTION = re.compile(r"\bno action (is )?(needed|required)\b|\bnothing (you need )?to do\b", re.I)
 # A direct ask: enough to make an FYI a request ("FYI staging is down, can someone look").
 _ASK = re.compile(
@@ -265,7 +265,8 @@ def decide(message: dict[str, Any], channel: Channel, team: Collection[str], me:
     text = str(message.get("text") or "")
     if _is_bot(message):
         names = _bot_names(message)
-        shown = next(iter(sorted(names)), "a bot")
+        profile = message.get("bot_profile") or {}
+        shown = str(profile.get("name") or message.get("username") or message.get("bot_id") or "a bot")
         allowed = {b.lower() for b in channel.request_bots}
         if not ("*" in allowed or allowed & names):
             return Decision(False, f"a bot post ({shown})")

@@ -135,21 +135,26 @@ def observe(services: Services, config: Config, at: datetime) -> WatchState:
             state.warned = marked_requests(services.slack.history(state.dm_channel, oldest=oldest), WAITING_EVENT)
         else:
             state.warnings.append("nobody on support can be messaged in Slack: the waiting list goes unsent")
-        for request in to_tell:
-            if not request.requester_is_bot and request.requester not in state.names:
-                state.names[request.requester] = services.slack.display_name(request.requester)
+        _name(services, state, to_tell)
     ops = config.slack.operations
     if urgent_late and ops:
         state.overdue = marked_requests(_read(services, state, ops, oldest), OVERDUE_EVENT)
-        for request in urgent_late:
-            if not request.requester_is_bot and request.requester not in state.names:
-                state.names[request.requester] = services.slack.display_name(request.requester)
+        _name(services, state, urgent_late)
     digest = digest_channel(config)
     if digest is not None and state.open and at >= state.standup_at(config) and state.for_digest(config):
         since = state.standup_at(config) - timedelta(hours=12)
         state.digested = marked_days([m for m in _read(services, state, digest, since.timestamp())
                                       if float(m.get("ts", 0)) >= since.timestamp()])
+        if state.digest_due(config):
+            _name(services, state, state.for_digest(config))
     return state
+
+
+def _name(services: Services, state: WatchState, requests: list[Request]) -> None:
+    """The requesters' display names, for the lists (one users.info each, once)."""
+    for request in requests:
+        if not request.requester_is_bot and request.requester not in state.names:
+            state.names[request.requester] = services.slack.display_name(request.requester)
 
 
 def _read(services: Services, state: WatchState, channel: Channel, oldest: float) -> list[dict[str, Any]]:
