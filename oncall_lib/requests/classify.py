@@ -163,9 +163,15 @@ _MENTIONS = re.compile(r"<[@#!][^>]*>")
 _LINKS = re.compile(r"<(https?://[^|>]+)(\|[^>]*)?>")
 _PLUS_ONE = re.compile(
     r"^\W*(\+1|same( here| issue| for me| problem)?|me too|seeing (it|this|the same)( too| as well| here)?|"
-    r"((we|i|us)('re|'m| are| am)? )?(also )?(seeing|having|hitting|getting) (it|this|the same( thing| issue| problem)?)"
+    r"((we|i|us)('re|'m| are| am)? )?(also )?(seeing|having|hitting|getting) "
+    r"(it|this|the same( thing| issue| problem)?)"
     r"( too| as well| here)?|"
     r"ditto|also (seeing|having) (this|it)|this too|same thing here|us too|\^+|\u261d\ufe0f?)\W*$", re.I)
+# Starts as a "+1" does: a "+1 to Sam's question" asks nothing new, unless it asks with a question mark.
+_PLUS_ONE_START = re.compile(r"^\W*(\+1|:\+1:|same( here| issue)?|me too|ditto)\b", re.I)
+# A direct ask, strong enough to make thanks a request ("thanks! could someone also ...").
+_DIRECT_ASK = re.compile(r"\b(can|could|would|will) (some(one|body)|any(one|body)|you|u|y'?all)\b|\b(please|pls|plz)\b",
+                         re.I)
 _THANKS = re.compile(r"^\W*(thanks|thank you|thx|ty|tysm|much appreciated|appreciate (it|the help|you)|cheers|"
                      r"kudos|shout ?out|great (job|work)|nice work|awesome)\b", re.I)
 _FYI = re.compile(r"^\W*((fyi|psa|heads[ -]up|announcement|announcing|reminder|note|update|"
@@ -184,7 +190,7 @@ _ASK = re.compile(
 _PROBLEM = re.compile(
     r"\b(down|broken|breaking|outage|error(s|ing)?|fail(s|ed|ing|ures?)?|5\d\ds?|40[134]s?|timing out|time(s|d)? ?out|"
     r"not (working|loading|responding|deploying)|(doesn'?t|does not|won'?t|can'?t|cannot|isn'?t|aren'?t|unable to) "
-    r"\w+|stuck|blocked|hung|hanging|crash(es|ed|ing)?|missing|empty|degraded|slow|denied|expired|lost)\b", re.I)
+    r"\w+|stuck|blocked|hung|hanging|crash(es|ed|ing)?|missing|empty|blank|degraded|slow|denied|expired|lost)\b", re.I)
 
 
 def _plain(text: str) -> str:
@@ -227,12 +233,11 @@ def text_decision(text: str, *, asks_only: bool = True) -> tuple[bool, str]:
     plain = _plain(text)
     if not plain or _EMOJI_OR_SPACE.match(plain):
         return False, "only emoji"
-    if _PLUS_ONE.match(plain):
+    if _PLUS_ONE.match(plain) or (_PLUS_ONE_START.match(plain) and "?" not in plain):
         return False, "a “+1” or “same here”"
     ask = _ASK.search(_NO_ACTION.sub(" ", plain))  # "no action needed" asks for nothing
-    asks = "?" in plain or ask is not None
     problem = _PROBLEM.search(plain)
-    if _THANKS.match(plain) and not asks:
+    if _THANKS.match(plain) and "?" not in plain and not _DIRECT_ASK.search(plain):
         return False, "thanks"
     if (_FYI.match(plain) or _NO_ACTION.search(plain)) and ask is None:
         return False, "an FYI or announcement"
@@ -249,6 +254,36 @@ def text_decision(text: str, *, asks_only: bool = True) -> tuple[bool, str]:
 
 _RESOLVED = re.compile(r"^\W*(\[(resolved|ok|recovered)\b[^\]]*\]|resolved\b|recovered\b|:white_check_mark:|"
                        r":large_green_circle:|ok:)|\bhas (been )?(resolved|recovered)\b|\bback to normal\b", re.I)
+
+
+_ALERT_TAG = re.compile(r"^\W*\[[a-z]+(:\d+)?\]\s*", re.I)
+
+
+def alert_name(text: str) -> str:
+    """An alert's name: the first word after its [FIRING:1] / [RESOLVED] tag, to pair an alert with its resolution."""
+    rest = _ALERT_TAG.sub("", _plain(text), count=1)
+    return (rest.split() or [""])[0].lower()
+
+
+def resolved_alerts(messages: Iterable[dict[str, Any]]) -> dict[tuple[str, str], float]:
+    """For each (bot, alert name), the time of the latest bot post saying it resolved."""
+    found: dict[tuple[str, str], float] = {}
+    for message in messages:
+        text = str(message.get("text") or "")
+        if _is_bot(message) and _RESOLVED.search(_plain(text)):
+            key = (_requester(message)[0], alert_name(text))
+            found[key] = max(found.get(key, 0.0), float(message["ts"]))
+    return found
+
+
+def resolved_by_itself(request: Request, resolved: dict[tuple[str, str], float]) -> Request:
+    """A bot's alert that the same bot later says resolved needs nobody: it counts as acknowledged by the bot."""
+    if request.acknowledged or not request.requester_is_bot:
+        return request
+    when = resolved.get((request.requester, alert_name(request.text)))
+    if when is None or when <= float(request.ts):
+        return request
+    return _acked(request, request.requester, slack_time(f"{when:.6f}"), "resolved", request.own_reply)
 
 
 def decide(message: dict[str, Any], channel: Channel, team: Collection[str], me: Identity,

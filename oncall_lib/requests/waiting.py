@@ -13,7 +13,17 @@ from typing import Any
 
 from oncall_lib.business_time import BusinessHours
 from oncall_lib.config import Config
-from oncall_lib.requests.classify import Decision, Identity, Request, Words, classify, decide, slack_time
+from oncall_lib.requests.classify import (
+    Decision,
+    Identity,
+    Request,
+    Words,
+    classify,
+    decide,
+    resolved_alerts,
+    resolved_by_itself,
+    slack_time,
+)
 from oncall_lib.services import Services
 from oncall_lib.untrusted import slack_link, slack_quote, slack_text
 
@@ -84,6 +94,7 @@ def _scan_requests(services: Services, config: Config, at: datetime, *, oldest: 
             continue
         messages = services.slack.history(channel.id, oldest=since.timestamp(), latest=at.timestamp())
         scan.messages[channel.id] = messages
+        resolved = resolved_alerts(messages)
         for message in reversed(messages):  # oldest first
             decision = decide(message, channel, team, me, words)
             if message.get("thread_ts") in (None, message.get("ts")) and not decision.reason.startswith(
@@ -98,7 +109,7 @@ def _scan_requests(services: Services, config: Config, at: datetime, *, oldest: 
                 scan.threads_read += 1
                 scan.threads[request.key] = thread
                 request = classify(message, channel, acks, me, thread=thread, team=team, decision=decision)
-            scan.requests.append(request)
+            scan.requests.append(resolved_by_itself(request, resolved))
     return scan
 
 
