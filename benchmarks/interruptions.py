@@ -153,6 +153,11 @@ def main() -> None:
     records: dict[str, dict[str, Any]] = {}
     posted: dict[int, tuple[str, str]] = {}
     pending = list(week.events)
+    # Settle the example world first (last week's handoff, what its history already holds), uncounted.
+    settle = start - timedelta(minutes=53)
+    with SandboxServer(world, clock=lambda: settle) as server:
+        tick.run(Services(sandbox_endpoints(server)), config, settle, dry_run=False, hourly=True)
+    seen = {(c["id"], m["ts"]) for c in world["slack"]["channels"] for m in c["messages"]}
     for at, hourly in ticks(start, end):
         while pending and pending[0][0] <= at:
             when, kind, event = pending.pop(0)
@@ -199,7 +204,8 @@ def print_figures(week: Week, config: Any, clock: Any, roster: dict[str, str], i
     per_person: dict[str, dict[str, int]] = {}
     listed: dict[str, list[tuple[datetime, str]]] = {}
     false_escalations: set[str] = set()
-    non_urgent_team, non_urgent_out_of_hours, support_posts, team_messages = 0, 0, 0, 0
+    non_urgent_team, non_urgent_out_of_hours, support_posts, team_posts, dms_on_support, dms_others = 0, 0, 0, 0, 0, 0
+    on_support = week.people[week.data["on_support"]]
     ops = config.slack.operations.id if config.slack.operations else None
     for entry in sent:
         at, message, channel = entry["at"], entry["message"], entry["channel"]
@@ -209,8 +215,9 @@ def print_figures(week: Week, config: Any, clock: Any, roster: dict[str, str], i
             counts[when] += 1
         if channel["id"] == ids[config.slack.support_channel]:
             support_posts += 1
-        to_team = channel["id"] == ops or (channel.get("is_im") and channel.get("user") in team_ids)
-        team_messages += bool(to_team)
+        team_posts += channel["id"] == ops
+        dms_on_support += bool(channel.get("is_im") and channel.get("user") == on_support)
+        dms_others += bool(channel.get("is_im") and channel.get("user") != on_support)
         metadata = message.get("metadata") or {}
         keys = [str(k) for k in (metadata.get("event_payload") or {}).get("requests", [])]
         if metadata.get("event_type") in EVENTS:
@@ -255,8 +262,10 @@ def print_figures(week: Week, config: Any, clock: Any, roster: dict[str, str], i
         "reactions": sum(len(m.get("reacts", [])) for m in truth.values()),
         "requests": requests, "urgent": urgent,
         "product messages": len(sent),
-        "messages to the team (operations channel and DMs)": team_messages,
-        "by hand (one post per urgent request, one standup mention per business day)": by_hand,
+        "posts to the whole team (operations channel)": team_posts,
+        "by hand (one team post per urgent request, one standup mention per business day)": by_hand,
+        "DMs to the person on support": dms_on_support,
+        "DMs to anyone else": dms_others,
         "false escalations (non-requests listed)": len(false_escalations),
         "team posts listing a non-urgent request": non_urgent_team,
         "non-urgent messages outside business hours": non_urgent_out_of_hours,

@@ -190,7 +190,7 @@ _ASK = re.compile(
 _PROBLEM = re.compile(
     r"\b(down|broken|breaking|outage|error(s|ing)?|fail(s|ed|ing|ures?)?|5\d\ds?|40[134]s?|timing out|time(s|d)? ?out|"
     r"not (working|loading|responding|deploying)|(doesn'?t|does not|won'?t|can'?t|cannot|isn'?t|aren'?t|unable to) "
-    r"\w+|stuck|blocked|hung|hanging|crash(es|ed|ing)?|missing|empty|blank|degraded|slow|denied|expired|lost)\b", re.I)
+    r"\w+|stuck|blocked|hung|hanging|crash(es|ed|ing)?|missing|empty|blank|flaky|flapping|alarms?|degraded|slow|denied|expired|lost)\b", re.I)
 
 
 def _plain(text: str) -> str:
@@ -239,7 +239,8 @@ def text_decision(text: str, *, asks_only: bool = True) -> tuple[bool, str]:
     problem = _PROBLEM.search(plain)
     if _THANKS.match(plain) and "?" not in plain and not _DIRECT_ASK.search(plain):
         return False, "thanks"
-    if (_FYI.match(plain) or _NO_ACTION.search(plain)) and ask is None:
+    # An FYI that reports something broken ("FYI the VPN is flaky") still needs someone; "no action needed" does not.
+    if (_NO_ACTION.search(plain) or (_FYI.match(plain) and problem is None)) and ask is None:
         return False, "an FYI or announcement"
     if "?" in plain:
         return True, "asks a question"

@@ -107,10 +107,9 @@ class WatchState:
                 and self.today.isoformat() not in self.digested)
 
     def for_digest(self, config: Config) -> list[Request]:
-        """Still unacknowledged at standup: what was left from before today, or has waited past the warning."""
-        opened = datetime.combine(self.today, self.clock.opens, tzinfo=self.clock.tz)
-        return [r for r in self.scan.requests if not r.acknowledged and
-                (r.asked_at < opened or r.age(self.at, self.clock) >= config.requests.warn_minutes)]
+        """What standup should settle: requests asked before it and still unacknowledged. Only ever fewer as the
+        day goes on, so a standup with nothing waiting stays without a digest all day."""
+        return [r for r in self.scan.requests if not r.acknowledged and r.asked_at < self.standup_at(config)]
 
 
 def observe(services: Services, config: Config, at: datetime) -> WatchState:
@@ -225,7 +224,9 @@ def plan(state: WatchState, config: Config) -> list[Action]:
                           *waiting_lines(waiting_at_standup, state, set(), why=True)])
         actions.append(Action("slack.post", digest.label, f"standup digest of {len(waiting_at_standup)} waiting "
                               "request(s)", {"channel": digest.id, "text": text,
-                                             "marker": Marker(DIGEST_EVENT, f"digest/{day}", {"day": day})}))
+                                             "marker": Marker(DIGEST_EVENT, f"digest/{day}",
+                                                              {"day": day,
+                                                               "requests": [r.key for r in waiting_at_standup]})}))
     if rules.nudge_in_thread:
         for request in state.to_tell(rules.limit_minutes):
             if request.own_reply or request.key in state.overdue:
