@@ -13,7 +13,7 @@ from oncall_lib.report import Report
 from oncall_lib.requests import waiting, watch
 from oncall_lib.sandbox import Faults
 from oncall_lib.services import Services
-from tests.conftest import Sandbox
+from tests.conftest import ROOT, Sandbox
 
 NY = ZoneInfo("America/New_York")
 SUPPORT, OPS, ALERTS = "C01SUPPORT", "C02VSPOPS", "C05ALERTS"
@@ -320,3 +320,36 @@ def test_the_dry_run_explains_each_decision(sandbox: Sandbox, untracked: Config)
     assert "“[RESOLVED] CPU high on api”: not a request: grafana-alerts says it resolved" in text
     assert "“deployed”: not a request: a bot post (deploy-bot)" in text
     assert report.facts["messages"] == 4 and report.facts["requests"] == 1
+
+
+def test_an_alert_its_bot_says_resolved_needs_nobody(sandbox: Sandbox, untracked: Config) -> None:
+    firing = sandbox.post(ALERTS, ny(2026, 12, 5, 2, 0), "[FIRING:1] DiskSpaceLow jenkins-01 92%", user=None,
+                          bot_id="B0ALERTS01", bot_profile={"name": "grafana-alerts"})
+    sandbox.post(ALERTS, ny(2026, 12, 5, 2, 30), "[RESOLVED] DiskSpaceLow jenkins-01", user=None,
+                 bot_id="B0ALERTS01", bot_profile={"name": "grafana-alerts"})
+    report = sandbox.run(watching, untracked, ny(2026, 12, 5, 4, 7)).report
+    [record] = [r for r in report.facts["records"] if r["key"].endswith(firing)]  # type: ignore[union-attr]
+    assert record["acknowledged"] and record["via"] == "resolved" and record["acknowledged_by"] == "grafana-alerts"
+    assert escalations(report) == []
+
+
+def test_on_a_holiday_only_urgent_requests_interrupt(sandbox: Sandbox, config: Config) -> None:
+    config = quiet_standup(config)
+    sandbox.post(SUPPORT, ny(2026, 11, 26, 10, 0), "Could someone add me to the devops team?")
+    outage = sandbox.post(SUPPORT, ny(2026, 11, 26, 10, 5), "Emergency: claims submissions fail for everyone",
+                          user="U0DOT")
+    report = sandbox.run(watching, config, ny(2026, 11, 26, 11, 7)).report  # Thanksgiving, in the team's holidays
+    assert escalations(report) == ["DM Grace Hopper", "#vsp-operations"]
+    assert requests_in(sandbox, "U0GRACE", watch.WAITING_EVENT) == [[f"{SUPPORT}/{outage}"]]
+    assert requests_in(sandbox, OPS, watch.OVERDUE_EVENT) == [[f"{SUPPORT}/{outage}"]]
+
+
+def test_the_digest_channel_must_be_a_known_channel(config: Config) -> None:
+    from oncall_lib.config import ConfigError, parse_config
+
+    text = (ROOT / "oncall.toml").read_text().replace("nudge_in_thread = false",
+                                                      'nudge_in_thread = false\ndigest_channel = "standup"')
+    with pytest.raises(ConfigError, match="digest_channel = 'standup' is not the key of any"):
+        parse_config(text, ROOT / "oncall.toml")
+    off = parse_config(text.replace('"standup"', '"off"'), ROOT / "oncall.toml")
+    assert watch.digest_channel(off) is None and watch.digest_channel(config) == config.slack.operations
