@@ -7,7 +7,15 @@ from typing import Any
 import pytest
 
 from oncall_lib.config import DEFAULT_URGENT_WORDS, Channel
-from oncall_lib.requests.classify import Identity, Words, classify, decide, is_request
+from oncall_lib.requests.classify import (
+    Identity,
+    Words,
+    classify,
+    decide,
+    is_request,
+    resolved_alerts,
+    resolved_by_itself,
+)
 
 SUPPORT = Channel(key="support", id="C01SUPPORT", name="vfs-platform-support", watch=True)
 ALERTS = Channel(key="alerts", id="C05ALERTS", name="devops-alerts", watch=True, request_bots=["grafana-alerts"],
@@ -118,10 +126,12 @@ FORM = Channel(key="support", id="C01SUPPORT", name="vfs-platform-support", watc
      "request: reports a problem (“down”); urgent: it says “production is down”"),
     ({"text": "*Requester*\nSam\n*What is needed*\nA new SOCKS key\n*Urgency*\nHigh (today)", "user": None,
       "bot_id": "B0FORM", "bot_profile": {"name": "Support request form"}}, FORM,
-     "request: a post by Support request form, a request bot in #vfs-platform-support; urgent: the form's Urgency is “High (today)”"),
+     "request: a post by Support request form, a request bot in #vfs-platform-support; "
+     "urgent: the form's Urgency is “High (today)”"),
     ({"text": "*What is needed*\nHelp with an outage report\n*Urgency*\nLow (this sprint)", "user": None,
       "bot_id": "B0FORM", "bot_profile": {"name": "Support request form"}}, FORM,
-     "request: a post by Support request form, a request bot in #vfs-platform-support"),  # the form's answer, not its words
+     # The form's answer decides, not the words of the request.
+     "request: a post by Support request form, a request bot in #vfs-platform-support"),
 ])
 def test_each_decision_and_its_reason(fields: dict[str, Any], channel: Channel, explained: str) -> None:
     assert decide(message(**fields), channel, TEAM, ME, WORDS).explained == explained
@@ -146,3 +156,16 @@ def test_only_the_team_acknowledges() -> None:
               {"ts": "1764512600.000100", "user": "U0ADA", "text": "looking"}]
     read = classify(entry, SUPPORT, ACKS, ME, thread=thread, team=TEAM)
     assert read.acknowledged_by == "U0ADA" and read.via == "reply"
+
+
+@pytest.mark.parametrize(("firing", "resolved", "pairs"), [
+    ("[FIRING:1] HighLatency vets-api p99 > 2s", "[RESOLVED] HighLatency vets-api", True),
+    ("Triggered: [P1] High CPU on web-1", "Recovered: [P1] High CPU on web-1", True),
+    ("[FIRING:1] DiskFull api-1", "[RESOLVED] DiskFull jenkins-01", False),  # another instance's resolution
+])
+def test_an_alert_is_paired_with_its_own_resolution(firing: str, resolved: str, pairs: bool) -> None:
+    bot = {"user": None, "bot_id": "B0ALERTS01", "bot_profile": {"name": "grafana-alerts"}}
+    alert, later = message(text=firing, **bot), message(text=resolved, ts="1764514200.000100", **bot)
+    request = classify(alert, ALERTS, ACKS, ME, team=TEAM, decision=decide(alert, ALERTS, TEAM, ME, WORDS))
+    paired = resolved_by_itself(request, resolved_alerts([later, alert]))
+    assert paired.acknowledged is pairs and (paired.via == "resolved") is pairs

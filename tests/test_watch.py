@@ -218,7 +218,7 @@ def test_out_of_hours_only_urgent_requests_interrupt(sandbox: Sandbox, untracked
     alert = sandbox.post(ALERTS, ny(2026, 12, 4, 22, 0), "[FIRING:1] Disk full on api", user=None,
                          bot_id="B0ALERTS01", bot_profile={"name": "grafana-alerts"})
     sandbox.post(ALERTS, ny(2026, 12, 4, 22, 5), "[RESOLVED] CPU high on api", user=None, bot_id="B0ALERTS01",
-                 bot_profile={"name": "grafana-alerts"})  # another alert's resolution: not a request, and not this one's
+                 bot_profile={"name": "grafana-alerts"})  # another alert's resolution: neither a request nor this one's
     saturday = ny(2026, 12, 5, 0, 7)
     report = sandbox.run(watching, untracked, saturday).report
     assert report.facts["channels"] == "urgent requests only (out of business hours)"

@@ -182,21 +182,29 @@ _NO_ACTION = re.compile(r"\bno action (is )?(needed|required)\b|\bnothing (you n
 # A direct ask: enough to make an FYI a request ("FYI staging is down, can someone look").
 _ASK = re.compile(
     r"\b(can|could|would|will) (some(one|body)|any(one|body)|you|u|y'?all|the team|ops|we|i get)\b|"
-    r"\b(please|pls|plz|help|assist|need(s|ed)?|request(ing)?|looking for|is there a way|how (do|can|should) i|"
-    r"any ?(one|body) (know|seen|able)|who (can|owns|knows)|where (can|do|is)|what'?s the|"
+    r"\b(please|pls|plz|ptal|help|assist|need(s|ed)?|request(ing)?|looking for|is there a way|how (do|can|should) i|"
+    r"any ?(one|body) (know|seen|able)|who (do|should|can|owns|knows|is)|where (can|do|is)|what'?s the|"
+    r"(can|could|may) (i|we) (get|have|ask)|(is it possible|any way) to|any (idea|ideas|thoughts|pointers)|"
+    r"does (any|some)(one|body)|(i'?d|i would|we'?d|we would) like|(take|have) a look|look into|"
     r"questions?|quick q|wondering|trying to)\b|"
     r"\b(grant|give|add) (me|us|access)\b|\baccess to\b", re.I)
 # A problem reported: something the team serves is broken.
 _PROBLEM = re.compile(
-    r"\b(down|broken|breaking|outage|error(s|ing)?|fail(s|ed|ing|ures?)?|5\d\ds?|40[134]s?|timing out|time(s|d)? ?out|"
-    r"not (working|loading|responding|deploying)|(doesn'?t|does not|won'?t|can'?t|cannot|isn'?t|aren'?t|unable to) "
-    r"\w+|stuck|blocked|hung|hanging|crash(es|ed|ing)?|missing|empty|blank|flaky|flapping|alarms?|degraded|slow|denied|expired|lost)\b", re.I)
+    r"\b(down|broken|breaking|outage|error(s|ing)?|fail(s|ed|ing|ures?)?|5\d\ds?|40[134]s?|timing out|"
+    r"time(s|d)? ?out|not (working|loading|responding|deploying|found|showing|updating|starting|syncing)|"
+    r"(doesn'?t|does not|won'?t|can'?t|cannot|isn'?t|aren'?t|unable to) \w+|stuck|blocked|hung|hanging|"
+    r"crash(es|ed|ing)?|missing|empty|blank|flaky|flapping|alarms?|degraded|slow|denied|expired|lost|"
+    r"unavailable|unreachable|refused|rejected|throttled|oom|exception|panic|regression|bug)\b", re.I)
+
+
+_ITALICS = re.compile(r"(?<![\w:])_|_(?![\w:])")  # _italic_ markers, not snake_case or :emoji_names:
 
 
 def _plain(text: str) -> str:
     """The words a person typed: links kept as their address, mentions and formatting dropped."""
     text = _LINKS.sub(lambda m: m.group(1), text)
-    return _MENTIONS.sub(" ", text).replace("*", "").replace("_", " ").replace("~", "").strip()
+    text = _MENTIONS.sub(" ", text).replace("*", "").replace("~", "")
+    return _ITALICS.sub(" ", text).strip()
 
 
 def _word_in(words: Sequence[str], text: str) -> str | None:
@@ -257,13 +265,18 @@ _RESOLVED = re.compile(r"^\W*(\[(resolved|ok|recovered)\b[^\]]*\]|resolved\b|rec
                        r":large_green_circle:|ok:)|\bhas (been )?(resolved|recovered)\b|\bback to normal\b", re.I)
 
 
-_ALERT_TAG = re.compile(r"^\W*\[[a-z]+(:\d+)?\]\s*", re.I)
+# What precedes an alert's name: [FIRING:1], [RESOLVED], "Triggered:", "Recovered:", [P1], an emoji.
+_ALERT_TAG = re.compile(r"^[^\w\[:]*(\[[^\]]*\]|(firing|triggered|re-?triggered|alert(ing)?|"
+                        r"resolved|recovered|ok|warn(ing)?|critical)\b:?|:[a-z0-9_+-]+:)\s*", re.I)
 
 
 def alert_name(text: str) -> str:
-    """An alert's name: the first word after its [FIRING:1] / [RESOLVED] tag, to pair an alert with its resolution."""
-    rest = _ALERT_TAG.sub("", _plain(text), count=1)
-    return (rest.split() or [""])[0].lower()
+    """An alert's name (its first two words after the [FIRING:1] / [RESOLVED] tags), to pair it with its
+    resolution."""
+    rest = _plain(text).splitlines()[0] if _plain(text) else ""
+    while (stripped := _ALERT_TAG.sub("", rest, count=1)) != rest:
+        rest = stripped
+    return " ".join(rest.lower().split()[:2])
 
 
 def resolved_alerts(messages: Iterable[dict[str, Any]]) -> dict[tuple[str, str], float]:
