@@ -169,3 +169,15 @@ def test_an_alert_is_paired_with_its_own_resolution(firing: str, resolved: str, 
     request = classify(alert, ALERTS, ACKS, ME, team=TEAM, decision=decide(alert, ALERTS, TEAM, ME, WORDS))
     paired = resolved_by_itself(request, resolved_alerts([later, alert]))
     assert paired.acknowledged is pairs and (paired.via == "resolved") is pairs
+
+
+@pytest.mark.parametrize(("text", "explained"), [
+    ("would love a quick sync with ops about the roadmap", "request: asks for something (“would love”)"),
+    ("getting AccessDenied on the forms bucket in dev", "request: reports a problem (“accessdenied”)"),
+    ("when someone's in tomorrow, the dev DB seems to be out of disk",
+     "request: asks for something (“when someone's in”)"),
+    ("that sentry regression is ours, we're on it", "not a request: says it is handled"),
+    ("nvm figured it out", "not a request: says it is handled"),
+])
+def test_asks_and_problems_in_other_words(text: str, explained: str) -> None:
+    assert decide(message(text=text), SUPPORT, TEAM, ME, WORDS).explained == explained

@@ -185,7 +185,8 @@ _ASK = re.compile(
     r"\b(please|pls|plz|ptal|help|assist|need(s|ed)?|request(ing)?|looking for|is there a way|how (do|can|should) i|"
     r"any ?(one|body) (know|seen|able)|who (do|should|can|owns|knows|is)|where (can|do|is)|what'?s the|"
     r"(can|could|may) (i|we) (get|have|ask)|(is it possible|any way) to|any (idea|ideas|thoughts|pointers)|"
-    r"does (any|some)(one|body)|(i'?d|i would|we'?d|we would) like|(take|have) a look|look into|"
+    r"does (any|some)(one|body)|(i'?d|we'?d|would) (like|love|appreciate)|(take|have) a look|"
+    r"look into|could use|when (someone|somebody|anyone)'?s? (is )?(in|around|free)|"
     r"questions?|quick q|wondering|trying to)\b|"
     r"\b(grant|give|add) (me|us|access)\b|\baccess to\b", re.I)
 # A problem reported: something the team serves is broken.
@@ -194,7 +195,12 @@ _PROBLEM = re.compile(
     r"time(s|d)? ?out|not (working|loading|responding|deploying|found|showing|updating|starting|syncing)|"
     r"(doesn'?t|does not|won'?t|can'?t|cannot|isn'?t|aren'?t|unable to) \w+|stuck|blocked|hung|hanging|"
     r"crash(es|ed|ing)?|missing|empty|blank|flaky|flapping|alarms?|degraded|slow|denied|expired|lost|"
-    r"unavailable|unreachable|refused|rejected|throttled|oom|exception|panic|regression|bug)\b", re.I)
+    r"unavailable|unreachable|refused|rejected|throttled|oom|exception|panic|regression|bug|"
+    r"\w*denied|forbidden|unauthori[sz]ed|out of (disk|space|memory)|disk (is )?full|loop(s|ing)?)\b", re.I)
+# The person says it is handled: "nvm, figured it out", "that regression is ours, we're on it".
+_HANDLED = re.compile(r"\b(we'?re on it|we are on it|(we'?re|we are|i'?m) (looking|working) (at|on) it|"
+                      r"(we|i) (fixed|solved|resolved) it|nvm|never ?mind|figured it out|"
+                      r"no longer (needed|an issue))\b", re.I)
 
 
 _ITALICS = re.compile(r"(?<![\w:])_|_(?![\w:])")  # _italic_ markers, not snake_case or :emoji_names:
@@ -247,6 +253,8 @@ def text_decision(text: str, *, asks_only: bool = True) -> tuple[bool, str]:
     problem = _PROBLEM.search(plain)
     if _THANKS.match(plain) and "?" not in plain and not _DIRECT_ASK.search(plain):
         return False, "thanks"
+    if _HANDLED.search(plain) and "?" not in plain and not _DIRECT_ASK.search(plain):
+        return False, "says it is handled"
     # An FYI that reports something broken ("FYI the VPN is flaky") still needs someone; "no action needed" does not.
     if (_NO_ACTION.search(plain) or (_FYI.match(plain) and problem is None)) and ask is None:
         return False, "an FYI or announcement"
