@@ -212,7 +212,7 @@ def test_no_watched_channel_is_a_clear_error(sandbox: Sandbox, config: Config, c
 
 
 def test_out_of_hours_only_urgent_requests_interrupt(sandbox: Sandbox, untracked: Config) -> None:
-    sandbox.post(SUPPORT, ny(2026, 12, 4, 18, 0), "Friday evening question")  # does not age until Monday
+    friday = sandbox.post(SUPPORT, ny(2026, 12, 4, 18, 0), "Friday evening question")  # does not age until Monday
     outage = sandbox.post(SUPPORT, ny(2026, 12, 4, 23, 30), "Production is down: every form submission fails",
                           user="U0DOT")
     alert = sandbox.post(ALERTS, ny(2026, 12, 4, 22, 0), "[FIRING:1] Disk full on api", user=None,
@@ -221,9 +221,10 @@ def test_out_of_hours_only_urgent_requests_interrupt(sandbox: Sandbox, untracked
                  bot_profile={"name": "grafana-alerts"})  # another alert's resolution: neither a request nor this one's
     saturday = ny(2026, 12, 5, 0, 7)
     report = sandbox.run(watching, untracked, saturday).report
-    assert report.facts["channels"] == "urgent requests only (out of business hours)"
-    # Urgent words can make a request urgent in any channel, so the night reads them all but keeps only those.
-    assert report.facts["requests"] == 2 and report.facts["urgent"] == 2
+    assert report.facts["interrupting"] == "urgent requests only (out of business hours)"
+    # Urgent words can make a request urgent in any channel, so the night reads them all.
+    assert report.facts["channels"] == "all watched"
+    assert report.facts["requests"] == 3 and report.facts["urgent"] == 2
     [overdue] = requests_in(sandbox, OPS, watch.OVERDUE_EVENT)
     assert overdue == [f"{ALERTS}/{alert}"]  # the alert waited two hours in wall-clock time; the RESOLVED is not one
     assert "Sent outside business hours because it is urgent." in sandbox.bot_messages(OPS, watch.OVERDUE_EVENT)[0][
@@ -231,14 +232,17 @@ def test_out_of_hours_only_urgent_requests_interrupt(sandbox: Sandbox, untracked
     later = sandbox.run(watching, untracked, ny(2026, 12, 5, 1, 7)).report
     assert requests_in(sandbox, OPS, watch.OVERDUE_EVENT)[-1] == [f"{SUPPORT}/{outage}"]  # the outage, in words
     assert later.facts["urgent"] == 2
-    monday = sandbox.run(watching, untracked, ny(2026, 12, 7, 9, 7), dry_run=True).report
-    assert monday.facts["channels"] == "all watched"
-    assert monday.facts["requests"] > later.facts["requests"]  # the Friday question is seen again in hours
+    assert not [r for r in requests_in(sandbox, ALAN, watch.WAITING_EVENT) if f"{SUPPORT}/{friday}" in r]
+    monday = sandbox.run(watching, untracked, ny(2026, 12, 7, 9, 52)).report
+    assert monday.facts["interrupting"] == "any request"
+    # 52 business minutes: Katherine, on support from 09:00, hears of it (and of the outage still waiting).
+    assert f"{SUPPORT}/{friday}" in requests_in(sandbox, "U0KATH", watch.WAITING_EVENT)[-1]
 
     # A team that makes only channels urgent (no words, no form values): the night reads just those channels.
     plain = untracked.model_copy(update={"requests": untracked.requests.model_copy(
         update={"urgent_words": [], "urgent_form_values": []})})
     night = sandbox.run(watching, plain, ny(2026, 12, 5, 2, 7), dry_run=True).report
+    assert night.facts["channels"] == "urgent only (out of business hours)"
     urgent = [c for c in plain.slack.watched if c.urgent]
     assert night.total_calls("reads") < later.total_calls("reads") and len(urgent) < len(plain.slack.watched)
 

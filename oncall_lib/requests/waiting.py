@@ -66,6 +66,11 @@ def words_of(config: Config) -> Words:
     return Words(tuple(config.requests.urgent_words), tuple(config.requests.urgent_form_values))
 
 
+def urgent_anywhere(config: Config) -> bool:
+    """Whether words or the support form can make a request urgent in any channel, not only in urgent ones."""
+    return bool(config.requests.urgent_words or config.requests.urgent_form_values)
+
+
 def scan_requests(services: Services, config: Config, at: datetime, *, oldest: datetime | None = None,
                   only_urgent: bool = False) -> Scan:
     """One history read per watched channel (only the urgent ones with `only_urgent`); a thread only when history
@@ -86,11 +91,8 @@ def _scan_requests(services: Services, config: Config, at: datetime, *, oldest: 
     acks = [*config.requests.ack_reactions,
             *([config.support_issues.ticket_reaction] if config.support_issues else [])]
     scan = Scan(me, [], {})
-    # Out of hours only urgent requests matter; words or the form can make one urgent in any channel, so only a
-    # team that configured neither reads just its urgent channels then.
-    urgent_anywhere = bool(words.urgent or words.urgent_form_values)
     for channel in config.slack.watched:
-        if only_urgent and not channel.urgent and not urgent_anywhere:
+        if only_urgent and not channel.urgent:
             continue
         messages = services.slack.history(channel.id, oldest=since.timestamp(), latest=at.timestamp())
         scan.messages[channel.id] = messages
@@ -101,7 +103,7 @@ def _scan_requests(services: Services, config: Config, at: datetime, *, oldest: 
                     ("a channel event", "this product's own")):
                 scan.decisions.append(Seen(channel.label, str(message.get("ts")), str(message.get("text", "")),
                                            decision))
-            if not decision.request or (only_urgent and not decision.urgent):
+            if not decision.request:
                 continue
             request = classify(message, channel, acks, me, team=team, decision=decision)
             if request.needs_thread:

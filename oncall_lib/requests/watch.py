@@ -25,7 +25,7 @@ from oncall_lib.handoff.schedule import ScheduleProblem
 from oncall_lib.plan import Action, Executor, apply
 from oncall_lib.report import Report
 from oncall_lib.requests.classify import Request
-from oncall_lib.requests.waiting import Scan, format_waiting, scan_requests
+from oncall_lib.requests.waiting import Scan, format_waiting, scan_requests, urgent_anywhere
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
 from oncall_lib.tracking.log import executors as tracking_executors
@@ -115,8 +115,11 @@ class WatchState:
 def observe(services: Services, config: Config, at: datetime) -> WatchState:
     rules = config.requests
     clock = rules.business_hours.clock(config.team.tz)
-    # Out of business hours only urgent requests may interrupt anyone: the night and weekend runs keep just those.
-    state = WatchState(at, scan_requests(services, config, at, only_urgent=not clock.is_open(at)), clock)
+    # Out of business hours only urgent requests may interrupt anyone. Words or the form can make a request urgent
+    # in any channel, so the night reads them all (the same read the tick's other duties share); a team that
+    # configured neither reads just its urgent channels then.
+    only_urgent = not clock.is_open(at) and not urgent_anywhere(config)
+    state = WatchState(at, scan_requests(services, config, at, only_urgent=only_urgent), clock)
     to_tell, urgent_late = state.to_tell(rules.warn_minutes), state.urgent_overdue(rules.limit_minutes)
     oldest = (at - timedelta(hours=rules.lookback_hours)).timestamp()
     if to_tell or urgent_late:
@@ -255,8 +258,9 @@ def facts(state: WatchState, config: Config) -> dict[str, object]:
     for request in requests:
         by_channel[request.channel] = by_channel.get(request.channel, 0) + 1
     return {
-        "channels": ("all watched" if state.clock.is_open(state.at)
-                     else "urgent requests only (out of business hours)"),
+        "channels": ("all watched" if state.clock.is_open(state.at) or urgent_anywhere(config)
+                     else "urgent only (out of business hours)"),
+        "interrupting": "any request" if state.open else "urgent requests only (out of business hours)",
         "messages": len(state.scan.decisions),
         "requests": len(requests),
         "urgent": sum(r.urgent for r in requests),
