@@ -290,7 +290,8 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
     report.facts = facts(state, config)
     if dry_run:
         # Why each message is or is not a request, and what makes one urgent: the dry run's explanation.
-        report.facts["decisions"] = "".join(f"\n    {seen.line(state.clock)}" for seen in state.scan.decisions)
+        report.facts["decisions"] = "".join(f"\n    {seen.line(state.clock)}"
+                                            for seen in state.scan.decisions) or "no top-level message in the window"
     report.warnings = state.warnings
     actions = plan(state, config)
     rows = request_rows(state, config)
