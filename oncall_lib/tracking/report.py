@@ -28,7 +28,7 @@ from oncall_lib.owned_section import merge, remember_title, section
 from oncall_lib.plan import Action, Executor, Ref, apply, filled
 from oncall_lib.report import Report
 from oncall_lib.requests.classify import Request, classify, seen_by_from_sheet
-from oncall_lib.requests.waiting import scan_requests
+from oncall_lib.requests.waiting import scan_requests, team_of
 from oncall_lib.services import Services
 from oncall_lib.services.github import Comment, IssueState
 from oncall_lib.services.sheets import SheetRows
@@ -135,7 +135,8 @@ def _date_requests(services: Services, config: Config, requests: list[Request], 
             parent = next((m for m in thread if m.get("ts") == request.ts), None)
             if parent is not None:
                 read = classify(parent, channels[request.channel_id], config.requests.ack_reactions, me,
-                                thread=thread)
+                                thread=thread, team=team_of(config))
+                read = replace(read, urgent=request.urgent, why=request.why)  # decided by the scan, from its words
                 # The thread's own time when it has one; else the scan's upper bound stays.
                 request = read if read.acknowledged_at else replace(read, seen_by=request.seen_by)
         dated.append(request)
