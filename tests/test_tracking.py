@@ -93,4 +93,4 @@ def test_text_that_looks_like_a_formula_stays_text() -> None:
     assert cell("=IMPORTXML(\"http://x\")") == "'=IMPORTXML(\"http://x\")"
     assert cell("@here") == "'@here" and cell("plain") == "plain"
     row = TaskRow("k", date(2026, 11, 30), "Ada", "support", "-1 day", minutes_to_acknowledge=12.0)
-    assert row.values() == ["k", "2026-11-30", "Ada", "support", "'-1 day", "", "", "", "12", "", ""]
+    assert row.values() == ["k", "2026-11-30", "Ada", "support", "'-1 day", "", "", "", "12", "", "", "Ada"]

@@ -193,7 +193,7 @@ class SheetsFake:
         """All or nothing, as Sheets does: the requests are applied to a copy, kept only if every one is valid."""
         staged = copy.deepcopy(sheet.setdefault("worksheets", []))
         trial = {**sheet, "worksheets": staged}
-        replies = []
+        replies: list[dict[str, Any]] = []
         for number, item in enumerate(request.json().get("requests", [])):
             problem = self._one_update(trial, item, replies)
             if problem:
@@ -234,17 +234,17 @@ class SheetsFake:
             return ""
         if "updateCells" in item:
             update = item["updateCells"]
-            start = update.get("start") or {}
-            worksheet = self._by_id(sheet, start.get("sheetId"))
+            origin: dict[str, Any] = update.get("start") or {}
+            worksheet = self._by_id(sheet, origin.get("sheetId"))
             if worksheet is None:
-                return f"updateCells: No grid with id: {start.get('sheetId')}"
+                return f"updateCells: No grid with id: {origin.get('sheetId')}"
             fields = {f.strip() for f in str(update.get("fields", "")).split(",")}
             if fields != {"note"}:
                 return "updateCells: this sandbox writes only notes through updateCells (fields: note)"
             notes = _notes(worksheet)
             for r, row in enumerate(update.get("rows", [])):
                 for c, cell in enumerate(row.get("values", [])):
-                    at = (int(start.get("rowIndex", 0)) + r, int(start.get("columnIndex", 0)) + c)
+                    at = (int(origin.get("rowIndex", 0)) + r, int(origin.get("columnIndex", 0)) + c)
                     if cell.get("note"):
                         notes[at] = str(cell["note"])
                     else:

@@ -10,8 +10,9 @@ short-lived token. No key is stored.
 gspread's own back-off client retries server errors on appends too (an append
 answered with a 5xx may have landed) and sleeps up to minutes; this client
 retries 429 for any call (nothing was done; Retry-After is honoured) and
-server errors only for reads. Reads are batched: one metadata read and one
-values:batchGet per run.
+server errors only for reads. One read per run gets every tab's cells and
+notes (spreadsheets.get with grid data and a field mask); rows go in with one
+batchUpdate (rows inserted, keyed by notes) and one values:batchUpdate.
 """
 
 from __future__ import annotations
@@ -199,23 +200,6 @@ class SheetsService:
         """One values:batchUpdate, parsed as if typed (dates become dates in the sheet's own format)."""
         with sheets_errors(f"write {len(data)} range(s)"):
             self._http.values_batch_update(spreadsheet_id, {"valueInputOption": "USER_ENTERED", "data": data})
-
-    def rows(self, spreadsheet_id: str, titles: list[str]) -> SheetRows:
-        """Every row (header included) of the worksheets that exist, in one read, unformatted: a date is its
-        serial number and a number a number, whatever format the sheet shows them in (a date a person typed
-        into a text-formatted column stays text: read it with the locale)."""
-        with sheets_errors(f"read spreadsheet {spreadsheet_id}"):
-            metadata = self._http.fetch_sheet_metadata(spreadsheet_id)
-        existing = {str(s["properties"]["title"]) for s in metadata.get("sheets", [])}
-        locale = str(metadata.get("properties", {}).get("locale") or "")
-        wanted = [t for t in titles if t in existing]
-        if not wanted:
-            return SheetRows(locale=locale)
-        with sheets_errors(f"read spreadsheet {spreadsheet_id}"):
-            result = self._http.values_batch_get(spreadsheet_id, [quote_title(t) for t in wanted], params={
-                "valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"})
-        return SheetRows({t: [list(row) for row in r.get("values", [])]
-                          for t, r in zip(wanted, result.get("valueRanges", []), strict=False)}, locale)
 
     def add_worksheet(self, spreadsheet_id: str, title: str, header: list[str]) -> int:
         """Add a tab with the product's header; its sheet id (for the rows that follow in the same run)."""

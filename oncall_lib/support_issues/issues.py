@@ -688,7 +688,8 @@ def issue_rows(issues: list[IssueState], config: Config) -> list[TaskRow]:
         person = next((logins[a.casefold()] for a in issue.assignees if a.casefold() in logins), "")
         day = (issue.created_at or datetime.now(UTC)).astimezone(config.team.tz).date()
         rows.append(TaskRow(key=issue.html_url, day=day, person=person, kind="support",
-                            summary=f"Support issue: {issue.title}", link=issue.html_url, channel=channel))
+                            summary=f"Support issue: {issue.title}", link=issue.html_url, channel=channel,
+                            by=person))
     return rows
 
 

@@ -9,9 +9,10 @@ sections (a heading row per kind of task, rows under it), tabs of its own. The p
   otherwise it uses the one above it.
 - **A section heading** is a row with a single cell, not a date or a number, below or above a header row.
 - **A kind of task's place** (`[tracking.sections]`: `support = "Support requests"`): a tab of that title, else a
-  section whose heading reads so (in any tab), else the same for `other`, else the only tab with a header when
-  no heading in it names a section. Rows go at the end of the section (after its last non-empty row, before the
-  blank rows that close it) or of the tab, inserted there, so no cell of the team's moves relative to its section.
+  section whose heading reads so (in any tab), else the same for `other`, else a new tab when allowed, else
+  the only tab with a header when no heading in it names a section. Rows go at the end of the section (after
+  its last non-empty row, before the blank rows that close it) or of the tab, inserted there, so no cell of the
+  team's moves relative to its section.
 - **No place**: a tab is added only when the team allows it (`add_tabs`; by default only in a spreadsheet that is
   empty or the product's own). A place whose header lacks the date or the summary gets nothing, and one line
   says which tab and which columns; so does a kind with no place.
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import get_args
+from typing import Any, get_args
 
 from oncall_lib.config import TASK_KINDS, RowField, TrackingConfig
 from oncall_lib.services.sheets import SheetSnapshot, Tab
@@ -122,6 +123,7 @@ class Section:
     header: Header | None
     last: int  # the last non-empty row (heading and header included): new rows go after it
     last_is_data: bool = False
+    data: list[int] = field(default_factory=list)  # its rows that are neither heading nor header
 
 
 @dataclass
@@ -186,6 +188,7 @@ def read_tab(tab: Tab, lookup: dict[str, str]) -> TabLayout:
         if header is None and index >= HEADER_SEARCH:
             break
         current.last, current.last_is_data = index, True
+        current.data.append(index)
         if current.header is None:
             current.header = header
         under = current.header or header
@@ -213,6 +216,9 @@ class SheetLayout:
     @property
     def keys(self) -> set[str]:
         return {k for t in self.tabs.values() for k in t.keys}
+
+    def unfilled_keys(self) -> set[str]:
+        return {k for t in self.tabs.values() for k in t.unfilled_keys()}
 
     @property
     def products_own(self) -> bool:
@@ -298,16 +304,50 @@ def place_for(kind: str, layout: SheetLayout, tracking: TrackingConfig) -> Place
             for section in tab.sections:
                 if section.name and _same_name(section.name, name) and not tab.product:
                     return _place_in(tab, section, tracking)
+    if tracking.add_tabs is True or (tracking.add_tabs == "auto" and layout.products_own):
+        return Place(names[0], None, product_header_layout(), 1)
     section_names = set(tracking.sections.values())
     logs = [t for t in layout.tabs.values() if not t.empty and any(s.header for s in t.sections)]
     if len(logs) == 1 and not any(s.name and any(_same_name(s.name, n) for n in section_names)
                                   for s in logs[0].sections):
         return _place_in(logs[0], None, tracking)
-    if tracking.add_tabs is True or (tracking.add_tabs == "auto" and layout.products_own):
-        return Place(names[0], None, product_header_layout(), 1)
     return (f"tracking sheet: no tab or section for {kind} rows ('{names[0]}'"
             + (f" or '{names[1]}'" if len(names) > 1 else "") + "): add a tab or a heading row of that name, name "
             "another in [tracking.sections], or set [tracking] add_tabs = true; nothing is written for them")
+
+
+def product_rows(snapshot: SheetSnapshot, tracking: TrackingConfig) -> dict[str, list[list[Any]]]:
+    """The rows of each kind's place as if under the product's own header (unformatted values, the Kind filled
+    in from the place where the team's header has no such column, the key from the row's note), each place once,
+    under the section name of the first kind that goes there: what the rotation report reads."""
+    layout = read_layout(snapshot, tracking)
+    found: dict[str, list[list[Any]]] = {}
+    done: set[tuple[str, str | None]] = set()
+    for kind in TASK_KINDS:
+        place = place_for(kind, layout, tracking)
+        if isinstance(place, str) or place.sheet_id is None or (place.title, place.section) in done:
+            continue
+        done.add((place.title, place.section))
+        tab = layout.tabs[place.title]
+        keys = {row: key for key, row in tab.keys.items()}
+        sections = [s for s in tab.sections if place.section is None or s.name == place.section]
+        rows: list[list[Any]] = [list(PRODUCT_HEADER.values())]
+        for section in sections:
+            header = section.header
+            if header is None:
+                continue
+            for index in section.data:
+                values = tab.tab.values[index] if index < len(tab.tab.values) else []
+
+                def value(name: str, values: list[Any] = values, header: Header = header) -> Any:
+                    column = header.columns.get(name)
+                    return values[column] if column is not None and column < len(values) else ""
+                row = [value(name) for name in PRODUCT_HEADER]
+                row[0] = row[0] or keys.get(index, "")
+                row[3] = row[3] or kind
+                rows.append(row)
+        found[tracking.section(kind)] = rows
+    return found
 
 
 def mapping(layout: SheetLayout, tracking: TrackingConfig, kinds: tuple[str, ...] = TASK_KINDS) -> list[

@@ -37,6 +37,7 @@ from oncall_lib.support_issues.followups import has_summary
 from oncall_lib.timeutil import not_at_hour
 from oncall_lib.tracking import REPORT_LABEL
 from oncall_lib.tracking.figures import RotationFigures, render, request_figures
+from oncall_lib.tracking.layout import product_rows
 from oncall_lib.tracking.rows import ACKNOWLEDGED_HOW, DATE, DATE_COLUMN, KIND, day_first, sheet_date
 from oncall_lib.tracking.time_spent import time_spent
 from oncall_lib.untrusted import github_text, slack_text
@@ -218,9 +219,9 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
     days: dict[str, list[date]] = {}
     if config.tracking:
         try:
-            kinds = (*READ_KINDS, *(("answer",) if config.answers else ()))
-            read = services.sheets.rows(config.tracking.spreadsheet_id,
-                                        sorted({config.tracking.section(k) for k in kinds}))
+            # One read of the whole spreadsheet, each kind's rows found where the team keeps them.
+            snapshot = services.sheets.snapshot(config.tracking.spreadsheet_id)
+            read = SheetRows(product_rows(snapshot, config.tracking), snapshot.locale)
             rows = read.values
             days, unreadable = logged_days(read, config)
             if unreadable:
