@@ -190,15 +190,17 @@ class SheetsFake:
         return None
 
     def batch_update(self, request: FakeRequest, sheet: dict[str, Any]) -> FakeResponse:
-        """All or nothing, as Sheets does: the requests are applied to a copy, kept only if every one is valid."""
-        staged = copy.deepcopy(sheet.setdefault("worksheets", []))
-        trial = {**sheet, "worksheets": staged}
+        """All or nothing, as Sheets does: tried on a copy first, then applied to the world in place."""
+        requests = request.json().get("requests", [])
+        trial = {**sheet, "worksheets": copy.deepcopy(sheet.setdefault("worksheets", []))}
         replies: list[dict[str, Any]] = []
-        for number, item in enumerate(request.json().get("requests", [])):
+        for number, item in enumerate(requests):
             problem = self._one_update(trial, item, replies)
             if problem:
                 return self._error(400, f"Invalid requests[{number}].{problem}", "INVALID_ARGUMENT")
-        sheet["worksheets"][:] = staged
+        replies = []
+        for item in requests:
+            self._one_update(sheet, item, replies)
         return FakeResponse(200, {"spreadsheetId": sheet["id"], "replies": replies})
 
     def _one_update(self, sheet: dict[str, Any], item: dict[str, Any], replies: list[dict[str, Any]]) -> str:

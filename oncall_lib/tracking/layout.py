@@ -232,8 +232,10 @@ def read_layout(snapshot: SheetSnapshot, tracking: TrackingConfig) -> SheetLayou
 
 
 def logged_keys(snapshot: SheetSnapshot, tracking: TrackingConfig) -> set[str]:
-    """The keys of every row the product logged, wherever in the spreadsheet they are now."""
-    return read_layout(snapshot, tracking).keys
+    """The keys of every row the product logged, wherever in the spreadsheet they are now (not those whose
+    values were lost after their insert: the next write fills them)."""
+    layout = read_layout(snapshot, tracking)
+    return layout.keys - layout.unfilled_keys()
 
 
 def product_header_layout() -> Header:
@@ -318,8 +320,8 @@ def place_for(kind: str, layout: SheetLayout, tracking: TrackingConfig) -> Place
 
 def product_rows(snapshot: SheetSnapshot, tracking: TrackingConfig) -> dict[str, list[list[Any]]]:
     """The rows of each kind's place as if under the product's own header (unformatted values, the Kind filled
-    in from the place where the team's header has no such column, the key from the row's note), each place once,
-    under the section name of the first kind that goes there: what the rotation report reads."""
+    in from the place where the team's header has no such column, the key from the row's note), each row once,
+    under its kind's section name: what the rotation report reads."""
     layout = read_layout(snapshot, tracking)
     found: dict[str, list[list[Any]]] = {}
     done: set[tuple[str, str | None]] = set()
@@ -331,7 +333,6 @@ def product_rows(snapshot: SheetSnapshot, tracking: TrackingConfig) -> dict[str,
         tab = layout.tabs[place.title]
         keys = {row: key for key, row in tab.keys.items()}
         sections = [s for s in tab.sections if place.section is None or s.name == place.section]
-        rows: list[list[Any]] = [list(PRODUCT_HEADER.values())]
         for section in sections:
             header = section.header
             if header is None:
@@ -345,8 +346,9 @@ def product_rows(snapshot: SheetSnapshot, tracking: TrackingConfig) -> dict[str,
                 row = [value(name) for name in PRODUCT_HEADER]
                 row[0] = row[0] or keys.get(index, "")
                 row[3] = row[3] or kind
-                rows.append(row)
-        found[tracking.section(kind)] = rows
+                # Each row once, under its own kind's name (so a report looking a kind up finds it).
+                name = tracking.section(str(row[3]) if row[3] in TASK_KINDS else kind)
+                found.setdefault(name, [list(PRODUCT_HEADER.values())]).append(row)
     return found
 
 
