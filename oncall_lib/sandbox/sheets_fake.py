@@ -130,8 +130,8 @@ class SheetsFake:
 
     @staticmethod
     def _properties(index: int, worksheet: dict[str, Any]) -> dict[str, Any]:
-        rows = worksheet.setdefault("rows", [])
-        return {"sheetId": worksheet.setdefault("sheet_id", 1000 + index), "title": worksheet["title"], "index": index,
+        rows = worksheet.get("rows", [])  # a read leaves the world as it was
+        return {"sheetId": worksheet.get("sheet_id", 1000 + index), "title": worksheet["title"], "index": index,
                 "sheetType": "GRID", "gridProperties": {"rowCount": max(1000, len(rows)),
                                                          "columnCount": max(26, *(len(r) for r in rows), 0)}}
 

@@ -121,7 +121,9 @@ class Section:
     name: str | None  # the heading's text; None for the top of a tab, above any heading
     start: int
     header: Header | None
-    last: int  # the last non-empty row (heading and header included): new rows go after it
+    # Its last entry (a row with a date, or one the product keyed), else its heading or header: new rows go
+    # after it, so a footer of the team's (a blank row, then totals) stays below them.
+    last: int
     last_is_data: bool = False
     data: list[int] = field(default_factory=list)  # its rows that are neither heading nor header
 
@@ -156,6 +158,20 @@ def _is_heading(cells: list[str]) -> bool:
     return sheet_date(text) is None and not re.fullmatch(r"[\d.,:%$ -]+", text)
 
 
+def _dated(tab: Tab, index: int, header: Header) -> bool:
+    """Whether the row's date cell holds a date (an entry, not a footer such as totals)."""
+    from oncall_lib.tracking.rows import sheet_date
+
+    column = header.columns.get("date")
+    if column is None:
+        return True
+    shown = tab.rows[index][column] if column < len(tab.rows[index]) else ""
+    raw = tab.values[index][column] if index < len(tab.values) and column < len(tab.values[index]) else shown
+    return sheet_date(raw) is not None or sheet_date(shown) is not None or bool(
+        "key" in header.columns and header.columns["key"] < len(tab.rows[index])
+        and tab.rows[index][header.columns["key"]].strip())
+
+
 def _product_header(rows: list[list[str]]) -> bool:
     first = [c.strip() for c in rows[0]] if rows else []
     while first and not first[-1]:
@@ -174,7 +190,7 @@ def read_tab(tab: Tab, lookup: dict[str, str]) -> TabLayout:
             continue
         found = read_header(index, cells, lookup) if index not in keyed else None
         if found is not None:
-            if current.header is not None and current.last_is_data:
+            if current.header is not None and current.data:
                 layout.sections.append(Section(None, index, found, index))  # a second table below the first
             else:
                 current.header = found
@@ -187,11 +203,12 @@ def read_tab(tab: Tab, lookup: dict[str, str]) -> TabLayout:
             continue
         if header is None and index >= HEADER_SEARCH:
             break
-        current.last, current.last_is_data = index, True
         current.data.append(index)
         if current.header is None:
             current.header = header
         under = current.header or header
+        if index in keyed or under is None or _dated(tab, index, under):
+            current.last, current.last_is_data = index, True
         key = keyed.get(index) or (str(cells[under.columns["key"]]).strip()
                                    if under and "key" in under.columns and under.columns["key"] < len(cells) else "")
         if key:
@@ -303,8 +320,10 @@ def place_for(kind: str, layout: SheetLayout, tracking: TrackingConfig) -> Place
             if _same_name(title, name):
                 return _place_in(tab, None, tracking)
         for tab in layout.tabs.values():
+            if tab.product or not any(s.header for s in tab.sections):
+                continue  # a tab without a header row holds lists or notes, not sections of a log
             for section in tab.sections:
-                if section.name and _same_name(section.name, name) and not tab.product:
+                if section.name and _same_name(section.name, name):
                     return _place_in(tab, section, tracking)
     if tracking.add_tabs is True or (tracking.add_tabs == "auto" and layout.products_own):
         return Place(names[0], None, product_header_layout(), 1)

@@ -50,7 +50,7 @@ def tracking_plan(services: Services, config: Config, rows: list[TaskRow], warni
     return planned.actions, not planned.problems
 
 
-_SLACK_ID = re.compile(r"^@?([UW][A-Z0-9]{6,})$")
+_SLACK_ID = re.compile(r"^@?([UW][A-Z0-9]{2,})$")
 
 
 def named(row: TaskRow, config: Config) -> TaskRow:
