@@ -268,3 +268,34 @@ def test_rows_name_people_never_raw_ids(sandbox: Sandbox, config: Config) -> Non
     row = tracking.TaskRow("k", MONDAY.date(), "@U0ALAN", "access", "x", requester="U0GRACE")
     named = tracking.named(row, team)
     assert (named.person, named.requester) == ("Alan Turing", "Grace Hopper")
+
+
+def test_the_rotation_report_counts_the_rows_where_the_team_keeps_them(sandbox: Sandbox, config: Config) -> None:
+    from tests.test_rotation_report import BEFORE_HANDOFF, reporting
+
+    tabs = copy.deepcopy(SECTIONS)
+    log = tabs[0]["rows"]
+    log[8:8] = [["12/1/2026", "Alan Turing", "", "Granted Sentry", "", "5"],
+                ["next tuesday", "Alan Turing", "", "Granted VPN", "", ""]]  # rows 9 and 10 of the tab
+    team = team_sheet(sandbox, config, tabs)
+    report = sandbox.run(reporting, team, BEFORE_HANDOFF, dry_run=True).report
+    assert report.extra["rotation"]["logged_tasks"]["access"] == 1
+    assert any("'Support Incidents'!A10 (“next tuesday”)" in w for w in report.warnings), report.warnings
+
+
+def test_init_shows_the_mapping_it_found_and_writes_the_spreadsheet_id(sandbox: Sandbox, config: Config,
+                                                                      tmp_path: Any) -> None:
+    from oncall_lib.setup import init_config
+    from oncall_lib.setup.init_config import InitRequest
+    from tests.test_init import AT
+
+    team_sheet(sandbox, config, SECTIONS)
+    url = "https://docs.google.com/spreadsheets/d/1bKUfJ6GSRm7_Zal88IkYEiw5md-9L9WRxK51ZNMtt8k/edit#gid=0"
+    request = InitRequest("PSUPPRT", "C01SUPPORT", output=str(tmp_path / "oncall.toml"), spreadsheet=url)
+    from oncall_lib.sandbox import SandboxServer, sandbox_endpoints
+    with SandboxServer(sandbox.world, clock=lambda: AT) as server:
+        report, text = init_config.run(Services(sandbox_endpoints(server)), request, AT, dry_run=True)
+    assert 'spreadsheet_id = "1bKUfJ6GSRm7_Zal88IkYEiw5md-9L9WRxK51ZNMtt8k"' in text
+    assert any("access -> 'Support Incidents', section 'Access': When=A (date)" in line
+               for line in report.facts["tracking_sheet"])
+    assert "# access -> 'Support Incidents', section 'Access'" in text

@@ -112,10 +112,12 @@ class SheetSnapshot:
 
 @dataclass
 class SheetRows:
-    """Every row of some worksheets, unformatted, and the spreadsheet's locale to read text dates with."""
+    """Rows by place (under the product's header), unformatted, and the spreadsheet's locale to read text dates
+    with; `date_cells`: where each row's date cell is, as a person finds it ('Log'!A7)."""
 
     values: dict[str, list[list[Any]]] = field(default_factory=dict)
     locale: str = ""
+    date_cells: dict[str, list[str]] = field(default_factory=dict)
 
 
 def quote_title(title: str) -> str:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, get_args
 
 from oncall_lib.config import TASK_KINDS, RowField, TrackingConfig
-from oncall_lib.services.sheets import SheetSnapshot, Tab
+from oncall_lib.services.sheets import SheetRows, SheetSnapshot, Tab
 
 FIELDS: tuple[str, ...] = get_args(RowField)
 # The product's own header, for tabs it sets up: a field per column, in this order (older tabs lack "Done by").
@@ -337,12 +337,13 @@ def place_for(kind: str, layout: SheetLayout, tracking: TrackingConfig) -> Place
             "another in [tracking.sections], or set [tracking] add_tabs = true; nothing is written for them")
 
 
-def product_rows(snapshot: SheetSnapshot, tracking: TrackingConfig) -> dict[str, list[list[Any]]]:
+def product_rows(snapshot: SheetSnapshot, tracking: TrackingConfig) -> SheetRows:
     """The rows of each kind's place as if under the product's own header (unformatted values, the Kind filled
     in from the place where the team's header has no such column, the key from the row's note), each row once,
     under its kind's section name: what the rotation report reads."""
     layout = read_layout(snapshot, tracking)
     found: dict[str, list[list[Any]]] = {}
+    cells: dict[str, list[str]] = {}
     done: set[tuple[str, str | None]] = set()
     for kind in TASK_KINDS:
         place = place_for(kind, layout, tracking)
@@ -368,7 +369,9 @@ def product_rows(snapshot: SheetSnapshot, tracking: TrackingConfig) -> dict[str,
                 # Each row once, under its own kind's name (so a report looking a kind up finds it).
                 name = tracking.section(str(row[3]) if row[3] in TASK_KINDS else kind)
                 found.setdefault(name, [list(PRODUCT_HEADER.values())]).append(row)
-    return found
+                cells.setdefault(name, []).append(
+                    f"'{place.title}'!{column_letter(header.columns.get('date', 0))}{index + 1}")
+    return SheetRows(found, snapshot.locale, cells)
 
 
 def mapping(layout: SheetLayout, tracking: TrackingConfig, kinds: tuple[str, ...] = TASK_KINDS) -> list[

@@ -152,13 +152,15 @@ def logged_days(read: SheetRows, config: Config) -> tuple[dict[str, list[date]],
     unreadable: list[str] = []
     first = day_first(read.locale)
     for title in sorted({config.tracking.section(kind) for kind in READ_KINDS}):
+        where = read.date_cells.get(title, [])
         for number, row in enumerate(read.values.get(title, [])[1:], start=2):
             if len(row) <= KIND or row[KIND] not in READ_KINDS:
                 continue
             day = sheet_date(row[DATE], day_first=first)
             if day is None:
                 shown = github_text(str(row[DATE]), 40, one_line=True)
-                unreadable.append(f"'{title}'!{DATE_COLUMN}{number} ({f'“{shown}”' if shown else 'empty'})")
+                cell = where[number - 2] if number - 2 < len(where) else f"'{title}'!{DATE_COLUMN}{number}"
+                unreadable.append(f"{cell} ({f'“{shown}”' if shown else 'empty'})")
             else:
                 days.setdefault(str(row[KIND]), []).append(day)
     return days, unreadable
@@ -221,7 +223,7 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
         try:
             # One read of the whole spreadsheet, each kind's rows found where the team keeps them.
             snapshot = services.sheets.snapshot(config.tracking.spreadsheet_id)
-            read = SheetRows(product_rows(snapshot, config.tracking), snapshot.locale)
+            read = product_rows(snapshot, config.tracking)
             rows = read.values
             days, unreadable = logged_days(read, config)
             if unreadable:
