@@ -256,7 +256,7 @@ def test_values_lost_after_the_insert_are_written_by_the_next_run(sandbox: Sandb
 def test_the_doctor_shows_where_each_kind_goes(sandbox: Sandbox, config: Config) -> None:
     team = team_sheet(sandbox, config, SECTIONS)
     lines = sandbox.run(doctor, team, MONDAY).report.facts["lines"]
-    assert lines[0].startswith("ok   google sheet: the spreadsheet is reachable (3 tab(s))")
+    assert lines[0].startswith("ok   google sheet: the spreadsheet is reachable (3 worksheets)")
     access = next(x for x in lines if "-> 'Support Incidents', section 'Access'" in x)
     assert "When=A (date)" in access and "Engineer=B (done_by)" in access and "Description=D (summary)" in access
     assert any("rotation" in x and "section 'Other'" in x for x in lines)

@@ -138,11 +138,12 @@ class SheetsFake:
     def metadata(self, request: FakeRequest, sheet: dict[str, Any]) -> FakeResponse:
         grid = (request.arg("includeGridData") or "").lower() == "true"
         wanted = {parse_range(r)[0] for r in request.query.get("ranges", [])}
+        unformatted = "effectiveValue" in (request.arg("fields") or "effectiveValue")  # what the mask asks for
         sheets = []
         for index, worksheet in enumerate(sheet.setdefault("worksheets", [])):
             entry: dict[str, Any] = {"properties": self._properties(index, worksheet)}
             if grid and (not wanted or worksheet["title"] in wanted):
-                entry["data"] = [self._grid(sheet, worksheet)]
+                entry["data"] = [self._grid(sheet, worksheet, unformatted)]
             sheets.append(entry)
         return FakeResponse(200, {
             "spreadsheetId": sheet["id"],
@@ -151,8 +152,9 @@ class SheetsFake:
             "sheets": sheets,
             "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{sheet['id']}/edit"})
 
-    def _grid(self, sheet: dict[str, Any], worksheet: dict[str, Any]) -> dict[str, Any]:
-        """A worksheet's cells as GridData: empty cells are `{}`, trailing ones left out, as Sheets answers."""
+    def _grid(self, sheet: dict[str, Any], worksheet: dict[str, Any], unformatted: bool) -> dict[str, Any]:
+        """A worksheet's cells as GridData: empty cells are `{}`, trailing ones left out, as Sheets answers; the
+        unformatted value only when the field mask asks for it."""
         notes = _notes(worksheet)
         text = self._text_columns(worksheet)
         height = max([len(worksheet.get("rows", []))] + [r + 1 for r, _ in notes])
@@ -167,8 +169,9 @@ class SheetsFake:
                 if value:
                     effective = self._rendered(sheet, value, "UNFORMATTED_VALUE", c in text)
                     cell["formattedValue"] = value
-                    cell["effectiveValue"] = ({"numberValue": effective} if isinstance(effective, int | float)
-                                              else {"stringValue": effective})
+                    if unformatted:
+                        cell["effectiveValue"] = ({"numberValue": effective} if isinstance(effective, int | float)
+                                                  else {"stringValue": effective})
                 if (r, c) in notes:
                     cell["note"] = notes[(r, c)]
                 values.append(cell)

@@ -167,13 +167,15 @@ class SheetsService:
         # metadata once to construct it and again to list its worksheets.
         return self._client.http_client
 
-    def snapshot(self, spreadsheet_id: str) -> SheetSnapshot:
-        """One read: every tab's properties, cells (shown and unformatted) and notes (where the product keeps
-        its rows' keys), with a field mask so nothing else comes back."""
+    def snapshot(self, spreadsheet_id: str, *, unformatted: bool = False) -> SheetSnapshot:
+        """One read: every tab's properties, cells as shown (and `unformatted`, their values: a date as its
+        serial number) and notes (where the product keeps its rows' keys), with a field mask so nothing else
+        comes back."""
+        cell = "formattedValue,effectiveValue,note" if unformatted else "formattedValue,note"
         with sheets_errors(f"read spreadsheet {spreadsheet_id}"):
             body = self._http.fetch_sheet_metadata(spreadsheet_id, params={"includeGridData": "true", "fields": (
                 "properties(locale),sheets(properties(sheetId,title,gridProperties(rowCount)),"
-                "data(startRow,startColumn,rowData(values(formattedValue,effectiveValue,note))))")})
+                f"data(startRow,startColumn,rowData(values({cell}))))")})
         snapshot = SheetSnapshot(locale=str(body.get("properties", {}).get("locale") or ""))
         for sheet in body.get("sheets", []):
             properties = sheet.get("properties", {})

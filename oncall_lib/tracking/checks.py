@@ -31,7 +31,7 @@ def tracking_checks(services: Services, config: Config, at: datetime) -> list[Ch
         return []  # already one line in the credentials checklist
     except OncallError as exc:
         return [Check("google sheet", False, str(exc))]
-    checks = [Check("google sheet", True, f"the spreadsheet is reachable ({len(snapshot.tabs)} tab(s)) with "
+    checks = [Check("google sheet", True, f"the spreadsheet is reachable ({len(snapshot.tabs)} worksheets) with "
                                           f"{services.sheets.credentials_kind}")]
     layout = read_layout(snapshot, tracking)
     checks += [Check("google sheet layout", ok, line.removeprefix("tracking sheet: "))

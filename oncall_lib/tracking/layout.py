@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, get_args
 
 from oncall_lib.config import TASK_KINDS, RowField, TrackingConfig
@@ -58,10 +59,21 @@ NOTE_PREFIX = "oncall-support key: "
 HEADER_SEARCH = 50  # rows looked at for a tab's first header row
 
 
+_UNIT = re.compile(r"\([^)]*\)")
+_PUNCTUATION = re.compile(r"[^\w]+")
+
+
+@lru_cache(maxsize=4096)
 def normalized(text: str) -> str:
     """"Time spent (min):" -> "time spent": how header cells and headings are compared."""
-    text = re.sub(r"\([^)]*\)", " ", str(text).casefold())
-    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+    return " ".join(_PUNCTUATION.sub(" ", _UNIT.sub(" ", text.casefold())).split())
+
+
+@lru_cache(maxsize=4096)
+def _is_date(value: str | int | float) -> bool:
+    from oncall_lib.tracking.rows import sheet_date
+
+    return sheet_date(value) is not None
 
 
 def _same_name(a: str, b: str) -> bool:
@@ -106,7 +118,7 @@ def read_header(row: int, cells: list[str], lookup: dict[str, str]) -> Header | 
     columns: dict[str, int] = {}
     matched = 0
     for index, text in enumerate(cells):
-        found = lookup.get(normalized(text))
+        found = lookup.get(normalized(text)) if len(text) <= 60 else None  # no field's name is longer
         if found and found not in columns:
             columns[found] = index
             matched += 1
@@ -160,14 +172,12 @@ def _is_heading(cells: list[str]) -> bool:
 
 def _dated(tab: Tab, index: int, header: Header) -> bool:
     """Whether the row's date cell holds a date (an entry, not a footer such as totals)."""
-    from oncall_lib.tracking.rows import sheet_date
-
     column = header.columns.get("date")
     if column is None:
         return True
     shown = tab.rows[index][column] if column < len(tab.rows[index]) else ""
     raw = tab.values[index][column] if index < len(tab.values) and column < len(tab.values[index]) else shown
-    return sheet_date(raw) is not None or sheet_date(shown) is not None or bool(
+    return _is_date(raw if isinstance(raw, int | float | str) else str(raw)) or _is_date(shown) or bool(
         "key" in header.columns and header.columns["key"] < len(tab.rows[index])
         and tab.rows[index][header.columns["key"]].strip())
 

@@ -222,7 +222,7 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
     if config.tracking:
         try:
             # One read of the whole spreadsheet, each kind's rows found where the team keeps them.
-            snapshot = services.sheets.snapshot(config.tracking.spreadsheet_id)
+            snapshot = services.sheets.snapshot(config.tracking.spreadsheet_id, unformatted=True)
             read = product_rows(snapshot, config.tracking)
             rows = read.values
             days, unreadable = logged_days(read, config)
