@@ -167,6 +167,15 @@ LAYOUTS: dict[str, tuple[list[dict[str, Any]], dict[str, Any], str, dict[str, st
     ], {"columns": {"summary": "What we did", "minutes_spent": ["Mins"]}},
         "Log", {"Day": "2026-11-30", "Engineer": "Alan Turing", "What we did": "Granted Grafana access to Sam",
                 "Mins": "15"}),
+    # Headings with a count beside them, a header per section, time in hours, the team's longer words.
+    "headings with counts, hours": ([
+        {"title": "Log", "rows": [
+            ["Access", "2 this week"], ["Date", "Who", "Description of issue", "Time spent (h)", "Requestor"],
+            ["2026-11-20", "Grace Hopper", "Sentry", "0.5", "Sam"], [],
+            ["Support requests", "1 this week"], ["Date", "Who", "Description of issue", "Time spent (h)"],
+            ["2026-11-21", "Grace Hopper", "DNS", "1"]]},
+    ], {}, "Log", {"Date": "2026-11-30", "Who": "Alan Turing", "Description of issue": "Granted Grafana access to Sam",
+                   "Time spent (h)": "0.25"}),
     # One log for everything, no sections, the header on row 4 under blank and title rows.
     "one log": ([
         {"title": "Tasks", "rows": [[], ["Oncall support"], [], ["Date", "Category", "Person", "Description", "Link",
@@ -194,6 +203,8 @@ def test_layouts_teams_write_get_rows_under_their_own_words(sandbox: Sandbox, co
     row = worksheet["rows"][index]
     header = next(r for r in reversed(worksheet["rows"][:index]) if set(expected) <= set(r))
     assert {h: row[header.index(h)] for h in expected} == expected
+    headings = [r[0] for r in worksheet["rows"][:index] if r[:1] in (["Access"], ["Support requests"], ["Other"])]
+    assert headings[-1:] in ([], ["Access"])  # in a tab of sections, under Access
     assert sandbox.run(job, team, MONDAY).report.total_calls("writes") == 0
 
 

@@ -40,18 +40,20 @@ PRODUCT_HEADER: dict[str, str] = {
 # The names a header cell may give each field (compared without case, punctuation or a "(unit)").
 NAMES: dict[str, tuple[str, ...]] = {
     "key": ("key", "oncall key"),
-    "date": ("date", "when", "day", "date logged", "logged on", "date of request"),
+    "date": ("date", "when", "day", "date logged", "logged on", "date of request", "date time", "timestamp",
+             "date opened", "opened", "created"),
     "on_support": ("on support", "oncall", "on call", "person on support", "support person", "on duty"),
     "done_by": ("done by", "who", "person", "engineer", "owner", "handled by", "name", "assignee", "responder",
                 "by"),
     "kind": ("kind", "type", "category", "task type", "kind of task"),
-    "summary": ("summary", "description", "details", "what", "task", "request", "what happened"),
+    "summary": ("summary", "description", "details", "what", "task", "request", "what happened",
+                "description of issue", "issue description", "description of request"),
     "link": ("link", "url", "links", "ticket link"),
     "channel": ("channel", "source", "slack channel"),
-    "requester": ("requester", "requested by", "asked by", "from", "reporter"),
+    "requester": ("requester", "requestor", "requested by", "asked by", "who asked", "from", "reporter"),
     "minutes_to_acknowledge": ("minutes to acknowledge", "time to acknowledge", "response time", "time to ack",
                                "minutes to ack"),
-    "minutes_spent": ("minutes spent", "time spent", "duration", "minutes", "time taken"),
+    "minutes_spent": ("minutes spent", "time spent", "duration", "minutes", "time taken", "hours spent", "hours"),
     "acknowledged_how": ("acknowledged how", "how acknowledged"),
 }
 REQUIRED = ("date", "summary")
@@ -78,7 +80,7 @@ def _is_date(value: str | int | float) -> bool:
 
 def _same_name(a: str, b: str) -> bool:
     x, y = normalized(a), normalized(b)
-    return bool(x) and (x == y or x.rstrip("s") == y.rstrip("s"))
+    return bool(x) and (x == y or x.rstrip("s") == y.rstrip("s"))  # "PR review" is the "PR reviews" section
 
 
 def column_letter(index: int) -> str:
@@ -100,11 +102,20 @@ def name_lookup(tracking: TrackingConfig) -> dict[str, str]:
     return {k: v for k, v in lookup.items() if tracking.header_names(v) != []}
 
 
+_HOURS = re.compile(r"\b(hours?|hrs?|h)\b", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Header:
     row: int
     columns: dict[str, int]  # field -> column
     cells: tuple[str, ...]  # the row as the team wrote it
+
+    def in_hours(self, name: str) -> bool:
+        """Whether the team's cell for a minutes field counts hours ("Time spent (h)", "Hours spent")."""
+        column = self.columns.get(name)
+        return (column is not None and name.startswith("minutes_") and column < len(self.cells)
+                and bool(_HOURS.search(self.cells[column])))
 
     def describe(self) -> str:
         by_column = sorted((c, f) for f, c in self.columns.items())
@@ -160,14 +171,19 @@ class TabLayout:
         return max([len(r) for r in self.tab.rows] + [c + 1 for _, c in self.tab.notes] + [0])
 
 
-def _is_heading(cells: list[str]) -> bool:
-    from oncall_lib.tracking.rows import sheet_date
-
+def _is_heading(cells: list[str], section_names: frozenset[str] | set[str]) -> bool:
+    """One cell that is not a date or a number; or a row that starts with a section's name and holds no date
+    (a heading with a count or a note beside it: "Access | 3 this week")."""
     filled = [c.strip() for c in cells if c.strip()]
-    if len(filled) != 1 or len(filled[0]) > 80:
+    if not filled or len(filled[0]) > 80 or _is_date(filled[0]):
         return False
-    text = filled[0]
-    return sheet_date(text) is None and not re.fullmatch(r"[\d.,:%$ -]+", text)
+    if len(filled) > 1:
+        return _plural(normalized(filled[0])) in section_names and not any(_is_date(c) for c in filled)
+    return not re.fullmatch(r"[\d.,:%$ -]+", filled[0])
+
+
+def _plural(name: str) -> str:
+    return name.rstrip("s")
 
 
 def _dated(tab: Tab, index: int, header: Header) -> bool:
@@ -189,7 +205,7 @@ def _product_header(rows: list[list[str]]) -> bool:
     return len(first) >= 2 and first == list(PRODUCT_HEADER.values())[:len(first)]
 
 
-def read_tab(tab: Tab, lookup: dict[str, str]) -> TabLayout:
+def read_tab(tab: Tab, lookup: dict[str, str], section_names: frozenset[str] | set[str] = frozenset()) -> TabLayout:
     keyed = {r: text[len(NOTE_PREFIX):].strip() for (r, _), text in tab.notes.items() if text.startswith(NOTE_PREFIX)}
     layout = TabLayout(tab, [Section(None, 0, None, -1)], _product_header(tab.rows))
     header: Header | None = None
@@ -207,7 +223,7 @@ def read_tab(tab: Tab, lookup: dict[str, str]) -> TabLayout:
                 current.last, current.last_is_data = index, False
             header = found
             continue
-        if index not in keyed and _is_heading(cells) and (header is not None or index < HEADER_SEARCH):
+        if index not in keyed and _is_heading(cells, section_names) and (header is not None or index < HEADER_SEARCH):
             layout.sections.append(Section(cells[[c.strip() != "" for c in cells].index(True)].strip(), index,
                                            None, index))
             continue
@@ -255,7 +271,8 @@ class SheetLayout:
 
 def read_layout(snapshot: SheetSnapshot, tracking: TrackingConfig) -> SheetLayout:
     lookup = name_lookup(tracking)
-    return SheetLayout({title: read_tab(tab, lookup) for title, tab in snapshot.tabs.items()}, lookup)
+    names = {_plural(normalized(n)) for n in tracking.sections.values()}
+    return SheetLayout({title: read_tab(tab, lookup, names) for title, tab in snapshot.tabs.items()}, lookup)
 
 
 def logged_keys(snapshot: SheetSnapshot, tracking: TrackingConfig) -> set[str]:
@@ -372,7 +389,10 @@ def product_rows(snapshot: SheetSnapshot, tracking: TrackingConfig) -> SheetRows
 
                 def value(name: str, values: list[Any] = values, header: Header = header) -> Any:
                     column = header.columns.get(name)
-                    return values[column] if column is not None and column < len(values) else ""
+                    found = values[column] if column is not None and column < len(values) else ""
+                    if header.in_hours(name) and isinstance(found, int | float) and not isinstance(found, bool):
+                        return found * 60  # the report counts minutes
+                    return found
                 row = [value(name) for name in PRODUCT_HEADER]
                 row[0] = row[0] or keys.get(index, "")
                 row[3] = row[3] or kind

@@ -110,8 +110,14 @@ def _ranges(title: str, header: Header, first_row: int, rows: list[TaskRow]) -> 
     for run in _runs(header.columns):
         data.append({"range": f"{quote_title(title)}!{column_letter(run[0][0])}{first_row + 1}:"
                               f"{column_letter(run[-1][0])}{first_row + len(rows)}",
-                     "values": [[r.fields()[name] for _, name in run] for r in rows]})
+                     "values": [[_in_unit(r.fields()[name], header.in_hours(name)) for _, name in run]
+                                for r in rows]})
     return data
+
+
+def _in_unit(value: str, hours: bool) -> str:
+    """Minutes as the team's column counts them: hours where its header says so (90 -> 1.5)."""
+    return f"{round(float(value) / 60, 2):g}" if hours and value else value
 
 
 def _summaries(rows: list[TaskRow]) -> str:
