@@ -236,6 +236,21 @@ def test_no_place_for_a_kind_is_one_line_and_the_other_kinds_still_go_in(sandbox
     assert tab(sandbox, "Other")["rows"][1][4] == "Rolled back"
 
 
+def test_a_kind_without_its_section_in_a_tab_of_sections_is_not_put_in_another(sandbox: Sandbox,
+                                                                                config: Config) -> None:
+    tabs = [{"title": "Log", "rows": [["Date", "Who", "Summary"], ["Slack"], ["2026-11-02", "Ada", "VPN"], [],
+                                      ["GitHub"], ["2026-11-03", "Ada", "Team added"]]}]
+    team = team_sheet(sandbox, config, tabs)
+    run = sandbox.run(logged("access", "Granted"), team, MONDAY)
+    assert run.report.total_calls("writes") == 0
+    [line] = [w for w in run.report.warnings if "tracking sheet" in w]
+    assert "no tab or section for access rows ('Access' or 'Other') among the sections 'Slack', 'GitHub'" in line
+    # Named in [tracking.sections], the team's own heading is the place.
+    mapped = team_sheet(sandbox, config, tabs, sections={"access": "GitHub", "support": "Slack"})
+    assert sandbox.run(logged("access", "Granted"), mapped, MONDAY).report.total_calls("writes") == 2
+    assert tab(sandbox, "Log")["rows"][6][:3] == ["2026-11-30", "Alan Turing", "Granted"]
+
+
 def test_columns_are_added_only_when_the_team_asks(sandbox: Sandbox, config: Config) -> None:
     tabs = [{"title": "Access", "rows": [["Date", "Summary", "Team's own"], ["2026-11-02", "Old", "x"]]}]
     team = team_sheet(sandbox, config, tabs, add_columns=True)

@@ -354,14 +354,18 @@ def place_for(kind: str, layout: SheetLayout, tracking: TrackingConfig) -> Place
                     return _place_in(tab, section, tracking)
     if tracking.add_tabs is True or (tracking.add_tabs == "auto" and layout.products_own):
         return Place(names[0], None, product_header_layout(), 1)
-    section_names = set(tracking.sections.values())
     logs = [t for t in layout.tabs.values() if not t.empty and any(s.header for s in t.sections)]
-    if len(logs) == 1 and not any(s.name and any(_same_name(s.name, n) for n in section_names)
-                                  for s in logs[0].sections):
+    # Headings divide a log into sections (those above its first header row are titles): the end of such a tab
+    # is nobody's section.
+    headings = [f"'{s.name}'" for t in logs for s in t.sections if s.name and s.header
+                and s.start > min(x.header.row for x in t.sections if x.header)]
+    if len(logs) == 1 and not headings:
         return _place_in(logs[0], None, tracking)
     return (f"tracking sheet: no tab or section for {kind} rows ('{names[0]}'"
-            + (f" or '{names[1]}'" if len(names) > 1 else "") + "): add a tab or a heading row of that name, name "
-            "another in [tracking.sections], or set [tracking] add_tabs = true; nothing is written for them")
+            + (f" or '{names[1]}'" if len(names) > 1 else "") + ")"
+            + (f" among the sections {', '.join(headings[:8])}" if headings else "")
+            + ": add a tab or a heading row of that name, name another in [tracking.sections], or set [tracking] "
+            "add_tabs = true; nothing is written for them")
 
 
 def product_rows(snapshot: SheetSnapshot, tracking: TrackingConfig) -> SheetRows:
