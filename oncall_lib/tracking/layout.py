@@ -10,7 +10,7 @@ sections (a heading row per kind of task, rows under it), tabs of its own. The p
 - **A section heading** is a row with a single cell, not a date or a number, below or above a header row.
 - **A kind of task's place** (`[tracking.sections]`: `support = "Support requests"`): a tab of that title, else a
   section whose heading reads so (in any tab), else the same for `other`, else a new tab when allowed, else
-  the only tab with a header when no heading in it names a section. Rows go at the end of the section (after
+  the only tab with a header when it has no sections (title rows above its header are not sections). Rows go at the end of the section (after
   its last non-empty row, before the blank rows that close it) or of the tab, inserted there, so no cell of the
   team's moves relative to its section.
 - **No place**: a tab is added only when the team allows it (`add_tabs`; by default only in a spreadsheet that is
