@@ -7,12 +7,13 @@ sections (a heading row per kind of task, rows under it), tabs of its own. The p
   `NAMES`, plus the team's own in `[tracking.columns]`), and those named cells are half the row's cells or include
   the date or the summary. Rows above it (titles) are left alone. A section may have a header row of its own;
   otherwise it uses the one above it.
-- **A section heading** is a row with a single cell, not a date or a number, below or above a header row.
+- **A section heading** is a row with a single cell, not a date or a number (or a section's name with a note
+  beside it), in a tab that has a header row.
 - **A kind of task's place** (`[tracking.sections]`: `support = "Support requests"`): a tab of that title, else a
   section whose heading reads so (in any tab), else the same for `other`, else a new tab when allowed, else
-  the only tab with a header when it has no sections (title rows above its header are not sections). Rows go at the end of the section (after
-  its last non-empty row, before the blank rows that close it) or of the tab, inserted there, so no cell of the
-  team's moves relative to its section.
+  the only tab with a header when it has no sections (title rows above its header are not sections). Rows go
+  after the section's last entry (its last row with a date), before the blank row that closes it and any footer
+  (totals), or at the end of the tab, inserted there, so no cell of the team's moves relative to its section.
 - **No place**: a tab is added only when the team allows it (`add_tabs`; by default only in a spreadsheet that is
   empty or the product's own). A place whose header lacks the date or the summary gets nothing, and one line
   says which tab and which columns; so does a kind with no place.
