@@ -283,9 +283,11 @@ def test_the_doctor_shows_where_each_kind_goes(sandbox: Sandbox, config: Config)
     team = team_sheet(sandbox, config, SECTIONS)
     lines = sandbox.run(doctor, team, MONDAY).report.facts["lines"]
     assert lines[0].startswith("ok   google sheet: the spreadsheet is reachable (3 worksheets)")
-    access = next(x for x in lines if "-> 'Support Incidents', section 'Access'" in x)
+    access = next(x for x in lines if "go to 'Support Incidents', section 'Access'" in x)
+    assert access.startswith("ok   google sheet rows of access: go to")
     assert "When=A (date)" in access and "Engineer=B (done_by)" in access and "Description=D (summary)" in access
     assert any("rotation" in x and "section 'Other'" in x for x in lines)
+    assert len(lines) == len({x.split(":")[0] for x in lines})  # each its own name: the doctor shows every one
 
 
 def test_rows_name_people_never_raw_ids(sandbox: Sandbox, config: Config) -> None:

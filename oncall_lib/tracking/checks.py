@@ -13,7 +13,7 @@ from oncall_lib.config import TASK_KINDS, Config
 from oncall_lib.duty import Check
 from oncall_lib.errors import MissingSecret, OncallError
 from oncall_lib.services import Services
-from oncall_lib.tracking.layout import mapping, read_layout
+from oncall_lib.tracking.layout import ADDED, mapping, read_layout
 
 
 def kinds_logged(config: Config) -> tuple[str, ...]:
@@ -34,6 +34,19 @@ def tracking_checks(services: Services, config: Config, at: datetime) -> list[Ch
     checks = [Check("google sheet", True, f"the spreadsheet is reachable ({len(snapshot.tabs)} worksheets) with "
                                           f"{services.sheets.credentials_kind}")]
     layout = read_layout(snapshot, tracking)
-    checks += [Check("google sheet layout", ok, line.removeprefix("tracking sheet: "))
-               for ok, line in mapping(layout, tracking, kinds_logged(config))]
+    problems = 0
+    added: list[str] = []
+    for ok, line in mapping(layout, tracking, kinds_logged(config)):
+        kinds, _, where = line.partition(" -> ")
+        if ok and ADDED in where:
+            added.append(where.partition(ADDED)[0])
+        elif ok:  # "support, other -> 'Log', section 'Support requests': ...": named by its kinds
+            checks.append(Check(f"google sheet rows of {kinds}", True, f"go to {where}"))
+        else:
+            problems += 1
+            checks.append(Check("google sheet layout" + (f" ({problems})" if problems > 1 else ""), False,
+                                line.removeprefix("tracking sheet: ")))
+    if added:
+        checks.append(Check("google sheet tabs to add", True, f"{', '.join(added)}: added with the product's own "
+                                                               "header when their first row is logged"))
     return checks

@@ -59,6 +59,7 @@ NAMES: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("date", "summary")
 NOTE_PREFIX = "oncall-support key: "
+ADDED = " (a tab the product adds)"
 HEADER_SEARCH = 50  # rows looked at for a tab's first header row
 
 
@@ -419,7 +420,7 @@ def mapping(layout: SheetLayout, tracking: TrackingConfig, kinds: tuple[str, ...
         if isinstance(found, str):
             lines[found] = (False, found)
             continue
-        where = found.where() if found.sheet_id is not None else f"'{found.title}' (a tab the product adds)"
+        where = found.where() if found.sheet_id is not None else f"'{found.title}'{ADDED}"
         places.setdefault(where, []).append(kind)
         columns = found.header.describe() if found.sheet_id is not None and not found.write_header else \
             "the product's own header"
