@@ -251,6 +251,17 @@ def test_a_kind_without_its_section_in_a_tab_of_sections_is_not_put_in_another(s
     assert tab(sandbox, "Log")["rows"][6][:3] == ["2026-11-30", "Alan Turing", "Granted"]
 
 
+def test_a_log_kept_by_month_gets_rows_at_the_end_of_the_newest_month(sandbox: Sandbox, config: Config) -> None:
+    tabs = [{"title": "Log", "rows": [["Date", "Who", "Summary"], ["October 2026"], ["2026-10-02", "Ada", "VPN"], [],
+                                      ["November 2026"], ["2026-11-03", "Ada", "Team added"], [],
+                                      ["Monthly total", "", "2"]]}]
+    team = team_sheet(sandbox, config, tabs)
+    assert sandbox.run(logged("access", "Granted"), team, MONDAY).report.total_calls("writes") == 2
+    rows = tab(sandbox, "Log")["rows"]
+    assert rows[6][:3] == ["2026-11-30", "Alan Turing", "Granted"] and rows[5][2] == "Team added"
+    assert teams_rows_unmoved(tabs[0]["rows"], tab(sandbox, "Log"))
+
+
 def test_columns_are_added_only_when_the_team_asks(sandbox: Sandbox, config: Config) -> None:
     tabs = [{"title": "Access", "rows": [["Date", "Summary", "Team's own"], ["2026-11-02", "Old", "x"]]}]
     team = team_sheet(sandbox, config, tabs, add_columns=True)

@@ -11,7 +11,8 @@ sections (a heading row per kind of task, rows under it), tabs of its own. The p
   beside it), in a tab that has a header row.
 - **A kind of task's place** (`[tracking.sections]`: `support = "Support requests"`): a tab of that title, else a
   section whose heading reads so (in any tab), else the same for `other`, else a new tab when allowed, else
-  the only tab with a header when it has no sections (title rows above its header are not sections). Rows go
+  the only tab with a header when it has no sections by kind (titles above its header and sections by period,
+  "November 2026", "Week of Nov 30", are not: rows go at the end of the newest). Rows go
   after the section's last entry (its last row with a date), before the blank row that closes it and any footer
   (totals), or at the end of the tab, inserted there, so no cell of the team's moves relative to its section.
 - **No place**: a tab is added only when the team allows it (`add_tabs`; by default only in a spreadsheet that is
@@ -182,6 +183,16 @@ def _is_heading(cells: list[str], section_names: frozenset[str] | set[str]) -> b
     if len(filled) > 1:
         return _plural(normalized(filled[0])) in section_names and not any(_is_date(c) for c in filled)
     return not re.fullmatch(r"[\d.,:%$ -]+", filled[0])
+
+
+_PERIOD = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|\bweek\b|\bsprint\b|"
+                     r"\bq[1-4]\b|\b(19|20)\d\d\b", re.IGNORECASE)
+
+
+def _period(name: str) -> bool:
+    """A heading that names a time ("November 2026", "Week of Nov 30", "Sprint 42", "Q4"): a log kept by
+    period, whose newest section is its last."""
+    return bool(_PERIOD.search(name)) or _is_date(name)
 
 
 def _plural(name: str) -> str:
@@ -359,7 +370,7 @@ def place_for(kind: str, layout: SheetLayout, tracking: TrackingConfig) -> Place
     logs = [t for t in layout.tabs.values() if not t.empty and any(s.header for s in t.sections)]
     # Headings divide a log into sections (those above its first header row are titles): the end of such a tab
     # is nobody's section.
-    headings = [f"'{s.name}'" for t in logs for s in t.sections if s.name and s.header
+    headings = [f"'{s.name}'" for t in logs for s in t.sections if s.name and s.header and not _period(s.name)
                 and s.start > min(x.header.row for x in t.sections if x.header)]
     if len(logs) == 1 and not headings:
         return _place_in(logs[0], None, tracking)
