@@ -185,8 +185,9 @@ def _is_heading(cells: list[str], section_names: frozenset[str] | set[str]) -> b
     return not re.fullmatch(r"[\d.,:%$ -]+", filled[0])
 
 
-_PERIOD = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|\bweek\b|\bsprint\b|"
-                     r"\bq[1-4]\b|\b(19|20)\d\d\b", re.IGNORECASE)
+_PERIOD = re.compile(r"\b(january|february|march|april|may|june|july|august|september|october|november|december|"
+                     r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|week|sprint|q[1-4]|(19|20)\d\d)\b",
+                     re.IGNORECASE)
 
 
 def _period(name: str) -> bool:
