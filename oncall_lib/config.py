@@ -378,11 +378,30 @@ def _default_sections() -> dict[TaskKind, str]:
             "answer": "Answers", "other": "Other"}
 
 
+# What a row of the tracking sheet says, each placed under the header cell that names it (see
+# oncall_lib.tracking.layout for the names each is known by).
+RowField = Literal["key", "date", "on_support", "done_by", "kind", "summary", "link", "channel", "requester",
+                   "minutes_to_acknowledge", "minutes_spent", "acknowledged_how"]
+
+
 class TrackingConfig(_Model):
-    """The Support Incidents Spreadsheet: one worksheet (section) per kind of task."""
+    """The Support Incidents Spreadsheet: the team's own tabs and sections, one place per kind of task."""
 
     spreadsheet_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{10,}$")]
+    # Kind of task -> the tab, or the heading row of a section inside a tab, its rows go to.
     sections: dict[TaskKind, str] = Field(default_factory=_default_sections)
+    # A row's field -> the team's header cell(s) for it, besides the names known already ("Who" for done_by...);
+    # an empty list: never written, even under a header cell of a known name.
+    columns: dict[RowField, str | list[str]] = Field(default_factory=dict)
+    # Add a tab for a kind that has no place: "auto" only in a spreadsheet that is empty or the product's own.
+    add_tabs: bool | Literal["auto"] = "auto"
+    # Add a header cell (right of the team's) for each field the team's header lacks.
+    add_columns: bool = False
+
+    def header_names(self, field: str) -> list[str] | None:
+        """The team's names for a field's column, or None when the team named none."""
+        names = self.columns.get(field)  # type: ignore[call-overload]
+        return None if names is None else [names] if isinstance(names, str) else list(names)
 
     def section(self, kind: str) -> str:
         return self.sections.get(kind, self.sections.get("other", "Other"))  # type: ignore[call-overload]

@@ -317,6 +317,8 @@ def request_rows(state: WatchState, config: Config) -> list[TaskRow]:
     return [TaskRow(key=r.key, day=r.asked_at.astimezone(config.team.tz).date(), person="", kind="support",
                     summary=slack_quote(r.text, limit=200), link=r.permalink(team_url), channel=r.channel,
                     requester=r.requester, acknowledged_how=r.how_acknowledged,
+                    # Whoever answered or reacted first is who took it up (a ticket: the person on support).
+                    by=r.acknowledged_by if r.via in ("reply", "reaction") and r.acknowledged_by else "",
                     minutes_to_acknowledge=None if (m := r.minutes_to_acknowledge(state.clock)) is None
                     else round(m, 1))
             for r in acknowledged]
@@ -328,9 +330,12 @@ def _complete_rows(services: Services, config: Config, state: WatchState,
 
     def complete(rows: list[TaskRow]) -> list[TaskRow]:
         named = []
+        roster = {m.slack: m.name for m in config.roster if m.slack}
         for row in add_person(rows):
-            if row.requester.startswith(("U", "W")) and row.requester not in state.names:
-                state.names[row.requester] = services.slack.display_name(row.requester)
-            named.append(replace(row, requester=state.names.get(row.requester, row.requester)))
+            for user in (row.requester, row.by):
+                if user.startswith(("U", "W")) and user not in state.names:
+                    state.names[user] = roster.get(user) or services.slack.display_name(user)
+            named.append(replace(row, requester=state.names.get(row.requester, row.requester),
+                                 by=state.names.get(row.by, row.by)))
         return named
     return complete
