@@ -127,6 +127,10 @@ def _with_handover(config: Config) -> Config:
     return config.model_copy(update={"handover": HandoverConfig(), "tracking": None})
 
 
+def _untracked(config: Config) -> Config:
+    return config.model_copy(update={"tracking": None})
+
+
 def _answering(config: Config) -> Config:
     return config.model_copy(update={"answers": AnswersConfig()})
 
@@ -151,9 +155,14 @@ def _monday_morning(sandbox: Sandbox, config: Config) -> None:
     watch_tests.monday_morning(sandbox)
 
 
-def _waiting_sent(sandbox: Sandbox, config: Config) -> None:
+def _urgent_alert_waiting(sandbox: Sandbox, config: Config) -> None:
     watch_tests.monday_morning(sandbox)
-    sandbox.run(_watch, config, datetime(2026, 11, 30, 10, 0, tzinfo=NY))
+    for minute in (0, 30):  # the person on support heard of it first
+        sandbox.run(_watch, config, datetime(2026, 11, 30, 10, minute, tzinfo=NY))
+
+
+def _left_for_standup(sandbox: Sandbox, config: Config) -> None:
+    sandbox.post(SUPPORT, datetime(2026, 11, 30, 16, 55, tzinfo=NY), "Could someone bump the runner quota?")
 
 
 def _overdue_sent_then_late(sandbox: Sandbox, config: Config) -> None:
@@ -194,8 +203,12 @@ CASES: dict[str, Case] = {
     # The request watch: the DM to the person on support, the overdue alert, the nudge in the thread.
     "waiting DM": Case(_watch, datetime(2026, 11, 30, 10, 0, tzinfo=NY), setup=_monday_morning,
                        posts=(watch.WAITING_EVENT,)),
-    "overdue alert": Case(_watch, datetime(2026, 11, 30, 10, 15, tzinfo=NY), setup=_waiting_sent,
-                          posts=(watch.OVERDUE_EVENT,)),
+    # The urgent alert still waiting past the hour: the team hears.
+    "overdue alert": Case(_watch, datetime(2026, 11, 30, 10, 45, tzinfo=NY), config=watch_tests.quiet_standup,
+                          setup=_urgent_alert_waiting, posts=(watch.OVERDUE_EVENT,)),
+    # What still waits at standup, once a business day.
+    "standup digest": Case(_watch, datetime(2026, 12, 1, 9, 37, tzinfo=NY), config=_untracked,
+                           setup=_left_for_standup, posts=(watch.DIGEST_EVENT,)),
     "nudge": Case(_watch, datetime(2026, 11, 30, 16, 5, tzinfo=NY), config=_nudging, setup=_overdue_sent_then_late,
                   posts=(watch.NUDGE_EVENT,)),
     # The answer to a question the team answered before.
@@ -252,20 +265,7 @@ def _forge(world: dict[str, Any], forger: dict[str, str], posts: list[dict[str, 
                 metadata=post["metadata"])["ts"]
 
 
-# In a requester's thread, any reply but the requester's and the product's counts as an acknowledgement today, an
-# app's too: there the forgery acknowledges as the plain reply it is. #32 makes only the team acknowledge; strict, so
-# that this mark goes once it lands.
-APP_REPLY_ACKNOWLEDGES = pytest.mark.xfail(strict=True, reason="an app's reply in the thread acknowledges (#32)")
-
-
-def _cases() -> list[Any]:
-    return [pytest.param(name, forger, id=f"{name}-{forger}",
-                         marks=[APP_REPLY_ACKNOWLEDGES] if forger == "another app" and name in ("nudge", "answer")
-                         else [])
-            for name in CASES for forger in FORGERS]
-
-
-@pytest.mark.parametrize(("name", "forger"), _cases())
+@pytest.mark.parametrize(("name", "forger"), [(n, f) for n in CASES for f in FORGERS])
 def test_a_forged_record_does_not_silence_the_product(world: dict[str, Any], config: Config, name: str,
                                                       forger: str) -> None:
     case = CASES[name]
