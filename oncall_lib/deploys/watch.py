@@ -151,8 +151,10 @@ def triage_text(failure: Failure, config: Config) -> str:
                   for sha, author, message in failure.commits[:10]]
     else:
         lines.append("Same commit as the last success: a flaky step or the environment, not a change.")
+    # Nobody is said to be looking unless they said so: the process asks whoever looks to say it in the thread.
     lines.append(f"Likely owners: {', '.join(owners)}" if owners else
-                 "*No direct owner*: the person on support is looking; say so here if you know the cause.")
+                 "*No owner found* in the commits or CODEOWNERS. Person on support: if you look into it, say so in "
+                 "this thread so others know; anyone who knows the cause, reply here.")
     return "\n".join(lines)
 
 
