@@ -605,10 +605,10 @@ def _plan_block(edit: _Edit, block: Block, all_refs: list[Reference]) -> bool:
         because = literal_whole + [r.attribute for r in refs if r.item is None and id(r) not in principals]
         because += [a for a, count, items, _l, _n in by_list.values() if len(items) >= count]
         if not _goes_with_user(block, because):
-            listed = ", ".join(sorted({r.address for r in refs} | {literal(block.attributes[a]) or a
-                                                                    for a in literal_whole}))
+            used = ", ".join(sorted({r.address for r in refs} | {literal(block.attributes[a]) or a
+                                                                  for a in literal_whole}))
             attributes = ", ".join(f"`{a}`" for a in dict.fromkeys(because))
-            raise edit.refuse(block.start, f"{block.describe()} uses {listed} ({attributes}); it is not a block that "
+            raise edit.refuse(block.start, f"{block.describe()} uses {used} ({attributes}); it is not a block that "
                               "exists for the user, and removing it would destroy what it manages: edit it by hand")
         edit.remove_block(block)
         return True
