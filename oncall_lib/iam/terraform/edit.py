@@ -60,8 +60,9 @@ OTHER_PRINCIPAL_ATTRIBUTES = ("roles", "groups")
 USER_ADDRESSES = ("aws_iam_user.", "data.aws_iam_user.", "module.")
 # Policies that exist to be used by something else: one that only removed blocks used goes with them.
 POLICY_BLOCKS = {("data", "aws_iam_policy_document"), ("resource", "aws_iam_policy")}
-# IAM resources that outlive any one user (a role, a group): never removed whole because they mention one.
-LASTING_IAM = ("aws_iam_role", "aws_iam_group", "aws_iam_instance_profile", "aws_iam_openid_connect_provider",
+# IAM resources that outlive any one user (a role, a group, another user): never removed whole because they
+# mention one.
+LASTING_IAM = ("aws_iam_user", "aws_iam_role", "aws_iam_group", "aws_iam_instance_profile", "aws_iam_openid_connect_provider",
                "aws_iam_saml_provider", "aws_iam_service_linked_role", "aws_iam_server_certificate",
                "aws_iam_account_alias", "aws_iam_account_password_policy")
 # Where a credential of a removed user is kept (its access key's secret in a parameter or a CI secret).
@@ -741,7 +742,7 @@ def _template_pattern(node: Node) -> re.Pattern[str] | None:
         if part.type == "template_literal":
             parts.append(re.escape(text_of(part)))
         elif part.type in ("template_interpolation", "template_directive"):
-            parts.append(".+")
+            parts.append(".*")
     return re.compile("".join(parts), re.I | re.S)
 
 
@@ -767,7 +768,8 @@ def _computed_names(edit: _Edit, found: list[Block], collections: dict[tuple[str
             inputs = [".".join(source)]
             how = f"takes its names from {inputs[0]} (for_each)"
         else:
-            inputs = list(dict.fromkeys(r.address for r in references(value) if not r.address.startswith("each.")))
+            inputs = list(dict.fromkeys(r.address for r in references(value)
+                                        if not r.address.startswith(("each.", "count.", "path.", "self."))))
             if not inputs:
                 continue
             pattern = _template_pattern(value)
