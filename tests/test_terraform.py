@@ -920,6 +920,11 @@ def test_a_block_that_only_takes_the_user_as_an_input_is_never_removed_with_them
               "\n}\n")
     with pytest.raises(TerraformEditError, match=r'iam_users.tf:50: resource "aws_s3_bucket" "raj_scratch" uses '):
         remove_users(LOOKUPS + bucket, ["raj.patel"])
+    # Another user that copies the looked-up user's path is not the looked-up user's to remove.
+    copy = '\nresource "aws_iam_user" "ops" {\n  name = "ops.bot"\n  path = data.aws_iam_user.raj_patel.path\n}\n'
+    with pytest.raises(TerraformEditError, match=r'iam_users.tf:50: resource "aws_iam_user" "ops" uses '
+                                                 r"data.aws_iam_user.raj_patel \(`path`\)"):
+        remove_users(LOOKUPS + copy, ["raj.patel"])
     # A module given the user as its `user` exists for that user: it goes.
     per_user = '\nmodule "raj_mfa" {\n  source = "./modules/force-mfa"\n  user   = data.aws_iam_user.raj_patel.user_name\n}\n'
     assert 'module "raj_mfa"' not in remove_users(LOOKUPS + per_user, ["raj.patel"]).text

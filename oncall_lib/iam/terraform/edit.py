@@ -716,7 +716,8 @@ def _names(comment: bytes, block: Block, edit: _Edit) -> bool:
     text = comment.decode("utf-8", errors="replace").casefold()
     labels = block.labels[1:] if block.kind in ("resource", "data") else block.labels
     names = [*edit.wanted.values(), *edit.names, *labels]
-    return any(n.casefold() in text for n in names if n) or bool(_words(text) & set().union(
+    # A short label ("ci") may sit inside any word: those count only as whole words.
+    return any(n.casefold() in text for n in names if len(n) >= 4) or bool(_words(text) & set().union(
         *(_words(n) for n in names)))
 
 
