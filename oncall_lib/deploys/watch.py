@@ -6,8 +6,9 @@ commits since the last successful run and the files they touch, and the
 repository's CODEOWNERS.
 plan: one post per run id (in the thread of the deploy bot's message for that
 run when there is one), naming the likely owners (the commits' authors and the
-code owners of the changed paths), or saying there is no direct owner; and a
-row in the tracking sheet.
+code owners of the changed paths), or saying that no owner was found and
+inviting the person on support to look (never that anyone is looking: nobody
+chose to yet); and a row in the tracking sheet.
 """
 
 from __future__ import annotations
