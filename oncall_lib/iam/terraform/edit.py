@@ -640,7 +640,7 @@ def _goes_with_user(block: Block, attributes: Iterable[str]) -> bool:
     if block.kind in DESCRIPTIVE_BLOCKS:
         return True
     if block.kind == "module":
-        return all(a in REFERENCE_ATTRIBUTES or a in USER_NAME_ATTRIBUTES for a in attributes)
+        return all(a in REFERENCE_ATTRIBUTES or a in ("iam_user", "iam_user_name") for a in attributes)
     if block.kind != "resource" or not block.labels:
         return False
     kind = block.labels[0]
@@ -732,7 +732,7 @@ def _same_kind(block: Block, other: Block) -> bool:
 
 
 def _template_pattern(node: Node) -> re.Pattern[str] | None:
-    """The names a quoted template can make (`"${var.env}-deployer"` -> `.+-deployer`), None for anything else."""
+    """The names a quoted template can make (`"${var.env}-deployer"` -> `.*-deployer`), None for anything else."""
     node = _expression_child(node)
     if node.type == "template_expr" and node.named_child_count == 1:
         node = node.named_children[0]
