@@ -62,9 +62,9 @@ USER_ADDRESSES = ("aws_iam_user.", "data.aws_iam_user.", "module.")
 POLICY_BLOCKS = {("data", "aws_iam_policy_document"), ("resource", "aws_iam_policy")}
 # IAM resources that outlive any one user (a role, a group, another user): never removed whole because they
 # mention one.
-LASTING_IAM = ("aws_iam_user", "aws_iam_role", "aws_iam_group", "aws_iam_instance_profile", "aws_iam_openid_connect_provider",
-               "aws_iam_saml_provider", "aws_iam_service_linked_role", "aws_iam_server_certificate",
-               "aws_iam_account_alias", "aws_iam_account_password_policy")
+LASTING_IAM = ("aws_iam_user", "aws_iam_role", "aws_iam_group", "aws_iam_instance_profile",
+               "aws_iam_openid_connect_provider", "aws_iam_saml_provider", "aws_iam_service_linked_role",
+               "aws_iam_server_certificate", "aws_iam_account_alias", "aws_iam_account_password_policy")
 # Where a credential of a removed user is kept (its access key's secret in a parameter or a CI secret).
 CREDENTIAL_STORES = ("aws_ssm_parameter", "aws_secretsmanager_secret_version", "local_file", "local_sensitive_file")
 # Blocks that manage nothing: removing one changes no infrastructure.
