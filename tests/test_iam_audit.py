@@ -256,3 +256,19 @@ def test_with_the_teams_own_audit_posting_the_product_posts_nothing(sandbox: San
     assert report.facts["posted"] == "nothing: post_audit = false (the team's own audit posts)"
     assert posts(sandbox, iam_audit.AUDIT_EVENT) == [] and posts(sandbox, iam_audit.DETAIL_EVENT) == []
     assert report.api_calls.get("slack", {}).get("writes", 0) == 0
+
+
+def test_the_doctor_says_when_the_schedule_cannot_reach_the_audit_hour(sandbox: Sandbox, config: Config) -> None:
+    from oncall_lib.setup import doctor
+
+    def doctoring(s: Services, c: Config, at: datetime, d: bool) -> Report:
+        return doctor.run(s, c, at, dry_run=d)
+
+    ok = sandbox.run(doctoring, config, AT).report
+    [line] = [c for c in ok.extra["checks"] if c["check"] == "iam schedule"]
+    assert line["ok"] and line["detail"] == ("iam-audit.yml starts a run at 11:00 America/New_York on every "
+                                             "weekday")
+    berlin = with_iam(in_zone(config, "Europe/Berlin"), audit_hour=14)
+    report = sandbox.run(doctoring, berlin, AT).report
+    [line] = [c for c in report.extra["checks"] if c["check"] == "iam schedule"]
+    assert not line["ok"] and line["detail"].endswith('set its cron line to "7 12,13 * * 1-5"')
