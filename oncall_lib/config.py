@@ -358,6 +358,11 @@ class IamConfig(_Model):
     # AWS username -> owner (a roster member's name, GitHub login or Slack id, or any text).
     owners: dict[str, str] = Field(default_factory=dict)
     pr_labels: list[str] = Field(default_factory=lambda: ["iam-cleanup"])
+    # False where the team's own audit (a Lambda) already posts in the operations channel: the product posts
+    # nothing, and the cleanup from the audit takes its users from that post's thread.
+    post_audit: bool = True
+    # Who posts the team's own audit: its bot id (B...), app id (A...), user id, or bot name.
+    audit_poster: str | None = None
 
     @model_validator(mode="after")
     def _warning_before_limit(self) -> IamConfig:

@@ -6,8 +6,9 @@ commits since the last successful run and the files they touch, and the
 repository's CODEOWNERS.
 plan: one post per run id (in the thread of the deploy bot's message for that
 run when there is one), naming the likely owners (the commits' authors and the
-code owners of the changed paths), or saying there is no direct owner; and a
-row in the tracking sheet.
+code owners of the changed paths), or saying that no owner was found and
+inviting the person on support to look (never that anyone is looking: nobody
+chose to yet); and a row in the tracking sheet.
 """
 
 from __future__ import annotations
@@ -151,8 +152,10 @@ def triage_text(failure: Failure, config: Config) -> str:
                   for sha, author, message in failure.commits[:10]]
     else:
         lines.append("Same commit as the last success: a flaky step or the environment, not a change.")
+    # Nobody is said to be looking unless they said so: the process asks whoever looks to say it in the thread.
     lines.append(f"Likely owners: {', '.join(owners)}" if owners else
-                 "*No direct owner*: the person on support is looking; say so here if you know the cause.")
+                 "*No owner found* in the commits or CODEOWNERS. Person on support: if you look into it, say so in "
+                 "this thread so others know; anyone who knows the cause, reply here.")
     return "\n".join(lines)
 
 

@@ -1,5 +1,8 @@
 """The PR review digest: open, non-draft PRs awaiting review, once a weekday in the operations channel.
 
+Nothing waits, nothing is posted: a digest saying so would only interrupt. A digest
+already posted today that a re-run finds empty is edited to say nothing waits now.
+
 One GraphQL read per repository (per 50 open PRs) gives every PR's last push,
 checks, reviews and review requests, and on its first page the 30 PRs last
 closed or merged with their reviews, so a PR reviewed and merged between two
@@ -107,7 +110,9 @@ def plan(state: DigestState, config: Config) -> list[Action]:
              for pr in state.pending]
     text = digest_text(shown, state.at)
     marker = Marker(DIGEST_EVENT, day_key(state.at, config))
-    if ops and state.message is None:
+    if ops and state.message is None and not state.pending:
+        pass  # nothing waits: no post (a digest already posted today is brought up to date instead, below)
+    elif ops and state.message is None:
         actions.append(Action("slack.post", ops.label, f"today's review digest ({len(state.pending)} PRs)",
                               {"channel": ops.id, "text": text, "marker": marker}))
     elif ops and state.message is not None and str(state.message.get("text", "")) != text:
@@ -159,6 +164,8 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
                                        "code_owner_requested": p.code_owner_requested, "reason": p.reason}
                                       for p in state.pending]}
     report.markdown = digest_text(state.pending, at)
+    if not state.pending and state.message is None:
+        report.facts["digest"] = "nothing waits for review: nothing posted"
     report.warnings = state.warnings
     actions = plan(state, config)
     actions += tracking_actions(services, config, review_rows(state, config), report.warnings, start=len(actions))

@@ -423,6 +423,15 @@ def iam_checks(services: Services, config: Config, at: datetime) -> list[Check]:
                               "iam_audit.py --credential-report FILE") from None
         return f"the credential report may be generated in {iam.region}"
     _run(checks, "aws iam", credential_report)
+
+    def audit_schedule() -> str:
+        from oncall_lib.iam.schedule import unreachable, workflow_schedule
+
+        problem = unreachable(workflow_schedule(), iam.audit_hour, config.team.tz, at)
+        if problem:
+            raise CheckFailed(problem)
+        return f"iam-audit.yml starts a run at {iam.audit_hour:02d}:00 {config.team.tz.key} on every weekday"
+    _run(checks, "iam schedule", audit_schedule)
     return checks
 
 
