@@ -18,8 +18,8 @@ import pytest
 from oncall_lib.config import ConfigError, parse_config
 from oncall_lib.errors import InputError
 from oncall_lib.handoff import rotate
-from oncall_lib.handoff.schedule import ScheduleProblem
 from oncall_lib.report import Report
+from oncall_lib.rotation.schedule import ScheduleProblem
 from oncall_lib.sandbox import SandboxServer, sandbox_endpoints
 from oncall_lib.services import Services
 from oncall_lib.setup import init_config

@@ -28,5 +28,5 @@ DUTY = Duty(
     checks="oncall_lib.setup.doctor:handoff_checks",
     scripts=("rotate_assignees.py",),
     docs="docs/duties/handoff.md",
-    interfaces=("on_support", "schedule", "incidents", "backlog", "handover_issue"),
+    interfaces=("incidents", "backlog", "handover_issue"),
 )

@@ -19,9 +19,9 @@ from typing import Any
 from oncall_lib.config import Config
 from oncall_lib.handoff import handover_issue as handover
 from oncall_lib.handoff.backlog import Backlog
-from oncall_lib.handoff.on_support import Person
-from oncall_lib.handoff.schedule import Handoff, Shift
 from oncall_lib.plan import Action, Executor
+from oncall_lib.rotation.on_support import Person
+from oncall_lib.rotation.schedule import Handoff, Shift
 from oncall_lib.services import Services
 from oncall_lib.services.github import Comment, IssueState
 from oncall_lib.services.slack import Marker

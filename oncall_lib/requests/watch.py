@@ -20,12 +20,12 @@ from oncall_lib.answers import reply as answers
 from oncall_lib.business_time import BusinessHours
 from oncall_lib.config import Config
 from oncall_lib.errors import ServiceError
-from oncall_lib.handoff.on_support import Person, on_support
-from oncall_lib.handoff.schedule import ScheduleProblem
 from oncall_lib.plan import Action, Executor, apply
 from oncall_lib.report import Report
 from oncall_lib.requests.classify import Request
 from oncall_lib.requests.waiting import Scan, format_waiting, scan_requests
+from oncall_lib.rotation.on_support import Person, on_support
+from oncall_lib.rotation.schedule import ScheduleProblem
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
 from oncall_lib.tracking.log import executors as tracking_executors

@@ -16,11 +16,11 @@ from typing import Any
 
 from oncall_lib.config import Config, ReviewsConfig
 from oncall_lib.errors import ServiceError
-from oncall_lib.handoff.on_support import holder_name, on_support, support_person
-from oncall_lib.handoff.schedule import ScheduleProblem
 from oncall_lib.plan import Action, Executor, apply
 from oncall_lib.report import Report
 from oncall_lib.reviews.awaiting import PendingReview, TeamReview, digest_text, pending_review, team_reviews
+from oncall_lib.rotation.on_support import holder_name, on_support, support_person
+from oncall_lib.rotation.schedule import ScheduleProblem
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
 from oncall_lib.tracking.log import executors as tracking_executors

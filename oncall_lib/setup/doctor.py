@@ -17,8 +17,9 @@ from oncall_lib.duties import CREDENTIALS, enabled, permissions, systems_needed
 from oncall_lib.duty import Check
 from oncall_lib.errors import MissingSecret, OncallError
 from oncall_lib.github_permissions import configured_needs, missing_permissions
-from oncall_lib.handoff.on_support import read_schedule
-from oncall_lib.handoff.schedule import (
+from oncall_lib.report import Report
+from oncall_lib.rotation.on_support import read_schedule
+from oncall_lib.rotation.schedule import (
     ScheduleProblem,
     family_turns,
     is_active,
@@ -27,7 +28,6 @@ from oncall_lib.handoff.schedule import (
     support_layers,
     support_overrides,
 )
-from oncall_lib.report import Report
 from oncall_lib.services import Services
 from oncall_lib.services.epics import ROOM_MADE, SUB_ISSUE_CAP, EpicLinks
 from oncall_lib.services.github import InstallationInfo, WorkflowState

@@ -24,14 +24,14 @@ from typing import Any
 
 from oncall_lib.config import Config, SuperEpic, SupportIssuesConfig
 from oncall_lib.errors import Gone, InputError, ServiceError
-from oncall_lib.handoff.on_support import Person, on_support
-from oncall_lib.handoff.schedule import ScheduleProblem
 from oncall_lib.issue_forms import parse_form
 from oncall_lib.offboarding import OFFBOARDING_LABEL
 from oncall_lib.plan import Action, Executor, Pending, Ref, apply, filled
 from oncall_lib.report import Report
 from oncall_lib.requests.classify import TRACKED_EVENT, Identity, is_own
 from oncall_lib.requests.waiting import scan_requests
+from oncall_lib.rotation.on_support import Person, on_support
+from oncall_lib.rotation.schedule import ScheduleProblem
 from oncall_lib.services import Services
 from oncall_lib.services.epics import EpicLinks
 from oncall_lib.services.github import IssueState

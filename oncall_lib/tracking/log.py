@@ -9,9 +9,9 @@ from datetime import datetime
 
 from oncall_lib.config import Config
 from oncall_lib.errors import ServiceError
-from oncall_lib.handoff.on_support import support_person
 from oncall_lib.plan import Action, Executor, apply
 from oncall_lib.report import Report
+from oncall_lib.rotation.on_support import support_person
 from oncall_lib.services import Services
 from oncall_lib.tracking.rows import TaskRow, plan_rows, worksheets_for
 

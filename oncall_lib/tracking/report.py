@@ -22,13 +22,13 @@ from oncall_lib.errors import ServiceError
 from oncall_lib.handoff.handover_issue import turn_of
 from oncall_lib.handoff.incidents import Incident, week_incidents
 from oncall_lib.handoff.incidents import markdown as incident_markdown
-from oncall_lib.handoff.on_support import member_for_shift, read_schedule
-from oncall_lib.handoff.schedule import ScheduleProblem, Shift, role_timeline
 from oncall_lib.owned_section import merge, remember_title, section
 from oncall_lib.plan import Action, Executor, Ref, apply, filled
 from oncall_lib.report import Report
 from oncall_lib.requests.classify import Request, classify, seen_by_from_sheet
 from oncall_lib.requests.waiting import scan_requests
+from oncall_lib.rotation.on_support import member_for_shift, read_schedule
+from oncall_lib.rotation.schedule import ScheduleProblem, Shift, role_timeline
 from oncall_lib.services import Services
 from oncall_lib.services.github import Comment, IssueState
 from oncall_lib.services.sheets import SheetRows
