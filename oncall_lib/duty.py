@@ -77,6 +77,24 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Contributes:
+    """What a duty adds to the places every duty shares: "module:name" strings, resolved only when used.
+
+    The handoff, the report and the recorder gather these from the duties that are on (`oncall_lib.registry`) and
+    import no duty; a duty that is off contributes nothing, so nothing about it appears.
+    """
+
+    # Its section of the handoff (the message, the heads-up DM, the handover issue): what it has waiting.
+    # (config, ctx: handoff.parts.HandoffContext) -> HandoffSection | None
+    handoff: str = ""
+    # Its part of the end-of-rotation report: lines and figures.
+    # (config, ctx: tracking.parts.ReportContext) -> ReportPart | None
+    report: str = ""
+    # Where task rows go (the tracking duty: the team's sheet): a `recorder.RowKeeper`.
+    rows: str = ""
+
+
+@dataclass(frozen=True)
 class Duty:
     key: str
     title: str
@@ -99,6 +117,7 @@ class Duty:
     # The modules of its package other duties may import (who is on support, what is waiting, ...); its jobs are
     # never among them.
     interfaces: tuple[str, ...] = ()
+    contributes: Contributes = field(default_factory=Contributes)
 
     @property
     def name(self) -> str:

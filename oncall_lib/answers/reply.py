@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 from oncall_lib.answers.matching import Answer, load_answers, match
 from oncall_lib.config import Config
 from oncall_lib.plan import Action
+from oncall_lib.recorder import TaskRow
 from oncall_lib.requests.classify import Request
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
-from oncall_lib.tracking.rows import TaskRow, sheet_date
+from oncall_lib.tracking.rows import sheet_date
 from oncall_lib.untrusted import slack_link, slack_quote, slack_text
 
 if TYPE_CHECKING:  # the watch imports this module

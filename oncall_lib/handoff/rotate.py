@@ -21,15 +21,15 @@ from oncall_lib.handoff import handover
 from oncall_lib.handoff.backlog import Backlog, read_backlog, read_open_issues
 from oncall_lib.handoff.topic import compose_topic, same_topic
 from oncall_lib.plan import Action, Executor, Ref, apply, filled
+from oncall_lib.recorder import TaskRow
+from oncall_lib.recorder import executors as tracking_executors
+from oncall_lib.recorder import record_plan as tracking_plan
 from oncall_lib.report import Report
 from oncall_lib.rotation.on_support import Person, member_for_shift, on_support, roster_match
 from oncall_lib.rotation.schedule import Handoff, ScheduleProblem, Shift
 from oncall_lib.services import Services
 from oncall_lib.services.github import IssueState
 from oncall_lib.services.slack import Marker
-from oncall_lib.tracking.log import executors as tracking_executors
-from oncall_lib.tracking.log import tracking_plan
-from oncall_lib.tracking.rows import TaskRow
 from oncall_lib.untrusted import slack_link, slack_text
 
 JOB = "rotate-assignees"

@@ -27,13 +27,13 @@ from oncall_lib.iam.inactivity import AWS_USERNAME, Finding, validate_usernames 
 from oncall_lib.iam.removals import OpenRemoval, open_removals
 from oncall_lib.iam.terraform import EditResult, owners, remove_users
 from oncall_lib.plan import Action, Ref, apply, filled
+from oncall_lib.recorder import TaskRow, with_person
+from oncall_lib.recorder import executors as tracking_executors
+from oncall_lib.recorder import record as tracking_actions
 from oncall_lib.report import Report
 from oncall_lib.rotation.on_support import support_person
 from oncall_lib.services import Services
 from oncall_lib.services.github import PullInfo
-from oncall_lib.tracking.log import executors as tracking_executors
-from oncall_lib.tracking.log import tracking_actions, with_person
-from oncall_lib.tracking.rows import TaskRow
 from oncall_lib.untrusted import github_text
 
 JOB = "iam-cleanup"

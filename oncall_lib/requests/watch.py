@@ -21,6 +21,9 @@ from oncall_lib.business_time import BusinessHours
 from oncall_lib.config import Config
 from oncall_lib.errors import ServiceError
 from oncall_lib.plan import Action, Executor, apply
+from oncall_lib.recorder import TaskRow, with_person
+from oncall_lib.recorder import executors as tracking_executors
+from oncall_lib.recorder import record as tracking_actions
 from oncall_lib.report import Report
 from oncall_lib.requests.classify import Request
 from oncall_lib.requests.waiting import Scan, format_waiting, scan_requests
@@ -28,9 +31,6 @@ from oncall_lib.rotation.on_support import Person, on_support
 from oncall_lib.rotation.schedule import ScheduleProblem
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
-from oncall_lib.tracking.log import executors as tracking_executors
-from oncall_lib.tracking.log import tracking_actions, with_person
-from oncall_lib.tracking.rows import TaskRow
 from oncall_lib.untrusted import slack_quote
 
 JOB = "watch-requests"

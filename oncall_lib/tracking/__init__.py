@@ -1,6 +1,6 @@
 """Tracking and the rotation review: the Support Incidents Spreadsheet and the end-of-rotation report."""
 
-from oncall_lib.duty import Duty, Need, Runs
+from oncall_lib.duty import Contributes, Duty, Need, Runs
 
 # The label of the report's issues, which the support-issue scan leaves out of its own listings.
 REPORT_LABEL = "rotation-report"
@@ -22,5 +22,7 @@ DUTY = Duty(
     checks="oncall_lib.setup.doctor:tracking_checks",
     scripts=("log_task.py", "rotation_report.py", "fair_share.py"),
     docs="docs/duties/tracking.md",
-    interfaces=("log", "rows", "time_spent"),
+    interfaces=("rows", "time_spent"),
+    # Every duty records its tasks through the core recorder; with tracking on, they go to the team's sheet.
+    contributes=Contributes(rows="oncall_lib.tracking.log:SHEET"),
 )

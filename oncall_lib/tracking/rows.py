@@ -1,4 +1,4 @@
-"""Rows for the Support Incidents Spreadsheet: pure planning.
+"""Rows in the Support Incidents Spreadsheet: pure planning of where a recorded task goes in the sheet.
 
 Each task is one row, in the worksheet for its kind, with a stable key in
 column A. A run reads every key column it needs once, and appends only rows
@@ -8,11 +8,11 @@ whose key is not there yet: one append per worksheet per run.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from oncall_lib.config import TrackingConfig
 from oncall_lib.plan import Action
+from oncall_lib.recorder import TaskRow
 from oncall_lib.services.sheets import SheetSnapshot
 
 HEADER = ["Key", "Date", "On support", "Kind", "Summary", "Link", "Channel", "Requester", "Minutes to acknowledge",
@@ -28,27 +28,14 @@ def cell(value: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-@dataclass(frozen=True)
-class TaskRow:
-    key: str
-    day: date
-    person: str
-    kind: str
-    summary: str
-    link: str = ""
-    channel: str = ""
-    requester: str = ""
-    minutes_to_acknowledge: float | None = None
-    minutes_spent: float | None = None
-    acknowledged_how: str = ""  # reply, ticket, or "reaction; seen by <the scan's time>"
+def values(row: TaskRow) -> list[str]:
+    """The row's cells, in HEADER's order."""
+    def number(value: float | None) -> str:
+        return "" if value is None else f"{value:g}"
 
-    def values(self) -> list[str]:
-        def number(value: float | None) -> str:
-            return "" if value is None else f"{value:g}"
-
-        return [cell(self.key), self.day.isoformat(), cell(self.person), self.kind, cell(self.summary[:500]),
-                cell(self.link), cell(self.channel), cell(self.requester), number(self.minutes_to_acknowledge),
-                number(self.minutes_spent), cell(self.acknowledged_how)]
+    return [cell(row.key), row.day.isoformat(), cell(row.person), row.kind, cell(row.summary[:500]),
+            cell(row.link), cell(row.channel), cell(row.requester), number(row.minutes_to_acknowledge),
+            number(row.minutes_spent), cell(row.acknowledged_how)]
 
 
 def worksheets_for(rows: list[TaskRow], tracking: TrackingConfig) -> list[str]:
@@ -84,7 +71,7 @@ def plan_rows(rows: list[TaskRow], snapshot: SheetSnapshot, tracking: TrackingCo
                                                                                              for r in new[:3])
                               + (" ..." if len(new) > 3 else ""),
                               {"spreadsheet": tracking.spreadsheet_id, "title": title,
-                               "rows": [r.values() for r in new]}, after=ready))
+                               "rows": [values(r) for r in new]}, after=ready))
     return actions
 
 
