@@ -81,14 +81,14 @@ class Contributes:
     """What a duty adds to the places every duty shares: "module:name" strings, resolved only when used.
 
     The handoff, the report and the recorder gather these from the duties that are on (`oncall_lib.registry`) and
-    import no duty; a duty that is off contributes nothing, so nothing about it appears.
+    import no duty; a duty that is off contributes nothing, so nothing about it appears. The points and what a
+    contribution returns are declared in `oncall_lib/contributions.py`.
     """
 
-    # Its section of the handoff (the message, the heads-up DM, the handover issue): what it has waiting.
-    # (config, ctx: handoff.parts.HandoffContext) -> HandoffSection | None
+    # Its section of the handoff (the team's message, the DMs, the handover issue): what it has waiting.
+    # (config, HandoffContext) -> HandoffSection | None
     handoff: str = ""
-    # Its part of the end-of-rotation report: lines and figures.
-    # (config, ctx: tracking.parts.ReportContext) -> ReportPart | None
+    # Its part of the end-of-rotation report: lines and figures. (config, ReportContext) -> ReportPart | None
     report: str = ""
     # Where task rows go (the tracking duty: the team's sheet): a `recorder.RowKeeper`.
     rows: str = ""

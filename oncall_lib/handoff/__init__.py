@@ -1,6 +1,6 @@
 """The weekly handoff."""
 
-from oncall_lib.duty import WHO_IS_ON_SUPPORT, Duty, Need, Runs, user_group
+from oncall_lib.duty import WHO_IS_ON_SUPPORT, Contributes, Duty, Need, Runs, user_group
 
 DUTY = Duty(
     key="handoff",
@@ -28,5 +28,6 @@ DUTY = Duty(
     checks="oncall_lib.setup.doctor:handoff_checks",
     scripts=("rotate_assignees.py",),
     docs="docs/duties/handoff.md",
-    interfaces=("incidents", "backlog", "handover_issue"),
+    interfaces=("incidents", "handover_issue"),
+    contributes=Contributes(handoff="oncall_lib.handoff.incidents:handoff_section"),
 )

@@ -123,7 +123,7 @@ def body(person: Person, handoff: Handoff, backlog: Backlog, notes: Comment | No
              "swap @login` ask someone to take over for a while.", ""]
     if notes is not None:
         lines += [f"### Notes from {_who(handoff.previous, config)}", "", github_quote(notes.body, 3000), ""]
-    lines += backlog.markdown(config)
+    lines += backlog.markdown()
     lines += ["", handover.marker(key)]
     return "\n".join(lines)
 
