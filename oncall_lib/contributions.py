@@ -8,6 +8,11 @@ contributes nothing, so nothing about it appears; a contribution that fails cost
 - `handoff`: (config, HandoffContext) -> HandoffSection | None: what the duty has waiting, for the team's handoff
   message, the start-of-turn DM, the heads-up DM the day before a turn, and the handover issue.
 - `report`: (config, ReportContext) -> ReportPart | None: its lines and figures in the end-of-rotation report.
+- `report_requests`: (services, config, RequestWindow) -> RequestsRead: the requests of the weeks the report
+  reads, for its request figures (the request watch); with no duty that watches requests, those figures are out.
+- `row_kinds`: the kinds of task rows it records: the report counts them only for the duties that are on.
+- `watch`: (services, config, the watch's state) -> WatchPart: what a duty does with the requests the watch has
+  just scanned (answers to repeat questions), in the watch's own run and plan.
 - `rows`: a `recorder.RowKeeper`: where every duty's task rows go (the tracking duty: the team's sheet).
 """
 
@@ -15,13 +20,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from oncall_lib.untrusted import github_text
 
 if TYPE_CHECKING:
+    from oncall_lib.plan import Action
+    from oncall_lib.recorder import TaskRow
     from oncall_lib.services import Services
-    from oncall_lib.services.github import IssueState
+    from oncall_lib.services.github import Comment, IssueState
 
 
 @dataclass(frozen=True)
@@ -59,14 +66,43 @@ class HandoffSection:
 
 @dataclass(frozen=True)
 class ReportContext:
-    """What a duty's report part may read: the rotation's period and the rows the team's sheet holds for it."""
+    """What a duty's report part may read: the rotation reported, and what the report has read already."""
 
     services: Services
+    # The turn reported: who (PagerDuty's user id), from when until when.
+    user_id: str
     start: datetime
     end: datetime
-    at: datetime
     # Each worksheet's rows as read (header first), when the tracking sheet was read; {} otherwise.
-    sheet_rows: dict[str, list[list[object]]] = field(default_factory=dict)
+    sheet_rows: dict[str, list[list[Any]]] = field(default_factory=dict)
+    # Every request of the weeks read (as `report_requests` gave them; [] without the request watch).
+    requests: list[Any] = field(default_factory=list)
+    # The support issues closed during the turn, and the comments of those worked on (by URL), read once.
+    closed: list[IssueState] = field(default_factory=list)
+    comments: dict[str, list[Comment]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RequestWindow:
+    """The weeks the report reads, the turn it reports, and what the sheet recorded of each acknowledged request
+    (its "Acknowledged how" cell by request key: the watch's scan that first saw a reaction)."""
+
+    oldest: datetime
+    newest: datetime
+    start: datetime
+    end: datetime
+    acknowledged_how: dict[str, str] = field(default_factory=dict)
+    # Thread reads allowed to date the reported turn's acknowledgements.
+    budget: int = 100
+
+
+@dataclass
+class RequestsRead:
+    """The requests of a window (oncall_lib.requests.classify.Request, read here only through their fields), and
+    the Slack workspace's address for their links."""
+
+    requests: list[Any]
+    team_url: str
 
 
 @dataclass
@@ -81,6 +117,16 @@ class ReportPart:
     # Its figures, by name, for --json.
     figures: dict[str, object] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class WatchPart:
+    """One duty's part of the request watch's run: its actions (placed after the watch's own, with no reference
+    to them), the task rows it records, and its facts for the report."""
+
+    actions: list[Action] = field(default_factory=list)
+    rows: list[TaskRow] = field(default_factory=list)
+    facts: dict[str, object] = field(default_factory=dict)
 
 
 # -- small helpers the duties' sections share ------------------------------------------------------------------

@@ -90,6 +90,13 @@ class Contributes:
     handoff: str = ""
     # Its part of the end-of-rotation report: lines and figures. (config, ReportContext) -> ReportPart | None
     report: str = ""
+    # The requests of the weeks the report reads: (services, config, RequestWindow) -> RequestsRead.
+    report_requests: str = ""
+    # What it does with the requests the watch has just scanned, in the watch's run.
+    # (services, config, the watch's state) -> WatchPart
+    watch: str = ""
+    # The kinds of task rows it records (the report counts them only while it is on).
+    row_kinds: tuple[str, ...] = ()
     # Where task rows go (the tracking duty: the team's sheet): a `recorder.RowKeeper`.
     rows: str = ""
 

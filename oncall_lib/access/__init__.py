@@ -15,5 +15,5 @@ DUTY = Duty(
     runs=Runs(events=("access.yml",)),
     scripts=("access.py",),
     docs="docs/duties/access.md",
-    contributes=Contributes(handoff="oncall_lib.access.parts:handoff_section"),
+    contributes=Contributes(handoff="oncall_lib.access.parts:handoff_section", row_kinds=("access",)),
 )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from oncall_lib.answers.matching import Answer, load_answers, match
 from oncall_lib.config import Config
+from oncall_lib.contributions import WatchPart
 from oncall_lib.plan import Action
 from oncall_lib.recorder import TaskRow
 from oncall_lib.requests.classify import Request
@@ -114,6 +115,16 @@ def observe_given(services: Services, state: WatchState, config: Config) -> list
             key = str((metadata.get("event_payload") or {}).get("answer", ""))
             given.append(Given(request, key, up, down))
     return given
+
+
+def watch_part(services: Services, config: Config, state: WatchState) -> WatchPart:
+    """The answers' part of the watch's run (declared as the duty's `contributes.watch`): replies to new requests
+    that match, and the rows of the answers given and their thumbs. A mistake in the team's file stops the run
+    (InputError) before anything is written."""
+    known = answers_of(config)
+    given = observe_given(services, state, config)
+    actions = plan_answers(state, config, known)
+    return WatchPart(actions, answer_rows(given, state.scan.me.team_url, config), {"answered": len(actions)})
 
 
 def answer_rows(given: list[Given], team_url: str, config: Config) -> list[TaskRow]:

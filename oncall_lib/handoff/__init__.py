@@ -29,5 +29,6 @@ DUTY = Duty(
     scripts=("rotate_assignees.py",),
     docs="docs/duties/handoff.md",
     interfaces=("incidents", "handover_issue"),
-    contributes=Contributes(handoff="oncall_lib.handoff.incidents:handoff_section"),
+    contributes=Contributes(handoff="oncall_lib.handoff.parts:handoff_section",
+                            report="oncall_lib.handoff.parts:report_part", row_kinds=("rotation",)),
 )

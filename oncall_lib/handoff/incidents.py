@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from oncall_lib.config import Config
-from oncall_lib.contributions import HandoffContext, HandoffSection
 from oncall_lib.errors import ServiceError
 from oncall_lib.rotation.on_support import read_schedule
 from oncall_lib.rotation.schedule import ScheduleProblem
@@ -89,19 +88,3 @@ def markdown(incidents: list[Incident], config: Config) -> list[str]:
                      f"{incident.status} | {when} |")
     return [*lines, ""]
 
-
-def handoff_section(config: Config, ctx: HandoffContext) -> HandoffSection | None:
-    """Normal oncall since the last handoff, for the team's message and the handover issue."""
-    if ctx.since is None:
-        return None
-    try:
-        incidents = week_incidents(ctx.services, config, ctx.since, ctx.at)
-    except ServiceError as exc:
-        return HandoffSection("incidents", warnings=[
-            f"normal oncall's incidents are not in the handoff message: {exc} (the token needs read access to "
-            "escalation policies and incidents)"])
-    return HandoffSection(
-        "incidents", message=slack_lines(incidents, config),
-        markdown=[line.replace("### Normal oncall (PagerDuty incidents)", "### Normal oncall since the last handoff")
-                  .replace("during the rotation", "since the last handoff")
-                  for line in markdown(incidents, config)][:-1])

@@ -21,5 +21,5 @@ DUTY = Duty(
     scripts=("iam_audit.py", "iam_cleanup.py"),
     docs="docs/duties/iam.md",
     interfaces=("removals", "terraform", "inactivity"),
-    contributes=Contributes(handoff="oncall_lib.iam.parts:handoff_section"),
+    contributes=Contributes(handoff="oncall_lib.iam.parts:handoff_section", row_kinds=("iam",)),
 )

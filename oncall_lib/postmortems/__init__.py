@@ -21,5 +21,5 @@ DUTY = Duty(
     scripts=("postmortems.py",),
     docs="docs/duties/postmortems.md",
     interfaces=("pickup",),
-    contributes=Contributes(handoff="oncall_lib.postmortems.parts:handoff_section"),
+    contributes=Contributes(handoff="oncall_lib.postmortems.parts:handoff_section", row_kinds=("postmortem",)),
 )

@@ -21,5 +21,6 @@ DUTY = Duty(
     scripts=("watch_requests.py",),
     docs="docs/duties/requests.md",
     interfaces=("classify", "waiting"),
-    contributes=Contributes(handoff="oncall_lib.requests.parts:handoff_section"),
+    contributes=Contributes(handoff="oncall_lib.requests.parts:handoff_section",
+                            report_requests="oncall_lib.requests.parts:report_requests", row_kinds=("support",)),
 )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from oncall_lib.answers import reply as answers
+from oncall_lib import registry
 from oncall_lib.business_time import BusinessHours
 from oncall_lib.config import Config
 from oncall_lib.errors import ServiceError
@@ -179,22 +179,22 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
     if not config.slack.watched:
         report.errors.append("no channel has watch = true in oncall.toml: nothing to watch")
         return report
-    # [answers]: the team's file is read first, so a mistake in it stops the run before anything is written.
-    known = answers.answers_of(config) if config.answers else None
     try:
         state = observe(services, config, at)
-        given = answers.observe_given(services, state, config) if known is not None else []
+        # What the duties that are on do with the requests just scanned (answers to repeat questions), declared
+        # as their `contributes.watch`: the watch imports none of them. A mistake in one's own file (InputError)
+        # stops the run before anything is written.
+        parts = [contribute(services, config, state) for _, contribute in registry.contributors(config, "watch")]
     except ServiceError as exc:
         return report.stopped(exc, services.calls.snapshot())
     report.facts = facts(state, config)
     report.warnings = state.warnings
     actions = plan(state, config)
     rows = request_rows(state, config)
-    if known is not None:
-        actions += answers.plan_answers(state, config, known)
-        rows += answers.answer_rows(given, state.scan.me.team_url, config)
-        report.facts["answered"] = sum(a.kind == "slack.post" and "thread_ts" in a.params and
-                                       a.params["marker"].event_type == answers.ANSWER_EVENT for a in actions)
+    for part in parts:
+        actions += part.actions
+        rows += part.rows
+        report.facts.update(part.facts)
     actions += tracking_actions(services, config, rows, report.warnings, start=len(actions),
                                 complete=_complete_rows(services, config, state, report.warnings))
     report.outcomes = apply(actions, {**executors(services), **tracking_executors(services)}, dry_run=dry_run)

@@ -24,5 +24,6 @@ DUTY = Duty(
     scripts=("support_issue.py",),
     docs="docs/duties/support-issues.md",
     interfaces=("pending_links", "followups"),
-    contributes=Contributes(handoff="oncall_lib.support_issues.parts:handoff_section"),
+    contributes=Contributes(handoff="oncall_lib.support_issues.parts:handoff_section",
+                            report="oncall_lib.support_issues.parts:report_part", row_kinds=("support",)),
 )

@@ -31,6 +31,7 @@ from oncall_lib.recorder import TaskRow, with_person
 from oncall_lib.recorder import executors as tracking_executors
 from oncall_lib.recorder import record as tracking_actions
 from oncall_lib.report import Report
+from oncall_lib.report_issue import REPORT_LABEL
 from oncall_lib.requests.classify import TRACKED_EVENT, Identity, is_own
 from oncall_lib.requests.waiting import scan_requests
 from oncall_lib.rotation.on_support import Person, on_support
@@ -42,7 +43,6 @@ from oncall_lib.services.slack import Marker
 from oncall_lib.slack_links import ThreadRef, parse_permalink, permalink
 from oncall_lib.support_issues.followups import SUMMARY_LABEL, newly_past, plan_scoping, plan_summary_asks
 from oncall_lib.support_issues.pending_links import relink_actions
-from oncall_lib.tracking import REPORT_LABEL
 from oncall_lib.untrusted import github_quote, github_text
 
 JOB = "support-issues"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from oncall_lib.config import Config
-from oncall_lib.contributions import HandoffContext, HandoffSection, issue_age, issue_md
+from oncall_lib.contributions import HandoffContext, HandoffSection, ReportContext, ReportPart, issue_age, issue_md
+from oncall_lib.support_issues.followups import has_summary
 from oncall_lib.untrusted import slack_link
 
 ISSUES_LISTED = 10
@@ -27,3 +28,9 @@ def handoff_section(config: Config, ctx: HandoffContext) -> HandoffSection | Non
                      + (f" ({', '.join('@' + a for a in i.assignees)})" if i.assignees else " (unassigned)")
                      for i in oldest] or ["None."])] if ctx.issue else [],
         heads_up=[f"Open support issues ({len(lines)}):", *lines] if lines else ["No support issue is open."])
+
+
+def report_part(config: Config, ctx: ReportContext) -> ReportPart:
+    """Which of the turn's closed issues lack the summary of what was tried and what solved it."""
+    missing = [i.html_url for i in ctx.closed if not has_summary(ctx.comments.get(i.html_url, []))]
+    return ReportPart("support_issues", figures={"closed_without_summary": missing})

@@ -2,8 +2,8 @@
 
 from oncall_lib.duty import Contributes, Duty, Need, Runs
 
-# The label of the report's issues, which the support-issue scan leaves out of its own listings.
-REPORT_LABEL = "rotation-report"
+# The label of the report's issues (in the core, so other duties find the report without importing this one).
+from oncall_lib.report_issue import REPORT_LABEL as REPORT_LABEL
 
 DUTY = Duty(
     key="tracking",
