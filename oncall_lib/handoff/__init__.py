@@ -28,7 +28,7 @@ DUTY = Duty(
     checks="oncall_lib.setup.doctor:handoff_checks",
     scripts=("rotate_assignees.py",),
     docs="docs/duties/handoff.md",
-    interfaces=("incidents", "handover_issue"),
+    interfaces=("handover_issue",),
     contributes=Contributes(handoff="oncall_lib.handoff.parts:handoff_section",
                             report="oncall_lib.handoff.parts:report_part", row_kinds=("rotation",)),
 )
