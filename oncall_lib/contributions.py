@@ -18,8 +18,9 @@ contributes nothing, so nothing about it appears; a contribution that fails cost
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from oncall_lib.untrusted import github_text
@@ -75,6 +76,8 @@ class ReportContext:
     end: datetime
     # Each worksheet's rows as read (header first), when the tracking sheet was read; {} otherwise.
     sheet_rows: dict[str, list[list[Any]]] = field(default_factory=dict)
+    # The day a Date cell of those rows holds, as the sheet's locale writes it (None: not a date).
+    sheet_day: Callable[[object], date | None] = lambda value: None
     # Every request of the weeks read (as `report_requests` gave them; [] without the request watch).
     requests: list[Any] = field(default_factory=list)
     # The support issues closed during the turn, and the comments of those worked on (by URL), read once.

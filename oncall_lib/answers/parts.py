@@ -15,8 +15,8 @@ def report_part(config: Config, ctx: ReportContext) -> ReportPart:
     assert config.answers
     known = answers_of(config)
     lines = ["### Answers to repeat questions", ""]
-    used = usage(ctx.sheet_rows.get(config.tracking.section("answer"), []), ctx.start, ctx.end, config) \
-        if config.tracking else {}
+    used = usage(ctx.sheet_rows.get(config.tracking.section("answer"), []), ctx.start, ctx.end, config,
+                 ctx.sheet_day) if config.tracking else {}
     if used:
         lines += ["| Answer | Given | :+1: helpful | :-1: not helpful |", "|---|---|---|---|"]
         lines += [f"| {github_text(key, 40, one_line=True)} | {u.given} | {u.helpful} | {u.not_helpful} |"

@@ -11,6 +11,7 @@ thumbs on it. Each answer is one row in the tracking sheet, each kind of thumb o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -23,7 +24,6 @@ from oncall_lib.recorder import TaskRow
 from oncall_lib.requests.classify import Request
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
-from oncall_lib.tracking.rows import sheet_date
 from oncall_lib.untrusted import slack_link, slack_quote, slack_text
 
 if TYPE_CHECKING:  # the watch imports this module
@@ -154,14 +154,16 @@ class Usage:
     not_helpful: int = 0
 
 
-def usage(rows: list[list[Any]], start: datetime, end: datetime, config: Config) -> dict[str, Usage]:
-    """Answer key -> how often it was given and thumbed in [start, end), from the Answers worksheet."""
+def usage(rows: list[list[Any]], start: datetime, end: datetime, config: Config,
+          day_of: Callable[[object], date | None]) -> dict[str, Usage]:
+    """Answer key -> how often it was given and thumbed in [start, end), from the Answers worksheet (`day_of`
+    reads a Date cell, as the sheet that holds them writes dates)."""
     first, last = start.astimezone(config.team.tz).date(), end.astimezone(config.team.tz).date()
     found: dict[str, Usage] = {}
     for row in rows[1:]:
         if len(row) < 5 or row[3] != "answer" or not str(row[0]).startswith("answer/"):
             continue
-        day = sheet_date(row[1])
+        day = day_of(row[1])
         if day is None or not first <= day < last:
             continue
         key = str(row[4]).partition(": ")[0]

@@ -22,7 +22,7 @@ DUTY = Duty(
     checks="oncall_lib.setup.doctor:tracking_checks",
     scripts=("log_task.py", "rotation_report.py", "fair_share.py"),
     docs="docs/duties/tracking.md",
-    interfaces=("rows", "time_spent"),
+    interfaces=("time_spent",),
     # Every duty records its tasks through the core recorder; with tracking on, they go to the team's sheet.
     contributes=Contributes(rows="oncall_lib.tracking.log:SHEET"),
 )

@@ -203,11 +203,12 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
         open_now = services.github.issues(rules.repo, labels=[rules.labels[0]], state="open")
     rows: dict[str, list[list[Any]]] = {}
     days: dict[str, list[date]] = {}
+    locale = ""
     if config.tracking:
         try:
             read = services.sheets.rows(config.tracking.spreadsheet_id,
                                         sorted({config.tracking.section(k) for k in kinds}))
-            rows = read.values
+            rows, locale = read.values, read.locale
             days, unreadable = logged_days(read, config, kinds)
             if unreadable:
                 state.warnings.append(unreadable_warning(unreadable))
@@ -243,8 +244,10 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
             figures.time_spent = _time_spent(figures.worked_on, comments, rows, config)
         state.figures.append(figures)
     current = state.figures[0]
-    context = ReportContext(services, reported.user_id, reported.start, reported.end, rows, seen.requests,
-                            current.issues_closed, comments)
+    first = day_first(locale)
+    context = ReportContext(services, reported.user_id, reported.start, reported.end, rows,
+                            lambda value: sheet_date(value, day_first=first), seen.requests, current.issues_closed,
+                            comments)
     state.parts = registry.gather(config, "report", state.warnings, "the report", context)
     for part in state.parts:
         state.warnings += part.warnings
