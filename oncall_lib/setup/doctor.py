@@ -257,6 +257,12 @@ def handoff_checks(services: Services, config: Config, at: datetime) -> list[Che
     _run(checks, "slack scopes", scopes)
     support = config.slack.support
     _channel(checks, services, support.key, support.id, support.label)
+    # The channels the handoff's two messages go to ([rotation] announce_channel; team_channel, else operations).
+    for key in dict.fromkeys(k for k in (config.rotation.announce_channel,
+                                         config.rotation.team_channel or config.slack.operations_channel)
+                             if k and k != support.key):
+        channel = config.slack.channel(key)
+        _channel(checks, services, channel.key, channel.id, channel.label)
     if config.rotation.slack_user_group:
         def usergroup(handle: str = config.rotation.slack_user_group) -> str:
             found = services.slack.usergroup(handle)  # plan_upgrade_required on free plans, named by the error
