@@ -29,7 +29,7 @@ class TaskRow:
 
     key: str
     day: date
-    person: str
+    person: str  # who was on support
     kind: str
     summary: str
     link: str = ""
@@ -38,6 +38,12 @@ class TaskRow:
     minutes_to_acknowledge: float | None = None
     minutes_spent: float | None = None
     acknowledged_how: str = ""  # reply, ticket, or "reaction; seen by <the scan's time>"
+    # Who did it: "" for the person on support, AUTOMATIC for the product itself, or someone else's name.
+    by: str = ""
+
+
+# Who did a task the product did on its own (a row's `by`).
+AUTOMATIC = "automatic"
 
 
 # Fills in what costs calls to learn (who was on support, requesters' names), for rows not recorded yet.

@@ -20,7 +20,7 @@ from oncall_lib.answers.matching import Answer, load_answers, match
 from oncall_lib.config import Config
 from oncall_lib.contributions import WatchPart
 from oncall_lib.plan import Action
-from oncall_lib.recorder import TaskRow
+from oncall_lib.recorder import AUTOMATIC, TaskRow
 from oncall_lib.requests.classify import Request
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
@@ -135,7 +135,8 @@ def answer_rows(given: list[Given], team_url: str, config: Config) -> list[TaskR
 
         def row(key: str, summary: str, request: Request = r, day: date = day) -> TaskRow:
             return TaskRow(key=key, day=day, person="", kind="answer", summary=summary,
-                           link=request.permalink(team_url), channel=request.channel, requester=request.requester)
+                           link=request.permalink(team_url), channel=request.channel, requester=request.requester,
+                           by=AUTOMATIC)
 
         rows.append(row(f"answer/{r.key}", f"{g.answer}: {slack_quote(r.text, 200)}"))
         if g.helpful:

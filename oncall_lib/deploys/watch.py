@@ -20,7 +20,7 @@ from oncall_lib.config import Config, DeploysConfig
 from oncall_lib.deploys.triage import codeowners, log_excerpt, owners_of
 from oncall_lib.errors import ServiceError
 from oncall_lib.plan import Action, Executor, apply
-from oncall_lib.recorder import TaskRow, with_person
+from oncall_lib.recorder import AUTOMATIC, TaskRow, with_person
 from oncall_lib.recorder import executors as tracking_executors
 from oncall_lib.recorder import record as tracking_actions
 from oncall_lib.report import Report
@@ -190,7 +190,8 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
                     kind="deploy", summary=f"Failed deploy {f.repo} {f.workflow} #{f.run.number}: "
                     + (f"{f.job.name} / {f.job.failed_step}" if f.job else
                        "explained in the channel" if f in state.explained else "no failed job found"),
-                    link=f.run.html_url, channel=channel.label) for f in [*state.failures, *state.explained]]
+                    link=f.run.html_url, channel=channel.label, by=AUTOMATIC)
+            for f in [*state.failures, *state.explained]]
     actions += tracking_actions(services, config, rows, report.warnings, start=len(actions),
                                 complete=with_person(services, config, at, report.warnings))
     report.warnings += state.warnings

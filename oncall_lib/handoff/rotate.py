@@ -24,7 +24,7 @@ from oncall_lib.handoff import handover
 from oncall_lib.handoff.backlog import Backlog, read_backlog
 from oncall_lib.handoff.topic import compose_topic, same_topic
 from oncall_lib.plan import Action, Executor, Ref, apply, filled
-from oncall_lib.recorder import TaskRow
+from oncall_lib.recorder import AUTOMATIC, TaskRow
 from oncall_lib.recorder import executors as tracking_executors
 from oncall_lib.recorder import record_plan as tracking_plan
 from oncall_lib.report import Report
@@ -526,4 +526,4 @@ def rotation_rows(observed: Observed, config: Config) -> list[TaskRow]:
     return [TaskRow(key=f"rotation/{rotation_key(current)}", day=current.start.astimezone(config.team.tz).date(),
                     person=person.name, kind="rotation",
                     summary=f"Support handoff: {person.name} takes over{previous} until {_when(current.end, config)}",
-                    channel=config.slack.support.label)]
+                    channel=config.slack.support.label, by=AUTOMATIC)]

@@ -21,7 +21,7 @@ from oncall_lib.errors import InputError, ServiceError
 from oncall_lib.iam import terraform
 from oncall_lib.iam.inactivity import Finding, audit, parse_credential_report
 from oncall_lib.plan import Action, Executor, Ref, apply
-from oncall_lib.recorder import TaskRow, with_person
+from oncall_lib.recorder import AUTOMATIC, TaskRow, with_person
 from oncall_lib.recorder import executors as tracking_executors
 from oncall_lib.recorder import record as tracking_actions
 from oncall_lib.report import Report
@@ -199,8 +199,9 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, repo
     report.warnings = state.warnings
     actions = plan(state, config)
     rows = [TaskRow(key=day_key(at, config), day=at.astimezone(config.team.tz).date(), person="", kind="iam",
-                    summary=f"IAM audit: {len(state.findings)} user(s) near or past {rules.limit_days} days inactive: "
-                            + ", ".join(f.user for f in state.findings))] if state.findings else []
+                    by=AUTOMATIC, summary=f"IAM audit: {len(state.findings)} user(s) near or past "
+                                          f"{rules.limit_days} days inactive: "
+                                          + ", ".join(f.user for f in state.findings))] if state.findings else []
     actions += tracking_actions(services, config, rows, report.warnings, start=len(actions),
                                 complete=with_person(services, config, at, report.warnings))
     report.outcomes = apply(actions, {**executors(services), **tracking_executors(services)}, dry_run=dry_run)

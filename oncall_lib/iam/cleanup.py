@@ -27,7 +27,7 @@ from oncall_lib.iam.inactivity import AWS_USERNAME, Finding, validate_usernames 
 from oncall_lib.iam.removals import OpenRemoval, open_removals
 from oncall_lib.iam.terraform import EditResult, owners, remove_users
 from oncall_lib.plan import Action, Ref, apply, filled
-from oncall_lib.recorder import TaskRow, with_person
+from oncall_lib.recorder import AUTOMATIC, TaskRow, with_person
 from oncall_lib.recorder import executors as tracking_executors
 from oncall_lib.recorder import record as tracking_actions
 from oncall_lib.report import Report
@@ -226,7 +226,7 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, user
     report.warnings += state.draft.notes if state.draft else []
     rules = settings(config)
     row = TaskRow(key=f"iam-cleanup/{state.branch}", day=at.astimezone(config.team.tz).date(), person="", kind="iam",
-                  summary=f"Draft PR: {pr_title(state.users)}",
+                  by=AUTOMATIC, summary=f"Draft PR: {pr_title(state.users)}",
                   link=f"https://github.com/{rules.repo}/compare/{rules.base_branch}...{state.branch}")
     actions += tracking_actions(services, config, [row], report.warnings, start=len(actions),
                                 complete=with_person(services, config, at, report.warnings))

@@ -33,7 +33,7 @@ from oncall_lib.iam.terraform import TerraformEditError, remove_users
 from oncall_lib.issue_forms import parse_form
 from oncall_lib.offboarding.socks_yaml import remove_socks_entries
 from oncall_lib.plan import Action, Executor, Ref, apply, filled
-from oncall_lib.recorder import TaskRow, with_person
+from oncall_lib.recorder import AUTOMATIC, TaskRow, with_person
 from oncall_lib.recorder import executors as tracking_executors
 from oncall_lib.recorder import record as tracking_actions
 from oncall_lib.report import Report
@@ -245,7 +245,8 @@ def offboard(services: Services, config: Config, at: datetime, *, number: int, d
     report.warnings += state.draft.notes if state.draft else []
     row = TaskRow(key=f"offboarding/{state.issue.html_url}", day=at.astimezone(config.team.tz).date(), person="",
                   kind="offboarding", summary=f"Offboarding of {state.name}: "
-                  + ("PR drafted" if state.draft else "nothing found to remove"), link=state.issue.html_url)
+                  + ("PR drafted" if state.draft else "nothing found to remove"), link=state.issue.html_url,
+                  by=AUTOMATIC)
     if not state.problems:
         actions += tracking_actions(services, config, [row], report.warnings, start=len(actions),
                                     complete=with_person(services, config, at, report.warnings, state.on_support))
@@ -406,7 +407,7 @@ def carry_out(services: Services, config: Config, at: datetime, report: Report, 
     if approved and tool and not problems:
         row = TaskRow(key=f"access/{issue.html_url}", day=at.astimezone(config.team.tz).date(), person="",
                       kind="access", summary=f"Access to {tool.name} for {login} (approved by {sender})",
-                      link=issue.html_url)
+                      link=issue.html_url, by=AUTOMATIC)
         actions += tracking_actions(services, config, [row], report.warnings, start=len(actions),
                                     complete=with_person(services, config, at, report.warnings))
     github = services.github

@@ -10,7 +10,7 @@ from oncall_lib.business_time import BusinessHours
 from oncall_lib.config import Config
 from oncall_lib.contributions import HandoffContext, HandoffSection, RequestsRead, RequestWindow
 from oncall_lib.requests.classify import Request, classify, seen_by_from_sheet
-from oncall_lib.requests.waiting import format_waiting, scan_requests
+from oncall_lib.requests.waiting import format_waiting, scan_requests, team_of
 from oncall_lib.services import Services
 from oncall_lib.untrusted import github_quote, github_text
 
@@ -70,7 +70,8 @@ def _date_requests(services: Services, config: Config, requests: list[Request], 
             parent = next((m for m in thread if m.get("ts") == request.ts), None)
             if parent is not None:
                 read = classify(parent, channels[request.channel_id], config.requests.ack_reactions, me,
-                                thread=thread)
+                                thread=thread, team=team_of(config))
+                read = replace(read, urgent=request.urgent, why=request.why)  # decided by the scan, from its words
                 # The thread's own time when it has one; else the scan's upper bound stays.
                 request = read if read.acknowledged_at else replace(read, seen_by=request.seen_by)
         dated.append(request)

@@ -34,6 +34,7 @@ from oncall_lib.services.slack import Marker
 from oncall_lib.timeutil import not_at_hour
 from oncall_lib.tracking import REPORT_LABEL
 from oncall_lib.tracking.figures import RotationFigures, render, request_figures
+from oncall_lib.tracking.layout import product_rows
 from oncall_lib.tracking.rows import ACKNOWLEDGED_HOW, DATE, DATE_COLUMN, KIND, day_first, sheet_date
 from oncall_lib.tracking.time_spent import time_spent
 from oncall_lib.untrusted import github_text, slack_text
@@ -130,13 +131,15 @@ def logged_days(read: SheetRows, config: Config, kinds: tuple[str, ...] = READ_K
     unreadable: list[str] = []
     first = day_first(read.locale)
     for title in sorted({config.tracking.section(kind) for kind in kinds}):
+        where = read.date_cells.get(title, [])
         for number, row in enumerate(read.values.get(title, [])[1:], start=2):
             if len(row) <= KIND or row[KIND] not in kinds:
                 continue
             day = sheet_date(row[DATE], day_first=first)
             if day is None:
                 shown = github_text(str(row[DATE]), 40, one_line=True)
-                unreadable.append(f"'{title}'!{DATE_COLUMN}{number} ({f'“{shown}”' if shown else 'empty'})")
+                cell = where[number - 2] if number - 2 < len(where) else f"'{title}'!{DATE_COLUMN}{number}"
+                unreadable.append(f"{cell} ({f'“{shown}”' if shown else 'empty'})")
             else:
                 days.setdefault(str(row[KIND]), []).append(day)
     return days, unreadable
@@ -206,8 +209,9 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
     locale = ""
     if config.tracking:
         try:
-            read = services.sheets.rows(config.tracking.spreadsheet_id,
-                                        sorted({config.tracking.section(k) for k in kinds}))
+            # One read of the whole spreadsheet, each kind's rows found where the team keeps them.
+            snapshot = services.sheets.snapshot(config.tracking.spreadsheet_id, unformatted=True)
+            read = product_rows(snapshot, config.tracking)
             rows, locale = read.values, read.locale
             days, unreadable = logged_days(read, config, kinds)
             if unreadable:
