@@ -21,13 +21,13 @@ from oncall_lib.config import Config, DeploysConfig
 from oncall_lib.deploys.triage import codeowners, log_excerpt, owners_of
 from oncall_lib.errors import ServiceError
 from oncall_lib.plan import Action, Executor, apply
+from oncall_lib.recorder import AUTOMATIC, TaskRow, with_person
+from oncall_lib.recorder import executors as tracking_executors
+from oncall_lib.recorder import record as tracking_actions
 from oncall_lib.report import Report
 from oncall_lib.services import Services
 from oncall_lib.services.github import JobInfo, RunInfo
 from oncall_lib.services.slack import Marker
-from oncall_lib.tracking.log import executors as tracking_executors
-from oncall_lib.tracking.log import tracking_actions, with_person
-from oncall_lib.tracking.rows import AUTOMATIC, TaskRow
 from oncall_lib.untrusted import slack_link, slack_text
 
 JOB = "deploy-watch"

@@ -24,13 +24,13 @@ from oncall_lib.iam import terraform
 from oncall_lib.iam.inactivity import Finding, audit, parse_credential_report
 from oncall_lib.iam.schedule import unreachable, workflow_schedule
 from oncall_lib.plan import Action, Executor, Ref, apply
+from oncall_lib.recorder import AUTOMATIC, TaskRow, with_person
+from oncall_lib.recorder import executors as tracking_executors
+from oncall_lib.recorder import record as tracking_actions
 from oncall_lib.report import Report
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
 from oncall_lib.timeutil import not_at_hour
-from oncall_lib.tracking.log import executors as tracking_executors
-from oncall_lib.tracking.log import tracking_actions, with_person
-from oncall_lib.tracking.rows import AUTOMATIC, TaskRow
 from oncall_lib.untrusted import slack_text
 
 JOB = "iam-audit"

@@ -22,18 +22,18 @@ from oncall_lib.config import Config
 from oncall_lib.draft_pr import DraftPr, observe_branch, plan_draft_pr
 from oncall_lib.draft_pr import executors as draft_executors
 from oncall_lib.errors import InputError, ServiceError
-from oncall_lib.handoff.on_support import support_person
 from oncall_lib.iam.audit import findings_for, settings, team_audit_names
 from oncall_lib.iam.inactivity import AWS_USERNAME, Finding, validate_usernames  # noqa: F401 - re-exported
 from oncall_lib.iam.removals import OpenRemoval, open_removals
 from oncall_lib.iam.terraform import EditResult, owners, remove_users
 from oncall_lib.plan import Action, Ref, apply, filled
+from oncall_lib.recorder import AUTOMATIC, TaskRow, with_person
+from oncall_lib.recorder import executors as tracking_executors
+from oncall_lib.recorder import record as tracking_actions
 from oncall_lib.report import Report
+from oncall_lib.rotation.on_support import support_person
 from oncall_lib.services import Services
 from oncall_lib.services.github import PullInfo
-from oncall_lib.tracking.log import executors as tracking_executors
-from oncall_lib.tracking.log import tracking_actions, with_person
-from oncall_lib.tracking.rows import AUTOMATIC, TaskRow
 from oncall_lib.untrusted import github_text
 
 JOB = "iam-cleanup"

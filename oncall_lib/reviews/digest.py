@@ -19,16 +19,16 @@ from typing import Any
 
 from oncall_lib.config import Config, ReviewsConfig
 from oncall_lib.errors import ServiceError
-from oncall_lib.handoff.on_support import holder_name, on_support, support_person
-from oncall_lib.handoff.schedule import ScheduleProblem
 from oncall_lib.plan import Action, Executor, apply
+from oncall_lib.recorder import TaskRow
+from oncall_lib.recorder import executors as tracking_executors
+from oncall_lib.recorder import record as tracking_actions
 from oncall_lib.report import Report
 from oncall_lib.reviews.awaiting import PendingReview, TeamReview, digest_text, pending_review, team_reviews
+from oncall_lib.rotation.on_support import holder_name, on_support, support_person
+from oncall_lib.rotation.schedule import ScheduleProblem
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
-from oncall_lib.tracking.log import executors as tracking_executors
-from oncall_lib.tracking.log import tracking_actions
-from oncall_lib.tracking.rows import TaskRow
 
 JOB = "review-digest"
 DIGEST_EVENT = "oncall_support_review_digest"

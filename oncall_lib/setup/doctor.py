@@ -17,8 +17,9 @@ from oncall_lib.duties import CREDENTIALS, enabled, permissions, systems_needed
 from oncall_lib.duty import Check
 from oncall_lib.errors import MissingSecret, OncallError
 from oncall_lib.github_permissions import configured_needs, missing_permissions
-from oncall_lib.handoff.on_support import read_schedule
-from oncall_lib.handoff.schedule import (
+from oncall_lib.report import Report
+from oncall_lib.rotation.on_support import read_schedule
+from oncall_lib.rotation.schedule import (
     ScheduleProblem,
     family_turns,
     is_active,
@@ -27,7 +28,6 @@ from oncall_lib.handoff.schedule import (
     support_layers,
     support_overrides,
 )
-from oncall_lib.report import Report
 from oncall_lib.services import Services
 from oncall_lib.services.epics import ROOM_MADE, SUB_ISSUE_CAP, EpicLinks
 from oncall_lib.services.github import InstallationInfo, WorkflowState
@@ -257,6 +257,12 @@ def handoff_checks(services: Services, config: Config, at: datetime) -> list[Che
     _run(checks, "slack scopes", scopes)
     support = config.slack.support
     _channel(checks, services, support.key, support.id, support.label)
+    # The channels the handoff's two messages go to ([rotation] announce_channel; team_channel, else operations).
+    for key in dict.fromkeys(k for k in (config.rotation.announce_channel,
+                                         config.rotation.team_channel or config.slack.operations_channel)
+                             if k and k != support.key):
+        channel = config.slack.channel(key)
+        _channel(checks, services, channel.key, channel.id, channel.label)
     if config.rotation.slack_user_group:
         def usergroup(handle: str = config.rotation.slack_user_group) -> str:
             found = services.slack.usergroup(handle)  # plan_upgrade_required on free plans, named by the error
