@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LIB = ROOT / "oncall_lib"
 # The core every layer may use: configuration, plan/apply/report, errors, secrets, untrusted text, time, forms,
 # the draft-PR write path, what a duty is, and which repository an issue event came from.
-CORE = {"business_time", "config", "draft_pr", "duty", "environment", "errors", "events", "issue_forms",
+CORE = {"authorship", "business_time", "config", "draft_pr", "duty", "environment", "errors", "events", "issue_forms",
         "owned_section", "plan", "preview", "report", "secrets", "slack_links", "timeutil", "untrusted"}
 # Above the duties: what lists or runs all of them (the intake runs several duties' event work for the tick).
 TOP = {"cli", "duties", "generated", "github_permissions", "tick", "intake", "setup"}
