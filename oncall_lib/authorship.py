@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol, TypeVar
 
+from oncall_lib.config import Config, RosterMember
 from oncall_lib.services import Services
 from oncall_lib.services.github import Comment, GitHubIdentity, IssueState, PullInfo
 
@@ -62,3 +63,22 @@ def own_comments(services: Services, repo: str, number: int) -> list[Comment]:
 def marked(comments: Sequence[Comment], marker: str, me: GitHubIdentity) -> Comment | None:
     """The first of the product's own comments that carries `marker`."""
     return next((c for c in comments if github_wrote(c, me) and marker in c.body), None)
+
+
+def roster_member(config: Config, login: str, user_id: int) -> RosterMember | None:
+    """The roster member a GitHub account is. Where the roster pins the account's id (`github_id`), the id decides
+    and the login is only a name: a renamed member still counts, and whoever claims their old login does not.
+    Where it does not, the login decides (GitHub's current word for the account, never anything typed)."""
+    by_id = next((m for m in config.roster if m.github_id and user_id and m.github_id == user_id), None)
+    if by_id is not None:
+        return by_id
+    by_login = next((m for m in config.roster if m.github and m.github.casefold() == login.casefold()), None)
+    if by_login is None or by_login.github_id:  # a pinned member's login, held by another account
+        return None
+    return by_login
+
+
+def impostor_of(config: Config, login: str, user_id: int) -> RosterMember | None:
+    """The roster member whose login this account holds though the roster pins another account's id."""
+    return next((m for m in config.roster if m.github and m.github.casefold() == login.casefold()
+                 and m.github_id and m.github_id != user_id), None)

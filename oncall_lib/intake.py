@@ -32,6 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from oncall_lib.authorship import github_identity, github_wrote, own
 from oncall_lib.config import Config
 from oncall_lib.errors import ServiceError
 from oncall_lib.offboarding import OFFBOARDING_LABEL
@@ -39,12 +40,11 @@ from oncall_lib.offboarding import requests as offboarding
 from oncall_lib.postmortems import items as postmortems
 from oncall_lib.report import Report
 from oncall_lib.services import Services
-from oncall_lib.services.github import Comment, IssueState
+from oncall_lib.services.github import Comment, GitHubIdentity, IssueState
 from oncall_lib.support_issues import commands as issue_commands
 from oncall_lib.support_issues import issues as support_issues
 
 JOB = "intake"
-OWN_MARKER = "<!-- oncall-support:"  # every comment the product writes carries one
 
 
 @dataclass(frozen=True)
@@ -106,21 +106,24 @@ def request_work(issue: IssueState, config: Config) -> Work | None:
     return None
 
 
-def command_work(comments: list[Comment]) -> list[Work]:
-    """`/oncall` comments on issues with no reply marked with their id among the listed comments."""
+def command_work(comments: list[Comment], me: GitHubIdentity) -> list[Work]:
+    """`/oncall` comments on issues with no reply of the product's marked with their id among the listed comments
+    (a reply anyone else wrote, marker and all, is just text)."""
     work = []
+    mine = own(comments, me)
     for comment in comments:
-        if (comment.on_pull or comment.author_is_bot or OWN_MARKER in comment.body
+        if (comment.on_pull or comment.author_is_bot or github_wrote(comment, me)
                 or not issue_commands.has_commands(comment.body) or not issue_commands.needs_answer(comment.body)):
             continue
-        same_issue = [c for c in comments if c.number == comment.number]
+        same_issue = [c for c in mine if c.number == comment.number]
         if not issue_commands.answered(comment, same_issue):
             work.append(Work("command", comment.number, f"comment {comment.id} has no answer",
                              comment_id=comment.id))
     return work
 
 
-def pending_work(issues: list[IssueState], comments: list[Comment], config: Config, at: datetime) -> list[Work]:
+def pending_work(issues: list[IssueState], comments: list[Comment], config: Config, at: datetime,
+                 me: GitHubIdentity) -> list[Work]:
     """Everything the listings show undone, leaving to the event runs what changed within the grace period."""
     rules = support_issues.settings(config)
     settled = at - timedelta(minutes=rules.event_grace_minutes)
@@ -133,14 +136,17 @@ def pending_work(issues: list[IssueState], comments: list[Comment], config: Conf
                       postmortem_work(issue, config)):
             if found:
                 work.append(found)
-    work += command_work([c for c in comments if not (c.updated_at and c.updated_at > settled)])
+    work += command_work([c for c in comments if not (c.updated_at and c.updated_at > settled)], me)
     return work
 
 
-def _done_already(work: Work, comments: list[Comment]) -> bool:
+def _done_already(work: Work, comments: list[Comment], me: GitHubIdentity) -> bool:
+    """Whether the product's own comments say the request was carried out, as it reads now (an offboarding
+    request corrected after its status comment is done again)."""
     if work.kind == "offboarding":
-        return any(offboarding.STATUS_MARKER in c.body for c in comments)
-    return offboarding.is_done(comments)
+        assert work.issue is not None
+        return offboarding.status_is_current(comments, work.issue, me)
+    return offboarding.is_done(own(comments, me))
 
 
 def row_key(work: Work) -> str:
@@ -171,9 +177,10 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
     try:
         issues = services.github.updated_issues(rules.repo, since)
         comments = services.github.recent_comments(rules.repo, since)
-        work = pending_work(issues, comments, config, at)
+        me = github_identity(services)
+        work = pending_work(issues, comments, config, at, me)
         carried_out = [w for w in work if w.confirm
-                       and _done_already(w, services.github.comments(rules.repo, w.number))]
+                       and _done_already(w, services.github.comments(rules.repo, w.number), me)]
         unlogged = _unlogged(services, config, carried_out, report.warnings)
         todo = [w if w not in unlogged else replace(w, why="carried out, but its row is not in the tracking sheet")
                 for w in work if w not in carried_out or w in unlogged]

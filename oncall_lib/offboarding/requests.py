@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from oncall_lib.authorship import github_identity, marked, own, roster_member
 from oncall_lib.config import GITHUB_LOGIN, AccessConfig, Config, OffboardingConfig
 from oncall_lib.draft_pr import DraftPr, observe_branch, plan_draft_pr
 from oncall_lib.draft_pr import executors as draft_executors
@@ -36,7 +37,7 @@ from oncall_lib.offboarding.socks_yaml import remove_socks_entries
 from oncall_lib.plan import Action, Executor, Ref, apply, filled
 from oncall_lib.report import Report
 from oncall_lib.services import Services
-from oncall_lib.services.github import Comment, IssueState
+from oncall_lib.services.github import Comment, GitHubIdentity, IssueState
 from oncall_lib.tracking.log import executors as tracking_executors
 from oncall_lib.tracking.log import tracking_actions, with_person
 from oncall_lib.tracking.rows import TaskRow
@@ -45,6 +46,11 @@ from oncall_lib.untrusted import github_text
 JOB = "offboarding"
 ACCESS_JOB = "access"
 STATUS_MARKER = "<!-- oncall-support:offboarding-status -->"
+# The request's answers the status was made from: the tick redoes a request corrected since (an older status
+# without it counts as current).
+ANSWERS_MARKER = "<!-- oncall-support:offboarding-answers {digest} -->"
+_ANSWERS = re.compile(r"<!-- oncall-support:offboarding-answers (?P<digest>[0-9a-f]{10}) -->")
+REFUSED_MARKER = "<!-- oncall-support:offboarding-refused {author} -->"
 DENIED_MARKER = "<!-- oncall-support:access-denied {sender} -->"
 CHECKLIST_MARKER = "<!-- oncall-support:access-checklist -->"
 OFFBOARDING_LABELS = ("Name", "Team", "Role", "Expected last day", "Company", "Emails", "GitHub username", "COR", "PM",
@@ -83,6 +89,9 @@ class Offboarding:
     github: str | None
     aws_username: str
     problems: list[str] = field(default_factory=list)
+    answers_digest: str = ""
+    refused: str | None = None  # why whoever filed (or edited) the request may not ask for an offboarding
+    refused_before: bool = False  # the product already said so
     iam_removed: list[str] = field(default_factory=list)
     socks_removed: list[str] = field(default_factory=list)
     draft: DraftPr | None = None
@@ -94,13 +103,60 @@ class Offboarding:
     iam_elsewhere: OpenRemoval | None = None  # an open IAM cleanup PR that already removes the user
 
 
+def answers_digest(body: str) -> str:
+    """A digest of what the request asks (its answers, not the checklist the automation ticks)."""
+    answers = parse_form(body, OFFBOARDING_LABELS)
+    text = "\n".join(f"{k}={(answers.get(k) or '').strip()}" for k in OFFBOARDING_LABELS if k != "Tier 2 steps")
+    return hashlib.sha1(text.encode()).hexdigest()[:10]  # noqa: S324 - a marker, not security
+
+
+def status_is_current(comments: list[Comment], issue: IssueState, me: GitHubIdentity) -> bool:
+    """Whether the product's status comment (or its refusal) answers the request as it reads now."""
+    if marked(comments, "<!-- oncall-support:offboarding-refused ", me) is not None:
+        return True
+    status = marked(comments, STATUS_MARKER, me)
+    if status is None:
+        return False
+    found = _ANSWERS.search(status.body)
+    return found is None or found["digest"] == answers_digest(issue.body)
+
+
+def requester_refusal(services: Services, config: Config, login: str, user_id: int) -> str | None:
+    """Why this GitHub account may not ask for an offboarding, or None: the config names who may (the roster, the
+    access approvers, `[offboarding] requesters_team`)."""
+    if roster_member(config, login, user_id) is not None:
+        return None
+    teams = [t for t in ((config.access.approvers_team if config.access else None),
+                         (config.offboarding.requesters_team if config.offboarding else None)) if t]
+    if any(services.github.team_member(team, login) for team in teams):
+        return None
+    named = ", ".join(["the roster", *teams])
+    return (f"@{github_text(login, 40, one_line=True)} is not among the people who may ask for an offboarding "
+            f"({named})")
+
+
 def observe(services: Services, config: Config, at: datetime, number: int) -> Offboarding:
     rules, devops, base_branch, requests_repo = _settings(config)
     issue = services.github.issue(requests_repo, number)
+    me = github_identity(services)
+    comments = own(services.github.comments(requests_repo, number), me)
+    refused = requester_refusal(services, config, issue.author, issue.author_id)
+    if refused is None and issue.node_id:
+        # Whoever changed what it asks must be allowed to ask too.
+        for edit in services.github.edit_history(requests_repo, issue.node_id).edited_by_others():
+            refused = requester_refusal(services, config, edit.editor, edit.editor_id)
+            if refused is not None:
+                refused = f"the request was edited by someone who may not ask for one: {refused}"
+                break
+    if refused is not None:
+        state = Offboarding(issue, "", None, "", refused=refused)
+        state.refused_before = marked(comments, REFUSED_MARKER.format(author=issue.author_id), me) is not None
+        return state
     answers = parse_form(issue.body, OFFBOARDING_LABELS)
     name = (answers["Name"] or "").strip()
     github = (answers["GitHub username"] or "").strip().lstrip("@") or None
-    state = Offboarding(issue, name, github, aws_username_for(name, github, config) if name else "")
+    state = Offboarding(issue, name, github, aws_username_for(name, github, config) if name else "",
+                        answers_digest=answers_digest(issue.body))
     if not name:
         state.problems.append("the request has no Name")
     if github and not GITHUB_LOGIN.match(github):
@@ -108,7 +164,7 @@ def observe(services: Services, config: Config, at: datetime, number: int) -> Of
         github = state.github = None
     if state.aws_username and not AWS_USERNAME.match(state.aws_username):
         state.problems.append(f"“{github_text(state.aws_username, 80, one_line=True)}” is not an AWS IAM user name")
-    state.comment = next((c for c in services.github.comments(requests_repo, number) if STATUS_MARKER in c.body), None)
+    state.comment = marked(comments, STATUS_MARKER, me)  # the product's own; anyone else's is just text
     if state.problems:
         return state
     iam_file = config.iam.file if config.iam else ""
@@ -160,7 +216,8 @@ def pr_body(state: Offboarding) -> str:
 
 def status_text(state: Offboarding, pr_url: str) -> str:
     iam, socks = bool(state.iam_removed), bool(state.socks_removed)
-    lines = [STATUS_MARKER, "**Offboarding automation**", ""]
+    lines = [STATUS_MARKER + (f"\n{ANSWERS_MARKER.format(digest=state.answers_digest)}" if state.answers_digest
+                              else ""), "**Offboarding automation**", ""]
     if state.problems:
         lines += [f"- [ ] Needs a person: {p}" for p in state.problems]
         return "\n".join(lines)
@@ -185,6 +242,14 @@ def ticked_body(body: str, steps: list[str]) -> str:
 def plan(state: Offboarding, config: Config) -> list[Action]:
     _, _, _, requests_repo = _settings(config)
     actions: list[Action] = []
+    if state.refused is not None:
+        if state.refused_before:
+            return []
+        where = f"{requests_repo}#{state.issue.number}"
+        return [Action("github.comment", where, "say why nothing is drafted",
+                       {"repo": requests_repo, "number": state.issue.number,
+                        "body": f"{REFUSED_MARKER.format(author=state.issue.author_id)}\n{state.refused}, so nothing "
+                                "was drafted. Ask someone on the support rotation to file it."})]
     pr_url: Any = state.draft.pull.html_url if state.draft and state.draft.pull else "the PR"
     if state.draft is not None:
         state.draft.body = pr_body(state)
@@ -224,6 +289,7 @@ def executors(services: Services) -> dict[str, Executor]:
     return {
         **draft_executors(services),
         "github.status_comment": status,
+        "github.comment": lambda a: services.github.comment(a.params["repo"], a.params["number"], a.params["body"]),
         "github.edit_body": lambda a: services.github.edit_body(a.params["repo"], a.params["number"], a.params["body"]),
     }
 
@@ -236,6 +302,8 @@ def offboard(services: Services, config: Config, at: datetime, *, number: int, d
         return report.gone(exc, services.calls.snapshot())
     except ServiceError as exc:
         return report.stopped(exc, services.calls.snapshot())
+    if state.refused is not None:
+        report.warnings.append(f"{state.issue.repo}#{number}: refused: {state.refused}")
     report.facts = {"person": state.name or None, "aws_username": state.aws_username or None,
                     "iam_user": "found" if state.iam_removed else "not found",
                     "socks_key": "found" if state.socks_removed else "not found",
@@ -246,7 +314,7 @@ def offboard(services: Services, config: Config, at: datetime, *, number: int, d
     row = TaskRow(key=f"offboarding/{state.issue.html_url}", day=at.astimezone(config.team.tz).date(), person="",
                   kind="offboarding", summary=f"Offboarding of {state.name}: "
                   + ("PR drafted" if state.draft else "nothing found to remove"), link=state.issue.html_url)
-    if not state.problems:
+    if not state.problems and state.refused is None:
         actions += tracking_actions(services, config, [row], report.warnings, start=len(actions),
                                     complete=with_person(services, config, at, report.warnings, state.on_support))
     report.outcomes = apply(actions, {**executors(services), **tracking_executors(services)}, dry_run=dry_run)
