@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from oncall_lib.authorship import github_identity, marked, own, roster_member
@@ -37,7 +37,7 @@ from oncall_lib.offboarding.socks_yaml import remove_socks_entries
 from oncall_lib.plan import Action, Executor, Ref, apply, filled
 from oncall_lib.report import Report
 from oncall_lib.services import Services
-from oncall_lib.services.github import Comment, GitHubIdentity, IssueState
+from oncall_lib.services.github import Comment, GitHubIdentity, IssueState, LabelEvent
 from oncall_lib.tracking.log import executors as tracking_executors
 from oncall_lib.tracking.log import tracking_actions, with_person
 from oncall_lib.tracking.rows import TaskRow
@@ -325,6 +325,7 @@ def offboard(services: Services, config: Config, at: datetime, *, number: int, d
 # -- access grants ---------------------------------------------------------------------------
 
 GRANTED_MARKER = "<!-- oncall-support:access-granted -->"
+WITHDRAWN_MARKER = "<!-- oncall-support:access-withdrawn {edited} -->"
 INCOMPLETE_MARKER = "<!-- oncall-support:access-incomplete {digest} -->"
 # The access form's required answers (.github/ISSUE_TEMPLATE/access-request.yml).
 ACCESS_REQUIRED = ("Person", "GitHub username", "Tool", "Reason")
@@ -347,7 +348,8 @@ def access_problems(answers: dict[str, str | None], rules: AccessConfig) -> list
 
 
 def is_done(comments: list[Comment]) -> bool:
-    """Whether an approved request was carried out: the grant's or the checklist's comment is there."""
+    """Whether an approved request was carried out: the grant's or the checklist's comment is there. `comments`:
+    the product's own (authorship.py)."""
     return any(GRANTED_MARKER in c.body or CHECKLIST_MARKER in c.body for c in comments)
 
 
@@ -364,19 +366,28 @@ def grant(services: Services, config: Config, at: datetime, *, number: int, send
         raise InputError(f"the event's sender {sender!r} is not a GitHub login")
     try:
         issue = services.github.issue(repo, number)
+        found = approval_of(services, config, issue)
     except Gone as exc:
         return report.gone(exc, services.calls.snapshot())
     except ServiceError as exc:
         return report.stopped(exc, services.calls.snapshot())
-    return carry_out(services, config, at, report, issue, sender, bot)
+    if found is None:
+        report.facts = {"skipped": f"{repo}#{number}: no `labeled` event says who added {label!r}: nothing granted"}
+        report.api_calls = services.calls.snapshot()
+        return report
+    if found.actor.casefold() != sender.casefold():
+        # The API's word, not the payload's: the label was added again (or removed and added) since this event.
+        report.warnings.append(f"{repo}#{number}: the event names {sender}, GitHub's events say {found.actor} added "
+                               f"{label!r} last: {found.actor} is the approver")
+    return carry_out(services, config, at, report, issue, found)
 
 
-def approval_of(services: Services, config: Config, issue: IssueState) -> tuple[str, bool] | None:
-    """Who added the approval label that is on the issue now (the last time it was added), and whether that is
-    an app or bot: GitHub's issue events say, as the `labeled` event's sender would have."""
+def approval_of(services: Services, config: Config, issue: IssueState) -> LabelEvent | None:
+    """The `labeled` event of the approval label on the issue now (the last time it was added): who added it (an
+    app or bot, a person; by id) and when. GitHub's issue events say, never the issue's text."""
     rules, _ = _access(config)
     added = [e for e in services.github.label_events(issue.repo, issue.number) if e.label == rules.approved_label]
-    return (added[-1].actor, added[-1].actor_is_bot) if added else None
+    return added[-1] if added else None
 
 
 def grant_from_events(services: Services, config: Config, at: datetime, *, issue: IssueState,
@@ -394,37 +405,87 @@ def grant_from_events(services: Services, config: Config, at: datetime, *, issue
         report.facts = {"skipped": f"{issue.repo}#{issue.number}: no event says who added the approval label"}
         report.api_calls = services.calls.snapshot()
         return report
-    sender, bot = found
-    return carry_out(services, config, at, report, issue, sender, bot)
+    return carry_out(services, config, at, report, issue, found)
 
 
-def carry_out(services: Services, config: Config, at: datetime, report: Report, issue: IssueState, sender: str,
-              bot: bool) -> Report:
-    """Check the approval (a person, in the approvers team) and the request (every required answer usable), then
-    grant: the team membership, or the tool's checklist for a person. Each refusal is said once."""
+def recheck(services: Services, config: Config, at: datetime, *, number: int, dry_run: bool) -> Report:
+    """The `edited` event's run: an approved request edited since its approval loses it (the label comes off, the
+    requester is told once); one not approved, or already granted, is left alone."""
     rules, repo = _access(config)
+    report = Report(ACCESS_JOB, dry_run=dry_run, at=at)
+    try:
+        issue = services.github.issue(repo, number)
+    except Gone as exc:
+        return report.gone(exc, services.calls.snapshot())
+    except ServiceError as exc:
+        return report.stopped(exc, services.calls.snapshot())
+    if rules.approved_label not in issue.labels:
+        report.facts = {"skipped": f"{repo}#{number} is not approved (no {rules.approved_label!r} label)"}
+        report.api_calls = services.calls.snapshot()
+        return report
+    return grant_from_events(services, config, at, issue=issue, dry_run=dry_run)
+
+
+def not_theirs_to_approve(approval: LabelEvent, issue: IssueState, grantee: str) -> str | None:
+    """Why the approver may not approve this request although in the approvers team, or None: nobody approves
+    their own request, nor access for themselves."""
+    if (approval.actor_id and approval.actor_id == issue.author_id) or approval.actor.casefold() == issue.author.casefold():
+        return "they filed this request: an approval comes from another approver"
+    if grantee and grantee.casefold() == approval.actor.casefold():
+        return "the access is for them: an approval comes from another approver"
+    return None
+
+
+def carry_out(services: Services, config: Config, at: datetime, report: Report, issue: IssueState,
+              approval: LabelEvent) -> Report:
+    """Check the approval (a person in the approvers team, not the requester nor the person granted, who added the
+    label after the request's last edit) and the request (every required answer usable), then grant: the team
+    membership, or the tool's checklist for a person. Each refusal is said once."""
+    rules, repo = _access(config)
+    sender, bot = approval.actor, approval.actor_is_bot or approval.actor.casefold().endswith("[bot]")
     number, dry_run = issue.number, report.dry_run
     where = f"{repo}#{number}"
     actions: list[Action] = []
     approved, tool, login, problems = False, None, "", []
     shown = github_text(sender, 60, one_line=True)
     try:
-        comments = services.github.comments(repo, number)
-        if not bot:
-            approved = services.github.team_member(rules.approvers_team, sender)
+        comments = own(services.github.comments(repo, number), github_identity(services))
         answers = parse_form(issue.body, ACCESS_LABELS)
         login = (answers["GitHub username"] or "").strip().lstrip("@")
         tool = rules.tool(answers["Tool"])
-        report.facts = {"approver": sender, "approved": approved, "tool": tool.name if tool else answers["Tool"],
-                        "user": login or None}
-        problems = access_problems(answers, rules) if approved else []
-        if (not approved or problems) and rules.approved_label in issue.labels:
+        if not bot:
+            approved = services.github.team_member(rules.approvers_team, sender)
+        not_theirs = not_theirs_to_approve(approval, issue, login) if approved else None
+        approved = approved and not_theirs is None
+        edited = None
+        if approved and not is_done(comments) and issue.node_id:
+            last_edit = services.github.edit_history(repo, issue.node_id).last_edited_at
+            if last_edit and (approval.created_at is None or last_edit >= approval.created_at):
+                edited = last_edit
+        report.facts = {"approver": sender, "approved": approved and edited is None,
+                        "tool": tool.name if tool else answers["Tool"], "user": login or None}
+        problems = access_problems(answers, rules) if approved and edited is None else []
+        if (not approved or problems or edited) and rules.approved_label in issue.labels:
             actions.append(Action("github.remove_label", where, f"remove {rules.approved_label!r}",
                                   {"repo": repo, "number": number, "label": rules.approved_label}))
-        if not approved:
+        if approved and edited is not None:
+            approved = False
+            marker = WITHDRAWN_MARKER.format(edited=edited.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+            report.warnings.append(f"{where}: the request was edited after @{sender} approved it: the approval is "
+                                   "withdrawn, nothing granted")
+            if not any(marker in c.body for c in comments):
+                requester = github_text(issue.author, 40, one_line=True)
+                actions.append(Action("github.comment", where, "say the approval was withdrawn by the edit",
+                                      {"repo": repo, "number": number,
+                                       "body": f"{marker}\n@{requester}: this request was edited after @{shown} "
+                                               "approved it, so the approval no longer holds and nothing was "
+                                               f"granted. An approver reads it again and adds the "
+                                               f"`{rules.approved_label}` label."}))
+        elif not approved:
             marker = DENIED_MARKER.format(sender=sender)
             why = (f"{shown} is an app or a bot: only a person in {rules.approvers_team} approves access"
-                   if bot else f"@{shown} is not in {rules.approvers_team}")
+                   if bot else f"@{shown} may not approve it: {not_theirs}" if not_theirs
+                   else f"@{shown} is not in {rules.approvers_team}")
             if bot:
                 report.warnings.append(f"{where}: the approval label was added by {sender}, an app or bot; only a "
                                        "person approves: nothing granted")
