@@ -29,6 +29,7 @@ holds now, so a piece done meanwhile is not done twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -106,14 +107,18 @@ def request_work(issue: IssueState, config: Config) -> Work | None:
     return None
 
 
-def command_work(comments: list[Comment], me: GitHubIdentity) -> list[Work]:
+def command_work(comments: list[Comment], identity: Callable[[], GitHubIdentity]) -> list[Work]:
     """`/oncall` comments on issues with no reply of the product's marked with their id among the listed comments
-    (a reply anyone else wrote, marker and all, is just text)."""
+    (a reply anyone else wrote, marker and all, is just text). `identity` is read only when a comment holds one."""
     work = []
+    candidates = [c for c in comments if not (c.on_pull or c.author_is_bot) and issue_commands.has_commands(c.body)
+                  and issue_commands.needs_answer(c.body)]
+    if not candidates:
+        return []
+    me = identity()
     mine = own(comments, me)
-    for comment in comments:
-        if (comment.on_pull or comment.author_is_bot or github_wrote(comment, me)
-                or not issue_commands.has_commands(comment.body) or not issue_commands.needs_answer(comment.body)):
+    for comment in candidates:
+        if github_wrote(comment, me):
             continue
         same_issue = [c for c in mine if c.number == comment.number]
         if not issue_commands.answered(comment, same_issue):
@@ -123,7 +128,7 @@ def command_work(comments: list[Comment], me: GitHubIdentity) -> list[Work]:
 
 
 def pending_work(issues: list[IssueState], comments: list[Comment], config: Config, at: datetime,
-                 me: GitHubIdentity) -> list[Work]:
+                 identity: Callable[[], GitHubIdentity]) -> list[Work]:
     """Everything the listings show undone, leaving to the event runs what changed within the grace period."""
     rules = support_issues.settings(config)
     settled = at - timedelta(minutes=rules.event_grace_minutes)
@@ -136,7 +141,7 @@ def pending_work(issues: list[IssueState], comments: list[Comment], config: Conf
                       postmortem_work(issue, config)):
             if found:
                 work.append(found)
-    work += command_work([c for c in comments if not (c.updated_at and c.updated_at > settled)], me)
+    work += command_work([c for c in comments if not (c.updated_at and c.updated_at > settled)], identity)
     return work
 
 
@@ -177,10 +182,9 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
     try:
         issues = services.github.updated_issues(rules.repo, since)
         comments = services.github.recent_comments(rules.repo, since)
-        me = github_identity(services)
-        work = pending_work(issues, comments, config, at, me)
+        work = pending_work(issues, comments, config, at, lambda: github_identity(services))
         carried_out = [w for w in work if w.confirm
-                       and _done_already(w, services.github.comments(rules.repo, w.number), me)]
+                       and _done_already(w, services.github.comments(rules.repo, w.number), github_identity(services))]
         unlogged = _unlogged(services, config, carried_out, report.warnings)
         todo = [w if w not in unlogged else replace(w, why="carried out, but its row is not in the tracking sheet")
                 for w in work if w not in carried_out or w in unlogged]

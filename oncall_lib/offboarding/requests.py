@@ -104,9 +104,9 @@ class Offboarding:
 
 
 def answers_digest(body: str) -> str:
-    """A digest of what the request asks (its answers, not the checklist the automation ticks)."""
+    """A digest of the answers the automation acts on (who leaves: the name and GitHub username)."""
     answers = parse_form(body, OFFBOARDING_LABELS)
-    text = "\n".join(f"{k}={(answers.get(k) or '').strip()}" for k in OFFBOARDING_LABELS if k != "Tier 2 steps")
+    text = "\n".join(f"{k}={(answers.get(k) or '').strip()}" for k in ("Name", "GitHub username"))
     return hashlib.sha1(text.encode()).hexdigest()[:10]  # noqa: S324 - a marker, not security
 
 
@@ -143,7 +143,7 @@ def observe(services: Services, config: Config, at: datetime, number: int) -> Of
     refused = requester_refusal(services, config, issue.author, issue.author_id)
     if refused is None and issue.node_id:
         # Whoever changed what it asks must be allowed to ask too.
-        for edit in services.github.edit_history(requests_repo, issue.node_id).edited_by_others():
+        for edit in services.github.edit_history(requests_repo, issue.node_id).edited_by_others(me.user_id):
             refused = requester_refusal(services, config, edit.editor, edit.editor_id)
             if refused is not None:
                 refused = f"the request was edited by someone who may not ask for one: {refused}"

@@ -174,9 +174,11 @@ class EditHistory:
     last_edited_at: datetime | None
     edits: tuple[Edit, ...] = ()
 
-    def edited_by_others(self) -> list[Edit]:
-        """The edits made by someone other than the author (the created revision, by the author, is not one)."""
-        return [e for e in self.edits if e.editor_id != self.author_id or not self.author_id]
+    def edited_by_others(self, product_id: int = 0) -> list[Edit]:
+        """The edits made by someone other than the author (the created revision, by the author, is not one), or
+        than the product itself (`product_id`: it ticks a request's checklist)."""
+        return [e for e in self.edits if not e.editor_id
+                or e.editor_id not in {self.author_id, product_id} - {0}]
 
 
 @dataclass(frozen=True)

@@ -328,22 +328,23 @@ def plan_covers(services: Services, config: Config, at: datetime, issue: IssueSt
 
 def refused_because(services: Services, config: Config, issue: IssueState, comment: Comment,
                     commands: list[Command]) -> str | None:
-    """Why this comment's commands must not run, in one line, or None: who wrote it is GitHub's word (the API, by
+    """Why this comment's commands must not run (the reply's text), or None: who wrote it is GitHub's word (the API, by
     the comment's id), never the comment's own text; an edit by anyone but the author runs nothing."""
     who = f"@{github_text(comment.author, 40, one_line=True)}"
     if roster_member(config, comment.author, comment.author_id) is None:
         if impostor_of(config, comment.author, comment.author_id) is not None:
             return (f"{who} is not the roster's account of that name (the roster names another GitHub account by "
-                    "its id: a login that changed hands does not act for the team)")
-        return (f"{who}: `/oncall` commands are for the team on the support rotation; ask the person on support "
-                "(the channel topic names them)")
+                    "its id: a login that changed hands does not act for the team), so this comment changed nothing.")
+        return (f"{who}: `/oncall` commands are for the team on the support rotation, so this comment changed "
+                "nothing. Ask the person on support (the channel topic names them).")
     if issue.state != "open" and any(c.verb not in FOR_CLOSED_ISSUES for c in commands):
-        return "this issue is closed: reopen it first, then write the command again"
+        return "This issue is closed, so this comment changed nothing: reopen it first, then write the command again."
     history = services.github.edit_history(issue.repo, comment.node_id) if comment.node_id else None
     edited = history.edited_by_others() if history else []
     if edited:
-        return (f"this comment was edited by @{github_text(edited[-1].editor or 'someone', 40, one_line=True)}, not "
-                "by its author: commands run only as their author wrote them; write a new comment")
+        return (f"This comment was edited by @{github_text(edited[-1].editor or 'someone', 40, one_line=True)}, not "
+                "by its author, so it changed nothing: commands run only as their author wrote them; write a new "
+                "comment.")
     return None
 
 
@@ -375,8 +376,8 @@ def run(services: Services, config: Config, at: datetime, *, number: int, commen
             return report
         refusal = refused_because(services, config, issue, comment, commands)
         if refusal is not None:
-            actions = reply_once(issue, comment_id, comments, f"{refusal}, so this comment changed nothing.")
-            report.warnings.append(f"comment {comment_id} by {comment.author}: refused ({refusal})")
+            actions = reply_once(issue, comment_id, comments, refusal)
+            report.warnings.append(f"comment {comment_id} by {comment.author}: refused: {refusal}")
         else:
             basic = [c for c in commands if c.verb in ("assign", "epic", "done")]
             epic = links.epic_of(issue) if basic else None
