@@ -60,9 +60,13 @@ class Work:
     issue: IssueState | None = None
 
 
-def support_request_work(issue: IssueState, config: Config) -> Work | None:
-    """A support request the form's workflow did not complete (or that waits in needs-info)."""
-    how = support_issues.arrival(issue, config)
+def support_request_work(issue: IssueState, config: Config,
+                         identity: Callable[[], GitHubIdentity] | None = None) -> Work | None:
+    """A support request the form's workflow did not complete (or that waits in needs-info). Who the product is
+    (`identity`) is read only for an issue carrying a marker: a marker counts only where the product vouches for
+    it (support_issues.tracked_thread)."""
+    me = identity() if identity is not None and support_issues.thread_of(issue.body) else None
+    how = support_issues.arrival(issue, config, me)
     if how is None:
         return None
     rules = support_issues.settings(config)
@@ -74,7 +78,7 @@ def support_request_work(issue: IssueState, config: Config) -> Work | None:
         why = f"not labelled {', '.join(missing)}"
     elif not issue.assignees:
         why = "nobody assigned"
-    elif check.thread and support_issues.thread_of(issue.body) is None:
+    elif check.thread and (me is None or support_issues.tracked_thread(issue, me) is None):
         why = "its Slack thread has no reply yet"
     elif config.epics.link_with == "github" and not issue.parent_url:
         why = "on no Super Epic"
@@ -137,7 +141,7 @@ def pending_work(issues: list[IssueState], comments: list[Comment], config: Conf
     for issue in sorted(issues, key=lambda i: (i.created_at or at, i.number)):
         if issue.is_pull or (issue.updated_at and issue.updated_at > settled):
             continue
-        for found in (support_request_work(issue, config), request_work(issue, config),
+        for found in (support_request_work(issue, config, identity), request_work(issue, config),
                       postmortem_work(issue, config)):
             if found:
                 work.append(found)

@@ -245,12 +245,13 @@ def executors(services: Services, links: EpicLinks) -> dict[str, Executor]:
     }
 
 
-def plan_ack(issue: IssueState, comment: Comment, commands: list[Command], config: Config) -> tuple[list[Action],
-                                                                                                   list[str]]:
-    """`/oncall ack` on a handover issue, by the person it is assigned to: the box in its body is ticked."""
+def plan_ack(issue: IssueState, comment: Comment, commands: list[Command], config: Config,
+             issue_is_own: bool = True) -> tuple[list[Action], list[str]]:
+    """`/oncall ack` on a handover issue (one the product opened), by the person it is assigned to: the box in its
+    body is ticked."""
     if not any(c.verb == "ack" for c in commands):
         return [], []
-    if config.handover is None or handover.turn_of(issue.body) is None:
+    if config.handover is None or not issue_is_own or handover.turn_of(issue.body) is None:
         return [], ["`/oncall ack` acknowledges a handover issue (with [handover] in oncall.toml); this is not one"]
     if comment.author.casefold() not in {a.casefold() for a in issue.assignees}:
         who = ", ".join(f"@{a}" for a in issue.assignees) or "the incoming person"
@@ -383,7 +384,7 @@ def run(services: Services, config: Config, at: datetime, *, number: int, commen
             epic = links.epic_of(issue) if basic else None
             actions, cannot = plan_commands(issue, basic, everyone, config, epic.key if epic else None)
             problems += cannot
-            ack_actions, ack_problems = plan_ack(issue, comment, commands, config)
+            ack_actions, ack_problems = plan_ack(issue, comment, commands, config, github_wrote(issue, me))
             actions += ack_actions
             problems += ack_problems
             cover_actions, cover_problems = plan_covers(services, config, at, issue, comment, commands, comments)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from oncall_lib.authorship import github_identity, own
 from oncall_lib.answers.matching import match, similar_groups
 from oncall_lib.answers.reply import answers_of, usage
 from oncall_lib.config import SLACK_USER_ID, WEEKDAYS, Channel, Config, RosterMember
@@ -265,13 +266,15 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
         state.answers_md = answers_markdown(config, rows, state.rotations[0], scan.requests)
     if rules and config.handover:
         reported = state.rotations[0]
-        state.handovers = sorted((i for i in services.github.issues(rules.repo, labels=[config.handover.label],
-                                                                      state="all", since=reported.start)
+        mine = own(services.github.issues(rules.repo, labels=[config.handover.label], state="all",
+                                          since=reported.start), github_identity(services))
+        state.handovers = sorted((i for i in mine
                                   if (turn := turn_of(i.body)) and reported.start <= turn[1] < reported.end),
                                  key=lambda i: i.number)
     if rules:
         # By its hidden marker; by its title when a person's edit of the description dropped the marker.
-        reports = services.github.issues(rules.repo, labels=[REPORT_LABEL], state="all")
+        # Only the product's own reports (authorship.py): anyone's issue can carry the marker or the title.
+        reports = own(services.github.issues(rules.repo, labels=[REPORT_LABEL], state="all"), github_identity(services))
         state.existing = next((i for i in reports if report_marker(state.rotations[0]) in i.body),
                               next((i for i in reports if i.title == report_title(state.figures[0])), None))
     found = services.slack.find_marked(summary_channel(config).id, Marker(SLACK_EVENT, _key(state.rotations[0])),
