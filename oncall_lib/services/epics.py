@@ -228,7 +228,8 @@ class EpicLinks:
         epic = self.config.epic(p["epic"])
         self.services.github.add_sub_issue(p["parent_repo"], int(p["parent_number"]), int(p["id"]))
         child = IssueState(epic.repo, int(p["number"]), str(p["title"]), "open", (), (), "",
-                           body=CHILD_EPIC_MARKER.format(key=epic.key), id=int(p["id"]))
+                           body=CHILD_EPIC_MARKER.format(key=epic.key), id=int(p["id"]),
+                           author_id=github_identity(self.services).user_id)  # the product just opened it
         self._children(p["parent_repo"], int(p["parent_number"])).append(child)
         self._subs.setdefault((child.repo, child.number), [])
         return {"room": child.number}
