@@ -499,6 +499,7 @@ def test_an_edit_after_approval_withdraws_it_through_the_tick(sandbox: Sandbox, 
     sandbox.run(ticking, config, AT + timedelta(hours=2))
     [reply] = refused(before, sandbox.world, label_off="access-approved")
     assert "edited after @ada-lovelace approved it" in reply and devops_readers(sandbox) == []
+    assert "access-approved" not in issue["labels"]
 
 
 def test_an_approval_given_again_after_the_edit_counts(sandbox: Sandbox, config: Config) -> None:

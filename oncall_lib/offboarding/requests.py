@@ -143,8 +143,8 @@ def observe(services: Services, config: Config, at: datetime, number: int) -> Of
     refused = requester_refusal(services, config, issue.author, issue.author_id)
     if refused is None and issue.node_id:
         # Whoever changed what it asks must be allowed to ask too.
-        for edit in services.github.edit_history(requests_repo, issue.node_id).edited_by_others(me.user_id):
-            refused = requester_refusal(services, config, edit.editor, edit.editor_id)
+        for change in services.github.edit_history(requests_repo, issue.node_id).edited_by_others(me.user_id):
+            refused = requester_refusal(services, config, change.editor, change.editor_id)
             if refused is not None:
                 refused = f"the request was edited by someone who may not ask for one: {refused}"
                 break
@@ -429,7 +429,8 @@ def recheck(services: Services, config: Config, at: datetime, *, number: int, dr
 def not_theirs_to_approve(approval: LabelEvent, issue: IssueState, grantee: str) -> str | None:
     """Why the approver may not approve this request although in the approvers team, or None: nobody approves
     their own request, nor access for themselves."""
-    if (approval.actor_id and approval.actor_id == issue.author_id) or approval.actor.casefold() == issue.author.casefold():
+    same_account = bool(approval.actor_id) and approval.actor_id == issue.author_id
+    if same_account or approval.actor.casefold() == issue.author.casefold():
         return "they filed this request: an approval comes from another approver"
     if grantee and grantee.casefold() == approval.actor.casefold():
         return "the access is for them: an approval comes from another approver"

@@ -418,7 +418,8 @@ class GitHubFake:
         slug = str(app.get("slug", "oncall-support"))
         return FakeResponse(200, {"id": int(app.get("id", 0)), "slug": slug, "node_id": f"A_{app.get('id', 0)}",
                                   "client_id": f"Iv1.sandbox{app.get('id', 0)}", "name": app.get("name", slug),
-                                  "description": "", "external_url": shapes.WEB, "html_url": f"{shapes.WEB}/apps/{slug}",
+                                  "description": "", "external_url": shapes.WEB,
+                                  "html_url": f"{shapes.WEB}/apps/{slug}",
                                   "owner": self.user_out(request, str(app.get("owner", "sandbox"))),
                                   "created_at": shapes.EPOCH, "updated_at": shapes.EPOCH,
                                   "permissions": app.get("permissions") or {}, "events": []})
@@ -540,7 +541,8 @@ class GitHubFake:
         }
         self._ensure_labels(repo, issue["labels"])
         labels, issue["labels"] = issue["labels"], []
-        self._record_labeled(issue, labels, request)  # GitHub records a `labeled` event for each label set at creation too
+        # GitHub records a `labeled` event for each label set at creation too.
+        self._record_labeled(issue, labels, request)
         issue["labels"] = labels
         repo.setdefault("issues", []).append(issue)
         return FakeResponse(201, self.issue_out(request, repo, issue))

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from oncall_lib.authorship import github_identity, own
 from oncall_lib.answers.matching import match, similar_groups
 from oncall_lib.answers.reply import answers_of, usage
+from oncall_lib.authorship import github_identity, own
 from oncall_lib.config import SLACK_USER_ID, WEEKDAYS, Channel, Config, RosterMember
 from oncall_lib.errors import ServiceError
 from oncall_lib.handoff.handover_issue import turn_of
