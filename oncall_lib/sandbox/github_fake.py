@@ -410,7 +410,7 @@ class GitHubFake:
         if token in self.installation_tokens:  # as GitHub: an installation is no user
             return FakeResponse(403, {"message": "Resource not accessible by integration",
                                       "documentation_url": "https://docs.github.com/rest/users/users"})
-        return FakeResponse(200, self.user_out(request, self._bot_login()))
+        return FakeResponse(200, self.profile_out(request, self._bot_login()))
 
     def get_app(self, request: FakeRequest) -> FakeResponse:
         """GET /app with the App's JWT: the App itself (its id and slug; its bot user is `<slug>[bot]`)."""
