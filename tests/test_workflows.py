@@ -624,9 +624,11 @@ def test_a_burst_of_events_actions_cancels_or_drops_loses_no_work(tmp_path: Path
     world_path = prepared_world(tmp_path)
     world = json.loads(world_path.read_text())
     vpn = _world_issue(world, 6005)
-    vpn["comments"] += [{"id": 77002, "user": "grace-hopper", "created_at": "2026-11-30T16:00:10Z",
+    # Written before the runs' clock (16:00): a command written while the issue was open counts even when the
+    # tick carries it out after the later `/oncall done` closed it.
+    vpn["comments"] += [{"id": 77002, "user": "grace-hopper", "created_at": "2026-11-30T15:59:50Z",
                          "body": "/oncall epic incident-response"},
-                        {"id": 77003, "user": "grace-hopper", "created_at": "2026-11-30T16:00:20Z",
+                        {"id": 77003, "user": "grace-hopper", "created_at": "2026-11-30T15:59:55Z",
                          "body": "Fixed: the MTU.\n/oncall done"}]
     _world_issue(world, 6002)["events"] = [{"event": "labeled", "label": "access-approved", "actor": "ada-lovelace",
                                              "created_at": "2026-11-30T16:00:00Z"}]

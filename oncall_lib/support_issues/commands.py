@@ -339,7 +339,7 @@ def refused_because(services: Services, config: Config, issue: IssueState, comme
         return (f"{who}: `/oncall` commands are for the team on the support rotation, so this comment changed "
                 "nothing. Ask the person on support (the channel topic names them).")
     # Written while it was open counts (the tick may carry out an earlier command after a later one closed it).
-    closed_first = issue.closed_at is None or comment.created_at is None or comment.created_at >= issue.closed_at
+    closed_first = issue.closed_at is None or comment.created_at is None or comment.created_at > issue.closed_at
     if issue.state != "open" and closed_first and any(c.verb not in FOR_CLOSED_ISSUES for c in commands):
         return "This issue is closed, so this comment changed nothing: reopen it first, then write the command again."
     history = services.github.edit_history(issue.repo, comment.node_id) if comment.node_id else None
