@@ -17,7 +17,7 @@ from typing import Any
 
 from oncall_lib.answers.matching import match, similar_groups
 from oncall_lib.answers.reply import answers_of, usage
-from oncall_lib.authorship import github_identity, own
+from oncall_lib.authorship import github_identity, own, roster_member
 from oncall_lib.config import SLACK_USER_ID, WEEKDAYS, Channel, Config, RosterMember
 from oncall_lib.errors import ServiceError
 from oncall_lib.handoff.handover_issue import turn_of
@@ -179,11 +179,11 @@ def _time_spent(issues: list[IssueState], comments: dict[str, list[Comment]], ro
                 config: Config) -> dict[str, float]:
     """Minutes spent on each issue that records them: the sheet's rows linking to it, and `/oncall spent` entries
     by the team in its comments (see oncall_lib.tracking.time_spent)."""
-    team = {m.github.casefold() for m in config.roster if m.github}
     every_row = [row for section in rows.values() for row in section[1:]]
     found = {}
     for issue in issues:
-        entries = [c.body for c in comments[issue.html_url] if c.author.casefold() in team]
+        # The team as authorship.py knows it: by account id where the roster pins one.
+        entries = [c.body for c in comments[issue.html_url] if roster_member(config, c.author, c.author_id)]
         minutes = time_spent(every_row, issue.html_url, entries)
         if minutes is not None:
             found[issue.html_url] = minutes
