@@ -328,7 +328,9 @@ def test_two_entry_points_racing_on_one_thread_leave_one_issue(sandbox: Sandbox,
                 number = max(i["number"] for i in repo["issues"]) + 1
                 raced.append(number)
                 repo["issues"].append({"number": number, "title": "Review instance 502", "state": "open",
-                                       "user": "oncall-bot", "labels": ["support-request", "operations"],
+                                       # The other run is the product too: its own account.
+                                       "user": sandbox.world["github"]["bot_login"],
+                                       "labels": ["support-request", "operations"],
                                        "assignees": [], "created_at": "2026-11-30T16:00:00Z",
                                        "updated_at": "2026-11-30T16:00:00Z",
                                        "body": f"From the scan\n\n{si.thread_marker(ref)}"})
