@@ -40,7 +40,7 @@ from oncall_lib.services import Services
 from oncall_lib.services.github import Comment, GitHubIdentity, IssueState, LabelEvent
 from oncall_lib.tracking.log import executors as tracking_executors
 from oncall_lib.tracking.log import tracking_actions, with_person
-from oncall_lib.tracking.rows import TaskRow
+from oncall_lib.tracking.rows import AUTOMATIC, TaskRow
 from oncall_lib.untrusted import github_text
 
 JOB = "offboarding"
@@ -302,18 +302,19 @@ def offboard(services: Services, config: Config, at: datetime, *, number: int, d
         return report.gone(exc, services.calls.snapshot())
     except ServiceError as exc:
         return report.stopped(exc, services.calls.snapshot())
-    if state.refused is not None:
-        report.warnings.append(f"{state.issue.repo}#{number}: refused: {state.refused}")
     report.facts = {"person": state.name or None, "aws_username": state.aws_username or None,
                     "iam_user": "found" if state.iam_removed else "not found",
                     "socks_key": "found" if state.socks_removed else "not found",
                     "pull_request": state.draft.pull.html_url if state.draft and state.draft.pull else None}
     report.warnings = state.warnings + state.problems + state.check_by_hand
+    if state.refused is not None:
+        report.warnings.append(f"{state.issue.repo}#{number}: refused: {state.refused}")
     actions = plan(state, config)
     report.warnings += state.draft.notes if state.draft else []
     row = TaskRow(key=f"offboarding/{state.issue.html_url}", day=at.astimezone(config.team.tz).date(), person="",
                   kind="offboarding", summary=f"Offboarding of {state.name}: "
-                  + ("PR drafted" if state.draft else "nothing found to remove"), link=state.issue.html_url)
+                  + ("PR drafted" if state.draft else "nothing found to remove"), link=state.issue.html_url,
+                  by=AUTOMATIC)
     if not state.problems and state.refused is None:
         actions += tracking_actions(services, config, [row], report.warnings, start=len(actions),
                                     complete=with_person(services, config, at, report.warnings, state.on_support))
@@ -536,7 +537,7 @@ def carry_out(services: Services, config: Config, at: datetime, report: Report, 
     if approved and tool and not problems:
         row = TaskRow(key=f"access/{issue.html_url}", day=at.astimezone(config.team.tz).date(), person="",
                       kind="access", summary=f"Access to {tool.name} for {login} (approved by {sender})",
-                      link=issue.html_url)
+                      link=issue.html_url, by=AUTOMATIC)
         actions += tracking_actions(services, config, [row], report.warnings, start=len(actions),
                                     complete=with_person(services, config, at, report.warnings))
     github = services.github
