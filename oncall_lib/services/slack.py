@@ -14,7 +14,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -28,9 +28,11 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
-from oncall_lib.authorship import SlackBot, carries_metadata, only_product_metadata
 from oncall_lib.errors import ServiceError
 from oncall_lib.services.calls import ApiCalls, Attempts, slack_method_is_write
+
+if TYPE_CHECKING:
+    from oncall_lib.authorship import SlackBot
 
 # Writes that leave the same state however often they are repeated. Not conversations.setTopic: each call that
 # went through posts a "set the channel topic" notice, so a blind retry after a lost answer shows it twice; the next
@@ -213,11 +215,15 @@ class SlackService:
 
     def product_bot(self) -> SlackBot:
         """The product's own bot (auth.test, once per run): the only author whose metadata counts."""
+        from oncall_lib.authorship import SlackBot  # the core module that decides; it reads the services' types
+
         identity = self.identity()
         return SlackBot(identity["user_id"], identity["bot_id"])
 
     def _records_only_from_product(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """`messages`, with the metadata of any post by someone else dropped (auth.test only if any carries some)."""
+        from oncall_lib.authorship import carries_metadata, only_product_metadata
+
         return only_product_metadata(messages, self.product_bot()) if carries_metadata(messages) else messages
 
     def granted_scopes(self) -> set[str] | None:
