@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from oncall_lib.config import Config, ConfigError, load_config
 from oncall_lib.errors import InputError, OncallError
 from oncall_lib.events import foreign_event
+from oncall_lib.github_permissions import app_permissions, configured_needs
 from oncall_lib.report import Report
 from oncall_lib.secrets import scrub
 from oncall_lib.timeutil import hour_of_day, parse_at
@@ -228,6 +229,8 @@ def execute(args: argparse.Namespace, job: JobFn, render: Callable[[Report], str
         if acts_on and elsewhere:
             return Report(acts_on.job, dry_run=dry_run, at=at, skipped=elsewhere)
         with open_services(args, at, save=not dry_run) as services:
+            # Installation tokens for what the enabled duties need, not everything the App may do.
+            services.github_permissions = app_permissions(configured_needs(config))
             report = job(services, config, at, dry_run)
         # Previews show Slack's ids as the names people see.
         report.names = {**{c.id: c.name for c in config.slack.channels if c.name},

@@ -133,20 +133,27 @@ def command_work(comments: list[Comment], identity: Callable[[], GitHubIdentity]
 
 
 def pending_work(issues: list[IssueState], comments: list[Comment], config: Config, at: datetime,
-                 identity: Callable[[], GitHubIdentity]) -> list[Work]:
-    """Everything the listings show undone, leaving to the event runs what changed within the grace period."""
+                 identity: Callable[[], GitHubIdentity], *, fresh: bool = False) -> list[Work]:
+    """Everything the listings show undone, leaving to the event runs what changed within the grace period; with
+    `fresh` (the event run the support repository's caller started), only what changed within it. The two never
+    take the same item, so the tick and an event run do not race on one issue."""
     rules = support_issues.settings(config)
     settled = at - timedelta(minutes=rules.event_grace_minutes)
+
+    def mine(updated: datetime | None) -> bool:
+        recent = bool(updated and updated > settled)
+        return recent if fresh and rules.event_grace_minutes else not recent
+
     work: list[Work] = []
     # Oldest first, as the events arrived: of two requests naming one Slack thread, the first filed keeps it.
     for issue in sorted(issues, key=lambda i: (i.created_at or at, i.number)):
-        if issue.is_pull or (issue.updated_at and issue.updated_at > settled):
+        if issue.is_pull or not mine(issue.updated_at):
             continue
         for found in (support_request_work(issue, config, identity), request_work(issue, config),
                       postmortem_work(issue, config)):
             if found:
                 work.append(found)
-    work += command_work([c for c in comments if not (c.updated_at and c.updated_at > settled)], identity)
+    work += command_work([c for c in comments if mine(c.updated_at)], identity)
     return work
 
 
@@ -179,14 +186,18 @@ def _unlogged(services: Services, config: Config, done: list[Work], warnings: li
     return [w for w in done if row_key(w) not in logged]
 
 
-def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> Report:
+def run(services: Services, config: Config, at: datetime, *, dry_run: bool, fresh: bool = False) -> Report:
+    """With `fresh`: the run an event in the support repository asked for (support-events.yml), which takes only
+    what changed within `event_grace_minutes` (all of the window when that is 0); the tick takes the rest."""
     rules = support_issues.settings(config)
     report = Report(JOB, dry_run=dry_run, at=at)
     since = at - timedelta(hours=rules.intake_lookback_hours)
+    if fresh and rules.event_grace_minutes:
+        since = at - timedelta(minutes=rules.event_grace_minutes)
     try:
         issues = services.github.updated_issues(rules.repo, since)
         comments = services.github.recent_comments(rules.repo, since)
-        work = pending_work(issues, comments, config, at, lambda: github_identity(services))
+        work = pending_work(issues, comments, config, at, lambda: github_identity(services), fresh=fresh)
         carried_out = [w for w in work if w.confirm
                        and _done_already(w, services.github.comments(rules.repo, w.number), github_identity(services))]
         unlogged = _unlogged(services, config, carried_out, report.warnings)

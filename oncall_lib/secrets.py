@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import threading
 from dataclasses import dataclass
 
@@ -70,6 +71,17 @@ def remember(value: str) -> None:
     with _lock:
         # Short fragments (a brace, "-----BEGIN") would blank out ordinary words.
         _known.update(p.strip() for p in parts if len(p.strip()) >= 8 and "PRIVATE KEY" not in p)
+
+
+def mask_in_actions_log(value: str) -> None:
+    """Ask the Actions runner to mask a credential the product made itself (an installation token): the runner
+    masks only the secrets it handed the step. `::add-mask::` on stderr, which the runner reads for workflow
+    commands (stdout stays clean for --json)."""
+    remember(value)
+    for line in value.splitlines() or [value]:
+        if line.strip():
+            sys.stderr.write(f"::add-mask::{line.strip()}\n")
+    sys.stderr.flush()
 
 
 def scrub(text: str) -> str:

@@ -8,7 +8,19 @@ step does not pass reaches the script. `uses:` steps are the runner's
 business (checkout, Python, caches) and are skipped; AWS's credentials action
 sets the AWS variables it would, and google-github-actions/auth writes the
 external-account file it would (pointing at the sandbox's runner token
-service) and sets GOOGLE_APPLICATION_CREDENTIALS.
+service) and sets GOOGLE_APPLICATION_CREDENTIALS; each fails as the real one
+does when the variables that name the role or the provider are not set, or the
+job may not ask for an OIDC token.
+
+A run sees only the variables and secrets the test gives it: by default every
+secret and no variable (a team that set the secrets and turned on neither AWS
+nor keyless Google). With `environments`, the secrets live in GitHub
+environments instead (each limited to its branches): a job gets those of the
+environment it names, when the run's branch may use it, and no other.
+
+`gh workflow run` (the caller's hand-over) is recorded, not sent: the run's
+`dispatches` say which workflow of which repository it started, with what
+inputs, and the test runs that one as the product's repository would.
 
 The scripts talk to the sandbox: a `python3` on PATH turns `python3 dev.py run
 SCRIPT ARGS` into `SCRIPT ARGS --sandbox WORLD` (and `--at`, for a fixed
@@ -47,8 +59,12 @@ SECRETS = {
     "ZENHUB_API_TOKEN": "harness-zenhub-token",
     "GOOGLE_SERVICE_ACCOUNT_JSON": json.dumps({"type": "service_account", "client_email": "h@example.iam",
                                                "private_key": "harness-not-a-key"}),
+    # The support repository's only secret with the caller workflow: it starts support-events.yml, nothing else.
+    "ONCALL_DISPATCH_TOKEN": "github_pat_harness0dispatch0only",
 }
-VARS = {"IAM_AUDIT_ROLE_ARN": "arn:aws-us-gov:iam::123456789012:role/oncall-iam-audit"}
+# A team's repository variables: none unless a test sets them (the AWS role is the IAM duty's, only when set).
+VARS: dict[str, str] = {}
+IAM_VARS = {"IAM_AUDIT_ROLE_ARN": "arn:aws-us-gov:iam::123456789012:role/oncall-iam-audit"}
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -279,12 +295,23 @@ class StepRun:
 
 
 @dataclass
+class Dispatch:
+    """A `gh workflow run` a step made: the workflow it starts, in which repository, with which inputs."""
+
+    repository: str
+    workflow: str
+    inputs: dict[str, str]
+    token: str
+
+
+@dataclass
 class WorkflowRun:
     workflow: str
     event: Event
     steps: list[StepRun]
     skipped_jobs: list[str]
     summary: str
+    dispatches: list[Dispatch] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -311,6 +338,36 @@ def dispatch_inputs(workflow: Mapping[str, Any], given: Mapping[str, Any]) -> di
         raise ValueError(f"inputs {sorted(unknown)} are not declared by the workflow")
     inputs.update(given)
     return inputs
+
+
+def _gh_shim(directory: Path, record: Path) -> None:
+    """`gh` for the steps: `gh workflow run FILE --repo OWNER/NAME -f KEY=VALUE...` is recorded, with the token it
+    would send; without GH_TOKEN it fails as gh does in Actions. Anything else gh is asked is refused."""
+    directory.mkdir(parents=True, exist_ok=True)
+    shim = directory / "gh"
+    shim.write_text(f"""#!{sys.executable}
+import json, os, sys
+args = sys.argv[1:]
+token = os.environ.get("GH_TOKEN") or os.environ.get("GITHUB_TOKEN") or ""
+if not token:
+    sys.exit("gh: To use GitHub CLI in a GitHub Actions workflow, set the GH_TOKEN environment variable.")
+if args[:2] != ["workflow", "run"] or len(args) < 3:
+    sys.exit("harness gh: only `gh workflow run` is modelled")
+workflow, rest, repository, inputs = args[2], args[3:], "", {{}}
+while rest:
+    flag, value, rest = rest[0], rest[1], rest[2:]
+    if flag in ("--repo", "-R"):
+        repository = value
+    elif flag in ("-f", "--raw-field", "-F", "--field"):
+        key, _, text = value.partition("=")
+        inputs[key] = text
+    else:
+        sys.exit("harness gh: unknown flag " + flag)
+with open({str(record)!r}, "a") as out:
+    out.write(json.dumps({{"repository": repository, "workflow": workflow, "inputs": inputs, "token": token}}) + "\\n")
+print("Created workflow_dispatch event for " + workflow)
+""")
+    shim.chmod(0o755)
 
 
 def _python_shim(directory: Path, world: Path, at: str | None) -> None:
@@ -351,16 +408,65 @@ def call_inputs(workflow: Mapping[str, Any], given: Mapping[str, Any]) -> dict[s
     return {**{name: (spec or {}).get("default", "") for name, spec in declared.items()}, **given}
 
 
+@dataclass(frozen=True)
+class Environment:
+    """A GitHub environment: its secrets, and the branches whose runs may use it (deployment branch policy)."""
+
+    secrets: Mapping[str, str]
+    branches: tuple[str, ...] = ("main",)
+
+
+def _environment_name(job: Mapping[str, Any], context: Mapping[str, Any]) -> str | None:
+    spec = job.get("environment")
+    if spec is None:
+        return None
+    return substitute(spec["name"] if isinstance(spec, dict) else spec, context)
+
+
+def _may_ask_for_oidc(job: Mapping[str, Any]) -> bool:
+    permissions = job.get("permissions")
+    return permissions == "write-all" or (isinstance(permissions, dict) and permissions.get("id-token") == "write")
+
+
+def _credentials_action(uses: str, given: Mapping[str, str], job: Mapping[str, Any], workdir: Path) -> dict[str, str]:
+    """What the AWS or Google credentials action adds to the job's environment, or a failure as the action's."""
+    if uses.startswith("aws-actions/configure-aws-credentials"):
+        if not given.get("role-to-assume") and not given.get("aws-access-key-id"):
+            raise _StepFailed("Credentials could not be loaded, please check your action inputs: Could not load "
+                              "credentials from any providers")
+        if given.get("role-to-assume") and not given.get("aws-access-key-id") and not _may_ask_for_oidc(job):
+            raise _StepFailed("Could not assume role with OIDC: the job lacks the id-token: write permission")
+        return {"AWS_ACCESS_KEY_ID": "harness", "AWS_SECRET_ACCESS_KEY": "harness", "AWS_SESSION_TOKEN": "harness",
+                "AWS_REGION": given.get("aws-region") or "us-gov-west-1"}
+    if uses.startswith("google-github-actions/auth"):
+        provider = given.get("workload_identity_provider", "")
+        if bool(provider) == bool(given.get("credentials_json")):
+            raise _StepFailed('google-github-actions/auth failed with: the GitHub Action workflow must specify '
+                              'exactly one of "workload_identity_provider" or "credentials_json"!')
+        if provider and not _may_ask_for_oidc(job):
+            raise _StepFailed("google-github-actions/auth failed with: gitHub Actions did not inject $ACTIONS_ID_TOKEN_"
+                              "REQUEST_TOKEN or $ACTIONS_ID_TOKEN_REQUEST_URL (the job needs id-token: write)")
+        credentials = workdir / "gha-creds-harness.json"
+        credentials.write_text(json.dumps(actions_credentials_file(
+            provider.removeprefix("//iam.googleapis.com/"), given.get("service_account") or None)))
+        return {"GOOGLE_APPLICATION_CREDENTIALS": str(credentials), "GOOGLE_GHA_CREDS_PATH": str(credentials)}
+    return {}
+
+
+class _StepFailed(Exception):
+    pass
+
+
 def event_context(path: Path, workflow: Mapping[str, Any], event: Event, *, repository: str,
                   secrets: Mapping[str, str], workdir: Path,
-                  variables: Mapping[str, str] = VARS) -> dict[str, Any]:
+                  variables: Mapping[str, str] = VARS, branch: str = "main") -> dict[str, Any]:
     """The expression contexts of a run: `github` (the event and its payload, the repository it runs in),
     `inputs` (a button's or, for a called workflow, the caller's), `secrets`, `vars`, `runner`."""
     if event.called:
         inputs = call_inputs(workflow, event.inputs)
     else:
         inputs = dispatch_inputs(workflow, event.inputs) if event.name == "workflow_dispatch" else {}
-    github = {"event_name": event.name, "event": event.payload, "ref": "refs/heads/main",
+    github = {"event_name": event.name, "event": event.payload, "ref": f"refs/heads/{branch}",
               "repository": repository, "actor": "harness", "run_id": "1",
               "sha": "0" * 40, "workflow": workflow.get("name", path.stem)}
     return {"github": github, "inputs": inputs, "secrets": dict(secrets), "vars": dict(variables),
@@ -369,9 +475,11 @@ def event_context(path: Path, workflow: Mapping[str, Any], event: Event, *, repo
 
 def run_workflow(path: Path, event: Event, *, world: Path, workdir: Path, at: str | None = None,
                  secrets: Mapping[str, str] = SECRETS, variables: Mapping[str, str] = VARS,
-                 repository: str = REPOSITORY, config: Path | None = None) -> WorkflowRun:
+                 repository: str = REPOSITORY, config: Path | None = None,
+                 environments: Mapping[str, Environment] | None = None, branch: str = "main") -> WorkflowRun:
     """Run `path`'s jobs for `event`, in `repository` (for a called workflow: the caller's); with `config`, the
-    team's oncall.toml is that file (the fork's own)."""
+    team's oncall.toml is that file (the fork's own). With `environments`, the repository holds no secret: each
+    job gets those of the environment it names, if the run's `branch` may use it."""
     workflow = load(path)
     event_file = workdir / "event.json"
     event_file.write_text(json.dumps(event.payload))
@@ -379,8 +487,11 @@ def run_workflow(path: Path, event: Event, *, world: Path, workdir: Path, at: st
     summary.write_text("")
     shim_dir = workdir / "bin"
     _python_shim(shim_dir, world, at)
+    dispatched = workdir / "dispatches.jsonl"
+    dispatched.write_text("")
+    _gh_shim(shim_dir, dispatched)
     context = event_context(path, workflow, event, repository=repository, secrets=secrets, workdir=workdir,
-                            variables=variables)
+                            variables=variables, branch=branch)
     steps: list[StepRun] = []
     skipped: list[str] = []
     base_env = {
@@ -403,6 +514,14 @@ def run_workflow(path: Path, event: Event, *, world: Path, workdir: Path, at: st
         if condition is not None and not _truthy(evaluate(str(condition), context)):
             skipped.append(job_id)
             continue
+        if environments is not None:
+            name = _environment_name(job, context)
+            found = environments.get(name) if name else None
+            if found is not None and branch not in found.branches:
+                steps.append(StepRun(job_id, f"environment {name}", "", 1, "", f'Branch "{branch}" is not allowed '
+                                     f"to deploy to {name} due to environment protection rules.", {}))
+                continue
+            context["secrets"] = dict(found.secrets) if found is not None else {}
         job_env = {**workflow_env, **{k: substitute(v, context) for k, v in (job.get("env") or {}).items()}}
         added: dict[str, str] = {}
         outcomes: dict[str, dict[str, str]] = {}
@@ -415,19 +534,13 @@ def run_workflow(path: Path, event: Event, *, world: Path, workdir: Path, at: st
                     outcomes[str(step["id"])] = {"outcome": "skipped", "conclusion": "skipped"}
                 continue
             if "uses" in step:
-                if str(step["uses"]).startswith("aws-actions/configure-aws-credentials"):
-                    added.update(AWS_ACCESS_KEY_ID="harness", AWS_SECRET_ACCESS_KEY="harness",
-                                 AWS_SESSION_TOKEN="harness", AWS_REGION="us-gov-west-1")
-                if str(step["uses"]).startswith("google-github-actions/auth"):
-                    given = {k: substitute(v, context) for k, v in (step.get("with") or {}).items()}
-                    credentials = workdir / "gha-creds-harness.json"
-                    credentials.write_text(json.dumps(actions_credentials_file(
-                        given["workload_identity_provider"].removeprefix("//iam.googleapis.com/"),
-                        given.get("service_account") or None)))
-                    added.update(GOOGLE_APPLICATION_CREDENTIALS=str(credentials),
-                                 GOOGLE_GHA_CREDS_PATH=str(credentials))
-                for value in (step.get("with") or {}).values():
-                    substitute(value, context)  # an expression the runner could not evaluate fails here too
+                # An expression the runner could not evaluate fails here too.
+                given = {k: substitute(v, context) for k, v in (step.get("with") or {}).items()}
+                try:
+                    added.update(_credentials_action(str(step["uses"]), given, job, workdir))
+                except _StepFailed as failed:
+                    steps.append(StepRun(job_id, name, str(step["uses"]), 1, "", str(failed), {}))
+                    break
                 continue
             env = {**base_env, **job_env, **added,
                    **{k: substitute(v, context) for k, v in (step.get("env") or {}).items()}}
@@ -442,7 +555,8 @@ def run_workflow(path: Path, event: Event, *, world: Path, workdir: Path, at: st
                                              "conclusion": "success" if tolerated else outcome}
             if outcome == "failure" and not tolerated:
                 break
-    return WorkflowRun(path.name, event, steps, skipped, summary.read_text())
+    dispatches = [Dispatch(**json.loads(line)) for line in dispatched.read_text().splitlines() if line.strip()]
+    return WorkflowRun(path.name, event, steps, skipped, summary.read_text(), dispatches)
 
 
 # -- concurrency -----------------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ def test_apply_twice_on_one_world_file_writes_nothing_the_second_time(world_file
                                "--at", AT).stdout)
     assert second["actions"] == []
     assert all(counts["writes"] == 0 for counts in second["api_calls"].values())
-    assert sum(c["reads"] for c in second["api_calls"].values()) <= 8
+    assert sum(c["reads"] for c in second["api_calls"].values()) <= 9  # auth.test: is the handoff message ours?
 
 
 def test_dry_run_is_the_default_and_leaves_the_world_file_alone(world_file: Path) -> None:

@@ -351,3 +351,63 @@ def test_a_world_whose_app_is_malformed_is_named_in_one_line(tmp_path: Path, wor
     del world["github"]["app"]  # an older world, without an App, still loads
     path.write_text(json.dumps(world))
     assert "app" not in load_world(path)["github"]
+
+
+# -- tokens minted for what the run needs, masked, and no wait longer than a job may run ------------------------
+
+
+def test_installation_tokens_ask_only_for_what_the_enabled_duties_need(world: dict[str, Any], config: Config,
+                                                                      tmp_path: Path) -> None:
+    from oncall_lib.config import parse_config
+    from oncall_lib.github_permissions import configured_needs
+    from tests.test_duties import write_config
+
+    path = write_config(tmp_path, "handoff")
+    handoff_only = parse_config(path.read_text(), path)
+    needed = app_permissions(configured_needs(handoff_only))
+    assert "members" not in needed and "pull_requests" not in needed  # the handoff adds no one to a team
+    with SandboxServer(world, clock=lambda: AT) as server:
+        services = app_services(server)
+        services.github_permissions = needed
+        report = rotate.run(services, handoff_only, AT, dry_run=False)
+        assert report.exit_code == 0, report.to_text()
+        assert server.minted_github_permissions() == [needed]
+    # An installation that holds less than the run would use: the token asks for what it holds, and the calls it
+    # allows still work (GitHub, and the fake, refuse to mint a token asking for more).
+    world["github"]["app"]["installations"][0]["permissions"] = {"issues": "read", "metadata": "read"}
+    with SandboxServer(world, clock=lambda: AT) as server:
+        services = app_services(server)
+        services.github_permissions = needed
+        services.github.issue(f"{ORG}/va.gov-team", 1954)
+        assert server.minted_github_permissions() == [{"issues": "read", "metadata": "read"}]
+
+
+def test_a_minted_token_is_masked_in_the_actions_log(world: dict[str, Any], config: Config,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    with SandboxServer(world, clock=lambda: AT) as server:
+        endpoints = sandbox_endpoints(server, github_app=True)
+        services = Services(Endpoints(**{**endpoints.__dict__, "env": {**endpoints.env, "GITHUB_ACTIONS": "true"}}))
+        services.github.issue(f"{ORG}/va.gov-team", 1954)
+        token = services.github.installation_tokens[ORG].token
+    err = capsys.readouterr().err
+    assert f"::add-mask::{token}\n" in err  # the runner then hides it in every later log line
+
+
+def test_a_rate_limit_longer_than_a_job_may_wait_stops_the_run_instead_of_waiting(
+        world: dict[str, Any], config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """GitHub's primary limit resets within the hour; a job's timeout is 10 or 15 minutes. The run stops with
+    one line (the next one carries on) instead of sleeping past its timeout; short waits are still waited."""
+    import time
+
+    from oncall_lib.sandbox import Faults
+
+    waits: list[float] = []
+    monkeypatch.setattr(time, "sleep", waits.append)
+    now = datetime.now(UTC)  # GitHub's reset is read against the machine's clock
+    for service, kind in (("github", "403"), ("slack", "429")):
+        faults = Faults(rate=1.0, kinds=(kind,), retry_after=3600, services=(service,), seed=1)
+        with SandboxServer(world, clock=lambda: now, faults=faults) as server:
+            report = rotate.run(Services(sandbox_endpoints(server)), config, now, dry_run=True)
+        assert report.exit_code != 0 and report.errors, service
+        assert any("rate limit" in e.lower() or "ratelimited" in e for e in report.errors), report.errors
+    assert all(w <= 90 for w in waits), waits

@@ -261,3 +261,28 @@ def test_under_faults_the_intake_reports_then_converges_without_duplicates(sandb
     last = sandbox.run(intake_job, config, AT + timedelta(minutes=30)).report
     assert last.total_calls("writes") == 0, last.to_text()
     assert footprint(sandbox.world) == footprint(baseline.world)
+
+
+def test_the_events_button_takes_what_changed_within_the_grace_and_the_tick_the_rest(config: Config) -> None:
+    """With the caller workflow, support-events.yml's run (`fresh`) and the tick split the work by when it
+    changed, so the two never work on one issue at once; with no grace configured the button's run takes it all."""
+    from oncall_lib.services.github import Comment, GitHubIdentity, IssueState
+
+    me = GitHubIdentity(4242, "oncall-support-bot")
+    grace = config.model_copy(update={"support_issues": config.support_issues.model_copy(
+        update={"event_grace_minutes": 15})}) if config.support_issues else config
+    old = IssueState(REPO, 1, "pm: old", "open", (), (), "https://github.sandbox/x/1",
+                     updated_at=AT - timedelta(minutes=40))
+    new = IssueState(REPO, 2, "pm: new", "open", (), (), "https://github.sandbox/x/2",
+                     updated_at=AT - timedelta(minutes=5))
+    comments = [Comment(10, "/oncall done", "ada-lovelace", number=1, updated_at=AT - timedelta(minutes=40)),
+                Comment(11, "/oncall done", "ada-lovelace", number=2, updated_at=AT - timedelta(minutes=5))]
+
+    def taken(fresh: bool, rules: Config) -> set[tuple[str, int]]:
+        return {(w.kind, w.comment_id or w.number)
+                for w in intake.pending_work([old, new], comments, rules, AT, lambda: me, fresh=fresh)}
+
+    assert taken(False, grace) == {("postmortem item", 1), ("command", 10)}
+    assert taken(True, grace) == {("postmortem item", 2), ("command", 11)}
+    assert taken(True, config) == taken(False, config) == {("postmortem item", 1), ("postmortem item", 2),
+                                                          ("command", 10), ("command", 11)}

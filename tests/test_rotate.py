@@ -70,7 +70,7 @@ def test_first_run_hands_over_and_second_run_writes_nothing(sandbox: Sandbox, co
     assert second.outcomes == []
     assert second.total_calls("writes") == 0
     # The figure docs/measurements.md quotes: a run with nothing to change.
-    assert second.total_calls() <= 8, second.api_calls
+    assert second.total_calls() <= 9, second.api_calls
 
 
 def test_dry_run_plans_everything_and_changes_nothing(sandbox: Sandbox, config: Config) -> None:
@@ -94,7 +94,7 @@ def test_cached_pagerduty_ids_save_the_user_lookup(sandbox: Sandbox, config: Con
     sandbox.run(rotation, config, TUESDAY)
     again = sandbox.run(rotation, config, TUESDAY).report
     assert again.api_calls["pagerduty"] == {"reads": 1, "writes": 0}
-    assert again.total_calls() == 7
+    assert again.total_calls() == 8
 
 
 @pytest.mark.parametrize("layer", ["Layer 2", "layer 2", "PLAYER2"])
@@ -251,7 +251,7 @@ def test_a_rotation_row_lost_with_the_sheet_is_logged_by_the_next_run(sandbox: S
     assert message["metadata"]["event_payload"]["logged"] is True
 
     third = sandbox.run(rotation, config, TUESDAY).report
-    assert third.outcomes == [] and third.total_calls() <= 8
+    assert third.outcomes == [] and third.total_calls() <= 9
 
 
 def test_the_next_person_hears_what_waits_the_working_day_before_their_turn(sandbox: Sandbox,
@@ -364,7 +364,7 @@ def test_the_requesters_channel_hears_who_is_on_support_and_the_team_what_waits(
     assert "pick up a postmortem action item" in team["text"] and "Super Epics: " in team["text"]
     # Its marker tells the next runs the team's message went out: they do not look for it.
     assert announcement["metadata"]["event_payload"]["team"] is True
-    assert sandbox.run(rotation, config, TUESDAY.replace(hour=16)).report.total_calls() <= 8
+    assert sandbox.run(rotation, config, TUESDAY.replace(hour=16)).report.total_calls() <= 9  # with auth.test
 
 
 def test_each_handoff_messages_channel_is_a_setting(sandbox: Sandbox, config: Config) -> None:

@@ -100,7 +100,9 @@ COMMENT_EVENTS = {
 }
 # The product's repository, where the reusable workflow lives that a caller in the support repository calls.
 PRODUCT_REPO = "department-of-veterans-affairs/oncall-support-automation"
-CALLER_INPUTS = {"product_repository": PRODUCT_REPO, "product_ref": "2" * 40}
+CALLER_INPUTS = {"product_repository": PRODUCT_REPO}
+# The support repository's secret with the caller workflow (not one the product reads): it starts one workflow.
+CALLER_SECRETS = {"ONCALL_DISPATCH_TOKEN"}
 
 
 def comment_payload(number: int, comment_id: int, repo: str = REPO, action: str = "created") -> dict[str, Any]:
@@ -219,7 +221,9 @@ def test_every_workflow_runs_with_only_the_secrets_it_passes(tmp_path: Path, pat
     run = run_workflow(path, event, world=world, workdir=tmp_path, at=at.isoformat())
     assert run.steps or run.skipped_jobs, f"{path.name} ran nothing"
     assert run.ok, run.explain()
-    if run.steps:
+    if path.name == "support-repository.yml":  # the caller's side: it hands the event over and writes nothing
+        assert [(d.repository, d.workflow) for d in run.dispatches] == [(PRODUCT_REPO, "support-events.yml")]
+    elif run.steps:
         assert run.summary.startswith("### "), "each job writes its report to the job summary"
 
 
@@ -282,7 +286,9 @@ def test_one_name_per_secret_and_untrusted_text_only_through_env(path: Path) -> 
             for variable, value in (step.get("env") or {}).items():
                 for secret in re.findall(r"secrets\.([A-Z0-9_]+)", str(value)):
                     assert variable == secret, f"{path.name}: {variable} holds secrets.{secret}: use one name"
-                    assert secret in KNOWN_SECRETS, f"{path.name}: secrets.{secret} is not one the product reads"
+                    assert secret in KNOWN_SECRETS or (path.name == "support-repository.yml"
+                                                       and secret in CALLER_SECRETS), \
+                        f"{path.name}: secrets.{secret} is not one the product reads"
             # Nothing from an event, an input or a secret is pasted into a command.
             assert "${{" not in str(step.get("run", "")), f"{path.name}: an expression inside run:"
 
@@ -555,25 +561,21 @@ MIRRORS = {"form": "support-issue-form.yml", "commands": "support-issue-commands
            "offboarding": "offboarding.yml", "postmortem": "postmortem-item.yml"}
 
 
-def test_the_reusable_workflow_runs_what_the_event_workflows_run() -> None:
-    """Each of its jobs runs the same command with the same environment and group as the event workflow it
-    stands for, and lets in the same events (its `if:` adds only the event's name and action)."""
+def test_the_reusable_workflow_hands_over_what_the_event_workflows_act_on() -> None:
+    """Each of its jobs lets in the same events as the event workflow it stands for (its `if:` adds only the event's
+    name and action), queues in the same group, and only presses support-events.yml with the dispatch token: no
+    checkout, no code of the product, no token of the support repository's, no other secret."""
     called = load(REUSABLE)
     assert set(called["jobs"]) == set(MIRRORS)
+    assert set(triggers(called)["workflow_call"]["secrets"]) == CALLER_SECRETS
     for job_id, name in MIRRORS.items():
         job, mirror = called["jobs"][job_id], next(iter(load(runner.WORKFLOWS / name)["jobs"].values()))
-        step, mirror_step = job["steps"][-1], mirror["steps"][-1]
-        # The button's dry-run switch aside (events always apply), the same command.
-        command = str(mirror_step["run"]).strip().splitlines()[-1].replace('"$mode"', "--apply")
-        assert step["run"] == command, job_id
-        extra = {k: v for k, v in (mirror_step.get("env") or {}).items() if k not in ("DRY_RUN",)}
-        extra = {k: v.replace(" || inputs.number", "") for k, v in extra.items()}
-        assert step["env"] == extra, job_id
+        [step] = job["steps"]
+        assert "uses" not in step and step["run"].startswith('GH_TOKEN="$ONCALL_DISPATCH_TOKEN" gh workflow run '
+                                                             'support-events.yml --repo "$PRODUCT_REPOSITORY"'), job_id
+        assert set(step["env"]) == {"ONCALL_DISPATCH_TOKEN", "PRODUCT_REPOSITORY", "ISSUE_NUMBER"}, job_id
+        assert job["permissions"] == {} and job["environment"] == {"name": "oncall-dispatch", "deployment": False}
         assert job["concurrency"]["group"] == mirror["concurrency"]["group"].replace(" || inputs.number", "")
-        assert job["permissions"] == mirror["permissions"]
-        checkout = job["steps"][0]
-        assert checkout["with"]["repository"] == "${{ inputs.product_repository }}"
-        assert checkout["with"]["ref"] == "${{ inputs.product_ref }}"
     for path in (runner.WORKFLOWS / n for n in MIRRORS.values()):
         for _, event, _ in events(path):
             if event.name not in ("issues", "issue_comment"):
@@ -582,6 +584,11 @@ def test_the_reusable_workflow_runs_what_the_event_workflows_run() -> None:
             via_caller = runner.concurrency_of(REUSABLE, Event(event.name, event.payload, CALLER_INPUTS,
                                                                called=True))
             assert own == via_caller, (path.name, event.payload.get("action"))
+    # The button it presses takes in the events with the product's own credentials, in the product's repository.
+    events_button = load(runner.WORKFLOWS / "support-events.yml")
+    [intake_job] = events_button["jobs"].values()
+    assert intake_job["steps"][-1]["run"] == "python3 dev.py run intake.py --fresh --apply"
+    assert set(triggers(events_button)) == {"workflow_dispatch"}
 
 
 def test_the_postmortem_filter_lets_in_every_configured_way_an_issue_is_an_item() -> None:
@@ -798,7 +805,8 @@ def event_runs(*, through_caller: bool) -> dict[str, int]:
 def weekly_cost() -> dict[str, int]:
     schedules_ = scheduled_runs(datetime(2026, 11, 30, tzinfo=UTC))
     return {"tick": schedules_.pop("tick.yml"), "other schedules": sum(schedules_.values()),
-            "caller": sum(event_runs(through_caller=True).values()), "ci runs": CI_RUNS_A_WEEK,
+            # Each hand-over job in the support repository starts at most one intake run in the product's.
+            "caller": 2 * sum(event_runs(through_caller=True).values()), "ci runs": CI_RUNS_A_WEEK,
             "ci minutes": CI_RUNS_A_WEEK * CI_MINUTES_A_RUN}
 
 
@@ -854,23 +862,153 @@ def test_the_documented_cost_table_is_the_computed_one() -> None:
 
 
 def test_the_documented_caller_calls_the_reusable_workflow_as_it_is_declared(tmp_path: Path) -> None:
-    """docs/workflows.md's caller: its inputs and secrets are the ones declared, and it passes every event (and
-    action) the called jobs act on."""
+    """docs/workflows.md's caller: its inputs are the ones declared, it passes no secret of the product's (the
+    dispatch token lives in the support repository's environment), grants no permission, and passes every event
+    (and action) the called jobs act on."""
     from ruamel.yaml import YAML
 
-    text = (ROOT / "docs" / "workflows.md").read_text().split("```yaml\n", 1)[1].split("```", 1)[0]
+    page = (ROOT / "docs" / "workflows.md").read_text()
+    text = page.split("### The caller workflow", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     caller = YAML(typ="safe").load(text)
     declared = triggers(load(REUSABLE))["workflow_call"]
     [job] = caller["jobs"].values()
     assert job["uses"].split("@")[0].endswith("/.github/workflows/" + REUSABLE.name)
     assert set(job["with"]) == {k for k, v in declared["inputs"].items() if v.get("required")}
-    assert set(job["secrets"]) <= set(declared["secrets"]) and set(job["secrets"]) == set(KNOWN_SECRETS) & set(
-        declared["secrets"])
-    assert caller["permissions"] == {}
-    needed = {k: v for j in load(REUSABLE)["jobs"].values() for k, v in (j.get("permissions") or {}).items()}
-    assert job["permissions"] == needed  # a called job gets no more than its caller grants
+    assert not set(job.get("secrets") or {}) & set(KNOWN_SECRETS)
+    assert caller["permissions"] == {} and job["permissions"] == {}
+    assert all(j.get("permissions") == {} for j in load(REUSABLE)["jobs"].values())
     on = triggers(caller)
     for path in (runner.WORKFLOWS / n for n in MIRRORS.values()):
         for name, spec in triggers(load(path)).items():
             if name in ("issues", "issue_comment"):
                 assert set(spec["types"]) <= set(on[name]["types"]), (path.name, name)
+
+
+# -- who can make the product act: the caller path, the environment, only what the team set -------------------
+
+
+def _with_grace(tmp_path: Path, minutes: int = 15) -> Path:
+    config = tmp_path / "oncall.toml"
+    config.write_text((ROOT / "oncall.toml").read_text().replace("event_grace_minutes = 0",
+                                                                 f"event_grace_minutes = {minutes}"))
+    return config
+
+
+def test_the_caller_hands_the_event_over_and_the_product_does_the_work_with_its_own_key(tmp_path: Path) -> None:
+    """An issue opened in the support repository: there, the caller's job presses the product's button with the
+    dispatch token and nothing else; in the product's repository, support-events.yml completes the request with
+    the product's own secrets. The support repository's run never sees a secret of the product's."""
+    world = prepared_world(tmp_path)
+    saved = json.loads(world.read_text())
+    at = MONDAY + timedelta(hours=2)
+    _world_issue(saved, 6000)["updated_at"] = (at - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    world.write_text(json.dumps(saved))
+    config = _with_grace(tmp_path)
+    support_side = {name: runner.SECRETS[name] for name in CALLER_SECRETS}
+    (tmp_path / "support").mkdir()
+    handed = run_workflow(REUSABLE, Event("issues", issue_payload("opened", 6000, None), CALLER_INPUTS, called=True),
+                          world=world, workdir=tmp_path / "support", at=at.isoformat(), secrets=support_side,
+                          config=config)
+    assert handed.ok, handed.explain()
+    assert handed.dispatches == [runner.Dispatch(PRODUCT_REPO, "support-events.yml", {"issue": "6000"},
+                                                 support_side["ONCALL_DISPATCH_TOKEN"])]
+    assert all(not set(step.env) & set(KNOWN_SECRETS) for step in handed.steps)
+    assert json.loads(world.read_text()) == saved  # the hand-over itself reads and writes nothing
+
+    [dispatch] = handed.dispatches
+    product_side = {k: v for k, v in runner.SECRETS.items() if k not in CALLER_SECRETS}
+    (tmp_path / "product").mkdir()
+    button = Event("workflow_dispatch", {"inputs": dispatch.inputs}, dispatch.inputs)
+    done = run_workflow(runner.WORKFLOWS / dispatch.workflow, button, world=world, workdir=tmp_path / "product",
+                        at=at.isoformat(), secrets=product_side, repository=PRODUCT_REPO, config=config,
+                        environments={"oncall": runner.Environment(product_side)})
+    assert done.ok, done.explain()
+    issue = _world_issue(json.loads(world.read_text()), 6000)
+    assert issue["assignees"] == ["alan-turing"] and "operations" in issue["labels"]
+    # The tick leaves the fresh event to the button's run; the older issues are the tick's, not the button's.
+    assert "6001" not in done.summary and "Offboarding" not in done.summary
+    again = run_workflow(runner.WORKFLOWS / dispatch.workflow, button, world=world, workdir=tmp_path / "product",
+                         at=(at + timedelta(minutes=1)).isoformat(), secrets=product_side, repository=PRODUCT_REPO,
+                         config=config)
+    assert again.ok and " 0 write" in again.summary
+
+
+def test_the_caller_without_its_dispatch_token_fails_loudly(tmp_path: Path) -> None:
+    world = prepared_world(tmp_path)
+    run = run_workflow(REUSABLE, Event("issues", issue_payload("opened", 6000, None), CALLER_INPUTS, called=True),
+                       world=world, workdir=tmp_path, secrets={})
+    assert not run.ok and "set the GH_TOKEN environment variable" in run.explain() and run.dispatches == []
+
+
+def test_every_job_that_reads_a_secret_names_the_environment_and_records_no_deployment() -> None:
+    for path in ALL_WORKFLOWS:
+        for job_id, job in (load(path).get("jobs") or {}).items():
+            if "secrets." not in json.dumps(job):
+                continue
+            expected = "oncall-dispatch" if path.name == REUSABLE.name else "oncall"
+            assert job.get("environment") == {"name": expected, "deployment": False}, (path.name, job_id)
+
+
+def test_secrets_in_the_environment_reach_only_its_jobs_and_only_from_the_default_branch(tmp_path: Path) -> None:
+    """The team keeps every secret in the `oncall` environment limited to main: the tick runs from main; the same
+    workflow from a writer's branch is refused before any step; a workflow a writer adds that names no environment
+    sees no secret at all."""
+    world = prepared_world(tmp_path)
+    environments = {"oncall": runner.Environment(runner.SECRETS)}
+    tick = runner.WORKFLOWS / "tick.yml"
+    at = datetime(2026, 11, 30, 15, 7, tzinfo=UTC).isoformat()
+    ran = run_workflow(tick, Event("schedule", {"schedule": "7 * * * *"}), world=world, workdir=tmp_path, at=at,
+                       secrets={}, environments=environments)
+    assert ran.ok, ran.explain()
+    refused = run_workflow(tick, Event("workflow_dispatch", {}, {"dry_run": True}), world=world, workdir=tmp_path,
+                           at=at, secrets={}, environments=environments, branch="borrowed-key")
+    assert not refused.ok and 'Branch "borrowed-key" is not allowed to deploy to oncall' in refused.explain()
+    assert [s.step for s in refused.steps] == ["environment oncall"]  # no step ran
+    stealing = tmp_path / "steal.yml"
+    stealing.write_text("on: push\npermissions: {}\njobs:\n  steal:\n    runs-on: ubuntu-latest\n    steps:\n"
+                        "      - env:\n"
+                        "          ONCALL_GITHUB_APP_PRIVATE_KEY: ${{ secrets.ONCALL_GITHUB_APP_PRIVATE_KEY }}\n"
+                        "        run: test -z \"$ONCALL_GITHUB_APP_PRIVATE_KEY\"\n")
+    assert run_workflow(stealing, Event("push", {}), world=world, workdir=tmp_path, secrets={},
+                        environments=environments, branch="borrowed-key").ok  # the key was not there
+
+
+def test_a_handoff_only_teams_doctor_and_every_schedule_are_green_with_only_its_secrets(tmp_path: Path) -> None:
+    """No AWS role, no Google, no variables at all: the doctor and every scheduled workflow run green with the
+    handoff's secrets alone, kept in the environment."""
+    from tests.test_duties import secrets_for, write_config
+
+    config = write_config(tmp_path, "handoff")
+    secrets = secrets_for(config)
+    environments = {"oncall": runner.Environment(secrets)}
+    world = prepared_world(tmp_path)
+    doctor = run_workflow(runner.WORKFLOWS / "doctor.yml", Event("workflow_dispatch", {}, {}), world=world,
+                          workdir=tmp_path, at=MONDAY.isoformat(), secrets={}, variables={}, config=config,
+                          environments=environments)
+    assert doctor.ok, doctor.explain()
+    assert "FAIL" not in doctor.summary and "weekly handoff" in doctor.summary.lower()
+    for path in WORKFLOWS:
+        for line in schedules(load(path)):
+            at = next(MONDAY + timedelta(minutes=m) for m in range(7 * 24 * 60)
+                      if cron_matches(line, MONDAY + timedelta(minutes=m)))
+            run = run_workflow(path, Event("schedule", {"schedule": line}), world=world, workdir=tmp_path,
+                               at=at.isoformat(), secrets={}, variables={}, config=config, environments=environments)
+            assert run.ok, (path.name, line, run.explain())
+
+
+def test_the_aws_step_runs_only_when_the_role_is_set_and_fails_as_the_action_does_without_it(tmp_path: Path) -> None:
+    world = prepared_world(tmp_path)
+    audit = runner.WORKFLOWS / "iam-audit.yml"
+    at = SCHEDULED_AT[("iam-audit.yml", "7 15,16 * * 1-5")].isoformat()
+    event = Event("schedule", {"schedule": "7 15,16 * * 1-5"})
+    with_role = run_workflow(audit, event, world=world, workdir=tmp_path, at=at, variables=runner.IAM_VARS)
+    assert with_role.ok, with_role.explain()
+    assert with_role.steps[-1].env.get("AWS_REGION") == "us-gov-west-1"  # the role's credentials reached the job
+    without = run_workflow(audit, event, world=world, workdir=tmp_path, at=at, variables={})
+    assert without.ok, without.explain()
+    assert "AWS_ACCESS_KEY_ID" not in without.steps[-1].env
+    # As the workflows were: the step with no `if:` fails a team that has no role, as the real action does.
+    unguarded = tmp_path / "old-iam-audit.yml"
+    unguarded.write_text(audit.read_text().replace("        if: vars.IAM_AUDIT_ROLE_ARN\n", ""))
+    old = run_workflow(unguarded, event, world=world, workdir=tmp_path, at=at, variables={})
+    assert not old.ok and "Credentials could not be loaded" in old.explain()

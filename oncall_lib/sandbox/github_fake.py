@@ -54,6 +54,8 @@ class GitHubFake:
         self.server = server
         # Installation tokens this server minted: token -> (installation, when it expires on the sandbox clock).
         self.installation_tokens: dict[str, tuple[dict[str, Any], datetime]] = {}
+        # The permissions each minted token was asked for, in order (what a run's tokens may do).
+        self.minted_permissions: list[dict[str, str]] = []
         self.app_routes = Routes()
         self.app_routes.add("GET", APP_PATHS[0], self.get_app)
         self.app_routes.add("GET", APP_PATHS[1], self.list_installations)
@@ -273,12 +275,22 @@ class GitHubFake:
                              if str(i["id"]) == installation_id), None)
         if installation is None:
             return self._not_found()
+        out = self.installation_out(request, installation)
+        body = request.json() if request.body else {}
+        asked = (body.get("permissions") if isinstance(body, dict) else None) or {}
+        levels = ("read", "write", "admin")
+        granted = out["permissions"]
+        if any(granted.get(p) not in levels or level not in levels or levels.index(level) > levels.index(granted[p])
+               for p, level in asked.items()):
+            # As GitHub: a token cannot be asked for more than the installation holds.
+            return FakeResponse(422, {"message": "The permissions requested are not granted to this installation.",
+                                      "documentation_url": "https://docs.github.com/rest/apps/apps"})
         token = "ghs_" + secrets.token_hex(18)
         expires = self.server.now().astimezone(UTC).replace(microsecond=0) + INSTALLATION_TOKEN_LIFETIME
         self.installation_tokens[token] = (installation, expires)
-        out = self.installation_out(request, installation)
+        self.minted_permissions.append(dict(asked or granted))
         return FakeResponse(201, {"token": token, "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                                  "permissions": out["permissions"],
+                                  "permissions": dict(asked or granted),
                                   "repository_selection": out["repository_selection"]})
 
     # -- lookups ----------------------------------------------------------------------------

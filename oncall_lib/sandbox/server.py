@@ -161,6 +161,14 @@ class SandboxServer:
             self.counts = {}
             self.faults_injected = {}
 
+    def minted_github_permissions(self) -> list[dict[str, str]]:
+        """The permissions each GitHub App installation token minted here was asked for, in order."""
+        from oncall_lib.sandbox.github_fake import GitHubFake
+
+        fake = self._fakes["github"]
+        assert isinstance(fake, GitHubFake)
+        return list(fake.minted_permissions)
+
     # -- dispatch ---------------------------------------------------------------------------
 
     def route(self, path: str) -> tuple[str, str] | None:

@@ -44,14 +44,30 @@ class SlackFake:
 
     def __init__(self, server: Host) -> None:
         self.server = server
+        # Who is calling: another app's bot or a member (a token in the world's `others`), else the product's bot.
+        self._caller: dict[str, str] | None = None
 
     @property
     def data(self) -> dict[str, Any]:
         return self.server.world["slack"]
 
     @property
-    def bot(self) -> dict[str, str]:
+    def product_bot(self) -> dict[str, str]:
         return self.data.setdefault("bot", {"user_id": "U0SANDBOT", "bot_id": "B0SANDBOT1", "name": "oncall-bot"})
+
+    @property
+    def bot(self) -> dict[str, str]:
+        """Who the calling token posts as: the product's bot, unless the world names the token as someone else's."""
+        return self._caller or self.product_bot
+
+    def _other_caller(self, token: str) -> dict[str, str] | None:
+        """A token of another app's bot ({token, user_id, bot_id, name, app_id}) or of a member ({token, user_id}):
+        what they post carries whatever metadata they attach, as in Slack."""
+        for other in self.data.get("others", []):
+            if other.get("token") == token:
+                return {"user_id": str(other["user_id"]), "bot_id": str(other.get("bot_id") or ""),
+                        "name": str(other.get("name") or other["user_id"]), "app_id": str(other.get("app_id") or "")}
+        return None
 
     def is_write(self, request: FakeRequest) -> bool:
         return request.path.strip("/") not in self.READ_METHODS
@@ -74,12 +90,14 @@ class SlackFake:
                 args.update(body)
         elif request.body:
             args.update(request.form())
+        self._caller = None  # Slack posts due scheduled messages as the app that scheduled them: the product
         self.post_due_messages()
         token = bearer_token(request) or args.get("token")
         if not token:
             return self._error("not_authed")
         if token in self.data.get("revoked_tokens", []):
             return self._error("invalid_auth")
+        self._caller = self._other_caller(str(token))
         handler = getattr(self, "m_" + method.replace(".", "_"), None)
         if handler is None:
             return self._error("unknown_method")
@@ -128,16 +146,20 @@ class SlackFake:
         return next((u for u in self.data["users"] if u["id"] == user_id), None)
 
     def _is_member(self, channel: dict[str, Any]) -> bool:
-        return self.bot["user_id"] in channel.get("members", [])
+        # Another caller is in every channel it posts to (a member of the workspace, an app invited there).
+        return self._caller is not None or self.bot["user_id"] in channel.get("members", [])
 
     def _next_ts(self, channel: dict[str, Any]) -> str:
         now = self.server.now().timestamp()
         latest = max((float(m["ts"]) for m in channel.get("messages", [])), default=0.0)
         return f"{max(now, latest + 0.000001):.6f}"
 
+    def _app_id(self) -> str:
+        return (self._caller or {}).get("app_id") or "A0SANDBOX"
+
     def _bot_profile(self) -> dict[str, Any]:
         icon = "https://sandbox.slack.com/bot.png"
-        return {"id": self.bot["bot_id"], "name": self.bot["name"], "app_id": "A0SANDBOX", "deleted": False,
+        return {"id": self.bot["bot_id"], "name": self.bot["name"], "app_id": self._app_id(), "deleted": False,
                 "updated": 1_700_000_000, "team_id": self.data.get("team", {}).get("id", "T0SANDBOX"),
                 "icons": {"image_36": icon, "image_48": icon, "image_72": icon}}
 
@@ -287,11 +309,10 @@ class SlackFake:
         text = args.get("text") or ""
         if not text and not args.get("blocks"):
             return self._error("no_text")
-        message: dict[str, Any] = {
-            "type": "message", "ts": self._next_ts(channel), "user": self.bot["user_id"],
-            "bot_id": self.bot["bot_id"], "app_id": "A0SANDBOX", "text": text,
-            "bot_profile": self._bot_profile(),
-        }
+        message: dict[str, Any] = {"type": "message", "ts": self._next_ts(channel), "user": self.bot["user_id"],
+                                   "text": text}
+        if self.bot["bot_id"]:  # an app's bot; a member's user token posts with no bot fields
+            message.update(bot_id=self.bot["bot_id"], app_id=self._app_id(), bot_profile=self._bot_profile())
         if args.get("thread_ts"):
             if not any(m["ts"] == args["thread_ts"] for m in channel["messages"]):
                 return self._error("thread_not_found")

@@ -52,6 +52,7 @@ _RECORDS = (
     "pagerduty.users", "pagerduty.schedules", "pagerduty.schedules[].layers", "pagerduty.schedules[].rotations",
     "pagerduty.schedules[].overrides", "pagerduty.escalation_policies", "pagerduty.escalation_policies[].services",
     "pagerduty.incidents", "slack.users", "slack.channels", "slack.channels[].messages", "slack.usergroups",
+    "slack.others",
     "github.users", "github.repos", "github.repos[].labels", "github.repos[].issues", "github.repos[].pulls",
     "github.repos[].pulls[].reviews", "github.repos[].commits", "github.repos[].workflows",
     "github.repos[].workflows[].runs", "github.teams", "zenhub.epics", "iam.users", "sheets.spreadsheets",

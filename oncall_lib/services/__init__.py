@@ -14,7 +14,15 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from oncall_lib.errors import MissingSecret
-from oncall_lib.secrets import GITHUB_APP_VARIABLES, GOOGLE_CREDENTIALS_FILE, SECRETS, checked, google_credentials_file
+from oncall_lib.secrets import (
+    GITHUB_APP_VARIABLES,
+    GOOGLE_CREDENTIALS_FILE,
+    SECRETS,
+    checked,
+    google_credentials_file,
+    mask_in_actions_log,
+    remember,
+)
 from oncall_lib.services.calls import ApiCalls
 from oncall_lib.services.github import AppCredentials, GitHubService
 from oncall_lib.services.iam import IamService
@@ -62,6 +70,9 @@ class Services:
         self._iam: dict[str, IamService] = {}
         # Which secrets this run asked for, in order (names only).
         self.secrets_used: list[str] = []
+        # The GitHub App permissions this run's duties need (set before the job runs): its installation tokens are
+        # minted with only those. None: everything each installation holds.
+        self.github_permissions: dict[str, str] | None = None
         # Facts read once per process and shared by the duties a tick runs (who is on support, the channels).
         self._shared: dict[tuple[Any, ...], Any] = {}
 
@@ -99,6 +110,9 @@ class Services:
             retry_backoff=0.01 if fast else 0.5,
             throttle=not fast,
             clock=self.endpoints.clock,
+            # Inside Actions the runner masks the secrets it handed over, not the tokens the product mints.
+            on_mint=mask_in_actions_log if self.endpoints.env.get("GITHUB_ACTIONS") == "true" else remember,
+            token_permissions=self.github_permissions,
         )
 
     @cached_property

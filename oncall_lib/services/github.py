@@ -35,6 +35,10 @@ Clock = Callable[[], datetime]
 # An installation token lives an hour; a new one is minted this long before the old one expires, so that a
 # request never leaves with a token that dies on the way, even with a few minutes between our clock and GitHub's.
 REFRESH_BEFORE_EXPIRY = timedelta(minutes=5)
+# The longest the product waits for a rate limit to reset before it stops with one line instead: with at most four
+# retries a run waits six minutes at most, inside every job's timeout (10 minutes; the tick's 15). GitHub's primary
+# limit resets within the hour, which no job outlasts; the next run carries on where this one stopped.
+RATE_LIMIT_WAIT_LIMIT = 90.0
 
 OPEN_PULLS_QUERY = """query OpenPullRequests($owner: String!, $name: String!, $cursor: String, $withRecent: Boolean!) {
   repository(owner: $owner, name: $name) {
@@ -258,8 +262,12 @@ class _InstallationToken(Auth.Auth):
     follows the service's clock (the sandbox's, in the sandbox) and leaves five minutes.
     """
 
-    def __init__(self, integration: GithubIntegration, installation_id: int, clock: Clock) -> None:
+    def __init__(self, integration: GithubIntegration, installation_id: int, clock: Clock,
+                 on_mint: Callable[[str], None] = remember, permissions: dict[str, str] | None = None) -> None:
         self._integration = integration
+        self._on_mint = on_mint
+        # What the token may do: the permissions the run's duties need (None: all the installation was granted).
+        self.permissions = permissions
         self.installation_id = installation_id
         self._clock = clock
         self._token: str | None = None
@@ -274,8 +282,10 @@ class _InstallationToken(Auth.Auth):
     def token(self) -> str:
         if self._token is None or self._clock() >= self._expires_at - REFRESH_BEFORE_EXPIRY:
             with github_errors(f"mint a token for the GitHub App's installation {self.installation_id}"):
-                authorization = self._integration.get_access_token(self.installation_id)
-            remember(authorization.token)  # a token is a secret too: scrubbed from everything printed
+                authorization = self._integration.get_access_token(self.installation_id,
+                                                                   permissions=self.permissions)
+            # A token is a secret too: scrubbed from everything printed (and, inside Actions, masked in the log).
+            self._on_mint(authorization.token)
             self._token, self._expires_at = authorization.token, authorization.expires_at
             self.minted += 1
         return self._token
@@ -356,11 +366,19 @@ class GitHubService:
         retry_backoff: float = 0.5,
         throttle: bool = True,
         clock: Clock | None = None,
+        on_mint: Callable[[str], None] = remember,
+        token_permissions: dict[str, str] | None = None,
     ) -> None:
         count_github_calls(calls)
+        self._on_mint = on_mint
+        # The permissions the run's duties need: each installation token is minted with only those (and only
+        # those the installation holds); None mints with everything the installation was granted.
+        self._token_permissions = token_permissions
         self._calls = calls
         self._clock: Clock = clock or (lambda: datetime.now(UTC))
         retry = _ReadRetry(
+            max_rate_limit_wait=RATE_LIMIT_WAIT_LIMIT,
+            secondary_rate_wait=60,
             total=4,
             backoff_factor=retry_backoff,
             allowed_methods=frozenset({"GET", "HEAD"}),
@@ -411,16 +429,30 @@ class GitHubService:
                 raise ServiceError(f"GitHub: the App is not installed on {where}: install it on the {owner} account "
                                    "and give it access to the repository (the doctor lists what each installation "
                                    "covers)")
-            self._clients[key] = self._open(found.account or owner, found.id)
+            self._clients[key] = self._open(found.account or owner, found.id, found.permissions)
         return self._clients[key]
 
-    def _open(self, account: str, installation_id: int) -> Github:
+    def _scope(self, granted: dict[str, str] | None) -> dict[str, str] | None:
+        """The permissions to mint a token with: what the run needs, at most what the installation holds (GitHub
+        refuses to mint a token asking for more, which would stop every call instead of the one that needs it)."""
+        if self._token_permissions is None:
+            return None
+        levels = ("read", "write", "admin")
+        scope = {}
+        for permission, level in self._token_permissions.items():
+            have = level if granted is None else granted.get(permission)
+            if have in levels and level in levels:
+                scope[permission] = levels[min(levels.index(level), levels.index(have))]
+        return scope
+
+    def _open(self, account: str, installation_id: int, granted: dict[str, str] | None = None) -> Github:
         """The client of an installation: one per installation, so one token per account however many
         repositories it covers."""
         assert self._integration is not None
         token = self.installation_tokens.get(account.lower())
         if token is None or token.installation_id != installation_id:
-            token = _InstallationToken(self._integration, installation_id, self._clock)
+            token = _InstallationToken(self._integration, installation_id, self._clock, self._on_mint,
+                                       self._scope(granted))
             self.installation_tokens[account.lower()] = token
             self._by_installation[installation_id] = Github(auth=token, **self._client_kwargs)
         client = self._by_installation[installation_id]

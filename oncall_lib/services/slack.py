@@ -14,7 +14,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -30,6 +30,9 @@ from slack_sdk.http_retry.state import RetryState
 
 from oncall_lib.errors import ServiceError
 from oncall_lib.services.calls import ApiCalls, Attempts, slack_method_is_write
+
+if TYPE_CHECKING:
+    from oncall_lib.authorship import SlackBot
 
 # Writes that leave the same state however often they are repeated. Not conversations.setTopic: each call that
 # went through posts a "set the channel topic" notice, so a blind retry after a lost answer shows it twice; the next
@@ -61,8 +64,21 @@ class _SafeConnectionErrorRetry(ConnectionErrorRetryHandler):
         )
 
 
+# The longest single wait for a rate limit: Slack's are seconds to a minute; a longer one stops the run with one line
+# (five retries at most: five minutes, inside every job's timeout) and the next run carries on.
+RATE_LIMIT_WAIT_LIMIT = 60.0
+
+
+def _retry_after(response: HttpResponse) -> float:
+    for name, values in response.headers.items():
+        if name.lower() == "retry-after" and values:
+            return float(values[0])
+    return 1.0
+
+
 class _RateLimitRetry(RetryHandler):
-    """Waits as long as Retry-After says (plus a little jitter), then tries again."""
+    """Waits as long as Retry-After says (plus a little jitter), then tries again; not when that is longer than
+    RATE_LIMIT_WAIT_LIMIT."""
 
     def __init__(self, max_retry_count: int, jitter: float) -> None:
         super().__init__(max_retry_count=max_retry_count)
@@ -70,15 +86,12 @@ class _RateLimitRetry(RetryHandler):
 
     def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
                    error: Exception | None = None) -> bool:
-        return response is not None and response.status_code == 429
+        return (response is not None and response.status_code == 429
+                and _retry_after(response) <= RATE_LIMIT_WAIT_LIMIT)
 
     def prepare_for_next_attempt(self, *, state: RetryState, request: HttpRequest,
                                  response: HttpResponse | None = None, error: Exception | None = None) -> None:
-        wait = 1.0
-        if response is not None:
-            for name, values in response.headers.items():
-                if name.lower() == "retry-after" and values:
-                    wait = float(values[0])
+        wait = _retry_after(response) if response is not None else 1.0
         time.sleep(wait + self.jitter * random.random())
         state.next_attempt_requested = True
         state.increment_current_attempt()
@@ -200,6 +213,19 @@ class SlackService:
                               "url": str(data.get("url", "https://slack.com/"))}
         return dict(self._identity)
 
+    def product_bot(self) -> SlackBot:
+        """The product's own bot (auth.test, once per run): the only author whose metadata counts."""
+        from oncall_lib.authorship import SlackBot  # the core module that decides; it reads the services' types
+
+        identity = self.identity()
+        return SlackBot(identity["user_id"], identity["bot_id"])
+
+    def _records_only_from_product(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`messages`, with the metadata of any post by someone else dropped (auth.test only if any carries some)."""
+        from oncall_lib.authorship import carries_metadata, only_product_metadata
+
+        return only_product_metadata(messages, self.product_bot()) if carries_metadata(messages) else messages
+
     def granted_scopes(self) -> set[str] | None:
         """The token's scopes, from auth.test's X-OAuth-Scopes header (None when Slack does not say)."""
         with slack_errors("auth.test"):
@@ -239,6 +265,7 @@ class SlackService:
                 messages.extend(page.get("messages", []))
                 if len(messages) >= max_messages:
                     break
+        messages = self._records_only_from_product(messages)
         if len(messages) < max_messages:  # a cut read cannot answer for its window
             self._histories[channel_id] = (oldest, latest, messages)
         return messages
@@ -262,7 +289,7 @@ class SlackService:
             for page in self._client.conversations_replies(channel=channel_id, ts=ts, limit=200,
                                                            include_all_metadata=True):
                 messages.extend(page.get("messages", []))
-        return messages
+        return self._records_only_from_product(messages)
 
     def display_name(self, user_id: str) -> str:
         with slack_errors(f"users.info {user_id}"):
@@ -272,7 +299,7 @@ class SlackService:
 
     def find_marked(self, channel_id: str, marker: Marker, *, oldest: float,
                     now: float | None = None) -> dict[str, Any] | None:
-        """The newest message since `oldest` carrying `marker`'s event type and key, if any.
+        """The newest message since `oldest` the product posted with `marker`'s event type and key, if any.
 
         With `now` (the run's moment), a read of this run that covers (oldest, now] and holds the message answers
         without a call; not finding it there still asks Slack (a marker may be newer than that read).
@@ -293,7 +320,7 @@ class SlackService:
                 channel=channel_id, oldest=f"{oldest:.6f}", limit=200, include_all_metadata=True
             )
             for page in pages:
-                for message in page.get("messages", []):
+                for message in self._records_only_from_product(list(page.get("messages", []))):
                     if marked(message):
                         return dict(message)
         return None
@@ -387,6 +414,7 @@ def slack_errors(what: str) -> Iterator[None]:
                                  "/invite @app)",
             "missing_scope": f" (the token lacks scope {exc.response.get('needed', '?')})",
             "invalid_auth": " (check SLACK_BOT_TOKEN)",
+            "ratelimited": " (Slack asked to wait longer than a run may; the next run carries on)",
             "plan_upgrade_required": " (user groups need a paid Slack plan: leave [rotation] slack_user_group out)",
             "restricted_too_many": " (more than 30 messages scheduled in five minutes for this channel)",
             "time_too_far": " (Slack schedules at most 120 days ahead)",
