@@ -13,15 +13,16 @@ from oncall_lib.environment import require_project_environment  # noqa: E402
 require_project_environment("doctor.py")
 
 from oncall_lib.cli import execute, job_parser  # noqa: E402
+from oncall_lib.duty import Check  # noqa: E402
 from oncall_lib.report import Report  # noqa: E402
 from oncall_lib.setup import doctor  # noqa: E402
 
 
 def lines(report: Report) -> str:
-    checks = report.extra.get("checks", [])
-    out = [f"{'ok  ' if c['ok'] else 'FAIL'} {c['check']}: {c['detail']}" for c in checks]
-    failed = sum(not c["ok"] for c in checks)
-    out.append(f"{len(checks) - failed} ok, {failed} to fix" if checks else "\n".join(report.errors))
+    checks = [Check(c["check"], c["ok"], c["detail"], None if c["state"] in ("ok", "fail") else c["state"])
+              for c in report.extra.get("checks", [])]
+    out = [c.line() for c in checks]
+    out.append(doctor.summary(checks) if checks else "\n".join(report.errors))
     return "\n".join(out)
 
 
