@@ -719,7 +719,7 @@ def cross_table_problems(data: dict[str, Any]) -> list[Problem]:
     found: list[Problem] = []
     slack = _dict(data.get("slack"))
     channels = _dicts(slack.get("channels"))
-    keys = [c.get("key") for c in channels if isinstance(c.get("key"), str)]
+    keys = [str(c["key"]) for c in channels if isinstance(c.get("key"), str)]
     repeated = sorted({k for k in keys if keys.count(k) > 1})
     if repeated:
         found.append((("slack", "channels"), f"channel keys must be unique; repeated: {', '.join(repeated)}"))
@@ -734,7 +734,7 @@ def cross_table_problems(data: dict[str, Any]) -> list[Problem]:
                 found.append((loc, f"{table}.{field} = {each!r} is not the key of any [[slack.channels]] entry "
                                    f"({known}) nor a channel id: give {CHANNEL_RULE}"))
     epics = _dicts(data.get("super_epics"))
-    epic_keys = [e.get("key") for e in epics if isinstance(e.get("key"), str)]
+    epic_keys = [str(e["key"]) for e in epics if isinstance(e.get("key"), str)]
     if len(set(epic_keys)) != len(epic_keys):
         found.append((("super_epics",), "super_epics keys must be unique"))
     if _dict(data.get("epics")).get("link_with") == "zenhub":

@@ -13,16 +13,15 @@ credential is left out.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from oncall_lib.config import SLACK_USER_ID, WEEKDAYS, Config, SuperEpic, product_repo
 from oncall_lib.duties import CREDENTIALS, duty, enabled, permissions, systems_needed
 from oncall_lib.duty import Check
-from oncall_lib.handoff.on_support import member_for_shift, roster_match
 from oncall_lib.errors import MissingSecret, OncallError
 from oncall_lib.github_permissions import configured_needs, missing_permissions
-from oncall_lib.handoff.on_support import read_schedule
+from oncall_lib.handoff.on_support import member_for_shift, read_schedule, roster_match
 from oncall_lib.handoff.schedule import (
     ScheduleProblem,
     family_turns,
@@ -254,7 +253,7 @@ def _channel(checks: list[Check], services: Services, config: Config, key: str) 
     _run(checks, f"slack channel {key}", membership)
 
 
-def _channels(checks: list[Check], services: Services, config: Config, keys: list[str | None]) -> None:
+def _channels(checks: list[Check], services: Services, config: Config, keys: Sequence[str | None]) -> None:
     for key in keys:
         if key:
             _channel(checks, services, config, key)
@@ -400,7 +399,8 @@ def _layer_people(services: Services, config: Config, at: datetime, emails: dict
             continue
         people.add(shift.user_id)
         member = member_for_shift(config, shift) or roster_match(config, email=by_id.get(shift.user_id, ""))
-        who = f"{shift.user_name or shift.user_id} ({shift.user_id}), on support from {shift.start.astimezone(tz):%a %d %b}"
+        start = shift.start.astimezone(tz)
+        who = f"{shift.user_name or shift.user_id} ({shift.user_id}), on support from {start:%a %d %b}"
         if member is None:
             problems.append(f"{who}, is not on the roster: the handoff cannot assign or unassign them (add a "
                             "[[roster]] entry with their pagerduty_email)")
@@ -594,8 +594,8 @@ def examine(services: Services, config: Config, at: datetime) -> list[Check]:
     checks += left_out_checks(config)
     checks += product_checks(services, config, at)
     seen: set[str] = set()
-    for duty in on:
-        for check in duty.doctor_checks(services, config, at):
+    for each in on:
+        for check in each.doctor_checks(services, config, at):
             if check.name not in seen:  # a repository or channel two duties use is checked once
                 seen.add(check.name)
                 checks.append(check)
