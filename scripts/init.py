@@ -15,7 +15,7 @@ from oncall_lib.environment import require_project_environment  # noqa: E402
 
 require_project_environment("init.py")
 
-from oncall_lib.cli import add_report_flags, add_sandbox_flags, open_services, run_guarded  # noqa: E402
+from oncall_lib.cli import add_report_flags, add_sandbox_flags, open_services, run_guarded, sandbox_clock  # noqa: E402
 from oncall_lib.report import Report  # noqa: E402
 from oncall_lib.setup import init_config  # noqa: E402
 from oncall_lib.setup.starter import DUTIES  # noqa: E402
@@ -49,7 +49,7 @@ def main() -> int:
     printed: list[str] = []
 
     def body() -> Report:
-        at = parse_at(args.at, ZoneInfo("UTC")).astimezone(UTC)
+        at = parse_at(args.at, ZoneInfo("UTC"), now=sandbox_clock(args)).astimezone(UTC)
         # Only reads: the sandbox world is never saved.
         with open_services(args, at, save=False) as services:
             report, text = init_config.run(services, request, at, dry_run=args.dry_run)
