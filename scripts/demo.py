@@ -240,7 +240,7 @@ def a_morning_of_requests(demo: Demo, start: datetime, on_support: str) -> dict[
     demo.detail("#devops-alerts: an alert from grafana-alerts (a request, in an urgent channel)")
     if demo.config.answers:
         demo.post("support", start + timedelta(minutes=50), "hi team, how do I get access to the AWS console?")
-        demo.detail("#vfs-platform-support: 'how do I get access to the AWS console?' (a question answers.toml answers)")
+        demo.detail("#vfs-platform-support: 'how do I get access to the AWS console?' (answers.toml answers it)")
     return {"access": asked, "deploy": answered}
 
 
