@@ -1,5 +1,5 @@
-"""The bundled world shows every duty: it has its own moment (a run without --at acts then, whenever it is run), requests
-waiting at that moment, and every moment docs/sandbox.md suggests runs and shows what the page says."""
+"""The bundled world shows every duty: it has its own moment (a run without --at acts then, whenever it is run),
+requests waiting at that moment, and every moment docs/sandbox.md suggests runs at the time it gives."""
 
 from __future__ import annotations
 
