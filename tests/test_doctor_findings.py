@@ -76,10 +76,13 @@ def test_someone_on_the_support_layer_but_not_on_the_roster_fails_today(sandbox:
     assert "Dorothy Vaughan (PDOT001), on support from Mon " in detail and "is not on the roster" in detail
 
 
-def test_a_review_login_that_does_not_exist_fails(sandbox: Sandbox) -> None:
+def test_a_review_login_that_does_not_exist_fails_and_one_off_the_roster_is_a_warning(sandbox: Sandbox) -> None:
     config = configured(GOOD.replace('pm = "Margaret Hamilton"', 'pm = "margaret-hamiltom"'))
     state, detail = states(sandbox.run(doctoring, config, AT).report)["review pm"]
     assert state == "fail" and "no GitHub user 'margaret-hamiltom'" in detail
+    config = configured(GOOD.replace('pm = "Margaret Hamilton"', 'pm = "dorothy-vaughan"'))
+    state, detail = states(sandbox.run(doctoring, config, AT).report)["review pm"]
+    assert state == "warn" and "GitHub user @dorothy-vaughan, not on the roster" in detail
 
 
 def test_without_a_team_channel_the_summary_is_not_posted_to_the_requesters(sandbox: Sandbox) -> None:

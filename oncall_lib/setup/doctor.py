@@ -49,6 +49,8 @@ def _run(checks: list[Check], name: str, probe: Callable[[], str]) -> None:
         pass  # already one line in the credentials checklist
     except CheckWarned as exc:
         checks.append(Check.warning(name, str(exc)))
+    except CheckSkipped as exc:
+        checks.append(Check.skipped(name, str(exc)))
     except CheckFailed as exc:
         checks.append(Check(name, False, str(exc)))
     except (OncallError, ScheduleProblem) as exc:
@@ -61,6 +63,10 @@ class CheckFailed(Exception):
 
 class CheckWarned(Exception):
     """It works, but something will be left out or go wrong later: a warning, not a failure."""
+
+
+class CheckSkipped(Exception):
+    """It could not be checked (and says why): never shown as ok."""
 
 
 def slack_scopes(config: Config) -> dict[str, str]:
@@ -276,7 +282,8 @@ def handoff_checks(services: Services, config: Config, at: datetime) -> list[Che
         wanted = slack_scopes(config)
         granted = services.slack.granted_scopes()
         if granted is None:
-            return "Slack did not list the token's scopes; compare them with slack-app-manifest.yml by hand"
+            raise CheckSkipped("not checked: Slack did not list the token's scopes; compare them with "
+                               "slack-app-manifest.yml by hand")
         missing = sorted(set(wanted) - granted)
         if missing:
             raise CheckFailed("missing scope(s) " + ", ".join(f"{m} ({wanted[m]})" for m in missing)
@@ -430,12 +437,13 @@ def _review_people(checks: list[Check], services: Services, config: Config) -> N
             if SLACK_USER_ID.match(found):
                 if not services.slack.user_exists(found):
                     raise CheckFailed(f"review.{role} = {value!r}: no active Slack user {found}")
-                return f"review.{role}: Slack user {found}, not on the roster (the report mentions them in Slack only)"
+                raise CheckWarned(f"review.{role}: Slack user {found}, not on the roster: the report mentions them "
+                                  "in Slack only (a [[roster]] entry with rotation = false reaches them on GitHub too)")
             if not services.github.user_exists(found):
                 raise CheckFailed(f"review.{role} = {value!r}: no GitHub user {found!r}: the report would mention "
                                   "nobody (or a stranger who takes the name): add them to [[roster]]")
-            return (f"review.{role}: GitHub user @{found}, not on the roster (the report mentions them on GitHub "
-                    "only; a [[roster]] entry with rotation = false also reaches them in Slack)")
+            raise CheckWarned(f"review.{role}: GitHub user @{found}, not on the roster: the report mentions them on "
+                              "GitHub only (a [[roster]] entry with rotation = false reaches them in Slack too)")
         _run(checks, f"review {role.replace('_', ' ')}", exists)
 
 
