@@ -44,6 +44,9 @@ def channel_uses(config: Config) -> dict[str, list[str]]:
         for channel in slack.watched:
             use(channel.key, "the request watch reads it")
         use(slack.operations_channel, f"the request watch's {config.requests.limit_minutes}-minute escalation")
+    if _on(config, "support_issues"):
+        for channel in slack.watched:
+            use(channel.key, "support issues: :ticket: reactions read, \"Tracked as\" replied")
     if _on(config, "answers") and config.answers:
         for key in config.answers.channels:
             use(key, "answers are replied in its threads")

@@ -506,6 +506,7 @@ def support_issue_checks(services: Services, config: Config, at: datetime) -> li
         _repository(checks, services, rules.repo, "support issues")
         for repo in rules.pr_repos:
             _repository(checks, services, repo, "support PRs")
+        _channels(checks, services, config, [c.key for c in config.slack.watched])
     return checks + epic_checks(services, config, at)
 
 
