@@ -107,3 +107,14 @@ def test_a_check_that_could_not_be_made_does_not_print_ok(sandbox: Sandbox, monk
 def _checks(report: Report) -> list[Check]:
     return [Check(c["check"], c["ok"], c["detail"], None if c["state"] in ("ok", "fail") else c["state"])
             for c in report.extra["checks"]]
+
+
+def test_check_config_names_a_format_error_and_a_missing_table_in_the_same_pass(tmp_path: Path) -> None:
+    start = GOOD.index("# The IAM inactivity audit")
+    text = GOOD[:start] + GOOD[GOOD.index("# The Support Incidents Spreadsheet"):]
+    text = text.replace("handoff_hour = 9", "handoff_hour = 25")
+    done = check_config(tmp_path, text)
+    assert done.returncode == 2
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert errors[0].startswith(f"error: {tmp_path / 'oncall.toml'}:") and "rotation.handoff_hour" in errors[0]
+    assert any("offboarding is on but still needs [iam]" in line for line in errors[1:]), errors
