@@ -251,7 +251,8 @@ def _channel(checks: list[Check], services: Services, config: Config, key: str) 
     why = f" ({uses})" if uses else ""
 
     def membership() -> str:
-        info = services.slack.channel(channel.id)
+        # Several duties use one channel: one read, however many of them ask.
+        info = services.once(("doctor channel", channel.id), lambda: services.slack.channel(channel.id))
         if not info.is_member:
             raise CheckFailed(f"the app is not a member of {channel.label}{why}: /invite it there, or each of "
                               "those fails with not_in_channel")
