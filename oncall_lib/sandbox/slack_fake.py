@@ -132,7 +132,8 @@ class SlackFake:
 
     def _next_ts(self, channel: dict[str, Any]) -> str:
         now = self.server.now().timestamp()
-        latest = max((float(m["ts"]) for m in channel.get("messages", [])), default=0.0)
+        # A world's message dated after the clock has not been posted yet: it does not push a new one later.
+        latest = max((float(m["ts"]) for m in channel.get("messages", []) if float(m["ts"]) <= now), default=0.0)
         return f"{max(now, latest + 0.000001):.6f}"
 
     def _bot_profile(self) -> dict[str, Any]:
