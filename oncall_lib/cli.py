@@ -84,7 +84,8 @@ def add_sandbox_flags(parser: argparse.ArgumentParser) -> None:
 def add_report_flags(parser: argparse.ArgumentParser, at_zone: str = "the team's time zone") -> None:
     """--at, --json and --verbose: when the run acts, and how it reports."""
     parser.add_argument("--at", metavar="ISO_TIME",
-                        help=f"act as if it were this time (default: now); without an offset, {at_zone}")
+                        help=f"act as if it were this time (default: now, or with --sandbox the world's own clock "
+                             f"when it has one); without an offset, {at_zone}")
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object on stdout")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress (and tracebacks) to stderr")
 
