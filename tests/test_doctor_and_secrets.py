@@ -55,7 +55,8 @@ def test_each_deliberate_fault_is_named(sandbox: Sandbox, config: Config) -> Non
     found = failures(run.report)
     assert run.report.exit_code == 1
     assert "missing scope(s) channels:manage (set the support channel's topic)" in found["slack scopes"]
-    assert found["slack channel sre"] == ("the app is not a member of #sre (the request watch reads it): /invite it "
+    assert found["slack channel sre"] == ("the app is not a member of #sre (the request watch reads it; support "
+                                          "issues: :ticket: reactions read, \"Tracked as\" replied): /invite it "
                                           "there, or each of those fails with not_in_channel")
     assert "no active Slack user U0KATH" in found["roster Katherine Johnson"]
     assert "cannot see department-of-veterans-affairs/devops" in found["github department-of-veterans-affairs/devops"]
