@@ -584,7 +584,7 @@ class Config(_Model):
     def required(self, section: Section | None, table: str, purpose: str) -> Section:
         """An optional table a job cannot run without; a one-line error naming the file when it is absent."""
         if section is None:
-            raise InputError(f"{self._source} has no [{table}] table: {purpose} (see the README)")
+            raise InputError(f"{self._source} has no [{table}] table: {purpose} (see docs/configuration.md)")
         return section
 
     def epic(self, key: str) -> SuperEpic:
