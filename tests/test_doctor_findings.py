@@ -128,3 +128,9 @@ def test_the_doctor_reads_each_channel_once_and_writes_nothing(sandbox: Sandbox,
     assert {system: counts["reads"] for system, counts in calls.items()} == {
         "slack": 13, "github": 11, "pagerduty": 5, "sheets": 1, "iam": 1}
     assert all(counts["writes"] == 0 for counts in calls.values())
+
+
+def test_a_private_channel_the_watch_reads_fails_without_its_scope(sandbox: Sandbox, config: Config) -> None:
+    sandbox.channel("C03SRE000")["is_private"] = True
+    state, detail = states(sandbox.run(doctoring, config, AT).report)["slack channel sre"]
+    assert state == "fail" and detail.startswith("#sre is private, and reading it needs the groups:history scope")

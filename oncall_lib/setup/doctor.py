@@ -256,6 +256,12 @@ def _channel(checks: list[Check], services: Services, config: Config, key: str) 
         if not info.is_member:
             raise CheckFailed(f"the app is not a member of {channel.label}{why}: /invite it there, or each of "
                               "those fails with not_in_channel")
+        if info.is_private and any("read" in use for use in channel_uses(config).get(key, [])):
+            # The app's scopes are the public channels' (channels:history): a private one answers missing_scope.
+            granted = services.once(("doctor scopes",), services.slack.granted_scopes)
+            if granted is not None and "groups:history" not in granted:
+                raise CheckFailed(f"{channel.label} is private, and reading it needs the groups:history scope, which "
+                                  "the app is not granted: make the channel public, or add the scope and reinstall")
         return f"the app is a member of {channel.label}{why}"
     _run(checks, f"slack channel {key}", membership)
 
