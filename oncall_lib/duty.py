@@ -86,6 +86,15 @@ class Check:
     def skipped(cls, name: str, detail: str) -> Check:
         return cls(name, True, detail, "skip")
 
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Check:
+        """A check back from its `record()` (the doctor's --json)."""
+        state = record.get("state")
+        return cls(record["check"], record["ok"], record["detail"], state if state in ("warn", "skip") else None)
+
+    def record(self) -> dict[str, Any]:
+        return {"check": self.name, "ok": self.ok, "state": self.state, "detail": self.detail}
+
     @property
     def state(self) -> CheckState:
         return ("ok" if self.ok else "fail") if self.note is None or not self.ok else self.note

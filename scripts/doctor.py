@@ -22,8 +22,7 @@ from oncall_lib.setup import doctor  # noqa: E402
 
 
 def lines(report: Report) -> str:
-    checks = [Check(c["check"], c["ok"], c["detail"], None if c["state"] in ("ok", "fail") else c["state"])
-              for c in report.extra.get("checks", [])]
+    checks = [Check.from_record(c) for c in report.extra.get("checks", [])]
     out = [c.line() for c in checks]
     out.append(doctor.summary(checks) if checks else "\n".join(report.errors))
     return "\n".join(out)

@@ -105,8 +105,7 @@ def test_a_check_that_could_not_be_made_does_not_print_ok(sandbox: Sandbox, monk
 
 
 def _checks(report: Report) -> list[Check]:
-    return [Check(c["check"], c["ok"], c["detail"], None if c["state"] in ("ok", "fail") else c["state"])
-            for c in report.extra["checks"]]
+    return [Check.from_record(c) for c in report.extra["checks"]]
 
 
 def test_check_config_names_a_format_error_and_a_missing_table_in_the_same_pass(tmp_path: Path) -> None:

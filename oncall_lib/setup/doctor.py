@@ -637,7 +637,7 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
     report.facts = {"checks": len(checks), "failed": len(failed)}
     report.facts["warnings"] = sum(c.state == "warn" for c in checks)
     report.facts["skipped"] = sum(c.state == "skip" for c in checks)
-    report.extra = {"checks": [{"check": c.name, "ok": c.ok, "state": c.state, "detail": c.detail} for c in checks]}
+    report.extra = {"checks": [c.record() for c in checks]}
     report.errors = [f"{c.name}: {c.detail}" for c in failed]
     report.warnings = [f"{c.name}: {c.detail}" for c in checks if c.state == "warn"]
     report.markdown = "\n".join(f"- {MARKDOWN_MARKS[c.state]} **{c.name}**: {c.detail}" for c in checks)
