@@ -21,7 +21,7 @@ from oncall_lib.plan import Action
 from oncall_lib.requests.classify import Request
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
-from oncall_lib.tracking.rows import TaskRow, sheet_date
+from oncall_lib.tracking.rows import AUTOMATIC, TaskRow, sheet_date
 from oncall_lib.untrusted import slack_link, slack_quote, slack_text
 
 if TYPE_CHECKING:  # the watch imports this module
@@ -123,7 +123,8 @@ def answer_rows(given: list[Given], team_url: str, config: Config) -> list[TaskR
 
         def row(key: str, summary: str, request: Request = r, day: date = day) -> TaskRow:
             return TaskRow(key=key, day=day, person="", kind="answer", summary=summary,
-                           link=request.permalink(team_url), channel=request.channel, requester=request.requester)
+                           link=request.permalink(team_url), channel=request.channel, requester=request.requester,
+                           by=AUTOMATIC)
 
         rows.append(row(f"answer/{r.key}", f"{g.answer}: {slack_quote(r.text, 200)}"))
         if g.helpful:

@@ -26,7 +26,7 @@ from oncall_lib.services.github import JobInfo, RunInfo
 from oncall_lib.services.slack import Marker
 from oncall_lib.tracking.log import executors as tracking_executors
 from oncall_lib.tracking.log import tracking_actions, with_person
-from oncall_lib.tracking.rows import TaskRow
+from oncall_lib.tracking.rows import AUTOMATIC, TaskRow
 from oncall_lib.untrusted import slack_link, slack_text
 
 JOB = "deploy-watch"
@@ -190,7 +190,8 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
                     kind="deploy", summary=f"Failed deploy {f.repo} {f.workflow} #{f.run.number}: "
                     + (f"{f.job.name} / {f.job.failed_step}" if f.job else
                        "explained in the channel" if f in state.explained else "no failed job found"),
-                    link=f.run.html_url, channel=channel.label) for f in [*state.failures, *state.explained]]
+                    link=f.run.html_url, channel=channel.label, by=AUTOMATIC)
+            for f in [*state.failures, *state.explained]]
     actions += tracking_actions(services, config, rows, report.warnings, start=len(actions),
                                 complete=with_person(services, config, at, report.warnings))
     report.warnings += state.warnings

@@ -43,7 +43,9 @@ def channel_uses(config: Config) -> dict[str, list[str]]:
     if _on(config, "requests"):
         for channel in slack.watched:
             use(channel.key, "the request watch reads it")
-        use(slack.operations_channel, f"the request watch's {config.requests.limit_minutes}-minute escalation")
+        use(slack.operations_channel, f"the request watch's {config.requests.limit_minutes}-minute escalation of "
+                                      "urgent requests")
+        use(digest_key(config), "the request watch's standup digest")
     if _on(config, "support_issues"):
         for channel in slack.watched:
             use(channel.key, "support issues: :ticket: reactions read, \"Tracked as\" replied")
@@ -63,6 +65,12 @@ def channel_uses(config: Config) -> dict[str, list[str]]:
     return uses
 
 
+def digest_key(config: Config) -> str | None:
+    """The request watch's standup digest: [requests] digest_channel, else the operations channel; None: none."""
+    key = config.requests.digest_channel
+    return None if key == "off" else key or config.slack.operations_channel
+
+
 def summary_channel_key(config: Config) -> str | None:
     """The team's channel for the report's summary; None when there is none (it never goes to the requesters')."""
     return config.review.channel or config.slack.operations_channel
@@ -78,9 +86,13 @@ def steps_left_out(config: Config) -> list[LeftOut]:
     ops = config.slack.operations_channel
     set_ops = "set [slack] operations_channel (a [[slack.channels]] key or a channel id)"
     if _on(config, "requests") and not ops:
-        found.append(LeftOut("requests", f"the {config.requests.limit_minutes}-minute escalation to the team is "
-                             f"skipped (only the person on support hears, at {config.requests.warn_minutes} "
-                             "minutes)", set_ops))
+        found.append(LeftOut("requests", f"the {config.requests.limit_minutes}-minute escalation of urgent requests "
+                             f"to the team is skipped (only the person on support hears, at "
+                             f"{config.requests.warn_minutes} minutes)", set_ops))
+    if _on(config, "requests") and digest_key(config) is None and config.requests.digest_channel != "off":
+        found.append(LeftOut("requests", "the standup digest of what still waits is not posted",
+                             "set [slack] operations_channel or [requests] digest_channel (or digest_channel = "
+                             '"off" to say so)'))
     if _on(config, "iam") and not ops:
         found.append(LeftOut("iam", "the audit's findings are not posted (they stay in the job's report)", set_ops))
     if _on(config, "reviews") and not ops:

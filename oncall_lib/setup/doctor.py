@@ -36,7 +36,7 @@ from oncall_lib.report import Report
 from oncall_lib.services import Services
 from oncall_lib.services.epics import ROOM_MADE, SUB_ISSUE_CAP, EpicLinks
 from oncall_lib.services.github import InstallationInfo, WorkflowState
-from oncall_lib.setup.coverage import channel_uses, heartbeat_channel_key, steps_left_out, summary_channel_key
+from oncall_lib.setup.coverage import channel_uses, heartbeat_channel_key, steps_left_out
 
 JOB = "doctor"
 
@@ -545,23 +545,6 @@ def iam_checks(services: Services, config: Config, at: datetime) -> list[Check]:
     return checks
 
 
-def tracking_checks(services: Services, config: Config, at: datetime) -> list[Check]:
-    checks: list[Check] = []
-    tracking = config.tracking
-    if tracking is None:
-        return checks
-
-    def sheet() -> str:
-        snapshot = services.sheets.snapshot(tracking.spreadsheet_id, [])
-        missing = sorted(set(tracking.sections.values()) - snapshot.titles)
-        note = f"; {len(missing)} worksheet(s) will be created on first use" if missing else ""
-        return (f"the spreadsheet is reachable ({len(snapshot.titles)} worksheets) with "
-                f"{services.sheets.credentials_kind}{note}")
-    _run(checks, "google sheet", sheet)
-    _channels(checks, services, config, [summary_channel_key(config)])
-    return checks
-
-
 def review_checks(services: Services, config: Config, at: datetime) -> list[Check]:
     checks: list[Check] = []
     for review_repo in config.reviews.repos if config.reviews else []:
@@ -610,11 +593,13 @@ def examine(services: Services, config: Config, at: datetime) -> list[Check]:
     checks += left_out_checks(config)
     checks += product_checks(services, config, at)
     seen: set[str] = set()
-    for each in on:
-        for check in each.doctor_checks(services, config, at):
-            if check.name not in seen:  # a repository or channel two duties use is checked once
-                seen.add(check.name)
-                checks.append(check)
+    # Every channel an enabled duty reads or posts to, whichever duty's own checks name it (one read each).
+    channels: list[Check] = []
+    _channels(channels, services, config, list(channel_uses(config)))
+    for check in [c for each in on for c in each.doctor_checks(services, config, at)] + channels:
+        if check.name not in seen:  # a repository or channel two duties use is checked once
+            seen.add(check.name)
+            checks.append(check)
     return checks
 
 
