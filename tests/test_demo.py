@@ -54,9 +54,10 @@ def test_the_demo_opens_with_the_handoff_at_the_worlds_moment_and_stays_short(sh
     assert headings[0].startswith("== This week's handoff") and f"{clock:%a %d %b %H:%M}" in headings[0]
     handoff = short.split("\n== ", 2)[1]
     assert "slack.post #vfs-platform-support: handoff message" in handoff and "       | :wave:" in handoff
-    # What waits in the bundled world is shown whole too: the nudge and the escalation.
+    # What waits in the bundled world is shown whole too: the nudge, the urgent escalation, the standup digest.
     watch = next(part for part in short.split("\n== ") if part.startswith("The request watch"))
-    assert "past 45 minutes" in watch and "+ slack.post #vsp-operations: 1 request(s) past 60 minutes" in watch
+    assert "past 45 minutes" in watch and "+ slack.post #vsp-operations: 1 urgent request(s) past 60" in watch
+    assert "       | *Standup:" in watch
     # Every other run in one line, with what it changed.
     assert any(re.match(r"^   \w{3} \d\d \w{3} \d\d:\d\d  The deploy watch .*: post", line) for line in lines)
     assert "From fork to first real run" in short

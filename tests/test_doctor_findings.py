@@ -49,12 +49,14 @@ def test_a_watch_without_an_operations_channel_is_told_its_escalation_is_skipped
                                                                                  tmp_path: Path) -> None:
     config = configured(WITHOUT_OPERATIONS)
     found = states(sandbox.run(doctoring, config, AT).report)
-    state, detail = found["requests setting"]
+    state, detail = found["setting: the escalation"]
     assert state == "warn"
-    assert detail.startswith("the 60-minute escalation to the team is skipped") and "operations_channel" in detail
+    assert detail.startswith("watching the request channels: the 60-minute escalation of urgent requests to the "
+                             "team is skipped") and "operations_channel" in detail
     done = check_config(tmp_path, WITHOUT_OPERATIONS)
     assert done.returncode == 0
-    assert "warning: watching the request channels: the 60-minute escalation to the team is skipped" in done.stdout
+    assert ("warning: watching the request channels: the 60-minute escalation of urgent requests to the team is "
+            "skipped") in done.stdout
 
 
 def test_the_app_missing_from_the_operations_channel_fails_today(sandbox: Sandbox) -> None:
@@ -88,8 +90,8 @@ def test_a_review_login_that_does_not_exist_fails_and_one_off_the_roster_is_a_wa
 def test_without_a_team_channel_the_summary_is_not_posted_to_the_requesters(sandbox: Sandbox) -> None:
     text = WITHOUT_OPERATIONS.replace('\nchannel = "operations"\n', "\n")
     config = configured(text)
-    state, detail = states(sandbox.run(doctoring, config, AT).report)["tracking setting"]
-    assert state == "warn" and detail.startswith("the rotation report's summary is not posted in Slack")
+    state, detail = states(sandbox.run(doctoring, config, AT).report)["setting: the report's summary"]
+    assert state == "warn" and "the rotation report's summary is not posted in Slack" in detail
     run = sandbox.run(lambda s, c, at, d: rotation_report.run(s, c, at, dry_run=d), config, AT)
     assert not [o for o in run.report.outcomes if o.action.kind == "slack.post"]
     assert any("the summary is not posted in Slack" in w for w in run.report.warnings)
@@ -122,7 +124,7 @@ def test_check_config_names_a_format_error_and_a_missing_table_in_the_same_pass(
 def test_the_doctor_reads_each_channel_once_and_writes_nothing(sandbox: Sandbox, config: Config) -> None:
     # docs/measurements.md's figures: the example config, every duty of it on.
     run = sandbox.run(doctoring, config, AT)
-    assert run.report.facts["checks"] == 32 and run.report.exit_code == 0
+    assert run.report.facts["checks"] == 34 and run.report.exit_code == 0
     calls = run.report.api_calls
     assert {system: counts["reads"] for system, counts in calls.items()} == {
         "slack": 13, "github": 11, "pagerduty": 5, "sheets": 1, "iam": 1}

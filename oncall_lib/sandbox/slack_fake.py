@@ -222,7 +222,10 @@ class SlackFake:
         oldest, latest = _ts(args.get("oldest")), _ts(args.get("latest"))
         inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
         metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
-        top = [m for m in channel.get("messages", []) if m.get("thread_ts") in (None, m["ts"])]
+        # A world's message dated after the clock has not been posted yet (the bundled world's are on its own day).
+        now = self.server.now().timestamp()
+        top = [m for m in channel.get("messages", []) if m.get("thread_ts") in (None, m["ts"])
+               and float(m["ts"]) <= now]
         selected = []
         for message in sorted(top, key=lambda m: float(m["ts"]), reverse=True):
             ts = float(message["ts"])

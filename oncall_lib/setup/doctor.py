@@ -274,7 +274,8 @@ def _channels(checks: list[Check], services: Services, config: Config, keys: Seq
 
 def left_out_checks(config: Config) -> list[Check]:
     """One warning per step the configuration silently turns off (no API call)."""
-    return [Check.warning(f"{item.duty} setting", f"{item.step}: {item.fix}") for item in steps_left_out(config)]
+    return [Check.warning(f"setting: {item.what}", f"{duty(item.duty).name}: {item.step}: {item.fix}")
+            for item in steps_left_out(config)]
 
 
 def handoff_checks(services: Services, config: Config, at: datetime) -> list[Check]:
