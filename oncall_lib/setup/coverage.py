@@ -87,34 +87,37 @@ def steps_left_out(config: Config) -> list[LeftOut]:
     found: list[LeftOut] = []
     ops = config.slack.operations_channel
     set_ops = "set [slack] operations_channel (a [[slack.channels]] key or a channel id)"
+    rules = config.requests
     if _on(config, "requests") and not ops:
-        found.append(LeftOut("requests", "the escalation", f"the {config.requests.limit_minutes}-minute escalation of urgent requests "
-                             f"to the team is skipped (only the person on support hears, at "
-                             f"{config.requests.warn_minutes} minutes)", set_ops))
-    if _on(config, "requests") and digest_key(config) is None and config.requests.digest_channel != "off":
+        found.append(LeftOut("requests", "the escalation", f"the {rules.limit_minutes}-minute escalation of urgent "
+                             f"requests to the team is skipped (only the person on support hears, at "
+                             f"{rules.warn_minutes} minutes)", set_ops))
+    if _on(config, "requests") and digest_key(config) is None and rules.digest_channel != "off":
         found.append(LeftOut("requests", "the standup digest", "the standup digest of what still waits is not posted",
                              "set [slack] operations_channel or [requests] digest_channel (or digest_channel = "
                              '"off" to say so)'))
     if _on(config, "iam") and not ops:
-        found.append(LeftOut("iam", "the IAM findings", "the audit's findings are not posted (they stay in the job's report)", set_ops))
+        found.append(LeftOut("iam", "the IAM findings", "the audit's findings are not posted (they stay in the job's "
+                             "report)", set_ops))
     if _on(config, "reviews") and not ops:
-        found.append(LeftOut("reviews", "the review digest", "the digest is not posted (it stays in the job's report)", set_ops))
+        found.append(LeftOut("reviews", "the review digest", "the digest is not posted (it stays in the job's report)",
+                             set_ops))
     if _on(config, "tracking"):
         if summary_channel_key(config) is None:
-            found.append(LeftOut("tracking", "the report's summary", "the rotation report's summary is not posted in Slack (never in the "
-                                 "support channel, where requesters read)",
+            found.append(LeftOut("tracking", "the report's summary", "the rotation report's summary is not posted in "
+                                 "Slack (never in the support channel, where requesters read)",
                                  "set [review] channel or [slack] operations_channel"))
         for role, title in (("pm", "PM"), ("tech_lead", "tech lead")):
             if not getattr(config.review, role):
-                found.append(LeftOut("tracking", f"the review's {title}", f"the report invites no {title} to the review",
-                                     f"set [review] {role}"))
+                found.append(LeftOut("tracking", f"the review's {title}",
+                                     f"the report invites no {title} to the review", f"set [review] {role}"))
     if config.automation.heartbeat_hours and heartbeat_channel_key(config) == config.slack.support_channel:
-        found.append(LeftOut("handoff", "the dead man's switch", "the dead man's switch would tell the support channel, where requesters "
-                             "read, that the automation stopped",
+        found.append(LeftOut("handoff", "the dead man's switch", "the dead man's switch would tell the support "
+                             "channel, where requesters read, that the automation stopped",
                              "set [automation] heartbeat_channel or [slack] operations_channel"))
-    if _on(config, "handoff"):
-        for member in config.roster:
-            if member.rotation and not member.github:
-                found.append(LeftOut("handoff", f"{member.name}'s GitHub login", f"{member.name} cannot be assigned to the Super Epics in their turn "
-                                     "(no GitHub login)", f"set github for {member.name} in [[roster]]"))
+    for member in config.roster:
+        if member.rotation and not member.github:
+            found.append(LeftOut("handoff", f"{member.name}'s GitHub login", f"{member.name} cannot be assigned to the "
+                                 "Super Epics in their turn (no GitHub login)",
+                                 f"set github for {member.name} in [[roster]]"))
     return found
