@@ -133,8 +133,14 @@ class SlackFake:
     def _next_ts(self, channel: dict[str, Any]) -> str:
         now = self.server.now().timestamp()
         # A world's message dated after the clock has not been posted yet: it does not push a new one later.
-        latest = max((float(m["ts"]) for m in channel.get("messages", []) if float(m["ts"]) <= now), default=0.0)
+        latest = max((float(m["ts"]) for m in channel.get("messages", []) if float(m["ts"]) <= self._posted_by()),
+                     default=0.0)
         return f"{max(now, latest + 0.000001):.6f}"
+
+    def _posted_by(self) -> float:
+        """The latest ts already posted: the clock, and a second more for the messages a run posts at one moment
+        (each a microsecond after the last)."""
+        return self.server.now().timestamp() + 1.0
 
     def _bot_profile(self) -> dict[str, Any]:
         icon = "https://sandbox.slack.com/bot.png"
@@ -223,9 +229,9 @@ class SlackFake:
         inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
         metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
         # A world's message dated after the clock has not been posted yet (the bundled world's are on its own day).
-        now = self.server.now().timestamp()
+        posted_by = self._posted_by()
         top = [m for m in channel.get("messages", []) if m.get("thread_ts") in (None, m["ts"])
-               and float(m["ts"]) <= now]
+               and float(m["ts"]) <= posted_by]
         selected = []
         for message in sorted(top, key=lambda m: float(m["ts"]), reverse=True):
             ts = float(message["ts"])
