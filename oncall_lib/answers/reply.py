@@ -11,17 +11,19 @@ thumbs on it. Each answer is one row in the tracking sheet, each kind of thumb o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from oncall_lib.answers.matching import Answer, load_answers, match
 from oncall_lib.config import Config
+from oncall_lib.contributions import WatchPart
 from oncall_lib.plan import Action
+from oncall_lib.recorder import AUTOMATIC, TaskRow
 from oncall_lib.requests.classify import Request
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
-from oncall_lib.tracking.rows import AUTOMATIC, TaskRow, sheet_date
 from oncall_lib.untrusted import slack_link, slack_quote, slack_text
 
 if TYPE_CHECKING:  # the watch imports this module
@@ -115,6 +117,16 @@ def observe_given(services: Services, state: WatchState, config: Config) -> list
     return given
 
 
+def watch_part(services: Services, config: Config, state: WatchState) -> WatchPart:
+    """The answers' part of the watch's run (declared as the duty's `contributes.watch`): replies to new requests
+    that match, and the rows of the answers given and their thumbs. A mistake in the team's file stops the run
+    (InputError) before anything is written."""
+    known = answers_of(config)
+    given = observe_given(services, state, config)
+    actions = plan_answers(state, config, known)
+    return WatchPart(actions, answer_rows(given, state.scan.me.team_url, config), {"answered": len(actions)})
+
+
 def answer_rows(given: list[Given], team_url: str, config: Config) -> list[TaskRow]:
     rows = []
     for g in given:
@@ -143,14 +155,16 @@ class Usage:
     not_helpful: int = 0
 
 
-def usage(rows: list[list[Any]], start: datetime, end: datetime, config: Config) -> dict[str, Usage]:
-    """Answer key -> how often it was given and thumbed in [start, end), from the Answers worksheet."""
+def usage(rows: list[list[Any]], start: datetime, end: datetime, config: Config,
+          day_of: Callable[[object], date | None]) -> dict[str, Usage]:
+    """Answer key -> how often it was given and thumbed in [start, end), from the Answers worksheet (`day_of`
+    reads a Date cell, as the sheet that holds them writes dates)."""
     first, last = start.astimezone(config.team.tz).date(), end.astimezone(config.team.tz).date()
     found: dict[str, Usage] = {}
     for row in rows[1:]:
         if len(row) < 5 or row[3] != "answer" or not str(row[0]).startswith("answer/"):
             continue
-        day = sheet_date(row[1])
+        day = day_of(row[1])
         if day is None or not first <= day < last:
             continue
         key = str(row[4]).partition(": ")[0]

@@ -6,8 +6,9 @@ commits since the last successful run and the files they touch, and the
 repository's CODEOWNERS.
 plan: one post per run id (in the thread of the deploy bot's message for that
 run when there is one), naming the likely owners (the commits' authors and the
-code owners of the changed paths), or saying there is no direct owner; and a
-row in the tracking sheet.
+code owners of the changed paths), or saying that no owner was found and
+inviting the person on support to look (never that anyone is looking: nobody
+chose to yet); and a row in the tracking sheet.
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ from oncall_lib.config import Config, DeploysConfig
 from oncall_lib.deploys.triage import codeowners, log_excerpt, owners_of
 from oncall_lib.errors import ServiceError
 from oncall_lib.plan import Action, Executor, apply
+from oncall_lib.recorder import AUTOMATIC, TaskRow, with_person
+from oncall_lib.recorder import executors as tracking_executors
+from oncall_lib.recorder import record as tracking_actions
 from oncall_lib.report import Report
 from oncall_lib.services import Services
 from oncall_lib.services.github import JobInfo, RunInfo
 from oncall_lib.services.slack import Marker
-from oncall_lib.tracking.log import executors as tracking_executors
-from oncall_lib.tracking.log import tracking_actions, with_person
-from oncall_lib.tracking.rows import AUTOMATIC, TaskRow
 from oncall_lib.untrusted import slack_link, slack_text
 
 JOB = "deploy-watch"
@@ -151,8 +152,10 @@ def triage_text(failure: Failure, config: Config) -> str:
                   for sha, author, message in failure.commits[:10]]
     else:
         lines.append("Same commit as the last success: a flaky step or the environment, not a change.")
+    # Nobody is said to be looking unless they said so: the process asks whoever looks to say it in the thread.
     lines.append(f"Likely owners: {', '.join(owners)}" if owners else
-                 "*No direct owner*: the person on support is looking; say so here if you know the cause.")
+                 "*No owner found* in the commits or CODEOWNERS. Person on support: if you look into it, say so in "
+                 "this thread so others know; anyone who knows the cause, reply here.")
     return "\n".join(lines)
 
 

@@ -41,7 +41,9 @@ def channel_uses(config: Config) -> dict[str, list[str]]:
             uses[key].append(why)
 
     slack = config.slack
-    use(slack.support_channel, "the handoff sets its topic and posts there")
+    use(slack.support_channel, "the handoff sets its topic")
+    use(config.rotation.announce_channel or slack.support_channel, "the handoff's announcement")
+    use(config.rotation.team_channel or slack.operations_channel, "the handoff's message to the team")
     if _on(config, "requests"):
         for channel in slack.watched:
             use(channel.key, "the request watch reads it")
@@ -111,6 +113,10 @@ def steps_left_out(config: Config) -> list[LeftOut]:
             if not getattr(config.review, role):
                 found.append(LeftOut("tracking", f"the review's {title}",
                                      f"the report invites no {title} to the review", f"set [review] {role}"))
+    if not (config.rotation.team_channel or ops):
+        found.append(LeftOut("handoff", "the team's handoff message", "the handoff's message to the team (the "
+                             "handover issue, the notes, what waits, incidents) is not posted in a channel",
+                             "set [rotation] team_channel or [slack] operations_channel"))
     if config.automation.heartbeat_hours and heartbeat_channel_key(config) == config.slack.support_channel:
         found.append(LeftOut("handoff", "the dead man's switch", "the dead man's switch would tell the support "
                              "channel, where requesters read, that the automation stopped",

@@ -21,8 +21,9 @@ from oncall_lib.duties import CREDENTIALS, duty, enabled, permissions, systems_n
 from oncall_lib.duty import Check
 from oncall_lib.errors import MissingSecret, OncallError
 from oncall_lib.github_permissions import configured_needs, missing_permissions
-from oncall_lib.handoff.on_support import member_for_shift, read_schedule, roster_match
-from oncall_lib.handoff.schedule import (
+from oncall_lib.report import Report
+from oncall_lib.rotation.on_support import member_for_shift, read_schedule, roster_match
+from oncall_lib.rotation.schedule import (
     ScheduleProblem,
     family_turns,
     is_active,
@@ -32,7 +33,6 @@ from oncall_lib.handoff.schedule import (
     support_layers,
     support_overrides,
 )
-from oncall_lib.report import Report
 from oncall_lib.services import Services
 from oncall_lib.services.epics import ROOM_MADE, SUB_ISSUE_CAP, EpicLinks
 from oncall_lib.services.github import InstallationInfo, WorkflowState
@@ -300,7 +300,10 @@ def handoff_checks(services: Services, config: Config, at: datetime) -> list[Che
 
     _run(checks, "slack token", slack_token)
     _run(checks, "slack scopes", scopes)
-    _channels(checks, services, config, [config.slack.support_channel])
+    # The support channel, and the channels the handoff's two messages go to ([rotation] announce_channel;
+    # team_channel, else operations).
+    _channels(checks, services, config, [config.slack.support_channel, config.rotation.announce_channel,
+                                         config.rotation.team_channel or config.slack.operations_channel])
     if config.rotation.slack_user_group:
         def usergroup(handle: str = config.rotation.slack_user_group) -> str:
             found = services.slack.usergroup(handle)  # plan_upgrade_required on free plans, named by the error
@@ -543,6 +546,15 @@ def iam_checks(services: Services, config: Config, at: datetime) -> list[Check]:
         return f"the credential report may be generated in {iam.region}"
     _run(checks, "aws iam", credential_report)
     _channels(checks, services, config, [config.slack.operations_channel])
+
+    def audit_schedule() -> str:
+        from oncall_lib.iam.schedule import unreachable, workflow_schedule
+
+        problem = unreachable(workflow_schedule(), iam.audit_hour, config.team.tz, at)
+        if problem:
+            raise CheckFailed(problem)
+        return f"iam-audit.yml starts a run at {iam.audit_hour:02d}:00 {config.team.tz.key} on every weekday"
+    _run(checks, "iam schedule", audit_schedule)
     return checks
 
 
