@@ -581,11 +581,11 @@ class RotationConfig(_Model):
     topic_template: str = "Oncall support this week: {name} ({mention})"
     topic_separator: str = " | "
     handoff_checklist: list[str] = Field(default_factory=lambda: list(DEFAULT_CHECKLIST))
-    # Where the handoff's two messages go ([[slack.channels]] keys or channel ids). The announcement (who is on support, from when
-    # until when) is for requesters: default, the support channel. The team's message (the handover issue, the
-    # outgoing person's notes, what waits, normal oncall's incidents, postmortem items) is internal: default, the
-    # operations channel; with neither, it is not posted in a channel (the start-of-turn DM and the handover
-    # issue carry what waits).
+    # Where the handoff's two messages go ([[slack.channels]] keys or channel ids). The announcement (who is on
+    # support, from when until when) is for requesters: default, the support channel. The team's message (the
+    # handover issue, the outgoing person's notes, what waits, normal oncall's incidents, postmortem items) is
+    # internal: default, the operations channel; with neither, it is not posted in a channel (the start-of-turn DM
+    # and the handover issue carry what waits).
     announce_channel: str | None = None
     team_channel: str | None = None
 
