@@ -124,7 +124,7 @@ def test_check_config_names_a_format_error_and_a_missing_table_in_the_same_pass(
 def test_the_doctor_reads_each_channel_once_and_writes_nothing(sandbox: Sandbox, config: Config) -> None:
     # docs/measurements.md's figures: the example config, every duty of it on.
     run = sandbox.run(doctoring, config, AT)
-    assert run.report.facts["checks"] == 34 and run.report.exit_code == 0
+    assert run.report.facts["checks"] == 35 and run.report.exit_code == 0
     calls = run.report.api_calls
     assert {system: counts["reads"] for system, counts in calls.items()} == {
         "slack": 13, "github": 11, "pagerduty": 5, "sheets": 1, "iam": 1}
