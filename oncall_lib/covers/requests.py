@@ -137,8 +137,9 @@ def _ask(issue: IssueState, request: CoverRequest, asker: str, config: Config) -
 
 
 def plan_request(issue: IssueState, comment: Comment, verb: str, argument: str, comments: Sequence[Comment],
-                 state: CoverState, config: Config) -> CoverPlan:
-    """A cover or swap asked for: one reply to the person asked (once per comment), or a refusal."""
+                 state: CoverState, config: Config, text: str = "") -> CoverPlan:
+    """A cover or swap asked for: one reply to the person asked (once per comment), or a refusal. `comments`: the
+    product's own; `text`: the digest of the asking comment's text, kept in the request's marker."""
     result = CoverPlan()
     if any(r.id == comment.id for r in parse_requests([c.body for c in comments])):
         return result  # already asked
@@ -163,7 +164,7 @@ def plan_request(issue: IssueState, comment: Comment, verb: str, argument: str, 
     except Refused as exc:
         result.problems.append(f"`/oncall {verb}`: {exc}")
         return result
-    result.actions.append(_ask(issue, CoverRequest(comment.id, login, windows), comment.author, config))
+    result.actions.append(_ask(issue, CoverRequest(comment.id, login, windows, text), comment.author, config))
     return result
 
 
@@ -181,9 +182,18 @@ def what_changes(state: CoverState, window: Window, user_id: str, config: Config
             "h of support time), and the request watch escalates to them meanwhile")
 
 
+def open_requests_for(login: str, comments: Sequence[Comment]) -> list[CoverRequest]:
+    """The requests asking `login` that nobody accepted or declined yet, in the product's own `comments`."""
+    bodies = [c.body for c in comments]
+    closed = closed_requests(bodies)
+    return [r for r in parse_requests(bodies) if r.asked.casefold() == login.casefold() and r.id not in closed]
+
+
 def plan_accept(issue: IssueState, comment: Comment, verb: str, comments: Sequence[Comment], state: CoverState,
-                config: Config) -> CoverPlan:
-    """`/oncall accept` (or decline) by the person asked: the overrides and a reply, for each open request."""
+                config: Config, withdrawn: dict[int, str] | None = None) -> CoverPlan:
+    """`/oncall accept` (or decline) by the person asked: the overrides and a reply, for each open request.
+    `comments` are the product's own; `withdrawn`: request id -> why it no longer stands (its asking comment,
+    read again by id at this moment, was deleted, edited, or is not by a roster member)."""
     result = CoverPlan()
     bodies = [c.body for c in comments]
     closed = closed_requests(bodies)
@@ -196,6 +206,10 @@ def plan_accept(issue: IssueState, comment: Comment, verb: str, comments: Sequen
         return result
     where, params = f"{issue.repo}#{issue.number}", {"repo": issue.repo, "number": issue.number}
     for request in mine:
+        why = (withdrawn or {}).get(request.id)
+        if why is not None and verb != "decline":
+            result.problems.append(f"`/oncall accept`: the request in comment {request.id} no longer stands: {why}")
+            continue
         if verb == "decline":
             result.actions.append(Action("github.comment", where, f"note that @{comment.author} declined",
                                          {**params, "body": f"@{comment.author} declined; PagerDuty is unchanged.\n\n"
