@@ -85,7 +85,8 @@ def add_sandbox_flags(parser: argparse.ArgumentParser) -> None:
 def add_report_flags(parser: argparse.ArgumentParser, at_zone: str = "the team's time zone") -> None:
     """--at, --json and --verbose: when the run acts, and how it reports."""
     parser.add_argument("--at", metavar="ISO_TIME",
-                        help=f"act as if it were this time (default: now); without an offset, {at_zone}")
+                        help=f"act as if it were this time (default: now, or with --sandbox the world's own clock "
+                             f"when it has one); without an offset, {at_zone}")
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object on stdout")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress (and tracebacks) to stderr")
 
@@ -125,10 +126,20 @@ def add_issue_number(parser: argparse.ArgumentParser, what: str = "the issue num
                         help=f"{what} (default: $ISSUE_NUMBER)")
 
 
+def sandbox_clock(args: argparse.Namespace) -> datetime | None:
+    """With --sandbox and no --at: the world's own moment (its `clock`), so a run shows the same whenever it is
+    made; None for a real run, or a world without one (then it is now)."""
+    if getattr(args, "sandbox", None) is None or getattr(args, "at", None):
+        return None
+    from oncall_lib.sandbox.world import ensure_world, world_clock
+
+    return world_clock(ensure_world(Path(args.sandbox) if args.sandbox else None, reset=args.reset_sandbox))
+
+
 @contextmanager
 def open_services(args: argparse.Namespace, at: datetime, *, save: bool) -> Iterator[Services]:
     from oncall_lib.sandbox import Faults, sandbox_services
-    from oncall_lib.sandbox.world import ensure_world
+    from oncall_lib.sandbox.world import ensure_world, world_clock
     from oncall_lib.services import Services
 
     if args.sandbox is None:
@@ -140,7 +151,7 @@ def open_services(args: argparse.Namespace, at: datetime, *, save: bool) -> Iter
         raise InputError(f"--sandbox-faults {args.sandbox_faults}: give a share between 0 and 1")
     world = ensure_world(Path(args.sandbox) if args.sandbox else None, reset=args.reset_sandbox)
     faults = Faults(rate=args.sandbox_faults) if args.sandbox_faults else None
-    clock = (lambda: at) if args.at else None
+    clock = (lambda: at) if args.at or world_clock(world) else None
     required = os.environ if os.environ.get(CHECK_SECRETS_VARIABLE) == "1" else None
     with sandbox_services(world, save=save, clock=clock, faults=faults, required_env=required) as services:
         yield services
@@ -224,7 +235,7 @@ def execute(args: argparse.Namespace, job: JobFn, render: Callable[[Report], str
         off = duty_off(config, key) if key else None
         if off:
             raise DutyOff(off)
-        at = parse_at(args.at, config.team.tz).astimezone(config.team.tz)
+        at = parse_at(args.at, config.team.tz, now=sandbox_clock(args)).astimezone(config.team.tz)
         elsewhere = foreign_event(acts_on.repo(config)) if acts_on else None
         if acts_on and elsewhere:
             return Report(acts_on.job, dry_run=dry_run, at=at, skipped=elsewhere)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -47,6 +47,7 @@ _REPO = r"(?!\.\.?(?:[#]|$))[A-Za-z0-9._-]{1,100}"
 ISSUE_REF = re.compile(rf"^(?P<owner>{_OWNER})/(?P<repo>{_REPO})#(?P<number>[1-9][0-9]*)$")
 SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+SHEET_URL = re.compile(r"docs\.google\.com/spreadsheets/(?:u/\d+/)?d/(?P<id>[A-Za-z0-9_-]{10,})")
 GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 
 # What the start-of-turn DM adds to its own lines (what to do first, the epics, the channels, the issues, the
@@ -195,41 +196,10 @@ class Channel(_Model):
 
 
 class SlackConfig(_Model):
-    # A [[slack.channels]] key, or a channel id (enough for a team that starts with the handoff alone).
+    # Every setting that names a channel takes a [[slack.channels]] key or a channel id (resolve_channel_ids).
     support_channel: str
     operations_channel: str | None = None
     channels: list[Channel] = Field(default_factory=list)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _support_channel_by_id(cls, data: object) -> object:
-        """support_channel = "C0..." with no entry of that key: the channel with that id, or a new entry for it."""
-        if not isinstance(data, dict) or not isinstance(data.get("support_channel"), str):
-            return data
-        value, channels = data["support_channel"], data.get("channels", [])
-        if not isinstance(channels, list) or not SLACK_CHANNEL_ID.match(value):
-            return data
-        entries = [c for c in channels if isinstance(c, dict)]
-        if any(c.get("key") == value for c in entries):
-            return data
-        same = next((c for c in entries if c.get("id") == value and isinstance(c.get("key"), str)), None)
-        if same is not None:
-            return {**data, "support_channel": same["key"]}
-        key = next(k for k in ("support", "support-channel", "support-1") if all(c.get("key") != k for c in entries))
-        return {**data, "support_channel": key, "channels": [*channels, {"key": key, "id": value}]}
-
-    @model_validator(mode="after")
-    def _channel_keys_known(self) -> SlackConfig:
-        keys = [c.key for c in self.channels]
-        duplicates = sorted({k for k in keys if keys.count(k) > 1})
-        if duplicates:
-            raise ValueError(f"channel keys must be unique; repeated: {', '.join(duplicates)}")
-        for field in ("support_channel", "operations_channel"):
-            value = getattr(self, field)
-            if value is not None and value not in keys:
-                raise ValueError(f"{field} = {value!r} is not the key of any [[slack.channels]] entry"
-                                 + (" (or a channel id like C012AB3CD)" if field == "support_channel" else ""))
-        return self
 
     def channel(self, key: str) -> Channel:
         return next(c for c in self.channels if c.key == key)
@@ -291,7 +261,8 @@ class RequestsConfig(_Model):
     # The team's standup (team time): one digest of what still waits, once a business day, at the first tick
     # from this time on; nothing when nothing waits.
     standup: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = "09:30"
-    # The digest's channel (a [[slack.channels]] key; default: [slack] operations_channel). "off": no digest.
+    # The digest's channel (a [[slack.channels]] key or a channel id; default: [slack] operations_channel). "off": no
+    # digest.
     digest_channel: str | None = None
     business_hours: BusinessHoursConfig = BusinessHoursConfig()
 
@@ -410,6 +381,20 @@ class TrackingConfig(_Model):
         """The team's names for a field's column, or None when the team named none."""
         names = self.columns.get(field)  # type: ignore[call-overload]
         return None if names is None else [names] if isinstance(names, str) else list(names)
+
+    @field_validator("spreadsheet_id", mode="before")
+    @classmethod
+    def _id_from_url(cls, value: object) -> object:
+        """A pasted sheet URL is taken for the id it holds; anything else that is not an id says what to give."""
+        if not isinstance(value, str):
+            return value
+        found = SHEET_URL.search(value)
+        if found:
+            return found["id"]
+        if not re.fullmatch(r"[A-Za-z0-9_-]{10,}", value):
+            raise ValueError(f"{value!r} is not a spreadsheet id: give the part of the sheet's URL between /d/ and "
+                             "/edit (or paste the whole URL)")
+        return value
 
     def section(self, kind: str) -> str:
         return self.sections.get(kind, self.sections.get("other", "Other"))  # type: ignore[call-overload]
@@ -602,11 +587,11 @@ class RotationConfig(_Model):
     topic_template: str = "Oncall support this week: {name} ({mention})"
     topic_separator: str = " | "
     handoff_checklist: list[str] = Field(default_factory=lambda: list(DEFAULT_CHECKLIST))
-    # Where the handoff's two messages go ([[slack.channels]] keys). The announcement (who is on support, from when
-    # until when) is for requesters: default, the support channel. The team's message (the handover issue, the
-    # outgoing person's notes, what waits, normal oncall's incidents, postmortem items) is internal: default, the
-    # operations channel; with neither, it is not posted in a channel (the start-of-turn DM and the handover
-    # issue carry what waits).
+    # Where the handoff's two messages go ([[slack.channels]] keys or channel ids). The announcement (who is on
+    # support, from when until when) is for requesters: default, the support channel. The team's message (the
+    # handover issue, the outgoing person's notes, what waits, normal oncall's incidents, postmortem items) is
+    # internal: default, the operations channel; with neither, it is not posted in a channel (the start-of-turn DM
+    # and the handover issue carry what waits).
     announce_channel: str | None = None
     team_channel: str | None = None
 
@@ -654,59 +639,8 @@ class Config(_Model):
     def required(self, section: Section | None, table: str, purpose: str) -> Section:
         """An optional table a job cannot run without; a one-line error naming the file when it is absent."""
         if section is None:
-            raise InputError(f"{self._source} has no [{table}] table: {purpose} (see the README)")
+            raise InputError(f"{self._source} has no [{table}] table: {purpose} (see docs/configuration.md)")
         return section
-
-    @model_validator(mode="after")
-    def _unique_keys(self) -> Config:
-        epic_keys = [e.key for e in self.super_epics]
-        if len(set(epic_keys)) != len(epic_keys):
-            raise ValueError("super_epics keys must be unique")
-        if self.epics.link_with == "zenhub":
-            missing = [e.key for e in self.super_epics if not e.zenhub_epic_id]
-            if missing:
-                raise ValueError('[epics] link_with = "zenhub" needs zenhub_epic_id on Super Epic(s): '
-                                 + ", ".join(missing))
-        if self.review.channel and self.review.channel not in [c.key for c in self.slack.channels]:
-            raise ValueError(f"review.channel = {self.review.channel!r} is not the key of any [[slack.channels]]")
-        for name in ("announce_channel", "team_channel"):
-            key = getattr(self.rotation, name)
-            if key and key not in [c.key for c in self.slack.channels]:
-                raise ValueError(f"rotation.{name} = {key!r} is not the key of any [[slack.channels]]")
-        heartbeat_channel = self.automation.heartbeat_channel
-        if heartbeat_channel and heartbeat_channel not in [c.key for c in self.slack.channels]:
-            raise ValueError(f"automation.heartbeat_channel = {heartbeat_channel!r} is not the key of any "
-                             "[[slack.channels]]")
-        if self.deploys and self.deploys.channel not in [c.key for c in self.slack.channels]:
-            raise ValueError(f"deploys.channel = {self.deploys.channel!r} is not the key of any [[slack.channels]]")
-        digest = self.requests.digest_channel
-        if digest not in (None, "off") and digest not in [c.key for c in self.slack.channels]:
-            raise ValueError(f"requests.digest_channel = {digest!r} is not the key of any [[slack.channels]] "
-                             '(or "off")')
-        unknown = [k for k in (self.answers.channels if self.answers else []) if k not in
-                   [c.key for c in self.slack.channels]]
-        if unknown:
-            raise ValueError(f"answers.channels: {', '.join(unknown)} is not the key of any [[slack.channels]]")
-        if self.handover and not self.support_issues:
-            raise ValueError("[handover] needs [support_issues]: the handover issue is opened in its repo")
-        if self.postmortems and self.postmortems.epic not in epic_keys:
-            raise ValueError(f"postmortems.epic = {self.postmortems.epic!r} is not a Super Epic key")
-        if self.support_issues and self.support_issues.default_epic not in epic_keys:
-            default = self.support_issues.default_epic
-            known = ", ".join(epic_keys)
-            raise ValueError(f"support_issues.default_epic = {default!r} is not a Super Epic key ({known})")
-        names = [" ".join(m.name.split()).casefold() for m in self.roster]
-        twice = [m.name for i, m in enumerate(self.roster) if names[i] in names[:i]]
-        if twice:
-            # Two entries for one person would both be assigned (or one kept off the rotation and the other not).
-            raise ValueError(f"roster name repeated: {', '.join(twice)} (one [[roster]] entry per person: merge them)")
-        for attr in ("github", "github_id", "slack", "pagerduty_email", "aws_username", "pagerduty_id"):
-            # GitHub logins, emails and AWS user names are case-insensitive: Ada and ada are one person.
-            values = [str(getattr(m, attr)).casefold() for m in self.roster if getattr(m, attr)]
-            repeated = sorted({v for v in values if values.count(v) > 1})
-            if repeated:
-                raise ValueError(f"roster {attr} repeated: {', '.join(repeated)}")
-        return self
 
     def epic(self, key: str) -> SuperEpic:
         for epic in self.super_epics:
@@ -774,31 +708,175 @@ def _format_loc(loc: Sequence[str | int]) -> str:
     return text or "(top level)"
 
 
+# Every setting that names a Slack channel, by its path; each takes a [[slack.channels]] key or a channel id. An
+# id with no entry gets one (the key on the right, or the id itself when that key is taken), so the rest of the
+# product reads channels by key only.
+CHANNEL_SETTINGS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("slack", "support_channel"), "support"),
+    (("slack", "operations_channel"), "operations"),
+    (("rotation", "announce_channel"), "announce"),
+    (("rotation", "team_channel"), "team"),
+    (("review", "channel"), "review"),
+    (("automation", "heartbeat_channel"), "heartbeat"),
+    (("deploys", "channel"), "deploys"),
+    (("answers", "channels"), ""),
+    (("requests", "digest_channel"), "digest"),
+)
+# What a channel setting may say instead of a channel: the request watch's digest may be turned "off".
+NOT_A_CHANNEL = {("requests", "digest_channel"): ("off",)}
+CHANNEL_RULE = "a [[slack.channels]] key or a channel id (like C012AB3CD)"
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _dicts(value: object) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def resolve_channel_ids(data: dict[str, Any]) -> dict[str, Any]:
+    """The raw config with every channel given by id turned into the key of its [[slack.channels]] entry."""
+    slack = _dict(data.get("slack"))
+    channels = list(slack.get("channels", [])) if isinstance(slack.get("channels", []), list) else None
+    if not slack or channels is None:
+        return data
+    data = {**data, "slack": {**slack}}
+    entries = _dicts(channels)
+
+    def key_for(value: str, preferred: str) -> str:
+        if any(c.get("key") == value for c in entries) or not SLACK_CHANNEL_ID.match(value):
+            return value
+        same = next((c for c in entries if c.get("id") == value and isinstance(c.get("key"), str)), None)
+        if same is not None:
+            return str(same["key"])
+        key = next(k for k in (preferred, value.lower(), f"{value.lower()}-channel") if k
+                   and all(c.get("key") != k for c in entries))
+        entries.append({"key": key, "id": value})
+        channels.append(entries[-1])
+        return key
+
+    for (table, field), preferred in CHANNEL_SETTINGS:
+        section = _dict(data.get(table))
+        value = section.get(field)
+        if value in NOT_A_CHANNEL.get((table, field), ()):
+            continue
+        if isinstance(value, str):
+            section = {**section, field: key_for(value, preferred)}
+        elif isinstance(value, list):
+            section = {**section, field: [key_for(v, "") if isinstance(v, str) else v for v in value]}
+        else:
+            continue
+        data[table] = section if table != "slack" else {**data["slack"], **section}
+    data["slack"]["channels"] = channels
+    return data
+
+
+Problem = tuple[tuple[str | int, ...], str]
+
+
+def cross_table_problems(data: dict[str, Any]) -> list[Problem]:
+    """What refers from one table to another (channel keys, epic keys, roster people), checked on the raw data so
+    these problems are listed with the format errors, in the same pass. Each: (key path, message)."""
+    found: list[Problem] = []
+    slack = _dict(data.get("slack"))
+    channels = _dicts(slack.get("channels"))
+    keys = [str(c["key"]) for c in channels if isinstance(c.get("key"), str)]
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    if repeated:
+        found.append((("slack", "channels"), f"channel keys must be unique; repeated: {', '.join(repeated)}"))
+    known = ", ".join(str(k) for k in keys) or "none yet"
+    for (table, field), _ in CHANNEL_SETTINGS:
+        value = _dict(data.get(table)).get(field)
+        if value is None and table == "deploys" and isinstance(data.get("deploys"), dict):
+            value = "deploys"  # DeploysConfig's default
+        for index, each in enumerate(value if isinstance(value, list) else [value]):
+            if isinstance(each, str) and each not in keys and each not in NOT_A_CHANNEL.get((table, field), ()):
+                loc: tuple[str | int, ...] = (table, field, index) if isinstance(value, list) else (table, field)
+                found.append((loc, f"{table}.{field} = {each!r} is not the key of any [[slack.channels]] entry "
+                                   f"({known}) nor a channel id: give {CHANNEL_RULE}"))
+    epics = _dicts(data.get("super_epics"))
+    epic_keys = [str(e["key"]) for e in epics if isinstance(e.get("key"), str)]
+    if len(set(epic_keys)) != len(epic_keys):
+        found.append((("super_epics",), "super_epics keys must be unique"))
+    if _dict(data.get("epics")).get("link_with") == "zenhub":
+        for index, epic in enumerate(epics):
+            if not epic.get("zenhub_epic_id"):
+                found.append((("super_epics", index), '[epics] link_with = "zenhub" needs zenhub_epic_id on '
+                                                      f"Super Epic {epic.get('key')!r}"))
+    for table, field in (("postmortems", "epic"), ("support_issues", "default_epic")):
+        section = data.get(table)
+        value = _dict(section).get(field, "incident-response" if table == "postmortems" else None)
+        if isinstance(section, dict) and isinstance(value, str) and value not in epic_keys:
+            found.append(((table, field), f"{table}.{field} = {value!r} is not a Super Epic key "
+                                          f"({', '.join(map(str, epic_keys)) or 'none'})"))
+    if "handover" in data and "support_issues" not in data:
+        found.append((("handover",), "[handover] needs [support_issues]: the handover issue is opened in its repo"))
+    roster = _dicts(data.get("roster"))
+    names = [" ".join(str(m.get("name", "")).split()).casefold() for m in roster]
+    for index, name in enumerate(names):
+        if name and name in names[:index]:
+            # Two entries for one person would both be assigned (or one kept off the rotation and the other not).
+            found.append((("roster", index, "name"), f"roster name repeated: {roster[index].get('name')} (one "
+                                                     "[[roster]] entry per person: merge them)"))
+    for attr in ("github", "github_id", "slack", "pagerduty_email", "aws_username", "pagerduty_id"):
+        # GitHub logins, emails and AWS user names are case-insensitive: Ada and ada are one person.
+        values = [str(m.get(attr)).casefold() for m in roster if m.get(attr)]
+        for index, member in enumerate(roster):
+            value = str(member.get(attr, "")).casefold()
+            if value and values.count(value) > 1 and value not in [str(m.get(attr, "")).casefold()
+                                                                    for m in roster[:index]]:
+                found.append((("roster", index, attr), f"roster {attr} repeated: {value}"))
+    people = {str(m.get(a, "")).casefold() for m in roster for a in ("name", "github", "slack") if m.get(a)}
+    for role in ("pm", "tech_lead"):
+        value = _dict(data.get("review")).get(role)
+        if not isinstance(value, str):
+            continue
+        bare = value.strip().lstrip("@")
+        if bare.casefold() not in people and not GITHUB_LOGIN.match(bare) and not SLACK_USER_ID.match(bare):
+            found.append((("review", role), f"review.{role} = {value!r} is not a roster name, a GitHub login or a "
+                                            "Slack id: add them to [[roster]] (rotation = false keeps them out of "
+                                            "the rotation), or give their GitHub login"))
+    return found
+
+
+def _problem_line(path: Path, located: _Located, loc: Sequence[str | int], message: str) -> str:
+    line = located.line_of(loc)
+    return f"{f'{path}:{line}' if line else path}: {_format_loc(loc)}: {message}"
+
+
 def parse_config(text: str, path: Path) -> Config:
-    """Validate TOML text; raise ConfigError with one line per problem."""
+    """Validate TOML text; raise ConfigError with one line per problem, every problem in one pass: the format
+    of each value and what refers from one table to another, each with its line."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, [f"{path}: not valid TOML: {exc}"]) from None
+    data = resolve_channel_ids(data)
+    located = _locate_keys(text)
+    problems: list[str] = []
+    config = None
     try:
         config = Config.model_validate(data)
-        config._source = str(path)
-        return config
     except ValidationError as exc:
-        located = _locate_keys(text)
-        problems = []
         for error in exc.errors():
             # pydantic puts the validator's name in loc for some errors; keep the data path.
             loc = [p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
-            line = located.line_of(loc)
-            where = f"{path}:{line}" if line else str(path)
             message = error["msg"].removeprefix("Value error, ")
             if error["type"] == "extra_forbidden":
                 message = "unknown key (check the spelling against docs/configuration.md)"
             elif error["type"] == "missing":
                 message = "required key is missing"
-            problems.append(f"{where}: {_format_loc(loc)}: {message}")
-        raise ConfigError(path, problems) from None
+            problems.append(_problem_line(path, located, loc, message))
+    problems += [_problem_line(path, located, loc, message) for loc, message in cross_table_problems(data)]
+    if problems or config is None:
+        # In the file's order, so a person fixes it from the top.
+        def line(problem: str) -> int:
+            head = problem.removeprefix(f"{path}:").split(":", 1)[0]
+            return int(head) if head.isdigit() else 0
+        raise ConfigError(path, sorted(problems, key=line))
+    config._source = str(path)
+    return config
 
 
 def load_config(path: Path) -> Config:

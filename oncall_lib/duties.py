@@ -86,6 +86,16 @@ def permissions(system: System, config: Config | None = None) -> dict[str, list[
     return found
 
 
+def tables_missing(data: dict[str, object], source: str) -> list[str]:
+    """What describe() says about tables, from the raw TOML: so check_config lists it with the format errors."""
+    problems = []
+    for each in DUTIES:
+        if each.table is not None and each.table in data:
+            problems += [f"{source}: {each.name} is on but still needs [{table}] ({why})"
+                         for table, why in each.requires if table not in data]
+    return problems
+
+
 def describe(config: Config) -> tuple[list[str], list[str]]:
     """check_config's listing: which duties are on and what they need; and the problems (one line each)."""
     lines, problems = [], []

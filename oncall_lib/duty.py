@@ -64,16 +64,46 @@ class Runs:
     buttons: tuple[str, ...] = ()
 
 
+CheckState = Literal["ok", "warn", "skip", "fail"]
+
+
 @dataclass(frozen=True)
 class Check:
-    """One line of the doctor: ok, or what is wrong and how to fix it."""
+    """One line of the doctor: ok, a warning (it works, but a step will be silently left out), skipped (it could
+    not be checked: never shown as ok), or what is wrong and how to fix it. Only a failure fails the run."""
 
     name: str
     ok: bool
     detail: str
+    # "warn" and "skip" are ok (they do not fail the run) but read differently; None: "ok" or "fail" from `ok`.
+    note: Literal["warn", "skip"] | None = None
+
+    @classmethod
+    def warning(cls, name: str, detail: str) -> Check:
+        return cls(name, True, detail, "warn")
+
+    @classmethod
+    def skipped(cls, name: str, detail: str) -> Check:
+        return cls(name, True, detail, "skip")
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Check:
+        """A check back from its `record()` (the doctor's --json)."""
+        state = record.get("state")
+        return cls(record["check"], record["ok"], record["detail"], state if state in ("warn", "skip") else None)
+
+    def record(self) -> dict[str, Any]:
+        return {"check": self.name, "ok": self.ok, "state": self.state, "detail": self.detail}
+
+    @property
+    def state(self) -> CheckState:
+        return ("ok" if self.ok else "fail") if self.note is None or not self.ok else self.note
 
     def line(self) -> str:
-        return f"{'ok  ' if self.ok else 'FAIL'} {self.name}: {self.detail}"
+        return f"{CHECK_MARKS[self.state]} {self.name}: {self.detail}"
+
+
+CHECK_MARKS: dict[str, str] = {"ok": "ok  ", "warn": "WARN", "skip": "skip", "fail": "FAIL"}
 
 
 @dataclass(frozen=True)

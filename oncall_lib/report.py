@@ -102,7 +102,7 @@ class Report:
         lines = [f"{self.job}: {self._mode()}" + (f" at {self.at.isoformat()}" if self.at else "")]
         for key, value in self.facts.items():
             if isinstance(value, str | int | float) or value is None:
-                lines.append(f"  {key}: {value}")
+                lines.append(f"  {key}: {readable(value)}")
         if self.outcomes:
             width = max(len(o.status.value) for o in self.outcomes)
             for o in self.outcomes:
@@ -127,7 +127,7 @@ class Report:
             lines += [f"At {self.at.isoformat()}", ""]
         simple = {k: v for k, v in self.facts.items() if isinstance(v, str | int | float)}
         if simple:
-            lines += ["| | |", "|---|---|"] + [f"| {k} | {_cell(v)} |" for k, v in simple.items()] + [""]
+            lines += ["| | |", "|---|---|"] + [f"| {k} | {_cell(readable(v))} |" for k, v in simple.items()] + [""]
         if self.outcomes:
             lines += ["| status | action | target | detail |", "|---|---|---|---|"]
             for o in self.outcomes:
@@ -195,13 +195,13 @@ class CombinedReport(Report):
 
     def to_text(self) -> str:
         head = [f"{self.job}: {self._mode()}" + (f" at {self.at.isoformat()}" if self.at else "")]
-        head += [f"  {k}: {v}" for k, v in self.facts.items()]
+        head += [f"  {k}: {readable(v)}" for k, v in self.facts.items()]
         body = [f"\n== {title}\n" + _without_calls(part.to_text()) for title, part in self.parts]
         return "\n".join([*head, *body, "", self._calls_line()])
 
     def to_markdown(self) -> str:
         lines = [f"### {self.job}: {self._mode()}", ""]
-        lines += [f"- {k}: {_cell(v)}" for k, v in self.facts.items()] + [""]
+        lines += [f"- {k}: {_cell(readable(v))}" for k, v in self.facts.items()] + [""]
         for title, part in self.parts:
             lines += [f"#### {title}", "", _without_calls(part.to_markdown()).split("\n", 1)[-1], ""]
         lines += [self._calls_line(), ""]
@@ -209,6 +209,15 @@ class CombinedReport(Report):
 
     def annotations(self) -> list[str]:
         return [line for _, part in self.parts for line in part.annotations()]
+
+
+def readable(value: object) -> str:
+    """A fact as people read it: no None, True or False (--json keeps the raw values)."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def _without_calls(text: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,7 +31,7 @@ from oncall_lib.report import Report  # noqa: E402
 from oncall_lib.requests import watch  # noqa: E402
 from oncall_lib.reviews import digest as review_digest  # noqa: E402
 from oncall_lib.sandbox import sandbox_services  # noqa: E402
-from oncall_lib.sandbox.world import EXAMPLE_WORLD, load_world, save_world  # noqa: E402
+from oncall_lib.sandbox.world import EXAMPLE_WORLD, load_world, save_world, world_clock  # noqa: E402
 from oncall_lib.services import Services  # noqa: E402
 from oncall_lib.setup import labels  # noqa: E402
 from oncall_lib.support_issues import commands as issue_commands  # noqa: E402
@@ -42,6 +43,9 @@ from oncall_lib.tracking import report as rotation_report  # noqa: E402
 DOCTOR_HINT = "python3 dev.py run doctor.py --config oncall.toml"
 DRY_RUN_HINT = "python3 dev.py run rotate_assignees.py --config oncall.toml --dry-run"
 MARKS = {"applied": "+", "planned": "~", "pending": "…", "skipped": "-", "failed": "!"}
+# Shown whole even in the short demo (what they post in Slack), the first time each writes: the handoff, the request
+# watch's nudges, and the rotation report's summary.
+WHOLE = ("rotate-assignees", "watch-requests", "rotation-report")
 Job = Callable[[Services, Config, datetime, bool], Report]
 
 
@@ -51,7 +55,9 @@ def slack_names(config: Config) -> dict[str, str]:
             **{m.slack: m.name for m in config.roster if m.slack}}
 
 
-def narrate(title: str, report: Report, names: dict[str, str]) -> None:
+def narrate(title: str, report: Report, names: dict[str, str], *, slack_only: bool = False) -> None:
+    """A run whole: its facts, every action with what it wrote as its reader sees it (with `slack_only`, only what
+    it posted in Slack), warnings, API calls."""
     print(f"\n== {title}")
     for key, value in report.facts.items():
         if value is not None and isinstance(value, str | int | float) and not isinstance(value, bool):
@@ -64,7 +70,7 @@ def narrate(title: str, report: Report, names: dict[str, str]) -> None:
               f"{outcome.action.detail}{error}")
         # Every message, comment, issue and PR whole, as its reader sees it (Slack links as their label and URL).
         preview = preview_of(outcome.action)
-        if preview is not None:
+        if preview is not None and (preview.to == "slack" or not slack_only):
             for line in text_lines(preview, names):
                 print(f"       | {line}".rstrip())
     for warning in report.warnings:
@@ -76,11 +82,25 @@ def narrate(title: str, report: Report, names: dict[str, str]) -> None:
           "(" + ", ".join(f"{s} {c['reads'] + c['writes']}" for s, c in calls.items()) + ")")
 
 
+def in_one_line(when: str, title: str, report: Report) -> None:
+    """A run as one line: when, what ran, and what it changed, counted by kind of change."""
+    done = Counter(o.action.kind.split(".", 1)[1].replace("_", " ") for o in report.outcomes
+                   if o.status.value == "applied")
+    changes = ", ".join(f"{kind} ×{n}" if n > 1 else kind for kind, n in done.items()) or "nothing to change"
+    trouble = f"; {len(report.errors)} error(s)" if report.errors else ""
+    print(f"   {when}  {title}: {changes}{trouble}")
+
+
 class Demo:
     def __init__(self, config: Config, world: Path) -> None:
         self.config, self.world = config, world
         self.runs: list[tuple[str, Report]] = []
         self.clock: datetime | None = None
+        # Short by default: the first handoff and the first watch that writes are shown whole, every other run in
+        # one line. --full shows every run whole.
+        self.full = False
+        self.shown: set[str] = set()
+        self.after_whole = False
 
     def run(self, job: Job, at: datetime, title: str) -> Report:
         # The story's clock only moves forward: a step out of order is the demo's bug, not a feature to show.
@@ -88,11 +108,28 @@ class Demo:
         self.clock = at
         with sandbox_services(self.world, save=True, clock=lambda: at) as services:
             report = job(services, self.config, at, False)
-        narrate(f"{title} ({at.astimezone(self.config.team.tz):%a %d %b %H:%M %Z})", report,
-                slack_names(self.config))
+        when = f"{at.astimezone(self.config.team.tz):%a %d %b %H:%M}"
+        whole = report.job in WHOLE and report.job not in self.shown and report.outcomes
+        if self.full or whole:
+            self.shown.add(report.job)
+            narrate(f"{title} ({when} {at.astimezone(self.config.team.tz):%Z})", report, slack_names(self.config),
+                    slack_only=not self.full)
+            self.after_whole = True
+        else:
+            if self.after_whole:
+                print()
+            self.after_whole = False
+            in_one_line(when, title, report)
         self.runs.append((title, report))
         return report
 
+    def say(self, text: str) -> None:
+        """A step of the story (someone posts, comments, presses a button)."""
+        print(f"\n== {text}" if self.full else f"   {'':16}» {text}")
+
+    def detail(self, text: str) -> None:
+        if self.full:
+            print(f"   {text}")
 
     def post(self, channel_key: str, when: datetime, text: str, user: str | None = "U0REQ1",
              **fields: Any) -> str:
@@ -107,12 +144,14 @@ class Demo:
         return str(message["ts"])
 
 
-def recap(runs: list[tuple[str, Report]]) -> None:
-    """What each job did, in one table, and where to go next."""
-    print("\n== Recap: what each job did")
-    for title, report in runs:
-        applied = sum(o.status.value == "applied" for o in report.outcomes)
-        print(f"   {report.job:<18} {applied:>2} change(s), {report.total_calls('reads'):>3} reads  {title[:70]}")
+def recap(runs: list[tuple[str, Report]], full: bool) -> None:
+    """What each job did, in one table (the short demo has said it line by line), and where to go next."""
+    if full:
+        print("\n== Recap: what each job did")
+        for title, report in runs:
+            applied = sum(o.status.value == "applied" for o in report.outcomes)
+            print(f"   {report.job:<18} {applied:>2} change(s), {report.total_calls('reads'):>3} reads  "
+                  f"{title[:70]}")
     print("\nTry it against a real workspace: every token, scope and id is checked with read-only calls by")
     print(f"    {DOCTOR_HINT}")
     print("then every job runs as a dry run first (the default outside Actions), showing each message whole:")
@@ -196,25 +235,25 @@ def watching(services: Services, config: Config, at: datetime, dry_run: bool) ->
 
 def a_morning_of_requests(demo: Demo, start: datetime, on_support: str) -> dict[str, str]:
     """Requests from the first hour of the turn: acknowledged, answered only by their requester, a bot, waiting."""
-    print("\n== A morning of requests arrives")
+    demo.say("A morning of requests arrives")
     demo.post("support", start + timedelta(minutes=10), "Is staging down? The review instances 502.",
               reactions=[{"name": "eyes", "users": [on_support], "count": 1}])
-    print("   #vfs-platform-support: 'Is staging down?' (gets :eyes: from the person on support)")
+    demo.detail("#vfs-platform-support: 'Is staging down?' (gets :eyes: from the person on support)")
     asked = demo.post("support", start + timedelta(minutes=15), "Need access to Grafana for my new teammate")
     demo.post("support", start + timedelta(minutes=35), "anyone?", thread_ts=asked)
-    print("   #vfs-platform-support: 'Need access to Grafana' (only its requester replies: still waiting)")
+    demo.detail("#vfs-platform-support: 'Need access to Grafana' (only its requester replies: still waiting)")
     answered = demo.post("support", start + timedelta(minutes=20), "My deploy is stuck", user="U0DOT")
     demo.post("support", start + timedelta(minutes=28), "Looking now", user="U0GRACE", thread_ts=answered)
-    print("   #vfs-platform-support: 'My deploy is stuck' (answered in its thread after 8 minutes)")
+    demo.detail("#vfs-platform-support: 'My deploy is stuck' (answered in its thread after 8 minutes)")
     demo.post("support", start + timedelta(minutes=25), "Deploy of vets-api finished", user=None,
               bot_id="B0DEPLOY01", bot_profile={"name": "deploy-bot"})
-    print("   #vfs-platform-support: a deploy bot's notice (not a request)")
+    demo.detail("#vfs-platform-support: a deploy bot's notice (not a request)")
     demo.post("alerts", start + timedelta(minutes=40), "CPU above 90% on api-prod", user=None,
               bot_id="B0ALERTS01", bot_profile={"name": "grafana-alerts"})
-    print("   #devops-alerts: an alert from grafana-alerts (a request, in an urgent channel)")
+    demo.detail("#devops-alerts: an alert from grafana-alerts (a request, in an urgent channel)")
     if demo.config.answers:
         demo.post("support", start + timedelta(minutes=50), "hi team, how do I get access to the AWS console?")
-        print("   #vfs-platform-support: 'how do I get access to the AWS console?' (a question answers.toml answers)")
+        demo.detail("#vfs-platform-support: 'how do I get access to the AWS console?' (answers.toml answers it)")
     return {"access": asked, "deploy": answered}
 
 
@@ -229,11 +268,11 @@ def the_week(demo: Demo, turn: datetime, on_support: str) -> None:
                   and on_support in i.get("assignees", [])), None)
     if issue is None:
         return
-    print(f"\n== This turn's handover issue, #{issue['number']} “{issue['title']}”, as the handoff opened it:")
+    demo.say(f"This turn's handover issue, #{issue['number']} “{issue['title']}”, as the handoff opened it:")
     for line in str(issue["body"]).splitlines()[:14]:
-        print(f"   | {line}")
+        demo.detail(f"| {line}")
     ack = comment_on(demo, issue["number"], on_support, "/oncall ack", turn + timedelta(minutes=106))
-    print(f"\n== @{on_support} acknowledges it: '/oncall ack'")
+    demo.say(f"@{on_support} acknowledges it: '/oncall ack'")
     demo.run(lambda s, c, at, d: issue_commands.run(s, c, at, number=issue["number"], comment_id=ack, dry_run=d),
              turn + timedelta(minutes=107), "The comment workflow ticks the handover issue's box")
     if not config.covers:
@@ -245,11 +284,11 @@ def the_week(demo: Demo, turn: datetime, on_support: str) -> None:
     span = f"{tomorrow:%Y-%m-%d} 13:00 {tomorrow:%Y-%m-%d} 16:00"
     ask = comment_on(demo, issue["number"], on_support, f"Dentist tomorrow afternoon.\n/oncall cover @{helper} {span}",
                      turn + timedelta(minutes=108))
-    print(f"\n== @{on_support} asks on the handover issue: '/oncall cover @{helper} {span}'")
+    demo.say(f"@{on_support} asks on the handover issue: '/oncall cover @{helper} {span}'")
     demo.run(lambda s, c, at, d: issue_commands.run(s, c, at, number=issue["number"], comment_id=ask, dry_run=d),
              turn + timedelta(minutes=109), "The comment workflow asks them (nothing in PagerDuty yet)")
     accept = comment_on(demo, issue["number"], helper, "/oncall accept", turn + timedelta(minutes=110))
-    print(f"\n== @{helper} answers '/oncall accept'")
+    demo.say(f"@{helper} answers '/oncall accept'")
     demo.run(lambda s, c, at, d: issue_commands.run(s, c, at, number=issue["number"], comment_id=accept,
                                                     dry_run=d),
              turn + timedelta(minutes=111), "The comment workflow makes the PagerDuty override and says what changed")
@@ -259,12 +298,13 @@ def week(demo: Demo, now: datetime) -> Report | None:
     """The story: a week of the rotation, each job run as its workflow would. The later-that-day handoff's
     report is returned (it should find nothing to do); None when the schedule shows nobody next."""
     config = demo.config
-    if config.postmortems:
-        demo.run(lambda s, c, at, d: labels.run(s, c, at, dry_run=d), now - timedelta(hours=2),
-                 "Labels as code: .github/labels.yml in every repository the product writes to")
-        demo.run(lambda s, c, at, d: postmortems.scan_documents(s, c, at, dry_run=d), now - timedelta(hours=1),
-                 "The postmortem documents scan (weekdays, early)")
     first = demo.run(handoff, now, "This week's handoff: the hourly job finds who is on the support layer")
+    demo.run(watching, now + timedelta(minutes=1), "The request watch (every 15 minutes): what waits already")
+    if config.postmortems:
+        demo.run(lambda s, c, at, d: labels.run(s, c, at, dry_run=d), now + timedelta(minutes=2),
+                 "Labels as code: .github/labels.yml in every repository the product writes to")
+        demo.run(lambda s, c, at, d: postmortems.scan_documents(s, c, at, dry_run=d), now + timedelta(minutes=3),
+                 "The postmortem documents scan (weekdays, early)")
     following = first.facts.get("next_takes_over")
     if not isinstance(following, str):
         print("\nThe schedule shows nobody next; the demo stops here.")
@@ -282,21 +322,21 @@ def week(demo: Demo, now: datetime) -> Report | None:
     if config.support_issues:
         team_member = person.slack if person and person.slack else "U0GRACE"
         react(demo, "support", threads["access"], config.support_issues.ticket_reaction, team_member)
-        print("\n== The access request will take a while: the person on support adds :ticket: to it")
+        demo.say("The access request will take a while: the person on support adds :ticket: to it")
         demo.run(scanning, turn + timedelta(minutes=93), "The support-issue scan runs (every 15 minutes)")
         link = f"https://sandbox.slack.com/archives/{config.slack.support.id}/p{threads['deploy'].replace('.', '')}"
-        print(f"\n== Someone presses 'Open support issue from a Slack thread' with {link}")
+        demo.say(f"Someone presses 'Open support issue from a Slack thread' with {link}")
         demo.run(lambda s, c, at, d: support_issues.from_thread(s, c, at, link=link, epic_key="incident-response",
                                                                 dry_run=d),
                  turn + timedelta(minutes=95), "The button's run")
         incomplete = {"Requester": "Sam Requester", "Super Epic": "Global Customer Support"}
         number = open_form_issue(demo, form_body(incomplete), turn + timedelta(minutes=96))
-        print(f"\n== A requester opens issue #{number} from the support form, forgetting what they need")
+        demo.say(f"A requester opens issue #{number} from the support form, forgetting what they need")
         demo.run(lambda s, c, at, d: support_issues.from_issue(s, c, at, number=number, dry_run=d),
                  turn + timedelta(minutes=97), "The issue-event workflow runs")
         edit_form_issue(demo, number, form_body({"Requester": "Sam Requester", "Super Epic": "Global Customer Support",
                                                  "What is needed": "Sentry access for two new teammates"}))
-        print(f"\n== They edit #{number} to say what they need")
+        demo.say(f"They edit #{number} to say what they need")
         demo.run(lambda s, c, at, d: support_issues.from_issue(s, c, at, number=number, dry_run=d),
                  turn + timedelta(minutes=99), "The issue-event workflow runs again")
         vpn = demo.post("support", turn + timedelta(minutes=100), "The VPN drops every ten minutes since 9:00",
@@ -305,14 +345,14 @@ def week(demo: Demo, now: datetime) -> Report | None:
                               f"message](https://sandbox.slack.com/archives/{config.slack.support.id}/p"
                               f"{vpn.replace('.', '')}) with GitHub for Slack</sub>", turn + timedelta(minutes=101),
                               title="VPN drops every ten minutes", label=None)
-        print(f"\n== From Slack: a requester uses GitHub for Slack's 'Create an issue' on their message: #{app}, "
+        demo.say(f"From Slack: a requester uses GitHub for Slack's 'Create an issue' on their message: #{app}, "
               "no label, no epic")
         demo.run(lambda s, c, at, d: support_issues.from_issue(s, c, at, number=app, dry_run=d),
                  turn + timedelta(minutes=102), "The issue-event workflow recognises the app's issue")
         who = person.github if person and person.github else "katherine-johnson"
         comment = comment_on(demo, app, who, "Grace owns the VPN.\n/oncall assign @grace-hopper",
                              turn + timedelta(minutes=104))
-        print(f"\n== @{who} comments '/oncall assign @grace-hopper' from the Slack preview's Comment button")
+        demo.say(f"@{who} comments '/oncall assign @grace-hopper' from the Slack preview's Comment button")
         demo.run(lambda s, c, at, d: issue_commands.run(s, c, at, number=app, comment_id=comment, dry_run=d),
                  turn + timedelta(minutes=105), "The comment workflow runs the command (roster members only)")
         the_week(demo, turn, person.github if person and person.github else "alan-turing")
@@ -322,7 +362,7 @@ def week(demo: Demo, now: datetime) -> Report | None:
                                                                     "login page"), ("Type", "Detect"),
             ("Owner", "_No response_"))), turn + timedelta(minutes=112),
             title="[Postmortem] Add a synthetic check for the login page", label=None)
-        print(f"\n== After the incident review, someone files #{item}: '[Postmortem] Add a synthetic check...'")
+        demo.say(f"After the incident review, someone files #{item}: '[Postmortem] Add a synthetic check...'")
         demo.run(lambda s, c, at, d: postmortems.label_item(s, c, at, number=item, dry_run=d),
                  turn + timedelta(minutes=113), "The postmortem-item workflow labels it and puts it on its epic")
     if config.iam:
@@ -334,7 +374,7 @@ def week(demo: Demo, now: datetime) -> Report | None:
         demo.run(lambda s, c, at, d: iam_cleanup.run(s, c, at, dry_run=d, users=[], from_audit=True),
                  eleven + timedelta(minutes=25), "...and presses it again")
     if config.deploys:
-        print("\n== A deploy fails; the deploy bot announces it in #devops-deploys")
+        demo.say("A deploy fails; the deploy bot announces it in #devops-deploys")
         demo.post(config.deploys.channel, turn + timedelta(hours=2, minutes=50),
                   "Deploy #412 of devops failed: https://github.sandbox/department-of-veterans-affairs/devops/"
                   "actions/runs/7002", user=None, bot_id="B0DEPLOY01", bot_profile={"name": "deploy-bot"})
@@ -349,19 +389,19 @@ def week(demo: Demo, now: datetime) -> Report | None:
         # Filed by a roster member: only people the config names may ask for an offboarding.
         number = open_form_issue(demo, body, turn + timedelta(hours=3, minutes=5), title="Offboarding: Bob Smith",
                                  label="offboarding", user=next(m.github for m in config.roster if m.github))
-        print(f"\n== An offboarding request for Bob Smith is filed as #{number} (the offboarding form)")
+        demo.say(f"An offboarding request for Bob Smith is filed as #{number} (the offboarding form)")
         demo.run(lambda s, c, at, d: offboarding.offboard(s, c, at, number=number, dry_run=d),
                  turn + timedelta(hours=3, minutes=10), "The offboarding workflow runs")
         access = open_form_issue(demo, "\n\n".join(f"### {label}\n\n{value}" for label, value in (
             ("Person", "New Teammate"), ("GitHub username", "new-teammate"),
             ("Tool", "GitHub: devops repository (read)"), ("Reason", "Joining VFS"), ("Approver", "ada-lovelace"))),
             turn + timedelta(hours=3, minutes=15), title="Access: New Teammate", label="access-request")
-        print(f"\n== Access request #{access} (the access form): someone outside the approvers adds access-approved")
+        demo.say(f"Access request #{access} (the access form): someone outside the approvers adds access-approved")
         add_label(demo, access, "access-approved", "vfs-contractor", turn + timedelta(hours=3, minutes=19))
         demo.run(lambda s, c, at, d: offboarding.grant(s, c, at, number=access, sender="vfs-contractor",
                                                        label="access-approved", dry_run=d),
                  turn + timedelta(hours=3, minutes=20), "The access workflow runs")
-        print("\n== Then Ada, an approver, adds the label")
+        demo.say("Then Ada, an approver, adds the label")
         add_label(demo, access, "access-approved", "ada-lovelace", turn + timedelta(hours=3, minutes=24))
         demo.run(lambda s, c, at, d: offboarding.grant(s, c, at, number=access, sender="ada-lovelace",
                                                        label="access-approved", dry_run=d),
@@ -388,6 +428,10 @@ def main() -> int:
     add_config_flag(parser)
     parser.add_argument("--world", type=Path, default=Path(".oncall-sandbox/demo.json"),
                         help="where the demo keeps its world (reset from the bundled example each time)")
+    parser.add_argument("--full", action="store_true",
+                        help="show every run whole: each message, comment, issue and PR as its reader sees it, the "
+                             "API calls, and a recap (the default shows the handoff and the watch whole, every other "
+                             "run in one line)")
     args = parser.parse_args()
     try:
         config = load_config(args.config)
@@ -402,17 +446,19 @@ def main() -> int:
                                        "covers": config.covers or CoversConfig(),
                                        "answers": config.answers or AnswersConfig()})
     demo = Demo(config, args.world)
+    demo.full = args.full
 
     print("A rotation week in the sandbox. Every call goes through the real clients (PyGithub, slack_sdk,")
     print("pagerduty, gspread, boto3, httpx for ZenHub) to a fake world served on 127.0.0.1,")
-    print(f"kept in {args.world}. '+' marks a write that was applied.")
+    print(f"kept in {args.world}, at the world's own moment. '+' marks a write that was applied; --full shows "
+          "every run whole.")
     if turned_on:
         print(f"The demo turns on {', '.join(f'[{name}]' for name in turned_on)} (docs/week.md), which oncall.toml "
               "leaves off.")
-    last = week(demo, datetime.now(UTC).replace(microsecond=0))
+    last = week(demo, world_clock(args.world) or datetime.now(UTC).replace(microsecond=0))
     if last is None:
         return 1
-    recap(demo.runs)
+    recap(demo.runs, demo.full)
 
     world = load_world(args.world)
     support = next(c for c in world["slack"]["channels"] if c["id"] == config.slack.support.id)

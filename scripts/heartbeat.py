@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""The dead man's switch: keep one Slack message scheduled [automation] heartbeat_hours ahead in the operations
-channel, saying the automation has stopped; each run replaces it, so Slack posts it only if the runs stop."""
+"""The dead man's switch: keep one Slack message scheduled [automation] heartbeat_hours ahead in
+[automation] heartbeat_channel (default: the operations channel, else the support channel), saying the automation
+has stopped; each run replaces it, so Slack posts it only if the runs stop."""
 
 import sys
 from pathlib import Path

@@ -15,10 +15,10 @@ from oncall_lib.environment import require_project_environment  # noqa: E402
 
 require_project_environment("init.py")
 
-from oncall_lib.cli import add_report_flags, add_sandbox_flags, open_services, run_guarded  # noqa: E402
+from oncall_lib.cli import add_report_flags, add_sandbox_flags, open_services, run_guarded, sandbox_clock  # noqa: E402
 from oncall_lib.report import Report  # noqa: E402
 from oncall_lib.setup import init_config  # noqa: E402
-from oncall_lib.setup.starter import DUTIES  # noqa: E402
+from oncall_lib.setup.starter import DUTIES, EXTRA_TABLES  # noqa: E402
 from oncall_lib.timeutil import parse_at  # noqa: E402
 
 
@@ -32,7 +32,10 @@ def main() -> int:
                         help="the support layer (a shift-based schedule's rotation); default: the only or the "
                              "last created active one, and the report says which")
     parser.add_argument("--duties", default="handoff", metavar="DUTY,...",
-                        help=f"the duties to configure (default: handoff, always included): {', '.join(DUTIES)}")
+                        help="the duties to configure, each by its key (its table's name): "
+                             f"{', '.join(d for d in DUTIES if d not in EXTRA_TABLES)}; also the tables "
+                             f"{', '.join(EXTRA_TABLES)}. Default: handoff, always included; a duty brings the "
+                             "tables it needs")
     parser.add_argument("--epic", action="append", default=[], metavar="KEY=OWNER/REPO#N",
                         help="a Super Epic and its issue (repeat); default: incident-response and "
                              "customer-support, their issues left blank")
@@ -52,7 +55,7 @@ def main() -> int:
     printed: list[str] = []
 
     def body() -> Report:
-        at = parse_at(args.at, ZoneInfo("UTC")).astimezone(UTC)
+        at = parse_at(args.at, ZoneInfo("UTC"), now=sandbox_clock(args)).astimezone(UTC)
         # Only reads: the sandbox world is never saved.
         with open_services(args, at, save=False) as services:
             report, text = init_config.run(services, request, at, dry_run=args.dry_run)

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Weekly handoff: assign the person on PagerDuty's support layer to the Super Epics,
-unassign last week's, set the support channel topic, post the handoff message and DM."""
+unassign last week's, set the support channel topic, post the handoff message and DM; the working day before a
+turn, a heads-up DM to the next person; with [rotation] slack_user_group, keep its one member; with [handover],
+open the turn's handover issue and close the last one; with [tracking], log the handoff in the sheet."""
 
 import sys
 from pathlib import Path

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Request watch: find requests in the watched Slack channels that nobody has acknowledged, DM the person
-on support when one passes the warning age, and tell the operations channel when one passes the limit."""
+on support when one passes the warning age, and tell the operations channel when one passes the limit; with
+[answers], reply once to a new request that matches a known question; with [tracking], log what it did."""
 
 import sys
 from pathlib import Path

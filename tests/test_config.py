@@ -81,3 +81,55 @@ def test_a_topic_template_must_name_the_person() -> None:
 def test_repeated_roster_identities_are_refused() -> None:
     found = problems(GOOD.replace('github = "grace-hopper"', 'github = "ada-lovelace"'))
     assert "roster github repeated: ada-lovelace" in found[0]
+
+
+def line_of(fragment: str, text: str = GOOD) -> int:
+    return next(i + 1 for i, line in enumerate(text.splitlines()) if fragment in line)
+
+
+def test_format_and_cross_table_problems_come_in_one_pass_each_with_its_line() -> None:
+    text = GOOD.replace('handoff_hour = 9', 'handoff_hour = 25')
+    text = text.replace('default_epic = "customer-support"', 'default_epic = "customer-suport"')
+    text = text.replace('\nchannel = "operations"\n', '\nchannel = "ops-team"\n')
+    found = problems(text)
+    assert len(found) == 3, found
+    # In the file's order, each naming its line: the format error and the two references to other tables.
+    assert found[0].startswith(f"oncall.toml:{line_of('handoff_hour')}: rotation.handoff_hour:")
+    assert found[1].startswith(f"oncall.toml:{line_of('default_epic')}: support_issues.default_epic: "
+                               "support_issues.default_epic = 'customer-suport' is not a Super Epic key "
+                               "(incident-response, customer-support)")
+    review = line_of('channel = "ops-team"', text)
+    assert found[2].startswith(f"oncall.toml:{review}: review.channel: ")
+    assert "nor a channel id" in found[2]
+
+
+def test_every_channel_setting_takes_a_key_or_an_id() -> None:
+    text = GOOD.replace('operations_channel = "operations"', 'operations_channel = "C02VSPOPS"')
+    text = text.replace('\nchannel = "operations"\n', '\nchannel = "C09TEAM01"\n')
+    config = parse_config(text, Path("oncall.toml"))
+    # An id of a listed channel is that entry; an id nobody listed gets an entry of its own.
+    assert config.slack.operations is not None and config.slack.operations.name == "vsp-operations"
+    assert config.review.channel and config.slack.channel(config.review.channel).id == "C09TEAM01"
+    found = problems(GOOD.replace('operations_channel = "operations"', 'operations_channel = "#vsp-operations"'))
+    assert "give a [[slack.channels]] key or a channel id (like C012AB3CD)" in found[0]
+
+
+def test_a_pasted_sheet_url_is_taken_for_its_id() -> None:
+    url = "https://docs.google.com/spreadsheets/d/1bKUfJ6GSRm7_Zal88IkYEiw5md-9L9WRxK51ZNMtt8k/edit?usp=sharing"
+    config = parse_config(GOOD.replace('spreadsheet_id = "1bKUfJ6GSRm7_Zal88IkYEiw5md-9L9WRxK51ZNMtt8k"',
+                                       f'spreadsheet_id = "{url}"'), Path("oncall.toml"))
+    assert config.tracking and config.tracking.spreadsheet_id == "1bKUfJ6GSRm7_Zal88IkYEiw5md-9L9WRxK51ZNMtt8k"
+    found = problems(GOOD.replace('spreadsheet_id = "1bKUfJ6GSRm7_Zal88IkYEiw5md-9L9WRxK51ZNMtt8k"',
+                                  'spreadsheet_id = "Support Incidents"'))
+    assert found == [f"oncall.toml:{line_of('spreadsheet_id')}: tracking.spreadsheet_id: 'Support Incidents' is not "
+                     "a spreadsheet id: give the part of the sheet's URL between /d/ and /edit (or paste the whole "
+                     "URL)"]
+
+
+def test_a_review_person_who_is_neither_on_the_roster_nor_a_login_is_refused() -> None:
+    # Without the roster entry, "Margaret Hamilton" would be written as @Margaret Hamilton in the report.
+    text = GOOD.split("# On the team, not in the rotation")[0]
+    found = problems(text)
+    assert found == [f"oncall.toml:{line_of('pm = ')}: review.pm: review.pm = 'Margaret Hamilton' is not a roster "
+                     "name, a GitHub login or a Slack id: add them to [[roster]] (rotation = false keeps them out of "
+                     "the rotation), or give their GitHub login"]

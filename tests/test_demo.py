@@ -17,7 +17,7 @@ import pytest
 
 from oncall_lib.config import load_config
 from oncall_lib.preview import github_visible, slack_readable
-from oncall_lib.sandbox.world import EXAMPLE_WORLD
+from oncall_lib.sandbox.world import EXAMPLE_WORLD, world_clock
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,10 +25,42 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
     world = tmp_path_factory.mktemp("demo") / "demo.json"
-    done = subprocess.run([sys.executable, "scripts/demo.py", "--world", str(world)], cwd=ROOT,
+    done = subprocess.run([sys.executable, "scripts/demo.py", "--world", str(world), "--full"], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done.stdout, json.loads(world.read_text())
+
+
+@pytest.fixture(scope="module")
+def short(tmp_path_factory: pytest.TempPathFactory) -> str:
+    world = tmp_path_factory.mktemp("short") / "demo.json"
+    done = subprocess.run([sys.executable, "scripts/demo.py", "--world", str(world)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout
+
+
+# The short demo is read, not skimmed: it stays well under 200 lines.
+SHORT_DEMO_LINES = 150
+
+
+def test_the_demo_opens_with_the_handoff_at_the_worlds_moment_and_stays_short(short: str) -> None:
+    lines = short.splitlines()
+    assert len(lines) <= SHORT_DEMO_LINES, f"the demo grew to {len(lines)} lines: show a run in one line"
+    headings = [line for line in lines if line.startswith("== ")]
+    clock = world_clock(EXAMPLE_WORLD)
+    assert clock is not None
+    # Whenever it is run: the world's own moment, so the handoff it shows is always the same.
+    assert headings[0].startswith("== This week's handoff") and f"{clock:%a %d %b %H:%M}" in headings[0]
+    handoff = short.split("\n== ", 2)[1]
+    assert "slack.post #vfs-platform-support: handoff message" in handoff and "       | :wave:" in handoff
+    # What waits in the bundled world is shown whole too: the nudge, the urgent escalation, the standup digest.
+    watch = next(part for part in short.split("\n== ") if part.startswith("The request watch"))
+    assert "past 45 minutes" in watch and "+ slack.post #vsp-operations: 1 urgent request(s) past 60" in watch
+    assert "       | *Standup:" in watch
+    # Every other run in one line, with what it changed.
+    assert any(re.match(r"^   \w{3} \d\d \w{3} \d\d:\d\d  The deploy watch .*: post", line) for line in lines)
+    assert "From fork to first real run" in short
 
 
 def test_the_demo_runs_a_week_and_shows_what_really_happened(demo: tuple[str, dict[str, Any]]) -> None:

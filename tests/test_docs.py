@@ -1,11 +1,15 @@
 """The docs against the code: every configuration key, secret, permission, workflow, path and link they name is
-real, and everything the code has that a reader needs is named. Plain file reads, no sandbox: fast."""
+real, and everything the code has that a reader needs is named; so is every pointer in the starter config init.py
+writes, the sandbox world's `about` and the demo. Plain file reads (and one init.py run in the sandbox): fast."""
 
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
+import subprocess
+import sys
 import tomllib
 import types
 import typing
@@ -22,7 +26,9 @@ from oncall_lib.duties import CREDENTIALS, DUTIES, enabled
 from oncall_lib.duty import SYSTEM_NAMES, System
 from oncall_lib.generated import github_permissions
 from oncall_lib.handoff import DUTY as HANDOFF
+from oncall_lib.sandbox.world import EXAMPLE_WORLD
 from oncall_lib.secrets import SECRETS
+from oncall_lib.setup.starter import DUTIES as STARTER_DUTIES
 from tests import runner
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -434,3 +440,66 @@ def test_the_readme_stays_a_front_page() -> None:
     assert len(lines) <= 200, "the README is a front page: move the detail into docs/"
     headings = [line[3:] for line in lines if line.startswith("## ")]
     assert headings == ["Quick start", "Duties", "Adoption path", "Documentation"]
+
+
+# -- pointers in what people read outside the docs: the starter config, the sandbox world, the demo -------------
+
+# "the README's 'From fork to first real run'", "the README's secrets table", "docs/configuration.md's X section"
+_NAMED_PART = re.compile(r"(?:the )?(README|docs/[\w/-]+\.md)(?:'s|,)\s+(?:['‘“\"]([^'’”\"]+)['’”\"]|"
+                         r"([\w -]+?)\s+(?:section|table)\b)")
+
+
+def headings_of(path: Path) -> list[str]:
+    return [re.sub(r"[`*]", "", line.lstrip("#").strip()).casefold() for line in text(path).splitlines()
+            if re.match(r"^#{1,6} ", line)]
+
+
+def stale_pointers(words: str) -> list[str]:
+    """Each file a text names that does not exist, and each part of a page it names that the page does not have
+    (a heading, or for a table the heading it sits under, containing the words)."""
+    stale = [path for path in set(_PATH.findall(words)) if "*" not in path and not (ROOT / path).exists()]
+    flat = " ".join(words.replace("#", " ").split())
+    for page, quoted, plain in _NAMED_PART.findall(flat):
+        part = quoted or plain
+        path = README if page == "README" else ROOT / page
+        wanted = part.strip().casefold()
+        if not path.exists() or not any(wanted in heading or heading in wanted for heading in headings_of(path)):
+            stale.append(f"{page}'s {part.strip()!r}")
+    return sorted(stale)
+
+
+def test_a_pointer_to_a_missing_part_is_caught() -> None:
+    assert stale_pointers("every key is described in the README's Configuration section.") == [
+        "README's 'Configuration'"]
+    assert stale_pointers("the README's secrets table says how to get them") == ["README's 'secrets'"]
+    assert stale_pointers("see docs/nowhere.md") == ["docs/nowhere.md"]
+    assert stale_pointers("Format: README, 'The sandbox world'. Times are ISO 8601") == [
+        "README's 'The sandbox world'"]
+    assert stale_pointers("The README's 'From fork to first real run' walks through it.") == []
+
+
+def test_the_starter_config_points_only_at_what_exists(tmp_path: Path) -> None:
+    world = tmp_path / "world.json"
+    world.write_text(EXAMPLE_WORLD.read_text())
+    done = subprocess.run([sys.executable, "scripts/init.py", "--sandbox", str(world), "--schedule", "PSUPPRT",
+                           "--support-channel", "#vfs-platform-support", "--output", "-",
+                           "--duties", ",".join(STARTER_DUTIES)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    comments = "\n".join(line.lstrip("# ") for line in done.stdout.splitlines() if line.startswith("#"))
+    assert "docs/configuration.md" in comments and "check_config.py" in comments
+    assert stale_pointers(comments) == []
+
+
+def test_the_sandbox_world_and_the_demo_point_only_at_what_exists() -> None:
+    about = json.loads(EXAMPLE_WORLD.read_text())["about"]
+    assert "docs/sandbox.md" in about
+    assert stale_pointers(about) == []
+    demo = text(ROOT / "scripts" / "demo.py")
+    said = " ".join(re.findall(r'print\((?:f?"([^"]*)")', demo))
+    assert stale_pointers(said) == []
+
+
+@pytest.mark.parametrize("page", PAGES, ids=name)
+def test_every_pointer_in_a_page_leads_somewhere(page: Path) -> None:
+    assert stale_pointers(text(page)) == [], f"{name(page)} points at what does not exist"

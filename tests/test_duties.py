@@ -233,7 +233,9 @@ def test_the_doctor_checks_only_what_the_enabled_duties_need(tmp_path: Path) -> 
         assert [c.line() for c in checks if not c.ok] == []
         names = {c.name for c in checks}
         assert not {"google sheet", "aws iam"} & names and not any(n.startswith("epic ") for n in names)
-        assert "slack channel operations" in names  # not watched, but the handoff posts its team message there
+        # Not watched: the handoff posts its team message there, and the dead man's switch keeps its alarm there.
+        operations = next(c for c in checks if c.name == "slack channel operations")
+        assert "the handoff's message to the team" in operations.detail and "dead man's switch" in operations.detail
         bare = Services(sandbox_endpoints(server, required_env={}))
         lines = [c.line() for c in doctor.examine(bare, config, AT) if not c.ok]
     # Without credentials: one line per missing system, naming who needs it and how to get it.

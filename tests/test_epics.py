@@ -148,7 +148,7 @@ def test_the_doctor_says_when_room_was_made(sandbox: Sandbox, config: Config) ->
     sandbox.run(button(thread(sandbox, 10)), config, AT)
     checks = {c["check"]: c for c in sandbox.run(doctoring, config, AT).report.extra["checks"]}
     child = next(i for i in repo(sandbox)["issues"] if i.get("id") == sandbox.issue(REPO, CS)["sub_issues"][-1])
-    assert checks["epic customer-support"] == {"check": "epic customer-support", "ok": True, "detail": (
+    assert checks["epic customer-support"] == {"check": "epic customer-support", "ok": True, "state": "ok", "detail": (
         f"{REPO}#{CS} is full and continues in its child epic #{child['number']} (room made on 2026-11-30: "
         f"{REPO}#8000 moved there), which has room for 98 more sub-issue(s)")}
 

@@ -143,3 +143,16 @@ def test_the_iam_audit_without_aws_credentials_names_what_to_set(tmp_path: Path)
     assert line.startswith("error: no AWS credentials to read the IAM credential report: in GitHub Actions, set the "
                            "repository variable IAM_AUDIT_ROLE_ARN")
     assert "--credential-report FILE" in line
+
+
+def test_the_tick_and_the_doctor_say_everything_they_do() -> None:
+    tick = " ".join(_help(["scripts/tick.py"]).split())
+    assert "the intake" in tick and "the dead man's switch" in tick and "--hourly" in tick
+    from oncall_lib.duties import DUTIES
+
+    for duty in DUTIES:
+        if duty.runs.tick:
+            assert duty.name in tick, duty.name
+    doctor = " ".join(_help(["scripts/doctor.py"]).split())
+    assert "a warning for each step a missing setting silently turns off" in doctor
+    assert "every channel a duty reads or posts to" in doctor and "support layer" in doctor

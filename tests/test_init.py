@@ -319,3 +319,16 @@ def test_every_character_round_trips_through_a_toml_string() -> None:
     every = "".join(chr(c) for c in range(0x80)) + "é\u2028\U0001f98a"
     assert tomllib.loads(f"v = {toml_value(every)}")["v"] == every
     assert tomllib.loads(f"v = {toml_value('a' + chr(0xD800) + 'b')}")["v"] == "a\ufffdb"  # UTF-8 cannot hold it
+
+
+def test_duties_are_known_by_their_keys_and_their_tables_names() -> None:
+    from oncall_lib.duties import DUTIES as DECLARED
+
+    for duty in DECLARED:
+        asked, _ = parse_duties(duty.key)
+        assert duty.key in asked, duty.key
+        if duty.table:
+            assert duty.key in parse_duties(f"[{duty.table}]")[0]
+    assert parse_duties("covers") == (["handoff", "support_issues", "covers"], ["covers needs support_issues: added"])
+    assert parse_duties("answers,review")[0] == ["handoff", "requests", "answers", "review"]
+    assert parse_duties("[handover]")[0] == ["handoff", "support_issues", "handover"]

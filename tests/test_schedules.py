@@ -328,7 +328,7 @@ def test_a_shift_based_world_file_is_read_through_v3_by_every_job(tmp_path: Any,
 
     checks = {c["check"]: c for c in sandbox.run(doctoring, v3, MONDAY).report.extra["checks"]}
     assert checks["pagerduty schedule"] == {
-        "check": "pagerduty schedule", "ok": True,
+        "check": "pagerduty schedule", "ok": True, "state": "ok",
         "detail": "shift-based schedule 'Platform Oncall' and support rotation 'Oncall support' (ROTSUPPORT) found"}
     assert checks["support layer shape"]["ok"] and "7-day turns" in checks["support layer shape"]["detail"]
     assert checks["rotation handoff time"]["ok"], checks["rotation handoff time"]

@@ -114,7 +114,8 @@ def test_a_ticket_reaction_by_a_team_member_opens_the_issue(sandbox: Sandbox, un
     config = untracked
     ts = a_thread(sandbox)
     other = sandbox.post(SUPPORT, datetime(2026, 11, 30, 9, 50, tzinfo=NY), "Another question")
-    sandbox.channel(SUPPORT)["messages"][0]["reactions"] = [{"name": "ticket", "users": ["U0GRACE"], "count": 1}]
+    thread = next(m for m in sandbox.channel(SUPPORT)["messages"] if m["ts"] == ts)
+    thread["reactions"] = [{"name": "ticket", "users": ["U0GRACE"], "count": 1}]
     sandbox.channel(SUPPORT)["messages"][-1]["reactions"] = [{"name": "ticket", "users": ["U0REQ1"], "count": 1}]
     first = sandbox.run(scanning, config, AT).report
     assert first.exit_code == 0, first.to_text()
@@ -145,8 +146,9 @@ def test_an_issue_from_a_ticket_reaction_names_the_people_its_message_mentions(s
 
 def test_the_reaction_scan_with_zenhub(sandbox: Sandbox, config: Config) -> None:
     config = zenhub(config)
-    a_thread(sandbox)
-    sandbox.channel(SUPPORT)["messages"][0]["reactions"] = [{"name": "ticket", "users": ["U0ALAN"], "count": 1}]
+    ts = a_thread(sandbox)
+    thread = next(m for m in sandbox.channel(SUPPORT)["messages"] if m["ts"] == ts)
+    thread["reactions"] = [{"name": "ticket", "users": ["U0ALAN"], "count": 1}]
     sandbox.run(scanning, config, AT)
     sandbox.run(scanning, config, AT + timedelta(minutes=15))
     again = sandbox.run(scanning, config, AT + timedelta(minutes=30)).report

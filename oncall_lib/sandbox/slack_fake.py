@@ -151,11 +151,18 @@ class SlackFake:
 
     def _next_ts(self, channel: dict[str, Any]) -> str:
         now = self.server.now().timestamp()
-        latest = max((float(m["ts"]) for m in channel.get("messages", [])), default=0.0)
+        # A world's message dated after the clock has not been posted yet: it does not push a new one later.
+        latest = max((float(m["ts"]) for m in channel.get("messages", []) if float(m["ts"]) <= self._posted_by()),
+                     default=0.0)
         return f"{max(now, latest + 0.000001):.6f}"
 
     def _app_id(self) -> str:
         return (self._caller or {}).get("app_id") or "A0SANDBOX"
+
+    def _posted_by(self) -> float:
+        """The latest ts already posted: the clock, and a second more for the messages a run posts at one moment
+        (each a microsecond after the last)."""
+        return self.server.now().timestamp() + 1.0
 
     def _bot_profile(self) -> dict[str, Any]:
         icon = "https://sandbox.slack.com/bot.png"
@@ -243,7 +250,10 @@ class SlackFake:
         oldest, latest = _ts(args.get("oldest")), _ts(args.get("latest"))
         inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
         metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
-        top = [m for m in channel.get("messages", []) if m.get("thread_ts") in (None, m["ts"])]
+        # A world's message dated after the clock has not been posted yet (the bundled world's are on its own day).
+        posted_by = self._posted_by()
+        top = [m for m in channel.get("messages", []) if m.get("thread_ts") in (None, m["ts"])
+               and float(m["ts"]) <= posted_by]
         selected = []
         for message in sorted(top, key=lambda m: float(m["ts"]), reverse=True):
             ts = float(message["ts"])

@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +144,8 @@ def check_world(world: Any, path: Path) -> None:
             if not isinstance(record, dict):
                 raise InputError(f"{path}: {where}: must be an object, not {json.dumps(record)[:60]}")
     _check_schedules(path, world)
+    if world.get("clock") is not None:
+        _time(path, "clock", world["clock"])
     for index, incident in enumerate(world["pagerduty"].get("incidents") or []):
         for key in ("created_at", "resolved_at"):
             if incident.get(key) is not None:
@@ -163,6 +166,12 @@ def check_world(world: Any, path: Path) -> None:
                     or not installation.get("account") or not (chosen == "all" or isinstance(chosen, list)):
                 raise InputError(f"{path}: github.app.installations[{index}]: needs an integer 'id', an 'account' "
                                  "and 'repositories' (\"all\" or a list of names)")
+
+
+def world_clock(path: Path) -> datetime | None:
+    """The moment a world is set at (its optional `clock`): runs without --at act then, whenever they are run."""
+    value = load_world(path).get("clock")
+    return parse_time(str(value)) if value else None
 
 
 def save_world(world: dict[str, Any], path: Path) -> None:

@@ -144,6 +144,7 @@ class ChannelInfo:
     name: str
     topic: str
     is_member: bool
+    is_private: bool = False
 
 
 def _channel_info(data: Any) -> ChannelInfo:
@@ -152,6 +153,7 @@ def _channel_info(data: Any) -> ChannelInfo:
         name=data.get("name", ""),
         topic=(data.get("topic") or {}).get("value", ""),
         is_member=bool(data.get("is_member", False)),
+        is_private=bool(data.get("is_private", False)),
     )
 
 

@@ -1,29 +1,34 @@
 """The doctor: with the real environment, check everything a first real run needs. Read-only.
 
 A checklist: first one line per missing credential (naming the duties that
-need it and how to get it), then each enabled duty's own checks (declared in
-`oncall_lib.duties`), one line each: ok, or what is wrong and how to fix it.
-A duty that is off is not checked, and a check that would only repeat a
-missing credential is left out.
+need it and how to get it), then every step the configuration silently leaves
+out (a warning naming the step and the setting), then each enabled duty's own
+checks (declared in `oncall_lib.duties`), one line each: ok, a warning, skipped
+(with why), or what is wrong and how to fix it. It looks ahead: every channel a
+duty reads or posts to, and every person the support layer will hand the role
+to in the coming weeks, so what would fail tomorrow fails here today. A duty
+that is off is not checked, and a check that would only repeat a missing
+credential is left out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from oncall_lib.config import WEEKDAYS, Config, SuperEpic, product_repo
-from oncall_lib.duties import CREDENTIALS, enabled, permissions, systems_needed
+from oncall_lib.config import SLACK_USER_ID, WEEKDAYS, Config, SuperEpic, product_repo
+from oncall_lib.duties import CREDENTIALS, duty, enabled, permissions, systems_needed
 from oncall_lib.duty import Check
 from oncall_lib.errors import MissingSecret, OncallError
 from oncall_lib.github_permissions import configured_needs, missing_permissions
 from oncall_lib.report import Report
-from oncall_lib.rotation.on_support import read_schedule
+from oncall_lib.rotation.on_support import member_for_shift, read_schedule, roster_match
 from oncall_lib.rotation.schedule import (
     ScheduleProblem,
     family_turns,
     is_active,
     override_runs,
+    role_timeline,
     select_layer,
     support_layers,
     support_overrides,
@@ -31,6 +36,7 @@ from oncall_lib.rotation.schedule import (
 from oncall_lib.services import Services
 from oncall_lib.services.epics import ROOM_MADE, SUB_ISSUE_CAP, EpicLinks
 from oncall_lib.services.github import InstallationInfo, WorkflowState
+from oncall_lib.setup.coverage import channel_uses, heartbeat_channel_key, steps_left_out
 
 JOB = "doctor"
 
@@ -41,6 +47,10 @@ def _run(checks: list[Check], name: str, probe: Callable[[], str]) -> None:
         checks.append(Check(name, True, probe()))
     except MissingSecret:
         pass  # already one line in the credentials checklist
+    except CheckWarned as exc:
+        checks.append(Check.warning(name, str(exc)))
+    except CheckSkipped as exc:
+        checks.append(Check.skipped(name, str(exc)))
     except CheckFailed as exc:
         checks.append(Check(name, False, str(exc)))
     except (OncallError, ScheduleProblem) as exc:
@@ -49,6 +59,14 @@ def _run(checks: list[Check], name: str, probe: Callable[[], str]) -> None:
 
 class CheckFailed(Exception):
     pass
+
+
+class CheckWarned(Exception):
+    """It works, but something will be left out or go wrong later: a warning, not a failure."""
+
+
+class CheckSkipped(Exception):
+    """It could not be checked (and says why): never shown as ok."""
 
 
 def slack_scopes(config: Config) -> dict[str, str]:
@@ -146,8 +164,8 @@ def _github_app_checks(services: Services, config: Config, checks: list[Check]) 
 def _workflow_checks(services: Services, config: Config, checks: list[Check]) -> None:
     repo = product_repo(config)
     if not repo:
-        checks.append(Check("workflows", True, "not checked: set [automation] repo (or run in Actions) to check that "
-                                               "GitHub runs each workflow"))
+        checks.append(Check.skipped("workflows", "not checked: set [automation] repo (or run in Actions) to check "
+                                                 "that GitHub runs each workflow"))
         return
     states: list[WorkflowState] = []
 
@@ -225,13 +243,39 @@ def _repository(checks: list[Check], services: Services, repo: str, use: str) ->
     _run(checks, f"github {repo}", probe)
 
 
-def _channel(checks: list[Check], services: Services, key: str, channel_id: str, label: str) -> None:
+def _channel(checks: list[Check], services: Services, config: Config, key: str) -> None:
+    """The app's membership of a channel, naming everything the enabled duties do there: reading history and
+    replying answer not_in_channel otherwise, and a post there would be the first thing to fail."""
+    channel = config.slack.channel(key)
+    uses = "; ".join(channel_uses(config).get(key, []))
+    why = f" ({uses})" if uses else ""
+
     def membership() -> str:
-        info = services.slack.channel(channel_id)
+        # Several duties use one channel: one read, however many of them ask.
+        info = services.once(("doctor channel", channel.id), lambda: services.slack.channel(channel.id))
         if not info.is_member:
-            raise CheckFailed(f"the app is not a member of {label}: /invite it there")
-        return f"the app is a member of {label}"
+            raise CheckFailed(f"the app is not a member of {channel.label}{why}: /invite it there, or each of "
+                              "those fails with not_in_channel")
+        if info.is_private and any("read" in use for use in channel_uses(config).get(key, [])):
+            # The app's scopes are the public channels' (channels:history): a private one answers missing_scope.
+            granted = services.once(("doctor scopes",), services.slack.granted_scopes)
+            if granted is not None and "groups:history" not in granted:
+                raise CheckFailed(f"{channel.label} is private, and reading it needs the groups:history scope, which "
+                                  "the app is not granted: make the channel public, or add the scope and reinstall")
+        return f"the app is a member of {channel.label}{why}"
     _run(checks, f"slack channel {key}", membership)
+
+
+def _channels(checks: list[Check], services: Services, config: Config, keys: Sequence[str | None]) -> None:
+    for key in keys:
+        if key:
+            _channel(checks, services, config, key)
+
+
+def left_out_checks(config: Config) -> list[Check]:
+    """One warning per step the configuration silently turns off (no API call)."""
+    return [Check.warning(f"setting: {item.what}", f"{duty(item.duty).name}: {item.step}: {item.fix}")
+            for item in steps_left_out(config)]
 
 
 def handoff_checks(services: Services, config: Config, at: datetime) -> list[Check]:
@@ -246,7 +290,8 @@ def handoff_checks(services: Services, config: Config, at: datetime) -> list[Che
         wanted = slack_scopes(config)
         granted = services.slack.granted_scopes()
         if granted is None:
-            return "Slack did not list the token's scopes; compare them with slack-app-manifest.yml by hand"
+            raise CheckSkipped("not checked: Slack did not list the token's scopes; compare them with "
+                               "slack-app-manifest.yml by hand")
         missing = sorted(set(wanted) - granted)
         if missing:
             raise CheckFailed("missing scope(s) " + ", ".join(f"{m} ({wanted[m]})" for m in missing)
@@ -255,14 +300,10 @@ def handoff_checks(services: Services, config: Config, at: datetime) -> list[Che
 
     _run(checks, "slack token", slack_token)
     _run(checks, "slack scopes", scopes)
-    support = config.slack.support
-    _channel(checks, services, support.key, support.id, support.label)
-    # The channels the handoff's two messages go to ([rotation] announce_channel; team_channel, else operations).
-    for key in dict.fromkeys(k for k in (config.rotation.announce_channel,
-                                         config.rotation.team_channel or config.slack.operations_channel)
-                             if k and k != support.key):
-        channel = config.slack.channel(key)
-        _channel(checks, services, channel.key, channel.id, channel.label)
+    # The support channel, and the channels the handoff's two messages go to ([rotation] announce_channel;
+    # team_channel, else operations).
+    _channels(checks, services, config, [config.slack.support_channel, config.rotation.announce_channel,
+                                         config.rotation.team_channel or config.slack.operations_channel])
     if config.rotation.slack_user_group:
         def usergroup(handle: str = config.rotation.slack_user_group) -> str:
             found = services.slack.usergroup(handle)  # plan_upgrade_required on free plans, named by the error
@@ -346,15 +387,89 @@ def handoff_checks(services: Services, config: Config, at: datetime) -> list[Che
             return "resolves in " + ", ".join(n for n, v in (("GitHub", found.github), ("Slack", found.slack),
                                                             ("PagerDuty", found.pagerduty_email)) if v)
         _run(checks, f"roster {member.name}", person)
+    _run(checks, "support layer people", lambda: _layer_people(services, config, at, emails))
+    _review_people(checks, services, config)
+    # The channels every duty shares: the dead man's switch (each tick) wherever it posts.
+    if config.automation.heartbeat_hours:
+        _channels(checks, services, config, [heartbeat_channel_key(config)])
     return checks
 
 
+# How far ahead the doctor reads the support layer for the people it will hand the role to.
+LAYER_LOOKAHEAD = timedelta(weeks=6)
+
+
+def _layer_people(services: Services, config: Config, at: datetime, emails: dict[str, str]) -> str:
+    """Everyone the support layer (and the overrides that move the role) hands the role to in the coming weeks
+    is on the roster, in the rotation, with a GitHub login: otherwise the handoff cannot assign them the Super
+    Epics (nor unassign them afterwards) and names them in Slack by PagerDuty's name only."""
+    rotation = config.rotation
+    found = read_schedule(services, config, at, at + LAYER_LOOKAHEAD)
+    schedule, overrides = found.layered(rotation.support_layer)
+    timeline = role_timeline(schedule, rotation.support_layer, at,
+                             min_override=timedelta(hours=rotation.min_override_hours), overrides=overrides)
+    by_id = {user_id: email for email, user_id in emails.items()}
+    tz = config.team.tz
+    problems: list[str] = []
+    people: set[str] = set()
+    for shift in timeline:
+        if shift.end <= at or shift.user_id in people:
+            continue
+        people.add(shift.user_id)
+        member = member_for_shift(config, shift) or roster_match(config, email=by_id.get(shift.user_id, ""))
+        start = shift.start.astimezone(tz)
+        who = f"{shift.user_name or shift.user_id} ({shift.user_id}), on support from {start:%a %d %b}"
+        if member is None:
+            problems.append(f"{who}, is not on the roster: the handoff cannot assign or unassign them (add a "
+                            "[[roster]] entry with their pagerduty_email)")
+        elif not member.rotation:
+            problems.append(f"{who}, has rotation = false in the roster: they would never be unassigned from the "
+                            "Super Epics (set rotation = true, or take them off the layer)")
+        elif not member.github:
+            problems.append(f"{who}, has no GitHub login in the roster: the Super Epics cannot be assigned to them")
+    if problems:
+        raise CheckFailed("; ".join(problems))
+    return (f"all {len(people)} people who hold the role in the next {LAYER_LOOKAHEAD.days // 7} weeks are on the "
+            "roster")
+
+
+def _review_people(checks: list[Check], services: Services, config: Config) -> None:
+    """[review]'s PM and tech lead: a roster member, else a GitHub login or Slack id that exists (the report
+    mentions them; a typo would mention a stranger, or nobody)."""
+    if not duty("tracking").is_on(config):
+        return
+    for role in ("pm", "tech_lead"):
+        value = getattr(config.review, role)
+        if not value or _roster_person(config, value):
+            continue
+
+        def exists(value: str = value, role: str = role) -> str:
+            found = value.strip().lstrip("@")
+            if SLACK_USER_ID.match(found):
+                if not services.slack.user_exists(found):
+                    raise CheckFailed(f"review.{role} = {value!r}: no active Slack user {found}")
+                raise CheckWarned(f"review.{role}: Slack user {found}, not on the roster: the report mentions them "
+                                  "in Slack only (a [[roster]] entry with rotation = false reaches them on GitHub too)")
+            if not services.github.user_exists(found):
+                raise CheckFailed(f"review.{role} = {value!r}: no GitHub user {found!r}: the report would mention "
+                                  "nobody (or a stranger who takes the name): add them to [[roster]]")
+            raise CheckWarned(f"review.{role}: GitHub user @{found}, not on the roster: the report mentions them on "
+                              "GitHub only (a [[roster]] entry with rotation = false reaches them in Slack too)")
+        _run(checks, f"review {role.replace('_', ' ')}", exists)
+
+
+def _roster_person(config: Config, value: str) -> bool:
+    wanted = value.strip().lstrip("@").casefold()
+    return any(wanted in {m.name.casefold(), (m.github or "").casefold(), (m.slack or "").casefold()}
+               for m in config.roster)
+
+
 def channel_checks(services: Services, config: Config, at: datetime) -> list[Check]:
-    """The request watch: the app is in every watched channel (the support channel is the handoff's)."""
+    """The request watch: the app is in every watched channel and in the operations channel it escalates to."""
     checks: list[Check] = []
-    for channel in config.slack.watched:
-        if channel.id != config.slack.support.id:
-            _channel(checks, services, channel.key, channel.id, channel.label)
+    _channels(checks, services, config, [c.key for c in config.slack.watched] + [config.slack.operations_channel])
+    if config.answers:
+        _channels(checks, services, config, list(config.answers.channels))
     return checks
 
 
@@ -402,6 +517,7 @@ def support_issue_checks(services: Services, config: Config, at: datetime) -> li
         _repository(checks, services, rules.repo, "support issues")
         for repo in rules.pr_repos:
             _repository(checks, services, repo, "support PRs")
+        _channels(checks, services, config, [c.key for c in config.slack.watched])
     return checks + epic_checks(services, config, at)
 
 
@@ -429,6 +545,7 @@ def iam_checks(services: Services, config: Config, at: datetime) -> list[Check]:
                               "iam_audit.py --credential-report FILE") from None
         return f"the credential report may be generated in {iam.region}"
     _run(checks, "aws iam", credential_report)
+    _channels(checks, services, config, [config.slack.operations_channel])
 
     def audit_schedule() -> str:
         from oncall_lib.iam.schedule import unreachable, workflow_schedule
@@ -453,6 +570,8 @@ def review_checks(services: Services, config: Config, at: datetime) -> list[Chec
                                   "token Checks: read and Commit statuses: read")
             return f"the review digest's query reads {len(pulls)} open PR(s) in {repo}, checks included"
         _run(checks, f"github review digest {review_repo}", digest_query)
+    if config.reviews:
+        _channels(checks, services, config, [config.slack.operations_channel])
     return checks
 
 
@@ -461,8 +580,7 @@ def deploy_checks(services: Services, config: Config, at: datetime) -> list[Chec
     if config.deploys:
         for repo in sorted({w.repo for w in config.deploys.workflows}):
             _repository(checks, services, repo, "deploy triage")
-        channel = config.slack.channel(config.deploys.channel)
-        _channel(checks, services, channel.key, channel.id, channel.label)
+        _channels(checks, services, config, [config.deploys.channel])
     return checks
 
 
@@ -485,14 +603,29 @@ def examine(services: Services, config: Config, at: datetime) -> list[Check]:
     checks = [Check("configuration", True, f"{config.source} is valid; duties on: "
                     + ", ".join(d.name for d in on))]
     checks += credential_checks(services, config)
+    checks += left_out_checks(config)
     checks += product_checks(services, config, at)
     seen: set[str] = set()
-    for duty in on:
-        for check in duty.doctor_checks(services, config, at):
-            if check.name not in seen:  # a repository or channel two duties use is checked once
-                seen.add(check.name)
-                checks.append(check)
+    # Every channel an enabled duty reads or posts to, whichever duty's own checks name it (one read each).
+    channels: list[Check] = []
+    _channels(channels, services, config, list(channel_uses(config)))
+    for check in [c for each in on for c in each.doctor_checks(services, config, at)] + channels:
+        if check.name not in seen:  # a repository or channel two duties use is checked once
+            seen.add(check.name)
+            checks.append(check)
     return checks
+
+
+MARKDOWN_MARKS = {"ok": "✅", "warn": "⚠️", "skip": "⏭️", "fail": "❌"}
+
+
+def summary(checks: list[Check]) -> str:
+    """The doctor's last line: how many of each."""
+    counts = {state: sum(c.state == state for c in checks) for state in ("ok", "warn", "skip", "fail")}
+    parts = [f"{counts['ok']} ok", f"{counts['warn']} warning(s)"] if counts["warn"] else [f"{counts['ok']} ok"]
+    if counts["skip"]:
+        parts.append(f"{counts['skip']} not checked")
+    return ", ".join([*parts, f"{counts['fail']} to fix"])
 
 
 def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> Report:
@@ -500,8 +633,11 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
     checks = examine(services, config, at)
     failed = [c for c in checks if not c.ok]
     report.facts = {"checks": len(checks), "failed": len(failed)}
-    report.extra = {"checks": [{"check": c.name, "ok": c.ok, "detail": c.detail} for c in checks]}
+    report.facts["warnings"] = sum(c.state == "warn" for c in checks)
+    report.facts["skipped"] = sum(c.state == "skip" for c in checks)
+    report.extra = {"checks": [c.record() for c in checks]}
     report.errors = [f"{c.name}: {c.detail}" for c in failed]
-    report.markdown = "\n".join(f"- {'✅' if c.ok else '❌'} **{c.name}**: {c.detail}" for c in checks)
+    report.warnings = [f"{c.name}: {c.detail}" for c in checks if c.state == "warn"]
+    report.markdown = "\n".join(f"- {MARKDOWN_MARKS[c.state]} **{c.name}**: {c.detail}" for c in checks)
     report.api_calls = services.calls.snapshot()
     return report

@@ -30,9 +30,12 @@ from oncall_lib.config import (
     SLACK_CHANNEL_ID,
     WEEKDAYS,
     AccessConfig,
+    AnswersConfig,
     BusinessHoursConfig,
+    CoversConfig,
     DeploysConfig,
     EpicsConfig,
+    HandoverConfig,
     IamConfig,
     OffboardingConfig,
     PostmortemsConfig,
@@ -57,24 +60,25 @@ from oncall_lib.rotation.schedule import (
 
 BLANK = "TO FILL"
 
-# The duties a team can ask for, by the config table that turns each on, in the order they are written.
-DUTIES: dict[str, str] = {
-    "handoff": "the weekly handoff: Super Epics, the support channel's topic, the handoff message and DM",
-    "requests": "the request watch: unacknowledged requests in the support channel",
-    "support_issues": "support issues: long requests become GitHub issues on a Super Epic",
-    "postmortems": "postmortem action items",
-    "iam": "the IAM inactivity audit and the Terraform PRs that remove users",
-    "offboarding": "offboarding requests (a PR removing the IAM user and the SOCKS key)",
-    "access": "access requests granted by an approver's label",
-    "tracking": "the Support Incidents Spreadsheet",
-    "review": "the end-of-rotation review (who reviews it, where the summary goes)",
-    "reviews": "the PR review digest",
-    "deploys": "failed-deploy triage",
+# The optional tables a team can also ask for by name: the rotation review's people and channel (with tracking),
+# and the handover issue (with the handoff, docs/week.md).
+EXTRA_TABLES: dict[str, str] = {
+    "review": "the end-of-rotation review: who reviews it, where the summary goes",
+    "handover": "the handover issue: one per turn, acknowledged by the incoming person",
 }
-# Tables a duty's jobs cannot run without (config.required in the jobs).
-# As each duty's declaration says (oncall_lib/<duty>/__init__.py: `requires`), by the table that turns it on.
-NEEDS: dict[str, tuple[str, ...]] = {duty.table: tuple(sorted(table for table, _ in duty.requires))
-                                     for duty in REGISTERED if duty.table in DUTIES and duty.requires}
+# What --duties takes: every duty by its key (as oncall_lib/duties.py declares them; the key is also the table that
+# turns it on, the handoff's aside), and the extra tables, in the order they are written.
+DUTIES: dict[str, str] = {
+    **{duty.key: duty.name for duty in REGISTERED},
+    **EXTRA_TABLES,
+}
+# Tables a duty's jobs cannot run without (config.required in the jobs), as each duty's declaration says
+# (oncall_lib/<duty>/__init__.py: `requires`, `still_needs`), by the table that turns it on.
+NEEDS: dict[str, tuple[str, ...]] = {
+    **{duty.key: tuple(sorted(table for table, _ in duty.requires)) for duty in REGISTERED if duty.requires},
+    "answers": ("requests",),  # the request watch is what answers
+    "handover": ("support_issues",),  # the handover issue is opened in the support repository
+}
 # The two Super Epics the role description names.
 DEFAULT_EPICS = (("incident-response", "Incident Response"), ("customer-support", "Global Customer Support"))
 EPIC_KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -86,9 +90,9 @@ DEPLOYS_CHANNEL_KEY = str(DeploysConfig.model_fields["channel"].default)
 
 
 def parse_duties(text: str) -> tuple[list[str], list[str]]:
-    """The duties asked for (handoff always first, then in DUTIES order), and notes on duties added
-    because another needs them. Accepts support-issues or support_issues."""
-    asked = [part.strip().casefold().replace("-", "_") for part in text.split(",") if part.strip()]
+    """The duties asked for (handoff always first, then in ORDER), and notes on duties added because another needs
+    them. Each by its duty key or its table's name ([covers] or covers, support-issues or support_issues)."""
+    asked = [part.strip().strip("[]").casefold().replace("-", "_") for part in text.split(",") if part.strip()]
     unknown = [name for name in asked if name not in DUTIES]
     if unknown:
         raise InputError(f"--duties: unknown duty {', '.join(map(repr, unknown))}; known: {', '.join(DUTIES)}")
@@ -99,7 +103,13 @@ def parse_duties(text: str) -> tuple[list[str], list[str]]:
         if missing:
             notes.append(f"{duty} needs {' and '.join(missing)}: added")
             wanted.update(missing)
-    return [duty for duty in DUTIES if duty in wanted], sorted(notes)
+    ordered = [duty for duty in ORDER if duty in wanted]
+    return ordered + [duty for duty in DUTIES if duty in wanted and duty not in ordered], sorted(notes)
+
+
+# The order tables are written in: each after the tables it needs.
+ORDER = ("handoff", "requests", "answers", "support_issues", "covers", "handover", "postmortems", "iam",
+         "offboarding", "access", "tracking", "review", "reviews", "deploys")
 
 
 @dataclass(frozen=True)
@@ -450,16 +460,16 @@ def render(found: Discovered) -> Starter:
                 f"#{found.channel.name or found.channel.id}, for the duties: {', '.join(found.duties)}.")
     doc.comment(f"Each value marked {BLANK} could not be discovered: it is left empty, and check_config.py names "
                 "it (file and line) until it is filled. docs/getting-started.md says what comes next; every key is "
-                "described in the README's Configuration section.")
+                "described in docs/configuration.md.")
     _team(doc, found)
     _rotation(doc, found, layer)
     _epics(doc, found)
     if "support_issues" in found.duties:
         _support_issues(doc, found)
     _slack(doc, found)
-    writers = {"requests": _requests, "postmortems": _postmortems, "iam": _iam, "offboarding": _offboarding,
-               "access": _access, "tracking": _tracking, "review": _review, "reviews": _reviews,
-               "deploys": _deploys}
+    writers = {"requests": _requests, "answers": _answers, "covers": _covers, "handover": _handover,
+               "postmortems": _postmortems, "iam": _iam, "offboarding": _offboarding, "access": _access,
+               "tracking": _tracking, "review": _review, "reviews": _reviews, "deploys": _deploys}
     for duty in found.duties:
         if duty in writers:
             writers[duty](doc, found)
@@ -538,11 +548,11 @@ def _support_issues(doc: _Document, found: Discovered) -> None:
 
 def _slack(doc: _Document, found: Discovered) -> None:
     doc.table("slack")
-    doc.key("support_channel", SUPPORT_CHANNEL_KEY, "The key of the channel below whose topic names the person on "
-            "support and where the handoff is posted.")
+    doc.key("support_channel", SUPPORT_CHANNEL_KEY, "The channel whose topic names the person on support and where "
+            "the handoff is posted. Every setting that names a channel takes a [[slack.channels]] key (below) or a "
+            "channel id.")
     channel = found.channel
-    note = (f"The support channel #{channel.name}, as Slack names it. Today's configuration needs it listed "
-            "here even for the handoff alone.")
+    note = f"The support channel #{channel.name}, as Slack names it (the name is shown in messages and reports)."
     if not channel.is_member:
         note += " The app is not in this channel yet: /invite the app there before the first handoff."
     doc.table("slack.channels", note, array=True)
@@ -566,6 +576,26 @@ def _requests(doc: _Document, found: Discovered) -> None:
     doc.table("requests.business_hours", "The business-hours clock, in team.time_zone.")
     doc.defaults(BusinessHoursConfig, ["opens", "closes", "weekdays"])
     doc.key("holidays", default_of(BusinessHoursConfig, "holidays"), "Dates, like 2026-12-25.")
+
+
+def _answers(doc: _Document, found: Discovered) -> None:
+    doc.table("answers", "Answers to repeat questions: the request watch replies once in a new request's thread "
+              "when it matches an answer in the file closely.")
+    doc.key("file", default_of(AnswersConfig, "file"), "Next to this file: copy the repository's answers.toml and "
+            "write your team's answers in it.")
+    doc.defaults(AnswersConfig, ["min_score", "feedback_hours"])
+
+
+def _covers(doc: _Document, found: Discovered) -> None:
+    doc.table("covers", "Covers and swaps (/oncall cover, /oncall swap in a comment), made as PagerDuty overrides: "
+              "PAGERDUTY_API_TOKEN must then be a key that may create overrides.")
+    doc.defaults(CoversConfig, ["lookahead_days"])
+
+
+def _handover(doc: _Document, found: Discovered) -> None:
+    doc.table("handover", "The handover issue: one per turn in [support_issues] repo, acknowledged by the incoming "
+              "person.")
+    doc.defaults(HandoverConfig, ["label", "ack_business_hours"])
 
 
 def _postmortems(doc: _Document, found: Discovered) -> None:
@@ -622,7 +652,8 @@ def _review(doc: _Document, found: Discovered) -> None:
               "logins or Slack ids), and the channel (a [[slack.channels]] key) for the report's summary.")
     doc.optional("pm", "Name Surname", "the product manager.")
     doc.optional("tech_lead", "Name Surname", "the tech lead.")
-    doc.optional("channel", SUPPORT_CHANNEL_KEY, "where the summary goes (default: the operations channel).")
+    doc.optional("channel", "C012AB3CD", "the team's channel for the summary (a [[slack.channels]] key or a "
+                 "channel id; default: the operations channel; never the support channel, where requesters read).")
 
 
 def _reviews(doc: _Document, found: Discovered) -> None:

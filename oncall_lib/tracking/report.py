@@ -20,7 +20,7 @@ from typing import Any
 
 from oncall_lib import registry, report_issue
 from oncall_lib.authorship import github_identity, own, roster_member
-from oncall_lib.config import SLACK_USER_ID, WEEKDAYS, Channel, Config, RosterMember
+from oncall_lib.config import GITHUB_LOGIN, SLACK_USER_ID, WEEKDAYS, Channel, Config, RosterMember
 from oncall_lib.contributions import ReportContext, ReportPart, RequestsRead, RequestWindow
 from oncall_lib.errors import ServiceError
 from oncall_lib.owned_section import merge, remember_title, section
@@ -101,8 +101,10 @@ def attendee(config: Config, role: str, value: str | None = None, *,
                                                               (m.slack or "").casefold()}), None)
         if member is None:
             slack_id = SLACK_USER_ID.match(value.strip())
+            # Only a valid login is written as a mention: a name ("Margaret Hamilton") is written as it is.
+            login = value.strip().lstrip("@") if GITHUB_LOGIN.match(value.strip().lstrip("@")) else None
             return Attendee(role, value.strip(), slack=value.strip() if slack_id else None,
-                            github=None if slack_id else value.strip().lstrip("@"))
+                            github=None if slack_id else login)
     if member is None:
         return None
     return Attendee(role, member.name, member.github, member.slack)
@@ -265,7 +267,13 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
         reports = own(services.github.issues(rules.repo, labels=[REPORT_LABEL], state="all"), github_identity(services))
         state.existing = next((i for i in reports if report_marker(state.rotations[0]) in i.body),
                               next((i for i in reports if i.title == report_title(state.figures[0])), None))
-    found = services.slack.find_marked(summary_channel(config).id, Marker(SLACK_EVENT, _key(state.rotations[0])),
+    team_channel = summary_channel(config)
+    if team_channel is None:
+        state.warnings.append("no [review] channel and no operations_channel in oncall.toml: the summary is not "
+                              "posted in Slack (the support channel is the requesters')")
+        state.summary_posted = True
+        return state
+    found = services.slack.find_marked(team_channel.id, Marker(SLACK_EVENT, _key(state.rotations[0])),
                                        oldest=state.rotations[0].end.timestamp() - 86400)
     state.summary_posted = found is not None
     return state
@@ -280,10 +288,11 @@ def _name(config: Config, shift: Shift) -> str:
     return member.name if member else shift.user_name
 
 
-def summary_channel(config: Config) -> Channel:
-    """The team's channel for the summary: [review] channel, else the operations channel, else support."""
-    key = config.review.channel or config.slack.operations_channel or config.slack.support_channel
-    return config.slack.channel(key)
+def summary_channel(config: Config) -> Channel | None:
+    """The team's channel for the summary: [review] channel, else the operations channel; never the support
+    channel, where requesters read (None: the summary is not posted)."""
+    key = config.review.channel or config.slack.operations_channel
+    return config.slack.channel(key) if key else None
 
 
 def attendees(state: ReportState, config: Config) -> list[Attendee]:
@@ -352,6 +361,7 @@ def plan(state: ReportState, config: Config, markdown: str) -> list[Action]:
                 "<{url}|Read it and bring your answers to the review>: "
                 + ", ".join(f"{p.on_slack} ({p.role})" for p in people) + ".")
         channel = summary_channel(config)
+        assert channel is not None  # observe() counts the summary as posted when there is no team channel
         actions.append(Action("slack.post", channel.label, "post a summary linking to the report",
                               {"channel": channel.id, "text": text, "url": url,
                                "marker": Marker(SLACK_EVENT, _key(state.rotations[0]))},
