@@ -407,9 +407,9 @@ def _account_moved(login: str, pinned: int, held_by: int | None, now_named: str 
     """Why a roster member's login no longer names the account the roster pins, and what to change."""
     if now_named:
         said = f"their account (github_id {pinned}) was renamed to {now_named!r}"
-        said += (f", and {login!r} now belongs to another account (id {held_by})" if held_by
+        said += (f", and {login!r} now belongs to another account (id {held_by}), which acts as nobody" if held_by
                  else f", and nobody holds {login!r} now")
-        return said + f": set github = \"{now_named}\" (the handoff assigns by login; the other account acts as nobody)"
+        return said + f": set github = \"{now_named}\" (the handoff assigns the Super Epics by login)"
     if held_by:
         return (f"{login!r} now belongs to another account (id {held_by}) and no account has github_id {pinned}: "
                 "the login was re-claimed after their account was deleted, and it acts as nobody; find their new "
