@@ -167,9 +167,10 @@ def _unlogged(services: Services, config: Config, done: list[Work], warnings: li
 def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> Report:
     rules = support_issues.settings(config)
     report = Report(JOB, dry_run=dry_run, at=at)
-    since = at - timedelta(hours=rules.intake_lookback_hours)
     try:
-        issues = services.github.updated_issues(rules.repo, since)
+        # Closed ones too: the support scan shares this listing (issues closed lately, and their threads).
+        since, updated = support_issues.recently_updated(services, config, at)
+        issues = [i for i in updated if i.state == "open"]
         comments = services.github.recent_comments(rules.repo, since)
         work = pending_work(issues, comments, config, at)
         carried_out = [w for w in work if w.confirm

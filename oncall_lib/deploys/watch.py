@@ -77,7 +77,8 @@ def observe(services: Services, config: Config, at: datetime) -> DeployState:
     channel = config.slack.channel(rules.channel)
     since = at - timedelta(hours=rules.lookback_hours)
     state = DeployState()
-    messages = services.slack.history(channel.id, oldest=since.timestamp())
+    # Up to the run's moment, so a tick answers it from the request watch's read of the same channel.
+    messages = services.slack.history(channel.id, oldest=since.timestamp(), latest=at.timestamp())
     for message in messages:
         metadata = message.get("metadata") or {}
         if metadata.get("event_type") == TRIAGE_EVENT:

@@ -495,11 +495,11 @@ class GitHubService:
         return Comment(int(data["id"]), str(data.get("body") or ""), str(user.get("login", "")),
                        author_is_bot=is_bot(str(user.get("login", "")), str(user.get("type", ""))))
 
-    def updated_issues(self, repo: str, since: datetime) -> list[IssueState]:
-        """Open issues of every kind updated since `since`, most recently updated first: one listing (a page per
-        100) however many there are, for the tick's intake."""
+    def updated_issues(self, repo: str, since: datetime, state: str = "open") -> list[IssueState]:
+        """Issues of every kind (open ones, or `state`) updated since `since`, most recently updated first: one
+        listing (a page per 100) however many there are, for the tick's intake and the support scan."""
         with github_errors(f"list issues updated in {repo}"):
-            listed = self._repo(repo).get_issues(state="open", sort="updated", direction="desc",
+            listed = self._repo(repo).get_issues(state=state, sort="updated", direction="desc",
                                                  since=since.astimezone(UTC))
             return [i for i in (_issue_state(repo, issue) for issue in listed) if not i.is_pull]
 
