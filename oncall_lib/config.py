@@ -512,6 +512,11 @@ class CoversConfig(_Model):
 
     # How far ahead a cover or a swap may reach (the schedule window read).
     lookahead_days: Annotated[int, Field(ge=7, le=90)] = 35
+    # An unaccepted request expires when its window starts; with this, also this many hours after it was asked.
+    expire_after_hours: Annotated[float, Field(ge=0, le=24 * 90)] = 0
+    # The label an issue carries while a request on it waits for an answer: the hourly tick lists it to expire them.
+    asked_label: Annotated[str, Field(min_length=1, max_length=50)] = "oncall-cover-asked"
+
 class AutomationConfig(_Model):
     """The product itself: its own repository (whose workflows the doctor checks), and its dead man's switch."""
 

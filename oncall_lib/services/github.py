@@ -118,7 +118,7 @@ class Comment:
     id: int
     body: str
     author: str
-    # Filled by the repository-wide listing (recent_comments); the per-issue reads leave them at their defaults.
+    # The issue's number is filled by the repository-wide listing (recent_comments); the times by both listings.
     number: int = 0  # the issue's (or PR's) number
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -450,7 +450,8 @@ class GitHubService:
 
     def comments(self, repo: str, number: int) -> list[Comment]:
         with github_errors(f"read comments of {repo}#{number}"):
-            return [Comment(c.id, c.body or "", c.user.login if c.user else "")
+            return [Comment(c.id, c.body or "", c.user.login if c.user else "", created_at=c.created_at,
+                            updated_at=c.updated_at)
                     for c in self._repo(repo).get_issue(number).get_comments()]
 
     def comment(self, repo: str, number: int, body: str) -> None:
