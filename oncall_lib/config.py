@@ -483,12 +483,13 @@ class ReviewConfig(_Model):
 
 class AnswersConfig(_Model):
     """Answers to repeat questions: the request watch replies once in a new request's thread when it matches an
-    answer in `file` closely (rapidfuzz), and asks for a thumbs up or down."""
+    answer in `file` closely, and asks for a thumbs up or down."""
 
     # The answers file, relative to oncall.toml's folder (oncall_lib/answers/matching.py describes its format).
     file: RepoPath = "answers.toml"
-    # How close a request must be to an example (0-100, rapidfuzz's token-set ratio on the meaningful words).
-    min_score: Annotated[float, Field(ge=50, le=100)] = 88
+    # How close a request must be to an answer (0-100: how much of the request the answer explains, and how much
+    # of its closest example the request says; oncall_lib/answers/matching.py). Measured: benchmarks/answers.py.
+    min_score: Annotated[float, Field(ge=50, le=100)] = 75
     # Channel keys where requests are answered (default: every watched channel that is not urgent).
     channels: list[str] = Field(default_factory=list)
     # How long after an answer its thumbs up or down are read and logged.

@@ -24,6 +24,7 @@ SUPPORT = "C01SUPPORT"
 # Tuesday 10:00 in New York.
 AT = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 ANSWERS = load_answers(ROOT / "answers.toml")
+MIN_SCORE = AnswersConfig().min_score
 
 
 @pytest.mark.parametrize(("text", "key"), [
@@ -32,21 +33,27 @@ ANSWERS = load_answers(ROOT / "answers.toml")
     ("Hi! My review instance is not coming up since this morning", "review-instance"),
     ("Can someone invite me to Sentry?", "sentry-access"),
     ("<!here> how do i get access to the AWS console <@U0REQ1>", "aws-console"),
+    ("morning folks! quick one, console access for aws?", "aws-console"),  # another order, small talk around it
+    ("my RI is not coming up", "review-instance"),  # an acronym of the answer's own name for it
+    ("hi all, my review instance has been stuck for 40 minutes", "review-instance"),  # the answer's text says so
+    ("sentry acct for my team pls", "sentry-access"),  # an abbreviation
 ])
 def test_close_matches(text: str, key: str) -> None:
-    found = match(text, ANSWERS, 88)
+    found = match(text, ANSWERS, MIN_SCORE)
     assert found is not None and found.answer.key == key
 
 
 @pytest.mark.parametrize("text", [
     "How do I get access to Grafana?",  # another tool: access is not the subject
     "The AWS console is down for me",  # the same words, another question
-    "my review instance has been stuck for an hour",  # close, but not close enough to answer for them
+    "How do I delete a review instance?",  # the same words, another question
+    "my review instance is stuck for an hour every night",  # says what no answer speaks of
+    "Who reviews the Sentry settings?",  # the same tool, another question
     "deploy failed on vets-api",
     "",
 ])
 def test_near_misses_are_not_answered(text: str) -> None:
-    assert match(text, ANSWERS, 88) is None, best_match(text, ANSWERS)
+    assert match(text, ANSWERS, MIN_SCORE) is None, best_match(text, ANSWERS)
 
 
 def test_similar_requests_group_and_others_stay_apart() -> None:
@@ -82,7 +89,7 @@ def answers_in(sandbox: Sandbox) -> list[dict[str, Any]]:
 
 def test_a_matched_request_is_answered_once_and_still_waits_for_a_person(sandbox: Sandbox, answering: Config) -> None:
     asked = sandbox.post(SUPPORT, AT - timedelta(minutes=5), "hi all, how do I get access to the AWS console? "
-                                                             "<!channel> =HYPERLINK(\"x\")")
+                                                             "<!channel>")
     sandbox.post(SUPPORT, AT - timedelta(minutes=4), "How do I get access to Grafana?")
     first = sandbox.run(watching, answering, AT).report
     assert first.exit_code == 0, first.to_text()
