@@ -238,8 +238,8 @@ class Matcher:
         # Each synonym phrase (as words) -> the group's first entry (as words): requests and answers alike.
         self._synonyms: list[tuple[list[str], list[str]]] = []
         for group in groups:
-            phrases = [_raw_tokens(p) for p in group if _raw_tokens(p)]
-            self._synonyms += [(p, phrases[0]) for p in phrases[1:]]
+            entries = [_raw_tokens(p) for p in group if _raw_tokens(p)]
+            self._synonyms += [(p, entries[0]) for p in entries[1:]]
         self._synonyms.sort(key=lambda item: -len(item[0]))
         self._examples: list[list[set[str]]] = []
         self._texts: list[set[str]] = []
