@@ -56,6 +56,23 @@ def test_near_misses_are_not_answered(text: str) -> None:
     assert match(text, ANSWERS, MIN_SCORE) is None, best_match(text, ANSWERS)
 
 
+def test_the_teams_synonyms_from_the_file_match_their_words(tmp_path: Path) -> None:
+    file = tmp_path / "answers.toml"
+    body = ('[[answer]]\nkey = "review-instance"\nexamples = ["My review instance is not coming up"]\n'
+            'answer = "Close and reopen the PR."\n')
+    file.write_text(body)
+    assert match("my preview env is not coming up", load_answers(file), MIN_SCORE) is None
+    file.write_text('synonyms = [["review instance", "preview env", "review app"]]\n\n' + body)
+    found = match("my preview env is not coming up", load_answers(file), MIN_SCORE)
+    assert found is not None and found.answer.key == "review-instance"
+
+
+def test_the_score_says_why(tmp_path: Path) -> None:
+    found = best_match("The AWS console is down for me", ANSWERS)
+    assert found is not None and found.answer.key == "aws-console" and found.score < MIN_SCORE
+    assert "not explained: down" in found.why and found.blocked
+
+
 def test_similar_requests_group_and_others_stay_apart() -> None:
     texts = ["grafana access please", "How do I get access to grafana?", "Can I get grafana access for my team",
              "Is staging down?", "the VPN keeps dropping"]
@@ -128,7 +145,8 @@ def test_the_thumbs_go_to_the_sheet_once_and_the_report_counts_them(sandbox: San
 
     # Other weeks' requests that keep coming back without an answer are candidates for the file.
     for days, text in ((7, "grafana access please"), (8, "How do I get access to grafana?"),
-                       (9, "Can I get grafana access for my team")):
+                       (9, "Can I get grafana access for my team"), (10, "aws console account"),
+                       (11, "aws console account please"), (12, "my aws console account")):
         sandbox.post(SUPPORT, AT - timedelta(days=days), text)
     published = sandbox.run(lambda s, c, at, d: rotation_report.run(s, c, at, dry_run=d), answering,
                             datetime(2026, 11, 30, 13, 40, tzinfo=UTC)).report
@@ -137,6 +155,22 @@ def test_the_thumbs_go_to_the_sheet_once_and_the_report_counts_them(sandbox: San
     assert "### Answers to repeat questions" in text
     assert "| sentry-access | 1 | 1 | 0 |" in text
     assert "Asked 3 times with no answer in answers.toml" in text and "grafana access please" in text
+    [grafana] = [line for line in text.splitlines() if "grafana access please" in line]
+    assert "Suggested: a new answer, with “" in grafana  # no answer comes close: another question
+    [console] = [line for line in text.splitlines() if "aws console account" in line]
+    # The same question as aws-console in other words: one of them is suggested as an example for it.
+    assert "Suggested: add “" in console and "to the examples of `aws-console`" in console
+
+
+def test_the_dry_run_says_why_each_new_request_was_answered_or_not(sandbox: Sandbox, answering: Config) -> None:
+    sandbox.post(SUPPORT, AT - timedelta(minutes=5), "The AWS console is down for me")
+    sandbox.post(SUPPORT, AT - timedelta(minutes=4), "hey team, console access for aws?")
+    planned = sandbox.run(watching, answering, AT, dry_run=True).report
+    why = planned.facts["answers_considered"]
+    assert "not answered, best aws-console" in why and "not explained: down" in why
+    assert "answered, best aws-console 100/75" in why
+    assert f"answers_considered: {why}" in planned.to_text()
+    assert answers_in(sandbox) == []
 
 
 def test_a_broken_answers_file_stops_the_watch_before_anything_is_written(sandbox: Sandbox, answering: Config,

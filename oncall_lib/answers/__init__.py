@@ -28,5 +28,6 @@ DUTY = Duty(
     ),
     scripts=("watch_requests.py",),
     docs="docs/duties/answers.md",
-    interfaces=("reply", "matching"),
+    # The rotation report calls review.report_section for its part.
+    interfaces=("reply", "matching", "review"),
 )

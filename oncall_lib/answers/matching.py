@@ -186,6 +186,9 @@ class Match:
     score: float
     example: str  # the example (or pattern) closest to the request
     why: str = ""  # what decided the score, for the dry run
+    # Held down by a rule (a word no answer uses, nothing particular named, nothing of an example said): another
+    # question, not this answer in other words.
+    blocked: bool = False
 
 
 # -- the matcher ---------------------------------------------------------------------------------
@@ -229,7 +232,8 @@ class Matcher:
     # How much a word explained only by the answer's own text (not its examples) counts as explained.
     TEXT_CREDIT = 0.9
     GENERIC_WEIGHT = 0.25
-    # A request must name, among what it shares with the answer, this much weight of words few answers use.
+    # A request must name, among what it shares with the answer, a word only this answer uses (or two that
+    # two answers use, ...).
     ANCHOR = 1.0
 
     def __init__(self, answers: Sequence[Answer], synonyms: Sequence[Sequence[str]] | None = None) -> None:
@@ -267,6 +271,7 @@ class Matcher:
         for index in range(count):
             for term in self._texts[index].union(*self._examples[index]):
                 frequency[term] = frequency.get(term, 0) + 1
+        self._frequency = frequency
         self._idf = {t: math.log(1 + count / n) for t, n in frequency.items()}
         self._unknown = math.log(1 + count / 0.5) if count else 1.0
 
@@ -347,13 +352,14 @@ class Matcher:
 
     # -- scores -------------------------------------------------------------------------------------
 
-    def score(self, terms: list[str], index: int) -> tuple[float, str, str]:
-        """The request's score against one answer (0-100), its closest example, and why."""
+    def score(self, terms: list[str], index: int) -> tuple[float, str, str, bool]:
+        """The request's score against one answer (0-100), its closest example, why, and whether a rule held it
+        down."""
         examples, text = self._examples[index], self._texts[index]
         said = set().union(*examples) if examples else set()
         total = sum(self._weight(t) for t in terms)
         if not terms or total <= 0:
-            return 0.0, "", "no words that carry meaning"
+            return 0.0, "", "no words that carry meaning", True
         explained = 0.0
         anchor = 0.0
         unexplained: list[str] = []
@@ -369,7 +375,7 @@ class Matcher:
             matched.add(found)
             explained += credit * self._weight(term)
             if term not in _GENERIC_STEMS:
-                anchor += self._idf.get(found, 0.0) - math.log(2)  # nothing for a word every answer uses
+                anchor += 1 / self._frequency.get(found, 1)  # a word only this answer uses: 1; one two use: 1/2
         coverage = explained / total
         best_example, closest = 0.0, ""
         for position, example in enumerate(examples):
@@ -382,6 +388,7 @@ class Matcher:
         if unexplained:
             why += f"; not explained: {', '.join(unexplained)}"
         novel = [t for t in unexplained if t not in self._idf and t not in _GENERIC_STEMS]
+        blocked = anchor < self.ANCHOR or best_example == 0 or bool(novel)
         if anchor < self.ANCHOR:
             value = min(value, 49.0)
             why += "; names nothing particular to this answer"
@@ -392,7 +399,7 @@ class Matcher:
             # A word no answer uses: the request asks something the file does not talk about.
             value = min(value, 60.0)
             why += f"; “{novel[0]}” is in no answer"
-        return round(value, 1), closest, why
+        return round(value, 1), closest, why, blocked
 
     def best(self, text: str) -> Match | None:
         """The closest answer and its score (100 for a pattern), whether or not it is close enough."""
@@ -405,9 +412,9 @@ class Matcher:
         for index, answer in enumerate(self.answers):
             if not answer.examples:
                 continue
-            value, closest, why = self.score(terms, index)
+            value, closest, why, blocked = self.score(terms, index)
             if best is None or value > best.score:
-                best = Match(answer, value, closest, why)
+                best = Match(answer, value, closest, why, blocked)
         return best
 
     def match(self, text: str, min_score: float) -> Match | None:

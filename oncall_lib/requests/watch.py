@@ -191,7 +191,10 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
     actions = plan(state, config)
     rows = request_rows(state, config)
     if known is not None:
-        actions += answers.plan_answers(state, config, known)
+        considered: list[str] = []
+        actions += answers.plan_answers(state, config, known, considered)
+        if considered:  # why each new request got an answer or not (its best one and score)
+            report.facts["answers_considered"] = "; ".join(considered)
         rows += answers.answer_rows(given, state.scan.me.team_url, config)
         report.facts["answered"] = sum(a.kind == "slack.post" and "thread_ts" in a.params and
                                        a.params["marker"].event_type == answers.ANSWER_EVENT for a in actions)

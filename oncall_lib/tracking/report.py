@@ -15,8 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from oncall_lib.answers.matching import match, similar_groups
-from oncall_lib.answers.reply import answers_of, usage
+from oncall_lib.answers import review as answers_review
 from oncall_lib.config import SLACK_USER_ID, WEEKDAYS, Channel, Config, RosterMember
 from oncall_lib.errors import ServiceError
 from oncall_lib.handoff.handover_issue import turn_of
@@ -262,7 +261,8 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
             figures.time_spent = _time_spent(figures.worked_on, comments, rows, config)
         state.figures.append(figures)
     if config.answers:
-        state.answers_md = answers_markdown(config, rows, state.rotations[0], scan.requests)
+        rotation = state.rotations[0]
+        state.answers_md = answers_review.report_section(config, rows, rotation.start, rotation.end, scan.requests)
     if rules and config.handover:
         reported = state.rotations[0]
         state.handovers = sorted((i for i in services.github.issues(rules.repo, labels=[config.handover.label],
@@ -296,35 +296,6 @@ def handover_markdown(issues: list[IssueState] | None) -> list[str]:
     lines = ["### Handover issues", ""]
     lines += [f"- [#{i.number}]({i.html_url}) {github_text(i.title, 90, one_line=True)} ({i.state})"
               for i in issues] or ["None was opened for this rotation."]
-    return [*lines, ""]
-
-
-def answers_markdown(config: Config, rows: dict[str, list[list[Any]]], shift: Shift,
-                     requests: list[Request]) -> list[str]:
-    """The answers given in the rotation and their thumbs (the Answers worksheet), and groups of similar requests
-    over the weeks read that no answer in the file covers: candidates for it."""
-    assert config.answers
-    known = answers_of(config)
-    lines = ["### Answers to repeat questions", ""]
-    used = usage(rows.get(config.tracking.section("answer"), []), shift.start, shift.end, config) \
-        if config.tracking else {}
-    if used:
-        lines += ["| Answer | Given | :+1: helpful | :-1: not helpful |", "|---|---|---|---|"]
-        lines += [f"| {github_text(key, 40, one_line=True)} | {u.given} | {u.helpful} | {u.not_helpful} |"
-                  for key, u in sorted(used.items(), key=lambda item: -item[1].given)]
-    else:
-        lines.append("No answer was given this rotation" + ("" if config.tracking else
-                                                            " (no tracking sheet to count them in)") + ".")
-    unanswered = [r for r in requests if not r.requester_is_bot and match(r.text, known, config.answers.min_score)
-                  is None]
-    groups = similar_groups([r.text for r in unanswered], config.answers.group_score)[:5]
-    lines += ["", "Requests that keep coming back with no answer yet (candidates for the file):", ""]
-    for group in groups:
-        sample = [unanswered[i] for i in group]
-        lines.append(f"- Asked {len(group)} times with no answer in {config.answers.file}: "
-                     + "; ".join(f"“{github_text(r.text, 80, one_line=True)}”" for r in sample[:3]))
-    if not groups:
-        lines.append("- None: no question came back in the weeks read.")
     return [*lines, ""]
 
 
