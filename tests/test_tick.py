@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from oncall_lib import tick
-from oncall_lib.config import Config
+from oncall_lib.config import AnswersConfig, Config
 from oncall_lib.report import CombinedReport
 from oncall_lib.sandbox import SandboxServer, sandbox_endpoints
 from oncall_lib.services import Services
@@ -57,15 +57,23 @@ def support_sheet_rows(world: dict[str, Any], config: Config) -> list[list[Any]]
 
 def test_what_a_tick_creates_it_records_so_the_next_tick_writes_nothing(world: dict[str, Any],
                                                                          config: Config) -> None:
+    config = config.model_copy(update={"answers": AnswersConfig()})
     a_ticketed_thread(world, SETTLE - timedelta(minutes=20))
+    support = next(c for c in world["slack"]["channels"] if c["id"] == SUPPORT)
+    support["messages"].append({"type": "message", "ts": f"{(SETTLE - timedelta(minutes=3)).timestamp():.6f}",
+                                "user": "U0REQ1", "text": "hi team, how do I get access to the AWS console?"})
     first, _ = ticking(world, config, SETTLE, hourly=True)
     assert first.exit_code == 0, first.to_text()
     [opened] = [o for o in first.outcomes if o.action.kind == "github.create_issue"]
     url = opened.result["html_url"]
-    # The issue it opened from the ticket reaction is in the sheet after this same tick.
+    # The issue it opened from the ticket reaction is in the sheet after this same tick, and so is the answer
+    # it gave.
     assert [r for r in support_sheet_rows(world, config) if r and r[0] == url]
+    assert any(o.action.kind == "sheet.append" and "aws-console" in str(o.action.params["rows"])
+               for o in first.outcomes)
 
-    for minutes, hourly in ((15, False), (53, True)):
+    # (Before the request watch would nudge anyone about the answered request, which is still waiting for a person.)
+    for minutes, hourly in ((15, False), (30, True)):
         again, _ = ticking(world, config, SETTLE + timedelta(minutes=minutes), hourly=hourly)
         assert again.exit_code == 0, again.to_text()
         assert duty_writes(again) == [], again.to_text()

@@ -11,16 +11,19 @@ thumbs on it. Each answer is one row in the tracking sheet, each kind of thumb o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from oncall_lib.answers.matching import Answer, AnswerSet, Match, Matcher, load_answers
 from oncall_lib.config import Config
-from oncall_lib.plan import Action
+from oncall_lib.plan import Action, Outcome, Status, apply
 from oncall_lib.requests.classify import Request
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
+from oncall_lib.tracking.log import executors as tracking_executors
+from oncall_lib.tracking.log import tracking_actions
 from oncall_lib.tracking.rows import TaskRow, sheet_date
 from oncall_lib.untrusted import slack_link, slack_quote, slack_text
 
@@ -147,6 +150,24 @@ def answer_rows(given: list[Given], team_url: str, config: Config) -> list[TaskR
         if g.not_helpful:
             rows.append(row(f"answer/{r.key}/not-helpful", f"{g.answer}: not helpful"))
     return rows
+
+
+def log_posted(services: Services, config: Config, state: WatchState, outcomes: list[Outcome], warnings: list[str],
+               complete: Callable[[list[TaskRow]], list[TaskRow]], *, dry_run: bool) -> list[Outcome]:
+    """A second pass, so one run converges: the answers this run posted (or, dry, would post) go into the sheet
+    now, not when the next run finds them in their threads."""
+    requests = {r.key: r for r in state.scan.requests}
+    posted = []
+    for outcome in outcomes:
+        marker = outcome.action.params.get("marker")
+        if (outcome.action.kind == "slack.post" and outcome.status in (Status.APPLIED, Status.PLANNED)
+                and isinstance(marker, Marker) and marker.event_type == ANSWER_EVENT and marker.key in requests):
+            posted.append(Given(requests[marker.key], str(marker.payload.get("answer", ""))))
+    if not posted:
+        return []
+    rows = answer_rows(posted, state.scan.me.team_url, config)
+    return apply(tracking_actions(services, config, rows, warnings, complete=complete), tracking_executors(services),
+                 dry_run=dry_run)
 
 
 @dataclass

@@ -201,6 +201,10 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
     actions += tracking_actions(services, config, rows, report.warnings, start=len(actions),
                                 complete=_complete_rows(services, config, state, report.warnings))
     report.outcomes = apply(actions, {**executors(services), **tracking_executors(services)}, dry_run=dry_run)
+    if known is not None:  # the answers posted now are logged now: the next run has nothing to write
+        report.outcomes += answers.log_posted(services, config, state, report.outcomes, report.warnings,
+                                              _complete_rows(services, config, state, report.warnings),
+                                              dry_run=dry_run)
     report.api_calls = services.calls.snapshot()
     return report
 
