@@ -37,6 +37,7 @@ MIN_SCORE = AnswersConfig().min_score
     ("my RI is not coming up", "review-instance"),  # an acronym of the answer's own name for it
     ("hi all, my review instance has been stuck for 40 minutes", "review-instance"),  # the answer's text says so
     ("sentry acct for my team pls", "sentry-access"),  # an abbreviation
+    ("how do I get access to the AWS console? cc @grace-hopper @org/ops", "aws-console"),  # mentions typed as text
 ])
 def test_close_matches(text: str, key: str) -> None:
     found = match(text, ANSWERS, MIN_SCORE)

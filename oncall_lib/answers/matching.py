@@ -63,7 +63,7 @@ SMALL_TALK = frozenset((
     "tried", "idea", "ideas", "tips", "fyi", "btw", "hmm", "hm", "pls", "plz", "thnx", "ty", "much", "many",
     "very", "too", "more", "most", "other", "another", "same", "each", "every", "own", "back", "out", "off",
     "teammate", "teammates", "colleague", "colleagues", "coworker", "coworkers", "person", "anyway", "yo", "sup",
-    "hiya", "howdy", "team's", "possible", "possibly", "kindly",
+    "hiya", "howdy", "team's", "possible", "possibly", "kindly", "cc", "fwiw",
 ))
 # Words that ask rather than say what about: they count, a little.
 GENERIC = frozenset((
@@ -215,8 +215,12 @@ def stem(word: str) -> str:
     return word
 
 
+_TYPED_MENTION = re.compile(r"(?<![\w.])@[\w./-]+")
+
+
 def _raw_tokens(text: str) -> list[str]:
-    plain = _SLACK_MARKUP.sub(" ", str(text).lower()).replace("’", "'")
+    # Slack markup (links, mentions, emoji) and mentions typed as text (cc @someone, @org/team) say who, not what.
+    plain = _TYPED_MENTION.sub(" ", _SLACK_MARKUP.sub(" ", str(text).lower())).replace("’", "'")
     return _TOKEN.findall(plain)
 
 
