@@ -184,3 +184,13 @@ def test_a_broken_answers_file_stops_the_watch_before_anything_is_written(sandbo
     with pytest.raises(InputError, match="no such answers file"):
         sandbox.run(watching, broken, AT)
     assert answers_in(sandbox) == []
+
+
+def test_the_exact_tool_wins_over_one_a_letter_or_digit_away() -> None:
+    from oncall_lib.answers.matching import Answer, Matcher
+
+    numbered = Matcher([Answer(key=f"cluster-{i}", examples=[f"How do I get a kubeconfig for cluster{i}?"],
+                               answer=f"Run the login script for cluster{i}.") for i in range(5)])
+    found = numbered.match("kubeconfig for cluster3 please", MIN_SCORE)
+    assert found is not None and found.answer.key == "cluster-3"
+    assert numbered.match("kubeconfig for cluster7 please", MIN_SCORE) is None  # no answer speaks of cluster7

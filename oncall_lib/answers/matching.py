@@ -235,6 +235,8 @@ class Matcher:
     DEFAULT_MIN_SCORE = 75.0
     # How much a word explained only by the answer's own text (not its examples) counts as explained.
     TEXT_CREDIT = 0.9
+    # How much a word matched through an abbreviation or a typo counts.
+    NEAR_CREDIT = 0.95
     GENERIC_WEIGHT = 0.25
     # A request must name, among what it shares with the answer, a word only this answer uses (or two that
     # two answers use, ...).
@@ -350,8 +352,9 @@ class Matcher:
         for word in sorted(known):
             if len(term) >= 3 and len(word) >= len(term) + 2 and word[0] == term[0] and _in_order(term, word):
                 return word  # an abbreviation: "org", "prod", "acct", "env"
-            if len(term) >= 5 and len(word) >= 5 and OSA.distance(term, word) <= 1:
-                return word  # one typo
+            if (len(term) >= 5 and len(word) >= 5 and not any(c.isdigit() for c in term + word)
+                    and OSA.distance(term, word) <= 1):
+                return word  # one typo (never in a number: "tool3" is not "tool0")
         return None
 
     # -- scores -------------------------------------------------------------------------------------
@@ -373,6 +376,8 @@ class Matcher:
             credit = 1.0
             if found is None:
                 found, credit = self._close(term, text), self.TEXT_CREDIT
+            if found is not None and found != term:
+                credit *= self.NEAR_CREDIT  # an abbreviation or a typo: the exact word, where another has it, wins
             if found is None:
                 unexplained.append(term)
                 continue
