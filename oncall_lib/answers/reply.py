@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from oncall_lib.answers.matching import Answer, AnswerSet, Match, Matcher, load_answers
 from oncall_lib.config import Config
+from oncall_lib.errors import ServiceError
 from oncall_lib.plan import Action, Outcome, Status, apply
 from oncall_lib.requests.classify import Request
 from oncall_lib.services import Services
@@ -53,24 +54,63 @@ def reply_text(answer: Answer) -> str:
             "Did it help? React :+1: or :-1: on this message. The person on support will still follow up.")
 
 
-def plan_answers(state: WatchState, config: Config, answers: list[Answer],
-                 considered: list[str] | None = None) -> list[Action]:
-    """A reply for each new request that matches an answer; `considered` gets one line per new request saying
-    why it was answered or not (its best answer and score), for the dry run."""
-    assert config.answers
+def _new_requests(state: WatchState, config: Config) -> list[Request]:
+    """Requests an answer may still be given to: new, unacknowledged, not from a bot, in an answered channel."""
     channels = _answerable(config)
+    return [r for r in state.scan.requests
+            if not (r.acknowledged or r.own_reply or r.requester_is_bot or r.needs_thread
+                    or r.channel_id not in channels or r.age(state.at, state.clock) >= config.requests.warn_minutes)]
+
+
+# How alike (weighted shared words, matching.Matcher.alike) a request must be to one whose answer was thumbed down
+# for that answer not to be given again.
+THUMBED_DOWN_ALIKE = 0.7
+
+
+def observe_thumbed_down(services: Services, state: WatchState, config: Config,
+                         answers: list[Answer]) -> dict[str, list[str]]:
+    """Answer key -> the requests it was given to that got a thumbs down, from the tracking sheet's answer rows.
+    Read (one read of the worksheet) only when a new request is about to get an answer."""
+    assert config.answers
+    tracking = config.tracking
+    matcher = Matcher(answers)
+    if tracking is None or not any(matcher.match(r.text, config.answers.min_score)
+                                   for r in _new_requests(state, config)):
+        return {}
+    title = tracking.section("answer")
+    try:
+        rows = services.sheets.rows(tracking.spreadsheet_id, [title]).values.get(title, [])
+    except ServiceError as exc:
+        state.warnings.append(f"answers: the thumbs down could not be read from the sheet, so none is heeded: {exc}")
+        return {}
+    summaries = {str(r[0]): str(r[4]) for r in rows[1:] if len(r) >= 5 and str(r[0]).startswith("answer/")}
+    found: dict[str, list[str]] = {}
+    for key in summaries:
+        if key.endswith("/not-helpful"):
+            answer, _, text = summaries.get(key.removesuffix("/not-helpful"), "").partition(": ")
+            if answer and text:
+                found.setdefault(answer, []).append(text)
+    return found
+
+
+def plan_answers(state: WatchState, config: Config, answers: list[Answer], considered: list[str] | None = None,
+                 thumbed_down: dict[str, list[str]] | None = None) -> list[Action]:
+    """A reply for each new request that matches an answer, unless that answer was thumbed down on a request
+    alike; `considered` gets one line per new request saying why it was answered or not (its best answer and
+    score), for the dry run."""
+    assert config.answers
     matcher = Matcher(answers)
     actions = []
-    for request in state.scan.requests:
-        if (request.acknowledged or request.own_reply or request.requester_is_bot or request.needs_thread
-                or request.channel_id not in channels
-                or request.age(state.at, state.clock) >= config.requests.warn_minutes):
-            continue
+    for request in _new_requests(state, config):
         best = matcher.best(request.text)
         found = best if best is not None and best.score >= config.answers.min_score else None
+        refused = next((t for t in (thumbed_down or {}).get(found.answer.key, [])
+                        if matcher.alike(request.text, t) >= THUMBED_DOWN_ALIKE), None) if found else None
         if considered is not None:
-            considered.append(considered_line(request, best, config.answers.min_score))
-        if found is None:
+            considered.append(considered_line(request, best, config.answers.min_score)
+                              + (f"; held back: a request alike got :-1: for it (“{slack_quote(refused, 60)}”)"
+                                 if refused else ""))
+        if found is None or refused is not None:
             continue
         actions.append(Action("slack.post", f"{request.channel} thread {request.ts}",
                               f"answer with “{found.answer.key}” (score {found.score:.0f})",

@@ -184,6 +184,7 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
     try:
         state = observe(services, config, at)
         given = answers.observe_given(services, state, config) if known is not None else []
+        thumbed_down = answers.observe_thumbed_down(services, state, config, known) if known is not None else {}
     except ServiceError as exc:
         return report.stopped(exc, services.calls.snapshot())
     report.facts = facts(state, config)
@@ -192,7 +193,7 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
     rows = request_rows(state, config)
     if known is not None:
         considered: list[str] = []
-        actions += answers.plan_answers(state, config, known, considered)
+        actions += answers.plan_answers(state, config, known, considered, thumbed_down)
         if considered:  # why each new request got an answer or not (its best one and score)
             report.facts["answers_considered"] = "; ".join(considered)
         rows += answers.answer_rows(given, state.scan.me.team_url, config)
