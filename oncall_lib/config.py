@@ -170,8 +170,11 @@ class Channel(_Model):
     # Top-level posts by roster members count as requests only where this is true.
     team_posts: bool = False
     ignore_subtypes: list[str] = Field(default_factory=lambda: list(DEFAULT_IGNORED_SUBTYPES))
-    # Outside business hours, an urgent channel's requests still age in wall-clock time.
+    # Every request in an urgent channel is urgent: it ages in wall-clock time and may reach the team at any hour.
     urgent: bool = False
+    # A person's post is a request only when it asks (a question, a request, a problem); false: any post from
+    # someone the team serves that is not thanks, an FYI or announcement, emoji or a "+1".
+    asks_only: bool = True
 
     @field_validator("id")
     @classmethod
@@ -263,6 +266,11 @@ class BusinessHoursConfig(_Model):
         )
 
 
+# Words that make a request urgent by default: an outage or an emergency, said in so many words.
+DEFAULT_URGENT_WORDS = ("outage", "emergency", "sev1", "sev-1", "sev 1", "p1", "production is down",
+                        "production down", "prod is down", "prod down", "site is down", "site down")
+
+
 class RequestsConfig(_Model):
     """The request watch: what acknowledges a request, and when to escalate."""
 
@@ -273,6 +281,15 @@ class RequestsConfig(_Model):
     lookback_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 96
     # Reply in the requester's thread when a request passes the limit (off: nudge only the team).
     nudge_in_thread: bool = False
+    # Words (or phrases) that make a request urgent in any watched channel: whole words, any case.
+    urgent_words: list[str] = Field(default_factory=lambda: list(DEFAULT_URGENT_WORDS))
+    # The support form's Urgency answers that make its post urgent (an answer that starts with one of them).
+    urgent_form_values: list[str] = Field(default_factory=lambda: ["High", "Emergency"])
+    # The team's standup (team time): one digest of what still waits, once a business day, at the first tick
+    # from this time on; nothing when nothing waits.
+    standup: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = "09:30"
+    # The digest's channel (a [[slack.channels]] key; default: [slack] operations_channel). "off": no digest.
+    digest_channel: str | None = None
     business_hours: BusinessHoursConfig = BusinessHoursConfig()
 
     @model_validator(mode="after")
@@ -361,11 +378,30 @@ def _default_sections() -> dict[TaskKind, str]:
             "answer": "Answers", "other": "Other"}
 
 
+# What a row of the tracking sheet says, each placed under the header cell that names it (see
+# oncall_lib.tracking.layout for the names each is known by).
+RowField = Literal["key", "date", "on_support", "done_by", "kind", "summary", "link", "channel", "requester",
+                   "minutes_to_acknowledge", "minutes_spent", "acknowledged_how"]
+
+
 class TrackingConfig(_Model):
-    """The Support Incidents Spreadsheet: one worksheet (section) per kind of task."""
+    """The Support Incidents Spreadsheet: the team's own tabs and sections, one place per kind of task."""
 
     spreadsheet_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{10,}$")]
+    # Kind of task -> the tab, or the heading row of a section inside a tab, its rows go to.
     sections: dict[TaskKind, str] = Field(default_factory=_default_sections)
+    # A row's field -> the team's header cell(s) for it, besides the names known already ("Who" for done_by...);
+    # an empty list: never written, even under a header cell of a known name.
+    columns: dict[RowField, str | list[str]] = Field(default_factory=dict)
+    # Add a tab for a kind that has no place: "auto" only in a spreadsheet that is empty or the product's own.
+    add_tabs: bool | Literal["auto"] = "auto"
+    # Add a header cell (right of the team's) for each field the team's header lacks.
+    add_columns: bool = False
+
+    def header_names(self, field: str) -> list[str] | None:
+        """The team's names for a field's column, or None when the team named none."""
+        names = self.columns.get(field)  # type: ignore[call-overload]
+        return None if names is None else [names] if isinstance(names, str) else list(names)
 
     def section(self, kind: str) -> str:
         return self.sections.get(kind, self.sections.get("other", "Other"))  # type: ignore[call-overload]
@@ -627,6 +663,10 @@ class Config(_Model):
                              "[[slack.channels]]")
         if self.deploys and self.deploys.channel not in [c.key for c in self.slack.channels]:
             raise ValueError(f"deploys.channel = {self.deploys.channel!r} is not the key of any [[slack.channels]]")
+        digest = self.requests.digest_channel
+        if digest not in (None, "off") and digest not in [c.key for c in self.slack.channels]:
+            raise ValueError(f"requests.digest_channel = {digest!r} is not the key of any [[slack.channels]] "
+                             '(or "off")')
         unknown = [k for k in (self.answers.channels if self.answers else []) if k not in
                    [c.key for c in self.slack.channels]]
         if unknown:

@@ -42,6 +42,7 @@ from oncall_lib.services import Services
 from oncall_lib.services.github import Comment, IssueState
 from oncall_lib.support_issues import commands as issue_commands
 from oncall_lib.support_issues import issues as support_issues
+from oncall_lib.tracking.layout import logged_keys
 
 JOB = "intake"
 OWN_MARKER = "<!-- oncall-support:"  # every comment the product writes carries one
@@ -156,12 +157,11 @@ def _unlogged(services: Services, config: Config, done: list[Work], warnings: li
         return []
     tracking = config.tracking
     try:
-        snapshot = services.sheets.snapshot(tracking.spreadsheet_id,
-                                            sorted({tracking.section(w.kind) for w in done}))
+        logged = logged_keys(services.sheets.snapshot(tracking.spreadsheet_id), tracking)
     except ServiceError as exc:
         warnings.append(f"cannot read the tracking sheet, so requests done without their row wait: {exc}")
         return []
-    return [w for w in done if row_key(w) not in snapshot.keys.get(tracking.section(w.kind), set())]
+    return [w for w in done if row_key(w) not in logged]
 
 
 def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> Report:

@@ -36,6 +36,9 @@ def main() -> int:
     parser.add_argument("--epic", action="append", default=[], metavar="KEY=OWNER/REPO#N",
                         help="a Super Epic and its issue (repeat); default: incident-response and "
                              "customer-support, their issues left blank")
+    parser.add_argument("--spreadsheet", metavar="ID_OR_URL",
+                        help="the team's Support Incidents Spreadsheet: its id is written, and where each kind's "
+                             "rows would go in it is shown (adds the tracking duty)")
     parser.add_argument("--output", default="oncall.toml", metavar="PATH",
                         help="the file to create (default: %(default)s; never overwritten); - prints it")
     parser.add_argument("--dry-run", action="store_true", help="discover and report, write nothing")
@@ -45,7 +48,7 @@ def main() -> int:
     if args.json and args.output == init_config.STDOUT:
         parser.error("--json and --output - both print to standard output: choose one")
     request = init_config.InitRequest(args.schedule, args.support_channel, args.layer, args.duties, args.epic,
-                                      args.output)
+                                      args.output, args.spreadsheet)
     printed: list[str] = []
 
     def body() -> Report:

@@ -149,8 +149,8 @@ def test_the_thumbs_go_to_the_sheet_once_and_the_report_counts_them(sandbox: San
 
     # Other weeks' requests that keep coming back without an answer are candidates for the file.
     for days, text in ((7, "grafana access please"), (8, "How do I get access to grafana?"),
-                       (9, "Can I get grafana access for my team"), (10, "aws console account"),
-                       (11, "aws console account please"), (12, "my aws console account")):
+                       (9, "Can I get grafana access for my team"), (10, "Can I get an aws console account?"),
+                       (11, "aws console account please"), (12, "need an aws console account")):
         sandbox.post(SUPPORT, AT - timedelta(days=days), text)
     published = sandbox.run(lambda s, c, at, d: rotation_report.run(s, c, at, dry_run=d), answering,
                             datetime(2026, 11, 30, 13, 40, tzinfo=UTC)).report

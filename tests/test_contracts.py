@@ -294,10 +294,11 @@ MUTATIONS: dict[str, tuple[str, Callable[[Traffic], Exchange]]] = {
     "Slack answer: a posted message without its ts": ("ts", lambda t: _with_response(
         e := _first(t, "slack", "/chat.postMessage"), _without(e.response.body, "ts"))),
     "Sheets request: a valueInputOption Sheets does not have": ("PARSED", lambda t: _with_request(
-        e := _first(t, "sheets", ":append$"), query={**e.request.query, "valueInputOption": ["PARSED"]})),
-    "Sheets answer: values that are not rows": ("values", lambda t: _with_response(
-        e := _first(t, "sheets", "values:batchGet"),
-        {**e.response.body, "valueRanges": [{"range": "A1", "values": "x"}]})),
+        e := _first(t, "sheets", "values:batchUpdate$"),
+        body=json.dumps({**_json_body(e), "valueInputOption": "PARSED"}).encode())),
+    "Sheets answer: cells that are not rows": ("rowData", lambda t: _with_response(
+        e := _first(t, "sheets", r"^/v4/spreadsheets/[^/:]+$"),
+        {**e.response.body, "sheets": [{"data": [{"rowData": "x"}]}]})),
     "IAM answer: a report state AWS does not have": ("DONE", lambda t: _with_response(
         e := _iam(t, b"GenerateCredentialReport"),
         raw=(e.response.raw or b"").replace(b"<State>STARTED", b"<State>DONE").replace(b"<State>COMPLETE",

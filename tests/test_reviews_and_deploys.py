@@ -44,8 +44,13 @@ def test_the_digest_picks_the_prs_that_await_review(sandbox: Sandbox, config: Co
     assert "by vfs-contractor (external)" in message["text"] and ":x: checks fail" in message["text"]
     # One GraphQL read for the repository's open PRs; no per-PR calls.
     assert report.api_calls["github"] == {"reads": 1, "writes": 0}
-    # The team's reviews go to a worksheet that does not exist yet: the list of worksheets, then create and append.
-    assert report.api_calls["sheets"] == {"reads": 1, "writes": 3}
+    # The team's reviews go to a worksheet that does not exist yet: one read, then add it with its header (2), and
+    # insert the rows with their keys and write their values (2).
+    assert report.api_calls["sheets"] == {"reads": 1, "writes": 4}
+    # Each review is credited to whoever reviewed, not to the person on support.
+    sheet = sandbox.world["sheets"]["spreadsheets"][0]
+    reviews = next(w for w in sheet["worksheets"] if w["title"] == config.tracking.section("pr_review"))["rows"]
+    assert all(row[11] == row[4].split(" reviewed ")[0] for row in reviews[1:]) and reviews[1:]
 
 
 def test_the_teams_reviews_are_logged_once_for_the_report(sandbox: Sandbox, config: Config) -> None:

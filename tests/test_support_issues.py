@@ -132,6 +132,17 @@ def test_a_ticket_reaction_by_a_team_member_opens_the_issue(sandbox: Sandbox, un
     assert second.api_calls == {"slack": {"reads": 7, "writes": 0}, "github": {"reads": 5, "writes": 0}}
 
 
+def test_an_issue_from_a_ticket_reaction_names_the_people_its_message_mentions(sandbox: Sandbox,
+                                                                             untracked: Config) -> None:
+    ts = sandbox.post(SUPPORT, datetime(2026, 11, 30, 9, 40, tzinfo=NY),
+                      "<@U0ADA> can you look at the VPN? cc <@U0REQ1>")
+    sandbox.channel(SUPPORT)["messages"][-1]["reactions"] = [{"name": "ticket", "users": ["U0GRACE"], "count": 1}]
+    assert sandbox.run(scanning, untracked, AT).report.exit_code == 0
+    [issue] = [i for i in support_issues(sandbox) if si.thread_of(i["body"]) == si.ThreadRef(SUPPORT, ts)]
+    assert issue["title"].startswith("Ada Lovelace can you look at the VPN? cc ")  # the roster's name, no id
+    assert "U0ADA" not in issue["title"] + issue["body"] and "U0REQ1" not in issue["title"]
+
+
 def test_the_reaction_scan_with_zenhub(sandbox: Sandbox, config: Config) -> None:
     config = zenhub(config)
     a_thread(sandbox)

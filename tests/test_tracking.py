@@ -60,6 +60,11 @@ def test_rows_from_several_jobs_land_in_their_worksheets_once(sandbox: Sandbox, 
     assert request[6] == "#vfs-platform-support" and request[8] == "12"  # minutes to acknowledge
     assert iam[1][4].startswith("IAM audit: 3 user(s) near or past 90 days inactive")
     assert access[1][4] == "Granted Grafana access to Sam" and access[1][9] == "15"
+    # Who did it: the product's own actions are automatic; a request, whoever answered it; a task by hand, the
+    # person on support.
+    done_by = HEADER.index("Done by")
+    assert (rotations[1][done_by], iam[1][done_by]) == ("automatic", "automatic")
+    assert request[done_by] == "Alan Turing" and access[1][done_by] == "Alan Turing"
 
     before = {t: len(worksheet(sandbox, t)) for t in ("Rotations", "Support requests", "IAM", "Access")}
     for job in (handoff, watching, auditing, manual("Granted Grafana access to Sam", minutes=15)):
@@ -93,4 +98,4 @@ def test_text_that_looks_like_a_formula_stays_text() -> None:
     assert cell("=IMPORTXML(\"http://x\")") == "'=IMPORTXML(\"http://x\")"
     assert cell("@here") == "'@here" and cell("plain") == "plain"
     row = TaskRow("k", date(2026, 11, 30), "Ada", "support", "-1 day", minutes_to_acknowledge=12.0)
-    assert row.values() == ["k", "2026-11-30", "Ada", "support", "'-1 day", "", "", "", "12", "", ""]
+    assert row.values() == ["k", "2026-11-30", "Ada", "support", "'-1 day", "", "", "", "12", "", "", "Ada"]

@@ -70,7 +70,8 @@ WRITES: dict[str, dict[str, int]] = {
     "slack.set_usergroup": {"slack": 1},
     "sheet.add_worksheet": {"sheets": 2},  # "add the worksheet with its header"
     "sheet.set_header": {"sheets": 1},
-    "sheet.append": {"sheets": 1},
+    "sheet.append": {"sheets": 2},  # "insert the rows with their keys, then write their values"
+    "sheet.fill": {"sheets": 1},
 }
 
 

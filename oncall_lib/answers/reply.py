@@ -23,9 +23,10 @@ from oncall_lib.plan import Action, Outcome, Status, apply
 from oncall_lib.requests.classify import Request
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
+from oncall_lib.tracking.layout import product_rows
 from oncall_lib.tracking.log import executors as tracking_executors
 from oncall_lib.tracking.log import tracking_actions
-from oncall_lib.tracking.rows import TaskRow, sheet_date
+from oncall_lib.tracking.rows import AUTOMATIC, TaskRow, sheet_date
 from oncall_lib.untrusted import slack_link, slack_quote, slack_text
 
 if TYPE_CHECKING:  # the watch imports this module
@@ -77,9 +78,9 @@ def observe_thumbed_down(services: Services, state: WatchState, config: Config,
     if tracking is None or not any(matcher.match(r.text, config.answers.min_score)
                                    for r in _new_requests(state, config)):
         return {}
-    title = tracking.section("answer")
     try:
-        rows = services.sheets.rows(tracking.spreadsheet_id, [title]).values.get(title, [])
+        snapshot = services.sheets.snapshot(tracking.spreadsheet_id, unformatted=True)
+        rows = product_rows(snapshot, tracking).values.get(tracking.section("answer"), [])
     except ServiceError as exc:
         state.warnings.append(f"answers: the thumbs down could not be read from the sheet, so none is heeded: {exc}")
         return {}
@@ -182,7 +183,8 @@ def answer_rows(given: list[Given], team_url: str, config: Config) -> list[TaskR
 
         def row(key: str, summary: str, request: Request = r, day: date = day) -> TaskRow:
             return TaskRow(key=key, day=day, person="", kind="answer", summary=summary,
-                           link=request.permalink(team_url), channel=request.channel, requester=request.requester)
+                           link=request.permalink(team_url), channel=request.channel, requester=request.requester,
+                           by=AUTOMATIC)
 
         rows.append(row(f"answer/{r.key}", f"{g.answer}: {slack_quote(r.text, 200)}"))
         if g.helpful:

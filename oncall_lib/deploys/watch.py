@@ -27,7 +27,7 @@ from oncall_lib.services.github import JobInfo, RunInfo
 from oncall_lib.services.slack import Marker
 from oncall_lib.tracking.log import executors as tracking_executors
 from oncall_lib.tracking.log import tracking_plan, with_person
-from oncall_lib.tracking.rows import TaskRow
+from oncall_lib.tracking.rows import AUTOMATIC, TaskRow
 from oncall_lib.untrusted import slack_link, slack_text
 
 JOB = "deploy-watch"
@@ -206,12 +206,14 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
                     kind="deploy", summary=f"Failed deploy {f.repo} {f.workflow} #{f.run.number}: "
                     + (f"{f.job.name} / {f.job.failed_step}" if f.job else
                        "explained in the channel" if f in state.explained else "no failed job found"),
-                    link=f.run.html_url, channel=channel.label) for f in [*state.failures, *state.explained]
-            if f.key not in state.logged]
+                    link=f.run.html_url, channel=channel.label, by=AUTOMATIC)
+            for f in [*state.failures, *state.explained] if f.key not in state.logged]
     logging, sheet_read = tracking_plan(services, config, rows, report.warnings,
                                         complete=with_person(services, config, at, report.warnings))
-    appended = next((i for i, a in enumerate(logging) if a.kind == "sheet.append"), None)
-    logged: Any = Ref(appended, "appended", fallback=False) if appended is not None else sheet_read
+    # Whether the rows went in: the append's answer (a row only filled in, or no append, counts as not yet).
+    appended = next((i for i, a in reversed(list(enumerate(logging))) if a.kind == "sheet.append"), None)
+    logged: Any = (Ref(appended, "appended", fallback=False) if appended is not None
+                   else sheet_read and not logging)
     # The rows first (planned from 0), then the posts, which carry whether the rows went in.
     actions = logging + [Action(a.kind, a.target, a.detail, {**a.params, "logged": logged}) for a in actions]
     report.warnings += state.warnings

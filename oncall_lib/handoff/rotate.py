@@ -29,7 +29,7 @@ from oncall_lib.services.github import IssueState
 from oncall_lib.services.slack import Marker
 from oncall_lib.tracking.log import executors as tracking_executors
 from oncall_lib.tracking.log import tracking_plan
-from oncall_lib.tracking.rows import TaskRow
+from oncall_lib.tracking.rows import AUTOMATIC, TaskRow
 from oncall_lib.untrusted import slack_link, slack_text
 
 JOB = "rotate-assignees"
@@ -468,4 +468,4 @@ def rotation_rows(observed: Observed, config: Config) -> list[TaskRow]:
     return [TaskRow(key=f"rotation/{rotation_key(current)}", day=current.start.astimezone(config.team.tz).date(),
                     person=person.name, kind="rotation",
                     summary=f"Support handoff: {person.name} takes over{previous} until {_when(current.end, config)}",
-                    channel=config.slack.support.label)]
+                    channel=config.slack.support.label, by=AUTOMATIC)]

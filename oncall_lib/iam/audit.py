@@ -27,7 +27,7 @@ from oncall_lib.services.slack import Marker
 from oncall_lib.timeutil import not_at_hour
 from oncall_lib.tracking.log import executors as tracking_executors
 from oncall_lib.tracking.log import tracking_actions, with_person
-from oncall_lib.tracking.rows import TaskRow
+from oncall_lib.tracking.rows import AUTOMATIC, TaskRow
 from oncall_lib.untrusted import slack_text
 
 JOB = "iam-audit"
@@ -199,8 +199,9 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, repo
     report.warnings = state.warnings
     actions = plan(state, config)
     rows = [TaskRow(key=day_key(at, config), day=at.astimezone(config.team.tz).date(), person="", kind="iam",
-                    summary=f"IAM audit: {len(state.findings)} user(s) near or past {rules.limit_days} days inactive: "
-                            + ", ".join(f.user for f in state.findings))] if state.findings else []
+                    by=AUTOMATIC, summary=f"IAM audit: {len(state.findings)} user(s) near or past "
+                                          f"{rules.limit_days} days inactive: "
+                                          + ", ".join(f.user for f in state.findings))] if state.findings else []
     actions += tracking_actions(services, config, rows, report.warnings, start=len(actions),
                                 complete=with_person(services, config, at, report.warnings))
     report.outcomes = apply(actions, {**executors(services), **tracking_executors(services)}, dry_run=dry_run)

@@ -33,7 +33,7 @@ from oncall_lib.services import Services
 from oncall_lib.services.github import PullInfo
 from oncall_lib.tracking.log import executors as tracking_executors
 from oncall_lib.tracking.log import tracking_actions, with_person
-from oncall_lib.tracking.rows import TaskRow
+from oncall_lib.tracking.rows import AUTOMATIC, TaskRow
 from oncall_lib.untrusted import github_text
 
 JOB = "iam-cleanup"
@@ -226,7 +226,7 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, user
     report.warnings += state.draft.notes if state.draft else []
     rules = settings(config)
     row = TaskRow(key=f"iam-cleanup/{state.branch}", day=at.astimezone(config.team.tz).date(), person="", kind="iam",
-                  summary=f"Draft PR: {pr_title(state.users)}",
+                  by=AUTOMATIC, summary=f"Draft PR: {pr_title(state.users)}",
                   link=f"https://github.com/{rules.repo}/compare/{rules.base_branch}...{state.branch}")
     actions += tracking_actions(services, config, [row], report.warnings, start=len(actions),
                                 complete=with_person(services, config, at, report.warnings))

@@ -39,7 +39,7 @@ from oncall_lib.services import Services
 from oncall_lib.services.github import Comment, IssueState
 from oncall_lib.tracking.log import executors as tracking_executors
 from oncall_lib.tracking.log import tracking_actions, with_person
-from oncall_lib.tracking.rows import TaskRow
+from oncall_lib.tracking.rows import AUTOMATIC, TaskRow
 from oncall_lib.untrusted import github_text
 
 JOB = "offboarding"
@@ -245,7 +245,8 @@ def offboard(services: Services, config: Config, at: datetime, *, number: int, d
     report.warnings += state.draft.notes if state.draft else []
     row = TaskRow(key=f"offboarding/{state.issue.html_url}", day=at.astimezone(config.team.tz).date(), person="",
                   kind="offboarding", summary=f"Offboarding of {state.name}: "
-                  + ("PR drafted" if state.draft else "nothing found to remove"), link=state.issue.html_url)
+                  + ("PR drafted" if state.draft else "nothing found to remove"), link=state.issue.html_url,
+                  by=AUTOMATIC)
     if not state.problems:
         actions += tracking_actions(services, config, [row], report.warnings, start=len(actions),
                                     complete=with_person(services, config, at, report.warnings, state.on_support))
@@ -406,7 +407,7 @@ def carry_out(services: Services, config: Config, at: datetime, report: Report, 
     if approved and tool and not problems:
         row = TaskRow(key=f"access/{issue.html_url}", day=at.astimezone(config.team.tz).date(), person="",
                       kind="access", summary=f"Access to {tool.name} for {login} (approved by {sender})",
-                      link=issue.html_url)
+                      link=issue.html_url, by=AUTOMATIC)
         actions += tracking_actions(services, config, [row], report.warnings, start=len(actions),
                                     complete=with_person(services, config, at, report.warnings))
     github = services.github

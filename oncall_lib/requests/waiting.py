@@ -13,7 +13,17 @@ from typing import Any
 
 from oncall_lib.business_time import BusinessHours
 from oncall_lib.config import Config
-from oncall_lib.requests.classify import Identity, Request, classify, is_request
+from oncall_lib.requests.classify import (
+    Decision,
+    Identity,
+    Request,
+    Words,
+    classify,
+    decide,
+    resolved_alerts,
+    resolved_by_itself,
+    slack_time,
+)
 from oncall_lib.services import Services
 from oncall_lib.untrusted import slack_link, slack_quote, slack_text
 
@@ -31,6 +41,34 @@ class Scan:
     threads_read: int = 0
     # The threads read, by request key (for the answers' thumbs, without reading a thread twice).
     threads: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Every top-level message read and what it was decided to be, oldest first: the dry run's explanation.
+    decisions: list[Seen] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Seen:
+    channel: str
+    ts: str
+    text: str
+    decision: Decision
+
+    def line(self, clock: BusinessHours) -> str:
+        when = slack_time(self.ts).astimezone(clock.tz).strftime("%a %H:%M")
+        return f"{self.channel} {when} “{slack_quote(self.text, limit=60)}”: {self.decision.explained}"
+
+
+def team_of(config: Config) -> frozenset[str]:
+    """Who acknowledges, and whose posts are not requests: the roster's Slack ids (the person on support too)."""
+    return frozenset(m.slack for m in config.roster if m.slack)
+
+
+def words_of(config: Config) -> Words:
+    return Words(tuple(config.requests.urgent_words), tuple(config.requests.urgent_form_values))
+
+
+def urgent_anywhere(config: Config) -> bool:
+    """Whether words or the support form can make a request urgent in any channel, not only in urgent ones."""
+    return bool(config.requests.urgent_words or config.requests.urgent_form_values)
 
 
 def scan_requests(services: Services, config: Config, at: datetime, *, oldest: datetime | None = None,
@@ -46,7 +84,8 @@ def _scan_requests(services: Services, config: Config, at: datetime, *, oldest: 
                    only_urgent: bool) -> Scan:
     identity = services.slack.identity()
     me = Identity(identity["user_id"], identity["bot_id"], identity["url"])
-    team = {m.slack for m in config.roster if m.slack}
+    team = team_of(config)
+    words = words_of(config)
     since = oldest or at - timedelta(hours=config.requests.lookback_hours)
     # A ticket (the reaction that turns a request into a support issue) takes the request up, as eyes do.
     acks = [*config.requests.ack_reactions,
@@ -57,16 +96,22 @@ def _scan_requests(services: Services, config: Config, at: datetime, *, oldest: 
             continue
         messages = services.slack.history(channel.id, oldest=since.timestamp(), latest=at.timestamp())
         scan.messages[channel.id] = messages
+        resolved = resolved_alerts(messages)
         for message in reversed(messages):  # oldest first
-            if not is_request(message, channel, team, me):
+            decision = decide(message, channel, team, me, words)
+            if message.get("thread_ts") in (None, message.get("ts")) and not decision.reason.startswith(
+                    ("a channel event", "this product's own")):
+                scan.decisions.append(Seen(channel.label, str(message.get("ts")), str(message.get("text", "")),
+                                           decision))
+            if not decision.request:
                 continue
-            request = classify(message, channel, acks, me)
+            request = classify(message, channel, acks, me, team=team, decision=decision)
             if request.needs_thread:
                 thread = services.slack.replies(channel.id, request.ts)
                 scan.threads_read += 1
                 scan.threads[request.key] = thread
-                request = classify(message, channel, acks, me, thread=thread)
-            scan.requests.append(request)
+                request = classify(message, channel, acks, me, thread=thread, team=team, decision=decision)
+            scan.requests.append(resolved_by_itself(request, resolved))
     return scan
 
 

@@ -143,7 +143,7 @@ def review_rows(state: DigestState, config: Config) -> list[TaskRow]:
                     person=state.on_support_then.get(r.key, ""), kind="pr_review",
                     summary=f"{names.get(r.reviewer.casefold(), r.reviewer)} reviewed {r.repo}#{r.number} {r.title} "
                             f"({r.state.lower().replace('_', ' ')})",
-                    link=r.url) for r in state.reviews]
+                    link=r.url, by=names.get(r.reviewer.casefold(), r.reviewer)) for r in state.reviews]
 
 
 def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> Report:

@@ -1,13 +1,19 @@
 """Google Sheets API v4, the calls gspread makes for the tracking sheet.
 
-Spreadsheet metadata, adding a worksheet (batchUpdate addSheet), reading
-ranges (values.get, values:batchGet), writing a range (values.update) and
-appending rows (values:append). Ranges are A1 notation on whole columns and
-rows, which is all the product asks for.
+Spreadsheet metadata, with the cells too when asked (`includeGridData`:
+each cell's formattedValue, effectiveValue and note, as spreadsheets.get
+returns GridData), batchUpdate (addSheet; insertDimension on rows, which moves
+the rows and notes below down as Sheets does; updateCells writing notes),
+reading ranges (values.get, values:batchGet), writing ranges (values.update,
+values:batchUpdate) and appending rows (values:append). Ranges are A1
+notation on whole columns and rows, which is all the product asks for.
+
+A worksheet in the world file: `{"title", "rows": [[...]], "notes": {"B7": "text"}}` (notes optional).
 """
 
 from __future__ import annotations
 
+import copy
 import re
 import urllib.parse
 from datetime import date, datetime
@@ -54,6 +60,24 @@ def parse_range(text: str) -> tuple[str | None, tuple[int, int, int | None, int 
     return title, (row0 or 0, col0 or 0, row1, col1)
 
 
+def _a1(row: int, column: int) -> str:
+    letters = ""
+    column += 1
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row + 1}"
+
+
+def _notes(worksheet: dict[str, Any]) -> dict[tuple[int, int], str]:
+    """A worksheet's notes by (row, column), 0-based, from the world's {"B7": "text"}."""
+    found = {}
+    for ref, text in (worksheet.get("notes") or {}).items():
+        _, (row, column, _, _) = parse_range(str(ref))
+        found[(row, column)] = str(text)
+    return found
+
+
 class SheetsFake:
     def __init__(self, server: Host) -> None:
         self.server = server
@@ -61,6 +85,7 @@ class SheetsFake:
         self.routes.add("GET", SHEET, self.metadata)
         self.routes.add("POST", SHEET + r":batchUpdate", self.batch_update)
         self.routes.add("GET", SHEET + r"/values:batchGet", self.batch_get)
+        self.routes.add("POST", SHEET + r"/values:batchUpdate", self.batch_update_values)
         self.routes.add("POST", SHEET + r"/values/(?P<range>.+):append", self.append)
         self.routes.add("GET", SHEET + r"/values/(?P<range>.+)", self.get_values)
         self.routes.add("PUT", SHEET + r"/values/(?P<range>.+)", self.update_values)
@@ -105,19 +130,55 @@ class SheetsFake:
 
     @staticmethod
     def _properties(index: int, worksheet: dict[str, Any]) -> dict[str, Any]:
-        rows = worksheet.setdefault("rows", [])
-        return {"sheetId": worksheet.setdefault("sheet_id", 1000 + index), "title": worksheet["title"], "index": index,
+        rows = worksheet.get("rows", [])  # a read leaves the world as it was
+        return {"sheetId": worksheet.get("sheet_id", 1000 + index), "title": worksheet["title"], "index": index,
                 "sheetType": "GRID", "gridProperties": {"rowCount": max(1000, len(rows)),
                                                          "columnCount": max(26, *(len(r) for r in rows), 0)}}
 
     def metadata(self, request: FakeRequest, sheet: dict[str, Any]) -> FakeResponse:
+        grid = (request.arg("includeGridData") or "").lower() == "true"
+        wanted = {parse_range(r)[0] for r in request.query.get("ranges", [])}
+        unformatted = "effectiveValue" in (request.arg("fields") or "effectiveValue")  # what the mask asks for
+        sheets = []
+        for index, worksheet in enumerate(sheet.setdefault("worksheets", [])):
+            entry: dict[str, Any] = {"properties": self._properties(index, worksheet)}
+            if grid and (not wanted or worksheet["title"] in wanted):
+                entry["data"] = [self._grid(sheet, worksheet, unformatted)]
+            sheets.append(entry)
         return FakeResponse(200, {
             "spreadsheetId": sheet["id"],
             "properties": {"title": sheet.get("title", "Sheet"), "locale": sheet.get("locale", "en_US"),
                            "timeZone": sheet.get("time_zone", "America/New_York")},
-            "sheets": [{"properties": self._properties(i, w)}
-                       for i, w in enumerate(sheet.setdefault("worksheets", []))],
+            "sheets": sheets,
             "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{sheet['id']}/edit"})
+
+    def _grid(self, sheet: dict[str, Any], worksheet: dict[str, Any], unformatted: bool) -> dict[str, Any]:
+        """A worksheet's cells as GridData: empty cells are `{}`, trailing ones left out, as Sheets answers; the
+        unformatted value only when the field mask asks for it."""
+        notes = _notes(worksheet)
+        text = self._text_columns(worksheet)
+        height = max([len(worksheet.get("rows", []))] + [r + 1 for r, _ in notes])
+        row_data = []
+        for r in range(height):
+            row = worksheet["rows"][r] if r < len(worksheet.get("rows", [])) else []
+            width = max([len(row)] + [c + 1 for (nr, c) in notes if nr == r])
+            values = []
+            for c in range(width):
+                value = str(row[c]) if c < len(row) else ""
+                cell: dict[str, Any] = {}
+                if value:
+                    effective = self._rendered(sheet, value, "UNFORMATTED_VALUE", c in text)
+                    cell["formattedValue"] = value
+                    if unformatted:
+                        cell["effectiveValue"] = ({"numberValue": effective} if isinstance(effective, int | float)
+                                                  else {"stringValue": effective})
+                if (r, c) in notes:
+                    cell["note"] = notes[(r, c)]
+                values.append(cell)
+            while values and not values[-1]:
+                values.pop()
+            row_data.append({"values": values} if values else {})
+        return {"rowData": row_data} if row_data else {}
 
     def _worksheet(self, sheet: dict[str, Any], title: str | None) -> dict[str, Any] | None:
         worksheets = sheet.setdefault("worksheets", [])
@@ -125,20 +186,79 @@ class SheetsFake:
             return worksheets[0] if worksheets else None
         return next((w for w in worksheets if w["title"] == title), None)
 
+    def _by_id(self, sheet: dict[str, Any], sheet_id: Any) -> dict[str, Any] | None:
+        for index, worksheet in enumerate(sheet.setdefault("worksheets", [])):
+            if self._properties(index, worksheet)["sheetId"] == sheet_id:
+                return worksheet
+        return None
+
     def batch_update(self, request: FakeRequest, sheet: dict[str, Any]) -> FakeResponse:
+        """All or nothing, as Sheets does: tried on a copy first, then applied to the world in place."""
+        requests = request.json().get("requests", [])
+        trial = {**sheet, "worksheets": copy.deepcopy(sheet.setdefault("worksheets", []))}
+        replies: list[dict[str, Any]] = []
+        for number, item in enumerate(requests):
+            problem = self._one_update(trial, item, replies)
+            if problem:
+                return self._error(400, f"Invalid requests[{number}].{problem}", "INVALID_ARGUMENT")
         replies = []
-        for item in request.json().get("requests", []):
-            if "addSheet" in item:
-                title = item["addSheet"].get("properties", {}).get("title", "Sheet")
-                if self._worksheet(sheet, title):
-                    return self._error(400, f"Invalid requests[0].addSheet: A sheet with the name \"{title}\" "
-                                            "already exists. Please enter another name.", "INVALID_ARGUMENT")
-                worksheets = sheet.setdefault("worksheets", [])
-                worksheets.append({"title": title, "rows": []})
-                replies.append({"addSheet": {"properties": self._properties(len(worksheets) - 1, worksheets[-1])}})
-            else:
-                replies.append({})
+        for item in requests:
+            self._one_update(sheet, item, replies)
         return FakeResponse(200, {"spreadsheetId": sheet["id"], "replies": replies})
+
+    def _one_update(self, sheet: dict[str, Any], item: dict[str, Any], replies: list[dict[str, Any]]) -> str:
+        """Apply one request of a batchUpdate; the error's text when Sheets would refuse it."""
+        worksheets = sheet["worksheets"]
+        if "addSheet" in item:
+            title = item["addSheet"].get("properties", {}).get("title", "Sheet")
+            if self._worksheet(sheet, title):
+                return f"addSheet: A sheet with the name \"{title}\" already exists. Please enter another name."
+            worksheets.append({"title": title, "rows": [],
+                               "sheet_id": max([1000 + len(worksheets)] + [int(w.get("sheet_id", 0)) + 1
+                                                                          for w in worksheets])})
+            replies.append({"addSheet": {"properties": self._properties(len(worksheets) - 1, worksheets[-1])}})
+            return ""
+        if "insertDimension" in item:
+            span = item["insertDimension"].get("range", {})
+            worksheet = self._by_id(sheet, span.get("sheetId"))
+            start, end = int(span.get("startIndex", -1)), int(span.get("endIndex", -1))
+            if worksheet is None:
+                return f"insertDimension: No grid with id: {span.get('sheetId')}"
+            limit = self._properties(worksheets.index(worksheet), worksheet)["gridProperties"]["rowCount"]
+            if span.get("dimension") != "ROWS" or not 0 <= start < end or start > limit:
+                return "insertDimension: the range is not a span of rows within the grid"
+            if start == 0 and item["insertDimension"].get("inheritFromBefore"):
+                return "insertDimension: Cannot inherit properties from before when inserting at row 0."
+            rows = worksheet.setdefault("rows", [])
+            if start < len(rows):
+                rows[start:start] = [[] for _ in range(end - start)]
+            notes = _notes(worksheet)
+            worksheet["notes"] = {_a1(r + (end - start) if r >= start else r, c): text
+                                  for (r, c), text in notes.items()}
+            replies.append({})
+            return ""
+        if "updateCells" in item:
+            update = item["updateCells"]
+            origin: dict[str, Any] = update.get("start") or {}
+            worksheet = self._by_id(sheet, origin.get("sheetId"))
+            if worksheet is None:
+                return f"updateCells: No grid with id: {origin.get('sheetId')}"
+            fields = {f.strip() for f in str(update.get("fields", "")).split(",")}
+            if fields != {"note"}:
+                return "updateCells: this sandbox writes only notes through updateCells (fields: note)"
+            notes = _notes(worksheet)
+            for r, row in enumerate(update.get("rows", [])):
+                for c, cell in enumerate(row.get("values", [])):
+                    at = (int(origin.get("rowIndex", 0)) + r, int(origin.get("columnIndex", 0)) + c)
+                    if cell.get("note"):
+                        notes[at] = str(cell["note"])
+                    else:
+                        notes.pop(at, None)
+            worksheet["notes"] = {_a1(r, c): text for (r, c), text in notes.items()}
+            replies.append({})
+            return ""
+        replies.append({})
+        return ""
 
     @staticmethod
     def _entered(sheet: dict[str, Any], value: Any, option: str | None, as_text: bool = False) -> str:
@@ -213,11 +333,30 @@ class SheetsFake:
         return FakeResponse(200, {"spreadsheetId": sheet["id"], "valueRanges": ranges})
 
     def update_values(self, request: FakeRequest, sheet: dict[str, Any], range: str) -> FakeResponse:  # noqa: A002
+        return self._write(sheet, range, request.json().get("values", []), request.arg("valueInputOption"))
+
+    def batch_update_values(self, request: FakeRequest, sheet: dict[str, Any]) -> FakeResponse:
+        body = request.json()
+        option = body.get("valueInputOption")
+        for item in body.get("data", []):  # checked first: a bad range writes nothing
+            title, _ = parse_range(str(item.get("range", "")))
+            if self._worksheet(sheet, title) is None:
+                return self._error(400, f"Unable to parse range: {item.get('range')}", "INVALID_ARGUMENT")
+        responses = []
+        for item in body.get("data", []):
+            written = self._write(sheet, str(item["range"]), item.get("values", []), option)
+            responses.append(written.body)
+        return FakeResponse(200, {"spreadsheetId": sheet["id"], "totalUpdatedRows": sum(
+            r["updatedRows"] for r in responses), "totalUpdatedCells": sum(r["updatedCells"] for r in responses),
+            "totalUpdatedSheets": len({r["updatedRange"].rpartition("!")[0] for r in responses}),
+            "responses": responses})
+
+    def _write(self, sheet: dict[str, Any], range: str, values: list[list[Any]],  # noqa: A002
+               option: str | None) -> FakeResponse:
         title, (row0, col0, _, _) = parse_range(range)
         worksheet = self._worksheet(sheet, title)
         if worksheet is None:
             return self._error(400, f"Unable to parse range: {range}", "INVALID_ARGUMENT")
-        values = request.json().get("values", [])
         rows = worksheet.setdefault("rows", [])
         for offset, values_row in enumerate(values):
             while len(rows) <= row0 + offset:
@@ -226,8 +365,8 @@ class SheetsFake:
             while len(row) < col0 + len(values_row):
                 row.append("")
             text = self._text_columns(worksheet)
-            row[col0: col0 + len(values_row)] = [self._entered(sheet, v, request.arg("valueInputOption"),
-                                                               col0 + i in text) for i, v in enumerate(values_row)]
+            row[col0: col0 + len(values_row)] = [self._entered(sheet, v, option, col0 + i in text)
+                                                 for i, v in enumerate(values_row)]
         return FakeResponse(200, {"spreadsheetId": sheet["id"], "updatedRange": range,
                                   "updatedRows": len(values), "updatedCells": sum(len(r) for r in values)})
 

@@ -10,8 +10,9 @@ short-lived token. No key is stored.
 gspread's own back-off client retries server errors on appends too (an append
 answered with a 5xx may have landed) and sleeps up to minutes; this client
 retries 429 for any call (nothing was done; Retry-After is honoured) and
-server errors only for reads. Reads are batched: one metadata read and one
-values:batchGet per run.
+server errors only for reads. One read per run gets every tab's cells and
+notes (spreadsheets.get with grid data and a field mask); rows go in with one
+batchUpdate (rows inserted, keyed by notes) and one values:batchUpdate.
 """
 
 from __future__ import annotations
@@ -85,24 +86,42 @@ def _retrying_client(pause: float, calls: ApiCalls) -> type[HTTPClient]:
 
 
 @dataclass
-class SheetSnapshot:
-    """What the sheet holds, read once: worksheet titles, each one's header row and key column."""
+class Tab:
+    """One worksheet as read: each cell as the sheet shows it, its value unformatted (a date as its serial
+    number), and the notes on cells, by (row, column) from 0."""
 
-    titles: set[str]
-    headers: dict[str, list[str]] = field(default_factory=dict)
-    keys: dict[str, set[str]] = field(default_factory=dict)
+    title: str
+    sheet_id: int
+    rows: list[list[str]] = field(default_factory=list)
+    values: list[list[Any]] = field(default_factory=list)
+    notes: dict[tuple[int, int], str] = field(default_factory=dict)
+    row_count: int = 1000
+
+
+@dataclass
+class SheetSnapshot:
+    """What the spreadsheet holds, read once: every tab's cells and notes, and its locale."""
+
+    tabs: dict[str, Tab] = field(default_factory=dict)
     locale: str = ""  # the spreadsheet's (en_US, en_GB...): how a date typed as text is read
+
+    @property
+    def titles(self) -> set[str]:
+        return set(self.tabs)
 
 
 @dataclass
 class SheetRows:
-    """Every row of some worksheets, unformatted, and the spreadsheet's locale to read text dates with."""
+    """Rows by place (under the product's header), unformatted, and the spreadsheet's locale to read text dates
+    with; `date_cells`: where each row's date cell is, as a person finds it ('Log'!A7)."""
 
     values: dict[str, list[list[Any]]] = field(default_factory=dict)
     locale: str = ""
+    date_cells: dict[str, list[str]] = field(default_factory=dict)
 
 
-def _quote(title: str) -> str:
+def quote_title(title: str) -> str:
+    """A tab's title as A1 notation needs it: 'It''s a tab'."""
     return "'" + title.replace("'", "''") + "'"
 
 
@@ -148,55 +167,66 @@ class SheetsService:
         # metadata once to construct it and again to list its worksheets.
         return self._client.http_client
 
-    def snapshot(self, spreadsheet_id: str, titles: list[str]) -> SheetSnapshot:
-        """Two reads: the worksheet list, then every wanted worksheet's key column and header together."""
+    def snapshot(self, spreadsheet_id: str, *, unformatted: bool = False) -> SheetSnapshot:
+        """One read: every tab's properties, cells as shown (and `unformatted`, their values: a date as its
+        serial number) and notes (where the product keeps its rows' keys), with a field mask so nothing else
+        comes back."""
+        cell = "formattedValue,effectiveValue,note" if unformatted else "formattedValue,note"
         with sheets_errors(f"read spreadsheet {spreadsheet_id}"):
-            metadata = self._http.fetch_sheet_metadata(spreadsheet_id)
-            existing = {str(s["properties"]["title"]) for s in metadata.get("sheets", [])}
-            wanted = [t for t in titles if t in existing]
-            snapshot = SheetSnapshot(existing, locale=str(metadata.get("properties", {}).get("locale") or ""))
-            if wanted:
-                result = self._http.values_batch_get(spreadsheet_id, [f"{_quote(t)}!A:A" for t in wanted] +
-                                                     [f"{_quote(t)}!1:1" for t in wanted])
-                ranges = result.get("valueRanges", [])
-                for index, title in enumerate(wanted):
-                    column = ranges[index].get("values", [])
-                    header = ranges[len(wanted) + index].get("values", [[]])
-                    snapshot.keys[title] = {str(row[0]) for row in column[1:] if row}
-                    snapshot.headers[title] = [str(v) for v in (header[0] if header else [])]
+            body = self._http.fetch_sheet_metadata(spreadsheet_id, params={"includeGridData": "true", "fields": (
+                "properties(locale),sheets(properties(sheetId,title,gridProperties(rowCount)),"
+                f"data(startRow,startColumn,rowData(values({cell}))))")})
+        snapshot = SheetSnapshot(locale=str(body.get("properties", {}).get("locale") or ""))
+        for sheet in body.get("sheets", []):
+            properties = sheet.get("properties", {})
+            tab = Tab(str(properties.get("title", "")), int(properties.get("sheetId", 0)),
+                      row_count=int(properties.get("gridProperties", {}).get("rowCount", 1000)))
+            for grid in sheet.get("data", []):
+                top, left = int(grid.get("startRow", 0)), int(grid.get("startColumn", 0))
+                for r, row_data in enumerate(grid.get("rowData", [])):
+                    cells = row_data.get("values", [])
+                    while len(tab.rows) <= top + r:
+                        tab.rows.append([])
+                        tab.values.append([])
+                    shown = [""] * left + [str(c.get("formattedValue", "")) for c in cells]
+                    tab.rows[top + r], tab.values[top + r] = shown, [""] * left + [_effective(c) for c in cells]
+                    tab.notes.update({(top + r, left + c): str(cell["note"])
+                                      for c, cell in enumerate(cells) if cell.get("note")})
+            snapshot.tabs[tab.title] = tab
         return snapshot
 
-    def rows(self, spreadsheet_id: str, titles: list[str]) -> SheetRows:
-        """Every row (header included) of the worksheets that exist, in one read, unformatted: a date is its
-        serial number and a number a number, whatever format the sheet shows them in (a date a person typed
-        into a text-formatted column stays text: read it with the locale)."""
-        snapshot = self.snapshot(spreadsheet_id, [])
-        wanted = [t for t in titles if t in snapshot.titles]
-        if not wanted:
-            return SheetRows(locale=snapshot.locale)
-        with sheets_errors(f"read spreadsheet {spreadsheet_id}"):
-            result = self._http.values_batch_get(spreadsheet_id, [_quote(t) for t in wanted], params={
-                "valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"})
-        return SheetRows({t: [list(row) for row in r.get("values", [])]
-                          for t, r in zip(wanted, result.get("valueRanges", []), strict=False)}, snapshot.locale)
+    def insert_rows(self, spreadsheet_id: str, requests: list[dict[str, Any]]) -> None:
+        """One batchUpdate (all or nothing): rows inserted where they belong, with the notes that key them."""
+        with sheets_errors("insert rows"):
+            self._http.batch_update(spreadsheet_id, {"requests": requests})
 
-    def add_worksheet(self, spreadsheet_id: str, title: str, header: list[str]) -> None:
+    def write_values(self, spreadsheet_id: str, data: list[dict[str, Any]]) -> None:
+        """One values:batchUpdate, parsed as if typed (dates become dates in the sheet's own format)."""
+        with sheets_errors(f"write {len(data)} range(s)"):
+            self._http.values_batch_update(spreadsheet_id, {"valueInputOption": "USER_ENTERED", "data": data})
+
+    def add_worksheet(self, spreadsheet_id: str, title: str, header: list[str]) -> int:
+        """Add a tab with the product's header; its sheet id (for the rows that follow in the same run)."""
         body = {"requests": [{"addSheet": {"properties": {
             "title": title, "gridProperties": {"rowCount": 1000, "columnCount": max(len(header), 10)}}}}]}
         with sheets_errors(f"add worksheet {title!r}"):
-            self._http.batch_update(spreadsheet_id, body)
+            reply = self._http.batch_update(spreadsheet_id, body)
         self.set_header(spreadsheet_id, title, header)
+        return int(reply["replies"][0]["addSheet"]["properties"]["sheetId"])
 
     def set_header(self, spreadsheet_id: str, title: str, header: list[str]) -> None:
         with sheets_errors(f"write the header of {title!r}"):
-            self._http.values_update(spreadsheet_id, f"{_quote(title)}!A1", params={"valueInputOption": "RAW"},
+            self._http.values_update(spreadsheet_id, f"{quote_title(title)}!A1", params={"valueInputOption": "RAW"},
                                      body={"values": [header]})
 
-    def append(self, spreadsheet_id: str, title: str, rows: list[list[Any]]) -> None:
-        with sheets_errors(f"append {len(rows)} row(s) to {title!r}"):
-            self._http.values_append(
-                spreadsheet_id, f"{_quote(title)}!A1",
-                params={"valueInputOption": "USER_ENTERED", "insertDataOption": "INSERT_ROWS"}, body={"values": rows})
+
+def _effective(cell: Mapping[str, Any]) -> Any:
+    """A cell's unformatted value: a number (dates are serial numbers), text, a boolean, or "" when empty."""
+    value = cell.get("effectiveValue") or {}
+    for kind in ("numberValue", "stringValue", "boolValue"):
+        if kind in value:
+            return value[kind]
+    return str(cell.get("formattedValue", ""))
 
 
 @contextmanager

@@ -426,22 +426,6 @@ def iam_checks(services: Services, config: Config, at: datetime) -> list[Check]:
     return checks
 
 
-def tracking_checks(services: Services, config: Config, at: datetime) -> list[Check]:
-    checks: list[Check] = []
-    tracking = config.tracking
-    if tracking is None:
-        return checks
-
-    def sheet() -> str:
-        snapshot = services.sheets.snapshot(tracking.spreadsheet_id, [])
-        missing = sorted(set(tracking.sections.values()) - snapshot.titles)
-        note = f"; {len(missing)} worksheet(s) will be created on first use" if missing else ""
-        return (f"the spreadsheet is reachable ({len(snapshot.titles)} worksheets) with "
-                f"{services.sheets.credentials_kind}{note}")
-    _run(checks, "google sheet", sheet)
-    return checks
-
-
 def review_checks(services: Services, config: Config, at: datetime) -> list[Check]:
     checks: list[Check] = []
     for review_repo in config.reviews.repos if config.reviews else []:

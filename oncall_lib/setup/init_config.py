@@ -11,13 +11,15 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from oncall_lib.config import TrackingConfig
 from oncall_lib.errors import InputError, ServiceError
 from oncall_lib.handoff.schedule import ScheduleProblem
 from oncall_lib.plan import Action, apply
@@ -41,6 +43,7 @@ from oncall_lib.setup.starter import (
     render,
     schedule_id,
 )
+from oncall_lib.tracking.layout import mapping, read_layout
 
 # The schedule is read this far back and ahead: enough turns to see when they change hands.
 WINDOW = timedelta(days=28)
@@ -57,6 +60,7 @@ class InitRequest:
     duties: str = "handoff"
     epics: list[str] = field(default_factory=list)
     output: str = "oncall.toml"
+    spreadsheet: str | None = None  # the tracking sheet's id or URL: its layout is read and shown
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class Checked:
     duty_notes: list[str]
     epics: list[Epic]
     output: Path | None  # None: standard output
+    spreadsheet: str | None = None
 
 
 def check(request: InitRequest) -> Checked:
@@ -79,8 +84,17 @@ def check(request: InitRequest) -> Checked:
         if not output.parent.is_dir():
             raise InputError(f"--output {output}: the directory {output.parent} does not exist")
     layer = request.layer.strip() if request.layer else None
+    spreadsheet = None
+    if request.spreadsheet:
+        found = re.search(r"/d/([A-Za-z0-9_-]{10,})|^([A-Za-z0-9_-]{10,})$", request.spreadsheet.strip())
+        if not found:
+            raise InputError(f"--spreadsheet {request.spreadsheet}: give the spreadsheet's id or its URL "
+                             "(https://docs.google.com/spreadsheets/d/ID/edit)")
+        spreadsheet = found.group(1) or found.group(2)
+        if "tracking" not in duties:
+            duties.append("tracking")
     return Checked(schedule_id(request.schedule), channel_wanted(request.support_channel), layer or None,
-                   duties, notes, parse_epics(request.epics), output)
+                   duties, notes, parse_epics(request.epics), output, spreadsheet)
 
 
 def refuse_existing(path: Path) -> None:
@@ -157,8 +171,14 @@ def discover(services: Services, checked: Checked, at: datetime) -> Discovered:
     if not people:
         raise InputError(f"the support layer {layer.label} of schedule {checked.schedule_id} has nobody PagerDuty "
                          "can read: the roster would be empty" + (f" ({left_out[0]})" if left_out else ""))
-    return Discovered(checked.schedule_id, str(schedule.get("name") or ""), known_zone(schedule.get("time_zone")),
-                      layer, people, channel, checked.epics, checked.duties, at.date(), left_out)
+    found = Discovered(checked.schedule_id, str(schedule.get("name") or ""), known_zone(schedule.get("time_zone")),
+                       layer, people, channel, checked.epics, checked.duties, at.date(), left_out)
+    if checked.spreadsheet:
+        # Where each kind's rows would go in the team's sheet, as the doctor shows it.
+        tracking = TrackingConfig(spreadsheet_id=checked.spreadsheet)
+        layout = read_layout(services.sheets.snapshot(checked.spreadsheet), tracking)
+        found = replace(found, spreadsheet_id=checked.spreadsheet, sheet_mapping=mapping(layout, tracking))
+    return found
 
 
 # -- plan and apply ------------------------------------------------------------------------------------
@@ -198,6 +218,8 @@ def facts(found: Discovered, starter: Starter, checked: Checked) -> dict[str, An
         "next": ("fill each TO FILL value (check_config.py names those left), then run "
                  "rotate_assignees.py (a dry run by default)") if starter.blanks else "run check_config.py",
         "people": [m.name for m in found.members],
+        **({"tracking_sheet": [line.removeprefix("tracking sheet: ") for _, line in found.sheet_mapping]}
+           if found.spreadsheet_id else {}),
         "blanks": starter.blanks,
     }
 
@@ -213,6 +235,7 @@ def run(services: Services, request: InitRequest, at: datetime, *, dry_run: bool
     report.warnings += checked.duty_notes + [f"left out of the roster: {note}" for note in found.left_out]
     report.warnings += [f"{m.name}: {m.slack_missing}; their slack is left blank" for m in found.members
                         if not m.slack]
+    report.warnings += [line for ok, line in found.sheet_mapping if not ok]
     if not found.channel.is_member:
         report.warnings.append(f"the app is not in #{found.channel.name}: /invite it there before the first handoff")
     count = f"{len(found.members)} people, {len(starter.blanks)} blank(s) to fill"

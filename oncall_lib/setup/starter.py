@@ -221,6 +221,9 @@ class Discovered:
     day: date
     # Users on the layer left out of the roster, and why (PagerDuty cannot read a deleted user).
     left_out: list[str] = field(default_factory=list)
+    # The tracking sheet (--spreadsheet), and where each kind's rows would go in it (ok, line).
+    spreadsheet_id: str | None = None
+    sheet_mapping: list[tuple[bool, str]] = field(default_factory=list)
 
 
 def known_zone(name: str | None) -> str | None:
@@ -601,8 +604,14 @@ def _access(doc: _Document, found: Discovered) -> None:
 def _tracking(doc: _Document, found: Discovered) -> None:
     doc.table("tracking", "The Support Incidents Spreadsheet: every task becomes a row in its kind's worksheet. "
               "Share the sheet with the Google service account's email as an editor.")
-    doc.blank("spreadsheet_id", "the spreadsheet's id (the long part of its URL, between /d/ and /edit).")
-    doc.table("tracking.sections", "The worksheet for each kind of task.")
+    if found.spreadsheet_id:
+        doc.key("spreadsheet_id", found.spreadsheet_id)
+        doc.comment("Where each kind's rows go in it, as read from its tabs, headers and sections:")
+        for ok, line in found.sheet_mapping:
+            doc.comment(("" if ok else "NOT MAPPED: ") + line.removeprefix("tracking sheet: "))
+    else:
+        doc.blank("spreadsheet_id", "the spreadsheet's id (the long part of its URL, between /d/ and /edit).")
+    doc.table("tracking.sections", "The tab, or the heading row of a section in a tab, for each kind of task.")
     sections: dict[str, str] = default_of(TrackingConfig, "sections")
     for kind, title in sections.items():
         doc.key(kind, title)

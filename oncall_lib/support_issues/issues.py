@@ -57,6 +57,8 @@ REQUESTER, TEAM, THREAD, NEEDED, EPIC, URGENCY = (
 FORM_LABELS = (REQUESTER, TEAM, THREAD, NEEDED, EPIC, URGENCY)
 REQUIRED = (REQUESTER, NEEDED, EPIC)
 
+SLACK_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
+
 
 def thread_marker(ref: ThreadRef) -> str:
     return f"<!-- oncall-support:slack-thread {ref.key} -->"
@@ -123,7 +125,9 @@ def draft_issue(thread: list[dict[str, Any]], ref: ThreadRef, link: str, channel
     people = [names.get(str(m.get("user")), str(m.get("user"))) for m in thread[1:]
               if not is_own(m, me) and m.get("user") and m.get("user") != parent.get("user")]
     participants = ", ".join(github_text(p, one_line=True) for p in dict.fromkeys(people)) or "none yet"
-    text = str(parent.get("text", ""))
+    # People by name, never a raw id: "<@U0ADA> can you look" is titled "Ada Lovelace can you look".
+    text = SLACK_MENTION.sub(lambda m: names.get(m[1]) or (m[2] or "").strip() or "someone",
+                             str(parent.get("text", "")))
     first_line = next((line for line in text.splitlines() if line.strip()), "Support request")
     heading = github_text(title if title and title.strip() else first_line, 80 if not title else 200, one_line=True)
     body = "\n".join([
@@ -234,7 +238,9 @@ class Context:
 
     def name(self, user_id: str) -> str:
         if user_id not in self._names:
-            self._names[user_id] = self.services.slack.display_name(user_id)
+            # The roster's name first (no call); Slack's display name for anyone else.
+            member = next((m for m in self.config.roster if m.slack == user_id), None)
+            self._names[user_id] = member.name if member else self.services.slack.display_name(user_id)
         return self._names[user_id]
 
     def issues_by_thread(self, since: datetime) -> dict[str, IssueState]:
@@ -305,7 +311,8 @@ def observe_thread(ctx: Context, ref: ThreadRef, epic: SuperEpic, *, title: str 
     if target.existing is None:
         me = me or Identity()
         users = {str(m["user"]) for m in thread if m.get("user") and not is_own(m, me) and not m.get("bot_id")}
-        names = {user: ctx.name(user) for user in sorted(users)[:10]}
+        mentioned = set(SLACK_MENTION.findall(str(thread[0].get("text", ""))))
+        names = {user: ctx.name(user) for user in sorted(users)[:10] + sorted({u for u, _ in mentioned} - users)[:10]}
         url = team_url or "https://slack.com/"
         target.draft = draft_issue(thread, ref, permalink(url, ref.channel, ref.ts), label, epic, names, me, title)
         target.person = ctx.person()
@@ -743,7 +750,8 @@ def issue_rows(issues: list[IssueState], config: Config) -> list[TaskRow]:
         person = next((logins[a.casefold()] for a in issue.assignees if a.casefold() in logins), "")
         day = (issue.created_at or datetime.now(UTC)).astimezone(config.team.tz).date()
         rows.append(TaskRow(key=issue.html_url, day=day, person=person, kind="support",
-                            summary=f"Support issue: {issue.title}", link=issue.html_url, channel=channel))
+                            summary=f"Support issue: {issue.title}", link=issue.html_url, channel=channel,
+                            by=person))
     return rows
 
 

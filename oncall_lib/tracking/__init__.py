@@ -19,8 +19,8 @@ DUTY = Duty(
         Need("slack", "chat:write", "post the report's summary"),
     ),
     runs=Runs(schedules=("rotation-report.yml",), buttons=("log-task.yml", "fair-share.yml")),
-    checks="oncall_lib.setup.doctor:tracking_checks",
+    checks="oncall_lib.tracking.checks:tracking_checks",
     scripts=("log_task.py", "rotation_report.py", "fair_share.py"),
     docs="docs/duties/tracking.md",
-    interfaces=("log", "rows", "time_spent"),
+    interfaces=("layout", "log", "rows", "time_spent"),
 )

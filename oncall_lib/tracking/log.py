@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -13,7 +14,8 @@ from oncall_lib.handoff.on_support import support_person
 from oncall_lib.plan import Action, Executor, apply
 from oncall_lib.report import Report
 from oncall_lib.services import Services
-from oncall_lib.tracking.rows import TaskRow, plan_rows, worksheets_for
+from oncall_lib.tracking.layout import read_layout
+from oncall_lib.tracking.rows import TaskRow, insert_requests, plan_rows
 
 JOB = "log-task"
 
@@ -29,18 +31,37 @@ def tracking_actions(services: Services, config: Config, rows: list[TaskRow], wa
 def tracking_plan(services: Services, config: Config, rows: list[TaskRow], warnings: list[str],
                   start: int = 0, complete: Callable[[list[TaskRow]], list[TaskRow]] | None = None,
                   ) -> tuple[list[Action], bool]:
-    """`tracking_actions`, and whether the sheet could be read (False: the rows wait for a later run)."""
+    """`tracking_actions`, and whether every row has its place (False: the sheet could not be read, or some rows
+    have no place in it; they wait for a later run)."""
     if config.tracking is None or not rows:
         return [], True
     try:
-        snapshot = services.sheets.snapshot(config.tracking.spreadsheet_id, worksheets_for(rows, config.tracking))
-        new = [r for r in rows if r.key not in snapshot.keys.get(config.tracking.section(r.kind), set())]
-        if new and complete is not None:
-            new = complete(new)
+        snapshot = services.sheets.snapshot(config.tracking.spreadsheet_id)
+        layout = read_layout(snapshot, config.tracking)
+        logged = layout.keys
+        pending = [r for r in rows if r.key not in logged or r.key in layout.unfilled_keys()]
+        if pending and complete is not None:
+            pending = complete(pending)
     except ServiceError as exc:
         warnings.append(f"tracking sheet not updated (the next run tries again): {exc}")
         return [], False
-    return plan_rows(new, snapshot, config.tracking, start=start), True
+    planned = plan_rows([named(r, config) for r in pending], snapshot, config.tracking, start=start, layout=layout)
+    warnings += planned.problems
+    return planned.actions, not planned.problems
+
+
+_SLACK_ID = re.compile(r"^@?([UW][A-Z0-9]{2,})$")
+
+
+def named(row: TaskRow, config: Config) -> TaskRow:
+    """People by their roster name, never a raw Slack id (@U0ADA): in who was on support, who did it and who
+    asked."""
+    names = {m.slack: m.name for m in config.roster if m.slack}
+
+    def name(text: str) -> str:
+        found = _SLACK_ID.match(text.strip())
+        return names.get(found.group(1), text) if found else text
+    return replace(row, person=name(row.person), by=name(row.by), requester=name(row.requester))
 
 
 def with_person(services: Services, config: Config, at: datetime, warnings: list[str],
@@ -56,17 +77,20 @@ def with_person(services: Services, config: Config, at: datetime, warnings: list
 
 def executors(services: Services) -> dict[str, Executor]:
     return {
-        "sheet.add_worksheet": lambda a: services.sheets.add_worksheet(a.params["spreadsheet"], a.params["title"],
-                                                                       list(a.params["header"])),
+        "sheet.add_worksheet": lambda a: {"sheet_id": services.sheets.add_worksheet(
+            a.params["spreadsheet"], a.params["title"], list(a.params["header"]))},
         "sheet.set_header": lambda a: services.sheets.set_header(a.params["spreadsheet"], a.params["title"],
                                                                  list(a.params["header"])),
         "sheet.append": lambda a: _append(services, a),
+        "sheet.fill": lambda a: services.sheets.write_values(a.params["spreadsheet"], list(a.params["data"])),
     }
 
 
 def _append(services: Services, action: Action) -> dict[str, bool]:
     params = action.params
-    services.sheets.append(params["spreadsheet"], params["title"], [list(r) for r in params["rows"]])
+    services.sheets.insert_rows(params["spreadsheet"], insert_requests(int(params["sheet_id"]),
+                                                                       list(params["inserts"])))
+    services.sheets.write_values(params["spreadsheet"], list(params["data"]))
     return {"appended": True}  # for a follow-up that records the rows are in (the handoff message's marker)
 
 

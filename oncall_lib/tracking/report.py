@@ -27,7 +27,7 @@ from oncall_lib.owned_section import merge, remember_title, section
 from oncall_lib.plan import Action, Executor, Ref, apply, filled
 from oncall_lib.report import Report
 from oncall_lib.requests.classify import Request, classify, seen_by_from_sheet
-from oncall_lib.requests.waiting import scan_requests
+from oncall_lib.requests.waiting import scan_requests, team_of
 from oncall_lib.services import Services
 from oncall_lib.services.github import Comment, IssueState
 from oncall_lib.services.sheets import SheetRows
@@ -36,6 +36,7 @@ from oncall_lib.support_issues.followups import has_summary
 from oncall_lib.timeutil import not_at_hour
 from oncall_lib.tracking import REPORT_LABEL
 from oncall_lib.tracking.figures import RotationFigures, render, request_figures
+from oncall_lib.tracking.layout import product_rows
 from oncall_lib.tracking.rows import ACKNOWLEDGED_HOW, DATE, DATE_COLUMN, KIND, day_first, sheet_date
 from oncall_lib.tracking.time_spent import time_spent
 from oncall_lib.untrusted import github_text, slack_text
@@ -134,7 +135,8 @@ def _date_requests(services: Services, config: Config, requests: list[Request], 
             parent = next((m for m in thread if m.get("ts") == request.ts), None)
             if parent is not None:
                 read = classify(parent, channels[request.channel_id], config.requests.ack_reactions, me,
-                                thread=thread)
+                                thread=thread, team=team_of(config))
+                read = replace(read, urgent=request.urgent, why=request.why)  # decided by the scan, from its words
                 # The thread's own time when it has one; else the scan's upper bound stays.
                 request = read if read.acknowledged_at else replace(read, seen_by=request.seen_by)
         dated.append(request)
@@ -150,13 +152,15 @@ def logged_days(read: SheetRows, config: Config) -> tuple[dict[str, list[date]],
     unreadable: list[str] = []
     first = day_first(read.locale)
     for title in sorted({config.tracking.section(kind) for kind in READ_KINDS}):
+        where = read.date_cells.get(title, [])
         for number, row in enumerate(read.values.get(title, [])[1:], start=2):
             if len(row) <= KIND or row[KIND] not in READ_KINDS:
                 continue
             day = sheet_date(row[DATE], day_first=first)
             if day is None:
                 shown = github_text(str(row[DATE]), 40, one_line=True)
-                unreadable.append(f"'{title}'!{DATE_COLUMN}{number} ({f'“{shown}”' if shown else 'empty'})")
+                cell = where[number - 2] if number - 2 < len(where) else f"'{title}'!{DATE_COLUMN}{number}"
+                unreadable.append(f"{cell} ({f'“{shown}”' if shown else 'empty'})")
             else:
                 days.setdefault(str(row[KIND]), []).append(day)
     return days, unreadable
@@ -217,9 +221,9 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
     days: dict[str, list[date]] = {}
     if config.tracking:
         try:
-            kinds = (*READ_KINDS, *(("answer",) if config.answers else ()))
-            read = services.sheets.rows(config.tracking.spreadsheet_id,
-                                        sorted({config.tracking.section(k) for k in kinds}))
+            # One read of the whole spreadsheet, each kind's rows found where the team keeps them.
+            snapshot = services.sheets.snapshot(config.tracking.spreadsheet_id, unformatted=True)
+            read = product_rows(snapshot, config.tracking)
             rows = read.values
             days, unreadable = logged_days(read, config)
             if unreadable:

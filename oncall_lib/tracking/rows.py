@@ -1,25 +1,39 @@
 """Rows for the Support Incidents Spreadsheet: pure planning.
 
-Each task is one row, in the worksheet for its kind, with a stable key in
-column A. A run reads every key column it needs once, and appends only rows
-whose key is not there yet: one append per worksheet per run.
+Each task is one row, in the place for its kind (a tab, or a section in a tab: oncall_lib.tracking.layout), its
+values under the team's own header cells. A run reads the whole spreadsheet once (cells and notes), and writes
+only rows whose key is nowhere in it yet: per tab, one batchUpdate that inserts the rows where they belong with
+the notes that key them (all or nothing), then one write of their values. A row whose values were lost after
+its insert (its note is there, its cells are empty) gets its values on the next run.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from oncall_lib.config import TrackingConfig
-from oncall_lib.plan import Action
-from oncall_lib.services.sheets import SheetSnapshot
+from oncall_lib.plan import Action, Ref
+from oncall_lib.services.sheets import SheetSnapshot, quote_title
+from oncall_lib.tracking.layout import (
+    NOTE_PREFIX,
+    PRODUCT_HEADER,
+    Header,
+    Place,
+    SheetLayout,
+    column_letter,
+    place_for,
+    read_layout,
+)
 
-HEADER = ["Key", "Date", "On support", "Kind", "Summary", "Link", "Channel", "Requester", "Minutes to acknowledge",
-          "Minutes spent", "Acknowledged how"]
+HEADER = list(PRODUCT_HEADER.values())
 ACKNOWLEDGED_HOW = HEADER.index("Acknowledged how")
 DATE, KIND = HEADER.index("Date"), HEADER.index("Kind")
 DATE_COLUMN = chr(ord("A") + DATE)  # as a person finds the cell: 'Access'!B7
+# Who did a task the product did on its own: the "Done by" (Who, Engineer...) cell of its row.
+AUTOMATIC = "automatic"
 
 
 def cell(value: object) -> str:
@@ -32,7 +46,7 @@ def cell(value: object) -> str:
 class TaskRow:
     key: str
     day: date
-    person: str
+    person: str  # who was on support
     kind: str
     summary: str
     link: str = ""
@@ -41,51 +55,156 @@ class TaskRow:
     minutes_to_acknowledge: float | None = None
     minutes_spent: float | None = None
     acknowledged_how: str = ""  # reply, ticket, or "reaction; seen by <the scan's time>"
+    # Who did it: "" for the person on support, AUTOMATIC for the product itself, or someone else's name.
+    by: str = ""
 
-    def values(self) -> list[str]:
+    def fields(self) -> dict[str, str]:
         def number(value: float | None) -> str:
             return "" if value is None else f"{value:g}"
 
-        return [cell(self.key), self.day.isoformat(), cell(self.person), self.kind, cell(self.summary[:500]),
-                cell(self.link), cell(self.channel), cell(self.requester), number(self.minutes_to_acknowledge),
-                number(self.minutes_spent), cell(self.acknowledged_how)]
+        return {"key": cell(self.key), "date": self.day.isoformat(), "on_support": cell(self.person),
+                "kind": self.kind, "summary": cell(self.summary[:500]), "link": cell(self.link),
+                "channel": cell(self.channel), "requester": cell(self.requester),
+                "minutes_to_acknowledge": number(self.minutes_to_acknowledge),
+                "minutes_spent": number(self.minutes_spent), "acknowledged_how": cell(self.acknowledged_how),
+                "done_by": cell(self.by or self.person)}
+
+    def values(self) -> list[str]:
+        """The row under the product's own header."""
+        found = self.fields()
+        return [found[name] for name in PRODUCT_HEADER]
 
 
-def worksheets_for(rows: list[TaskRow], tracking: TrackingConfig) -> list[str]:
-    return sorted({tracking.section(r.kind) for r in rows})
+@dataclass
+class Planned:
+    """The sheet's actions for some rows, and the one-line problems of rows that have no place."""
+
+    actions: list[Action] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
 
-def plan_rows(rows: list[TaskRow], snapshot: SheetSnapshot, tracking: TrackingConfig, start: int = 0) -> list[Action]:
-    """Create missing worksheets (and headers), then one append per worksheet of the rows it lacks.
+def new_rows(rows: list[TaskRow], layout: SheetLayout) -> list[TaskRow]:
+    """Rows whose key is nowhere in the spreadsheet yet, once each."""
+    seen = layout.keys
+    fresh = []
+    for row in rows:
+        if row.key not in seen:
+            seen.add(row.key)
+            fresh.append(row)
+    return fresh
+
+
+def _runs(columns: dict[str, int]) -> list[list[tuple[int, str]]]:
+    """The header's columns in contiguous runs (one range each, so no cell between them is written)."""
+    runs: list[list[tuple[int, str]]] = []
+    for column, name in sorted((c, f) for f, c in columns.items()):
+        if runs and runs[-1][-1][0] == column - 1:
+            runs[-1].append((column, name))
+        else:
+            runs.append([(column, name)])
+    return runs
+
+
+def _ranges(title: str, header: Header, first_row: int, rows: list[TaskRow]) -> list[dict[str, Any]]:
+    data = []
+    for run in _runs(header.columns):
+        data.append({"range": f"{quote_title(title)}!{column_letter(run[0][0])}{first_row + 1}:"
+                              f"{column_letter(run[-1][0])}{first_row + len(rows)}",
+                     "values": [[_in_unit(r.fields()[name], header.in_hours(name)) for _, name in run]
+                                for r in rows]})
+    return data
+
+
+def _in_unit(value: str, hours: bool) -> str:
+    """Minutes as the team's column counts them: hours where its header says so (90 -> 1.5)."""
+    return f"{round(float(value) / 60, 2):g}" if hours and value else value
+
+
+def _summaries(rows: list[TaskRow]) -> str:
+    return "; ".join(r.summary[:60] for r in rows[:3]) + (" ..." if len(rows) > 3 else "")
+
+
+def plan_rows(rows: list[TaskRow], snapshot: SheetSnapshot, tracking: TrackingConfig, start: int = 0,
+              layout: SheetLayout | None = None) -> Planned:
+    """Per tab: add it (when allowed) or write the product's header (an empty tab or the product's own), then
+    insert the rows it lacks at the end of their section with their keys, and write their values.
 
     `start` is where these actions will sit in the run's whole plan (for `after`)."""
-    actions: list[Action] = []
-    by_sheet: dict[str, list[TaskRow]] = {}
-    seen: set[tuple[str, str]] = set()
+    layout = layout or read_layout(snapshot, tracking)
+    planned = Planned()
+    fills: dict[str, list[tuple[int, Header, TaskRow]]] = {}
     for row in rows:
-        title = tracking.section(row.kind)
-        if row.key in snapshot.keys.get(title, set()) or (title, row.key) in seen:
+        for title, tab in layout.tabs.items():
+            if row.key in tab.unfilled_keys():
+                at = tab.keys[row.key]
+                fills.setdefault(title, []).append((at, tab.headers_of[at], row))
+    by_place: dict[tuple[str, int], tuple[Place, list[TaskRow]]] = {}
+    problems: dict[str, None] = {}
+    for row in new_rows(rows, layout):
+        place = place_for(row.kind, layout, tracking)
+        if isinstance(place, str):
+            problems[place] = None
             continue
-        seen.add((title, row.key))
-        by_sheet.setdefault(title, []).append(row)
-    for title, new in sorted(by_sheet.items()):
-        ready = None
-        if title not in snapshot.titles:
-            ready = start + len(actions)
-            actions.append(Action("sheet.add_worksheet", title, "add the worksheet with its header",
-                                  {"spreadsheet": tracking.spreadsheet_id, "title": title, "header": HEADER}))
-        elif (header := snapshot.headers.get(title, [])) != HEADER and HEADER[:len(header)] == header:
-            # No header yet, or one from before a column was added: write ours (a header of their own stays).
-            ready = start + len(actions)
-            actions.append(Action("sheet.set_header", title, "write the header row" if not header else
-                                  f"add the column(s) {', '.join(HEADER[len(header):])} to the header",
-                                  {"spreadsheet": tracking.spreadsheet_id, "title": title, "header": HEADER}))
-        actions.append(Action("sheet.append", title, f"log {len(new)} task(s): " + "; ".join(r.summary[:60]
-                                                                                             for r in new[:3])
-                              + (" ..." if len(new) > 3 else ""),
-                              {"spreadsheet": tracking.spreadsheet_id, "title": title,
-                               "rows": [r.values() for r in new]}, after=ready))
-    return actions
+        by_place.setdefault((place.title, place.at), (place, []))[1].append(row)
+    planned.problems = list(problems)
+    spreadsheet = tracking.spreadsheet_id
+    for title in sorted({t for t, _ in by_place}):
+        groups = sorted((p for (t, _), p in by_place.items() if t == title), key=lambda g: g[0].at)
+        first = groups[0][0]
+        ready: int | None = None
+        sheet_id: Any = first.sheet_id
+        if first.sheet_id is None:
+            ready = start + len(planned.actions)
+            sheet_id = Ref(ready, "sheet_id")
+            planned.actions.append(Action("sheet.add_worksheet", title, "add the worksheet with its header",
+                                          {"spreadsheet": spreadsheet, "title": title, "header": HEADER}))
+        elif first.write_header:
+            ready = start + len(planned.actions)
+            current = [c for c in (layout.tabs[title].tab.rows or [[]])[0] if c.strip()]
+            planned.actions.append(Action("sheet.set_header", title, "write the header row" if not current else
+                                          f"add the column(s) {', '.join(HEADER[len(current):])} to the header",
+                                          {"spreadsheet": spreadsheet, "title": title, "header": HEADER}))
+        inserts, data, shift = [], [], 0
+        for place, new in groups:
+            at = place.at + shift  # the groups above have already pushed this one down
+            header = place.header
+            first_column = min(header.columns.values())
+            inserts.append({"at": at, "count": len(new), "inherit": place.inherit and at > 0,
+                            "notes": [[offset, first_column, NOTE_PREFIX + r.key] for offset, r in enumerate(new)]})
+            data += _ranges(title, header, at, new)
+            header_row = header.row + sum(len(n) for p, n in groups if p.at <= header.row)
+            data += [{"range": f"{quote_title(title)}!{column_letter(column)}{header_row + 1}",
+                      "values": [[PRODUCT_HEADER[name]]]} for name, column in place.new_columns]
+            shift += len(new)
+        where = "; ".join(f"{len(new)} under {p.where()}" for p, new in groups)
+        every = [r for _, new in groups for r in new]
+        planned.actions.append(Action("sheet.append", title, f"log {len(every)} task(s) ({where}): "
+                                      + _summaries(every),
+                                      {"spreadsheet": spreadsheet, "title": title, "sheet_id": sheet_id,
+                                       "inserts": inserts, "data": data,
+                                       "rows": [r.values() for r in every]}, after=ready))
+    for title, found in sorted(fills.items()):
+        data = [d for at, header, row in found for d in _ranges(title, header, at, [row])]
+        planned.actions.append(Action("sheet.fill", title, f"write the values of {len(found)} row(s) inserted "
+                                      "before without them: " + _summaries([r for _, _, r in found]),
+                                      {"spreadsheet": spreadsheet, "title": title, "data": data}))
+    return planned
+
+
+def insert_requests(sheet_id: int, inserts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The batchUpdate requests for `plan_rows`' inserts, top to bottom (each `at` already counts the rows the
+    inserts above it add): the rows, then each one's key in a note."""
+    requests: list[dict[str, Any]] = []
+    for insert in inserts:
+        requests.append({"insertDimension": {"range": {"sheetId": sheet_id, "dimension": "ROWS",
+                                                       "startIndex": insert["at"],
+                                                       "endIndex": insert["at"] + insert["count"]},
+                                             "inheritFromBefore": bool(insert["inherit"])}})
+        for offset, column, text in insert["notes"]:
+            requests.append({"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": insert["at"] + offset,
+                                                       "columnIndex": column},
+                                             "rows": [{"values": [{"note": text}]}], "fields": "note"}})
+    return requests
 
 
 SERIAL_EPOCH = date(1899, 12, 30)  # Google Sheets' day zero

@@ -85,8 +85,8 @@ SLACK_OPERATIONS = [
     ("get", "/chat.getPermalink"), ("get", "/conversations.list"), ("get", "/usergroups.list"),
     ("post", "/usergroups.users.update"),
 ]
-SHEETS_OPERATIONS = ["spreadsheets.get", "spreadsheets.batchUpdate",
-                     "spreadsheets.values.batchGet", "spreadsheets.values.append", "spreadsheets.values.update"]
+SHEETS_OPERATIONS = ["spreadsheets.get", "spreadsheets.batchUpdate", "spreadsheets.values.update",
+                     "spreadsheets.values.batchUpdate"]
 # Keyless Google: the token exchange and the service account's token, which google-auth calls.
 GOOGLE_DISCOVERY = {"sheets.json": ("sheets.v4.json", SHEETS_OPERATIONS),
                     "sts.json": ("sts.v1.json", ["v1.token"]),
