@@ -358,6 +358,11 @@ class IamConfig(_Model):
     # AWS username -> owner (a roster member's name, GitHub login or Slack id, or any text).
     owners: dict[str, str] = Field(default_factory=dict)
     pr_labels: list[str] = Field(default_factory=lambda: ["iam-cleanup"])
+    # False where the team's own audit (a Lambda) already posts in the operations channel: the product posts
+    # nothing, and the cleanup from the audit takes its users from that post's thread.
+    post_audit: bool = True
+    # Who posts the team's own audit: its bot id (B...), app id (A...), user id, or bot name.
+    audit_poster: str | None = None
 
     @model_validator(mode="after")
     def _warning_before_limit(self) -> IamConfig:
@@ -597,6 +602,13 @@ class RotationConfig(_Model):
     topic_template: str = "Oncall support this week: {name} ({mention})"
     topic_separator: str = " | "
     handoff_checklist: list[str] = Field(default_factory=lambda: list(DEFAULT_CHECKLIST))
+    # Where the handoff's two messages go ([[slack.channels]] keys). The announcement (who is on support, from when
+    # until when) is for requesters: default, the support channel. The team's message (the handover issue, the
+    # outgoing person's notes, what waits, normal oncall's incidents, postmortem items) is internal: default, the
+    # operations channel; with neither, it is not posted in a channel (the start-of-turn DM and the handover
+    # issue carry what waits).
+    announce_channel: str | None = None
+    team_channel: str | None = None
 
     @field_validator("topic_template")
     @classmethod
@@ -657,6 +669,10 @@ class Config(_Model):
                                  + ", ".join(missing))
         if self.review.channel and self.review.channel not in [c.key for c in self.slack.channels]:
             raise ValueError(f"review.channel = {self.review.channel!r} is not the key of any [[slack.channels]]")
+        for name in ("announce_channel", "team_channel"):
+            key = getattr(self.rotation, name)
+            if key and key not in [c.key for c in self.slack.channels]:
+                raise ValueError(f"rotation.{name} = {key!r} is not the key of any [[slack.channels]]")
         heartbeat_channel = self.automation.heartbeat_channel
         if heartbeat_channel and heartbeat_channel not in [c.key for c in self.slack.channels]:
             raise ValueError(f"automation.heartbeat_channel = {heartbeat_channel!r} is not the key of any "

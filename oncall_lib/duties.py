@@ -1,10 +1,9 @@
 """The rotation's duties, each declared once: what turns it on, what it needs, when it runs.
 
-Each duty's package declares it (`oncall_lib/<duty>/__init__.py`: DUTY); this
-module lists them in order. Everything that must know every duty reads this list: config checks
-(`check_config.py`), the doctor, the tick, the generated docs tables
-(docs/duties.md) and the Slack and GitHub App manifests. Add a duty here and
-they all follow.
+Each duty's package declares it (`oncall_lib/<duty>/__init__.py`: DUTY); the core's registry
+(`oncall_lib/registry.py`) names them in order, and this module reads them from there. Everything that must
+know every duty reads this list: config checks (`check_config.py`), the doctor, the tick, the generated docs
+tables (docs/duties.md) and the Slack and GitHub App manifests. Add a duty to the registry and they all follow.
 """
 
 from __future__ import annotations
@@ -12,26 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from oncall_lib.access import DUTY as ACCESS
-from oncall_lib.answers import DUTY as ANSWERS
-from oncall_lib.covers import DUTY as COVERS
-from oncall_lib.deploys import DUTY as DEPLOYS
+from oncall_lib import registry
 from oncall_lib.duty import SYSTEM_NAMES, Duty, Need, System
-from oncall_lib.handoff import DUTY as HANDOFF
-from oncall_lib.iam import DUTY as IAM
-from oncall_lib.offboarding import DUTY as OFFBOARDING
-from oncall_lib.postmortems import DUTY as POSTMORTEMS
-from oncall_lib.requests import DUTY as REQUESTS
-from oncall_lib.reviews import DUTY as REVIEWS
-from oncall_lib.support_issues import DUTY as SUPPORT_ISSUES
-from oncall_lib.tracking import DUTY as TRACKING
 
 if TYPE_CHECKING:
     from oncall_lib.config import Config
 
 
-DUTIES: tuple[Duty, ...] = (HANDOFF, COVERS, REQUESTS, ANSWERS, SUPPORT_ISSUES, POSTMORTEMS, IAM, ACCESS, OFFBOARDING,
-                             TRACKING, REVIEWS, DEPLOYS)
+DUTIES: tuple[Duty, ...] = registry.duties()
 
 
 def duty(key: str) -> Duty:

@@ -77,6 +77,31 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Contributes:
+    """What a duty adds to the places every duty shares: "module:name" strings, resolved only when used.
+
+    The handoff, the report and the recorder gather these from the duties that are on (`oncall_lib.registry`) and
+    import no duty; a duty that is off contributes nothing, so nothing about it appears. The points and what a
+    contribution returns are declared in `oncall_lib/contributions.py`.
+    """
+
+    # Its section of the handoff (the team's message, the DMs, the handover issue): what it has waiting.
+    # (config, HandoffContext) -> HandoffSection | None
+    handoff: str = ""
+    # Its part of the end-of-rotation report: lines and figures. (config, ReportContext) -> ReportPart | None
+    report: str = ""
+    # The requests of the weeks the report reads: (services, config, RequestWindow) -> RequestsRead.
+    report_requests: str = ""
+    # What it does with the requests the watch has just scanned, in the watch's run.
+    # (services, config, the watch's state) -> WatchPart
+    watch: str = ""
+    # The kinds of task rows it records (the report counts them only while it is on).
+    row_kinds: tuple[str, ...] = ()
+    # Where task rows go (the tracking duty: the team's sheet): a `recorder.RowKeeper`.
+    rows: str = ""
+
+
+@dataclass(frozen=True)
 class Duty:
     key: str
     title: str
@@ -99,6 +124,7 @@ class Duty:
     # The modules of its package other duties may import (who is on support, what is waiting, ...); its jobs are
     # never among them.
     interfaces: tuple[str, ...] = ()
+    contributes: Contributes = field(default_factory=Contributes)
 
     @property
     def name(self) -> str:

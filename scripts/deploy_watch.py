@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Failed-deploy triage: for each new failed run of the configured deploy workflows, post once in the
 deploys channel the failed job and step, the log around the error, the commits since the last success and
-their likely owners (authors and code owners), or say there is no direct owner."""
+their likely owners (authors and code owners), or say that no owner was found and invite the person on support."""
 
 import sys
 from pathlib import Path

@@ -18,9 +18,13 @@ def main() -> int:
     parser = job_parser("iam_audit.py", __doc__ or "", duty="iam")
     add_credential_report(parser)
     add_only_at_hour(parser)
+    parser.add_argument("--at-audit-hour", action="store_true",
+                        help="do nothing unless it is [iam] audit_hour on a weekday in the team's time zone (the "
+                             "schedule); fail when iam-audit.yml's cron lines can never start a run then")
     args = parser.parse_args()
     return execute(args, lambda s, c, at, dry: iam_audit.run(s, c, at, dry_run=dry, report_file=args.credential_report,
-                                                             only_at_hour=args.only_at_hour))
+                                                             only_at_hour=args.only_at_hour,
+                                                             at_audit_hour=args.at_audit_hour))
 
 
 if __name__ == "__main__":

@@ -166,24 +166,6 @@ def test_the_thumbs_go_to_the_sheet_once_and_the_report_counts_them(sandbox: San
     assert "Suggested: add “" in console and "to the examples of `aws-console`" in console
 
 
-def test_an_answer_thumbed_down_is_not_given_again_to_a_request_alike(sandbox: Sandbox, answering: Config) -> None:
-    # The team finds the answer did not help with this question (thumbs down): the same question again does not
-    # get it again; another question the answer covers still does.
-    asked = sandbox.post(SUPPORT, AT - timedelta(minutes=5), "aws console access for me please")
-    first = sandbox.run(watching, answering, AT).report
-    assert first.facts["answered"] == 1, first.to_text()
-    [reply] = answers_in(sandbox)
-    reply["reactions"] = [{"name": "-1", "users": ["U0REQ1"], "count": 1}]
-    sandbox.run(watching, answering, AT + timedelta(minutes=10))  # logs the thumbs down
-    alike = sandbox.post(SUPPORT, AT + timedelta(minutes=20), "hi, AWS console access?")
-    other = sandbox.post(SUPPORT, AT + timedelta(minutes=21), "I can't log in to the AWS console")
-    later = sandbox.run(watching, answering, AT + timedelta(minutes=25)).report
-    assert later.exit_code == 0, later.to_text()
-    threads = {m["thread_ts"] for m in answers_in(sandbox)}
-    assert threads == {asked, other}  # not again to the one alike; still to another question
-    assert alike not in threads and "held back: a request alike got :-1: for it" in later.facts["answers_considered"]
-
-
 def test_the_dry_run_says_why_each_new_request_was_answered_or_not(sandbox: Sandbox, answering: Config) -> None:
     sandbox.post(SUPPORT, AT - timedelta(minutes=5), "The AWS console is down for me")
     sandbox.post(SUPPORT, AT - timedelta(minutes=4), "hey team, console access for aws?")

@@ -18,9 +18,10 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from oncall_lib.config import Config, parse_config
-from oncall_lib.duties import CREDENTIALS, DUTIES, HANDOFF, enabled
+from oncall_lib.duties import CREDENTIALS, DUTIES, enabled
 from oncall_lib.duty import SYSTEM_NAMES, System
 from oncall_lib.generated import github_permissions
+from oncall_lib.handoff import DUTY as HANDOFF
 from oncall_lib.secrets import SECRETS
 from tests import runner
 

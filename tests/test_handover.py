@@ -20,6 +20,7 @@ from tests.conftest import Sandbox
 REPO = "department-of-veterans-affairs/va.gov-team"
 DEVOPS = "department-of-veterans-affairs/devops"
 SUPPORT = "C01SUPPORT"
+OPERATIONS = "C02VSPOPS"
 LABEL = "oncall-handover"
 # Grace Hopper's turn began Monday 23 November 09:00 New York; Alan Turing's begins on the 30th.
 GRACE = datetime(2026, 11, 23, 14, 10, tzinfo=UTC)
@@ -94,7 +95,7 @@ def test_one_issue_per_turn_prefilled_assigned_and_linked_from_the_handoff(sandb
     assert "### Access requests waiting for an approver (1)" in body
     # Hostile text from Slack reaches GitHub inert.
     assert "<!channel>" not in body and "@org/team" not in body
-    [message] = sandbox.bot_messages(SUPPORT, rotate.HANDOFF_EVENT)
+    [message] = sandbox.bot_messages(OPERATIONS, rotate.TEAM_EVENT)
     link = f"https://github.sandbox/{REPO}/issues/{issue['number']}"
     assert f"Handover issue (acknowledge it there): <{link}|open it>" in message["text"]
     # One issue per turn, however many ticks.
@@ -163,7 +164,7 @@ def test_notes_asked_the_day_before_quoted_at_the_handoff_and_the_turn_closed_wi
     alan = next(i for i in handover_issues(sandbox) if i["number"] != grace["number"])
     assert alan["assignees"] == ["alan-turing"]
     assert "### Notes from @grace-hopper" in alan["body"] and "> Watch the VPN: it flaps after 16:00." in alan["body"]
-    message = sandbox.bot_messages(SUPPORT, rotate.HANDOFF_EVENT)[-1]
+    message = sandbox.bot_messages(OPERATIONS, rotate.TEAM_EVENT)[-1]
     assert "Notes from @grace-hopper:\n> Watch the VPN: it flaps after 16:00.\n> Ada knows the Sentry one." \
         in message["text"]
     # The notes are a person's text: inert in Slack and on GitHub alike.

@@ -182,3 +182,93 @@ def test_a_report_still_being_built_is_waited_for(sandbox: Sandbox, config: Conf
     assert report.exit_code == 0, report.to_text()
     assert {f["user"] for f in report.extra["findings"]} == {"Alan.Turing", "Bob.Smith", "Contractor.Build"}
     assert report.api_calls["iam"]["reads"] == reads
+
+
+# -- quiet unless useful: the hour is the setting's, the owners are told what 90 days means, the post can be off --
+
+
+def with_iam(config: Config, **changes: Any) -> Config:
+    assert config.iam is not None
+    return config.model_copy(update={"iam": config.iam.model_copy(update=changes)})
+
+
+def in_zone(config: Config, zone: str) -> Config:
+    return config.model_copy(update={"team": config.team.model_copy(update={"time_zone": zone})})
+
+
+def scheduled(schedule: list[str] | None = None) -> Any:
+    def job(services: Services, config: Config, at: datetime, dry_run: bool) -> Report:
+        return iam_audit.run(services, config, at, dry_run=dry_run, at_audit_hour=True, schedule=schedule)
+    return job
+
+
+def test_owners_who_keep_an_account_are_told_it_may_be_disabled_at_the_limit(sandbox: Sandbox,
+                                                                            config: Config) -> None:
+    sandbox.run(auditing, config, AT)
+    [parent] = posts(sandbox, iam_audit.AUDIT_EVENT)
+    assert ("An account you keep could be disabled if its activity is not reset before the 90-day mark"
+            in parent["text"])
+
+
+def test_the_schedule_acts_at_the_configured_hour_in_the_teams_zone(sandbox: Sandbox, config: Config) -> None:
+    """audit_hour = 14 in Berlin, with the cron line the job asks for: it acts at 14:xx Berlin time, and in no
+    other run; Saturday's run does nothing."""
+    berlin = with_iam(in_zone(config, "Europe/Berlin"), audit_hour=14)
+    schedule = ["7 12,13 * * 1-5"]
+    at_two = datetime(2026, 11, 30, 13, 7, tzinfo=UTC)  # Monday 14:07 CET
+    report = sandbox.run(scheduled(schedule), berlin, at_two).report
+    assert report.exit_code == 0 and "skipped" not in report.facts, report.to_text()
+    assert len(posts(sandbox, iam_audit.AUDIT_EVENT)) == 1
+    noon = sandbox.run(scheduled(schedule), berlin, datetime(2026, 11, 30, 12, 7, tzinfo=UTC)).report
+    assert noon.facts["skipped"] == "it is 13:07 CET, not 14:00 in Europe/Berlin" and noon.api_calls == {}
+    summer = sandbox.run(scheduled(schedule), berlin, datetime(2026, 7, 13, 12, 7, tzinfo=UTC)).report
+    assert "skipped" not in summer.facts  # 14:07 CEST: the other candidate hour
+    saturday = sandbox.run(scheduled(["7 12,13 * * *"]), berlin, datetime(2026, 12, 5, 13, 7, tzinfo=UTC)).report
+    assert saturday.facts["skipped"] == "it is Saturday in Europe/Berlin: the audit runs on weekdays"
+
+
+def test_a_schedule_that_cannot_reach_the_hour_fails_and_names_the_line_to_write(sandbox: Sandbox,
+                                                                                config: Config) -> None:
+    """audit_hour changed, the cron lines not: no audit would ever run, so every scheduled run fails, loudly."""
+    berlin = with_iam(in_zone(config, "Europe/Berlin"), audit_hour=14)
+    report = sandbox.run(scheduled(["7 15,16 * * 1-5"]), berlin, datetime(2026, 11, 30, 15, 7, tzinfo=UTC)).report
+    assert report.exit_code == 1 and report.api_calls == {}
+    assert report.errors[0].startswith("iam-audit.yml's schedule (7 15,16 * * 1-5, UTC) does not start a run at "
+                                       "14:00 in Europe/Berlin on weekdays")
+    assert report.errors[0].endswith('set its cron line to "7 12,13 * * 1-5"')
+
+
+def test_the_repositorys_schedule_reaches_the_repositorys_audit_hour() -> None:
+    from oncall_lib.config import load_config
+    from oncall_lib.iam.schedule import missed_days, workflow_schedule
+
+    config = load_config(Path(__file__).resolve().parent.parent / "oncall.toml")
+    assert config.iam is not None
+    lines = workflow_schedule()
+    assert lines and missed_days(lines, config.iam.audit_hour, config.team.tz, datetime(2026, 12, 7).date()) == []
+
+
+def test_with_the_teams_own_audit_posting_the_product_posts_nothing(sandbox: Sandbox, config: Config) -> None:
+    quiet = with_iam(config, post_audit=False, audit_poster="B0IAMLAMBDA")
+    report = sandbox.run(auditing, quiet, AT).report
+    assert report.exit_code == 0, report.to_text()
+    assert len(report.extra["findings"]) == 3  # still audited (and logged), just not posted
+    assert report.facts["posted"] == "nothing: post_audit = false (the team's own audit posts)"
+    assert posts(sandbox, iam_audit.AUDIT_EVENT) == [] and posts(sandbox, iam_audit.DETAIL_EVENT) == []
+    assert report.api_calls.get("slack", {}).get("writes", 0) == 0
+
+
+def test_the_doctor_says_when_the_schedule_cannot_reach_the_audit_hour(sandbox: Sandbox, config: Config) -> None:
+    from oncall_lib.setup import doctor
+
+    def doctoring(s: Services, c: Config, at: datetime, d: bool) -> Report:
+        return doctor.run(s, c, at, dry_run=d)
+
+    ok = sandbox.run(doctoring, config, AT).report
+    [line] = [c for c in ok.extra["checks"] if c["check"] == "iam schedule"]
+    assert line["ok"] and line["detail"] == ("iam-audit.yml starts a run at 11:00 America/New_York on every "
+                                             "weekday")
+    berlin = with_iam(in_zone(config, "Europe/Berlin"), audit_hour=14)
+    report = sandbox.run(doctoring, berlin, AT).report
+    [line] = [c for c in report.extra["checks"] if c["check"] == "iam schedule"]
+    assert not line["ok"] and line["detail"].endswith('set its cron line to "7 12,13 * * 1-5"')

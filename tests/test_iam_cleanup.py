@@ -174,3 +174,28 @@ def test_a_persons_edit_survives_a_rerun_and_no_reviewer_is_asked_twice(sandbox:
     again = sandbox.run(cleanup(from_audit=True), config, AT + timedelta(minutes=20)).report
     assert again.outcomes == [] and again.total_calls("writes") == 0
     assert pull["requested_reviewers"] == [reviewer] and len(pull["reviews"]) == 1
+
+
+def test_with_the_teams_own_audit_the_pr_comes_from_its_thread(sandbox: Sandbox, config: Config) -> None:
+    """The team's Lambda posts the day's audit and lists the users in its thread; the product posts nothing and
+    drafts the PR for the users that thread names and the credential report shows past the limit. A user only a
+    person's reply names is not taken, nor a user the report does not show past the limit."""
+    assert config.iam is not None
+    quiet = config.model_copy(update={"iam": config.iam.model_copy(
+        update={"post_audit": False, "audit_poster": "iam-activity-audit"})})
+    lambda_post = {"user": None, "bot_id": "B0IAMLAMBDA", "bot_profile": {"name": "iam-activity-audit"}}
+    ops = "C02VSPOPS"
+    none_today = sandbox.run(cleanup(from_audit=True), quiet, AT).report
+    assert none_today.facts["users_from"] == "no post by iam-activity-audit in the operations channel today"
+    assert none_today.facts["users"] == "none past the limit: no PR"
+    parent = sandbox.post(ops, AT - timedelta(minutes=50), "IAM users approaching 90 days of inactivity: 3",
+                          **lambda_post)
+    sandbox.post(ops, AT - timedelta(minutes=49), "Bob.Smith (95 days), Alan.Turing (80 days)", thread_ts=parent,
+                 **lambda_post)
+    sandbox.post(ops, AT - timedelta(minutes=30), "Contractor.Build is still in use, cc @bob", thread_ts=parent,
+                 user="U0ADA")
+    report = sandbox.run(cleanup(from_audit=True), quiet, AT).report
+    assert report.exit_code == 0, report.to_text()
+    assert report.facts["users"] == "Bob.Smith"  # Alan.Turing is in the warning band; Contractor.Build not named
+    assert report.facts["users_from"] == f"the thread of iam-activity-audit's post {parent}"
+    assert [p for p in repo(sandbox)["pulls"] if p["head"] == "oncall/remove-iam-users/bob.smith"]

@@ -136,8 +136,46 @@ def test_a_failure_on_the_same_commit_has_no_direct_owner(sandbox: Sandbox, conf
     devops["branches"]["master"]["files"].pop(".github/CODEOWNERS")
     sandbox.run(watching, config, AT)
     [post] = posts(sandbox, DEPLOYS, deploy_watch.TRIAGE_EVENT)
-    assert "Same commit as the last success" in post["text"] and "*No direct owner*" in post["text"]
+    assert "Same commit as the last success" in post["text"] and "Likely owners" not in post["text"]
+    # Nobody chose to look: the triage says no owner was found and invites the person on support, never claims
+    # that anyone is looking.
+    assert "*No owner found* in the commits or CODEOWNERS. Person on support: if you look into it, say so in this " \
+           "thread so others know" in post["text"]
+    assert "is looking" not in post["text"]
     assert "thread_ts" not in post  # no deploy bot message to answer
+
+
+def test_with_owners_found_the_triage_names_them_and_invites_nobody(sandbox: Sandbox, config: Config) -> None:
+    _deploy_412_fails(sandbox, config)
+    [post] = posts(sandbox, DEPLOYS, deploy_watch.TRIAGE_EVENT)
+    assert "Likely owners:" in post["text"] and "No owner found" not in post["text"]
+    assert "Person on support" not in post["text"] and "is looking" not in post["text"]
+
+
+def test_the_digest_posts_nothing_when_nothing_waits(sandbox: Sandbox, config: Config) -> None:
+    devops = next(r for r in sandbox.world["github"]["repos"] if r["full_name"] == DEVOPS)
+    for pull in devops["pulls"]:
+        pull["draft"] = True  # every open PR still a draft: none awaits review
+    report = sandbox.run(digest, config, AT).report
+    assert report.exit_code == 0, report.to_text()
+    assert report.facts["awaiting_review"] == 0
+    assert report.facts["digest"] == "nothing waits for review: nothing posted"
+    assert posts(sandbox, OPS, review_digest.DIGEST_EVENT) == []
+    assert not [o for o in report.outcomes if o.action.kind.startswith("slack.")]
+    assert report.api_calls.get("slack", {}).get("writes", 0) == 0
+
+
+def test_a_digest_posted_today_says_so_when_everything_is_reviewed(sandbox: Sandbox, config: Config) -> None:
+    """Posted in the morning with PRs waiting; by the afternoon none waits: the same message is edited, nothing
+    new is posted."""
+    sandbox.run(digest, config, AT)
+    devops = next(r for r in sandbox.world["github"]["repos"] if r["full_name"] == DEVOPS)
+    for pull in devops["pulls"]:
+        pull["draft"] = True
+    later = sandbox.run(digest, config, AT + timedelta(hours=3)).report
+    assert [o.action.kind for o in later.outcomes if o.action.kind.startswith("slack.")] == ["slack.update"]
+    [message] = posts(sandbox, OPS, review_digest.DIGEST_EVENT)
+    assert message["text"] == ":tada: *No pull request awaits review.*"
 
 
 def test_codeowners_and_log_excerpts() -> None:

@@ -16,6 +16,7 @@ from tests.conftest import Sandbox
 
 REPO = "department-of-veterans-affairs/va.gov-team"
 SUPPORT = "C01SUPPORT"
+OPERATIONS = "C02VSPOPS"  # the team's channel ([slack] operations_channel)
 # Tuesday of the week Grace Hopper is on the support layer in the example world.
 TUESDAY = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
@@ -36,7 +37,14 @@ def statuses(report: Report) -> list[tuple[str, str]]:
     return [(o.action.kind, o.status.value) for o in report.outcomes]
 
 
+def outgoing_on_the_epics(sandbox: Sandbox) -> None:
+    """Ada's turn ends Monday 23 November: the product had assigned her to both epics for it."""
+    for number in (1954, 3675):
+        sandbox.issue(REPO, number)["assignees"].append("ada-lovelace")
+
+
 def test_first_run_hands_over_and_second_run_writes_nothing(sandbox: Sandbox, config: Config) -> None:
+    outgoing_on_the_epics(sandbox)
     first = sandbox.run(rotation, config, TUESDAY).report
     assert first.exit_code == 0
     assert first.facts["on_support"] == "Grace Hopper"
@@ -48,11 +56,14 @@ def test_first_run_hands_over_and_second_run_writes_nothing(sandbox: Sandbox, co
     for number in (1954, 3675):
         assignees = sandbox.issue(REPO, number)["assignees"]
         assert "grace-hopper" in assignees
-        assert "katherine-johnson" not in assignees  # last rotation's person, a roster member
+        assert "ada-lovelace" not in assignees  # the outgoing person on support
+        # A rotation member on the epic who is not the outgoing person (she assigned herself): stays.
+        assert "katherine-johnson" in assignees
     # Margaret is on the roster but not in the rotation: never unassigned.
     assert "margaret-hamilton" in sandbox.issue(REPO, 1954)["assignees"]
     assert sandbox.channel(SUPPORT)["topic"].startswith("Oncall support this week: Grace Hopper (<@U0GRACE>)")
     assert len(sandbox.bot_messages(SUPPORT, rotate.HANDOFF_EVENT)) == 1
+    assert len(sandbox.bot_messages(OPERATIONS, rotate.TEAM_EVENT)) == 1
     assert len(sandbox.bot_messages("U0GRACE", rotate.CHECKLIST_EVENT)) == 1
 
     second = sandbox.run(rotation, config, TUESDAY.replace(hour=16)).report
@@ -68,7 +79,8 @@ def test_dry_run_plans_everything_and_changes_nothing(sandbox: Sandbox, config: 
     assert {status for _, status in statuses(report)} == {"planned"}
     # The rotation's row goes first, so the handoff message's marker can say whether it reached the sheet.
     assert [kind for kind, _ in statuses(report)][:2] == ["sheet.add_worksheet", "sheet.append"]
-    assert len(report.outcomes) == 9
+    # The sheet's two, the assignments, the topic, the team's message, the announcement, the DM.
+    assert len(report.outcomes) == 8
     assert report.total_calls("writes") == 0
     assert (sandbox.channel(SUPPORT)["topic"], sandbox.issue(REPO, 1954)["assignees"]) == before
     assert sandbox.bot_messages(SUPPORT, rotate.HANDOFF_EVENT) == []
@@ -172,7 +184,8 @@ def test_a_roster_member_without_slack_or_github(sandbox: Sandbox, config: Confi
     assert any("no github login" in w for w in report.warnings)
     assert any("no Slack user" in w for w in report.warnings)
     assert sandbox.channel(SUPPORT)["topic"].startswith("Oncall support this week: Grace Hopper (Grace Hopper)")
-    assert [o.action.target for o in report.outcomes if o.action.kind == "slack.post"] == ["#vfs-platform-support"]
+    assert [o.action.target for o in report.outcomes if o.action.kind == "slack.post"] == ["#vsp-operations",
+                                                                                           "#vfs-platform-support"]
 
 
 def test_the_rest_of_the_topic_survives(sandbox: Sandbox, config: Config) -> None:
@@ -204,6 +217,7 @@ def test_a_topic_already_right_as_slack_stores_it_is_not_rewritten(sandbox: Sand
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_twenty_percent_faults_converge_without_duplicates(sandbox: Sandbox, config: Config, seed: int) -> None:
+    outgoing_on_the_epics(sandbox)
     faults = Faults(rate=0.2, seed=seed, retry_after=0)
     runs, injected = [], 0
     for _ in range(12):
@@ -215,10 +229,11 @@ def test_twenty_percent_faults_converge_without_duplicates(sandbox: Sandbox, con
             break
     assert runs[-1].outcomes == [] and runs[-1].exit_code == 0, [r.to_text() for r in runs]
     assert len(sandbox.bot_messages(SUPPORT, rotate.HANDOFF_EVENT)) == 1
+    assert len(sandbox.bot_messages(OPERATIONS, rotate.TEAM_EVENT)) == 1
     assert len(sandbox.bot_messages("U0GRACE", rotate.CHECKLIST_EVENT)) == 1
     for number in (1954, 3675):
         assert set(sandbox.issue(REPO, number)["assignees"]) & {"grace-hopper", "katherine-johnson", "ada-lovelace"} \
-            == {"grace-hopper"}
+            == {"grace-hopper", "katherine-johnson"}
     assert injected > 0
 
 
@@ -269,10 +284,13 @@ def test_the_handoff_message_shows_normal_oncalls_week(sandbox: Sandbox, config:
     monday = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
     report = sandbox.run(rotation, config, monday).report
     assert report.exit_code == 0, report.to_text()
-    [message] = sandbox.bot_messages(SUPPORT, rotate.HANDOFF_EVENT)
+    [message] = sandbox.bot_messages(OPERATIONS, rotate.TEAM_EVENT)
     assert "Normal oncall since the last handoff: 2 incident(s), 2 high urgency, 2 resolved:" in message["text"]
     assert "#4101 API latency over 2 s on /v0/profile" in message["text"]
     assert "#4103" not in message["text"]  # Alan's own week has not happened yet
+    # The requesters' channel hears who is on support, not normal oncall's incidents.
+    [announcement] = sandbox.bot_messages(SUPPORT, rotate.HANDOFF_EVENT)
+    assert "Normal oncall" not in announcement["text"] and "#4101" not in announcement["text"]
     assert sandbox.run(rotation, config, monday).report.total_calls("writes") == 0
 
 
@@ -325,3 +343,112 @@ def test_with_nothing_waiting_the_dm_says_so_and_what_to_pick_up(sandbox: Sandbo
     assert dm["text"].split("\n")[1] == ("*First:* nothing is waiting. Skim <#C01SUPPORT> for anything new, then, "
                                          "with no support work or incident, pick up a postmortem action item:")
     assert "Automate certificate rotation" in dm["text"].split("\n")[2]
+
+
+# -- where each message goes (#32): requesters hear who is on support; the team hears what waits --------------
+
+
+def test_the_requesters_channel_hears_who_is_on_support_and_the_team_what_waits(sandbox: Sandbox,
+                                                                              config: Config) -> None:
+    from datetime import timedelta
+
+    sandbox.post(SUPPORT, TUESDAY - timedelta(hours=2), "Can someone rotate the staging certificate?")
+    sandbox.run(rotation, config, TUESDAY)
+    [announcement] = sandbox.bot_messages(SUPPORT, rotate.HANDOFF_EVENT)
+    assert announcement["text"].split("\n") == [
+        ":wave: *Oncall support handoff*: <@U0GRACE> is the first point of contact from Mon 23 Nov 09:00 EST until "
+        "Mon 30 Nov 09:00 EST", "Taking over from Ada Lovelace. Thank you!",
+        "Next up: Alan Turing from Mon 30 Nov 09:00 EST"]
+    [team] = sandbox.bot_messages(OPERATIONS, rotate.TEAM_EVENT)
+    assert "Still waiting for an acknowledgement (1):" in team["text"] and "staging certificate" in team["text"]
+    assert "pick up a postmortem action item" in team["text"] and "Super Epics: " in team["text"]
+    # Its marker tells the next runs the team's message went out: they do not look for it.
+    assert announcement["metadata"]["event_payload"]["team"] is True
+    assert sandbox.run(rotation, config, TUESDAY.replace(hour=16)).report.total_calls() <= 8
+
+
+def test_each_handoff_messages_channel_is_a_setting(sandbox: Sandbox, config: Config) -> None:
+    moved = with_rotation(config, announce_channel="operations", team_channel="sre")
+    report = sandbox.run(rotation, moved, TUESDAY).report
+    assert report.exit_code == 0, report.to_text()
+    assert len(sandbox.bot_messages(OPERATIONS, rotate.HANDOFF_EVENT)) == 1
+    assert len(sandbox.bot_messages("C03SRE000", rotate.TEAM_EVENT)) == 1
+    assert sandbox.bot_messages(SUPPORT, rotate.HANDOFF_EVENT) == []
+    assert sandbox.bot_messages(OPERATIONS, rotate.TEAM_EVENT) == []
+    # The topic stays the support channel's: that is where requesters look.
+    assert sandbox.channel(SUPPORT)["topic"].startswith("Oncall support this week: Grace Hopper")
+    assert sandbox.run(rotation, moved, TUESDAY.replace(hour=16)).report.total_calls("writes") == 0
+
+
+def test_an_unknown_channel_key_for_a_handoff_message_is_a_config_error(tmp_path: Any) -> None:
+    from pathlib import Path
+
+    from oncall_lib.config import ConfigError, load_config
+
+    text = Path("oncall.toml").read_text(encoding="utf-8")
+    text = text.replace("[rotation]\n", '[rotation]\nteam_channel = "nope"\n')
+    (tmp_path / "oncall.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match="rotation.team_channel = 'nope' is not the key of any"):
+        load_config(tmp_path / "oncall.toml")
+
+
+def test_without_a_team_channel_the_incoming_person_hears_what_the_team_would_have(sandbox: Sandbox,
+                                                                                 config: Config) -> None:
+    """No [rotation] team_channel and no operations channel: nothing internal goes to the requesters' channel;
+    normal oncall's week reaches the incoming person's start-of-turn DM instead."""
+    alone = config.model_copy(update={"slack": config.slack.model_copy(update={"operations_channel": None})})
+    monday = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+    report = sandbox.run(rotation, alone, monday).report
+    assert report.exit_code == 0, report.to_text()
+    [announcement] = sandbox.bot_messages(SUPPORT, rotate.HANDOFF_EVENT)
+    assert "Normal oncall" not in announcement["text"] and "postmortem" not in announcement["text"]
+    assert sandbox.bot_messages(OPERATIONS, rotate.TEAM_EVENT) == []
+    [dm] = sandbox.bot_messages("U0ALAN", rotate.CHECKLIST_EVENT)
+    assert "Normal oncall since the last handoff: 2 incident(s)" in dm["text"]
+    assert sandbox.run(rotation, alone, monday).report.total_calls("writes") == 0
+
+
+# -- touch only what the product did (#32): the handoff unassigns only the outgoing person, at the change --------
+
+
+def test_a_teammate_who_assigns_herself_mid_turn_stays(sandbox: Sandbox, config: Config) -> None:
+    outgoing_on_the_epics(sandbox)
+    sandbox.run(rotation, config, TUESDAY)
+    assert "ada-lovelace" not in sandbox.issue(REPO, 1954)["assignees"]
+    # Mid-turn, Alan picks up the epic with Grace, and Ada (the outgoing person) comes back to help.
+    sandbox.issue(REPO, 1954)["assignees"] += ["alan-turing", "ada-lovelace"]
+    for hour in (16, 17, 18):
+        later = sandbox.run(rotation, config, TUESDAY.replace(hour=hour)).report
+        assert later.total_calls("writes") == 0, later.to_text()
+    assert {"grace-hopper", "alan-turing", "ada-lovelace"} <= set(sandbox.issue(REPO, 1954)["assignees"])
+
+
+def test_at_the_next_change_of_turn_only_the_outgoing_person_leaves(sandbox: Sandbox, config: Config) -> None:
+    """Alan's turn begins Monday 30 November: Grace (outgoing) leaves the epics; Katherine, who assigned herself,
+    stays."""
+    sandbox.run(rotation, config, TUESDAY)
+    monday = sandbox.run(rotation, config, datetime(2026, 11, 30, 15, 0, tzinfo=UTC)).report
+    assert [(o.action.kind, o.action.params["logins"]) for o in monday.outcomes if o.action.kind == "github.unassign"
+            ] == [("github.unassign", ["grace-hopper"]), ("github.unassign", ["grace-hopper"])]
+    for number in (1954, 3675):
+        assignees = sandbox.issue(REPO, number)["assignees"]
+        assert "alan-turing" in assignees and "grace-hopper" not in assignees and "katherine-johnson" in assignees
+
+
+# -- the handoff gathers the sections of the duties that are on (#35) ----------------------------------------
+
+
+def test_a_duty_that_is_off_shows_nothing_in_the_handoff(sandbox: Sandbox, config: Config) -> None:
+    """Without [postmortems] the team's message and the DM say nothing about postmortem items; without
+    [support_issues] the heads-up DM says nothing about support issues (not even that none is open)."""
+    from zoneinfo import ZoneInfo
+
+    off = config.model_copy(update={"postmortems": None, "support_issues": None})
+    sandbox.run(rotation, off, TUESDAY)
+    [team] = sandbox.bot_messages(OPERATIONS, rotate.TEAM_EVENT)
+    [dm] = sandbox.bot_messages("U0GRACE", rotate.CHECKLIST_EVENT)
+    assert "postmortem" not in team["text"] and "postmortem" not in dm["text"]
+    sandbox.run(rotation, off, datetime(2026, 11, 27, 9, 30, tzinfo=ZoneInfo("America/New_York")))
+    [heads_up] = sandbox.bot_messages("U0ALAN", rotate.PRETURN_EVENT)
+    assert "support issue" not in heads_up["text"] and "postmortem" not in heads_up["text"]
+    assert "No request is waiting right now." in heads_up["text"]  # the request watch is on: it says so

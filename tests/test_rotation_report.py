@@ -365,3 +365,29 @@ def test_time_entries_read_as_people_write_them() -> None:
     commands, problems = parse_commands("/oncall spent 45m\n/oncall spent soon")
     assert [c.verb for c in commands] == ["spent"]
     assert problems == ["`/oncall spent soon`: give the time like `/oncall spent 45m` or `/oncall spent 1h30m`"]
+
+
+def test_the_report_leaves_out_what_is_off(sandbox: Sandbox, config: Config) -> None:
+    """Without the request watch, the review digest and the deploy triage, the report shows none of their rows (no
+    zeros) and asks nothing about requests; what is on still shows."""
+    alans_week(sandbox)
+    unwatched = [c.model_copy(update={"watch": False}) for c in config.slack.channels]
+    off = config.model_copy(update={"slack": config.slack.model_copy(update={"channels": unwatched}),
+                                    "reviews": None, "deploys": None, "answers": None})
+    off.__pydantic_fields_set__.discard("requests")  # as if oncall.toml had no [requests] table
+    report = sandbox.run(reporting, off, BEFORE_HANDOFF, dry_run=True).report
+    assert report.exit_code == 0, report.to_text()
+    markdown = report.markdown
+    for gone in ("| Requests |", "| Time to acknowledge |", "| PRs reviewed |", "| Failed deploys handled |",
+                 "No request reached the watched channels"):
+        assert gone not in markdown, gone
+    for kept in ("| Support issues |", "| IAM findings and PRs |", "| Postmortem items moved |",
+                 "| Access and offboarding |", "### Normal oncall (PagerDuty incidents)"):
+        assert kept in markdown, kept
+    assert "pr_review" not in report.extra["rotation"]["logged_tasks"]
+    # No channel was read for requests nobody watches.
+    assert report.total_calls("reads") < sandbox.run(reporting, config, BEFORE_HANDOFF, dry_run=True
+                                                     ).report.total_calls("reads")
+
+    on = sandbox.run(reporting, config, BEFORE_HANDOFF, dry_run=True).report.markdown
+    assert "| Requests | 7 (6 acknowledged, 1 not acknowledged) |" in on and "| PRs reviewed | 0 |" in on

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from oncall_lib.handoff.schedule import ScheduleProblem, handoff_at, select_layer, support_timeline
+from oncall_lib.rotation.schedule import ScheduleProblem, handoff_at, select_layer, support_timeline
 
 
 def entry(user: str, start: str, end: str) -> dict[str, object]:

@@ -777,3 +777,409 @@ def test_a_user_named_by_arn_text_is_reported() -> None:
     assert result.text == document
     assert result.warnings == ['data "aws_iam_policy_document" "assume" (line 9) names the removed user by ARN, '
                                '"arn:aws-us-gov:iam::123456789012:user/contractors/Bob.Smith": edit it by hand']
+
+
+# Users looked up with `data "aws_iam_user"` (managed elsewhere, referred to here): the lookup is the user.
+
+LOOKUPS = """# People are created in the identity account; this stack only looks them up.
+data "aws_iam_user" "deploy_bot" {
+  user_name = "deploy-bot"
+}
+
+data "aws_iam_user" "jane_doe" {
+  user_name = "jane.doe"
+}
+
+data "aws_iam_user" "raj_patel" {
+  user_name = "raj.patel"
+}
+
+data "aws_iam_policy_document" "artifacts_read" {
+  statement {
+    sid     = "ReadArtifacts"
+    actions = ["s3:GetObject", "s3:ListBucket"]
+    resources = [
+      aws_s3_bucket.artifacts.arn,
+      "${aws_s3_bucket.artifacts.arn}/*",
+    ]
+
+    principals {
+      type = "AWS"
+      identifiers = [
+        data.aws_iam_user.deploy_bot.arn,
+        data.aws_iam_user.jane_doe.arn,
+        data.aws_iam_user.raj_patel.arn,
+      ]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "artifacts" {
+  bucket = aws_s3_bucket.artifacts.id
+  policy = data.aws_iam_policy_document.artifacts_read.json
+}
+
+resource "aws_iam_user_policy_attachment" "jane_readonly" {
+  user       = data.aws_iam_user.jane_doe.user_name
+  policy_arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+}
+
+resource "aws_iam_group_membership" "deployers" {
+  name  = "deployers"
+  group = aws_iam_group.deployers.name
+  users = [data.aws_iam_user.deploy_bot.user_name, data.aws_iam_user.jane_doe.user_name]
+}
+"""
+
+
+def test_a_user_known_only_through_a_lookup() -> None:
+    result = remove_users(LOOKUPS, ["Jane.Doe"])
+    assert result.text == """# People are created in the identity account; this stack only looks them up.
+data "aws_iam_user" "deploy_bot" {
+  user_name = "deploy-bot"
+}
+
+data "aws_iam_user" "raj_patel" {
+  user_name = "raj.patel"
+}
+
+data "aws_iam_policy_document" "artifacts_read" {
+  statement {
+    sid     = "ReadArtifacts"
+    actions = ["s3:GetObject", "s3:ListBucket"]
+    resources = [
+      aws_s3_bucket.artifacts.arn,
+      "${aws_s3_bucket.artifacts.arn}/*",
+    ]
+
+    principals {
+      type = "AWS"
+      identifiers = [
+        data.aws_iam_user.deploy_bot.arn,
+        data.aws_iam_user.raj_patel.arn,
+      ]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "artifacts" {
+  bucket = aws_s3_bucket.artifacts.id
+  policy = data.aws_iam_policy_document.artifacts_read.json
+}
+
+resource "aws_iam_group_membership" "deployers" {
+  name  = "deployers"
+  group = aws_iam_group.deployers.name
+  users = [data.aws_iam_user.deploy_bot.user_name]
+}
+"""
+    assert result.removed[0] == 'data "aws_iam_user" "jane_doe" (line 6)'
+    assert 'resource "aws_iam_user_policy_attachment" "jane_readonly" (line 39)' in result.removed
+    assert result.warnings == []
+
+
+def test_a_lookup_that_is_the_only_principal_of_a_policy_that_stays_is_refused() -> None:
+    """The bucket policy stays (the bucket is not the user's): with no principal left AWS would reject it."""
+    alone = LOOKUPS.replace("        data.aws_iam_user.deploy_bot.arn,\n", "").replace(
+        "        data.aws_iam_user.raj_patel.arn,\n", "")
+    with pytest.raises(TerraformEditError, match=r'iam_users.tf:25: data "aws_iam_policy_document" "artifacts_read": '
+                                                 r"data.aws_iam_user.jane_doe is the only principal in "
+                                                 r"statement.principals.identifiers"):
+        remove_users(alone, ["jane.doe"])
+
+
+def test_a_lookup_for_each_over_a_list_loses_the_name_and_what_was_built_on_that_instance() -> None:
+    text = """# Looked up so the deploy role can trust them.
+data "aws_iam_user" "deployers" {
+  for_each  = toset(["jane.doe", "raj.patel"])
+  user_name = each.value
+}
+
+output "jane_arn" {
+  value = data.aws_iam_user.deployers["jane.doe"].arn
+}
+"""
+    assert remove_users(text, ["jane.doe"]).text == """# Looked up so the deploy role can trust them.
+data "aws_iam_user" "deployers" {
+  for_each  = toset(["raj.patel"])
+  user_name = each.value
+}
+"""
+
+
+def test_a_block_that_only_takes_the_user_as_an_input_is_never_removed_with_them() -> None:
+    """A module or a bucket that outlives the user: removing it would destroy what it manages."""
+    module = ('\nmodule "reports_bucket" {\n  source      = "./modules/bucket"\n  bucket_name = "reports"\n'
+              "  uploader    = data.aws_iam_user.raj_patel\n}\n")
+    with pytest.raises(TerraformEditError) as refused:
+        remove_users(LOOKUPS + module, ["raj.patel"])
+    assert str(refused.value) == (
+        'iam_users.tf:50: module "reports_bucket" uses data.aws_iam_user.raj_patel (`uploader`); it is not a block '
+        "that exists for the user, and removing it would destroy what it manages: edit it by hand (nothing changed)")
+    bucket = ('\nresource "aws_s3_bucket" "raj_scratch" {\n  bucket = "scratch-${data.aws_iam_user.raj_patel.user_id}"'
+              "\n}\n")
+    with pytest.raises(TerraformEditError, match=r'iam_users.tf:50: resource "aws_s3_bucket" "raj_scratch" uses '):
+        remove_users(LOOKUPS + bucket, ["raj.patel"])
+    # Another user that copies the looked-up user's path is not the looked-up user's to remove.
+    copy = '\nresource "aws_iam_user" "ops" {\n  name = "ops.bot"\n  path = data.aws_iam_user.raj_patel.path\n}\n'
+    with pytest.raises(TerraformEditError, match=r'iam_users.tf:50: resource "aws_iam_user" "ops" uses '
+                                                 r"data.aws_iam_user.raj_patel \(`path`\)"):
+        remove_users(LOOKUPS + copy, ["raj.patel"])
+    # A module given the user as its `user` exists for that user: it goes.
+    per_user = '\nmodule "raj_mfa" {\n  source = "./modules/force-mfa"\n  user   = data.aws_iam_user.raj_patel.user_name\n}\n'
+    assert 'module "raj_mfa"' not in remove_users(LOOKUPS + per_user, ["raj.patel"]).text
+
+
+# A comment heading a section stays while the section has members; one about the removed user goes with them.
+
+SECTIONS = """########################################
+# Contractors (access reviewed quarterly)
+########################################
+resource "aws_iam_user" "bob_smith" {
+  name = "bob.smith"
+}
+
+resource "aws_iam_user" "cy_young" {
+  name = "cy.young"
+}
+
+# Engineers
+resource "aws_iam_user" "ann_lee" {
+  name = "ann.lee"
+}
+
+# Raj Patel, QA, leaves in June
+resource "aws_iam_user" "raj" {
+  name = "raj.patel"
+}
+
+resource "aws_iam_user" "di_prince" {
+  name = "di.prince"
+}
+
+# Group memberships
+resource "aws_iam_user_group_membership" "bob_smith" {
+  user   = aws_iam_user.bob_smith.name
+  groups = ["contractors"]
+}
+
+resource "aws_iam_user_group_membership" "cy_young" {
+  user   = aws_iam_user.cy_young.name
+  groups = ["contractors"]
+}
+"""
+
+
+def test_a_section_heading_stays_while_its_section_has_members() -> None:
+    result = remove_users(SECTIONS, ["bob.smith"])
+    assert result.text == """########################################
+# Contractors (access reviewed quarterly)
+########################################
+resource "aws_iam_user" "cy_young" {
+  name = "cy.young"
+}
+
+# Engineers
+resource "aws_iam_user" "ann_lee" {
+  name = "ann.lee"
+}
+
+# Raj Patel, QA, leaves in June
+resource "aws_iam_user" "raj" {
+  name = "raj.patel"
+}
+
+resource "aws_iam_user" "di_prince" {
+  name = "di.prince"
+}
+
+# Group memberships
+resource "aws_iam_user_group_membership" "cy_young" {
+  user   = aws_iam_user.cy_young.name
+  groups = ["contractors"]
+}
+"""
+    assert result.removed == ['resource "aws_iam_user" "bob_smith" (line 4)',
+                              'resource "aws_iam_user_group_membership" "bob_smith" (line 27)']
+
+
+def test_a_heading_goes_with_the_last_member_of_its_section() -> None:
+    result = remove_users(SECTIONS, ["bob.smith", "cy.young"])
+    assert result.text == """# Engineers
+resource "aws_iam_user" "ann_lee" {
+  name = "ann.lee"
+}
+
+# Raj Patel, QA, leaves in June
+resource "aws_iam_user" "raj" {
+  name = "raj.patel"
+}
+
+resource "aws_iam_user" "di_prince" {
+  name = "di.prince"
+}
+"""
+
+
+def test_a_comment_about_the_removed_user_goes_with_them() -> None:
+    """"# Raj Patel, ..." names him: it describes his block, although the next user has no comment."""
+    result = remove_users(SECTIONS, ["raj.patel"])
+    assert result.text == SECTIONS.replace('# Raj Patel, QA, leaves in June\nresource "aws_iam_user" "raj" {\n'
+                                           '  name = "raj.patel"\n}\n\n', "")
+    # "# Engineers" is followed by a user with a comment of its own: it was Ann's alone.
+    assert remove_users(SECTIONS, ["ann.lee"]).text == SECTIONS.replace(
+        '# Engineers\nresource "aws_iam_user" "ann_lee" {\n  name = "ann.lee"\n}\n\n', "")
+
+
+# Policies, documents and attachments that served only the removed user go; shared ones stay.
+
+PER_USER_POLICIES = """resource "aws_iam_user" "ci_deployer" {
+  name = "ci-deployer"
+}
+
+data "aws_iam_policy_document" "ci_deployer" {
+  statement {
+    sid       = "PushImages"
+    actions   = ["ecr:PutImage", "ecr:UploadLayerPart"]
+    resources = [aws_ecr_repository.app.arn]
+  }
+
+  statement {
+    sid       = "RotateOwnKeys"
+    actions   = ["iam:CreateAccessKey", "iam:DeleteAccessKey"]
+    resources = [aws_iam_user.ci_deployer.arn]
+  }
+}
+
+resource "aws_iam_policy" "ci_deployer" {
+  name   = "ci-deployer"
+  policy = data.aws_iam_policy_document.ci_deployer.json
+}
+
+resource "aws_iam_user_policy_attachment" "ci_deployer" {
+  user       = aws_iam_user.ci_deployer.name
+  policy_arn = aws_iam_policy.ci_deployer.arn
+}
+
+resource "aws_iam_user" "release_bot" {
+  name = "release-bot"
+}
+
+data "aws_iam_policy_document" "release_bot" {
+  statement {
+    actions   = ["s3:PutObject"]
+    resources = ["arn:aws:s3:::releases/*"]
+  }
+}
+
+resource "aws_iam_user_policy" "release_bot" {
+  name   = "release-bot"
+  user   = aws_iam_user.release_bot.name
+  policy = data.aws_iam_policy_document.release_bot.json
+}
+
+resource "aws_iam_user" "docs_bot" {
+  name = "docs-bot"
+}
+
+data "aws_iam_policy_document" "read_site" {
+  statement {
+    actions   = ["s3:GetObject"]
+    resources = ["arn:aws:s3:::site/*"]
+  }
+}
+
+resource "aws_iam_user_policy" "docs_bot" {
+  user   = aws_iam_user.docs_bot.name
+  policy = data.aws_iam_policy_document.read_site.json
+}
+
+resource "aws_iam_group_policy" "readers" {
+  group  = "readers"
+  policy = data.aws_iam_policy_document.read_site.json
+}
+"""
+
+
+def test_a_policy_chain_that_served_only_the_user_goes() -> None:
+    """The document names the user only in one statement (cutting it would leave `resources = []`), the policy is
+    built from the document, and only the user's attachment uses the policy: all three go with the user."""
+    result = remove_users(PER_USER_POLICIES, ["ci-deployer"])
+    assert result.text == PER_USER_POLICIES[PER_USER_POLICIES.index('resource "aws_iam_user" "release_bot"'):]
+    assert result.removed == ['resource "aws_iam_user" "ci_deployer" (line 1)',
+                              'data "aws_iam_policy_document" "ci_deployer" (line 5)',
+                              'resource "aws_iam_policy" "ci_deployer" (line 19)',
+                              'resource "aws_iam_user_policy_attachment" "ci_deployer" (line 24)']
+    assert result.warnings == [
+        'resource "aws_iam_policy" "ci_deployer" (line 19) served only what is removed and went with it: check '
+        "that no other file uses it",
+        'data "aws_iam_policy_document" "ci_deployer" (line 5) served only what is removed and went with it: check '
+        "that no other file uses it"]
+
+
+def test_a_document_that_never_names_the_user_goes_when_only_their_policy_used_it() -> None:
+    result = remove_users(PER_USER_POLICIES, ["release-bot"])
+    start = PER_USER_POLICIES.index('resource "aws_iam_user" "release_bot"')
+    end = PER_USER_POLICIES.index('resource "aws_iam_user" "docs_bot"')
+    assert result.text == PER_USER_POLICIES[:start] + PER_USER_POLICIES[end:]
+
+
+def test_a_document_something_else_uses_stays() -> None:
+    """read_site also serves the readers group: only the user's own policy goes."""
+    result = remove_users(PER_USER_POLICIES, ["docs-bot"])
+    assert result.text == PER_USER_POLICIES.replace('resource "aws_iam_user" "docs_bot" {\n  name = "docs-bot"\n}\n\n',
+                                                    "").replace(
+        'resource "aws_iam_user_policy" "docs_bot" {\n  user   = aws_iam_user.docs_bot.name\n'
+        '  policy = data.aws_iam_policy_document.read_site.json\n}\n\n', "")
+    assert result.warnings == []
+    # Used by an output that stays, the user's document stays too (and the refusal stands).
+    used = PER_USER_POLICIES + '\noutput "ci_policy" {\n  value = data.aws_iam_policy_document.ci_deployer.json\n}\n'
+    with pytest.raises(TerraformEditError, match=r'iam_users.tf:15: data "aws_iam_policy_document" "ci_deployer": '
+                                                 r"aws_iam_user.ci_deployer is all that statement.resources holds"):
+        remove_users(used, ["ci-deployer"])
+
+
+# Names Terraform computes: refused, saying why.
+
+def test_a_computed_name_is_refused_with_the_reason() -> None:
+    text = """variable "environment" {
+  type = string
+}
+
+resource "aws_iam_user" "deployer" {
+  name = "${var.environment}-deployer"
+}
+
+resource "aws_iam_user" "ops" {
+  name = "ops.bot"
+}
+"""
+    with pytest.raises(TerraformEditError) as refused:
+        remove_users(text, ["staging-deployer"])
+    assert str(refused.value) == (
+        "iam_users.tf: no IAM user named staging-deployer written out in the file; aws_iam_user.deployer (line 5) "
+        'computes its name, "${var.environment}-deployer", from var.environment. A computed name is known only '
+        "when Terraform runs (from a .tfvars file, -var, the workspace or another module), so this file cannot say "
+        "which user it is, and an edit made on a guess could remove the wrong one: remove the user by hand "
+        "(nothing changed)")
+    # A name the computed one cannot be (it does not end in -deployer): simply not in the file.
+    with pytest.raises(TerraformEditError, match=r"^iam_users.tf: no IAM user named bob.smith \(nothing changed\)$"):
+        remove_users(text, ["bob.smith"])
+
+
+def test_lookups_of_names_the_file_does_not_hold_are_refused_with_the_reason() -> None:
+    text = """data "aws_iam_user" "console" {
+  user_name = var.console_user_name
+}
+
+data "aws_iam_user" "deployers" {
+  for_each  = toset(var.deployer_usernames)
+  user_name = each.value
+}
+"""
+    with pytest.raises(TerraformEditError) as refused:
+        remove_users(text, ["jane.doe"])
+    message = str(refused.value)
+    assert ("data.aws_iam_user.console (line 1) computes its name, var.console_user_name, from var.console_user_name; "
+            "data.aws_iam_user.deployers (line 5) takes its names from var.deployer_usernames (for_each)") in message
+    assert "known only when Terraform runs" in message and message.endswith("(nothing changed)")

@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 from oncall_lib.config import Config
 from oncall_lib.handoff import rotate
 from oncall_lib.iam import audit as iam_audit
+from oncall_lib.recorder import TaskRow
 from oncall_lib.report import Report
 from oncall_lib.requests import watch
 from oncall_lib.sandbox import Faults
 from oncall_lib.services import Services
 from oncall_lib.tracking import log as tracking
-from oncall_lib.tracking.rows import HEADER, TaskRow, cell
+from oncall_lib.tracking.rows import HEADER, cell, values
 from tests.conftest import Sandbox
 
 NY = ZoneInfo("America/New_York")
@@ -98,4 +99,4 @@ def test_text_that_looks_like_a_formula_stays_text() -> None:
     assert cell("=IMPORTXML(\"http://x\")") == "'=IMPORTXML(\"http://x\")"
     assert cell("@here") == "'@here" and cell("plain") == "plain"
     row = TaskRow("k", date(2026, 11, 30), "Ada", "support", "-1 day", minutes_to_acknowledge=12.0)
-    assert row.values() == ["k", "2026-11-30", "Ada", "support", "'-1 day", "", "", "", "12", "", "", "Ada"]
+    assert values(row) == ["k", "2026-11-30", "Ada", "support", "'-1 day", "", "", "", "12", "", "", "Ada"]

@@ -197,7 +197,7 @@ def test_a_long_waiting_list_is_cut_with_the_new_ones_kept(sandbox: Sandbox, con
 def test_the_handoff_message_lists_requests_still_waiting(sandbox: Sandbox, config: Config) -> None:
     monday_morning(sandbox)
     sandbox.run(lambda s, c, at, d: rotate.run(s, c, at, dry_run=d), config, ny(2026, 11, 30, 10, 0))
-    text = sandbox.bot_messages(SUPPORT, rotate.HANDOFF_EVENT)[0]["text"]
+    text = sandbox.bot_messages(OPS, rotate.TEAM_EVENT)[0]["text"]  # the team's message, not the requesters'
     assert "Still waiting for an acknowledgement" in text
     assert "Need access to Grafana" in text and "CPU high on api" in text and "Is staging down?" not in text
     assert "pick up a postmortem action item" in text and "Automate certificate rotation" in text

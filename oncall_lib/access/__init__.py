@@ -1,6 +1,6 @@
 """Access grants."""
 
-from oncall_lib.duty import Duty, Need, Runs
+from oncall_lib.duty import Contributes, Duty, Need, Runs
 
 DUTY = Duty(
     key="access",
@@ -15,4 +15,5 @@ DUTY = Duty(
     runs=Runs(events=("access.yml",)),
     scripts=("access.py",),
     docs="docs/duties/access.md",
+    contributes=Contributes(handoff="oncall_lib.access.parts:handoff_section", row_kinds=("access",)),
 )

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from oncall_lib.duty import Duty, Need
-from oncall_lib.requests import DUTY as REQUESTS
+from oncall_lib import registry
+from oncall_lib.duty import Contributes, Duty, Need
 
 if TYPE_CHECKING:
     from oncall_lib.config import Config
 
 
 def _watch_off(config: Config) -> list[str]:
-    return [] if REQUESTS.is_on(config) else ["the request watch ([requests]): it is the watch that answers"]
+    watch = next(d for d in registry.duties() if d.key == "requests")
+    return [] if watch.is_on(config) else ["the request watch ([requests]): it is the watch that answers"]
 
 
 DUTY = Duty(
@@ -28,6 +29,8 @@ DUTY = Duty(
     ),
     scripts=("watch_requests.py",),
     docs="docs/duties/answers.md",
-    # The rotation report calls review.report_section for its part.
-    interfaces=("reply", "matching", "review"),
+    interfaces=("reply", "matching"),
+    # The watch runs it on the requests it has just scanned; the watch imports nothing of it.
+    contributes=Contributes(watch="oncall_lib.answers.reply:watch_part", report="oncall_lib.answers.parts:report_part",
+                            row_kinds=("answer",)),
 )

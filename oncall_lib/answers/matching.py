@@ -426,13 +426,6 @@ class Matcher:
                 best = Match(answer, value, closest, why, blocked)
         return best
 
-    def alike(self, text: str, other: str) -> float:
-        """How alike two requests are (0-1): the weight of the words they share over the weight of all their
-        words."""
-        a, b = set(self.request_terms(text)), set(self.request_terms(other))
-        total = sum(self._weight(t) for t in a | b)
-        return sum(self._weight(t) for t in a & b) / total if total else 0.0
-
     def match(self, text: str, min_score: float) -> Match | None:
         found = self.best(text)
         return found if found is not None and found.score >= min_score else None

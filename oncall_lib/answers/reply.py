@@ -18,15 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from oncall_lib.answers.matching import Answer, AnswerSet, Match, Matcher, load_answers
 from oncall_lib.config import Config
-from oncall_lib.errors import ServiceError
-from oncall_lib.plan import Action, Outcome, Status, apply
+from oncall_lib.contributions import WatchPart
+from oncall_lib.plan import Action
+from oncall_lib.recorder import AUTOMATIC, TaskRow
 from oncall_lib.requests.classify import Request
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
-from oncall_lib.tracking.layout import product_rows
-from oncall_lib.tracking.log import executors as tracking_executors
-from oncall_lib.tracking.log import tracking_actions
-from oncall_lib.tracking.rows import AUTOMATIC, TaskRow, sheet_date
 from oncall_lib.untrusted import slack_link, slack_quote, slack_text
 
 if TYPE_CHECKING:  # the watch imports this module
@@ -63,55 +60,19 @@ def _new_requests(state: WatchState, config: Config) -> list[Request]:
                     or r.channel_id not in channels or r.age(state.at, state.clock) >= config.requests.warn_minutes)]
 
 
-# How alike (weighted shared words, matching.Matcher.alike) a request must be to one whose answer was thumbed down
-# for that answer not to be given again.
-THUMBED_DOWN_ALIKE = 0.7
-
-
-def observe_thumbed_down(services: Services, state: WatchState, config: Config,
-                         answers: list[Answer]) -> dict[str, list[str]]:
-    """Answer key -> the requests it was given to that got a thumbs down, from the tracking sheet's answer rows.
-    Read (one read of the worksheet) only when a new request is about to get an answer."""
-    assert config.answers
-    tracking = config.tracking
-    matcher = Matcher(answers)
-    if tracking is None or not any(matcher.match(r.text, config.answers.min_score)
-                                   for r in _new_requests(state, config)):
-        return {}
-    try:
-        snapshot = services.sheets.snapshot(tracking.spreadsheet_id, unformatted=True)
-        rows = product_rows(snapshot, tracking).values.get(tracking.section("answer"), [])
-    except ServiceError as exc:
-        state.warnings.append(f"answers: the thumbs down could not be read from the sheet, so none is heeded: {exc}")
-        return {}
-    summaries = {str(r[0]): str(r[4]) for r in rows[1:] if len(r) >= 5 and str(r[0]).startswith("answer/")}
-    found: dict[str, list[str]] = {}
-    for key in summaries:
-        if key.endswith("/not-helpful"):
-            answer, _, text = summaries.get(key.removesuffix("/not-helpful"), "").partition(": ")
-            if answer and text:
-                found.setdefault(answer, []).append(text)
-    return found
-
-
-def plan_answers(state: WatchState, config: Config, answers: list[Answer], considered: list[str] | None = None,
-                 thumbed_down: dict[str, list[str]] | None = None) -> list[Action]:
-    """A reply for each new request that matches an answer, unless that answer was thumbed down on a request
-    alike; `considered` gets one line per new request saying why it was answered or not (its best answer and
-    score), for the dry run."""
+def plan_answers(state: WatchState, config: Config, answers: list[Answer],
+                 considered: list[str] | None = None) -> list[Action]:
+    """A reply for each new request that matches an answer; `considered` gets one line per new request saying
+    why it was answered or not (its best answer and score), for the dry run."""
     assert config.answers
     matcher = Matcher(answers)
     actions = []
     for request in _new_requests(state, config):
         best = matcher.best(request.text)
         found = best if best is not None and best.score >= config.answers.min_score else None
-        refused = next((t for t in (thumbed_down or {}).get(found.answer.key, [])
-                        if matcher.alike(request.text, t) >= THUMBED_DOWN_ALIKE), None) if found else None
         if considered is not None:
-            considered.append(considered_line(request, best, config.answers.min_score)
-                              + (f"; held back: a request alike got :-1: for it (“{slack_quote(refused, 60)}”)"
-                                 if refused else ""))
-        if found is None or refused is not None:
+            considered.append(considered_line(request, best, config.answers.min_score))
+        if found is None:
             continue
         actions.append(Action("slack.post", f"{request.channel} thread {request.ts}",
                               f"answer with “{found.answer.key}” (score {found.score:.0f})",
@@ -175,6 +136,25 @@ def observe_given(services: Services, state: WatchState, config: Config) -> list
     return given
 
 
+def watch_part(services: Services, config: Config, state: WatchState) -> WatchPart:
+    """The answers' part of the watch's run (declared as the duty's `contributes.watch`): replies to new requests
+    that match, and the rows of the answers given and their thumbs. A mistake in the team's file stops the run
+    (InputError) before anything is written."""
+    known = answers_of(config)
+    given = observe_given(services, state, config)
+    considered: list[str] = []
+    actions = plan_answers(state, config, known, considered)
+    # The answers given now are recorded now, so the next run has nothing to write (one run converges). Should
+    # the reply fail, the next run gives it again, its row already there.
+    requests = {r.key: r for r in state.scan.requests}
+    now = [Given(requests[a.params["marker"].key], str(a.params["marker"].payload.get("answer", "")))
+           for a in actions if a.params["marker"].key in requests]
+    facts: dict[str, object] = {"answered": len(actions)}
+    if considered:  # why each new request got an answer or not (its best one and score): the dry run shows it
+        facts["answers_considered"] = "; ".join(considered)
+    return WatchPart(actions, answer_rows([*given, *now], state.scan.me.team_url, config), facts)
+
+
 def answer_rows(given: list[Given], team_url: str, config: Config) -> list[TaskRow]:
     rows = []
     for g in given:
@@ -194,24 +174,6 @@ def answer_rows(given: list[Given], team_url: str, config: Config) -> list[TaskR
     return rows
 
 
-def log_posted(services: Services, config: Config, state: WatchState, outcomes: list[Outcome], warnings: list[str],
-               complete: Callable[[list[TaskRow]], list[TaskRow]], *, dry_run: bool) -> list[Outcome]:
-    """A second pass, so one run converges: the answers this run posted (or, dry, would post) go into the sheet
-    now, not when the next run finds them in their threads."""
-    requests = {r.key: r for r in state.scan.requests}
-    posted = []
-    for outcome in outcomes:
-        marker = outcome.action.params.get("marker")
-        if (outcome.action.kind == "slack.post" and outcome.status in (Status.APPLIED, Status.PLANNED)
-                and isinstance(marker, Marker) and marker.event_type == ANSWER_EVENT and marker.key in requests):
-            posted.append(Given(requests[marker.key], str(marker.payload.get("answer", ""))))
-    if not posted:
-        return []
-    rows = answer_rows(posted, state.scan.me.team_url, config)
-    return apply(tracking_actions(services, config, rows, warnings, complete=complete), tracking_executors(services),
-                 dry_run=dry_run)
-
-
 @dataclass
 class Usage:
     """An answer's use in a rotation, from the tracking sheet's rows."""
@@ -221,14 +183,16 @@ class Usage:
     not_helpful: int = 0
 
 
-def usage(rows: list[list[Any]], start: datetime, end: datetime, config: Config) -> dict[str, Usage]:
-    """Answer key -> how often it was given and thumbed in [start, end), from the Answers worksheet."""
+def usage(rows: list[list[Any]], start: datetime, end: datetime, config: Config,
+          day_of: Callable[[object], date | None]) -> dict[str, Usage]:
+    """Answer key -> how often it was given and thumbed in [start, end), from the Answers worksheet (`day_of`
+    reads a Date cell, as the sheet that holds them writes dates)."""
     first, last = start.astimezone(config.team.tz).date(), end.astimezone(config.team.tz).date()
     found: dict[str, Usage] = {}
     for row in rows[1:]:
         if len(row) < 5 or row[3] != "answer" or not str(row[0]).startswith("answer/"):
             continue
-        day = sheet_date(row[1])
+        day = day_of(row[1])
         if day is None or not first <= day < last:
             continue
         key = str(row[4]).partition(": ")[0]

@@ -33,8 +33,9 @@ from oncall_lib.covers.windows import (
     when,
 )
 from oncall_lib.errors import ServiceError
-from oncall_lib.handoff.on_support import LOOKBACK
-from oncall_lib.handoff.schedule import (
+from oncall_lib.plan import Action, Executor
+from oncall_lib.rotation.on_support import LOOKBACK
+from oncall_lib.rotation.schedule import (
     Shift,
     family_turns,
     override_runs,
@@ -43,7 +44,6 @@ from oncall_lib.handoff.schedule import (
     support_time,
     support_view,
 )
-from oncall_lib.plan import Action, Executor
 from oncall_lib.services import Services
 from oncall_lib.services.github import Comment, IssueState
 from oncall_lib.untrusted import github_text

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from oncall_lib.handoff.schedule import Shift, holder
+from oncall_lib.rotation.schedule import Shift, holder
 from oncall_lib.untrusted import github_text
 
 REQUEST_MARKER = "<!-- oncall-support:cover-request {id} for={asked} {windows} -->"

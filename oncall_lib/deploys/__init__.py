@@ -1,6 +1,6 @@
 """Failed deploys."""
 
-from oncall_lib.duty import Duty, Need, Runs
+from oncall_lib.duty import Contributes, Duty, Need, Runs
 
 DUTY = Duty(
     key="deploys",
@@ -18,4 +18,5 @@ DUTY = Duty(
     checks="oncall_lib.setup.doctor:deploy_checks",
     scripts=("deploy_watch.py",),
     docs="docs/duties/deploys.md",
+    contributes=Contributes(row_kinds=("deploy",)),
 )

@@ -6,9 +6,10 @@ commits since the last successful run and the files they touch, and the
 repository's CODEOWNERS.
 plan: one post per run id (in the thread of the deploy bot's message for that
 run when there is one), naming the likely owners (the commits' authors and the
-code owners of the changed paths), or saying there is no direct owner; and a
-row in the tracking sheet, written first: the post's marker says whether it landed, so while a failure
-explained earlier stays in the window, later runs read the sheet only if its row may be missing.
+code owners of the changed paths), or saying that no owner was found and
+inviting the person on support to look (never that anyone is looking: nobody
+chose to yet); and a row in the tracking sheet, written first: the post's marker says whether it landed, so
+while a failure explained earlier stays in the window, later runs read the sheet only if its row may be missing.
 """
 
 from __future__ import annotations
@@ -21,13 +22,12 @@ from oncall_lib.config import Config, DeploysConfig
 from oncall_lib.deploys.triage import codeowners, log_excerpt, owners_of
 from oncall_lib.errors import ServiceError
 from oncall_lib.plan import Action, Executor, Ref, apply
+from oncall_lib.recorder import AUTOMATIC, TaskRow, record_plan, with_person
+from oncall_lib.recorder import executors as tracking_executors
 from oncall_lib.report import Report
 from oncall_lib.services import Services
 from oncall_lib.services.github import JobInfo, RunInfo
 from oncall_lib.services.slack import Marker
-from oncall_lib.tracking.log import executors as tracking_executors
-from oncall_lib.tracking.log import tracking_plan, with_person
-from oncall_lib.tracking.rows import AUTOMATIC, TaskRow
 from oncall_lib.untrusted import slack_link, slack_text
 
 JOB = "deploy-watch"
@@ -164,8 +164,10 @@ def triage_text(failure: Failure, config: Config) -> str:
                   for sha, author, message in failure.commits[:10]]
     else:
         lines.append("Same commit as the last success: a flaky step or the environment, not a change.")
+    # Nobody is said to be looking unless they said so: the process asks whoever looks to say it in the thread.
     lines.append(f"Likely owners: {', '.join(owners)}" if owners else
-                 "*No direct owner*: the person on support is looking; say so here if you know the cause.")
+                 "*No owner found* in the commits or CODEOWNERS. Person on support: if you look into it, say so in "
+                 "this thread so others know; anyone who knows the cause, reply here.")
     return "\n".join(lines)
 
 
@@ -208,8 +210,8 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
                        "explained in the channel" if f in state.explained else "no failed job found"),
                     link=f.run.html_url, channel=channel.label, by=AUTOMATIC)
             for f in [*state.failures, *state.explained] if f.key not in state.logged]
-    logging, sheet_read = tracking_plan(services, config, rows, report.warnings,
-                                        complete=with_person(services, config, at, report.warnings))
+    logging, sheet_read = record_plan(services, config, rows, report.warnings,
+                                      complete=with_person(services, config, at, report.warnings))
     # Whether the rows went in: the append's answer (a row only filled in, or no append, counts as not yet).
     appended = next((i for i, a in reversed(list(enumerate(logging))) if a.kind == "sheet.append"), None)
     logged: Any = (Ref(appended, "appended", fallback=False) if appended is not None

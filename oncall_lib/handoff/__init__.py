@@ -1,6 +1,6 @@
 """The weekly handoff."""
 
-from oncall_lib.duty import WHO_IS_ON_SUPPORT, Duty, Need, Runs, user_group
+from oncall_lib.duty import WHO_IS_ON_SUPPORT, Contributes, Duty, Need, Runs, user_group
 
 DUTY = Duty(
     key="handoff",
@@ -28,5 +28,7 @@ DUTY = Duty(
     checks="oncall_lib.setup.doctor:handoff_checks",
     scripts=("rotate_assignees.py",),
     docs="docs/duties/handoff.md",
-    interfaces=("on_support", "schedule", "incidents", "backlog", "handover_issue"),
+    interfaces=("handover_issue",),
+    contributes=Contributes(handoff="oncall_lib.handoff.parts:handoff_section",
+                            report="oncall_lib.handoff.parts:report_part", row_kinds=("rotation",)),
 )

@@ -11,7 +11,6 @@ notes, and close each older turn's issue with a link to its report.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,13 +18,13 @@ from typing import Any
 from oncall_lib.config import Config
 from oncall_lib.handoff import handover_issue as handover
 from oncall_lib.handoff.backlog import Backlog
-from oncall_lib.handoff.on_support import Person
-from oncall_lib.handoff.schedule import Handoff, Shift
 from oncall_lib.plan import Action, Executor
+from oncall_lib.report_issue import REPORT_LABEL, REPORT_MARKER
+from oncall_lib.rotation.on_support import Person
+from oncall_lib.rotation.schedule import Handoff, Shift
 from oncall_lib.services import Services
 from oncall_lib.services.github import Comment, IssueState
 from oncall_lib.services.slack import Marker
-from oncall_lib.tracking import REPORT_LABEL
 from oncall_lib.untrusted import github_quote, github_text, slack_link, slack_text
 
 REMINDER_EVENT = "oncall_support_handover_reminder"
@@ -35,7 +34,6 @@ NOTES_EVENT = "oncall_support_handover_notes"
 LINK_PLACEHOLDER = "<{url}|open it>"
 # An older turn's issue waits this long after the handoff for its report (the report runs the hour before).
 REPORT_GRACE = timedelta(days=1)
-_REPORT_MARKER = re.compile(r"<!-- oncall-support:rotation-report (?P<user>[^/\s]+)/(?P<start>\S+) -->")
 
 
 @dataclass
@@ -92,7 +90,7 @@ def observe(services: Services, config: Config, at: datetime, handoff: Handoff, 
                                          since=min(t[1] for i in older if (t := handover.turn_of(i.body))))
         for issue in older:
             turn = handover.turn_of(issue.body)
-            report = next((r for r in reports if (m := _REPORT_MARKER.search(r.body)) and turn
+            report = next((r for r in reports if (m := REPORT_MARKER.search(r.body)) and turn
                            and m["user"] == turn[0] and _instant(m["start"]) == turn[1]), None)
             if report is not None or at >= current.start + REPORT_GRACE:
                 state.to_close.append((issue, report.html_url if report else None))
@@ -123,7 +121,7 @@ def body(person: Person, handoff: Handoff, backlog: Backlog, notes: Comment | No
              "swap @login` ask someone to take over for a while.", ""]
     if notes is not None:
         lines += [f"### Notes from {_who(handoff.previous, config)}", "", github_quote(notes.body, 3000), ""]
-    lines += backlog.markdown(config)
+    lines += backlog.markdown()
     lines += ["", handover.marker(key)]
     return "\n".join(lines)
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from oncall_lib.config import Config
 from oncall_lib.errors import ServiceError
-from oncall_lib.handoff.on_support import read_schedule
-from oncall_lib.handoff.schedule import ScheduleProblem
+from oncall_lib.rotation.on_support import read_schedule
+from oncall_lib.rotation.schedule import ScheduleProblem
 from oncall_lib.services import Services
 from oncall_lib.untrusted import github_text, slack_link, slack_text
 
@@ -87,3 +87,4 @@ def markdown(incidents: list[Incident], config: Config) -> list[str]:
         lines.append(f"| [#{incident.number}]({incident.url}) {title} | {service} | {incident.urgency} | "
                      f"{incident.status} | {when} |")
     return [*lines, ""]
+

@@ -2,10 +2,13 @@
 
 observe: the support layer around `at` (one schedule read), the incoming
 person's identities, both epics' assignees, the support channel's topic, and
-whether this rotation's handoff message and start-of-turn DM were already posted.
-plan: assign the incoming person, unassign rotation members who are not on
-support, set the topic if it differs as people read it, post the handoff
-message and DM once per rotation.
+whether this rotation's announcement, the team's message and the start-of-turn
+DM were already posted.
+plan: at the change of turn, unassign the outgoing person on support (only them:
+a teammate who assigned herself stays) and assign the incoming person; set the
+topic if it differs as people read it; post the announcement (for requesters:
+who is on support), the team's message (what waits, incidents, postmortem
+items) and the DM once per rotation.
 """
 
 from __future__ import annotations
@@ -15,25 +18,26 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from oncall_lib.config import Config, SuperEpic
+from oncall_lib.config import Channel, Config, SuperEpic
 from oncall_lib.errors import ServiceError
 from oncall_lib.handoff import handover
-from oncall_lib.handoff.backlog import Backlog, read_backlog, read_open_issues
-from oncall_lib.handoff.on_support import Person, member_for_shift, on_support, roster_match
-from oncall_lib.handoff.schedule import Handoff, ScheduleProblem, Shift
+from oncall_lib.handoff.backlog import Backlog, read_backlog
 from oncall_lib.handoff.topic import compose_topic, same_topic
 from oncall_lib.plan import Action, Executor, Ref, apply, filled
+from oncall_lib.recorder import AUTOMATIC, TaskRow
+from oncall_lib.recorder import executors as tracking_executors
+from oncall_lib.recorder import record_plan as tracking_plan
 from oncall_lib.report import Report
+from oncall_lib.rotation.on_support import Person, member_for_shift, on_support, roster_match
+from oncall_lib.rotation.schedule import Handoff, ScheduleProblem, Shift
 from oncall_lib.services import Services
 from oncall_lib.services.github import IssueState
 from oncall_lib.services.slack import Marker
-from oncall_lib.tracking.log import executors as tracking_executors
-from oncall_lib.tracking.log import tracking_plan
-from oncall_lib.tracking.rows import AUTOMATIC, TaskRow
 from oncall_lib.untrusted import slack_link, slack_text
 
 JOB = "rotate-assignees"
 HANDOFF_EVENT = "oncall_support_handoff"
+TEAM_EVENT = "oncall_support_handoff_team"
 CHECKLIST_EVENT = "oncall_support_checklist"
 PRETURN_EVENT = "oncall_support_before_turn"
 
@@ -46,9 +50,8 @@ class BeforeTurn:
     channel: str
     shift: Shift
     posted: bool = False
-    waiting: list[str] = field(default_factory=list)
-    open_issues: list[str] = field(default_factory=list)
-    pickup: list[str] = field(default_factory=list)
+    # What waits for them: the sections of the duties that are on (read once, only when the DM is due).
+    lines: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -64,18 +67,15 @@ class Observed:
     incoming: Person | None = None
     epics: list[EpicState] = field(default_factory=list)
     support_topic: str = ""
+    # The announcement (who is on support, in the channel requesters read): whether it is posted; the message
+    # found, and whether its marker says the rotation's row reached the sheet.
     handoff_posted: bool = False
-    # The handoff message found, and whether its marker says the rotation's row reached the sheet.
     handoff_message: dict[str, Any] | None = None
     handoff_logged: bool = True
+    # The team's message (what waits, incidents, postmortem items, the handover issue): whether it is posted.
+    team_posted: bool = True
     dm_channel: str | None = None
     dm_posted: bool = False
-    # Requests nobody has acknowledged yet, read only when the handoff message is about to be posted.
-    waiting: list[str] = field(default_factory=list)
-    # Open postmortem action items, unassigned first (read at the same moment).
-    pickup: list[str] = field(default_factory=list)
-    # Normal oncall since the outgoing turn began: PagerDuty incidents on the schedule's services (same moment).
-    incidents: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     # How the person on support was decided (their turn, an override, a short cover), for the report.
@@ -85,6 +85,8 @@ class Observed:
     usergroup: tuple[str, list[str]] | None = None
     # [handover]: this turn's handover issue and what it waits for; what waits, when something is about to show it.
     handover: handover.HandoverState | None = None
+    # What waits (the duties' sections, normal oncall since the last handoff), read only when one of the messages
+    # or the handover issue is about to be posted.
     backlog: Backlog | None = None
 
 
@@ -101,6 +103,18 @@ def legacy_rotation_key(shift: Shift) -> str:
 
 def marker(event_type: str, shift: Shift, payload: dict[str, Any] | None = None) -> Marker:
     return Marker(event_type, rotation_key(shift), payload or {}, aliases=(legacy_rotation_key(shift),))
+
+
+def announce_channel(config: Config) -> Channel:
+    """Where requesters read who is on support ([rotation] announce_channel; default: the support channel)."""
+    key = config.rotation.announce_channel
+    return config.slack.channel(key) if key else config.slack.support
+
+
+def team_channel(config: Config) -> Channel | None:
+    """Where the team reads what waits ([rotation] team_channel; default: the operations channel; else none)."""
+    key = config.rotation.team_channel
+    return config.slack.channel(key) if key else config.slack.operations
 
 
 # -- observe ---------------------------------------------------------------------------------
@@ -129,12 +143,19 @@ def observe(services: Services, config: Config, at: datetime) -> Observed:
     if not channel.is_member:
         observed.warnings.append(f"the app is not a member of {support.label}: invite it (/invite @app)")
     oldest = current.start.timestamp()
-    posted = services.slack.find_marked(support.id, marker(HANDOFF_EVENT, current), oldest=oldest, now=at.timestamp())
+    posted = services.slack.find_marked(announce_channel(config).id, marker(HANDOFF_EVENT, current), oldest=oldest,
+                                        now=at.timestamp())
     observed.handoff_posted = posted is not None
+    payload = ((posted or {}).get("metadata") or {}).get("event_payload") or {}
     if posted is not None:
         observed.handoff_message = posted
         # Messages from before the flag existed were logged with the message.
-        observed.handoff_logged = bool(((posted.get("metadata") or {}).get("event_payload") or {}).get("logged", True))
+        observed.handoff_logged = bool(payload.get("logged", True))
+    team = team_channel(config)
+    # The announcement's marker says whether the team's message went out with it (one message, before the flag).
+    if team is not None and not (posted is not None and payload.get("team", True)):
+        found = services.slack.find_marked(team.id, marker(TEAM_EVENT, current), oldest=oldest, now=at.timestamp())
+        observed.team_posted = found is not None
     if observed.incoming.slack:
         try:
             observed.dm_channel = services.slack.open_dm(observed.incoming.slack)
@@ -151,15 +172,13 @@ def observe(services: Services, config: Config, at: datetime) -> Observed:
                                              observed.dm_channel, rotation_key(current),
                                              next_turn is not None and before_turn_due(at, next_turn, config))
     issue_missing = observed.handover is not None and observed.handover.current is None
-    if not observed.handoff_posted or issue_missing or (observed.dm_channel and not observed.dm_posted):
-        # One reading of what waits, for the handoff message, the start-of-turn DM and the handover issue alike:
+    if (not observed.handoff_posted or not observed.team_posted or issue_missing
+            or (observed.dm_channel and not observed.dm_posted)):
+        # One reading of what waits, for the team's message, the start-of-turn DM and the handover issue alike:
         # read only when one of them is about to be posted.
         since = observed.handoff.previous.start if observed.handoff.previous else current.start
-        observed.backlog = read_backlog(services, config, at, since, everything=issue_missing)
+        observed.backlog = read_backlog(services, config, at, since, issue=issue_missing)
         observed.warnings += observed.backlog.warnings
-        observed.waiting = observed.backlog.waiting_lines()
-        observed.pickup = observed.backlog.pickup_lines()
-        observed.incidents = observed.backlog.incident_lines(config)
     observed.before_turn = observe_before_turn(services, config, observed)
     group = config.rotation.slack_user_group
     if group and observed.incoming.slack:
@@ -201,23 +220,16 @@ def observe_before_turn(services: Services, config: Config, observed: Observed) 
     before = BeforeTurn(member.name, channel, turn, posted=found is not None)
     if before.posted:
         return before
-    backlog = read_backlog(services, config, observed.at)
-    before.waiting, before.pickup = backlog.waiting_lines(), backlog.pickup_lines()
-    backlog.open_issues = read_open_issues(services, config)
-    before.open_issues = backlog.open_issue_lines()
+    backlog = read_backlog(services, config, observed.at, heads_up=True)
+    observed.warnings += backlog.warnings
+    before.lines = backlog.heads_up_lines()
     return before
 
 
 def before_turn_text(before: BeforeTurn, config: Config) -> str:
     lines = [f":calendar: Heads-up: you are on oncall support from {_when(before.shift.start, config)} until "
              f"{_when(before.shift.end, config)}. Here is what waits for you."]
-    lines += ([f"Requests still waiting for an acknowledgement ({len(before.waiting)}):", *before.waiting]
-              if before.waiting else ["No request is waiting right now."])
-    lines += ([f"Open support issues ({len(before.open_issues)}):", *before.open_issues]
-              if before.open_issues else ["No support issue is open."])
-    if before.pickup:
-        lines += ["Postmortem action items to pick up when it is quiet:", *before.pickup]
-    return "\n".join(lines)
+    return "\n".join(lines + before.lines)
 
 
 # -- plan (pure) -----------------------------------------------------------------------------
@@ -237,28 +249,39 @@ def _person_label(shift: Shift | None, config: Config) -> str:
 
 
 def handoff_text(observed: Observed, config: Config) -> str:
+    """The announcement, in the channel requesters read: who is on support, from when until when, who is next.
+    Nothing internal: what waits, incidents and postmortem items are the team's message."""
     handoff, person = observed.handoff, observed.incoming
     assert handoff.current and person
-    epics = ", ".join(slack_link(e.issue.html_url, e.epic.title or e.issue.title) for e in observed.epics)
     lines = [
         f":wave: *Oncall support handoff*: {person.mention} is the first point of contact "
         f"from {_when(handoff.current.start, config)} until {_when(handoff.current.end, config)}",
     ]
     if handoff.previous:
         lines.append(f"Taking over from {_person_label(handoff.previous, config)}. Thank you!")
-    if epics:
-        lines.append(f"Super Epics: {epics}")
     if handoff.next:
         lines.append(f"Next up: {slack_text(handoff.next.user_name)} from {_when(handoff.next.start, config)}")
-    lines += handover.message_lines(observed.handover, observed.backlog, config)
-    if observed.waiting:
-        lines.append(f"Still waiting for an acknowledgement ({len(observed.waiting)}):")
-        lines += observed.waiting
-    lines += observed.incidents
-    if observed.pickup:
-        lines.append("With no support work or incident, pick up a postmortem action item:")
-        lines += observed.pickup
     return "\n".join(lines)
+
+
+def team_lines(observed: Observed, config: Config) -> list[str]:
+    """What the team reads at the handoff: the epics, the handover issue and notes, and each duty's section."""
+    lines = []
+    if observed.epics:
+        lines.append("Super Epics: " + ", ".join(slack_link(e.issue.html_url, e.epic.title or e.issue.title)
+                                                 for e in observed.epics))
+    lines += handover.message_lines(observed.handover, observed.backlog, config)
+    return lines + (observed.backlog.message_lines() if observed.backlog else [])
+
+
+def team_text(observed: Observed, config: Config) -> str:
+    """The team's message, in the team's channel."""
+    handoff, person = observed.handoff, observed.incoming
+    assert handoff.current and person
+    head = (f":clipboard: *Oncall support handoff, for the team*: {slack_text(person.name)} is on support until "
+            f"{_when(handoff.current.end, config)}"
+            + (f", taking over from {slack_text(handoff.previous.user_name)}" if handoff.previous else ""))
+    return "\n".join([head, *team_lines(observed, config)])
 
 
 def _repo_url(observed: Observed, repo: str) -> str:
@@ -277,13 +300,13 @@ def start_of_turn_text(observed: Observed, config: Config) -> str:
     support = config.slack.support
     lines = [f":wave: You are on oncall support from {_when(handoff.current.start, config)} until "
              f"{_when(handoff.current.end, config)}: the first point of contact, not the one who does everything."]
-    if observed.waiting:
-        count = sum(line.startswith("• ") for line in observed.waiting)
-        lines += [f"*First:* acknowledge the request{'s' if count != 1 else ''} still waiting (an :eyes: or a reply "
-                  "in the thread), then decide who handles each:", *observed.waiting]
-    elif observed.pickup:
-        lines += [f"*First:* nothing is waiting. Skim <#{support.id}> for anything new, then, with no support work "
-                  "or incident, pick up a postmortem action item:", *observed.pickup[:3]]
+    backlog = observed.backlog or Backlog()
+    now, quiet = backlog.first(now=True), backlog.first(now=False)
+    if now is not None:
+        lines += [f"*First:* {now.first}", *now.first_lines]
+    elif quiet is not None:
+        lines += [f"*First:* nothing is waiting. Skim <#{support.id}> for anything new, then, {quiet.first}",
+                  *quiet.first_lines]
     else:
         lines.append(f"*First:* nothing is waiting. Skim <#{support.id}> for anything new.")
     if handoff.previous:
@@ -304,6 +327,10 @@ def start_of_turn_text(observed: Observed, config: Config) -> str:
         sheet = f"https://docs.google.com/spreadsheets/d/{config.tracking.spreadsheet_id}/edit"
         lines.append(f"Log each task in the {slack_link(sheet, 'Support Incidents Spreadsheet')}.")
     lines += [f"• {item}" for item in config.rotation.handoff_checklist]
+    if team_channel(config) is None:
+        # No team channel: what the team's message would have said reaches the incoming person instead.
+        lines += handover.message_lines(observed.handover, observed.backlog, config)
+        lines += [line for section in backlog.sections if section is not (now or quiet) for line in section.message]
     return "\n".join(lines)
 
 
@@ -318,20 +345,26 @@ def plan(observed: Observed, config: Config) -> tuple[list[Action], list[str]]:
         actions += handover.plan(observed.handover, person, observed.handoff, observed.backlog, config,
                                  observed.dm_channel)
     created = next((i for i, a in enumerate(actions) if a.kind == "github.create_issue"), None)
-    rotation_logins = {m.github.lower() for m in config.roster if m.rotation and m.github}
     incoming = person.github.lower() if person.github else None
+    outgoing = outgoing_login(observed, config)
     for state in observed.epics:
         epic, issue = state.epic, state.issue
         params = {"repo": epic.repo, "number": epic.number}
         assigned = {a.lower() for a in issue.assignees}
+        # The change of turn on this epic: the incoming person not on it yet, or the turn's first run. Only then
+        # does the outgoing person leave it (the product assigned them for their turn); a teammate who assigned
+        # herself stays, and so does the outgoing person who comes back to help later in the turn.
+        changing = incoming not in assigned or not observed.handoff_posted
+        released = None
+        stale = [a for a in issue.assignees if a.lower() == outgoing and a.lower() != incoming]
+        if stale and changing:
+            released = len(actions)
+            actions.append(Action("github.unassign", epic.issue, f"unassign @{stale[0]}, the outgoing person "
+                                  f"({epic.key})", {**params, "logins": stale}))
         if person.github and incoming not in assigned:
+            # After the unassignment: should it fail, the next run sees the turn still changing and does both.
             actions.append(Action("github.assign", epic.issue, f"assign @{person.github} ({epic.key})",
-                                  {**params, "logins": [person.github]}))
-        stale = [a for a in issue.assignees if a.lower() in rotation_logins and a.lower() != incoming]
-        if stale:
-            actions.append(Action("github.unassign", epic.issue,
-                                  f"unassign {', '.join('@' + a for a in stale)} ({epic.key})",
-                                  {**params, "logins": stale}))
+                                  {**params, "logins": [person.github]}, after=released))
 
     support = config.slack.support
     values = {"name": person.name, "mention": person.mention, "github": person.github or person.name,
@@ -345,18 +378,28 @@ def plan(observed: Observed, config: Config) -> tuple[list[Action], list[str]]:
                               {"channel": support.id, "topic": change.topic}))
 
     key = rotation_key(current)
+    # Should the issue not open, the link still leads to the turns' issues.
+    issues = (f"https://github.com/{config.support_issues.repo}/issues?q=label%3A{config.handover.label}"
+              if config.support_issues and config.handover else "https://github.com")
+    link = {} if created is None else {"url": Ref(created, "html_url", fallback=issues)}
+    team = team_channel(config)
+    team_post = None
+    if team is not None and not observed.team_posted:
+        team_post = len(actions)
+        actions.append(Action("slack.post", team.label, f"the team's handoff message for {person.name}",
+                              {"channel": team.id, "text": team_text(observed, config),
+                               "marker": Marker(TEAM_EVENT, key, {"person": person.name}), **link}))
     if not observed.handoff_posted:
-        # Should the issue not open, the link still leads to the turns' issues.
-        issues = (f"https://github.com/{config.support_issues.repo}/issues?q=label%3A{config.handover.label}"
-                  if config.support_issues and config.handover else "https://github.com")
-        link = {} if created is None else {"url": Ref(created, "html_url", fallback=issues)}
-        actions.append(Action("slack.post", support.label, f"handoff message for {person.name}",
-                              {"channel": support.id, "text": handoff_text(observed, config),
-                               "marker": Marker(HANDOFF_EVENT, key, {"person": person.name}), **link}))
+        announce = announce_channel(config)
+        # Its marker says whether the team's message went out, so later runs need not look for it.
+        posted_team: Any = True if team_post is None else Ref(team_post, "posted", fallback=False)
+        actions.append(Action("slack.post", announce.label, f"handoff message for {person.name}",
+                              {"channel": announce.id, "text": handoff_text(observed, config),
+                               "marker": Marker(HANDOFF_EVENT, key, {"person": person.name}), "team": posted_team}))
     if observed.dm_channel and not observed.dm_posted:
         actions.append(Action("slack.post", f"DM {person.name}", "what to do first, with the links for the turn",
                               {"channel": observed.dm_channel, "text": start_of_turn_text(observed, config),
-                               "marker": Marker(CHECKLIST_EVENT, key)}))
+                               "marker": Marker(CHECKLIST_EVENT, key), **({} if team else link)}))
     if observed.usergroup and person.slack and observed.usergroup[1] != [person.slack]:
         group = str(config.rotation.slack_user_group).lstrip("@")
         actions.append(Action("slack.set_usergroup", f"@{group}", f"make {person.name} its only member",
@@ -388,11 +431,17 @@ def executors(services: Services) -> dict[str, Executor]:
     }
 
 
-def _post(services: Services, action: Action) -> None:
+# Flags an action carries into its message's marker (filled when the plan runs: whether an earlier action landed).
+MARKER_FLAGS = ("logged", "team")
+
+
+def _post(services: Services, action: Action) -> dict[str, bool]:
     marker = action.params.get("marker")
-    if marker is not None and "logged" in action.params:
-        marker = Marker(marker.event_type, marker.key, {**marker.payload, "logged": bool(action.params["logged"])})
+    flags = {k: bool(action.params[k]) for k in MARKER_FLAGS if k in action.params}
+    if marker is not None and flags:
+        marker = Marker(marker.event_type, marker.key, {**marker.payload, **flags})
     services.slack.post(action.params["channel"], filled(action.params, "text"), marker=marker)
+    return {"posted": True}  # for the announcement's marker: the team's message went out
 
 
 def with_rotation_row(actions: list[Action], observed: Observed, sheet: list[Action], sheet_read: bool,
@@ -420,6 +469,15 @@ def with_rotation_row(actions: list[Action], observed: Observed, sheet: list[Act
 def _shift_refs(params: Any, start: int) -> dict[str, Any]:
     """Refs to earlier actions of the same plan, moved along with it behind the sheet's actions."""
     return {k: Ref(v.action + start, v.key, v.fallback) if isinstance(v, Ref) else v for k, v in params.items()}
+
+
+def outgoing_login(observed: Observed, config: Config) -> str | None:
+    """The GitHub login of the outgoing person on support: the one the product assigned for the last turn."""
+    previous = observed.handoff.previous
+    member = member_for_shift(config, previous) if previous else None
+    if member is None or not member.github or not member.rotation:
+        return None
+    return member.github.lower()
 
 
 def facts(observed: Observed, config: Config) -> dict[str, object]:

@@ -1,6 +1,6 @@
 """The IAM inactivity audit."""
 
-from oncall_lib.duty import Duty, Need, Runs
+from oncall_lib.duty import Contributes, Duty, Need, Runs
 
 DUTY = Duty(
     key="iam",
@@ -21,4 +21,5 @@ DUTY = Duty(
     scripts=("iam_audit.py", "iam_cleanup.py"),
     docs="docs/duties/iam.md",
     interfaces=("removals", "terraform", "inactivity"),
+    contributes=Contributes(handoff="oncall_lib.iam.parts:handoff_section", row_kinds=("iam",)),
 )

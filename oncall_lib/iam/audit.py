@@ -11,6 +11,8 @@ when there are none, nothing.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,14 +22,15 @@ from oncall_lib.config import Config, IamConfig
 from oncall_lib.errors import InputError, ServiceError
 from oncall_lib.iam import terraform
 from oncall_lib.iam.inactivity import Finding, audit, parse_credential_report
+from oncall_lib.iam.schedule import unreachable, workflow_schedule
 from oncall_lib.plan import Action, Executor, Ref, apply
+from oncall_lib.recorder import AUTOMATIC, TaskRow, with_person
+from oncall_lib.recorder import executors as tracking_executors
+from oncall_lib.recorder import record as tracking_actions
 from oncall_lib.report import Report
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
 from oncall_lib.timeutil import not_at_hour
-from oncall_lib.tracking.log import executors as tracking_executors
-from oncall_lib.tracking.log import tracking_actions, with_person
-from oncall_lib.tracking.rows import AUTOMATIC, TaskRow
 from oncall_lib.untrusted import slack_text
 
 JOB = "iam-audit"
@@ -105,6 +108,8 @@ def observe(services: Services, config: Config, at: datetime, report_file: Path 
     state = AuditState(at, audit(rows, at, limit_days=rules.limit_days, warning_days=rules.warning_days))
     if not state.findings:
         return state
+    if not rules.post_audit:
+        return state  # the team's own audit posts: nothing to look up for a message
     unowned = [f.user for f in state.findings if owner_label(f.user, config, {}) == "owner unknown"]
     tagged = terraform_owners(services, config, state.warnings) if unowned else {}
     state.owners = {f.user: owner_label(f.user, config, tagged) for f in state.findings}
@@ -126,9 +131,11 @@ def _summary(state: AuditState, rules: IamConfig) -> str:
     warn = len(state.findings) - over
     parts = [f"{over} past {rules.limit_days} days"] if over else []
     parts += [f"{warn} within {rules.limit_days - rules.warning_days} days of it"] if warn else []
+    # The process document's words to owners who keep an account: it may be disabled at the limit.
     return (f":warning: *IAM users near the {rules.limit_days}-day inactivity limit* ({', '.join(parts)}). "
-            "Owners: reply here if the account is still needed; unused accounts get a Terraform PR that "
-            "removes them.")
+            "Owners: reply here if the account is still needed. An account you keep could be disabled if its "
+            f"activity is not reset before the {rules.limit_days}-day mark: sign in or use its access key before "
+            "then. Accounts nobody needs get a Terraform PR that removes them.")
 
 
 def _detail(state: AuditState) -> str:
@@ -143,7 +150,7 @@ def _detail(state: AuditState) -> str:
 
 def plan(state: AuditState, config: Config) -> list[Action]:
     rules, ops = settings(config), config.slack.operations
-    if not state.findings or ops is None:
+    if not state.findings or ops is None or not rules.post_audit:
         return []
     key = day_key(state.at, config)
     detail = {"channel": ops.id, "text": _detail(state), "marker": Marker(DETAIL_EVENT, key)}
@@ -169,6 +176,37 @@ def executors(services: Services) -> dict[str, Executor]:
     return {"slack.post": post}
 
 
+def _posted_by(message: dict[str, Any], poster: str) -> bool:
+    wanted = poster.casefold()
+    profile = message.get("bot_profile") or {}
+    return wanted in {str(v).casefold() for v in (message.get("bot_id"), message.get("app_id"), message.get("user"),
+                                                   message.get("username"), profile.get("name")) if v}
+
+
+_NAME_TOKEN = re.compile(r"[\w+=,.@-]+")
+
+
+def team_audit_names(services: Services, config: Config, at: datetime) -> tuple[set[str], str | None]:
+    """The words of today's post by the team's own audit (`[iam] audit_poster`) in the operations channel and of
+    its own replies in that thread (a Lambda may list the users there), casefolded; and the post's ts (None when
+    it has not posted today)."""
+    rules, ops = settings(config), config.slack.operations
+    if not rules.audit_poster or ops is None:
+        return set(), None
+    midnight = at.astimezone(config.team.tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    posts = [m for m in services.slack.history(ops.id, oldest=midnight.timestamp(), latest=at.timestamp())
+             if _posted_by(m, rules.audit_poster) and m.get("thread_ts") in (None, m.get("ts"))]
+    if not posts:
+        return set(), None
+    post = max(posts, key=lambda m: float(m["ts"]))
+    thread = services.slack.replies(ops.id, str(post["ts"])) if post.get("reply_count") else [post]
+    words: set[str] = set()
+    for message in thread:
+        if _posted_by(message, rules.audit_poster):
+            words |= {w.strip(".,:;").casefold() for w in _NAME_TOKEN.findall(str(message.get("text", "")))}
+    return words, str(post["ts"])
+
+
 def findings_for(services: Services, config: Config, at: datetime, report_file: Path | None) -> list[Finding]:
     """The findings alone (for the cleanup PR's table)."""
     rules = settings(config)
@@ -177,11 +215,31 @@ def findings_for(services: Services, config: Config, at: datetime, report_file: 
     return audit(rows, at, limit_days=rules.limit_days, warning_days=rules.warning_days)
 
 
+def when_scheduled(config: Config, at: datetime, schedule: Sequence[str]) -> tuple[str | None, str | None]:
+    """(why this scheduled run does nothing, why the schedule can never audit at `audit_hour`)."""
+    rules, tz = settings(config), config.team.tz
+    problem = unreachable(schedule, rules.audit_hour, tz, at)
+    if problem:
+        return None, problem
+    local = at.astimezone(tz)
+    if local.weekday() >= 5:
+        return f"it is {local:%A} in {tz.key}: the audit runs on weekdays", None
+    return not_at_hour(at, tz, rules.audit_hour), None
+
+
 def run(services: Services, config: Config, at: datetime, *, dry_run: bool, report_file: Path | None = None,
-        only_at_hour: int | None = None) -> Report:
+        only_at_hour: int | None = None, at_audit_hour: bool = False,
+        schedule: Sequence[str] | None = None) -> Report:
+    """`at_audit_hour`: a scheduled run, acting only at `[iam] audit_hour` on a weekday (team time), and failing
+    when `schedule` (iam-audit.yml's cron lines by default) can never start a run then."""
     rules = settings(config)
     report = Report(JOB, dry_run=dry_run, at=at)
     skipped = not_at_hour(at, config.team.tz, only_at_hour)
+    if at_audit_hour:
+        skipped, problem = when_scheduled(config, at, workflow_schedule() if schedule is None else schedule)
+        if problem:
+            report.errors.append(problem)
+            return report
     if skipped:
         report.facts = {"skipped": skipped}
         return report
@@ -197,6 +255,8 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, repo
     }
     report.extra["findings"] = [{**f.as_dict(), "owner": state.owners.get(f.user)} for f in state.findings]
     report.warnings = state.warnings
+    if not rules.post_audit:
+        report.facts["posted"] = "nothing: post_audit = false (the team's own audit posts)"
     actions = plan(state, config)
     rows = [TaskRow(key=day_key(at, config), day=at.astimezone(config.team.tz).date(), person="", kind="iam",
                     by=AUTOMATIC, summary=f"IAM audit: {len(state.findings)} user(s) near or past "

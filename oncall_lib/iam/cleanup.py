@@ -22,18 +22,18 @@ from oncall_lib.config import Config
 from oncall_lib.draft_pr import DraftPr, observe_branch, plan_draft_pr
 from oncall_lib.draft_pr import executors as draft_executors
 from oncall_lib.errors import InputError, ServiceError
-from oncall_lib.handoff.on_support import support_person
-from oncall_lib.iam.audit import findings_for, settings
+from oncall_lib.iam.audit import findings_for, settings, team_audit_names
 from oncall_lib.iam.inactivity import AWS_USERNAME, Finding, validate_usernames  # noqa: F401 - re-exported
 from oncall_lib.iam.removals import OpenRemoval, open_removals
 from oncall_lib.iam.terraform import EditResult, owners, remove_users
 from oncall_lib.plan import Action, Ref, apply, filled
+from oncall_lib.recorder import AUTOMATIC, TaskRow, with_person
+from oncall_lib.recorder import executors as tracking_executors
+from oncall_lib.recorder import record as tracking_actions
 from oncall_lib.report import Report
+from oncall_lib.rotation.on_support import support_person
 from oncall_lib.services import Services
 from oncall_lib.services.github import PullInfo
-from oncall_lib.tracking.log import executors as tracking_executors
-from oncall_lib.tracking.log import tracking_actions, with_person
-from oncall_lib.tracking.rows import AUTOMATIC, TaskRow
 from oncall_lib.untrusted import github_text
 
 JOB = "iam-cleanup"
@@ -202,8 +202,16 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, user
             findings = {f.user: f for f in audited}
             if from_audit:
                 users = [f.user for f in audited if f.status == "over_limit"]
+                if not settings(config).post_audit:
+                    # The team's own audit posted today's list: the PR removes the users its thread names that
+                    # the credential report shows past the limit (a word of the post is never taken on trust).
+                    named, post_ts = team_audit_names(services, config, at)
+                    users = [u for u in users if u.casefold() in named]
+                    report.facts["users_from"] = (f"the thread of {settings(config).audit_poster}'s post {post_ts}"
+                                                  if post_ts else f"no post by {settings(config).audit_poster} "
+                                                  "in the operations channel today")
                 if not users:
-                    report.facts = {"users": "none past the limit: no PR"}
+                    report.facts = {"users": "none past the limit: no PR", **report.facts}
                     report.api_calls = services.calls.snapshot()
                     return report
         # The same users in any order are the same change: same branch, same title, same table.
@@ -218,7 +226,7 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, user
         state.left_out, state.superseded = left_out, superseded
     except ServiceError as exc:
         return report.stopped(exc, services.calls.snapshot())
-    report.facts = {"users": ", ".join(state.users), "branch": state.branch,
+    report.facts = {**report.facts, "users": ", ".join(state.users), "branch": state.branch,
                     "pull_request": state.pull.html_url if state.pull else None,
                     "removed": len(state.edit.removed)}
     report.warnings = state.warnings + state.edit.warnings

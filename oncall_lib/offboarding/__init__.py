@@ -1,6 +1,6 @@
 """Offboarding."""
 
-from oncall_lib.duty import Duty, Need, Runs
+from oncall_lib.duty import Contributes, Duty, Need, Runs
 
 # The label the offboarding form gives its issues (.github/ISSUE_TEMPLATE/offboarding-request.yml), which the
 # workflow's `if:`, the tick's intake and the support form (an offboarding request is no support request) read.
@@ -21,4 +21,5 @@ DUTY = Duty(
     runs=Runs(events=("offboarding.yml",)),
     scripts=("offboard.py",),
     docs="docs/duties/offboarding.md",
+    contributes=Contributes(row_kinds=("offboarding",)),
 )

@@ -27,19 +27,19 @@ from oncall_lib.config import GITHUB_LOGIN, AccessConfig, Config, OffboardingCon
 from oncall_lib.draft_pr import DraftPr, observe_branch, plan_draft_pr
 from oncall_lib.draft_pr import executors as draft_executors
 from oncall_lib.errors import Gone, InputError, ServiceError
-from oncall_lib.handoff.on_support import support_person
 from oncall_lib.iam.inactivity import AWS_USERNAME
 from oncall_lib.iam.removals import OFFBOARD_BRANCHES, OFFBOARD_MARKER, OpenRemoval, open_removals, removing
 from oncall_lib.iam.terraform import TerraformEditError, remove_users
 from oncall_lib.issue_forms import parse_form
 from oncall_lib.offboarding.socks_yaml import remove_socks_entries
 from oncall_lib.plan import Action, Executor, Ref, apply, filled
+from oncall_lib.recorder import AUTOMATIC, TaskRow, with_person
+from oncall_lib.recorder import executors as tracking_executors
+from oncall_lib.recorder import record as tracking_actions
 from oncall_lib.report import Report
+from oncall_lib.rotation.on_support import support_person
 from oncall_lib.services import Services
 from oncall_lib.services.github import Comment, IssueState
-from oncall_lib.tracking.log import executors as tracking_executors
-from oncall_lib.tracking.log import tracking_actions, with_person
-from oncall_lib.tracking.rows import AUTOMATIC, TaskRow
 from oncall_lib.untrusted import github_text
 
 JOB = "offboarding"

@@ -1,6 +1,6 @@
 """Postmortem action items."""
 
-from oncall_lib.duty import EPIC_LINKS, Duty, Need, Runs
+from oncall_lib.duty import EPIC_LINKS, Contributes, Duty, Need, Runs
 
 DUTY = Duty(
     key="postmortems",
@@ -21,4 +21,5 @@ DUTY = Duty(
     scripts=("postmortems.py",),
     docs="docs/duties/postmortems.md",
     interfaces=("pickup",),
+    contributes=Contributes(handoff="oncall_lib.postmortems.parts:handoff_section", row_kinds=("postmortem",)),
 )

@@ -1,6 +1,6 @@
 """Watching the request channels."""
 
-from oncall_lib.duty import WHO_IS_ON_SUPPORT, Duty, Need, Runs, watch_needs, watched
+from oncall_lib.duty import WHO_IS_ON_SUPPORT, Contributes, Duty, Need, Runs, watch_needs, watched
 
 DUTY = Duty(
     key="requests",
@@ -21,4 +21,6 @@ DUTY = Duty(
     scripts=("watch_requests.py",),
     docs="docs/duties/requests.md",
     interfaces=("classify", "waiting"),
+    contributes=Contributes(handoff="oncall_lib.requests.parts:handoff_section",
+                            report_requests="oncall_lib.requests.parts:report_requests", row_kinds=("support",)),
 )

@@ -16,21 +16,21 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from oncall_lib.answers import reply as answers
+from oncall_lib import registry
 from oncall_lib.business_time import BusinessHours
 from oncall_lib.config import Channel, Config
 from oncall_lib.errors import ServiceError
-from oncall_lib.handoff.on_support import Person, on_support
-from oncall_lib.handoff.schedule import ScheduleProblem
 from oncall_lib.plan import Action, Executor, apply
+from oncall_lib.recorder import TaskRow, with_person
+from oncall_lib.recorder import executors as tracking_executors
+from oncall_lib.recorder import record as tracking_actions
 from oncall_lib.report import Report
 from oncall_lib.requests.classify import Request
 from oncall_lib.requests.waiting import Scan, format_waiting, scan_requests, urgent_anywhere
+from oncall_lib.rotation.on_support import Person, on_support
+from oncall_lib.rotation.schedule import ScheduleProblem
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
-from oncall_lib.tracking.log import executors as tracking_executors
-from oncall_lib.tracking.log import tracking_actions, with_person
-from oncall_lib.tracking.rows import TaskRow
 from oncall_lib.untrusted import slack_quote, slack_text
 
 JOB = "watch-requests"
@@ -280,12 +280,12 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
     if not config.slack.watched:
         report.errors.append("no channel has watch = true in oncall.toml: nothing to watch")
         return report
-    # [answers]: the team's file is read first, so a mistake in it stops the run before anything is written.
-    known = answers.answers_of(config) if config.answers else None
     try:
         state = observe(services, config, at)
-        given = answers.observe_given(services, state, config) if known is not None else []
-        thumbed_down = answers.observe_thumbed_down(services, state, config, known) if known is not None else {}
+        # What the duties that are on do with the requests just scanned (answers to repeat questions), declared
+        # as their `contributes.watch`: the watch imports none of them. A mistake in one's own file (InputError)
+        # stops the run before anything is written.
+        parts = [contribute(services, config, state) for _, contribute in registry.contributors(config, "watch")]
     except ServiceError as exc:
         return report.stopped(exc, services.calls.snapshot())
     report.facts = facts(state, config)
@@ -296,21 +296,13 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
     report.warnings = state.warnings
     actions = plan(state, config)
     rows = request_rows(state, config)
-    if known is not None:
-        considered: list[str] = []
-        actions += answers.plan_answers(state, config, known, considered, thumbed_down)
-        if considered:  # why each new request got an answer or not (its best one and score)
-            report.facts["answers_considered"] = "; ".join(considered)
-        rows += answers.answer_rows(given, state.scan.me.team_url, config)
-        report.facts["answered"] = sum(a.kind == "slack.post" and "thread_ts" in a.params and
-                                       a.params["marker"].event_type == answers.ANSWER_EVENT for a in actions)
+    for part in parts:
+        actions += part.actions
+        rows += part.rows
+        report.facts.update(part.facts)
     actions += tracking_actions(services, config, rows, report.warnings, start=len(actions),
                                 complete=_complete_rows(services, config, state, report.warnings))
     report.outcomes = apply(actions, {**executors(services), **tracking_executors(services)}, dry_run=dry_run)
-    if known is not None:  # the answers posted now are logged now: the next run has nothing to write
-        report.outcomes += answers.log_posted(services, config, state, report.outcomes, report.warnings,
-                                              _complete_rows(services, config, state, report.warnings),
-                                              dry_run=dry_run)
     report.api_calls = services.calls.snapshot()
     return report
 

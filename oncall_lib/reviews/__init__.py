@@ -1,6 +1,6 @@
 """Pull requests awaiting review."""
 
-from oncall_lib.duty import Duty, Need, Runs
+from oncall_lib.duty import Contributes, Duty, Need, Runs
 
 DUTY = Duty(
     key="reviews",
@@ -18,4 +18,5 @@ DUTY = Duty(
     checks="oncall_lib.setup.doctor:review_checks",
     scripts=("review_digest.py",),
     docs="docs/duties/reviews.md",
+    contributes=Contributes(row_kinds=("pr_review",)),
 )

@@ -1,5 +1,8 @@
 """The PR review digest: open, non-draft PRs awaiting review, once a weekday in the operations channel.
 
+Nothing waits, nothing is posted: a digest saying so would only interrupt. A digest
+already posted today that a re-run finds empty is edited to say nothing waits now.
+
 One GraphQL read per repository (per 50 open PRs) gives every PR's last push,
 checks, reviews and review requests, and on its first page the 30 PRs last
 closed or merged with their reviews, so a PR reviewed and merged between two
@@ -16,16 +19,16 @@ from typing import Any
 
 from oncall_lib.config import Config, ReviewsConfig
 from oncall_lib.errors import ServiceError
-from oncall_lib.handoff.on_support import holder_name, on_support, support_person
-from oncall_lib.handoff.schedule import ScheduleProblem
 from oncall_lib.plan import Action, Executor, apply
+from oncall_lib.recorder import TaskRow
+from oncall_lib.recorder import executors as tracking_executors
+from oncall_lib.recorder import record as tracking_actions
 from oncall_lib.report import Report
 from oncall_lib.reviews.awaiting import PendingReview, TeamReview, digest_text, pending_review, team_reviews
+from oncall_lib.rotation.on_support import holder_name, on_support, support_person
+from oncall_lib.rotation.schedule import ScheduleProblem
 from oncall_lib.services import Services
 from oncall_lib.services.slack import Marker
-from oncall_lib.tracking.log import executors as tracking_executors
-from oncall_lib.tracking.log import tracking_actions
-from oncall_lib.tracking.rows import TaskRow
 
 JOB = "review-digest"
 DIGEST_EVENT = "oncall_support_review_digest"
@@ -107,7 +110,9 @@ def plan(state: DigestState, config: Config) -> list[Action]:
              for pr in state.pending]
     text = digest_text(shown, state.at)
     marker = Marker(DIGEST_EVENT, day_key(state.at, config))
-    if ops and state.message is None:
+    if ops and state.message is None and not state.pending:
+        pass  # nothing waits: no post (a digest already posted today is brought up to date instead, below)
+    elif ops and state.message is None:
         actions.append(Action("slack.post", ops.label, f"today's review digest ({len(state.pending)} PRs)",
                               {"channel": ops.id, "text": text, "marker": marker}))
     elif ops and state.message is not None and str(state.message.get("text", "")) != text:
@@ -159,6 +164,8 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
                                        "code_owner_requested": p.code_owner_requested, "reason": p.reason}
                                       for p in state.pending]}
     report.markdown = digest_text(state.pending, at)
+    if not state.pending and state.message is None:
+        report.facts["digest"] = "nothing waits for review: nothing posted"
     report.warnings = state.warnings
     actions = plan(state, config)
     actions += tracking_actions(services, config, review_rows(state, config), report.warnings, start=len(actions))

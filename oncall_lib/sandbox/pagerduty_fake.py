@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from oncall_lib.handoff.schedule import Shift, overlay, parse_time
+from oncall_lib.rotation.schedule import Shift, overlay, parse_time
 from oncall_lib.sandbox.http import PAGERDUTY_SCHEMES, FakeRequest, FakeResponse, Host, Routes, bearer_token
 
 DAY = 86400

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from oncall_lib.errors import InputError
-from oncall_lib.handoff.schedule import parse_time
+from oncall_lib.rotation.schedule import parse_time
 
 EXAMPLE_WORLD = Path(__file__).parent / "worlds" / "example.json"
 DEFAULT_WORLD = Path(".oncall-sandbox") / "world.json"

@@ -17,8 +17,9 @@ from oncall_lib.duties import CREDENTIALS, enabled, permissions, systems_needed
 from oncall_lib.duty import Check
 from oncall_lib.errors import MissingSecret, OncallError
 from oncall_lib.github_permissions import configured_needs, missing_permissions
-from oncall_lib.handoff.on_support import read_schedule
-from oncall_lib.handoff.schedule import (
+from oncall_lib.report import Report
+from oncall_lib.rotation.on_support import read_schedule
+from oncall_lib.rotation.schedule import (
     ScheduleProblem,
     family_turns,
     is_active,
@@ -27,7 +28,6 @@ from oncall_lib.handoff.schedule import (
     support_layers,
     support_overrides,
 )
-from oncall_lib.report import Report
 from oncall_lib.services import Services
 from oncall_lib.services.epics import ROOM_MADE, SUB_ISSUE_CAP, EpicLinks
 from oncall_lib.services.github import InstallationInfo, WorkflowState
@@ -257,6 +257,12 @@ def handoff_checks(services: Services, config: Config, at: datetime) -> list[Che
     _run(checks, "slack scopes", scopes)
     support = config.slack.support
     _channel(checks, services, support.key, support.id, support.label)
+    # The channels the handoff's two messages go to ([rotation] announce_channel; team_channel, else operations).
+    for key in dict.fromkeys(k for k in (config.rotation.announce_channel,
+                                         config.rotation.team_channel or config.slack.operations_channel)
+                             if k and k != support.key):
+        channel = config.slack.channel(key)
+        _channel(checks, services, channel.key, channel.id, channel.label)
     if config.rotation.slack_user_group:
         def usergroup(handle: str = config.rotation.slack_user_group) -> str:
             found = services.slack.usergroup(handle)  # plan_upgrade_required on free plans, named by the error
@@ -423,6 +429,15 @@ def iam_checks(services: Services, config: Config, at: datetime) -> list[Check]:
                               "iam_audit.py --credential-report FILE") from None
         return f"the credential report may be generated in {iam.region}"
     _run(checks, "aws iam", credential_report)
+
+    def audit_schedule() -> str:
+        from oncall_lib.iam.schedule import unreachable, workflow_schedule
+
+        problem = unreachable(workflow_schedule(), iam.audit_hour, config.team.tz, at)
+        if problem:
+            raise CheckFailed(problem)
+        return f"iam-audit.yml starts a run at {iam.audit_hour:02d}:00 {config.team.tz.key} on every weekday"
+    _run(checks, "iam schedule", audit_schedule)
     return checks
 
 

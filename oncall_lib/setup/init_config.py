@@ -21,9 +21,9 @@ from typing import Any
 
 from oncall_lib.config import TrackingConfig
 from oncall_lib.errors import InputError, ServiceError
-from oncall_lib.handoff.schedule import ScheduleProblem
 from oncall_lib.plan import Action, apply
 from oncall_lib.report import Report
+from oncall_lib.rotation.schedule import ScheduleProblem
 from oncall_lib.services import Services
 from oncall_lib.setup.starter import (
     ChannelWanted,

@@ -45,7 +45,7 @@ from oncall_lib.config import (
 )
 from oncall_lib.duties import DUTIES as REGISTERED
 from oncall_lib.errors import InputError
-from oncall_lib.handoff.schedule import (
+from oncall_lib.rotation.schedule import (
     ScheduleProblem,
     Shift,
     family_turns,

@@ -1,6 +1,6 @@
 """Support issues."""
 
-from oncall_lib.duty import EPIC_LINKS, WHO_IS_ON_SUPPORT, Duty, Need, Runs
+from oncall_lib.duty import EPIC_LINKS, WHO_IS_ON_SUPPORT, Contributes, Duty, Need, Runs
 
 DUTY = Duty(
     key="support_issues",
@@ -24,4 +24,6 @@ DUTY = Duty(
     scripts=("support_issue.py",),
     docs="docs/duties/support-issues.md",
     interfaces=("pending_links", "followups"),
+    contributes=Contributes(handoff="oncall_lib.support_issues.parts:handoff_section",
+                            report="oncall_lib.support_issues.parts:report_part", row_kinds=("support",)),
 )

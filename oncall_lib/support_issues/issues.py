@@ -24,14 +24,18 @@ from typing import Any
 
 from oncall_lib.config import Config, SuperEpic, SupportIssuesConfig
 from oncall_lib.errors import Gone, InputError, ServiceError
-from oncall_lib.handoff.on_support import Person, on_support
-from oncall_lib.handoff.schedule import ScheduleProblem
 from oncall_lib.issue_forms import parse_form
 from oncall_lib.offboarding import OFFBOARDING_LABEL
 from oncall_lib.plan import Action, Executor, Outcome, Pending, Ref, Status, apply, filled
+from oncall_lib.recorder import TaskRow, with_person
+from oncall_lib.recorder import executors as tracking_executors
+from oncall_lib.recorder import record as tracking_actions
 from oncall_lib.report import Report
+from oncall_lib.report_issue import REPORT_LABEL
 from oncall_lib.requests.classify import TRACKED_EVENT, Identity, is_own
 from oncall_lib.requests.waiting import scan_requests
+from oncall_lib.rotation.on_support import Person, on_support
+from oncall_lib.rotation.schedule import ScheduleProblem
 from oncall_lib.services import Services
 from oncall_lib.services.epics import EpicLinks
 from oncall_lib.services.github import IssueState
@@ -39,10 +43,6 @@ from oncall_lib.services.slack import Marker
 from oncall_lib.slack_links import ThreadRef, parse_permalink, permalink
 from oncall_lib.support_issues.followups import SUMMARY_LABEL, newly_past, plan_scoping, plan_summary_asks
 from oncall_lib.support_issues.pending_links import relink_actions
-from oncall_lib.tracking import REPORT_LABEL
-from oncall_lib.tracking.log import executors as tracking_executors
-from oncall_lib.tracking.log import tracking_actions, with_person
-from oncall_lib.tracking.rows import TaskRow
 from oncall_lib.untrusted import github_quote, github_text
 
 JOB = "support-issues"

@@ -1,9 +1,9 @@
 """Tracking and the rotation review: the Support Incidents Spreadsheet and the end-of-rotation report."""
 
-from oncall_lib.duty import Duty, Need, Runs
+from oncall_lib.duty import Contributes, Duty, Need, Runs
 
-# The label of the report's issues, which the support-issue scan leaves out of its own listings.
-REPORT_LABEL = "rotation-report"
+# The label of the report's issues (in the core, so other duties find the report without importing this one).
+from oncall_lib.report_issue import REPORT_LABEL as REPORT_LABEL
 
 DUTY = Duty(
     key="tracking",
@@ -22,5 +22,7 @@ DUTY = Duty(
     checks="oncall_lib.tracking.checks:tracking_checks",
     scripts=("log_task.py", "rotation_report.py", "fair_share.py"),
     docs="docs/duties/tracking.md",
-    interfaces=("layout", "log", "rows", "time_spent"),
+    interfaces=("time_spent",),
+    # Every duty records its tasks through the core recorder; with tracking on, they go to the team's sheet.
+    contributes=Contributes(rows="oncall_lib.tracking.log:SHEET"),
 )

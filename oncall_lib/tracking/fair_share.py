@@ -18,8 +18,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from oncall_lib.business_time import BusinessHours
-from oncall_lib.handoff.schedule import Shift, holder
 from oncall_lib.requests.classify import Request
+from oncall_lib.rotation.schedule import Shift, holder
 from oncall_lib.services.github import IssueState
 from oncall_lib.untrusted import github_text
 

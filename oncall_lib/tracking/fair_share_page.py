@@ -14,8 +14,11 @@ from datetime import datetime, timedelta
 
 from oncall_lib.config import Config
 from oncall_lib.errors import InputError, ServiceError
-from oncall_lib.handoff.on_support import member_for_shift
-from oncall_lib.handoff.schedule import (
+from oncall_lib.plan import Action, Executor, apply
+from oncall_lib.report import Report
+from oncall_lib.requests.waiting import scan_requests
+from oncall_lib.rotation.on_support import member_for_shift
+from oncall_lib.rotation.schedule import (
     ScheduleProblem,
     family_turns,
     holder,
@@ -24,9 +27,6 @@ from oncall_lib.handoff.schedule import (
     support_overrides,
     support_view,
 )
-from oncall_lib.plan import Action, Executor, apply
-from oncall_lib.report import Report
-from oncall_lib.requests.waiting import scan_requests
 from oncall_lib.services import Services
 from oncall_lib.tracking import REPORT_LABEL, fair_share
 

@@ -23,15 +23,23 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oncall_lib.business_time import BusinessHours
-from oncall_lib.requests.classify import Request
 from oncall_lib.services.github import IssueState
 from oncall_lib.tracking.time_spent import hours_text
 from oncall_lib.untrusted import github_text
+
+if TYPE_CHECKING:  # read only through its fields: the requests come from the request watch's declared scan
+    from oncall_lib.requests.classify import Request
+
+# What the report's table shows, by what is on: "requests" (the request watch), "support_issues", and the kinds of
+# rows the duties that are on record. Everything, when a caller does not say.
+EVERYTHING = frozenset({"requests", "support_issues", "pr_review", "deploy", "iam", "postmortem", "access",
+                        "offboarding"})
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -199,13 +207,16 @@ def _issue_link(issue: IssueState) -> str:
     return f"[{issue.repo}#{issue.number}]({issue.html_url}) “{github_text(issue.title, 80, one_line=True)}”"
 
 
-def meeting_questions(current: RotationFigures, limit_minutes: int, scoping_days: float | None = None) -> list[str]:
+def meeting_questions(current: RotationFigures, limit_minutes: int, scoping_days: float | None = None,
+                      on: Collection[str] = EVERYTHING) -> list[str]:
     """Questions for the review, drawn from the week's own figures, each about something the figures show and
     none claiming what another denies: how requests were acknowledged (or that none came), where they came from,
-    and the support issues against the two-hour rule."""
+    and the support issues against the two-hour rule. Nothing about requests without the request watch."""
     r = current.requests
-    questions = []
-    if r.total == 0:
+    questions: list[str] = []
+    if "requests" not in on:
+        pass
+    elif r.total == 0:
         questions.append("No request reached the watched channels during the rotation. Was it a quiet week, or did "
                          "people ask somewhere the watch does not read (DMs, other channels)?")
     elif r.not_acknowledged:
@@ -245,7 +256,7 @@ def meeting_questions(current: RotationFigures, limit_minutes: int, scoping_days
     elif worked:
         questions.append(f"{len(worked)} support issue(s) were worked on, each within two hours of recorded work. "
                          "Which of them should leave a note in the docs so the next person does not repeat it?")
-    elif r.total == 0:
+    elif r.total == 0 and "requests" in on:
         questions.append("With no request and no support issue, what did the rotation's time go to (postmortem "
                          "action items, incidents), and should the process change for quiet weeks?")
     return questions
@@ -300,9 +311,11 @@ def _by_day(r: RequestFigures) -> list[str]:
 
 def render(current: RotationFigures, trend: list[RotationFigures], limit_minutes: int, marker: str,
            review: str = "For the PM, the tech lead, and the current and next person on support",
-           sections: list[str] | None = None, scoping_days: float | None = None) -> str:
-    """The report as GitHub Markdown. `sections`: lines the job adds before the review (normal oncall's
-    incidents); `scoping_days`: [support_issues] scoping_business_days, for long-open issues."""
+           sections: list[str] | None = None, scoping_days: float | None = None,
+           on: Collection[str] = EVERYTHING) -> str:
+    """The report as GitHub Markdown. `sections`: lines the duties that are on add before the review (normal
+    oncall's incidents, ...); `scoping_days`: [support_issues] scoping_business_days, for long-open issues;
+    `on`: what the table shows (a duty that is off shows no row, not a zero)."""
     r = current.requests
     logged = current.logged
     requests = (f"{r.total} ({r.acknowledged} acknowledged, {r.never_acknowledged} not acknowledged)" if r.total
@@ -313,30 +326,32 @@ def render(current: RotationFigures, trend: list[RotationFigures], limit_minutes
               if r.judged else "n/a")
     over = ", ".join(f"[#{i.number}]({i.html_url}) ({hours_text(m)})" for i, m in current.over_two_hours) or "none"
     long_open = f"Open longer than {scoping_days:g} business days" if scoping_days else "Open a long time"
-    lines = [
-        f"## Rotation report: {github_text(current.label, one_line=True)}",
-        "",
-        "| | |",
-        "|---|---|",
-        f"| Requests | {requests} |",
-        f"| Time to acknowledge | {ack} |",
-        f"| Acknowledged within {limit_minutes} min | {within} |",
-        f"| Acknowledged by reaction (timed by the scan that saw it: an upper bound) | {r.upper_bound} |",
-        f"| Acknowledged by reaction only (time unknown) | {r.unknown_time} |",
-        f"| Support issues | {len(current.issues_opened)} opened ({_issues(current.issues_opened)}), "
-        f"{len(current.issues_closed)} closed, {len(current.issues_open)} still open |",
-        f"| Over the two-hour rule (recorded time spent) | {over} |",
-        f"| Time spent not recorded (the two-hour rule cannot be checked) | {_issues(current.time_unknown)} |",
-        f"| {long_open} (consider scoping) | {_issues(current.long_open)} |",
-        f"| Closed without a summary of what was tried and what solved it | "
-        f"{_issues(current.closed_without_summary)} |",
-        f"| PRs reviewed | {logged.get('pr_review', 0)} |",
-        f"| Failed deploys handled | {logged.get('deploy', 0)} |",
-        f"| IAM findings and PRs | {logged.get('iam', 0)} |",
-        f"| Postmortem items moved | {logged.get('postmortem', 0)} |",
-        f"| Access and offboarding | {logged.get('access', 0) + logged.get('offboarding', 0)} |",
-        "",
-    ]
+    rows = {
+        "requests": [
+            f"| Requests | {requests} |",
+            f"| Time to acknowledge | {ack} |",
+            f"| Acknowledged within {limit_minutes} min | {within} |",
+            f"| Acknowledged by reaction (timed by the scan that saw it: an upper bound) | {r.upper_bound} |",
+            f"| Acknowledged by reaction only (time unknown) | {r.unknown_time} |"],
+        "support_issues": [
+            f"| Support issues | {len(current.issues_opened)} opened ({_issues(current.issues_opened)}), "
+            f"{len(current.issues_closed)} closed, {len(current.issues_open)} still open |",
+            f"| Over the two-hour rule (recorded time spent) | {over} |",
+            f"| Time spent not recorded (the two-hour rule cannot be checked) | {_issues(current.time_unknown)} |",
+            f"| {long_open} (consider scoping) | {_issues(current.long_open)} |",
+            f"| Closed without a summary of what was tried and what solved it | "
+            f"{_issues(current.closed_without_summary)} |"],
+        "pr_review": [f"| PRs reviewed | {logged.get('pr_review', 0)} |"],
+        "deploy": [f"| Failed deploys handled | {logged.get('deploy', 0)} |"],
+        "iam": [f"| IAM findings and PRs | {logged.get('iam', 0)} |"],
+        "postmortem": [f"| Postmortem items moved | {logged.get('postmortem', 0)} |"],
+        # One row for both: access grants and offboarding are the same kind of work.
+        "access": [f"| Access and offboarding | {logged.get('access', 0) + logged.get('offboarding', 0)} |"],
+    }
+    wanted = set(on) | ({"access"} if "offboarding" in on else set())
+    shown = [line for key, lines in rows.items() if key in wanted for line in lines]
+    lines = [f"## Rotation report: {github_text(current.label, one_line=True)}", ""]
+    lines += ["| | |", "|---|---|", *shown, ""] if shown else []
     if r.breaches:
         lines += [f"### Waited longer than {limit_minutes} minutes", ""]
         for b in r.breaches:
@@ -352,6 +367,6 @@ def render(current: RotationFigures, trend: list[RotationFigures], limit_minutes
     lines += _trend(current, trend, limit_minutes)
     lines += sections or []
     lines += ["### For the review", "", f"{review}: what should change?", ""]
-    lines += [f"{n}. {q}" for n, q in enumerate(meeting_questions(current, limit_minutes, scoping_days), start=1)]
+    lines += [f"{n}. {q}" for n, q in enumerate(meeting_questions(current, limit_minutes, scoping_days, on), start=1)]
     lines += ["", marker]
     return "\n".join(lines)

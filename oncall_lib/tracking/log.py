@@ -1,27 +1,31 @@
-"""Every job's rows for the tracking sheet go through here: one read of the sheet, then append actions."""
+"""Where recorded tasks go with tracking on: the team's sheet (one read of it, then append actions); and the
+log-task job.
+
+Duties record through the core recorder (`oncall_lib/recorder.py`); this duty declares `SHEET` as the place that
+keeps their rows.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
 from oncall_lib.config import Config
 from oncall_lib.errors import ServiceError
-from oncall_lib.handoff.on_support import support_person
 from oncall_lib.plan import Action, Executor, apply
+from oncall_lib.recorder import Complete, RowKeeper, TaskRow, person_on_support
 from oncall_lib.report import Report
 from oncall_lib.services import Services
 from oncall_lib.tracking.layout import read_layout
-from oncall_lib.tracking.rows import TaskRow, insert_requests, plan_rows
+from oncall_lib.tracking.rows import insert_requests, plan_rows
 
 JOB = "log-task"
 
 
 def tracking_actions(services: Services, config: Config, rows: list[TaskRow], warnings: list[str],
-                     start: int = 0, complete: Callable[[list[TaskRow]], list[TaskRow]] | None = None) -> list[Action]:
+                     start: int = 0, complete: Complete | None = None) -> list[Action]:
     """Append actions for the rows the sheet does not have yet; nothing (and no call) without rows or a sheet.
 
     `complete` fills in what costs calls to learn (who was on support, requesters' names), for new rows only."""
@@ -29,7 +33,7 @@ def tracking_actions(services: Services, config: Config, rows: list[TaskRow], wa
 
 
 def tracking_plan(services: Services, config: Config, rows: list[TaskRow], warnings: list[str],
-                  start: int = 0, complete: Callable[[list[TaskRow]], list[TaskRow]] | None = None,
+                  start: int = 0, complete: Complete | None = None,
                   ) -> tuple[list[Action], bool]:
     """`tracking_actions`, and whether every row has its place (False: the sheet could not be read, or some rows
     have no place in it; they wait for a later run)."""
@@ -64,17 +68,6 @@ def named(row: TaskRow, config: Config) -> TaskRow:
     return replace(row, person=name(row.person), by=name(row.by), requester=name(row.requester))
 
 
-def with_person(services: Services, config: Config, at: datetime, warnings: list[str],
-                known: str | None = None) -> Callable[[list[TaskRow]], list[TaskRow]]:
-    """A `complete` step that puts the person on support in rows that lack one (one lookup, only if needed)."""
-    def complete(rows: list[TaskRow]) -> list[TaskRow]:
-        if all(r.person for r in rows):
-            return rows
-        name = known or person_on_support(services, config, at, warnings)
-        return [r if r.person else replace(r, person=name) for r in rows]
-    return complete
-
-
 def executors(services: Services) -> dict[str, Executor]:
     return {
         "sheet.add_worksheet": lambda a: {"sheet_id": services.sheets.add_worksheet(
@@ -94,13 +87,8 @@ def _append(services: Services, action: Action) -> dict[str, bool]:
     return {"appended": True}  # for a follow-up that records the rows are in (the handoff message's marker)
 
 
-def person_on_support(services: Services, config: Config, at: datetime, warnings: list[str]) -> str:
-    try:
-        person = support_person(services, config, at, warnings, "the sheet's 'On support' column is left empty")
-    except ServiceError as exc:
-        warnings.append(f"the sheet's 'On support' column is left empty: {exc}")
-        return ""
-    return person.name if person else ""
+# Declared by the tracking duty (`contributes.rows`): where every duty's task rows go.
+SHEET = RowKeeper(plan=tracking_plan, executors=executors)
 
 
 def manual_key(kind: str, summary: str, link: str, day: str) -> str:

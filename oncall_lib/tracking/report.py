@@ -1,38 +1,36 @@
 """The end-of-rotation report.
 
 observe: the last five turns on the support layer before `at` (PagerDuty),
-every request in the watched channels over those weeks (one history read per
-channel; threads only where history cannot decide, or, for the rotation being
-reported, to learn when a multi-reply thread was first answered), support
-issues (GitHub), and the tasks logged in the tracking sheet.
+every request in the watched channels over those weeks (as the request watch
+declares it reads them: `contributes.report_requests`), support issues
+(GitHub), the tasks logged in the tracking sheet, and each part the duties that
+are on contribute (`contributes.report`: the handover issues and normal oncall's
+incidents, answers to repeat questions, ...), gathered through the registry.
+It imports no other duty: a duty that is off adds nothing, and its figures are
+left out of the table rather than shown as zeros.
 plan: the report as a GitHub issue "Rotation report: NAME, DATES" (updated in
 place on re-run), and one short Slack summary linking to it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from oncall_lib.answers import review as answers_review
+from oncall_lib import registry, report_issue
 from oncall_lib.config import SLACK_USER_ID, WEEKDAYS, Channel, Config, RosterMember
+from oncall_lib.contributions import ReportContext, ReportPart, RequestsRead, RequestWindow
 from oncall_lib.errors import ServiceError
-from oncall_lib.handoff.handover_issue import turn_of
-from oncall_lib.handoff.incidents import Incident, week_incidents
-from oncall_lib.handoff.incidents import markdown as incident_markdown
-from oncall_lib.handoff.on_support import member_for_shift, read_schedule
-from oncall_lib.handoff.schedule import ScheduleProblem, Shift, role_timeline
 from oncall_lib.owned_section import merge, remember_title, section
 from oncall_lib.plan import Action, Executor, Ref, apply, filled
 from oncall_lib.report import Report
-from oncall_lib.requests.classify import Request, classify, seen_by_from_sheet
-from oncall_lib.requests.waiting import scan_requests, team_of
+from oncall_lib.rotation.on_support import member_for_shift, read_schedule
+from oncall_lib.rotation.schedule import ScheduleProblem, Shift, role_timeline
 from oncall_lib.services import Services
 from oncall_lib.services.github import Comment, IssueState
 from oncall_lib.services.sheets import SheetRows
 from oncall_lib.services.slack import Marker
-from oncall_lib.support_issues.followups import has_summary
 from oncall_lib.timeutil import not_at_hour
 from oncall_lib.tracking import REPORT_LABEL
 from oncall_lib.tracking.figures import RotationFigures, render, request_figures
@@ -48,13 +46,15 @@ ROTATIONS = 5  # the one reported, and four before it for the trend
 # rate. Past it, such acknowledgements count as "time unknown", like reactions.
 MAX_THREADS = 100
 TRACKED_KINDS = ("pr_review", "deploy", "iam", "postmortem", "access", "offboarding", "support")
+# Past turns are always read for these: the rotation's own row and a person's "other" tasks.
+ALWAYS_READ = ("rotation", "other")
 # Rows read besides those counted: the handoff's own row says the product ran that week (so a week with no
 # request is quiet, not missing), and any row may hold minutes spent on a support issue.
 READ_KINDS = (*TRACKED_KINDS, "rotation", "other")
 
 
 def report_marker(shift: Shift) -> str:
-    return f"<!-- oncall-support:rotation-report {shift.user_id}/{shift.start.isoformat()} -->"
+    return report_issue.report_marker(shift.user_id, shift.start)
 
 
 # The report runs shortly before a handoff: a turn ending within this long after `at` is the one to report.
@@ -114,36 +114,15 @@ class ReportState:
     figures: list[RotationFigures] = field(default_factory=list)
     existing: IssueState | None = None
     summary_posted: bool = False
-    incidents: list[Incident] | None = None  # None: not read
-    # [handover]: the handover issues of the turns in the rotation reported.
-    handovers: list[IssueState] | None = None
-    # [answers]: what the answers did this rotation, and the questions that keep coming back without one.
-    answers_md: list[str] = field(default_factory=list)
+    # What the table shows: "requests", "support_issues" and the row kinds of the duties that are on.
+    on: set[str] = field(default_factory=set)
+    # The parts the duties that are on contribute (lines before the review, figures for --json).
+    parts: list[ReportPart] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
-def _date_requests(services: Services, config: Config, requests: list[Request], me: Any, budget: int) -> list[Request]:
-    """Learn when multi-reply threads were first answered, reading at most `budget` threads; a reaction with a
-    reply of the product's in its thread may be a ticket, whose "Tracked as" reply has a time."""
-    dated = []
-    channels = {c.id: c for c in config.slack.channels}
-    for request in requests:
-        worth_reading = request.via == "reply" or (request.via == "reaction" and request.own_reply)
-        if request.acknowledged and request.acknowledged_at is None and worth_reading and budget > 0:
-            budget -= 1
-            thread = services.slack.replies(request.channel_id, request.ts)
-            parent = next((m for m in thread if m.get("ts") == request.ts), None)
-            if parent is not None:
-                read = classify(parent, channels[request.channel_id], config.requests.ack_reactions, me,
-                                thread=thread, team=team_of(config))
-                read = replace(read, urgent=request.urgent, why=request.why)  # decided by the scan, from its words
-                # The thread's own time when it has one; else the scan's upper bound stays.
-                request = read if read.acknowledged_at else replace(read, seen_by=request.seen_by)
-        dated.append(request)
-    return dated
-
-
-def logged_days(read: SheetRows, config: Config) -> tuple[dict[str, list[date]], list[str]]:
+def logged_days(read: SheetRows, config: Config, kinds: tuple[str, ...] = READ_KINDS,
+                ) -> tuple[dict[str, list[date]], list[str]]:
     """The day of each task logged in the sheet, per kind, and the cells whose date cannot be read, named as a
     person finds them ('Access'!B7, with what they hold). Dates are whatever the cell holds: a serial number, or
     text a person typed (read with the spreadsheet's locale)."""
@@ -151,10 +130,10 @@ def logged_days(read: SheetRows, config: Config) -> tuple[dict[str, list[date]],
     days: dict[str, list[date]] = {}
     unreadable: list[str] = []
     first = day_first(read.locale)
-    for title in sorted({config.tracking.section(kind) for kind in READ_KINDS}):
+    for title in sorted({config.tracking.section(kind) for kind in kinds}):
         where = read.date_cells.get(title, [])
         for number, row in enumerate(read.values.get(title, [])[1:], start=2):
-            if len(row) <= KIND or row[KIND] not in READ_KINDS:
+            if len(row) <= KIND or row[KIND] not in kinds:
                 continue
             day = sheet_date(row[DATE], day_first=first)
             if day is None:
@@ -172,9 +151,24 @@ def unreadable_warning(cells: list[str]) -> str:
             "them as 2026-12-07, 12/7/2026 or 7 Dec 2026")
 
 
-def _logged(days: dict[str, list[date]], config: Config, shift: Shift) -> dict[str, int]:
+def _logged(days: dict[str, list[date]], config: Config, shift: Shift, kinds: tuple[str, ...]) -> dict[str, int]:
     start, end = shift.start.astimezone(config.team.tz).date(), shift.end.astimezone(config.team.tz).date()
-    return {kind: sum(start <= day < end for day in days.get(kind, [])) for kind in READ_KINDS}
+    return {kind: sum(start <= day < end for day in days.get(kind, [])) for kind in kinds}
+
+
+def kinds_on(config: Config) -> tuple[str, ...]:
+    """The kinds of rows the report reads: those the duties that are on record, and the two always read."""
+    declared = {kind for duty in registry.on(config) for kind in duty.contributes.row_kinds}
+    return (*(k for k in TRACKED_KINDS if k in declared), *ALWAYS_READ,
+            *sorted(declared - {*TRACKED_KINDS, *ALWAYS_READ}))
+
+
+def _acknowledged_how(rows: dict[str, list[list[Any]]], config: Config) -> dict[str, str]:
+    """Request key -> its "Acknowledged how" cell, as the watch logged it (the support worksheet)."""
+    if not config.tracking:
+        return {}
+    return {str(row[0]): str(row[ACKNOWLEDGED_HOW]) for row in rows.get(config.tracking.section("support"), [])[1:]
+            if len(row) > ACKNOWLEDGED_HOW}
 
 
 def _time_spent(issues: list[IssueState], comments: dict[str, list[Comment]], rows: dict[str, list[list[Any]]],
@@ -192,26 +186,19 @@ def _time_spent(issues: list[IssueState], comments: dict[str, list[Comment]], ro
     return found
 
 
-def _seen_by(rows: dict[str, list[list[Any]]], config: Config) -> dict[str, datetime]:
-    """Request key -> the scan that first saw its reaction, as the watch logged it (the support worksheet)."""
-    if not config.tracking:
-        return {}
-    found = {}
-    for row in rows.get(config.tracking.section("support"), [])[1:]:
-        if len(row) > ACKNOWLEDGED_HOW and (when := seen_by_from_sheet(row[ACKNOWLEDGED_HOW])):
-            found[str(row[0])] = when
-    return found
-
-
 def observe(services: Services, config: Config, at: datetime) -> ReportState:
     ended, following = ended_rotations(services, config, at)
     state = ReportState(ended, following)
     if not state.rotations:
         return state
     oldest, newest = state.rotations[-1].start, min(state.rotations[0].end, at)
-    scan = scan_requests(services, config, newest, oldest=oldest)
+    reported = state.rotations[0]
     clock = config.requests.business_hours.clock(config.team.tz)
     rules = config.support_issues
+    kinds = kinds_on(config)
+    # The request watch says how it reads the weeks' requests; without it, the report has no request figures.
+    read_requests = next((entry for _, entry in registry.contributors(config, "report_requests")), None)
+    state.on = {*kinds, *(("requests",) if read_requests else ()), *(("support_issues",) if rules else ())}
     issues: list[IssueState] = []
     open_now: list[IssueState] = []
     if rules:
@@ -219,28 +206,30 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
         open_now = services.github.issues(rules.repo, labels=[rules.labels[0]], state="open")
     rows: dict[str, list[list[Any]]] = {}
     days: dict[str, list[date]] = {}
+    locale = ""
     if config.tracking:
         try:
             # One read of the whole spreadsheet, each kind's rows found where the team keeps them.
             snapshot = services.sheets.snapshot(config.tracking.spreadsheet_id, unformatted=True)
             read = product_rows(snapshot, config.tracking)
-            rows = read.values
-            days, unreadable = logged_days(read, config)
+            rows, locale = read.values, read.locale
+            days, unreadable = logged_days(read, config, kinds)
             if unreadable:
                 state.warnings.append(unreadable_warning(unreadable))
         except ServiceError as exc:
             state.warnings.append(f"tracking sheet not read, so logged tasks show as 0: {exc}")
+    window = RequestWindow(oldest, newest, reported.start, reported.end, _acknowledged_how(rows, config),
+                           MAX_THREADS)
+    seen: RequestsRead = read_requests(services, config, window) if read_requests else RequestsRead([], "")
     known = {i.html_url: i for i in [*issues, *open_now]}.values()
-    seen = _seen_by(rows, config)
+    comments: dict[str, list[Comment]] = {}
+    counted = tuple(k for k in kinds if k in READ_KINDS)
     for index, shift in enumerate(state.rotations):
-        requests = [r if r.acknowledged_at or r.key not in seen else replace(r, seen_by=seen[r.key])
-                    for r in scan.requests if shift.start <= r.asked_at < shift.end]
-        if index == 0:
-            requests = _date_requests(services, config, requests, scan.me, MAX_THREADS)
+        requests = [r for r in seen.requests if shift.start <= r.asked_at < shift.end]
         figures = RotationFigures(
             person=_name(config, shift), start=shift.start, end=shift.end,
             # Never-acknowledged requests are measured to the end of the turn, so a re-run reports the same.
-            requests=request_figures(requests, clock, config.requests.limit_minutes, scan.me.team_url, shift.end))
+            requests=request_figures(requests, clock, config.requests.limit_minutes, seen.team_url, shift.end))
         figures.issues_opened = [i for i in known if i.created_at and shift.start <= i.created_at < shift.end]
         figures.issues_closed = [i for i in known if i.closed_at and shift.start <= i.closed_at < shift.end]
         figures.issues_open = [i for i in known if i.created_at and i.created_at < shift.end
@@ -249,30 +238,26 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
             limit = rules.scoping_business_days * clock.day_minutes
             figures.long_open = [i for i in figures.issues_open if i.created_at
                                  and clock.minutes_between(i.created_at, shift.end) > limit]
-        figures.logged = _logged(days, config, shift) if rows else {}
+        figures.logged = _logged(days, config, shift, counted) if rows else {}
         # A past turn with nothing recorded is missing data (before the product watched, say), not a week of zeros.
         figures.has_data = index == 0 or bool(requests or figures.issues_opened or figures.issues_closed
                                               or any(figures.logged.values()))
         if index == 0:
-            try:
-                state.incidents = week_incidents(services, config, shift.start, shift.end)
-            except ServiceError as exc:
-                state.warnings.append(f"normal oncall's incidents are not in the report: {exc}")
             # One comment read per issue worked on this week: its time entries, and for a closed one its summary.
             comments = {i.html_url: services.github.comments(i.repo, i.number) for i in figures.worked_on}
-            figures.closed_without_summary = [i for i in figures.issues_closed
-                                              if not has_summary(comments[i.html_url])]
             figures.time_spent = _time_spent(figures.worked_on, comments, rows, config)
         state.figures.append(figures)
-    if config.answers:
-        rotation = state.rotations[0]
-        state.answers_md = answers_review.report_section(config, rows, rotation.start, rotation.end, scan.requests)
-    if rules and config.handover:
-        reported = state.rotations[0]
-        state.handovers = sorted((i for i in services.github.issues(rules.repo, labels=[config.handover.label],
-                                                                      state="all", since=reported.start)
-                                  if (turn := turn_of(i.body)) and reported.start <= turn[1] < reported.end),
-                                 key=lambda i: i.number)
+    current = state.figures[0]
+    first = day_first(locale)
+    context = ReportContext(services, reported.user_id, reported.start, reported.end, rows,
+                            lambda value: sheet_date(value, day_first=first), seen.requests, current.issues_closed,
+                            comments)
+    state.parts = registry.gather(config, "report", state.warnings, "the report", context)
+    for part in state.parts:
+        state.warnings += part.warnings
+        missing = part.figures.get("closed_without_summary")
+        if isinstance(missing, list):
+            current.closed_without_summary = [i for i in current.issues_closed if i.html_url in missing]
     if rules:
         # By its hidden marker; by its title when a person's edit of the description dropped the marker.
         reports = services.github.issues(rules.repo, labels=[REPORT_LABEL], state="all")
@@ -291,16 +276,6 @@ def _key(shift: Shift) -> str:
 def _name(config: Config, shift: Shift) -> str:
     member = member_for_shift(config, shift)
     return member.name if member else shift.user_name
-
-
-def handover_markdown(issues: list[IssueState] | None) -> list[str]:
-    """The rotation's handover issues ([handover]): where the turn's notes and acknowledgements are."""
-    if issues is None:
-        return []
-    lines = ["### Handover issues", ""]
-    lines += [f"- [#{i.number}]({i.html_url}) {github_text(i.title, 90, one_line=True)} ({i.state})"
-              for i in issues] or ["None was opened for this rotation."]
-    return [*lines, ""]
 
 
 def summary_channel(config: Config) -> Channel:
@@ -453,18 +428,17 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, only
     current = state.figures[0]
     markdown = render(current, state.figures[1:], config.requests.limit_minutes, report_marker(state.rotations[0]),
                       review=review_line(attendees(state, config)),
-                      sections=handover_markdown(state.handovers) + state.answers_md
-                      + (incident_markdown(state.incidents, config) if state.incidents is not None else []),
-                      scoping_days=config.support_issues.scoping_business_days if config.support_issues else None)
+                      sections=[line for part in state.parts for line in part.markdown],
+                      scoping_days=config.support_issues.scoping_business_days if config.support_issues else None,
+                      on=state.on)
     report.facts = {"rotation": current.label, "requests": current.requests.total,
                     "median_minutes_to_acknowledge": current.requests.median,
                     "acknowledged_late": len(current.requests.late),
                     "not_acknowledged": len(current.requests.not_acknowledged)}
     report.extra = {"rotation": current.as_dict(), "trend": [f.as_dict() for f in state.figures[1:]],
-                    "handover_issues": [i.html_url for i in state.handovers or []],
-                    "incidents": [{"number": i.number, "title": i.title, "service": i.service, "status": i.status,
-                                   "urgency": i.urgency, "created_at": i.created_at.isoformat(), "url": i.url}
-                                  for i in state.incidents or []]}
+                    "handover_issues": [], "incidents": []}
+    for part in state.parts:  # each duty's figures, under its own names
+        report.extra.update({k: v for k, v in part.figures.items() if k != "closed_without_summary"})
     report.markdown = markdown
     actions = plan(state, config, markdown)  # may add a warning about an edited report
     report.warnings = state.warnings

@@ -1,4 +1,4 @@
-"""Rows for the Support Incidents Spreadsheet: pure planning.
+"""Rows in the Support Incidents Spreadsheet: pure planning of where a recorded task (`recorder.TaskRow`) goes.
 
 Each task is one row, in the place for its kind (a tab, or a section in a tab: oncall_lib.tracking.layout), its
 values under the team's own header cells. A run reads the whole spreadsheet once (cells and notes), and writes
@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from oncall_lib import recorder
 from oncall_lib.config import TrackingConfig
 from oncall_lib.plan import Action, Ref
+from oncall_lib.recorder import TaskRow
 from oncall_lib.services.sheets import SheetSnapshot, quote_title
 from oncall_lib.tracking.layout import (
     NOTE_PREFIX,
@@ -32,8 +34,8 @@ HEADER = list(PRODUCT_HEADER.values())
 ACKNOWLEDGED_HOW = HEADER.index("Acknowledged how")
 DATE, KIND = HEADER.index("Date"), HEADER.index("Kind")
 DATE_COLUMN = chr(ord("A") + DATE)  # as a person finds the cell: 'Access'!B7
-# Who did a task the product did on its own: the "Done by" (Who, Engineer...) cell of its row.
-AUTOMATIC = "automatic"
+# Who did a task the product did on its own: the "Done by" (Who, Engineer...) cell of its row (the recorder's).
+AUTOMATIC = recorder.AUTOMATIC
 
 
 def cell(value: object) -> str:
@@ -42,37 +44,23 @@ def cell(value: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-@dataclass(frozen=True)
-class TaskRow:
-    key: str
-    day: date
-    person: str  # who was on support
-    kind: str
-    summary: str
-    link: str = ""
-    channel: str = ""
-    requester: str = ""
-    minutes_to_acknowledge: float | None = None
-    minutes_spent: float | None = None
-    acknowledged_how: str = ""  # reply, ticket, or "reaction; seen by <the scan's time>"
-    # Who did it: "" for the person on support, AUTOMATIC for the product itself, or someone else's name.
-    by: str = ""
+def fields(row: TaskRow) -> dict[str, str]:
+    """The row's cells by field name, as the sheet shows them."""
+    def number(value: float | None) -> str:
+        return "" if value is None else f"{value:g}"
 
-    def fields(self) -> dict[str, str]:
-        def number(value: float | None) -> str:
-            return "" if value is None else f"{value:g}"
+    return {"key": cell(row.key), "date": row.day.isoformat(), "on_support": cell(row.person),
+            "kind": row.kind, "summary": cell(row.summary[:500]), "link": cell(row.link),
+            "channel": cell(row.channel), "requester": cell(row.requester),
+            "minutes_to_acknowledge": number(row.minutes_to_acknowledge),
+            "minutes_spent": number(row.minutes_spent), "acknowledged_how": cell(row.acknowledged_how),
+            "done_by": cell(row.by or row.person)}
 
-        return {"key": cell(self.key), "date": self.day.isoformat(), "on_support": cell(self.person),
-                "kind": self.kind, "summary": cell(self.summary[:500]), "link": cell(self.link),
-                "channel": cell(self.channel), "requester": cell(self.requester),
-                "minutes_to_acknowledge": number(self.minutes_to_acknowledge),
-                "minutes_spent": number(self.minutes_spent), "acknowledged_how": cell(self.acknowledged_how),
-                "done_by": cell(self.by or self.person)}
 
-    def values(self) -> list[str]:
-        """The row under the product's own header."""
-        found = self.fields()
-        return [found[name] for name in PRODUCT_HEADER]
+def values(row: TaskRow) -> list[str]:
+    """The row under the product's own header."""
+    found = fields(row)
+    return [found[name] for name in PRODUCT_HEADER]
 
 
 @dataclass
@@ -110,7 +98,7 @@ def _ranges(title: str, header: Header, first_row: int, rows: list[TaskRow]) -> 
     for run in _runs(header.columns):
         data.append({"range": f"{quote_title(title)}!{column_letter(run[0][0])}{first_row + 1}:"
                               f"{column_letter(run[-1][0])}{first_row + len(rows)}",
-                     "values": [[_in_unit(r.fields()[name], header.in_hours(name)) for _, name in run]
+                     "values": [[_in_unit(fields(r)[name], header.in_hours(name)) for _, name in run]
                                 for r in rows]})
     return data
 
@@ -182,7 +170,7 @@ def plan_rows(rows: list[TaskRow], snapshot: SheetSnapshot, tracking: TrackingCo
                                       + _summaries(every),
                                       {"spreadsheet": spreadsheet, "title": title, "sheet_id": sheet_id,
                                        "inserts": inserts, "data": data,
-                                       "rows": [r.values() for r in every]}, after=ready))
+                                       "rows": [values(r) for r in every]}, after=ready))
     for title, found in sorted(fills.items()):
         data = [d for at, header, row in found for d in _ranges(title, header, at, [row])]
         planned.actions.append(Action("sheet.fill", title, f"write the values of {len(found)} row(s) inserted "

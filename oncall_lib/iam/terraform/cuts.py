@@ -70,6 +70,35 @@ def lines_cut(data: bytes, first: int, last: int, names: Collection[str] = ()) -
     return start, end
 
 
+def comment_above(data: bytes, pos: int) -> Span | None:
+    """The run of comment lines directly above the line holding `pos` (no blank line between), if any."""
+    first = line_start(data, pos)
+    start = _comment_block_above(data, first)
+    return (start, first) if start < first else None
+
+
+def comment_lines(data: bytes, start: int, end: int) -> list[Span]:
+    """The comment lines between two positions."""
+    out, pos = [], start
+    while pos < end:
+        stop = min(line_end(data, pos), end)
+        if _comment(data[pos:stop]):
+            out.append((pos, stop))
+        pos = stop
+    return out
+
+
+def block_lines_cut(data: bytes, first: int, last: int) -> Span:
+    """Whole lines of a block without the comment above it (a section's heading, kept for the members left),
+    and the blank line after it, so the heading ends up directly above the next member."""
+    start, end = line_start(data, first), line_end(data, last - 1)
+    if data[start:first].strip() or data[last:end].strip():
+        return first, last
+    if end < len(data) and _blank(data[end:line_end(data, end)]):
+        end = line_end(data, end)
+    return start, end
+
+
 def item_cut(data: bytes, item: Span) -> Span:
     """A list item: its whole line(s) when it stands alone on them, else the item and one comma."""
     start, end = item

@@ -57,7 +57,18 @@ USER_NAME_ATTRIBUTES = ("name", "user_name", "username", "iam_user_name")
 OBJECT_USER_KEYS = ("username", "user_name", "iam_user_name", "user", "name", "login")
 REFERENCE_ATTRIBUTES = ("user", "users", "username", "user_name")
 OTHER_PRINCIPAL_ATTRIBUTES = ("roles", "groups")
-USER_ADDRESSES = ("aws_iam_user.", "module.")
+USER_ADDRESSES = ("aws_iam_user.", "data.aws_iam_user.", "module.")
+# Policies that exist to be used by something else: one that only removed blocks used goes with them.
+POLICY_BLOCKS = {("data", "aws_iam_policy_document"), ("resource", "aws_iam_policy")}
+# IAM resources that outlive any one user (a role, a group, another user): never removed whole because they
+# mention one.
+LASTING_IAM = ("aws_iam_user", "aws_iam_role", "aws_iam_group", "aws_iam_instance_profile",
+               "aws_iam_openid_connect_provider", "aws_iam_saml_provider", "aws_iam_service_linked_role",
+               "aws_iam_server_certificate", "aws_iam_account_alias", "aws_iam_account_password_policy")
+# Where a credential of a removed user is kept (its access key's secret in a parameter or a CI secret).
+CREDENTIAL_STORES = ("aws_ssm_parameter", "aws_secretsmanager_secret_version", "local_file", "local_sensitive_file")
+# Blocks that manage nothing: removing one changes no infrastructure.
+DESCRIPTIVE_BLOCKS = ("data", "output", "import", "moved", "removed", "check")
 # Where a policy names who it applies to (HCL blocks and keys, and JSON keys in heredocs).
 PRINCIPAL_KEYS = ("principal", "principals", "notprincipal", "not_principals")
 # Functions that pass a collection through (toset(["a", "b"])): what they hold is looked into.
@@ -87,9 +98,7 @@ class Index:
 
     def naming(self, address: str) -> set[int]:
         """Blocks where `address` (aws_iam_user.bob, module.x["k"], data.t.n, local.l) may be referred to."""
-        base = address.split("[", 1)[0]
-        if base.startswith("data."):
-            base = base.removeprefix("data.")  # "data.t.n" is written data.t.n: its t.n pair is enough to find it
+        base = address.split("[", 1)[0]  # "data.t.n" is written whole: the word before it is not a name
         if base not in self._cache:
             self._cache[base] = self._blocks_at(self._occurrences(base.encode()))
         return self._cache[base]
@@ -155,6 +164,7 @@ class _Edit:
         self.found: set[str] = set()
         self.gone: set[str] = set()  # addresses removed: their references go too
         self.names: set[str] = set(usernames)  # what a banner naming a removed user may say
+        self.blocks: dict[cut.Span, Block] = {}  # each block removed whole, by its cut
 
     def wants(self, value: str | None) -> bool:
         return bool(value) and str(value).casefold() in self.wanted
@@ -162,6 +172,7 @@ class _Edit:
     def remove_block(self, block: Block) -> None:
         span = cut.lines_cut(self.data, block.start, block.end, self.names)
         self.cuts[span] = f"{block.describe()} (line {block.line})"
+        self.blocks[span] = block
         if block.address:
             self.gone.add(block.address)
 
@@ -340,7 +351,8 @@ def _find_users(edit: _Edit, found: list[Block], collections: dict[tuple[str, st
     scan = _Scan(edit, collections)
     candidates = index.quoting(edit.wanted.values()) | index.matching(rb"(?<![\w-])(?:count|for_each)\s*=")
     for block in (found[i] for i in sorted(candidates)):
-        is_user = block.kind == "resource" and block.labels[:1] == ["aws_iam_user"]
+        # A user is defined by its resource, or looked up by a data source (managed elsewhere, referred to here).
+        is_user = block.kind in ("resource", "data") and block.labels[:1] == ["aws_iam_user"]
         if not (is_user or block.kind == "module"):
             continue
         names = [literal(v) for a, v in block.attributes.items() if a in USER_NAME_ATTRIBUTES]
@@ -355,11 +367,13 @@ def _find_users(edit: _Edit, found: list[Block], collections: dict[tuple[str, st
                 collection_of(block.attributes["name"]) if "name" in block.attributes else None)
             hits = scan.collection((counted[0], counted[1])) if counted else []
             if hits:
+                what = ("looks up users" if block.kind == "data" else "creates users")
+                redo = ("whatever is built on those lookups by index" if block.kind == "data" else "them")
                 raise edit.refuse(block.start,
-                    f"{block.describe()} creates users with count over {'.'.join(counted or [])}; removing "
+                    f"{block.describe()} {what} with count over {'.'.join(counted or [])}; removing "
                     f"{', '.join(dict.fromkeys(h for h in hits if edit.wants(h)))} would shift every later user's "
-                    "index and Terraform would destroy and recreate them. Move the users to for_each (or terraform "
-                    "state mv) first, then remove them")
+                    f"index and Terraform would destroy and recreate {redo}. Move the users to for_each (or "
+                    "terraform state mv) first, then remove them")
         if "for_each" in block.attributes:
             rule = _name_rule(block) if is_user else None
             where = f"the for_each of {block.address}"
@@ -589,6 +603,14 @@ def _plan_block(edit: _Edit, block: Block, all_refs: list[Reference]) -> bool:
         if len(items) >= count and attribute in REFERENCE_ATTRIBUTES and not serves_others:
             whole = True  # a membership left with nobody in it: the block has nothing left to do
     if whole:
+        because = literal_whole + [r.attribute for r in refs if r.item is None and id(r) not in principals]
+        because += [a for a, count, items, _l, _n in by_list.values() if len(items) >= count]
+        if not _goes_with_user(block, because):
+            used = ", ".join(sorted({r.address for r in refs} | {literal(block.attributes[a]) or a
+                                                                  for a in literal_whole}))
+            attributes = ", ".join(f"`{a}`" for a in dict.fromkeys(because))
+            raise edit.refuse(block.start, f"{block.describe()} uses {used} ({attributes}); it is not a block that "
+                              "exists for the user, and removing it would destroy what it manages: edit it by hand")
         edit.remove_block(block)
         return True
     for r in refs:
@@ -608,6 +630,156 @@ def _plan_block(edit: _Edit, block: Block, all_refs: list[Reference]) -> bool:
         for item in items:
             edit.remove_item(item, f"an item of {owner}")
     return False
+
+
+def _goes_with_user(block: Block, attributes: Iterable[str]) -> bool:
+    """Whether a block that uses a removed user may go whole with them: one that describes (data, outputs,
+    imports), a resource that exists for the user (their keys, profile, policies and attachments, memberships, a
+    policy, where their credentials are kept), a module given the user as its `user`. Not a role, a group, a
+    bucket or a module that merely takes the user as one of its inputs: those outlive the user."""
+    if block.kind in DESCRIPTIVE_BLOCKS:
+        return True
+    if block.kind == "module":
+        return all(a in REFERENCE_ATTRIBUTES or a in ("iam_user", "iam_user_name") for a in attributes)
+    if block.kind != "resource" or not block.labels:
+        return False
+    kind = block.labels[0]
+    if kind.startswith("aws_iam_"):
+        return kind not in LASTING_IAM
+    return kind.endswith(("_policy", "_secret")) or kind in CREDENTIAL_STORES
+
+
+def _policy_block(block: Block) -> bool:
+    return (block.kind, block.labels[0] if block.labels else "") in POLICY_BLOCKS
+
+
+_POLICY_ADDRESS = re.compile(r"^(?:data\.aws_iam_policy_document|aws_iam_policy)\.[\w-]+$")
+
+
+def _orphans(found: list[Block], index: Index, removed: set[int],
+             refs_of: Callable[[int], list[Reference]]) -> list[int]:
+    """Policy documents and policies that removed blocks used and nothing that stays uses: they served only what
+    is removed (a per-user policy document, the policy attached only to the removed user)."""
+    served = {r.address for i in removed for r in refs_of(i) if _POLICY_ADDRESS.match(r.address)}
+    out = []
+    for address in sorted(served):
+        kind, name = (address.removeprefix("data.").split(".", 1) if address.startswith("data.")
+                      else address.split(".", 1))
+        keyword = rb"data" if address.startswith("data.") else rb"resource"
+        pattern = keyword + rb'\s+"' + re.escape(kind.encode()) + rb'"\s+"' + re.escape(name.encode()) + rb'"'
+        for i in sorted(index.matching(pattern) - removed):
+            if not (_policy_block(found[i]) and found[i].address == address):
+                continue
+            users = index.naming(address) - {i}
+            if users and users <= removed:
+                out.append(i)
+    return out
+
+
+def _section_headings(edit: _Edit, found: list[Block], removed: set[int]) -> None:
+    """A comment directly above a removed block that heads a section stays while the section keeps members: the
+    next block stays, is of the same kind, and has no comment of its own. A comment that names the removed user
+    or the block describes only it, and goes with it."""
+    data = edit.data
+    starts = [b.start for b in found]
+    for span, block in sorted(edit.blocks.items()):
+        above = cut.comment_above(data, block.start)
+        if above is None or span[0] != above[0] or _names(data[above[0]:above[1]], block, edit):
+            continue  # nothing above, a banner naming the user (theirs), or a comment about this block
+        following = bisect.bisect_right(starts, block.start)
+        while following < len(found) and following in removed:
+            following += 1
+        if following >= len(found) or not _same_kind(block, found[following]):
+            continue  # the section ends with the block: its heading goes with its last member
+        between = [line for line in cut.comment_lines(data, block.end, found[following].start)
+                   if not any(s <= line[0] < e for s, e in edit.blocks)]
+        if between:
+            continue  # the next block has a comment of its own, or another section starts
+        description = edit.cuts.pop(span)
+        del edit.blocks[span]
+        kept = cut.block_lines_cut(data, block.start, block.end)
+        edit.cuts[kept] = description
+        edit.blocks[kept] = block
+
+
+# Words a section heading and a block's label can share without the heading being about that block.
+_GENERIC_WORDS = {"iam", "user", "users", "aws", "the", "and", "for", "group", "groups", "policy", "policies",
+                  "membership", "memberships", "access", "key", "keys", "this", "main", "default", "team"}
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.split(r"[^0-9a-z]+", text.casefold()) if len(w) >= 3 and w not in _GENERIC_WORDS}
+
+
+def _names(comment: bytes, block: Block, edit: _Edit) -> bool:
+    """Whether a comment names a removed user or the block (its label, or a word of either)."""
+    text = comment.decode("utf-8", errors="replace").casefold()
+    labels = block.labels[1:] if block.kind in ("resource", "data") else block.labels
+    names = [*edit.wanted.values(), *edit.names, *labels]
+    # A short label ("ci") may sit inside any word: those count only as whole words.
+    return any(n.casefold() in text for n in names if len(n) >= 4) or bool(_words(text) & set().union(
+        *(_words(n) for n in names)))
+
+
+def _user_block(block: Block) -> bool:
+    return block.kind == "module" or (block.kind in ("resource", "data") and block.labels[:1] == ["aws_iam_user"])
+
+
+def _same_kind(block: Block, other: Block) -> bool:
+    if _user_block(block) and _user_block(other):
+        return True
+    return block.kind == other.kind and block.labels[:1] == other.labels[:1]
+
+
+def _template_pattern(node: Node) -> re.Pattern[str] | None:
+    """The names a quoted template can make (`"${var.env}-deployer"` -> `.*-deployer`), None for anything else."""
+    node = _expression_child(node)
+    if node.type == "template_expr" and node.named_child_count == 1:
+        node = node.named_children[0]
+    if node.type not in ("quoted_template", "string_lit"):
+        return None
+    parts = []
+    for part in node.named_children:
+        if part.type == "template_literal":
+            parts.append(re.escape(text_of(part)))
+        elif part.type in ("template_interpolation", "template_directive"):
+            parts.append(".*")
+    return re.compile("".join(parts), re.I | re.S)
+
+
+def _computed_names(edit: _Edit, found: list[Block], collections: dict[tuple[str, str], _Collection],
+                    missing: list[str]) -> list[str]:
+    """User blocks whose name is computed from what this file does not say (a variable, a lookup), and which
+    could be one of the users not found: described for the refusal."""
+    out = []
+    for block in found:
+        if not edit.data.startswith((b"resource", b"data", b"module"), block.start) or not _user_block(block):
+            continue
+        allowed = USER_NAME_ATTRIBUTES if block.kind != "module" else USER_NAME_ATTRIBUTES[1:]
+        value = next((block.attributes[a] for a in allowed if a in block.attributes), None)
+        if value is None or literal(value) is not None:
+            continue
+        path = traversal(_expression_child(value)) if value.type == "expression" else None
+        template = name_template(value)
+        each = path in (["each", "key"], ["each", "value"]) or (template is not None and template[1][:1] == ["each"])
+        if each and "for_each" in block.attributes:
+            source = collection_of(block.attributes["for_each"])
+            if source is None or tuple(source) in collections:
+                continue  # its names were read from the file (and none is a missing user)
+            inputs = [".".join(source)]
+            how = f"takes its names from {inputs[0]} (for_each)"
+        else:
+            inputs = list(dict.fromkeys(r.address for r in references(value)
+                                        if not r.address.startswith(("each.", "count.", "path.", "self."))))
+            if not inputs:
+                continue
+            pattern = _template_pattern(value)
+            if pattern is not None and not any(pattern.fullmatch(m) for m in missing):
+                continue  # a name of another shape: not one of the missing users
+            how = f"computes its name, {text_of(value).strip()}, from {', '.join(inputs)}"
+        where = block.address or block.describe()
+        out.append(f"{where} (line {block.line}) {how}")
+    return out
 
 
 def _arns_left(edit: _Edit, found: list[Block], index: Index, kept: list[cut.Span]) -> None:
@@ -668,6 +840,13 @@ def remove_users(text: str, usernames: Sequence[str], *, path: str = "iam_users.
     _find_users(edit, found, _collections(found, top_level, data), index)
     missing = [original for folded, original in edit.wanted.items() if folded not in edit.found]
     if missing:
+        computed = _computed_names(edit, found, _collections(found, top_level, data), missing)
+        if computed:
+            raise TerraformEditError(
+                f"{path}: no IAM user named {', '.join(missing)} written out in the file; {'; '.join(computed)}. "
+                "A computed name is known only when Terraform runs (from a .tfvars file, -var, the workspace or "
+                "another module), so this file cannot say which user it is, and an edit made on a guess could "
+                "remove the wrong one: remove the user by hand (nothing changed)")
         raise TerraformEditError(f"{path}: no IAM user named {', '.join(missing)} (nothing changed)")
 
     # References: blocks that point at what is gone go too; lists that keep other items just lose one. Only the
@@ -681,6 +860,9 @@ def remove_users(text: str, usernames: Sequence[str], *, path: str = "iam_users.
 
     quoting = index.quoting(edit.wanted.values())
     removed = index.within(edit.cuts)
+    # A policy the removal would leave without a principal or a resource is refused, unless it turns out to
+    # serve only what is removed (decided once the cascade is done): then it goes whole.
+    deferred: dict[int, TerraformEditError] = {}
     changed = True
     while changed:
         changed = False
@@ -692,9 +874,29 @@ def remove_users(text: str, usernames: Sequence[str], *, path: str = "iam_users.
             if block.kind == "locals":
                 changed |= _cut_locals(edit, block, refs_of(i))
                 continue
-            if _plan_block(edit, block, refs_of(i)):
+            try:
+                went = _plan_block(edit, block, refs_of(i))
+            except TerraformEditError as refused:
+                if not _policy_block(block):
+                    raise
+                deferred[i] = refused
+                continue
+            deferred.pop(i, None)
+            if went:
                 removed.add(i)
                 changed = True
+        if not changed:
+            for i in _orphans(found, index, removed, refs_of):
+                block = found[i]
+                edit.remove_block(block)
+                removed.add(i)
+                deferred.pop(i, None)
+                changed = True
+                edit.warn(f"{block.describe()} (line {block.line}) served only what is removed and went with it: "
+                          "check that no other file uses it")
+    if deferred:
+        raise deferred[min(deferred)]
+    _section_headings(edit, found, removed)
     _import_comments(edit)
     kept = _kept(edit.cuts)
     _arns_left(edit, found, index, kept)

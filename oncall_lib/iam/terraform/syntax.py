@@ -129,6 +129,8 @@ def addresses(path: list[str]) -> list[str]:
     """Addresses a traversal can mean, most specific first."""
     out = []
     if path[0] == "data" and len(path) >= 3:
+        if len(path) >= 4 and path[3].startswith("["):
+            out.append(f"data.{path[1]}.{path[2]}{path[3]}")  # one instance of a for_each lookup
         out.append(".".join(path[:3]))
     elif path[0] in ("module", "local", "var") and len(path) >= 2:
         if path[0] == "module" and len(path) >= 3 and path[2].startswith("["):

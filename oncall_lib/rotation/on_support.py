@@ -13,7 +13,7 @@ from typing import Any
 
 from oncall_lib.config import Config, RosterMember
 from oncall_lib.errors import ServiceError
-from oncall_lib.handoff.schedule import Handoff, ScheduleProblem, Shift, SupportView, from_shift_schedule, support_view
+from oncall_lib.rotation.schedule import Handoff, ScheduleProblem, Shift, SupportView, from_shift_schedule, support_view
 from oncall_lib.services import Services
 
 # The schedule window read around `at`: long enough to see last week's and next week's turns. A longer turn

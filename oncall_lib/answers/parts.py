@@ -1,20 +1,15 @@
-"""The answers' part of the end-of-rotation report: each answer's use and thumbs in the rotation, and the
-requests that keep coming back with no answer, each group with a suggestion: an example to add to the answer
-that came closest, or a new answer.
-
-The report calls `report_section`; it reads nothing itself (the report passes the sheet's rows and the
-requests of the weeks it read).
-"""
+"""What answers to repeat questions add to the end-of-rotation report (declared in the DUTY's `contributes`): each
+answer's use and thumbs in the rotation, and the requests that keep coming back with no answer, each group with
+a suggestion: an example to add to the answer that came closest, or a new answer."""
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
-from typing import Any
 
 from oncall_lib.answers.matching import Match, Matcher, similar_groups
 from oncall_lib.answers.reply import answers_of, usage
 from oncall_lib.config import Config
+from oncall_lib.contributions import ReportContext, ReportPart
 from oncall_lib.requests.classify import Request
 from oncall_lib.untrusted import github_text
 
@@ -24,15 +19,15 @@ NEAR_SCORE = 50.0
 SHOWN_GROUPS = 5
 
 
-def report_section(config: Config, rows: dict[str, list[list[Any]]], start: datetime, end: datetime,
-                   requests: list[Request]) -> list[str]:
-    """Markdown lines: the answers given in [start, end) and their thumbs (the Answers worksheet's rows), and the
-    groups of similar requests no answer covers, biggest first, each with the example or answer to add."""
+def report_part(config: Config, ctx: ReportContext) -> ReportPart:
+    """The answers given in the rotation and their thumbs (the Answers worksheet), and groups of similar requests
+    over the weeks read that no answer in the file covers, biggest first, each with the example or answer to
+    add."""
     assert config.answers
-    known = answers_of(config)
-    matcher = Matcher(known)
+    matcher = Matcher(answers_of(config))
     lines = ["### Answers to repeat questions", ""]
-    used = usage(rows.get(config.tracking.section("answer"), []), start, end, config) if config.tracking else {}
+    used = usage(ctx.sheet_rows.get(config.tracking.section("answer"), []), ctx.start, ctx.end, config,
+                 ctx.sheet_day) if config.tracking else {}
     if used:
         lines += ["| Answer | Given | :+1: helpful | :-1: not helpful |", "|---|---|---|---|"]
         lines += [f"| {github_text(key, 40, one_line=True)} | {u.given} | {u.helpful} | {u.not_helpful} |"
@@ -40,8 +35,9 @@ def report_section(config: Config, rows: dict[str, list[list[Any]]], start: date
     else:
         lines.append("No answer was given this rotation" + ("" if config.tracking else
                                                             " (no tracking sheet to count them in)") + ".")
-    best = {id(r): matcher.best(r.text) for r in requests if not r.requester_is_bot}
-    unanswered = [r for r in requests if id(r) in best and not _close_enough(best[id(r)], config.answers.min_score)]
+    best = {id(r): matcher.best(r.text) for r in ctx.requests if not r.requester_is_bot}
+    unanswered = [r for r in ctx.requests if id(r) in best and not _close_enough(best[id(r)],
+                                                                                 config.answers.min_score)]
     groups = similar_groups([r.text for r in unanswered], config.answers.group_score)[:SHOWN_GROUPS]
     lines += ["", "Requests that keep coming back with no answer yet (candidates for the file):", ""]
     for group in groups:
@@ -51,7 +47,7 @@ def report_section(config: Config, rows: dict[str, list[list[Any]]], start: date
                      + suggestion([best[id(r)] for r in sample], sample, config))
     if not groups:
         lines.append("- None: no question came back in the weeks read.")
-    return [*lines, ""]
+    return ReportPart("answers", markdown=[*lines, ""])
 
 
 def _close_enough(found: Match | None, min_score: float) -> bool:
