@@ -93,6 +93,9 @@ class TeamConfig(_Model):
 class RosterMember(_Model):
     name: str = Field(min_length=1)
     github: str | None = None
+    # Their GitHub account's numeric id: logins change and are re-claimed, the id does not. With it, only that
+    # account acts as this member (`/oncall` commands, covers); without it, whoever holds the login does.
+    github_id: int | None = Field(default=None, gt=0)
     slack: str | None = None
     pagerduty_email: str | None = None
     pagerduty_id: str | None = None
@@ -456,6 +459,9 @@ class OffboardingConfig(_Model):
 
     socks_file: RepoPath = "ansible/global/config.yml"
     labels: list[str] = Field(default_factory=lambda: ["offboarding"])
+    # Who may ask for an offboarding besides the roster and the access approvers: members of this GitHub team
+    # ("org/team-slug"). Anyone else's request gets one reply and nothing is drafted.
+    requesters_team: Annotated[str, Field(pattern=rf"^{_OWNER}/{_REPO}$")] | None = None
 
 
 TEAM_REF = rf"^{_OWNER}/{_REPO}$"
@@ -700,7 +706,7 @@ class Config(_Model):
         if twice:
             # Two entries for one person would both be assigned (or one kept off the rotation and the other not).
             raise ValueError(f"roster name repeated: {', '.join(twice)} (one [[roster]] entry per person: merge them)")
-        for attr in ("github", "slack", "pagerduty_email", "aws_username", "pagerduty_id"):
+        for attr in ("github", "github_id", "slack", "pagerduty_email", "aws_username", "pagerduty_id"):
             # GitHub logins, emails and AWS user names are case-insensitive: Ada and ada are one person.
             values = [str(getattr(m, attr)).casefold() for m in self.roster if getattr(m, attr)]
             repeated = sorted({v for v in values if values.count(v) > 1})

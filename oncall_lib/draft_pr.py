@@ -15,8 +15,9 @@ submitted and the requests pending) stands in, so nobody is asked twice.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from oncall_lib.authorship import github_identity, github_wrote
 from oncall_lib.owned_section import merge, remember_title, section
 from oncall_lib.plan import Action, Executor, Ref
 from oncall_lib.preview import github_visible
@@ -52,6 +53,9 @@ def observe_branch(services: Services, draft: DraftPr) -> DraftPr:
     if draft.branch_head:
         draft.branch_files = {path: services.github.file(draft.repo, path, draft.branch) for path in draft.files}
         draft.pull = services.github.open_pull(draft.repo, draft.branch)
+        if draft.pull is not None and not github_wrote(draft.pull, github_identity(services)):
+            # Someone else's PR from the product's branch: its text holds no record of the product's.
+            draft.pull = replace(draft.pull, body=REVIEWERS_MARKER.sub("", draft.pull.body))
     if draft.pull is not None and not REVIEWERS_MARKER.search(draft.pull.body):
         draft.reviewed = tuple(sorted(services.github.reviewed_by(draft.repo, draft.pull.number)))
     return draft

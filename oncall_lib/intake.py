@@ -29,9 +29,11 @@ holds now, so a piece done meanwhile is not done twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from oncall_lib.authorship import github_identity, github_wrote, own
 from oncall_lib.config import Config
 from oncall_lib.errors import ServiceError
 from oncall_lib.offboarding import OFFBOARDING_LABEL
@@ -39,13 +41,12 @@ from oncall_lib.offboarding import requests as offboarding
 from oncall_lib.postmortems import items as postmortems
 from oncall_lib.report import Report
 from oncall_lib.services import Services
-from oncall_lib.services.github import Comment, IssueState
+from oncall_lib.services.github import Comment, GitHubIdentity, IssueState
 from oncall_lib.support_issues import commands as issue_commands
 from oncall_lib.support_issues import issues as support_issues
 from oncall_lib.tracking.layout import logged_keys
 
 JOB = "intake"
-OWN_MARKER = "<!-- oncall-support:"  # every comment the product writes carries one
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,13 @@ class Work:
     issue: IssueState | None = None
 
 
-def support_request_work(issue: IssueState, config: Config) -> Work | None:
-    """A support request the form's workflow did not complete (or that waits in needs-info)."""
-    how = support_issues.arrival(issue, config)
+def support_request_work(issue: IssueState, config: Config,
+                         identity: Callable[[], GitHubIdentity] | None = None) -> Work | None:
+    """A support request the form's workflow did not complete (or that waits in needs-info). Who the product is
+    (`identity`) is read only for an issue carrying a marker: a marker counts only where the product vouches for
+    it (support_issues.tracked_thread)."""
+    me = identity() if identity is not None and support_issues.thread_of(issue.body) else None
+    how = support_issues.arrival(issue, config, me)
     if how is None:
         return None
     rules = support_issues.settings(config)
@@ -74,7 +79,7 @@ def support_request_work(issue: IssueState, config: Config) -> Work | None:
         why = f"not labelled {', '.join(missing)}"
     elif not issue.assignees:
         why = "nobody assigned"
-    elif check.thread and support_issues.thread_of(issue.body) is None:
+    elif check.thread and (me is None or support_issues.tracked_thread(issue, me) is None):
         why = "its Slack thread has no reply yet"
     elif config.epics.link_with == "github" and not issue.parent_url:
         why = "on no Super Epic"
@@ -107,21 +112,28 @@ def request_work(issue: IssueState, config: Config) -> Work | None:
     return None
 
 
-def command_work(comments: list[Comment]) -> list[Work]:
-    """`/oncall` comments on issues with no reply marked with their id among the listed comments."""
+def command_work(comments: list[Comment], identity: Callable[[], GitHubIdentity]) -> list[Work]:
+    """`/oncall` comments on issues with no reply of the product's marked with their id among the listed comments
+    (a reply anyone else wrote, marker and all, is just text). `identity` is read only when a comment holds one."""
     work = []
-    for comment in comments:
-        if (comment.on_pull or comment.author_is_bot or OWN_MARKER in comment.body
-                or not issue_commands.has_commands(comment.body) or not issue_commands.needs_answer(comment.body)):
+    candidates = [c for c in comments if not (c.on_pull or c.author_is_bot) and issue_commands.has_commands(c.body)
+                  and issue_commands.needs_answer(c.body)]
+    if not candidates:
+        return []
+    me = identity()
+    mine = own(comments, me)
+    for comment in candidates:
+        if github_wrote(comment, me):
             continue
-        same_issue = [c for c in comments if c.number == comment.number]
+        same_issue = [c for c in mine if c.number == comment.number]
         if not issue_commands.answered(comment, same_issue):
             work.append(Work("command", comment.number, f"comment {comment.id} has no answer",
                              comment_id=comment.id))
     return work
 
 
-def pending_work(issues: list[IssueState], comments: list[Comment], config: Config, at: datetime) -> list[Work]:
+def pending_work(issues: list[IssueState], comments: list[Comment], config: Config, at: datetime,
+                 identity: Callable[[], GitHubIdentity]) -> list[Work]:
     """Everything the listings show undone, leaving to the event runs what changed within the grace period."""
     rules = support_issues.settings(config)
     settled = at - timedelta(minutes=rules.event_grace_minutes)
@@ -130,18 +142,21 @@ def pending_work(issues: list[IssueState], comments: list[Comment], config: Conf
     for issue in sorted(issues, key=lambda i: (i.created_at or at, i.number)):
         if issue.is_pull or (issue.updated_at and issue.updated_at > settled):
             continue
-        for found in (support_request_work(issue, config), request_work(issue, config),
+        for found in (support_request_work(issue, config, identity), request_work(issue, config),
                       postmortem_work(issue, config)):
             if found:
                 work.append(found)
-    work += command_work([c for c in comments if not (c.updated_at and c.updated_at > settled)])
+    work += command_work([c for c in comments if not (c.updated_at and c.updated_at > settled)], identity)
     return work
 
 
-def _done_already(work: Work, comments: list[Comment]) -> bool:
+def _done_already(work: Work, comments: list[Comment], me: GitHubIdentity) -> bool:
+    """Whether the product's own comments say the request was carried out, as it reads now (an offboarding
+    request corrected after its status comment is done again)."""
     if work.kind == "offboarding":
-        return any(offboarding.STATUS_MARKER in c.body for c in comments)
-    return offboarding.is_done(comments)
+        assert work.issue is not None
+        return offboarding.status_is_current(comments, work.issue, me)
+    return offboarding.is_done(own(comments, me))
 
 
 def row_key(work: Work) -> str:
@@ -172,9 +187,9 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
         since, updated = support_issues.recently_updated(services, config, at)
         issues = [i for i in updated if i.state == "open"]
         comments = services.github.recent_comments(rules.repo, since)
-        work = pending_work(issues, comments, config, at)
+        work = pending_work(issues, comments, config, at, lambda: github_identity(services))
         carried_out = [w for w in work if w.confirm
-                       and _done_already(w, services.github.comments(rules.repo, w.number))]
+                       and _done_already(w, services.github.comments(rules.repo, w.number), github_identity(services))]
         unlogged = _unlogged(services, config, carried_out, report.warnings)
         todo = [w if w not in unlogged else replace(w, why="carried out, but its row is not in the tracking sheet")
                 for w in work if w not in carried_out or w in unlogged]

@@ -25,7 +25,14 @@ def main() -> int:
     parser.add_argument("--sender-type", default=os.environ.get("EVENT_SENDER_TYPE") or "User",
                         help="the sender's account type from the event payload, User or Bot (default: "
                              "$EVENT_SENDER_TYPE, else User); an app or bot never approves")
+    parser.add_argument("--edited", action="store_true", default=os.environ.get("EVENT_ACTION") == "edited",
+                        help="the request was edited (default: $EVENT_ACTION is `edited`): an approval given before "
+                             "the edit is withdrawn")
     args = parser.parse_args()
+    if args.edited and args.number:
+        number = int(args.number)
+        return execute(args, lambda s, c, at, dry: offboarding.recheck(s, c, at, number=number, dry_run=dry),
+                       acts_on=ActsOn(offboarding.ACCESS_JOB, offboarding.requests_repo))
     if not (args.number and args.sender and args.label):
         parser.error("--number, --sender and --label (or $ISSUE_NUMBER, $EVENT_SENDER, $EVENT_LABEL) are required")
     number, sender, label = int(args.number), str(args.sender), str(args.label)

@@ -130,17 +130,30 @@ def react(self: Demo, channel_key: str, ts: str, name: str, user: str) -> None:
 
 
 def open_form_issue(self: Demo, body: str, at: datetime, *, title: str = "[Support] Sentry access",
-                    label: str | None = "support-request") -> int:
+                    label: str | None = "support-request", user: str = "vfs-dev") -> int:
     """Someone opens an issue from one of the forms (as GitHub renders it), with the form's own label."""
     world = load_world(self.world)
     assert self.config.support_issues
     repo = next(r for r in world["github"]["repos"] if r["full_name"] == self.config.support_issues.repo)
     number = max((i["number"] for i in repo["issues"]), default=0) + 1
-    repo["issues"].append({"number": number, "title": title, "body": body, "state": "open", "user": "vfs-dev",
+    repo["issues"].append({"number": number, "title": title, "body": body, "state": "open", "user": user,
                            "labels": [label] if label else [], "assignees": [],
                            "created_at": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")})
     save_world(world, self.world)
     return number
+
+
+def add_label(self: Demo, number: int, label: str, actor: str, at: datetime) -> None:
+    """Someone adds a label to an issue: GitHub records who (the `labeled` event the access job reads)."""
+    world = load_world(self.world)
+    assert self.config.support_issues
+    repo = next(r for r in world["github"]["repos"] if r["full_name"] == self.config.support_issues.repo)
+    issue = next(i for i in repo["issues"] if i["number"] == number)
+    if label not in issue.setdefault("labels", []):
+        issue["labels"].append(label)
+    issue.setdefault("events", []).append({"event": "labeled", "label": label, "actor": actor,
+                                           "created_at": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")})
+    save_world(world, self.world)
 
 
 def comment_on(self: Demo, number: int, author: str, body: str, at: datetime) -> int:
@@ -333,8 +346,9 @@ def week(demo: Demo, now: datetime) -> Report | None:
             ("GitHub username", "bob-smith-vfs"),
             ("Tier 2 steps", f"- [ ] {offboarding.IAM_STEP}\n- [ ] {offboarding.SOCKS_STEP}\n"
                              "- [ ] Remove from PagerDuty")))
+        # Filed by a roster member: only people the config names may ask for an offboarding.
         number = open_form_issue(demo, body, turn + timedelta(hours=3, minutes=5), title="Offboarding: Bob Smith",
-                                 label="offboarding")
+                                 label="offboarding", user=next(m.github for m in config.roster if m.github))
         print(f"\n== An offboarding request for Bob Smith is filed as #{number} (the offboarding form)")
         demo.run(lambda s, c, at, d: offboarding.offboard(s, c, at, number=number, dry_run=d),
                  turn + timedelta(hours=3, minutes=10), "The offboarding workflow runs")
@@ -343,10 +357,12 @@ def week(demo: Demo, now: datetime) -> Report | None:
             ("Tool", "GitHub: devops repository (read)"), ("Reason", "Joining VFS"), ("Approver", "ada-lovelace"))),
             turn + timedelta(hours=3, minutes=15), title="Access: New Teammate", label="access-request")
         print(f"\n== Access request #{access} (the access form): someone outside the approvers adds access-approved")
+        add_label(demo, access, "access-approved", "vfs-contractor", turn + timedelta(hours=3, minutes=19))
         demo.run(lambda s, c, at, d: offboarding.grant(s, c, at, number=access, sender="vfs-contractor",
                                                        label="access-approved", dry_run=d),
                  turn + timedelta(hours=3, minutes=20), "The access workflow runs")
         print("\n== Then Ada, an approver, adds the label")
+        add_label(demo, access, "access-approved", "ada-lovelace", turn + timedelta(hours=3, minutes=24))
         demo.run(lambda s, c, at, d: offboarding.grant(s, c, at, number=access, sender="ada-lovelace",
                                                        label="access-approved", dry_run=d),
                  turn + timedelta(hours=3, minutes=25), "The access workflow runs again")

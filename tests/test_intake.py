@@ -63,7 +63,7 @@ def a_week_of_dropped_events(sandbox: Sandbox) -> None:
          f"{VPN_LINK})</sub>", [], user="ada-lovelace", when=FILED + timedelta(minutes=2))
     file(sandbox, 6001, "Offboarding of Bob Smith", offboarding_form({
         "Name": "Bob Smith", "GitHub username": "bob-smith-vfs", "Expected last day": "2026-12-18"},
-        offboarding.OFFBOARDING_LABELS), ["offboarding"])
+        offboarding.OFFBOARDING_LABELS), ["offboarding"], user="katherine-johnson")  # a roster member asks
     file(sandbox, 6002, "Access for New Teammate to Grafana", offboarding_form({
         "Person": "New Teammate", "GitHub username": "new-teammate", "Tool": "GitHub: devops repository (read)",
         "Reason": "joining VFS"}, offboarding.ACCESS_LABELS), ["access-request", "access-approved"],
@@ -136,10 +136,11 @@ def test_with_every_event_run_dropped_one_intake_does_each_piece_of_work_once(sa
     second = sandbox.run(intake_job, config, AT + timedelta(minutes=15)).report
     assert second.exit_code == 0, second.to_text()
     assert second.total_calls("writes") == 0 and second.outcomes == []
-    # Two listings, one comments read each to see that the offboarding and the access request are done, and
-    # one read of the tracking sheet to see that their rows were logged.
+    # Two listings, one comments read each to see that the offboarding and the access request are done, one read
+    # of who the product is (only its own comments say so), and one read of the tracking sheet to see that their
+    # rows were logged.
     assert second.extra["picked_up"] == []
-    assert second.api_calls == {"github": {"reads": 4, "writes": 0}, "sheets": {"reads": 1, "writes": 0}}
+    assert second.api_calls == {"github": {"reads": 5, "writes": 0}, "sheets": {"reads": 1, "writes": 0}}
     assert repr(sandbox.world) == before
 
 
@@ -220,7 +221,9 @@ def test_an_approval_the_events_attribute_to_a_bot_or_a_stranger_grants_nothing(
 def test_pending_work_reads_only_what_the_listings_hold(config: Config) -> None:
     """The choice is pure: a complete support request, a labelled and linked item, an answered command are
     left alone without a read."""
-    from oncall_lib.services.github import Comment, IssueState
+    from oncall_lib.services.github import Comment, GitHubIdentity, IssueState
+
+    me = GitHubIdentity(4242, "oncall-support-bot")
 
     answers = support_form({"Requester": "Sam", "What is needed": "x", "Super Epic": "customer-support"})
     done = IssueState(REPO, 1, "[Support] x", "open", ("alan-turing",), ("support-request", "operations"),
@@ -230,10 +233,14 @@ def test_pending_work_reads_only_what_the_listings_hold(config: Config) -> None:
                       updated_at=FILED, parent_url="https://api/repos/x/issues/1954")
     command = Comment(10, "/oncall done", "ada-lovelace", number=1, updated_at=FILED)
     reply = Comment(11, "Done:\n- close it\n\n<!-- oncall-support:command-done 10 -->", "oncall-support-bot",
-                    number=1, updated_at=FILED)
-    assert intake.pending_work([done, item], [command, reply], config, AT) == []
+                    number=1, updated_at=FILED, author_id=me.user_id)
+    assert intake.pending_work([done, item], [command, reply], config, AT, lambda: me) == []
+    # The same reply by anyone else is just text: the command is still unanswered.
+    forged = Comment(**{**reply.__dict__, "author_id": 99, "author": "vfs-contractor"})
+    assert [w.kind for w in intake.pending_work([done, item], [command, forged], config, AT, lambda: me)] == [
+        "command"]
     unlinked = IssueState(**{**done.__dict__, "parent_url": None})
-    found = intake.pending_work([unlinked], [command], config, AT)
+    found = intake.pending_work([unlinked], [command], config, AT, lambda: me)
     assert [(w.kind, w.why) for w in found] == [("support request", "on no Super Epic (arrived by form)"),
                                                 ("command", "comment 10 has no answer")]
 

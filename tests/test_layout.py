@@ -19,10 +19,11 @@ LIB = ROOT / "oncall_lib"
 # The core every layer may use: configuration, plan/apply/report, errors, secrets, untrusted text, time, forms,
 # the draft-PR write path, what a duty is, which repository an issue event came from, the rotation (who is on
 # support now and next: every duty asks it, so it is no duty's), the recorder every duty hands its task rows to,
-# and the registry that names the duties and gathers their contributions (declared in `contributions`).
-CORE = {"business_time", "config", "contributions", "draft_pr", "duty", "environment", "errors", "events",
-        "issue_forms", "owned_section", "plan", "preview", "recorder", "registry", "report", "report_issue", "rotation",
-        "secrets", "slack_links", "timeutil", "untrusted"}
+# the registry that names the duties and gathers their contributions (declared in `contributions`), and which
+# records the product itself wrote (authorship).
+CORE = {"authorship", "business_time", "config", "contributions", "draft_pr", "duty", "environment", "errors",
+        "events", "issue_forms", "owned_section", "plan", "preview", "recorder", "registry", "report", "report_issue",
+        "rotation", "secrets", "slack_links", "timeutil", "untrusted"}
 # Above the duties: what lists or runs all of them (the intake runs several duties' event work for the tick).
 TOP = {"cli", "duties", "generated", "github_permissions", "tick", "intake", "setup"}
 

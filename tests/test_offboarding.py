@@ -33,11 +33,21 @@ def form(answers: dict[str, str], labels: tuple[str, ...]) -> str:
     return "\n\n".join(parts)
 
 
-def file_issue(sandbox: Sandbox, body: str, labels: list[str]) -> int:
+# Who files requests: an offboarding comes from someone the config names (a roster member here); an access
+# request from anyone, approved by whoever added the label last (GitHub's `labeled` event, as recorded here).
+REQUESTER = {"offboarding": "katherine-johnson"}
+
+
+def file_issue(sandbox: Sandbox, body: str, labels: list[str], *, user: str | None = None,
+               approver: str = "ada-lovelace") -> int:
     repo = next(r for r in sandbox.world["github"]["repos"] if r["full_name"] == REPO)
     number = 6000 + len(repo["issues"])
-    repo["issues"].append({"number": number, "title": "request", "body": body, "state": "open", "user": "vfs-dev",
-                           "labels": labels, "assignees": [], "created_at": "2026-11-30T15:00:00Z"})
+    events = [{"event": "labeled", "label": label, "actor": approver if label == "access-approved" else "vfs-dev",
+               "created_at": "2026-11-30T15:05:00Z"} for label in labels]
+    repo["issues"].append({"number": number, "title": "request", "body": body, "state": "open",
+                           "user": user or next((REQUESTER[label] for label in labels if label in REQUESTER),
+                                                "vfs-dev"),
+                           "labels": labels, "assignees": [], "created_at": "2026-11-30T15:00:00Z", "events": events})
     return number
 
 
@@ -131,7 +141,17 @@ def access_issue(sandbox: Sandbox, tool: str, login: str = "new-teammate") -> in
                       ["access-request", "access-approved"])
 
 
-def granting(number: int, sender: str, label: str = "access-approved", bot: bool = False) -> Any:
+def granting(sandbox: Sandbox, number: int, sender: str, label: str = "access-approved", bot: bool = False) -> Any:
+    """The `labeled` event's run, after GitHub recorded who added the label (its issue events are what count)."""
+    issue = sandbox.issue(REPO, number)
+    if label in issue["labels"]:
+        added = [e for e in issue.get("events", []) if e.get("event") == "labeled" and e.get("label") == label]
+        if not added or added[-1]["actor"] != sender:
+            issue.setdefault("events", []).append({"event": "labeled", "label": label, "actor": sender,
+                                                   "created_at": "2026-11-30T15:06:00Z"})
+        if bot and not any(u["login"] == sender for u in sandbox.world["github"]["users"]):
+            sandbox.world["github"]["users"].append({"login": sender, "type": "Bot"})
+
     def job(s: Services, c: Config, at: datetime, d: bool) -> Report:
         return offboarding.grant(s, c, at, number=number, sender=sender, label=label, dry_run=d, sender_is_bot=bot)
     return job
@@ -143,43 +163,43 @@ def team(sandbox: Sandbox, slug: str) -> list[str]:
 
 def test_an_approver_grants_a_github_team(sandbox: Sandbox, config: Config) -> None:
     number = access_issue(sandbox, "GitHub: devops repository (read)")
-    report = sandbox.run(granting(number, "ada-lovelace"), config, AT).report
+    report = sandbox.run(granting(sandbox, number, "ada-lovelace"), config, AT).report
     assert report.facts["approved"] is True and report.exit_code == 0
     assert team(sandbox, "devops-readers") == ["new-teammate"]
     [told] = sandbox.issue(REPO, number)["comments"]
     assert "Granted: @new-teammate was added to department-of-veterans-affairs/devops-readers" in told["body"]
-    assert sandbox.run(granting(number, "ada-lovelace"), config, AT).report.total_calls("writes") == 0
+    assert sandbox.run(granting(sandbox, number, "ada-lovelace"), config, AT).report.total_calls("writes") == 0
 
 
 def test_a_non_approver_is_reverted_and_nothing_is_granted(sandbox: Sandbox, config: Config) -> None:
     # The form's Approver field names an approver: it grants nothing; only who added the label counts.
     number = access_issue(sandbox, "GitHub: devops repository (read)")
-    report = sandbox.run(granting(number, "vfs-contractor"), config, AT).report
+    report = sandbox.run(granting(sandbox, number, "vfs-contractor"), config, AT).report
     assert [o.action.kind for o in report.outcomes] == ["github.remove_label", "github.comment"]
     issue = sandbox.issue(REPO, number)
     assert "access-approved" not in issue["labels"]
     assert "@vfs-contractor is not in department-of-veterans-affairs/vsp-operations" in issue["comments"][0]["body"]
     assert team(sandbox, "devops-readers") == []
-    assert sandbox.run(granting(number, "vfs-contractor"), config, AT).report.total_calls("writes") == 0
+    assert sandbox.run(granting(sandbox, number, "vfs-contractor"), config, AT).report.total_calls("writes") == 0
 
 
 def test_a_tool_granted_by_hand_gets_its_checklist_once(sandbox: Sandbox, config: Config) -> None:
     number = access_issue(sandbox, "Grafana")
-    sandbox.run(granting(number, "grace-hopper"), config, AT)
+    sandbox.run(granting(sandbox, number, "grace-hopper"), config, AT)
     [comment] = sandbox.issue(REPO, number)["comments"]
     assert "- [ ] Add the user in Grafana" in comment["body"]
-    assert sandbox.run(granting(number, "grace-hopper"), config, AT).report.total_calls("writes") == 0
+    assert sandbox.run(granting(sandbox, number, "grace-hopper"), config, AT).report.total_calls("writes") == 0
 
 
 def test_usernames_are_checked_before_use(sandbox: Sandbox, config: Config) -> None:
     number = access_issue(sandbox, "GitHub: devops repository (read)", login="bad name; rm -rf")
-    report = sandbox.run(granting(number, "ada-lovelace"), config, AT).report
+    report = sandbox.run(granting(sandbox, number, "ada-lovelace"), config, AT).report
     assert report.exit_code == 0 and "incomplete: nothing granted" in report.warnings[0]
     [reply] = sandbox.issue(REPO, number)["comments"]
     assert "**GitHub username** “bad name; rm -rf” is not a GitHub username" in reply["body"]
     assert team(sandbox, "devops-readers") == []
     with pytest.raises(InputError, match="sender"):
-        sandbox.run(granting(number, "$(whoami)"), config, AT)
+        sandbox.run(granting(sandbox, number, "$(whoami)"), config, AT)
 
 
 @pytest.mark.parametrize(("sender", "bot"), [("dependabot[bot]", False), ("renovate-app", True)],
@@ -187,7 +207,7 @@ def test_usernames_are_checked_before_use(sandbox: Sandbox, config: Config) -> N
 def test_an_app_or_bot_adding_the_label_is_told_once_and_nothing_is_granted(sandbox: Sandbox, config: Config,
                                                                             sender: str, bot: bool) -> None:
     number = access_issue(sandbox, "GitHub: devops repository (read)")
-    report = sandbox.run(granting(number, sender, bot=bot), config, AT).report
+    report = sandbox.run(granting(sandbox, number, sender, bot=bot), config, AT).report
     assert report.exit_code == 0 and report.facts["approved"] is False
     assert [o.action.kind for o in report.outcomes] == ["github.remove_label", "github.comment"]
     issue = sandbox.issue(REPO, number)
@@ -196,7 +216,7 @@ def test_an_app_or_bot_adding_the_label_is_told_once_and_nothing_is_granted(sand
         in told["body"]
     assert "access-approved" not in issue["labels"] and team(sandbox, "devops-readers") == []
     issue["labels"].append("access-approved")  # the bot adds it again: nothing more is said
-    assert sandbox.run(granting(number, sender, bot=bot), config, AT).report.total_calls("writes") == 1
+    assert sandbox.run(granting(sandbox, number, sender, bot=bot), config, AT).report.total_calls("writes") == 1
 
 
 @pytest.mark.parametrize("answers", [{}, {"Person": "New Teammate", "GitHub username": "new-teammate",
@@ -205,7 +225,7 @@ def test_an_approval_of_an_incomplete_request_says_once_what_is_missing(sandbox:
                                                                        answers: dict[str, str]) -> None:
     number = file_issue(sandbox, form(answers, offboarding.ACCESS_LABELS) if answers else "",
                         ["access-request", "access-approved"])
-    report = sandbox.run(granting(number, "ada-lovelace"), config, AT).report
+    report = sandbox.run(granting(sandbox, number, "ada-lovelace"), config, AT).report
     assert report.exit_code == 0 and report.facts["approved"] is True
     issue = sandbox.issue(REPO, number)
     [reply] = issue["comments"]
@@ -216,13 +236,13 @@ def test_an_approval_of_an_incomplete_request_says_once_what_is_missing(sandbox:
         assert "**Tool** “Jira” is not one of the tools granted here" in reply["body"]
     assert "access-approved" not in issue["labels"] and team(sandbox, "devops-readers") == []
     issue["labels"].append("access-approved")  # approved again without a fix: the same reply is not repeated
-    assert sandbox.run(granting(number, "ada-lovelace"), config, AT).report.total_calls("writes") == 1
+    assert sandbox.run(granting(sandbox, number, "ada-lovelace"), config, AT).report.total_calls("writes") == 1
 
 
 def test_a_request_deleted_before_its_run_ends_it_green_in_one_line(sandbox: Sandbox, config: Config) -> None:
     number = access_issue(sandbox, "GitHub: devops repository (read)")
     sandbox.issue(REPO, number)["deleted"] = True
-    report = sandbox.run(granting(number, "ada-lovelace"), config, AT).report
+    report = sandbox.run(granting(sandbox, number, "ada-lovelace"), config, AT).report
     assert report.exit_code == 0 and report.total_calls("writes") == 0
     assert "HTTP 410" in report.skipped and "deleted before this run" in report.to_text()
     assert len(report.to_text().splitlines()) == 1
@@ -230,7 +250,7 @@ def test_a_request_deleted_before_its_run_ends_it_green_in_one_line(sandbox: San
 
 def test_other_labels_are_ignored(sandbox: Sandbox, config: Config) -> None:
     number = access_issue(sandbox, "Grafana")
-    assert sandbox.run(granting(number, "ada-lovelace", label="bug"), config, AT).report.api_calls == {}
+    assert sandbox.run(granting(sandbox, number, "ada-lovelace", label="bug"), config, AT).report.api_calls == {}
 
 
 def test_the_yaml_editor_keeps_every_other_byte() -> None:
@@ -244,9 +264,9 @@ def test_the_yaml_editor_keeps_every_other_byte() -> None:
 def test_a_grant_to_someone_outside_the_org_is_pending_and_not_redone(sandbox: Sandbox, config: Config) -> None:
     sandbox.world["github"]["org_members"] = ["ada-lovelace", "grace-hopper"]  # new-teammate is not in the org
     number = access_issue(sandbox, "GitHub: devops repository (read)")
-    first = sandbox.run(granting(number, "ada-lovelace"), config, AT).report
+    first = sandbox.run(granting(sandbox, number, "ada-lovelace"), config, AT).report
     assert first.exit_code == 0 and [o.action.kind for o in first.outcomes].count("github.add_team_member") == 1
-    again = sandbox.run(granting(number, "ada-lovelace"), config, AT).report
+    again = sandbox.run(granting(sandbox, number, "ada-lovelace"), config, AT).report
     assert again.total_calls("writes") == 0
     assert again.facts["membership"] == ("new-teammate is invited to department-of-veterans-affairs/devops-readers "
                                          "and has not accepted yet")

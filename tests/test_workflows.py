@@ -59,13 +59,19 @@ ISSUES = {
     6000: {"title": "[Support] Grafana access", "labels": ["support-request"], "user": "vfs-dev",
            "body": _form({"Requester": "Sam", "What is needed": "Grafana access",
                           "Super Epic": "Global Customer Support", "Slack thread": PERMALINK}, FORM_LABELS)},
-    6001: {"title": "Offboarding of Bob Smith", "labels": ["offboarding"], "user": "vfs-dev",
+    # Asked by a roster member: only people the config names may ask for an offboarding.
+    6001: {"title": "Offboarding of Bob Smith", "labels": ["offboarding"], "user": "katherine-johnson",
            "body": _form({"Name": "Bob Smith", "GitHub username": "bob-smith-vfs", "Expected last day": "2026-12-18"},
                          offboarding.OFFBOARDING_LABELS)},
     6002: {"title": "Access to Grafana for new-teammate", "labels": ["access-request", "access-approved"],
            "user": "vfs-dev", "body": _form({"Person": "New Teammate", "GitHub username": "new-teammate",
                                              "Tool": "Grafana", "Reason": "joining VFS", "Approver": "ada-lovelace"},
-                                            offboarding.ACCESS_LABELS)},
+                                            offboarding.ACCESS_LABELS),
+           # What GitHub recorded: the form's label, then an approver's (the access run reads these, not the text).
+           "events": [{"event": "labeled", "label": "access-request", "actor": "vfs-dev",
+                       "created_at": "2026-11-30T15:00:00Z"},
+                      {"event": "labeled", "label": "access-approved", "actor": "ada-lovelace",
+                       "created_at": "2026-11-30T15:02:00Z"}]},
     6003: {"title": "pm: rotate the staging certificates", "labels": [], "user": "ada-lovelace",
            "body": "From the postmortem of the certificate outage."},
     # A support issue completed earlier (on the Customer Support epic: see prepared_world), with a team member's
@@ -618,9 +624,11 @@ def test_a_burst_of_events_actions_cancels_or_drops_loses_no_work(tmp_path: Path
     world_path = prepared_world(tmp_path)
     world = json.loads(world_path.read_text())
     vpn = _world_issue(world, 6005)
-    vpn["comments"] += [{"id": 77002, "user": "grace-hopper", "created_at": "2026-11-30T16:00:10Z",
+    # Written before the runs' clock (16:00): a command written while the issue was open counts even when the
+    # tick carries it out after the later `/oncall done` closed it.
+    vpn["comments"] += [{"id": 77002, "user": "grace-hopper", "created_at": "2026-11-30T15:59:50Z",
                          "body": "/oncall epic incident-response"},
-                        {"id": 77003, "user": "grace-hopper", "created_at": "2026-11-30T16:00:20Z",
+                        {"id": 77003, "user": "grace-hopper", "created_at": "2026-11-30T15:59:55Z",
                          "body": "Fixed: the MTU.\n/oncall done"}]
     _world_issue(world, 6002)["events"] = [{"event": "labeled", "label": "access-approved", "actor": "ada-lovelace",
                                              "created_at": "2026-11-30T16:00:00Z"}]

@@ -15,6 +15,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from oncall_lib.authorship import own_comments
 from oncall_lib.config import Config
 from oncall_lib.covers.requests import asked, deadline
 from oncall_lib.covers.windows import EXPIRED_MARKER, CoverRequest, closed_requests, expired_requests, span, when
@@ -59,7 +60,8 @@ def observe(services: Services, config: Config, at: datetime) -> list[Waiting]:
     assert config.covers
     found = []
     for issue in services.github.issues(repo, labels=[config.covers.asked_label], state="all"):
-        waiting = Waiting(issue, services.github.comments(issue.repo, issue.number))
+        # The product's own comments only: a request marker anyone else typed is no request (authorship.py).
+        waiting = Waiting(issue, own_comments(services, issue.repo, issue.number))
         for request, _ in due(waiting, at, config)[0]:
             # A deleted asking comment (Gone): the request still expires, told to nobody by name.
             with suppress(Gone):

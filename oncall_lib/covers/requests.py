@@ -140,8 +140,9 @@ def _ask(issue: IssueState, request: CoverRequest, asker: str, config: Config) -
 
 
 def plan_request(issue: IssueState, comment: Comment, verb: str, argument: str, comments: Sequence[Comment],
-                 state: CoverState, config: Config) -> CoverPlan:
-    """A cover or swap asked for: one reply to the person asked (once per comment), or a refusal."""
+                 state: CoverState, config: Config, text: str = "") -> CoverPlan:
+    """A cover or swap asked for: one reply to the person asked (once per comment), or a refusal. `comments`: the
+    product's own; `text`: the digest of the asking comment's text, kept in the request's marker."""
     result = CoverPlan()
     if any(r.id == comment.id for r in parse_requests([c.body for c in comments])):
         return result  # already asked
@@ -166,7 +167,7 @@ def plan_request(issue: IssueState, comment: Comment, verb: str, argument: str, 
     except Refused as exc:
         result.problems.append(f"`/oncall {verb}`: {exc}")
         return result
-    result.actions.append(_ask(issue, CoverRequest(comment.id, login, windows), comment.author, config))
+    result.actions.append(_ask(issue, CoverRequest(comment.id, login, windows, text), comment.author, config))
     label = config.covers.asked_label if config.covers else None
     if label and label not in issue.labels:
         # While it waits for an answer: the hourly tick lists the issues so labelled to expire what nobody accepted.
@@ -199,9 +200,18 @@ def what_changes(state: CoverState, window: Window, user_id: str, config: Config
             "h of support time), and the request watch escalates to them meanwhile")
 
 
+def open_requests_for(login: str, comments: Sequence[Comment]) -> list[CoverRequest]:
+    """The requests asking `login` that nobody accepted or declined yet, in the product's own `comments`."""
+    bodies = [c.body for c in comments]
+    closed = closed_requests(bodies)
+    return [r for r in parse_requests(bodies) if r.asked.casefold() == login.casefold() and r.id not in closed]
+
+
 def plan_accept(issue: IssueState, comment: Comment, verb: str, comments: Sequence[Comment], state: CoverState,
-                config: Config) -> CoverPlan:
-    """`/oncall accept` (or decline) by the person asked: the overrides and a reply, for each open request."""
+                config: Config, withdrawn: dict[int, str] | None = None) -> CoverPlan:
+    """`/oncall accept` (or decline) by the person asked: the overrides and a reply, for each open request.
+    `comments` are the product's own; `withdrawn`: request id -> why it no longer stands (its asking comment,
+    read again by id at this moment, was deleted, edited, or is not by a roster member)."""
     result = CoverPlan()
     bodies = [c.body for c in comments]
     closed = closed_requests(bodies)
@@ -216,8 +226,12 @@ def plan_accept(issue: IssueState, comment: Comment, verb: str, comments: Sequen
         return result
     where, params = f"{issue.repo}#{issue.number}", {"repo": issue.repo, "number": issue.number}
     # When the answer was written (a run that carries it out late, or again, still honours it), else now.
-    answered_at = next((c.created_at for c in comments if c.id == comment.id and c.created_at), state.at)
+    answered_at = comment.created_at or state.at
     for request, asked_at in mine:
+        why = (withdrawn or {}).get(request.id)
+        if why is not None and verb != "decline":
+            result.problems.append(f"`/oncall accept`: the request in comment {request.id} no longer stands: {why}")
+            continue
         ends = deadline(request, asked_at, config)
         if request.id in expired or answered_at >= ends:
             # Too late: what was asked no longer holds (the turn began without them), so nothing is made.

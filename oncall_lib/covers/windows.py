@@ -28,6 +28,7 @@ EXPIRED_MARKER = "<!-- oncall-support:cover-expired {id} -->"
 _REQUEST = re.compile(r"<!-- oncall-support:cover-request (?P<id>\d+) for=(?P<asked>\S+) (?P<windows>[^>]*?) -->")
 _WINDOW = re.compile(r"(?P<login>[A-Za-z0-9-]+)@(?P<start>\S+?)/(?P<end>\S+)")
 _EXPIRED = re.compile(r"<!-- oncall-support:cover-expired (?P<id>\d+) -->")
+_TEXT = re.compile(r"\btext=(?P<digest>[0-9a-f]{10})\b")
 _CLOSED = re.compile(r"<!-- oncall-support:cover-(?:done|declined) (?P<id>\d+) by=(?P<by>\d+) -->")
 _DAY = r"\d{4}-\d{2}-\d{2}"
 _MOMENT = re.compile(rf"(?P<day>{_DAY})(?:(?:T|\s+)(?P<clock>\d{{1,2}}:\d{{2}}))?|(?P<now>now)\b", re.IGNORECASE)
@@ -57,13 +58,17 @@ class CoverRequest:
     id: int  # the asking comment's id
     asked: str  # the GitHub login who must accept
     windows: tuple[Window, ...]
+    # A digest of the asking comment's text when it was asked: at acceptance the comment is read again by id and
+    # must still say the same (an edit, or a deletion, withdraws the request). Empty in older markers.
+    text: str = ""
 
     @property
     def kind(self) -> str:
         return "swap" if len(self.windows) > 1 else "cover"
 
     def marker(self) -> str:
-        return REQUEST_MARKER.format(id=self.id, asked=self.asked, windows=" ".join(w.token() for w in self.windows))
+        tokens = [w.token() for w in self.windows] + ([f"text={self.text}"] if self.text else [])
+        return REQUEST_MARKER.format(id=self.id, asked=self.asked, windows=" ".join(tokens))
 
 
 def parse_moments(text: str, tz: ZoneInfo, now: datetime) -> tuple[datetime, datetime]:
@@ -90,19 +95,21 @@ def parse_moments(text: str, tz: ZoneInfo, now: datetime) -> tuple[datetime, dat
 
 
 def parse_requests(bodies: Sequence[str]) -> list[CoverRequest]:
-    """The requests the product made in these comments, oldest first."""
+    """The requests in these comments, oldest first: pass only the product's own comments (authorship.py)."""
     found = []
     for body in bodies:
         for match in _REQUEST.finditer(body):
             windows = tuple(Window(w["login"], datetime.fromisoformat(w["start"]), datetime.fromisoformat(w["end"]))
                             for w in _WINDOW.finditer(match["windows"]))
+            text = _TEXT.search(match["windows"])
             if windows:
-                found.append(CoverRequest(int(match["id"]), match["asked"], windows))
+                found.append(CoverRequest(int(match["id"]), match["asked"], windows, text["digest"] if text else ""))
     return found
 
 
 def closed_requests(bodies: Sequence[str]) -> dict[int, int]:
-    """Requests already accepted (and done) or declined: request id -> the id of the comment that closed it."""
+    """Requests already accepted (and done) or declined: request id -> the id of the comment that closed it. Pass
+    only the product's own comments (authorship.py)."""
     return {int(m["id"]): int(m["by"]) for body in bodies for m in _CLOSED.finditer(body)}
 
 

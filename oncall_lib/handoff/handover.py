@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from oncall_lib.authorship import github_identity, own
 from oncall_lib.config import Config
 from oncall_lib.handoff import handover_issue as handover
 from oncall_lib.handoff.backlog import Backlog
@@ -59,7 +60,9 @@ def observe(services: Services, config: Config, at: datetime, handoff: Handoff, 
     rules, repo = config.handover, config.support_issues.repo
     current = handoff.current
     state = HandoverState(rotation_key)
-    open_issues = services.github.issues(repo, labels=[rules.label], state="open")
+    me = github_identity(services)
+    # Only the product's own handover issues carry a marker it trusts (authorship.py).
+    open_issues = own(services.github.issues(repo, labels=[rules.label], state="open"), me)
     state.current = next((i for i in open_issues if _same_turn(handover.turn_of(i.body), current)), None)
     if state.current is not None:
         issue = state.current
@@ -86,8 +89,8 @@ def observe(services: Services, config: Config, at: datetime, handoff: Handoff, 
             state.notes_from = previous.assignees[0] if previous.assignees else ""
             state.notes = handover.notes(services.github.comments(repo, previous.number), state.notes_from)
     if older:
-        reports = services.github.issues(repo, labels=[REPORT_LABEL], state="all",
-                                         since=min(t[1] for i in older if (t := handover.turn_of(i.body))))
+        reports = own(services.github.issues(repo, labels=[REPORT_LABEL], state="all",
+                                             since=min(t[1] for i in older if (t := handover.turn_of(i.body)))), me)
         for issue in older:
             turn = handover.turn_of(issue.body)
             report = next((r for r in reports if (m := REPORT_MARKER.search(r.body)) and turn

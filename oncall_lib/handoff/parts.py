@@ -3,6 +3,7 @@ since the last handoff in its own message and issue, and the turn's handover iss
 
 from __future__ import annotations
 
+from oncall_lib.authorship import github_identity, own
 from oncall_lib.config import Config
 from oncall_lib.contributions import HandoffContext, HandoffSection, ReportContext, ReportPart
 from oncall_lib.errors import ServiceError
@@ -34,9 +35,10 @@ def report_part(config: Config, ctx: ReportContext) -> ReportPart:
     part = ReportPart("handoff")
     rules = config.support_issues
     if rules and config.handover:
-        handovers = sorted((i for i in ctx.services.github.issues(rules.repo, labels=[config.handover.label],
-                                                                  state="all", since=ctx.start)
-                            if (turn := turn_of(i.body)) and ctx.start <= turn[1] < ctx.end),
+        # Only the product's own handover issues carry a marker it trusts (authorship.py).
+        listed = ctx.services.github.issues(rules.repo, labels=[config.handover.label], state="all", since=ctx.start)
+        mine = own(listed, github_identity(ctx.services)) if listed else []
+        handovers = sorted((i for i in mine if (turn := turn_of(i.body)) and ctx.start <= turn[1] < ctx.end),
                            key=lambda i: i.number)
         part.markdown += ["### Handover issues", ""]
         part.markdown += [f"- [#{i.number}]({i.html_url}) {github_text(i.title, 90, one_line=True)} ({i.state})"

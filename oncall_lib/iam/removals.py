@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from oncall_lib.authorship import github_identity, github_wrote
 from oncall_lib.services import Services
-from oncall_lib.services.github import PullInfo
+from oncall_lib.services.github import GitHubIdentity, PullInfo
 
 CLEANUP_BRANCHES = "oncall/remove-iam-users/"
 OFFBOARD_BRANCHES = "oncall/offboard/"
@@ -32,9 +33,13 @@ class OpenRemoval:
         return user.casefold() in {u.casefold() for u in self.users}
 
 
-def removals_in(pulls: list[tuple[str, PullInfo]]) -> list[OpenRemoval]:
+def removals_in(pulls: list[tuple[str, PullInfo]], me: GitHubIdentity) -> list[OpenRemoval]:
+    """The removals the product's own PRs make: a marker in anyone else's PR (a fork's branch can be named like
+    ours) is just text, and leaves no user to it."""
     found = []
     for branch, pull in pulls:
+        if not github_wrote(pull, me):
+            continue
         cleanup, offboard = _CLEANUP.search(pull.body), _OFFBOARD.search(pull.body)
         if branch.startswith(CLEANUP_BRANCHES) and cleanup:
             found.append(OpenRemoval(branch, pull, tuple(cleanup.group(1).split()), "IAM cleanup"))
@@ -45,7 +50,8 @@ def removals_in(pulls: list[tuple[str, PullInfo]]) -> list[OpenRemoval]:
 
 def open_removals(services: Services, repo: str) -> list[OpenRemoval]:
     """Every open cleanup or offboarding PR in the repository, with whom it removes (one paged list)."""
-    return removals_in(services.github.open_pulls(repo, "oncall/"))
+    pulls = services.github.open_pulls(repo, "oncall/")
+    return removals_in(pulls, github_identity(services)) if pulls else []
 
 
 def removing(removals: list[OpenRemoval], user: str, *, other_than: str) -> OpenRemoval | None:

@@ -20,9 +20,10 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from oncall_lib.authorship import github_identity, marked, own, roster_member
 from oncall_lib.config import GITHUB_LOGIN, AccessConfig, Config, OffboardingConfig
 from oncall_lib.draft_pr import DraftPr, observe_branch, plan_draft_pr
 from oncall_lib.draft_pr import executors as draft_executors
@@ -39,12 +40,17 @@ from oncall_lib.recorder import record as tracking_actions
 from oncall_lib.report import Report
 from oncall_lib.rotation.on_support import support_person
 from oncall_lib.services import Services
-from oncall_lib.services.github import Comment, IssueState
+from oncall_lib.services.github import Comment, GitHubIdentity, IssueState, LabelEvent
 from oncall_lib.untrusted import github_text
 
 JOB = "offboarding"
 ACCESS_JOB = "access"
 STATUS_MARKER = "<!-- oncall-support:offboarding-status -->"
+# The request's answers the status was made from: the tick redoes a request corrected since (an older status
+# without it counts as current).
+ANSWERS_MARKER = "<!-- oncall-support:offboarding-answers {digest} -->"
+_ANSWERS = re.compile(r"<!-- oncall-support:offboarding-answers (?P<digest>[0-9a-f]{10}) -->")
+REFUSED_MARKER = "<!-- oncall-support:offboarding-refused {author} -->"
 DENIED_MARKER = "<!-- oncall-support:access-denied {sender} -->"
 CHECKLIST_MARKER = "<!-- oncall-support:access-checklist -->"
 OFFBOARDING_LABELS = ("Name", "Team", "Role", "Expected last day", "Company", "Emails", "GitHub username", "COR", "PM",
@@ -83,6 +89,9 @@ class Offboarding:
     github: str | None
     aws_username: str
     problems: list[str] = field(default_factory=list)
+    answers_digest: str = ""
+    refused: str | None = None  # why whoever filed (or edited) the request may not ask for an offboarding
+    refused_before: bool = False  # the product already said so
     iam_removed: list[str] = field(default_factory=list)
     socks_removed: list[str] = field(default_factory=list)
     draft: DraftPr | None = None
@@ -94,13 +103,60 @@ class Offboarding:
     iam_elsewhere: OpenRemoval | None = None  # an open IAM cleanup PR that already removes the user
 
 
+def answers_digest(body: str) -> str:
+    """A digest of the answers the automation acts on (who leaves: the name and GitHub username)."""
+    answers = parse_form(body, OFFBOARDING_LABELS)
+    text = "\n".join(f"{k}={(answers.get(k) or '').strip()}" for k in ("Name", "GitHub username"))
+    return hashlib.sha1(text.encode()).hexdigest()[:10]  # noqa: S324 - a marker, not security
+
+
+def status_is_current(comments: list[Comment], issue: IssueState, me: GitHubIdentity) -> bool:
+    """Whether the product's status comment (or its refusal) answers the request as it reads now."""
+    if marked(comments, "<!-- oncall-support:offboarding-refused ", me) is not None:
+        return True
+    status = marked(comments, STATUS_MARKER, me)
+    if status is None:
+        return False
+    found = _ANSWERS.search(status.body)
+    return found is None or found["digest"] == answers_digest(issue.body)
+
+
+def requester_refusal(services: Services, config: Config, login: str, user_id: int) -> str | None:
+    """Why this GitHub account may not ask for an offboarding, or None: the config names who may (the roster, the
+    access approvers, `[offboarding] requesters_team`)."""
+    if roster_member(config, login, user_id) is not None:
+        return None
+    teams = [t for t in ((config.access.approvers_team if config.access else None),
+                         (config.offboarding.requesters_team if config.offboarding else None)) if t]
+    if any(services.github.team_member(team, login) for team in teams):
+        return None
+    named = ", ".join(["the roster", *teams])
+    return (f"@{github_text(login, 40, one_line=True)} is not among the people who may ask for an offboarding "
+            f"({named})")
+
+
 def observe(services: Services, config: Config, at: datetime, number: int) -> Offboarding:
     rules, devops, base_branch, requests_repo = _settings(config)
     issue = services.github.issue(requests_repo, number)
+    me = github_identity(services)
+    comments = own(services.github.comments(requests_repo, number), me)
+    refused = requester_refusal(services, config, issue.author, issue.author_id)
+    if refused is None and issue.node_id:
+        # Whoever changed what it asks must be allowed to ask too.
+        for change in services.github.edit_history(requests_repo, issue.node_id).edited_by_others(me.user_id):
+            refused = requester_refusal(services, config, change.editor, change.editor_id)
+            if refused is not None:
+                refused = f"the request was edited by someone who may not ask for one: {refused}"
+                break
+    if refused is not None:
+        state = Offboarding(issue, "", None, "", refused=refused)
+        state.refused_before = marked(comments, REFUSED_MARKER.format(author=issue.author_id), me) is not None
+        return state
     answers = parse_form(issue.body, OFFBOARDING_LABELS)
     name = (answers["Name"] or "").strip()
     github = (answers["GitHub username"] or "").strip().lstrip("@") or None
-    state = Offboarding(issue, name, github, aws_username_for(name, github, config) if name else "")
+    state = Offboarding(issue, name, github, aws_username_for(name, github, config) if name else "",
+                        answers_digest=answers_digest(issue.body))
     if not name:
         state.problems.append("the request has no Name")
     if github and not GITHUB_LOGIN.match(github):
@@ -108,7 +164,7 @@ def observe(services: Services, config: Config, at: datetime, number: int) -> Of
         github = state.github = None
     if state.aws_username and not AWS_USERNAME.match(state.aws_username):
         state.problems.append(f"“{github_text(state.aws_username, 80, one_line=True)}” is not an AWS IAM user name")
-    state.comment = next((c for c in services.github.comments(requests_repo, number) if STATUS_MARKER in c.body), None)
+    state.comment = marked(comments, STATUS_MARKER, me)  # the product's own; anyone else's is just text
     if state.problems:
         return state
     iam_file = config.iam.file if config.iam else ""
@@ -160,7 +216,8 @@ def pr_body(state: Offboarding) -> str:
 
 def status_text(state: Offboarding, pr_url: str) -> str:
     iam, socks = bool(state.iam_removed), bool(state.socks_removed)
-    lines = [STATUS_MARKER, "**Offboarding automation**", ""]
+    lines = [STATUS_MARKER + (f"\n{ANSWERS_MARKER.format(digest=state.answers_digest)}" if state.answers_digest
+                              else ""), "**Offboarding automation**", ""]
     if state.problems:
         lines += [f"- [ ] Needs a person: {p}" for p in state.problems]
         return "\n".join(lines)
@@ -185,6 +242,14 @@ def ticked_body(body: str, steps: list[str]) -> str:
 def plan(state: Offboarding, config: Config) -> list[Action]:
     _, _, _, requests_repo = _settings(config)
     actions: list[Action] = []
+    if state.refused is not None:
+        if state.refused_before:
+            return []
+        where = f"{requests_repo}#{state.issue.number}"
+        return [Action("github.comment", where, "say why nothing is drafted",
+                       {"repo": requests_repo, "number": state.issue.number,
+                        "body": f"{REFUSED_MARKER.format(author=state.issue.author_id)}\n{state.refused}, so nothing "
+                                "was drafted. Ask someone on the support rotation to file it."})]
     pr_url: Any = state.draft.pull.html_url if state.draft and state.draft.pull else "the PR"
     if state.draft is not None:
         state.draft.body = pr_body(state)
@@ -224,6 +289,7 @@ def executors(services: Services) -> dict[str, Executor]:
     return {
         **draft_executors(services),
         "github.status_comment": status,
+        "github.comment": lambda a: services.github.comment(a.params["repo"], a.params["number"], a.params["body"]),
         "github.edit_body": lambda a: services.github.edit_body(a.params["repo"], a.params["number"], a.params["body"]),
     }
 
@@ -241,13 +307,15 @@ def offboard(services: Services, config: Config, at: datetime, *, number: int, d
                     "socks_key": "found" if state.socks_removed else "not found",
                     "pull_request": state.draft.pull.html_url if state.draft and state.draft.pull else None}
     report.warnings = state.warnings + state.problems + state.check_by_hand
+    if state.refused is not None:
+        report.warnings.append(f"{state.issue.repo}#{number}: refused: {state.refused}")
     actions = plan(state, config)
     report.warnings += state.draft.notes if state.draft else []
     row = TaskRow(key=f"offboarding/{state.issue.html_url}", day=at.astimezone(config.team.tz).date(), person="",
                   kind="offboarding", summary=f"Offboarding of {state.name}: "
                   + ("PR drafted" if state.draft else "nothing found to remove"), link=state.issue.html_url,
                   by=AUTOMATIC)
-    if not state.problems:
+    if not state.problems and state.refused is None:
         actions += tracking_actions(services, config, [row], report.warnings, start=len(actions),
                                     complete=with_person(services, config, at, report.warnings, state.on_support))
     report.outcomes = apply(actions, {**executors(services), **tracking_executors(services)}, dry_run=dry_run)
@@ -258,6 +326,7 @@ def offboard(services: Services, config: Config, at: datetime, *, number: int, d
 # -- access grants ---------------------------------------------------------------------------
 
 GRANTED_MARKER = "<!-- oncall-support:access-granted -->"
+WITHDRAWN_MARKER = "<!-- oncall-support:access-withdrawn {edited} -->"
 INCOMPLETE_MARKER = "<!-- oncall-support:access-incomplete {digest} -->"
 # The access form's required answers (.github/ISSUE_TEMPLATE/access-request.yml).
 ACCESS_REQUIRED = ("Person", "GitHub username", "Tool", "Reason")
@@ -280,7 +349,8 @@ def access_problems(answers: dict[str, str | None], rules: AccessConfig) -> list
 
 
 def is_done(comments: list[Comment]) -> bool:
-    """Whether an approved request was carried out: the grant's or the checklist's comment is there."""
+    """Whether an approved request was carried out: the grant's or the checklist's comment is there. `comments`:
+    the product's own (authorship.py)."""
     return any(GRANTED_MARKER in c.body or CHECKLIST_MARKER in c.body for c in comments)
 
 
@@ -297,19 +367,28 @@ def grant(services: Services, config: Config, at: datetime, *, number: int, send
         raise InputError(f"the event's sender {sender!r} is not a GitHub login")
     try:
         issue = services.github.issue(repo, number)
+        found = approval_of(services, config, issue)
     except Gone as exc:
         return report.gone(exc, services.calls.snapshot())
     except ServiceError as exc:
         return report.stopped(exc, services.calls.snapshot())
-    return carry_out(services, config, at, report, issue, sender, bot)
+    if found is None:
+        report.facts = {"skipped": f"{repo}#{number}: no `labeled` event says who added {label!r}: nothing granted"}
+        report.api_calls = services.calls.snapshot()
+        return report
+    if found.actor.casefold() != sender.casefold():
+        # The API's word, not the payload's: the label was added again (or removed and added) since this event.
+        report.warnings.append(f"{repo}#{number}: the event names {sender}, GitHub's events say {found.actor} added "
+                               f"{label!r} last: {found.actor} is the approver")
+    return carry_out(services, config, at, report, issue, found)
 
 
-def approval_of(services: Services, config: Config, issue: IssueState) -> tuple[str, bool] | None:
-    """Who added the approval label that is on the issue now (the last time it was added), and whether that is
-    an app or bot: GitHub's issue events say, as the `labeled` event's sender would have."""
+def approval_of(services: Services, config: Config, issue: IssueState) -> LabelEvent | None:
+    """The `labeled` event of the approval label on the issue now (the last time it was added): who added it (an
+    app or bot, a person; by id) and when. GitHub's issue events say, never the issue's text."""
     rules, _ = _access(config)
     added = [e for e in services.github.label_events(issue.repo, issue.number) if e.label == rules.approved_label]
-    return (added[-1].actor, added[-1].actor_is_bot) if added else None
+    return added[-1] if added else None
 
 
 def grant_from_events(services: Services, config: Config, at: datetime, *, issue: IssueState,
@@ -327,37 +406,88 @@ def grant_from_events(services: Services, config: Config, at: datetime, *, issue
         report.facts = {"skipped": f"{issue.repo}#{issue.number}: no event says who added the approval label"}
         report.api_calls = services.calls.snapshot()
         return report
-    sender, bot = found
-    return carry_out(services, config, at, report, issue, sender, bot)
+    return carry_out(services, config, at, report, issue, found)
 
 
-def carry_out(services: Services, config: Config, at: datetime, report: Report, issue: IssueState, sender: str,
-              bot: bool) -> Report:
-    """Check the approval (a person, in the approvers team) and the request (every required answer usable), then
-    grant: the team membership, or the tool's checklist for a person. Each refusal is said once."""
+def recheck(services: Services, config: Config, at: datetime, *, number: int, dry_run: bool) -> Report:
+    """The `edited` event's run: an approved request edited since its approval loses it (the label comes off, the
+    requester is told once); one not approved, or already granted, is left alone."""
     rules, repo = _access(config)
+    report = Report(ACCESS_JOB, dry_run=dry_run, at=at)
+    try:
+        issue = services.github.issue(repo, number)
+    except Gone as exc:
+        return report.gone(exc, services.calls.snapshot())
+    except ServiceError as exc:
+        return report.stopped(exc, services.calls.snapshot())
+    if rules.approved_label not in issue.labels:
+        report.facts = {"skipped": f"{repo}#{number} is not approved (no {rules.approved_label!r} label)"}
+        report.api_calls = services.calls.snapshot()
+        return report
+    return grant_from_events(services, config, at, issue=issue, dry_run=dry_run)
+
+
+def not_theirs_to_approve(approval: LabelEvent, issue: IssueState, grantee: str) -> str | None:
+    """Why the approver may not approve this request although in the approvers team, or None: nobody approves
+    their own request, nor access for themselves."""
+    same_account = bool(approval.actor_id) and approval.actor_id == issue.author_id
+    if same_account or approval.actor.casefold() == issue.author.casefold():
+        return "they filed this request: an approval comes from another approver"
+    if grantee and grantee.casefold() == approval.actor.casefold():
+        return "the access is for them: an approval comes from another approver"
+    return None
+
+
+def carry_out(services: Services, config: Config, at: datetime, report: Report, issue: IssueState,
+              approval: LabelEvent) -> Report:
+    """Check the approval (a person in the approvers team, not the requester nor the person granted, who added the
+    label after the request's last edit) and the request (every required answer usable), then grant: the team
+    membership, or the tool's checklist for a person. Each refusal is said once."""
+    rules, repo = _access(config)
+    sender, bot = approval.actor, approval.actor_is_bot or approval.actor.casefold().endswith("[bot]")
     number, dry_run = issue.number, report.dry_run
     where = f"{repo}#{number}"
     actions: list[Action] = []
     approved, tool, login, problems = False, None, "", []
     shown = github_text(sender, 60, one_line=True)
     try:
-        comments = services.github.comments(repo, number)
-        if not bot:
-            approved = services.github.team_member(rules.approvers_team, sender)
+        comments = own(services.github.comments(repo, number), github_identity(services))
         answers = parse_form(issue.body, ACCESS_LABELS)
         login = (answers["GitHub username"] or "").strip().lstrip("@")
         tool = rules.tool(answers["Tool"])
-        report.facts = {"approver": sender, "approved": approved, "tool": tool.name if tool else answers["Tool"],
-                        "user": login or None}
-        problems = access_problems(answers, rules) if approved else []
-        if (not approved or problems) and rules.approved_label in issue.labels:
+        if not bot:
+            approved = services.github.team_member(rules.approvers_team, sender)
+        not_theirs = not_theirs_to_approve(approval, issue, login) if approved else None
+        approved = approved and not_theirs is None
+        edited = None
+        if approved and not is_done(comments) and issue.node_id:
+            last_edit = services.github.edit_history(repo, issue.node_id).last_edited_at
+            if last_edit and (approval.created_at is None or last_edit >= approval.created_at):
+                edited = last_edit
+        report.facts = {"approver": sender, "approved": approved and edited is None,
+                        "tool": tool.name if tool else answers["Tool"], "user": login or None}
+        problems = access_problems(answers, rules) if approved and edited is None else []
+        if (not approved or problems or edited) and rules.approved_label in issue.labels:
             actions.append(Action("github.remove_label", where, f"remove {rules.approved_label!r}",
                                   {"repo": repo, "number": number, "label": rules.approved_label}))
-        if not approved:
+        if approved and edited is not None:
+            approved = False
+            marker = WITHDRAWN_MARKER.format(edited=edited.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+            report.warnings.append(f"{where}: the request was edited after @{sender} approved it: the approval is "
+                                   "withdrawn, nothing granted")
+            if not any(marker in c.body for c in comments):
+                requester = github_text(issue.author, 40, one_line=True)
+                actions.append(Action("github.comment", where, "say the approval was withdrawn by the edit",
+                                      {"repo": repo, "number": number,
+                                       "body": f"{marker}\n@{requester}: this request was edited after @{shown} "
+                                               "approved it, so the approval no longer holds and nothing was "
+                                               f"granted. An approver reads it again and adds the "
+                                               f"`{rules.approved_label}` label."}))
+        elif not approved:
             marker = DENIED_MARKER.format(sender=sender)
             why = (f"{shown} is an app or a bot: only a person in {rules.approvers_team} approves access"
-                   if bot else f"@{shown} is not in {rules.approvers_team}")
+                   if bot else f"@{shown} may not approve it: {not_theirs}" if not_theirs
+                   else f"@{shown} is not in {rules.approvers_team}")
             if bot:
                 report.warnings.append(f"{where}: the approval label was added by {sender}, an app or bot; only a "
                                        "person approves: nothing granted")

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from oncall_lib.authorship import github_identity, own
 from oncall_lib.config import GITHUB_LOGIN, Config, PostmortemsConfig
 from oncall_lib.draft_pr import DraftPr, observe_branch, plan_draft_pr
 from oncall_lib.draft_pr import executors as draft_executors
@@ -157,7 +158,9 @@ def observe_documents(services: Services, config: Config) -> DocsState:
             continue
         state.docs[path] = found
         state.items += items
-    for issue in services.github.issues(items_repo(config), labels=[rules.label], state="all"):
+    listed = services.github.issues(items_repo(config), labels=[rules.label], state="all")
+    # Only the product's own item issues say which item they track (authorship.py): anyone can type the marker.
+    for issue in own(listed, github_identity(services)) if listed else []:
         for key in _ITEM_MARKER.findall(issue.body):
             state.issues.setdefault(key, issue)
     return state

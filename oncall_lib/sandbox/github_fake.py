@@ -38,7 +38,7 @@ def sandbox_app_key() -> tuple[str, str]:
 
 REPO = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
 # Where a GitHub App authenticates as itself, with its JWT; everywhere else it uses an installation's token.
-APP_PATHS = (r"/app/installations", r"/app/installations/(?P<installation_id>\d+)/access_tokens",
+APP_PATHS = (r"/app", r"/app/installations", r"/app/installations/(?P<installation_id>\d+)/access_tokens",
              REPO + r"/installation", r"/orgs/(?P<org>[^/]+)/installation")
 INSTALLATION_TOKEN_LIFETIME = timedelta(hours=1)
 JWT_LONGEST = 600  # seconds: GitHub refuses a JWT that expires further ahead
@@ -55,10 +55,11 @@ class GitHubFake:
         # Installation tokens this server minted: token -> (installation, when it expires on the sandbox clock).
         self.installation_tokens: dict[str, tuple[dict[str, Any], datetime]] = {}
         self.app_routes = Routes()
-        self.app_routes.add("GET", APP_PATHS[0], self.list_installations)
-        self.app_routes.add("POST", APP_PATHS[1], self.create_installation_token)
-        self.app_routes.add("GET", APP_PATHS[2], self.get_repo_installation)
-        self.app_routes.add("GET", APP_PATHS[3], self.get_org_installation)
+        self.app_routes.add("GET", APP_PATHS[0], self.get_app)
+        self.app_routes.add("GET", APP_PATHS[1], self.list_installations)
+        self.app_routes.add("POST", APP_PATHS[2], self.create_installation_token)
+        self.app_routes.add("GET", APP_PATHS[3], self.get_repo_installation)
+        self.app_routes.add("GET", APP_PATHS[4], self.get_org_installation)
         self.routes = Routes()
         self.routes.add("GET", r"/user", self.get_authenticated_user)
         self.routes.add("POST", r"/graphql", self.graphql)
@@ -295,18 +296,58 @@ class GitHubFake:
     def _now(self) -> str:
         return self.server.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
+    # -- who the product is -----------------------------------------------------------------
+    # World: "bot_login" names the product's account as the world's own records name it (default "oncall-bot"),
+    # "bot_id" its numeric id (default: derived from bot_login). With the App, GitHub names the same account
+    # `<slug>[bot]` (type Bot): what the App writes carries that login, and both logins are the one account (one
+    # id), so a world's records stay the product's whichever credentials a run uses.
+
+    def _bot_login(self) -> str:
+        return str(self.data.get("bot_login", "oncall-bot"))
+
+    def _app_bot_login(self) -> str | None:
+        return f"{(self.app or {}).get('slug', 'oncall-support')}[bot]" if self.app is not None else None
+
+    def _bot_id(self) -> int:
+        return int(self.data.get("bot_id") or stable_id("user", self._bot_login().lower()))
+
+    def _is_product(self, login: str) -> bool:
+        return login.lower() in {self._bot_login().lower(), (self._app_bot_login() or "").lower()}
+
+    def writer(self, request: FakeRequest) -> str:
+        """Who a write is by: the App's bot user for its installation tokens, else the product's account."""
+        token = bearer_token(request, GITHUB_SCHEMES) or ""
+        app_bot = self._app_bot_login()
+        return app_bot if app_bot and token in self.installation_tokens else self._bot_login()
+
+    def user_id(self, login: str) -> int:
+        user = self._user(login)
+        if user is not None and "id" in user:
+            return int(user["id"])
+        if self._is_product(login):
+            return self._bot_id()
+        return stable_id("user", login.lower())
+
+    def _record_edit(self, item: dict[str, Any], request: FakeRequest, before: str) -> None:
+        """An edit of a body through the API: GitHub keeps the revision and who made it (userContentEdits)."""
+        if item.get("body", "") != before:
+            item.setdefault("edits", []).append({"editor": self.writer(request), "edited_at": self._now()})
+
     # -- shapes -----------------------------------------------------------------------------
+
+    def _kind(self, login: str, user: dict[str, Any]) -> str:
+        if "type" in user:
+            return str(user["type"])
+        return "Bot" if login.lower().endswith("[bot]") else "User"
 
     def user_out(self, request: FakeRequest, login: str) -> dict[str, Any]:
         user = self._user(login) or {"login": login}
-        uid = user.get("id", stable_id("user", user["login"].lower()))
-        return shapes.user(request.origin, user["login"], uid, kind=user.get("type", "User"))
+        return shapes.user(request.origin, user["login"], self.user_id(login), kind=self._kind(user["login"], user))
 
     def profile_out(self, request: FakeRequest, login: str) -> dict[str, Any]:
         user = self._user(login) or {"login": login}
-        uid = user.get("id", stable_id("user", user["login"].lower()))
-        return shapes.public_user(request.origin, user["login"], uid, name=user.get("name"),
-                                  kind=user.get("type", "User"))
+        return shapes.public_user(request.origin, user["login"], self.user_id(login), name=user.get("name"),
+                                  kind=self._kind(user["login"], user))
 
     def repo_out(self, request: FakeRequest, repo: dict[str, Any]) -> dict[str, Any]:
         owner = repo["full_name"].split("/")[0]
@@ -332,7 +373,8 @@ class GitHubFake:
         return shapes.issue(request.origin, repo["full_name"], {
             "id": iid, "node_id": f"I_{iid}", "number": issue["number"], "title": issue.get("title", ""),
             "body": issue.get("body", ""), "state": issue.get("state", "open"),
-            "state_reason": issue.get("state_reason"), "locked": False,
+            "state_reason": issue.get("state_reason"), "locked": bool(issue.get("locked")),
+            "active_lock_reason": issue.get("active_lock_reason") if issue.get("locked") else None,
             "user": self.user_out(request, issue.get("user", "ghost")),
             "assignee": assignees[0] if assignees else None, "assignees": assignees,
             "labels": [self.label_out(request, repo, name) for name in issue.get("labels", [])],
@@ -364,10 +406,27 @@ class GitHubFake:
     # -- routes -----------------------------------------------------------------------------
 
     def get_authenticated_user(self, request: FakeRequest) -> FakeResponse:
-        return FakeResponse(200, self.user_out(request, self.data.get("bot_login", "oncall-bot")))
+        token = bearer_token(request, GITHUB_SCHEMES) or ""
+        if token in self.installation_tokens:  # as GitHub: an installation is no user
+            return FakeResponse(403, {"message": "Resource not accessible by integration",
+                                      "documentation_url": "https://docs.github.com/rest/users/users"})
+        return FakeResponse(200, self.profile_out(request, self._bot_login()))
+
+    def get_app(self, request: FakeRequest) -> FakeResponse:
+        """GET /app with the App's JWT: the App itself (its id and slug; its bot user is `<slug>[bot]`)."""
+        app = self.app or {}
+        slug = str(app.get("slug", "oncall-support"))
+        return FakeResponse(200, {"id": int(app.get("id", 0)), "slug": slug, "node_id": f"A_{app.get('id', 0)}",
+                                  "client_id": f"Iv1.sandbox{app.get('id', 0)}", "name": app.get("name", slug),
+                                  "description": "", "external_url": shapes.WEB,
+                                  "html_url": f"{shapes.WEB}/apps/{slug}",
+                                  "owner": self.user_out(request, str(app.get("owner", "sandbox"))),
+                                  "created_at": shapes.EPOCH, "updated_at": shapes.EPOCH,
+                                  "permissions": app.get("permissions") or {}, "events": []})
 
     def get_user(self, request: FakeRequest, login: str) -> FakeResponse:
-        if self._user(login) is None:
+        login = urllib.parse.unquote(login)
+        if self._user(login) is None and not self._is_product(login):
             return self._not_found()
         return FakeResponse(200, self.profile_out(request, login))
 
@@ -475,14 +534,15 @@ class GitHubFake:
         now = self._now()
         issue = {
             "number": max(numbers, default=0) + 1, "title": body["title"], "body": body.get("body") or "",
-            "state": "open", "user": self.data.get("bot_login", "oncall-bot"),
+            "state": "open", "user": self.writer(request),
             "labels": list(dict.fromkeys(body.get("labels") or [])),
             "assignees": [a for a in body.get("assignees") or [] if self._assignable(repo, a)],
             "comments": [], "created_at": now, "updated_at": now,
         }
         self._ensure_labels(repo, issue["labels"])
         labels, issue["labels"] = issue["labels"], []
-        self._record_labeled(issue, labels)  # GitHub records a `labeled` event for each label set at creation too
+        # GitHub records a `labeled` event for each label set at creation too.
+        self._record_labeled(issue, labels, request)
         issue["labels"] = labels
         repo.setdefault("issues", []).append(issue)
         return FakeResponse(201, self.issue_out(request, repo, issue))
@@ -493,11 +553,13 @@ class GitHubFake:
             return self._not_found()
         repo, issue = found
         body = request.json()
+        before = issue.get("body", "")
         for field in ("title", "body", "state", "state_reason"):
             if field in body:
                 issue[field] = body[field]
+        self._record_edit(issue, request, before)
         if "labels" in body:
-            self._record_labeled(issue, body["labels"])
+            self._record_labeled(issue, body["labels"], request)
             issue["labels"] = list(dict.fromkeys(body["labels"]))
             self._ensure_labels(repo, issue["labels"])
         if "assignees" in body:
@@ -520,7 +582,7 @@ class GitHubFake:
         repo, issue = found
         body = request.json()
         names = body.get("labels", []) if isinstance(body, dict) else body
-        self._record_labeled(issue, names)
+        self._record_labeled(issue, names, request)
         issue["labels"] = list(dict.fromkeys([*issue.get("labels", []), *names]))
         self._ensure_labels(repo, issue["labels"])
         issue["updated_at"] = self._now()
@@ -533,6 +595,8 @@ class GitHubFake:
             return self._not_found()
         repo, issue = found
         issue["labels"].remove(label)
+        issue.setdefault("events", []).append({"event": "unlabeled", "label": label, "actor": self.writer(request),
+                                               "created_at": self._now()})
         issue["updated_at"] = self._now()
         return FakeResponse(200, [self.label_out(request, repo, n) for n in issue["labels"]])
 
@@ -606,13 +670,13 @@ class GitHubFake:
             out.append(item)
         return self._page(request, out)
 
-    def _record_labeled(self, issue: dict[str, Any], names: list[str]) -> None:
+    def _record_labeled(self, issue: dict[str, Any], names: list[str], request: FakeRequest) -> None:
         """Labels added through the API: as GitHub, a `labeled` event each, by the token's user."""
         before = set(issue.get("labels", []))
         for label_name in names:
             if label_name not in before:
                 issue.setdefault("events", []).append({"event": "labeled", "label": label_name,
-                                                       "actor": self.data.get("bot_login", "oncall-bot"),
+                                                       "actor": self.writer(request),
                                                        "created_at": self._now()})
 
     def create_comment(self, request: FakeRequest, owner: str, name: str, number: str) -> FakeResponse:
@@ -625,7 +689,7 @@ class GitHubFake:
             return FakeResponse(422, {"message": "Validation Failed"})
         comment = {"id": stable_id("comment", repo["full_name"], issue["number"], len(issue.get("comments", [])),
                                    body[:40]),
-                   "body": body, "user": self.data.get("bot_login", "oncall-bot"),
+                   "body": body, "user": self.writer(request),
                    "created_at": self._now(), "updated_at": self._now()}
         issue.setdefault("comments", []).append(comment)
         issue["updated_at"] = self._now()
@@ -644,7 +708,9 @@ class GitHubFake:
         for issue in (repo or {}).get("issues", []) + (repo or {}).get("pulls", []):
             for comment in issue.get("comments", []):
                 if str(comment["id"]) == comment_id and repo is not None:
+                    before = comment.get("body", "")
                     comment["body"] = str(request.json().get("body", comment["body"]))
+                    self._record_edit(comment, request, before)
                     comment["updated_at"] = self._now()
                     return FakeResponse(200, self.comment_out(request, repo, issue["number"], comment))
         return self._not_found()
@@ -904,7 +970,7 @@ class GitHubFake:
         numbers = [i["number"] for i in repo.get("issues", [])] + [p["number"] for p in repo["pulls"]]
         now = self._now()
         pull = {"number": max(numbers, default=0) + 1, "title": body.get("title", ""), "body": body.get("body") or "",
-                "state": "open", "draft": bool(body.get("draft")), "user": self.data.get("bot_login", "oncall-bot"),
+                "state": "open", "draft": bool(body.get("draft")), "user": self.writer(request),
                 "labels": [], "head": head, "base": body.get("base", repo.get("default_branch", "main")),
                 "created_at": now, "updated_at": now, "requested_reviewers": [], "comments": []}
         repo["pulls"].append(pull)
@@ -965,8 +1031,11 @@ class GitHubFake:
     def graphql(self, request: FakeRequest) -> FakeResponse:
         body = request.json()
         query, variables = str(body.get("query", "")), body.get("variables") or {}
+        if "EditHistory" in query:
+            return self.edit_history(str(variables.get("id", "")))
         if "OpenPullRequests" not in query:
-            return FakeResponse(200, {"errors": [{"message": "the sandbox knows the OpenPullRequests query only"}]})
+            return FakeResponse(200, {"errors": [{"message": "the sandbox knows the OpenPullRequests and EditHistory "
+                                                            "queries only"}]})
         repo = self._repo(str(variables.get("owner", "")), str(variables.get("name", "")))
         if repo is None:
             return FakeResponse(200, {"data": {"repository": None}, "errors": [
@@ -1016,6 +1085,33 @@ class GitHubFake:
             if errors:
                 return FakeResponse(200, {"data": data, "errors": errors})
         return FakeResponse(200, {"data": data})
+
+    def _actor(self, login: str) -> dict[str, Any]:
+        return {"login": login, "databaseId": self.user_id(login)}
+
+    def edit_history(self, node_id: str) -> FakeResponse:
+        """An issue's or comment's author and edits (the Comment interface). World: each issue or comment may list
+        `edits`: [{"editor": login, "edited_at": time}], oldest first; edits through the API are recorded there."""
+        for repo in self.data["repos"]:
+            for issue in repo.get("issues", []) + repo.get("pulls", []):
+                iid = issue.get("id", stable_id("issue", repo["full_name"], issue["number"]))
+                found = [issue] if node_id == f"I_{iid}" else [c for c in issue.get("comments", [])
+                                                              if node_id == f"IC_{c['id']}"]
+                if found:
+                    item = found[0]
+                    edits = item.get("edits", [])
+                    nodes = [{"editedAt": e.get("edited_at") or self._now(), "editor": self._actor(str(e["editor"]))}
+                             for e in edits]
+                    if nodes:  # GitHub lists the created revision too, by the author, oldest first
+                        nodes.insert(0, {"editedAt": item.get("created_at", shapes.EPOCH),
+                                         "editor": self._actor(str(item.get("user", "ghost")))})
+                    return FakeResponse(200, {"data": {"node": {
+                        "author": self._actor(str(item.get("user", "ghost"))),
+                        "lastEditedAt": edits[-1].get("edited_at") if edits else None,
+                        "userContentEdits": {"nodes": nodes}}}})
+        return FakeResponse(200, {"data": {"node": None}, "errors": [
+            {"type": "NOT_FOUND", "path": ["node"], "message": f"Could not resolve to a node with the global id of "
+                                                               f"'{node_id}'"}]})
 
     # -- GitHub Actions and commits -----------------------------------------------------------
 

@@ -10,11 +10,12 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from oncall_lib.authorship import github_identity, github_wrote
 from oncall_lib.config import Config, SuperEpic
 from oncall_lib.errors import ServiceError
 from oncall_lib.plan import Action, Executor, Pending, Ref, insert, with_params
 from oncall_lib.services import Services
-from oncall_lib.services.github import IssueState
+from oncall_lib.services.github import GitHubIdentity, IssueState
 
 # GitHub: a parent holds at most 100 sub-issues, closed ones included. The last place goes to a child epic
 # ("Global Customer Support, 2026 Q4"), itself a sub-issue of the Super Epic, and items continue under it.
@@ -44,8 +45,13 @@ class EpicLinks:
         return self._subs[(repo, number)]
 
     def _continuation(self, epic: SuperEpic, children: list[IssueState]) -> IssueState | None:
+        """The child epic continuing this one: the product's own issue carrying its marker (authorship.py)."""
         marker = CHILD_EPIC_MARKER.format(key=epic.key)
-        return next((c for c in children if marker in c.body), None)
+        candidates = [c for c in children if marker in c.body]
+        if not candidates:
+            return None
+        me = github_identity(self.services)
+        return next((c for c in candidates if github_wrote(c, me)), None)
 
     def _tree(self, epic: SuperEpic) -> list[tuple[str, int]]:
         """The Super Epic and the child epics that continue it once it is full."""
@@ -163,7 +169,7 @@ class EpicLinks:
             return []
         moved = None
         if len(children) >= SUB_ISSUE_CAP:
-            moved = oldest_closed(children)
+            moved = oldest_closed(children, github_identity(self.services))
             if moved is None:
                 return []  # all open: nothing can move; the link fails saying so, and the doctor says it first
         title = self._child_title(epic, len(tree))
@@ -222,7 +228,8 @@ class EpicLinks:
         epic = self.config.epic(p["epic"])
         self.services.github.add_sub_issue(p["parent_repo"], int(p["parent_number"]), int(p["id"]))
         child = IssueState(epic.repo, int(p["number"]), str(p["title"]), "open", (), (), "",
-                           body=CHILD_EPIC_MARKER.format(key=epic.key), id=int(p["id"]))
+                           body=CHILD_EPIC_MARKER.format(key=epic.key), id=int(p["id"]),
+                           author_id=github_identity(self.services).user_id)  # the product just opened it
         self._children(p["parent_repo"], int(p["parent_number"])).append(child)
         self._subs.setdefault((child.repo, child.number), [])
         return {"room": child.number}
@@ -246,11 +253,13 @@ class EpicLinks:
         return SUB_ISSUE_CAP - len(self._children(*last))
 
 
-def oldest_closed(children: list[IssueState]) -> IssueState | None:
+def oldest_closed(children: list[IssueState], me: GitHubIdentity | None = None) -> IssueState | None:
     """The sub-issue closed longest ago (the first listed among equals): the one that can leave for a child epic
-    with the least surprise. Never a child epic."""
+    with the least surprise. Never a child epic (the product's own issue with the marker; with `me` unknown, any
+    issue carrying it)."""
     closed = [(c.closed_at or datetime.max.replace(tzinfo=UTC), i, c) for i, c in enumerate(children)
-              if c.state == "closed" and "oncall-support:child-epic" not in c.body]
+              if c.state == "closed" and not ("oncall-support:child-epic" in c.body
+                                              and (me is None or github_wrote(c, me)))]
     return min(closed, key=lambda item: (item[0], item[1]))[2] if closed else None
 
 

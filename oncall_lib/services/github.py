@@ -58,6 +58,19 @@ OPEN_PULLS_QUERY = """query OpenPullRequests($owner: String!, $name: String!, $c
 }"""
 
 
+EDIT_HISTORY_QUERY = """query EditHistory($id: ID!) {
+  node(id: $id) {
+    ... on Comment {
+      author { login ... on User { databaseId } ... on Bot { databaseId } }
+      lastEditedAt
+      userContentEdits(first: 100) {
+        nodes { editedAt editor { login ... on User { databaseId } ... on Bot { databaseId } } }
+      }
+    }
+  }
+}"""
+
+
 @dataclass(frozen=True)
 class IssueState:
     repo: str
@@ -76,6 +89,10 @@ class IssueState:
     closed_at: datetime | None = None
     # The API URL of the issue this one is a sub-issue of (GitHub's parent_issue_url), if any.
     parent_url: str | None = None
+    # Who opened it, by GitHub's numeric user id (a login changes hands; the id does not): authorship.py reads it.
+    author_id: int = 0
+    node_id: str = ""  # GraphQL's id, for its edit history
+    locked: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +104,7 @@ class PullInfo:
     reviewers: tuple[str, ...]
     html_url: str
     draft: bool = True
+    author_id: int = 0  # who opened it, by user id
 
 
 # A repository whose plan has no draft PRs gets a normal PR, marked in its title so nobody merges it unread.
@@ -124,6 +142,43 @@ class Comment:
     updated_at: datetime | None = None
     on_pull: bool = False
     author_is_bot: bool = False
+    # Who wrote it, by GitHub's numeric user id: what authorship.py compares (never the login, never the text).
+    author_id: int = 0
+    node_id: str = ""  # GraphQL's id, for its edit history
+
+
+@dataclass(frozen=True)
+class GitHubIdentity:
+    """The product's own account on GitHub: the App's bot user (`<slug>[bot]`), or the token's user."""
+
+    user_id: int
+    login: str
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One revision of an issue's or comment's text, and who made it (GraphQL's UserContentEdit)."""
+
+    editor: str
+    editor_id: int
+    edited_at: datetime | None
+
+
+@dataclass(frozen=True)
+class EditHistory:
+    """Who wrote a text and who has edited it since (GraphQL's Comment interface: author, editor, lastEditedAt,
+    userContentEdits): the REST API says neither."""
+
+    author: str
+    author_id: int
+    last_edited_at: datetime | None
+    edits: tuple[Edit, ...] = ()
+
+    def edited_by_others(self, product_id: int = 0) -> list[Edit]:
+        """The edits made by someone other than the author (the created revision, by the author, is not one), or
+        than the product itself (`product_id`: it ticks a request's checklist)."""
+        return [e for e in self.edits if not e.editor_id
+                or e.editor_id not in {self.author_id, product_id} - {0}]
 
 
 @dataclass(frozen=True)
@@ -134,6 +189,7 @@ class LabelEvent:
     actor: str
     actor_is_bot: bool
     created_at: datetime | None
+    actor_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -248,7 +304,16 @@ def _issue_state(repo: str, issue: Issue) -> IssueState:
         closed_at=issue.closed_at,
         # From the data the listing returned: reading the attribute would fetch each issue again when absent.
         parent_url=issue._rawData.get("parent_issue_url"),
+        author_id=_user_id(issue._rawData.get("user")),
+        node_id=str(issue._rawData.get("node_id") or ""),
+        locked=bool(issue._rawData.get("locked")),
     )
+
+
+def _user_id(user: object) -> int:
+    """A user object's numeric id as the response holds it (0 when there is none: a deleted account, "ghost")."""
+    value = user.get("id") if isinstance(user, dict) else None
+    return int(value) if isinstance(value, int) else 0
 
 
 class _ReadRetry(GithubRetry):
@@ -324,6 +389,7 @@ class GitHubService:
         self._repos: dict[str, Repository] = {}
         # GraphQL fields GitHub refused this token (answered null with FORBIDDEN), for a warning.
         self.forbidden_fields: set[str] = set()
+        self._identity: GitHubIdentity | None = None
 
     @property
     def uses_app(self) -> bool:
@@ -450,9 +516,7 @@ class GitHubService:
 
     def comments(self, repo: str, number: int) -> list[Comment]:
         with github_errors(f"read comments of {repo}#{number}"):
-            return [Comment(c.id, c.body or "", c.user.login if c.user else "", created_at=c.created_at,
-                            updated_at=c.updated_at)
-                    for c in self._repo(repo).get_issue(number).get_comments()]
+            return [_comment(c._rawData, number) for c in self._repo(repo).get_issue(number).get_comments()]
 
     def comment(self, repo: str, number: int, body: str) -> None:
         with github_errors(f"comment on {repo}#{number}"):
@@ -491,10 +555,7 @@ class GitHubService:
                 "GET", f"/repos/{repo}/issues/comments/{comment_id}"))
         if found is None:
             raise Gone(f"GitHub comment {comment_id} in {repo}: HTTP 404 (deleted)")
-        data = found[1]
-        user = data.get("user") or {}
-        return Comment(int(data["id"]), str(data.get("body") or ""), str(user.get("login", "")),
-                       author_is_bot=is_bot(str(user.get("login", "")), str(user.get("type", ""))))
+        return _comment(found[1])
 
     def updated_issues(self, repo: str, since: datetime, state: str = "open") -> list[IssueState]:
         """Issues of every kind (open ones, or `state`) updated since `since`, most recently updated first: one
@@ -510,14 +571,7 @@ class GitHubService:
         with github_errors(f"list comments in {repo}"):
             for c in self._repo(repo).get_issues_comments(sort="updated", direction="asc",
                                                           since=since.astimezone(UTC)):
-                raw = c._rawData  # the listing's own data: attributes it left out would cost a read each
-                user = raw.get("user") or {}
-                number = str(raw.get("issue_url", "")).rstrip("/").rsplit("/", 1)[-1]
-                found.append(Comment(int(raw["id"]), str(raw.get("body") or ""), str(user.get("login", "")),
-                                     number=int(number) if number.isdigit() else 0,
-                                     created_at=c.created_at, updated_at=c.updated_at,
-                                     on_pull="/pull/" in str(raw.get("html_url", "")),
-                                     author_is_bot=is_bot(str(user.get("login", "")), str(user.get("type", "")))))
+                found.append(_comment(c._rawData))  # the listing's own data: no read per attribute
         return found
 
     def label_events(self, repo: str, number: int) -> list[LabelEvent]:
@@ -531,8 +585,38 @@ class GitHubService:
                 actor = raw.get("actor") or {}
                 found.append(LabelEvent(str((raw.get("label") or {}).get("name", "")), str(actor.get("login", "")),
                                         is_bot(str(actor.get("login", "")), str(actor.get("type", ""))),
-                                        event.created_at))
+                                        event.created_at, actor_id=_user_id(actor)))
             return found
+
+    def identity(self) -> GitHubIdentity:
+        """The product's own account, read once a run: with the App, its bot user `<slug>[bot]` (GET /app with the
+        App's JWT gives the slug, GET /users/<slug>[bot] the id); with a token, the token's user (GET /user)."""
+        if self._identity is None:
+            with github_errors("read the product's own GitHub account"):
+                if self._integration is not None:
+                    slug = str(self._integration.get_app().slug)
+                    client = self._any_client()
+                    found = client.requester.requestJsonAndCheck("GET", f"/users/{urllib.parse.quote(slug)}%5Bbot%5D")
+                else:
+                    assert self._token_client is not None
+                    found = self._token_client.requester.requestJsonAndCheck("GET", "/user")
+            data = found[1] if isinstance(found[1], dict) else {}
+            if not _user_id(data):
+                raise ServiceError("GitHub: the product's own account has no id (GET /user or /users/<app>[bot])")
+            self._identity = GitHubIdentity(_user_id(data), str(data.get("login", "")))
+        return self._identity
+
+    def edit_history(self, repo: str, node_id: str) -> EditHistory:
+        """Who wrote an issue's or a comment's text and every edit since, by whom (one GraphQL read)."""
+        with github_errors(f"read the edit history of {node_id} in {repo}"):
+            _, data = self._repo_client(repo).requester.graphql_query(EDIT_HISTORY_QUERY, {"id": node_id})
+        node = ((data or {}).get("data") or {}).get("node") or {}
+        author = node.get("author") or {}
+        edits = tuple(Edit(str((e.get("editor") or {}).get("login", "")), _graphql_id(e.get("editor")),
+                           _timestamp(e.get("editedAt")))
+                      for e in (node.get("userContentEdits") or {}).get("nodes") or [] if isinstance(e, dict))
+        return EditHistory(str(author.get("login", "")), _graphql_id(author), _timestamp(node.get("lastEditedAt")),
+                           edits)
 
     def close_issue(self, repo: str, number: int) -> None:
         with github_errors(f"close {repo}#{number}"):
@@ -581,7 +665,8 @@ class GitHubService:
             for pull in self._repo(repo).get_pulls(state="open", head=f"{owner}:{branch}"):
                 return PullInfo(pull.number, pull.title, pull.body or "", tuple(label.name for label in pull.labels),
                                 tuple(r.login for r in pull.requested_reviewers), pull.html_url,
-                                draft=bool(pull._rawData.get("draft", True)))
+                                draft=bool(pull._rawData.get("draft", True)),
+                                author_id=_user_id(pull._rawData.get("user")))
         return None
 
     def open_pulls(self, repo: str, branch_prefix: str) -> list[tuple[str, PullInfo]]:
@@ -590,7 +675,8 @@ class GitHubService:
             return [(pull.head.ref, PullInfo(pull.number, pull.title, pull.body or "",
                                              tuple(label.name for label in pull.labels),
                                              tuple(r.login for r in pull.requested_reviewers), pull.html_url,
-                                             draft=bool(pull._rawData.get("draft", True))))
+                                             draft=bool(pull._rawData.get("draft", True)),
+                                             author_id=_user_id(pull._rawData.get("user"))))
                     for pull in self._repo(repo).get_pulls(state="open")
                     if pull.head.ref.startswith(branch_prefix)]
 
@@ -779,7 +865,8 @@ class GitHubService:
                                         labels=tuple(label.name for label in pull.labels), html_url=pull.html_url,
                                         body=pull.body or "", id=pull.id,
                                         author=pull.user.login if pull.user else "",
-                                        created_at=pull.created_at, updated_at=pull.updated_at, is_pull=True))
+                                        created_at=pull.created_at, updated_at=pull.updated_at, is_pull=True,
+                                        author_id=_user_id(pull._rawData.get("user"))))
         return found
 
     def add_assignees(self, repo: str, number: int, logins: list[str]) -> None:
@@ -820,6 +907,32 @@ T = TypeVar("T")
 def is_bot(login: str, kind: str) -> bool:
     """An app or bot account: GitHub's `type` says Bot, or the login is an app's (`name[bot]`)."""
     return kind.casefold() == "bot" or login.casefold().endswith("[bot]")
+
+
+def _comment(raw: dict[str, Any], number: int = 0) -> Comment:
+    """A comment from the response's own data (reading attributes it left out would cost a request each)."""
+    user = raw.get("user") or {}
+    found = str(raw.get("issue_url", "")).rstrip("/").rsplit("/", 1)[-1]
+    return Comment(int(raw["id"]), str(raw.get("body") or ""), str(user.get("login", "")),
+                   number=int(found) if found.isdigit() else number,
+                   created_at=_timestamp(raw.get("created_at")), updated_at=_timestamp(raw.get("updated_at")),
+                   on_pull="/pull/" in str(raw.get("html_url", "")),
+                   author_is_bot=is_bot(str(user.get("login", "")), str(user.get("type", ""))),
+                   author_id=_user_id(user), node_id=str(raw.get("node_id") or ""))
+
+
+def _graphql_id(actor: object) -> int:
+    value = actor.get("databaseId") if isinstance(actor, dict) else None
+    return int(value) if isinstance(value, int) else 0
+
+
+def _timestamp(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def _unless_missing(read: Callable[[], T]) -> T | None:

@@ -10,9 +10,17 @@ one command per line:
     /oncall cover @login FROM TO, /oncall swap @login, /oncall accept, /oncall decline
                               covers and swaps, made as PagerDuty overrides (oncall_lib/covers/requests.py)
 
-Only roster members may run them, and who wrote the comment is read from
-GitHub's API by the comment's id, never from anything typed. Anyone else gets
-one reply saying why, and nothing changes.
+Only roster members may run them, identified by their GitHub account's id
+where the roster pins it (`github_id`: a renamed member still counts, whoever
+claims their old login does not), else by login; who wrote the comment is read
+from GitHub's API by the comment's id, never from anything typed. Commands
+count only on lines outside code blocks, quotes and HTML comments; only on
+open issues (but `/oncall spent`, a record); and only as the author wrote them:
+a comment someone else edited (GitHub's edit history, read through GraphQL)
+runs nothing. Every refusal is one reply saying why, and nothing changes.
+
+The product's own records are its comments only (authorship.py): a marker in
+anyone else's text is just text.
 
 A comment counts once. Once its commands are carried out, one reply says what
 was done and carries a marker with the comment's id: a re-run, an edit of the
@@ -31,6 +39,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from oncall_lib.authorship import github_identity, github_wrote, impostor_of, own, roster_member
 from oncall_lib.config import GITHUB_LOGIN, Config
 from oncall_lib.covers import requests as covers
 from oncall_lib.covers.windows import Refused
@@ -47,13 +56,51 @@ from oncall_lib.untrusted import github_text
 
 JOB = "support-commands"
 # One command per line: the pattern never reaches past the end of its line.
-COMMAND = re.compile(r"^[ \t]*/oncall[ \t]+(?P<verb>\S+)[ \t]*(?P<argument>[^\r\n]*?)[ \t]*\r?$",
+COMMAND = re.compile(r"^ {0,3}/oncall[ \t]+(?P<verb>\S+)[ \t]*(?P<argument>[^\r\n]*?)[ \t]*\r?$",
                      re.IGNORECASE | re.MULTILINE)
 REPLY_MARKER = "<!-- oncall-support:command-reply {comment} -->"  # refused, or what could not be made
 DONE_MARKER = "<!-- oncall-support:command-done {comment} -->"  # carried out: never again
 MISTYPED_MARKER = "<!-- oncall-support:command-reply {comment} {digest} -->"  # nothing runnable in this text
 USAGE = ("`/oncall assign @login`, `/oncall epic KEY`, `/oncall done`, `/oncall spent 1h30m`, "
          "`/oncall cover @login FROM TO`, `/oncall swap @login`, `/oncall accept`, `/oncall decline` or `/oncall ack`")
+
+
+_FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})")
+_QUOTE = re.compile(r"^ {0,3}>")
+_INDENTED = re.compile(r"^(?: {4,}|\t)")
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+
+
+def command_text(body: str) -> str:
+    """The lines of a comment a command may be on: outside fenced and indented code blocks, `>` quotes (with
+    their lazy continuation lines, which Markdown renders inside the quote) and HTML comments. Lines elsewhere
+    are blanked, so a quoted or pasted `/oncall` line is text, not a command."""
+    body = _HTML_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), (body or "").replace("\r\n", "\n"))
+    kept: list[str] = []
+    fence: str | None = None
+    quoting = False
+    for line in body.split("\n"):
+        opened = _FENCE.match(line)
+        if fence is not None:
+            stripped = line.strip()
+            if stripped and set(stripped) == {fence[0]} and len(stripped) >= len(fence):
+                fence = None
+            kept.append("")
+            continue
+        if opened:
+            fence, quoting = opened["fence"], False
+            kept.append("")
+            continue
+        if not line.strip():
+            quoting = False
+            kept.append(line)
+            continue
+        if _QUOTE.match(line) or quoting:
+            quoting = True
+            kept.append("")
+            continue
+        kept.append("" if _INDENTED.match(line) else line)
+    return "\n".join(kept)
 
 
 @dataclass(frozen=True)
@@ -65,7 +112,7 @@ class Command:
 def parse_commands(body: str) -> tuple[list[Command], list[str]]:
     """The commands in a comment, in order, and a line for each one that cannot be understood."""
     commands, problems = [], []
-    for match in COMMAND.finditer(body):
+    for match in COMMAND.finditer(command_text(body)):
         verb, argument = match.group("verb").lower(), match.group("argument")
         shown = github_text(match.group(0).strip(), 80, one_line=True)
         if verb == "assign":
@@ -137,9 +184,13 @@ def text_digest(body: str) -> str:
 ANSWERED_BY_A_REPLY = frozenset({"assign", "epic", "done", *covers.VERBS})
 
 
+# What a closed issue still takes: a record of time spent changes nothing on the issue.
+FOR_CLOSED_ISSUES = frozenset({"spent"})
+
+
 def answered(comment: Comment, comments: list[Comment]) -> bool:
     """Whether a run already answered this comment as it reads now: carried out, refused, told it is mistyped, or
-    (a cover or swap) asked, accepted or declined."""
+    (a cover or swap) asked, accepted or declined. `comments`: the product's own (authorship.py)."""
     markers = (DONE_MARKER.format(comment=comment.id), REPLY_MARKER.format(comment=comment.id),
                MISTYPED_MARKER.format(comment=comment.id, digest=text_digest(comment.body)),
                f"oncall-support:cover-request {comment.id} ", f" by={comment.id} -->")
@@ -153,12 +204,13 @@ def needs_answer(body: str) -> bool:
 
 
 def has_commands(body: str) -> bool:
-    return COMMAND.search(body or "") is not None
+    return COMMAND.search(command_text(body)) is not None
 
 
 def reply_once(issue: IssueState, marker: str | int, comments: list[Comment], text: str,
                after: int | None = None) -> list[Action]:
-    """One reply carrying `marker` (a comment id: the refusal's), unless a reply already carries it."""
+    """One reply carrying `marker` (a comment id: the refusal's), unless one of the product's own `comments`
+    already carries it."""
     marker = REPLY_MARKER.format(comment=marker) if isinstance(marker, int) else marker
     if any(marker in c.body for c in comments):
         return []
@@ -193,12 +245,13 @@ def executors(services: Services, links: EpicLinks) -> dict[str, Executor]:
     }
 
 
-def plan_ack(issue: IssueState, comment: Comment, commands: list[Command], config: Config) -> tuple[list[Action],
-                                                                                                   list[str]]:
-    """`/oncall ack` on a handover issue, by the person it is assigned to: the box in its body is ticked."""
+def plan_ack(issue: IssueState, comment: Comment, commands: list[Command], config: Config,
+             issue_is_own: bool = True) -> tuple[list[Action], list[str]]:
+    """`/oncall ack` on a handover issue (one the product opened), by the person it is assigned to: the box in its
+    body is ticked."""
     if not any(c.verb == "ack" for c in commands):
         return [], []
-    if config.handover is None or handover.turn_of(issue.body) is None:
+    if config.handover is None or not issue_is_own or handover.turn_of(issue.body) is None:
         return [], ["`/oncall ack` acknowledges a handover issue (with [handover] in oncall.toml); this is not one"]
     if comment.author.casefold() not in {a.casefold() for a in issue.assignees}:
         who = ", ".join(f"@{a}" for a in issue.assignees) or "the incoming person"
@@ -220,9 +273,34 @@ def unmade(error: str) -> str:
             "`/oncall accept` again: it checks PagerDuty first and finishes without making it twice.")
 
 
+def withdrawn_requests(services: Services, config: Config, issue: IssueState, comment: Comment,
+                       mine: list[Comment]) -> dict[int, str]:
+    """The requests open for this comment's author that no longer stand, read again by id at this moment: the
+    asking comment deleted, changed since it was asked, edited by someone else, or not by a roster member."""
+    found: dict[int, str] = {}
+    for request in covers.open_requests_for(comment.author, mine):
+        try:
+            asking = services.github.read_comment(issue.repo, request.id)
+        except Gone:
+            found[request.id] = "the comment that asked was deleted"
+            continue
+        if roster_member(config, asking.author, asking.author_id) is None:
+            found[request.id] = f"@{github_text(asking.author, 40, one_line=True)} is not on the roster"
+        elif request.text and request.text != text_digest(asking.body):
+            found[request.id] = "the comment that asked was edited since: ask again"
+        else:
+            history = services.github.edit_history(issue.repo, asking.node_id) if asking.node_id else None
+            if history and history.edited_by_others():
+                found[request.id] = "someone else edited the comment that asked"
+            elif history and not request.text and history.last_edited_at:
+                found[request.id] = "the comment that asked was edited since: ask again"
+    return found
+
+
 def plan_covers(services: Services, config: Config, at: datetime, issue: IssueState, comment: Comment,
                 commands: list[Command], comments: list[Comment]) -> tuple[list[Action], list[str]]:
-    """Covers and swaps: read PagerDuty only when the comment holds one of their commands."""
+    """Covers and swaps: read PagerDuty only when the comment holds one of their commands. `comments`: the
+    product's own."""
     wanted = [c for c in commands if c.verb in covers.VERBS]
     if not wanted:
         return [], []
@@ -234,16 +312,43 @@ def plan_covers(services: Services, config: Config, at: datetime, issue: IssueSt
         return [], [str(exc)]
     actions: list[Action] = []
     problems: list[str] = []
+    withdrawn = (withdrawn_requests(services, config, issue, comment, comments)
+                 if any(c.verb == "accept" for c in wanted) else {})
     for command in wanted:
         if command.verb in ("cover", "swap"):
-            found = covers.plan_request(issue, comment, command.verb, command.argument, comments, state, config)
+            found = covers.plan_request(issue, comment, command.verb, command.argument, comments, state, config,
+                                        text=text_digest(comment.body))
         else:
-            found = covers.plan_accept(issue, comment, command.verb, comments, state, config)
+            found = covers.plan_accept(issue, comment, command.verb, comments, state, config, withdrawn)
         start = len(actions)
         actions += [Action(a.kind, a.target, a.detail, a.params, None if a.after is None else a.after + start)
                     for a in found.actions]
         problems += found.problems
     return actions, problems
+
+
+def refused_because(services: Services, config: Config, issue: IssueState, comment: Comment,
+                    commands: list[Command]) -> str | None:
+    """Why this comment's commands must not run (the reply's text), or None: who wrote it is GitHub's word (the API, by
+    the comment's id), never the comment's own text; an edit by anyone but the author runs nothing."""
+    who = f"@{github_text(comment.author, 40, one_line=True)}"
+    if roster_member(config, comment.author, comment.author_id) is None:
+        if impostor_of(config, comment.author, comment.author_id) is not None:
+            return (f"{who} is not the roster's account of that name (the roster names another GitHub account by "
+                    "its id: a login that changed hands does not act for the team), so this comment changed nothing.")
+        return (f"{who}: `/oncall` commands are for the team on the support rotation, so this comment changed "
+                "nothing. Ask the person on support (the channel topic names them).")
+    # Written while it was open counts (the tick may carry out an earlier command after a later one closed it).
+    closed_first = issue.closed_at is None or comment.created_at is None or comment.created_at > issue.closed_at
+    if issue.state != "open" and closed_first and any(c.verb not in FOR_CLOSED_ISSUES for c in commands):
+        return "This issue is closed, so this comment changed nothing: reopen it first, then write the command again."
+    history = services.github.edit_history(issue.repo, comment.node_id) if comment.node_id else None
+    edited = history.edited_by_others() if history else []
+    if edited:
+        return (f"This comment was edited by @{github_text(edited[-1].editor or 'someone', 40, one_line=True)}, not "
+                "by its author, so it changed nothing: commands run only as their author wrote them; write a new "
+                "comment.")
+    return None
 
 
 def run(services: Services, config: Config, at: datetime, *, number: int, comment_id: int,
@@ -261,25 +366,27 @@ def run(services: Services, config: Config, at: datetime, *, number: int, commen
             report.facts["commands"] = "none: the comment holds no /oncall line"
             report.api_calls = services.calls.snapshot()
             return report
-        comments = services.github.comments(rules.repo, number)
+        me = github_identity(services)
+        if github_wrote(comment, me):
+            report.facts["commands"] = "none: the product's own comment"
+            report.api_calls = services.calls.snapshot()
+            return report
+        everyone = services.github.comments(rules.repo, number)
+        comments = own(everyone, me)  # where its markers are read: the product's own comments, nobody else's
         if answered(comment, comments):
             report.facts["commands"] = f"{len(commands)}: already answered (a reply to comment {comment_id} says so)"
             report.api_calls = services.calls.snapshot()
             return report
-        team = {m.github.casefold() for m in config.roster if m.github}
-        if comment.author.casefold() not in team:
-            # Who wrote it is GitHub's word (the API, by the comment's id), never the comment's own text.
-            actions = reply_once(issue, comment_id, comments,
-                                 f"{github_text(comment.author, 40, one_line=True)}: `/oncall` commands are for the "
-                                 "team on the support rotation, so this comment changed nothing. Ask the person on "
-                                 "support (the channel topic names them).")
-            report.warnings.append(f"{comment.author} is not in the roster: the commands were refused")
+        refusal = refused_because(services, config, issue, comment, commands)
+        if refusal is not None:
+            actions = reply_once(issue, comment_id, comments, refusal)
+            report.warnings.append(f"comment {comment_id} by {comment.author}: refused: {refusal}")
         else:
             basic = [c for c in commands if c.verb in ("assign", "epic", "done")]
             epic = links.epic_of(issue) if basic else None
-            actions, cannot = plan_commands(issue, basic, comments, config, epic.key if epic else None)
+            actions, cannot = plan_commands(issue, basic, everyone, config, epic.key if epic else None)
             problems += cannot
-            ack_actions, ack_problems = plan_ack(issue, comment, commands, config)
+            ack_actions, ack_problems = plan_ack(issue, comment, commands, config, github_wrote(issue, me))
             actions += ack_actions
             problems += ack_problems
             cover_actions, cover_problems = plan_covers(services, config, at, issue, comment, commands, comments)

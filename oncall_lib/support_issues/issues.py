@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from oncall_lib.authorship import github_identity, github_wrote, marked, own
 from oncall_lib.config import Config, SuperEpic, SupportIssuesConfig
 from oncall_lib.errors import Gone, InputError, ServiceError
 from oncall_lib.issue_forms import parse_form
@@ -38,7 +39,7 @@ from oncall_lib.rotation.on_support import Person, on_support
 from oncall_lib.rotation.schedule import ScheduleProblem
 from oncall_lib.services import Services
 from oncall_lib.services.epics import EpicLinks
-from oncall_lib.services.github import IssueState
+from oncall_lib.services.github import GitHubIdentity, IssueState
 from oncall_lib.services.slack import Marker
 from oncall_lib.slack_links import ThreadRef, parse_permalink, permalink
 from oncall_lib.support_issues.followups import SUMMARY_LABEL, newly_past, plan_scoping, plan_summary_asks
@@ -65,8 +66,27 @@ def thread_marker(ref: ThreadRef) -> str:
 
 
 def thread_of(body: str) -> ThreadRef | None:
+    """The thread a body's marker names, whoever wrote it: read it through `tracked_thread`."""
     match = _THREAD_MARKER.search(body or "")
     return ThreadRef(match["channel"], match["ts"]) if match else None
+
+
+def tracked_thread(issue: IssueState, me: GitHubIdentity) -> ThreadRef | None:
+    """The Slack thread an issue tracks, by its marker, where the product can vouch for it: an issue the product
+    opened, or one whose own Slack link (the form's answer, the Slack app's link) names the same thread, which
+    the product appended the marker for once it replied there. A marker in anyone else's text is just text."""
+    ref = thread_of(issue.body)
+    if ref is None or github_wrote(issue, me):
+        return ref
+    visible = _THREAD_MARKER.sub("", issue.body or "")
+    for link in SLACK_MESSAGE_LINK.finditer(visible):
+        try:
+            named = parse_permalink(link.group(0))
+        except InputError:
+            continue
+        if named.key == ref.key:
+            return ref
+    return None
 
 
 def settings(config: Config) -> SupportIssuesConfig:
@@ -225,6 +245,10 @@ class Context:
     _names: dict[str, str] = field(default_factory=dict)
     _support_issues: dict[str, IssueState] | None = None
 
+    @property
+    def me(self) -> GitHubIdentity:
+        return github_identity(self.services)
+
     def person(self) -> Person | None:
         if not self._person_known:
             self._person_known = True
@@ -250,7 +274,7 @@ class Context:
             found = self.services.github.issues(rules.repo, labels=[rules.labels[0]], state="all", since=since)
             self._support_issues = {}
             for issue in reversed(found):  # oldest first: the first issue for a thread wins
-                ref = thread_of(issue.body)
+                ref = tracked_thread(issue, self.me)
                 if ref:
                     self._support_issues.setdefault(ref.key, issue)
         return self._support_issues
@@ -265,11 +289,12 @@ def recently_updated(services: Services, config: Config, at: datetime) -> tuple[
                                 lambda: services.github.updated_issues(rules.repo, since, state="all"))
 
 
-def _by_thread(issues: list[IssueState]) -> dict[str, IssueState]:
-    """Issues by the Slack thread in their marker; of two for one thread, the first opened."""
+def _by_thread(issues: list[IssueState], me: GitHubIdentity) -> dict[str, IssueState]:
+    """Issues by the Slack thread their marker names, where the product can vouch for it (`tracked_thread`); of
+    two for one thread, the first opened."""
     found: dict[str, IssueState] = {}
     for issue in sorted(issues, key=lambda i: i.number):
-        ref = thread_of(issue.body)
+        ref = tracked_thread(issue, me)
         if ref:
             found.setdefault(ref.key, issue)
     return found
@@ -284,7 +309,8 @@ def first_issue_for_thread(services: Services, repo: str, label: str, body: str,
         return None
     since = created - timedelta(hours=1) if isinstance(created, datetime) else None
     recent = services.github.issues(repo, labels=[label], state="all", since=since)
-    same = [i for i in recent if (found := thread_of(i.body)) is not None and found.key == ref.key]
+    me = github_identity(services)
+    same = [i for i in recent if (found := tracked_thread(i, me)) is not None and found.key == ref.key]
     return min(same, key=lambda i: i.number, default=None)
 
 
@@ -467,14 +493,15 @@ SLACK_MESSAGE_LINK = re.compile(r"https://[\w.-]*slack\.com/archives/[CGD][A-Z0-
 SUPPORT_TITLE = re.compile(r"^\s*\[support\]", re.IGNORECASE)
 
 
-def arrival(issue: IssueState, config: Config) -> str | None:
+def arrival(issue: IssueState, config: Config, me: GitHubIdentity | None = None) -> str | None:
     """How a support request arrived: "form", "connector", "slack app", "title", "product" (opened by the button
     or a ticket reaction), or None (not one)."""
     rules = settings(config)
     others = {label.casefold() for label in _other_forms_labels(config)}
     if any(label.casefold() in others for label in issue.labels):
         return None  # an offboarding, access request, postmortem item or report, whatever its text says
-    if thread_of(issue.body) and any(line.startswith("**Super Epic:** ") for line in issue.body.splitlines()):
+    if (thread_of(issue.body) and (me is None or github_wrote(issue, me))
+            and any(line.startswith("**Super Epic:** ") for line in issue.body.splitlines())):
         return "product"  # its own draft (draft_issue): never read as a form, so an edit is no "needs info"
     labelled = rules.labels[0] in issue.labels
     if labelled and _form_headings(issue.body):
@@ -543,15 +570,15 @@ def from_issue(services: Services, config: Config, at: datetime, *, number: int,
     ctx = Context(services, config, at, links)
     try:
         issue = services.github.issue(rules.repo, number)
-        how = arrival(issue, config)
+        how = arrival(issue, config, ctx.me)
         if how is None:
             report.facts = {"issue": issue.html_url, "support_request": "no: not from the form, the Slack apps or a "
                                                                         "[support] title"}
             report.api_calls = services.calls.snapshot()
             return report
         check = request_check(issue, how, config)
-        comment = next(((c.id, c.body) for c in services.github.comments(rules.repo, number)
-                        if NEEDS_INFO_MARKER in c.body), None)
+        found = marked(services.github.comments(rules.repo, number), NEEDS_INFO_MARKER, ctx.me)
+        comment = (found.id, found.body) if found else None
         replied = False
         if check.thread and not check.problems:
             try:
@@ -572,7 +599,7 @@ def from_issue(services: Services, config: Config, at: datetime, *, number: int,
             target = Target(epic=check.epic, thread=check.thread, existing=issue, replied=replied,
                             thread_label=channel.label if channel else "Slack",
                             linked=links.is_linked(issue),
-                            add_marker=bool(check.thread) and thread_of(issue.body) is None)
+                            add_marker=bool(check.thread) and tracked_thread(issue, ctx.me) is None)
             if not issue.assignees or (check.thread and not replied):
                 target.person = ctx.person()
             actions += plan_target(target, config, start=len(actions))
@@ -631,7 +658,7 @@ def scan(services: Services, config: Config, at: datetime, *, dry_run: bool) -> 
         open_issues = services.github.issues(rules.repo, labels=[label], state="open")
         recent_since, updated = recently_updated(services, config, at)
         recent = [i for i in updated if label in i.labels and not i.is_pull]
-        known = _by_thread([*open_issues, *[i for i in recent if i.state != "open"]])
+        known: dict[str, IssueState] | None = None  # built at the first ticketed thread (it reads who we are)
         ticketed = 0
         for channel in config.slack.watched:
             for message in found.messages.get(channel.id, []):
@@ -640,6 +667,8 @@ def scan(services: Services, config: Config, at: datetime, *, dry_run: bool) -> 
                     continue
                 ticketed += 1
                 ref = ThreadRef(channel.id, str(message["ts"]))
+                if known is None:
+                    known = _by_thread([*open_issues, *[i for i in recent if i.state != "open"]], ctx.me)
                 existing = known.get(ref.key)
                 if existing is None:
                     # Perhaps closed before the recent listing's window: every support issue touched since the
@@ -773,7 +802,7 @@ def _plan_pull_requests(ctx: Context, rules: SupportIssuesConfig, default_epic: 
                     break
             where = f"{repo}#{pull.number}"
             if links.backend == "github":
-                if any(PR_LINK_MARKER in c.body for c in services.github.comments(repo, pull.number)):
+                if any(PR_LINK_MARKER in c.body for c in own(services.github.comments(repo, pull.number), ctx.me)):
                     continue
                 body = (f"Support work: part of the {epic.title or epic.key} Super Epic, {epic.issue}.\n"
                         f"{PR_LINK_MARKER}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from oncall_lib.authorship import github_identity, own
 from oncall_lib.config import Config
 from oncall_lib.errors import InputError, ServiceError
 from oncall_lib.plan import Action, Executor, apply
@@ -104,8 +105,11 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, quar
         rows, warnings = observe(services, config, start, end, at)
         existing = []
         if config.support_issues:
-            existing = [(i.number, i.title, i.body) for i in services.github.issues(
-                config.support_issues.repo, labels=[REPORT_LABEL], state="all", since=start)]
+            # Only the product's own pages (authorship.py): anyone's issue can carry the marker.
+            listed = services.github.issues(config.support_issues.repo, labels=[REPORT_LABEL], state="all",
+                                            since=start)
+            existing = [(i.number, i.title, i.body)
+                        for i in (own(listed, github_identity(services)) if listed else [])]
     except (ServiceError, ScheduleProblem) as exc:
         return report.stopped(exc, services.calls.snapshot())
     markdown = fair_share.render(rows, label, start, end, MARKER.format(label=label.replace(" ", "")), until=at)

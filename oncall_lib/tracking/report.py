@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from oncall_lib import registry, report_issue
+from oncall_lib.authorship import github_identity, own, roster_member
 from oncall_lib.config import SLACK_USER_ID, WEEKDAYS, Channel, Config, RosterMember
 from oncall_lib.contributions import ReportContext, ReportPart, RequestsRead, RequestWindow
 from oncall_lib.errors import ServiceError
@@ -175,11 +176,11 @@ def _time_spent(issues: list[IssueState], comments: dict[str, list[Comment]], ro
                 config: Config) -> dict[str, float]:
     """Minutes spent on each issue that records them: the sheet's rows linking to it, and `/oncall spent` entries
     by the team in its comments (see oncall_lib.tracking.time_spent)."""
-    team = {m.github.casefold() for m in config.roster if m.github}
     every_row = [row for section in rows.values() for row in section[1:]]
     found = {}
     for issue in issues:
-        entries = [c.body for c in comments[issue.html_url] if c.author.casefold() in team]
+        # The team as authorship.py knows it: by account id where the roster pins one.
+        entries = [c.body for c in comments[issue.html_url] if roster_member(config, c.author, c.author_id)]
         minutes = time_spent(every_row, issue.html_url, entries)
         if minutes is not None:
             found[issue.html_url] = minutes
@@ -260,7 +261,8 @@ def observe(services: Services, config: Config, at: datetime) -> ReportState:
             current.closed_without_summary = [i for i in current.issues_closed if i.html_url in missing]
     if rules:
         # By its hidden marker; by its title when a person's edit of the description dropped the marker.
-        reports = services.github.issues(rules.repo, labels=[REPORT_LABEL], state="all")
+        # Only the product's own reports (authorship.py): anyone's issue can carry the marker or the title.
+        reports = own(services.github.issues(rules.repo, labels=[REPORT_LABEL], state="all"), github_identity(services))
         state.existing = next((i for i in reports if report_marker(state.rotations[0]) in i.body),
                               next((i for i in reports if i.title == report_title(state.figures[0])), None))
     found = services.slack.find_marked(summary_channel(config).id, Marker(SLACK_EVENT, _key(state.rotations[0])),

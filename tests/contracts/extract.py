@@ -68,7 +68,9 @@ GITHUB_OPERATIONS = [
     ("get", "/repos/{owner}/{repo}/git/ref/{ref}"), ("post", "/repos/{owner}/{repo}/git/refs"),
     ("delete", "/repos/{owner}/{repo}/git/refs/{ref}"),
     # The GitHub App: its installations, and the tokens it mints for them.
-    ("get", "/app/installations"), ("post", "/app/installations/{installation_id}/access_tokens"),
+    ("get", "/app"), ("get", "/app/installations"), ("post", "/app/installations/{installation_id}/access_tokens"),
+    # Who the product is, to tell its own records from anyone's: the token's user (the App: GET /app, its bot user).
+    ("get", "/user"),
     ("get", "/repos/{owner}/{repo}/installation"), ("get", "/orgs/{org}/installation"),
     # The doctor: the product's own workflows and who last changed one.
     ("get", "/repos/{owner}/{repo}/actions/workflows"), ("get", "/repos/{owner}/{repo}/commits"),
