@@ -226,7 +226,7 @@ def plan_accept(issue: IssueState, comment: Comment, verb: str, comments: Sequen
         return result
     where, params = f"{issue.repo}#{issue.number}", {"repo": issue.repo, "number": issue.number}
     # When the answer was written (a run that carries it out late, or again, still honours it), else now.
-    answered_at = comment.created_at or state.at
+    answered_at = min(comment.created_at, state.at) if comment.created_at else state.at
     for request, asked_at in mine:
         why = (withdrawn or {}).get(request.id)
         if why is not None and verb != "decline":
