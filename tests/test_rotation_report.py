@@ -401,8 +401,8 @@ def test_the_trend_shows_only_the_columns_of_duties_that_are_on() -> None:
 
     def turn(person: str, start: datetime, requests: int, opened: int) -> RotationFigures:
         issue = IssueState("org/support", 1, "A request", "closed", (), (), "https://github.com/org/support/issues/1")
-        return RotationFigures(person, start, start + timedelta(days=7), RequestFigures(total=requests, by_channel={"#vfs-platform-support": requests}),
-                               issues_opened=[issue] * opened)
+        figures = RequestFigures(total=requests, by_channel={"#vfs-platform-support": requests})
+        return RotationFigures(person, start, start + timedelta(days=7), figures, issues_opened=[issue] * opened)
 
     current = turn("Alan Turing", datetime(2026, 11, 30, 9, 0, tzinfo=NY), 7, 3)
     before = [turn("Grace Hopper", datetime(2026, 11, 23, 9, 0, tzinfo=NY), 4, 1)]
