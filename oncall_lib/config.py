@@ -515,12 +515,13 @@ class ReviewConfig(_Model):
 
 class AnswersConfig(_Model):
     """Answers to repeat questions: the request watch replies once in a new request's thread when it matches an
-    answer in `file` closely (rapidfuzz), and asks for a thumbs up or down."""
+    answer in `file` closely, and asks for a thumbs up or down."""
 
     # The answers file, relative to oncall.toml's folder (oncall_lib/answers/matching.py describes its format).
     file: RepoPath = "answers.toml"
-    # How close a request must be to an example (0-100, rapidfuzz's token-set ratio on the meaningful words).
-    min_score: Annotated[float, Field(ge=50, le=100)] = 88
+    # How close a request must be to an answer (0-100: how much of the request the answer explains, and how much
+    # of its closest example the request says; oncall_lib/answers/matching.py). Measured: benchmarks/answers.py.
+    min_score: Annotated[float, Field(ge=50, le=100)] = 75
     # Channel keys where requests are answered (default: every watched channel that is not urgent).
     channels: list[str] = Field(default_factory=list)
     # How long after an answer its thumbs up or down are read and logged.
@@ -544,6 +545,11 @@ class CoversConfig(_Model):
 
     # How far ahead a cover or a swap may reach (the schedule window read).
     lookahead_days: Annotated[int, Field(ge=7, le=90)] = 35
+    # An unaccepted request expires when its window starts; with this, also this many hours after it was asked.
+    expire_after_hours: Annotated[float, Field(ge=0, le=24 * 90)] = 0
+    # The label an issue carries while a request on it waits for an answer: the hourly tick lists it to expire them.
+    asked_label: Annotated[str, Field(min_length=1, max_length=50)] = "oncall-cover-asked"
+
 class AutomationConfig(_Model):
     """The product itself: its own repository (whose workflows the doctor checks), and its dead man's switch."""
 

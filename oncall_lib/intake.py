@@ -191,11 +191,14 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool, fres
     what changed within `event_grace_minutes` (all of the window when that is 0); the tick takes the rest."""
     rules = support_issues.settings(config)
     report = Report(JOB, dry_run=dry_run, at=at)
-    since = at - timedelta(hours=rules.intake_lookback_hours)
-    if fresh and rules.event_grace_minutes:
-        since = at - timedelta(minutes=rules.event_grace_minutes)
     try:
-        issues = services.github.updated_issues(rules.repo, since)
+        # Closed ones too: the support scan shares this listing (issues closed lately, and their threads).
+        since, updated = support_issues.recently_updated(services, config, at)
+        if fresh and rules.event_grace_minutes:
+            # The event's run takes only what changed within the grace period; the tick takes the rest.
+            since = at - timedelta(minutes=rules.event_grace_minutes)
+            updated = [i for i in updated if i.updated_at is None or i.updated_at >= since]
+        issues = [i for i in updated if i.state == "open"]
         comments = services.github.recent_comments(rules.repo, since)
         work = pending_work(issues, comments, config, at, lambda: github_identity(services), fresh=fresh)
         carried_out = [w for w in work if w.confirm

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from oncall_lib.config import Config, CoversConfig
+from oncall_lib.covers import expiry
 from oncall_lib.handoff import rotate
 from oncall_lib.report import Report
 from oncall_lib.services import Services
@@ -221,3 +222,76 @@ def test_under_faults_an_acceptance_converges_to_one_override_and_one_reply(sand
     assert injected > 0
     assert [(o["user"], o["start"]) for o in overrides(sandbox)[1:]] == [("PALAN01", "2026-11-25T10:00:00-05:00")]
     assert sum(b.startswith("Done in PagerDuty") for b in replies(sandbox)) == 1
+
+
+def expiring(services: Services, config: Config, at: datetime, dry_run: bool) -> Report:
+    return expiry.run(services, config, at, dry_run=dry_run)
+
+
+def test_a_cover_nobody_accepts_expires_when_it_starts_once_and_a_late_accept_is_refused(
+        sandbox: Sandbox, covers: Config) -> None:
+    ask = say(sandbox, "grace-hopper", "/oncall cover @alan-turing 2026-11-25T09:00 2026-11-25T17:00")
+    sandbox.run(command(ask), covers, TUESDAY)
+    assert covers.covers and covers.covers.asked_label in _issue(sandbox)["labels"]
+    # Before it starts, the hourly tick only looks.
+    waiting = sandbox.run(expiring, covers, datetime(2026, 11, 25, 13, 7, tzinfo=UTC)).report
+    assert waiting.exit_code == 0 and waiting.outcomes == [] and waiting.total_calls("writes") == 0
+    # Wednesday 09:07 New York, the first tick after it began: marked expired, and Grace told.
+    expired = sandbox.run(expiring, covers, datetime(2026, 11, 25, 14, 7, tzinfo=UTC)).report
+    assert expired.exit_code == 0, expired.to_text()
+    assert [o.action.kind for o in expired.outcomes] == ["github.comment", "github.remove_label"]
+    told = replies(sandbox)[-1]
+    assert told.startswith("@grace-hopper: nobody accepted the cover asked in comment "
+                           f"{ask} (from Wed 25 Nov 09:00 EST until Wed 25 Nov 17:00 EST) before it expired "
+                           "Wed 25 Nov 09:00 EST")
+    assert covers.covers.asked_label not in _issue(sandbox)["labels"]
+    # Once: the next ticks write nothing and ask nobody again.
+    for hour in (15, 16):
+        again = sandbox.run(expiring, covers, datetime(2026, 11, 25, hour, 7, tzinfo=UTC)).report
+        assert again.total_calls("writes") == 0 and again.api_calls["github"]["reads"] == 1
+    assert sandbox.run(command(ask), covers, datetime(2026, 11, 25, 16, 7, tzinfo=UTC)).report.outcomes == []
+    # Alan's accept comes too late: refused with the reason, nothing in PagerDuty.
+    before = len(overrides(sandbox))
+    late = say(sandbox, "alan-turing", "/oncall accept")
+    _issue(sandbox)["comments"][-1]["created_at"] = "2026-11-25T15:30:00Z"
+    refused = sandbox.run(command(late), covers, datetime(2026, 11, 25, 15, 30, tzinfo=UTC)).report
+    assert "expired Wed 25 Nov 09:00 EST, unaccepted, so PagerDuty is unchanged" in replies(sandbox)[-1]
+    assert len(overrides(sandbox)) == before and refused.api_calls["pagerduty"]["writes"] == 0
+    assert sum("nobody accepted" in r for r in replies(sandbox)) == 1
+
+
+def test_a_late_accept_is_refused_even_before_the_tick_marks_it(sandbox: Sandbox, covers: Config) -> None:
+    sandbox.run(command(say(sandbox, "alan-turing", "/oncall swap @katherine-johnson")), covers, TUESDAY)
+    late = say(sandbox, "katherine-johnson", "/oncall accept")
+    _issue(sandbox)["comments"][-1]["created_at"] = "2026-11-30T14:30:00Z"  # Alan's next turn began at 14:00 UTC
+    sandbox.run(command(late), covers, datetime(2026, 11, 30, 14, 30, tzinfo=UTC))
+    said = replies(sandbox)[-1]
+    assert "the swap asked in comment" in said and "expired Mon 30 Nov 09:00 EST" in said, said
+    assert len(overrides(sandbox)) == 1
+
+
+def test_with_expire_after_hours_a_request_expires_that_long_after_it_was_asked(sandbox: Sandbox,
+                                                                                covers: Config) -> None:
+    assert covers.covers
+    soon = covers.model_copy(update={"covers": covers.covers.model_copy(update={"expire_after_hours": 24})})
+    sandbox.run(command(say(sandbox, "grace-hopper", "/oncall cover @alan-turing 2026-11-27 2026-11-27")), soon,
+                TUESDAY)
+    assert sandbox.run(expiring, soon, TUESDAY.replace(day=25, hour=14)).report.outcomes == []
+    expired = sandbox.run(expiring, soon, TUESDAY.replace(day=25, hour=16)).report
+    assert [o.action.kind for o in expired.outcomes] == ["github.comment", "github.remove_label"]
+    assert "before it expired Wed 25 Nov" in replies(sandbox)[-1]
+
+
+def test_an_answered_request_only_loses_its_label_and_a_cover_from_now_stays_open(sandbox: Sandbox,
+                                                                                  covers: Config) -> None:
+    sandbox.run(command(say(sandbox, "grace-hopper", "/oncall cover @alan-turing now 2026-11-24T15:00")), covers,
+                TUESDAY)
+    # Begun when asked: it stays open while it lasts, so an hour later Alan can still take the rest of it.
+    assert sandbox.run(expiring, covers, TUESDAY.replace(hour=16)).report.outcomes == []
+    accept = say(sandbox, "alan-turing", "/oncall accept")
+    _issue(sandbox)["comments"][-1]["created_at"] = "2026-11-24T16:10:00Z"
+    accepted = sandbox.run(command(accept), covers, TUESDAY.replace(hour=16, minute=10)).report
+    assert "pagerduty.create_overrides" in [o.action.kind for o in accepted.outcomes], accepted.to_text()
+    cleaned = sandbox.run(expiring, covers, TUESDAY.replace(hour=17)).report
+    assert [o.action.kind for o in cleaned.outcomes] == ["github.remove_label"]
+    assert not any("nobody accepted" in r for r in replies(sandbox))

@@ -111,8 +111,22 @@ def test_a_failed_deploy_names_its_commits_authors_and_code_owners_once(sandbox:
     assert post["thread_ts"] == bot_ts  # in the deploy bot's thread
     assert "##[error]Error: creating S3 Bucket (vfs-uploads): AccessDenied" in post["text"]
     assert "Likely owners: <@U0GRACE>, @vfs-contractor, <@U0KATH>" in post["text"]
+    assert post["metadata"]["event_payload"]["logged"] is True  # its row went in first
     again = sandbox.run(watching, config, AT + timedelta(minutes=15)).report
     assert again.outcomes == [] and again.total_calls("writes") == 0
+    assert "sheets" not in again.api_calls  # the marker says the row is in: no sheet read while it stays
+
+
+def test_a_deploy_row_lost_with_the_sheet_is_logged_by_a_later_run(sandbox: Sandbox, config: Config) -> None:
+    from oncall_lib.sandbox import Faults
+
+    sandbox.run(watching, config, AT, faults=Faults(rate=1.0, kinds=("5xx",), services=("sheets",), seed=1))
+    [post] = posts(sandbox, DEPLOYS, deploy_watch.TRIAGE_EVENT)
+    assert post["metadata"]["event_payload"]["logged"] is False
+    later = sandbox.run(watching, config, AT + timedelta(minutes=15)).report
+    kinds = [o.action.kind for o in later.outcomes]
+    assert kinds[-1] == "sheet.append" and "slack.post" not in kinds, later.to_text()
+    assert len(posts(sandbox, DEPLOYS, deploy_watch.TRIAGE_EVENT)) == 1
 
 
 def test_a_failure_on_the_same_commit_has_no_direct_owner(sandbox: Sandbox, config: Config) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from oncall_lib.answers.matching import Answer, load_answers, match
+from oncall_lib.answers.matching import Answer, AnswerSet, Match, Matcher, load_answers
 from oncall_lib.config import Config
 from oncall_lib.contributions import WatchPart
 from oncall_lib.plan import Action
@@ -34,7 +34,7 @@ HELPFUL = frozenset({"+1", "thumbsup"})
 NOT_HELPFUL = frozenset({"-1", "thumbsdown"})
 
 
-def answers_of(config: Config) -> list[Answer]:
+def answers_of(config: Config) -> AnswerSet:
     """The team's answers file ([answers] file, relative to oncall.toml); InputError names what is wrong."""
     assert config.answers
     return load_answers(config.folder / config.answers.file)
@@ -52,16 +52,26 @@ def reply_text(answer: Answer) -> str:
             "Did it help? React :+1: or :-1: on this message. The person on support will still follow up.")
 
 
-def plan_answers(state: WatchState, config: Config, answers: list[Answer]) -> list[Action]:
-    assert config.answers
+def _new_requests(state: WatchState, config: Config) -> list[Request]:
+    """Requests an answer may still be given to: new, unacknowledged, not from a bot, in an answered channel."""
     channels = _answerable(config)
+    return [r for r in state.scan.requests
+            if not (r.acknowledged or r.own_reply or r.requester_is_bot or r.needs_thread
+                    or r.channel_id not in channels or r.age(state.at, state.clock) >= config.requests.warn_minutes)]
+
+
+def plan_answers(state: WatchState, config: Config, answers: list[Answer],
+                 considered: list[str] | None = None) -> list[Action]:
+    """A reply for each new request that matches an answer; `considered` gets one line per new request saying
+    why it was answered or not (its best answer and score), for the dry run."""
+    assert config.answers
+    matcher = Matcher(answers)
     actions = []
-    for request in state.scan.requests:
-        if (request.acknowledged or request.own_reply or request.requester_is_bot or request.needs_thread
-                or request.channel_id not in channels
-                or request.age(state.at, state.clock) >= config.requests.warn_minutes):
-            continue
-        found = match(request.text, answers, config.answers.min_score)
+    for request in _new_requests(state, config):
+        best = matcher.best(request.text)
+        found = best if best is not None and best.score >= config.answers.min_score else None
+        if considered is not None:
+            considered.append(considered_line(request, best, config.answers.min_score))
         if found is None:
             continue
         actions.append(Action("slack.post", f"{request.channel} thread {request.ts}",
@@ -70,6 +80,15 @@ def plan_answers(state: WatchState, config: Config, answers: list[Answer]) -> li
                                "text": reply_text(found.answer),
                                "marker": Marker(ANSWER_EVENT, request.key, {"answer": found.answer.key})}))
     return actions
+
+
+def considered_line(request: Request, best: Match | None, min_score: float) -> str:
+    """Why a request was answered or not, in one line: its best answer, the score against the threshold, why."""
+    where = f"{request.channel} {request.ts}"
+    if best is None:
+        return f"{where}: no answer to compare with"
+    verdict = "answered" if best.score >= min_score else "not answered"
+    return f"{where}: {verdict}, best {best.answer.key} {best.score:.0f}/{min_score:g} ({best.why})"
 
 
 @dataclass
@@ -123,8 +142,17 @@ def watch_part(services: Services, config: Config, state: WatchState) -> WatchPa
     (InputError) before anything is written."""
     known = answers_of(config)
     given = observe_given(services, state, config)
-    actions = plan_answers(state, config, known)
-    return WatchPart(actions, answer_rows(given, state.scan.me.team_url, config), {"answered": len(actions)})
+    considered: list[str] = []
+    actions = plan_answers(state, config, known, considered)
+    # The answers given now are recorded now, so the next run has nothing to write (one run converges). Should
+    # the reply fail, the next run gives it again, its row already there.
+    requests = {r.key: r for r in state.scan.requests}
+    now = [Given(requests[a.params["marker"].key], str(a.params["marker"].payload.get("answer", "")))
+           for a in actions if a.params["marker"].key in requests]
+    facts: dict[str, object] = {"answered": len(actions)}
+    if considered:  # why each new request got an answer or not (its best one and score): the dry run shows it
+        facts["answers_considered"] = "; ".join(considered)
+    return WatchPart(actions, answer_rows([*given, *now], state.scan.me.team_url, config), facts)
 
 
 def answer_rows(given: list[Given], team_url: str, config: Config) -> list[TaskRow]:

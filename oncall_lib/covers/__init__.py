@@ -11,9 +11,11 @@ DUTY = Duty(
     requires=(("support_issues", "the commands are read from comments on the support repository's issues"),),
     needs=(
         Need("pagerduty", "write (overrides)", "create the override a cover or a swap becomes"),
-        Need("github", "issues: write", "read the commands and answer them"),
+        Need("github", "issues: write", "read the commands and answer them; label an issue while a request on it "
+             "waits, and expire the requests nobody accepted"),
     ),
-    runs=Runs(events=("support-issue-commands.yml",)),
+    # The hourly tick expires the requests nobody accepted before their window began (covers.expiry).
+    runs=Runs(tick="hourly", tick_entry="oncall_lib.covers.expiry:run", events=("support-issue-commands.yml",)),
     checks="oncall_lib.setup.doctor:covers_checks",
     scripts=("support_issue.py",),
     docs="docs/duties/covers.md",

@@ -24,10 +24,13 @@ from oncall_lib.covers.windows import (
     Window,
     check_cover,
     closed_requests,
+    expired_requests,
+    expires_at,
     parse_moments,
     parse_requests,
     plan_swap,
     span,
+    when,
 )
 from oncall_lib.errors import ServiceError
 from oncall_lib.plan import Action, Executor
@@ -165,7 +168,22 @@ def plan_request(issue: IssueState, comment: Comment, verb: str, argument: str, 
         result.problems.append(f"`/oncall {verb}`: {exc}")
         return result
     result.actions.append(_ask(issue, CoverRequest(comment.id, login, windows, text), comment.author, config))
+    label = config.covers.asked_label if config.covers else None
+    if label and label not in issue.labels:
+        # While it waits for an answer: the hourly tick lists the issues so labelled to expire what nobody accepted.
+        result.actions.append(Action("github.add_labels", f"{issue.repo}#{issue.number}", f"label {label}",
+                                     {"repo": issue.repo, "number": issue.number, "labels": [label]}, after=0))
     return result
+
+
+def asked(comments: Sequence[Comment]) -> list[tuple[CoverRequest, datetime | None]]:
+    """The requests the product made in these comments, oldest first, each with when it was asked."""
+    return [(request, c.created_at) for c in comments for request in parse_requests([c.body])]
+
+
+def deadline(request: CoverRequest, asked_at: datetime | None, config: Config) -> datetime:
+    hours = config.covers.expire_after_hours if config.covers else 0
+    return expires_at(request, asked_at, timedelta(hours=hours) if hours else None)
 
 
 def _pieces(state: CoverState, window: Window) -> list[tuple[datetime, datetime]]:
@@ -199,16 +217,27 @@ def plan_accept(issue: IssueState, comment: Comment, verb: str, comments: Sequen
     closed = closed_requests(bodies)
     if comment.id in closed.values():
         return result  # this comment's answer was already carried out
-    mine = [r for r in parse_requests(bodies) if r.asked.casefold() == comment.author.casefold() and r.id not in closed]
+    expired = expired_requests(bodies)
+    mine = [(r, t) for r, t in asked(comments)
+            if r.asked.casefold() == comment.author.casefold() and r.id not in closed]
     if not mine:
         result.problems.append(f"`/oncall {verb}`: there is no open cover or swap request for @{comment.author} on "
                                "this issue")
         return result
     where, params = f"{issue.repo}#{issue.number}", {"repo": issue.repo, "number": issue.number}
-    for request in mine:
+    # When the answer was written (a run that carries it out late, or again, still honours it), else now.
+    answered_at = min(comment.created_at, state.at) if comment.created_at else state.at
+    for request, asked_at in mine:
         why = (withdrawn or {}).get(request.id)
         if why is not None and verb != "decline":
             result.problems.append(f"`/oncall accept`: the request in comment {request.id} no longer stands: {why}")
+            continue
+        ends = deadline(request, asked_at, config)
+        if request.id in expired or answered_at >= ends:
+            # Too late: what was asked no longer holds (the turn began without them), so nothing is made.
+            result.problems.append(f"`/oncall {verb}`: the {request.kind} asked in comment {request.id} expired "
+                                   f"{when(ends, config.team.tz)}, unaccepted, so PagerDuty is unchanged: ask again "
+                                   "if it is still needed")
             continue
         if verb == "decline":
             result.actions.append(Action("github.comment", where, f"note that @{comment.author} declined",

@@ -24,8 +24,10 @@ from oncall_lib.untrusted import github_text
 REQUEST_MARKER = "<!-- oncall-support:cover-request {id} for={asked} {windows} -->"
 DONE_MARKER = "<!-- oncall-support:cover-done {id} by={by} -->"
 DECLINED_MARKER = "<!-- oncall-support:cover-declined {id} by={by} -->"
+EXPIRED_MARKER = "<!-- oncall-support:cover-expired {id} -->"
 _REQUEST = re.compile(r"<!-- oncall-support:cover-request (?P<id>\d+) for=(?P<asked>\S+) (?P<windows>[^>]*?) -->")
 _WINDOW = re.compile(r"(?P<login>[A-Za-z0-9-]+)@(?P<start>\S+?)/(?P<end>\S+)")
+_EXPIRED = re.compile(r"<!-- oncall-support:cover-expired (?P<id>\d+) -->")
 _TEXT = re.compile(r"\btext=(?P<digest>[0-9a-f]{10})\b")
 _CLOSED = re.compile(r"<!-- oncall-support:cover-(?:done|declined) (?P<id>\d+) by=(?P<by>\d+) -->")
 _DAY = r"\d{4}-\d{2}-\d{2}"
@@ -109,6 +111,25 @@ def closed_requests(bodies: Sequence[str]) -> dict[int, int]:
     """Requests already accepted (and done) or declined: request id -> the id of the comment that closed it. Pass
     only the product's own comments (authorship.py)."""
     return {int(m["id"]): int(m["by"]) for body in bodies for m in _CLOSED.finditer(body)}
+
+
+def expired_requests(bodies: Sequence[str]) -> set[int]:
+    """Requests the product marked expired: nobody accepted them in time."""
+    return {int(m["id"]) for body in bodies for m in _EXPIRED.finditer(body)}
+
+
+def expires_at(request: CoverRequest, asked_at: datetime | None, expire_after: timedelta | None = None) -> datetime:
+    """When an unaccepted request expires: when its (first) window starts; a cover asked from `now` (its window
+    already begun when asked) while it lasts. With `expire_after`, no later than that long after it was asked."""
+    start = min(w.start for w in request.windows)
+    deadline = start if asked_at is None or start > asked_at else min(w.end for w in request.windows)
+    if expire_after and asked_at is not None:
+        deadline = min(deadline, asked_at + expire_after)
+    return deadline
+
+
+def when(value: datetime, tz: ZoneInfo) -> str:
+    return _when(value, tz)
 
 
 def _when(value: datetime, tz: ZoneInfo) -> str:

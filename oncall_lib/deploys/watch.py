@@ -8,7 +8,8 @@ plan: one post per run id (in the thread of the deploy bot's message for that
 run when there is one), naming the likely owners (the commits' authors and the
 code owners of the changed paths), or saying that no owner was found and
 inviting the person on support to look (never that anyone is looking: nobody
-chose to yet); and a row in the tracking sheet.
+chose to yet); and a row in the tracking sheet, written first: the post's marker says whether it landed, so
+while a failure explained earlier stays in the window, later runs read the sheet only if its row may be missing.
 """
 
 from __future__ import annotations
@@ -20,10 +21,9 @@ from typing import Any
 from oncall_lib.config import Config, DeploysConfig
 from oncall_lib.deploys.triage import codeowners, log_excerpt, owners_of
 from oncall_lib.errors import ServiceError
-from oncall_lib.plan import Action, Executor, apply
-from oncall_lib.recorder import AUTOMATIC, TaskRow, with_person
+from oncall_lib.plan import Action, Executor, Ref, apply
+from oncall_lib.recorder import AUTOMATIC, TaskRow, record_plan, with_person
 from oncall_lib.recorder import executors as tracking_executors
-from oncall_lib.recorder import record as tracking_actions
 from oncall_lib.report import Report
 from oncall_lib.services import Services
 from oncall_lib.services.github import JobInfo, RunInfo
@@ -60,6 +60,8 @@ class Failure:
 class DeployState:
     failures: list[Failure] = field(default_factory=list)
     already_posted: set[str] = field(default_factory=set)
+    # Posted failures whose marker says their row reached the tracking sheet.
+    logged: set[str] = field(default_factory=set)
     # Failures in the window explained by an earlier run: still logged if that run's sheet write was lost.
     explained: list[Failure] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -78,11 +80,12 @@ def observe(services: Services, config: Config, at: datetime) -> DeployState:
     channel = config.slack.channel(rules.channel)
     since = at - timedelta(hours=rules.lookback_hours)
     state = DeployState()
-    messages = services.slack.history(channel.id, oldest=since.timestamp())
+    # Up to the run's moment, so a tick answers it from the request watch's read of the same channel.
+    messages = services.slack.history(channel.id, oldest=since.timestamp(), latest=at.timestamp())
     for message in messages:
         metadata = message.get("metadata") or {}
         if metadata.get("event_type") == TRIAGE_EVENT:
-            state.already_posted.add(str((metadata.get("event_payload") or {}).get("key")))
+            _posted(state, metadata)
     bots = {b.casefold() for b in rules.bots}
     owners_cache: dict[str, list[tuple[str, list[str]]]] = {}
     for workflow in rules.workflows:
@@ -113,13 +116,22 @@ def observe(services: Services, config: Config, at: datetime) -> DeployState:
                                                if str(m["ts"]) == failure.thread_ts), 0)):
                 # An answer in the bot's thread is not in the channel's history: look in the thread.
                 thread = services.slack.replies(channel.id, failure.thread_ts)
-                if any((m.get("metadata") or {}).get("event_type") == TRIAGE_EVENT and
-                       (m.get("metadata") or {}).get("event_payload", {}).get("key") == failure.key for m in thread):
-                    state.already_posted.add(failure.key)
+                ours = [m.get("metadata") or {} for m in thread]
+                ours = [d for d in ours if d.get("event_type") == TRIAGE_EVENT
+                        and (d.get("event_payload") or {}).get("key") == failure.key]
+                if ours:
+                    _posted(state, ours[0])
                     state.explained.append(failure)
                     continue
             state.failures.append(failure)
     return state
+
+
+def _posted(state: DeployState, metadata: dict[str, Any]) -> None:
+    payload = metadata.get("event_payload") or {}
+    state.already_posted.add(str(payload.get("key")))
+    if payload.get("logged"):
+        state.logged.add(str(payload.get("key")))
 
 
 def _is_bot(message: dict[str, Any], bots: set[str]) -> bool:
@@ -171,7 +183,10 @@ def plan(state: DeployState, config: Config) -> list[Action]:
 def executors(services: Services) -> dict[str, Executor]:
     def post(action: Action) -> None:
         p = action.params
-        services.slack.post(p["channel"], p["text"], marker=p["marker"], thread_ts=p.get("thread_ts"))
+        marker = p["marker"]
+        if "logged" in p:  # whether the row went in first (a Ref to its append, resolved now)
+            marker = Marker(marker.event_type, marker.key, {**marker.payload, "logged": bool(p["logged"])})
+        services.slack.post(p["channel"], p["text"], marker=marker, thread_ts=p.get("thread_ts"))
 
     return {"slack.post": post}
 
@@ -194,9 +209,15 @@ def run(services: Services, config: Config, at: datetime, *, dry_run: bool) -> R
                     + (f"{f.job.name} / {f.job.failed_step}" if f.job else
                        "explained in the channel" if f in state.explained else "no failed job found"),
                     link=f.run.html_url, channel=channel.label, by=AUTOMATIC)
-            for f in [*state.failures, *state.explained]]
-    actions += tracking_actions(services, config, rows, report.warnings, start=len(actions),
-                                complete=with_person(services, config, at, report.warnings))
+            for f in [*state.failures, *state.explained] if f.key not in state.logged]
+    logging, sheet_read = record_plan(services, config, rows, report.warnings,
+                                      complete=with_person(services, config, at, report.warnings))
+    # Whether the rows went in: the append's answer (a row only filled in, or no append, counts as not yet).
+    appended = next((i for i, a in reversed(list(enumerate(logging))) if a.kind == "sheet.append"), None)
+    logged: Any = (Ref(appended, "appended", fallback=False) if appended is not None
+                   else sheet_read and not logging)
+    # The rows first (planned from 0), then the posts, which carry whether the rows went in.
+    actions = logging + [Action(a.kind, a.target, a.detail, {**a.params, "logged": logged}) for a in actions]
     report.warnings += state.warnings
     report.outcomes = apply(actions, {**executors(services), **tracking_executors(services)}, dry_run=dry_run)
     report.api_calls = services.calls.snapshot()

@@ -140,7 +140,7 @@ class Comment:
     id: int
     body: str
     author: str
-    # Filled by the repository-wide listing (recent_comments); the per-issue reads leave them at their defaults.
+    # The issue's number is filled by the repository-wide listing (recent_comments); the times by both listings.
     number: int = 0  # the issue's (or PR's) number
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -589,11 +589,11 @@ class GitHubService:
             raise Gone(f"GitHub comment {comment_id} in {repo}: HTTP 404 (deleted)")
         return _comment(found[1])
 
-    def updated_issues(self, repo: str, since: datetime) -> list[IssueState]:
-        """Open issues of every kind updated since `since`, most recently updated first: one listing (a page per
-        100) however many there are, for the tick's intake."""
+    def updated_issues(self, repo: str, since: datetime, state: str = "open") -> list[IssueState]:
+        """Issues of every kind (open ones, or `state`) updated since `since`, most recently updated first: one
+        listing (a page per 100) however many there are, for the tick's intake and the support scan."""
         with github_errors(f"list issues updated in {repo}"):
-            listed = self._repo(repo).get_issues(state="open", sort="updated", direction="desc",
+            listed = self._repo(repo).get_issues(state=state, sort="updated", direction="desc",
                                                  since=since.astimezone(UTC))
             return [i for i in (_issue_state(repo, issue) for issue in listed) if not i.is_pull]
 

@@ -27,7 +27,7 @@ from oncall_lib.config import Config, SuperEpic, SupportIssuesConfig
 from oncall_lib.errors import Gone, InputError, ServiceError
 from oncall_lib.issue_forms import parse_form
 from oncall_lib.offboarding import OFFBOARDING_LABEL
-from oncall_lib.plan import Action, Executor, Pending, Ref, apply, filled
+from oncall_lib.plan import Action, Executor, Outcome, Pending, Ref, Status, apply, filled
 from oncall_lib.recorder import TaskRow, with_person
 from oncall_lib.recorder import executors as tracking_executors
 from oncall_lib.recorder import record as tracking_actions
@@ -278,6 +278,26 @@ class Context:
                 if ref:
                     self._support_issues.setdefault(ref.key, issue)
         return self._support_issues
+
+
+def recently_updated(services: Services, config: Config, at: datetime) -> tuple[datetime, list[IssueState]]:
+    """Every issue of the support repository, open or closed, of any label, updated within
+    `intake_lookback_hours`: one listing per run (`Services.once`), which the tick's intake and the scan share."""
+    rules = settings(config)
+    since = at - timedelta(hours=rules.intake_lookback_hours)
+    return since, services.once(("issues updated", rules.repo, since),
+                                lambda: services.github.updated_issues(rules.repo, since, state="all"))
+
+
+def _by_thread(issues: list[IssueState], me: GitHubIdentity) -> dict[str, IssueState]:
+    """Issues by the Slack thread their marker names, where the product can vouch for it (`tracked_thread`); of
+    two for one thread, the first opened."""
+    found: dict[str, IssueState] = {}
+    for issue in sorted(issues, key=lambda i: i.number):
+        ref = tracked_thread(issue, me)
+        if ref:
+            found.setdefault(ref.key, issue)
+    return found
 
 
 def first_issue_for_thread(services: Services, repo: str, label: str, body: str, created: object) -> IssueState | None:
@@ -633,7 +653,12 @@ def scan(services: Services, config: Config, at: datetime, *, dry_run: bool) -> 
     try:
         found = scan_requests(services, config, at)
         since = at - timedelta(hours=config.requests.lookback_hours)
-        by_thread = ctx.issues_by_thread(since - timedelta(days=1))
+        label = rules.labels[0]
+        # Read once each: the open support issues, and what the repository saw lately (shared with the intake).
+        open_issues = services.github.issues(rules.repo, labels=[label], state="open")
+        recent_since, updated = recently_updated(services, config, at)
+        recent = [i for i in updated if label in i.labels and not i.is_pull]
+        known: dict[str, IssueState] | None = None  # built at the first ticketed thread (it reads who we are)
         ticketed = 0
         for channel in config.slack.watched:
             for message in found.messages.get(channel.id, []):
@@ -642,7 +667,13 @@ def scan(services: Services, config: Config, at: datetime, *, dry_run: bool) -> 
                     continue
                 ticketed += 1
                 ref = ThreadRef(channel.id, str(message["ts"]))
-                existing = by_thread.get(ref.key)
+                if known is None:
+                    known = _by_thread([*open_issues, *[i for i in recent if i.state != "open"]], ctx.me)
+                existing = known.get(ref.key)
+                if existing is None:
+                    # Perhaps closed before the recent listing's window: every support issue touched since the
+                    # thread could have been (one listing, only when a ticketed thread is not found above).
+                    existing = ctx.issues_by_thread(since - timedelta(days=1)).get(ref.key)
                 reply_users = [str(u) for u in message.get("reply_users") or []]
                 certain = int(message.get("reply_users_count") or len(reply_users)) <= len(reply_users)
                 if existing and found.me.user_id in reply_users:
@@ -660,14 +691,14 @@ def scan(services: Services, config: Config, at: datetime, *, dry_run: bool) -> 
                     target = observe_thread(ctx, ref, default_epic, me=found.me, team_url=found.me.team_url)
                 actions += plan_target(target, config, start=len(actions))
         actions += _plan_pull_requests(ctx, rules, default_epic)
-        open_issues = services.github.issues(rules.repo, labels=[rules.labels[0]], state="open")
         # Issues the button or the form opened whose link was left pending (or failed): linked now.
         planned = {f"{a.params['repo']}#{a.params['number']}" for a in actions
                    if a.kind == "epic.link" and isinstance(a.params.get("number"), int)}
         actions += relink_actions(links, [i for i in open_issues if f"{i.repo}#{i.number}" not in planned],
                                   lambda issue: intended_epic(issue, config) or default_epic)
         long_running = [i for i in open_issues if business_days_open(i, at, config) > rules.scoping_business_days]
-        actions += _plan_followups(ctx, rules, long_running, start=len(actions))
+        closed = recent if recent_since <= at - SUMMARY_WINDOW else None
+        actions += _plan_followups(ctx, rules, long_running, closed, start=len(actions))
     except ServiceError as exc:
         return report.stopped(exc, services.calls.snapshot())
     report.facts = {
@@ -684,7 +715,31 @@ def scan(services: Services, config: Config, at: datetime, *, dry_run: bool) -> 
     actions += tracking_actions(services, config, issue_rows(open_issues, config), ctx.warnings, start=len(actions),
                                 complete=with_person(services, config, at, ctx.warnings))
     report.warnings += ctx.warnings
-    return _finish(report, services, links, actions, dry_run=dry_run)
+    _finish(report, services, links, actions, dry_run=dry_run)
+    # A second pass, so the run converges: the issues this scan opened are logged now, not by the next scan.
+    opened = opened_issues(report.outcomes, at)
+    if opened:
+        logged = tracking_actions(services, config, issue_rows(opened, config), report.warnings,
+                                  complete=with_person(services, config, at, report.warnings))
+        report.outcomes += apply(logged, tracking_executors(services), dry_run=dry_run)
+        report.api_calls = services.calls.snapshot()
+    return report
+
+
+def opened_issues(outcomes: list[Outcome], at: datetime) -> list[IssueState]:
+    """The issues a run's plan opened (or, in a dry run, would open), as the listing would show them."""
+    opened = []
+    for outcome in outcomes:
+        if outcome.action.kind != "github.create_issue" or outcome.status not in (Status.APPLIED, Status.PLANNED):
+            continue
+        params, result = outcome.action.params, outcome.result
+        created = result.get("created_at")
+        opened.append(IssueState(
+            repo=str(params["repo"]), number=int(result.get("number") or 0), title=str(params["title"]),
+            state="open", assignees=tuple(params["assignees"]), labels=tuple(params["labels"]),
+            html_url=str(result.get("html_url") or "(the issue it opens)"), body=str(params["body"]),
+            created_at=created if isinstance(created, datetime) else at))
+    return opened
 
 
 # Closed issues are checked for a summary for this long after they close (a few scans, whatever the schedule).
@@ -692,9 +747,10 @@ SUMMARY_WINDOW = timedelta(hours=6)
 
 
 def _plan_followups(ctx: Context, rules: SupportIssuesConfig, long_running: list[IssueState],
-                    start: int) -> list[Action]:
+                    recent: list[IssueState] | None, start: int) -> list[Action]:
     """Past the two-hour rule: one comment, the label, and a DM to the person on support. Closed without a
-    summary: one comment asking for it. Reads comments only of issues closed in the last few hours."""
+    summary: one comment asking for it. Reads comments only of issues closed in the last few hours, found in
+    `recent` (support issues updated in a window that holds those hours) or else listed here."""
     services, at, config = ctx.services, ctx.at, ctx.config
     past = [(i, business_days_open(i, at, config)) for i in long_running]
     dm_channel, name = None, "the person on support"
@@ -704,9 +760,11 @@ def _plan_followups(ctx: Context, rules: SupportIssuesConfig, long_running: list
             dm_channel, name = services.slack.open_dm(person.slack), person.name
     actions = plan_scoping(past, rules.scoping_business_days, dm_channel, name,
                            at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M"), start=start)
-    recent = [i for i in services.github.issues(rules.repo, labels=[rules.labels[0]], state="closed",
-                                                since=at - SUMMARY_WINDOW)
-              if i.closed_at and i.closed_at >= at - SUMMARY_WINDOW and SUMMARY_LABEL not in i.labels]
+    if recent is None:
+        recent = services.github.issues(rules.repo, labels=[rules.labels[0]], state="closed",
+                                        since=at - SUMMARY_WINDOW)
+    recent = [i for i in recent if i.state == "closed" and i.closed_at and i.closed_at >= at - SUMMARY_WINDOW
+              and SUMMARY_LABEL not in i.labels]
     closed = [(i, services.github.comments(i.repo, i.number)) for i in recent]
     return actions + plan_summary_asks(closed, start=start + len(actions))
 
