@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Write a starter oncall.toml: the roster from a PagerDuty schedule's support layer (names, emails, PagerDuty
-ids, and Slack ids by email), the support channel, and a table per duty asked for. What cannot be discovered
-(GitHub logins, the Super Epics' issues, repositories) is left blank under a TO FILL comment, which
-check_config.py names until it is filled. Never overwrites a file."""
+ids, and Slack ids by email; GitHub logins given with --github, with their account ids), the support channel,
+and a table per duty asked for. What cannot be discovered (other GitHub logins, the Super Epics' issues,
+repositories) is left blank under a TO FILL comment, which check_config.py names until it is filled. Never
+overwrites a file."""
 
 import argparse
 import sys
@@ -39,6 +40,10 @@ def main() -> int:
     parser.add_argument("--epic", action="append", default=[], metavar="KEY=OWNER/REPO#N",
                         help="a Super Epic and its issue (repeat); default: incident-response and "
                              "customer-support, their issues left blank")
+    parser.add_argument("--github", action="append", default=[], metavar="WHO=LOGIN",
+                        help="a roster member's GitHub login (repeat), WHO their name, email or PagerDuty id: "
+                             "written with the account's id (github_id), so only that account acts as them; "
+                             "default: left blank")
     parser.add_argument("--spreadsheet", metavar="ID_OR_URL",
                         help="the team's Support Incidents Spreadsheet: its id is written, and where each kind's "
                              "rows would go in it is shown (adds the tracking duty)")
@@ -51,7 +56,7 @@ def main() -> int:
     if args.json and args.output == init_config.STDOUT:
         parser.error("--json and --output - both print to standard output: choose one")
     request = init_config.InitRequest(args.schedule, args.support_channel, args.layer, args.duties, args.epic,
-                                      args.output, args.spreadsheet)
+                                      args.output, args.spreadsheet, args.github)
     printed: list[str] = []
 
     def body() -> Report:

@@ -79,6 +79,14 @@ def test_pagerduty_users(contracts: Contracts, server: SandboxServer) -> None:
     assert_fits(contracts, server)
 
 
+def test_github_users_by_login_and_by_account_id(contracts: Contracts, server: SandboxServer) -> None:
+    """The doctor reads a roster login's account id, and the login a pinned github_id holds now."""
+    token = SANDBOX_TOKENS["ONCALL_GITHUB_TOKEN"]
+    grace = call(server, "github", "/users/grace-hopper", token=token)
+    assert call(server, "github", f"/user/{grace['id']}", token=token)["login"] == "grace-hopper"
+    assert_fits(contracts, server)
+
+
 @pytest.mark.parametrize(("method", "args"), [
     ("conversations.info", {"channel": "C01SUPPORT"}),
     ("users.lookupByEmail", {"email": "ada.lovelace@example.gov"}),

@@ -135,3 +135,42 @@ def test_a_private_channel_the_watch_reads_fails_without_its_scope(sandbox: Sand
     sandbox.channel("C03SRE000")["is_private"] = True
     state, detail = states(sandbox.run(doctoring, config, AT).report)["slack channel sre"]
     assert state == "fail" and detail.startswith("#sre is private, and reading it needs the groups:history scope")
+
+
+# -- roster members by GitHub account id (#31: logins change hands) ------------------------------------------------
+
+
+def grace_id(config: Config) -> int:
+    [pinned] = [m.github_id for m in config.roster if m.github == "grace-hopper"]
+    assert pinned
+    return pinned
+
+
+def test_a_login_without_its_account_id_is_a_warning_giving_the_line_to_add(sandbox: Sandbox, config: Config) -> None:
+    text = GOOD.replace(f"github_id = {grace_id(config)}\n", "")
+    run = sandbox.run(doctoring, configured(text), AT)
+    state, detail = states(run.report)["roster Grace Hopper"]
+    assert state == "warn" and f"add `github_id = {grace_id(config)}`" in detail  # the id GitHub gives for her login
+    assert [name for name, (state, _) in states(run.report).items() if state == "warn"] == ["roster Grace Hopper"]
+    assert run.report.exit_code == 0
+
+
+def test_a_renamed_member_whose_login_someone_claimed_fails_saying_which_login_to_set(sandbox: Sandbox,
+                                                                                       config: Config) -> None:
+    users = sandbox.world["github"]["users"]
+    next(u for u in users if u["login"] == "grace-hopper").update(login="grace-h", id=grace_id(config))
+    users.append({"login": "grace-hopper", "id": 6660666, "name": "Someone New"})
+    run = sandbox.run(doctoring, config, AT)
+    state, detail = states(run.report)["roster Grace Hopper"]
+    assert state == "fail" and run.report.exit_code != 0
+    assert f"their account (github_id {grace_id(config)}) was renamed to 'grace-h'" in detail
+    assert "'grace-hopper' now belongs to another account (id 6660666)" in detail and 'set github = "grace-h"' in detail
+
+
+def test_a_login_reclaimed_after_the_members_account_was_deleted_fails(sandbox: Sandbox, config: Config) -> None:
+    users = sandbox.world["github"]["users"]
+    next(u for u in users if u["login"] == "grace-hopper").update(id=6660666, name="Someone New")
+    state, detail = states(sandbox.run(doctoring, config, AT).report)["roster Grace Hopper"]
+    assert state == "fail"
+    assert detail.startswith(f"'grace-hopper' now belongs to another account (id 6660666) and no account has "
+                             f"github_id {grace_id(config)}: the login was re-claimed")

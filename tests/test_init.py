@@ -152,6 +152,23 @@ def test_someone_slack_does_not_know_gets_a_marked_blank_saying_why(sandbox: San
     assert "roster[3].slack" in " ".join(problems(text, output))
 
 
+def test_given_logins_are_written_with_the_account_id_that_decides_who_acts(sandbox: Sandbox, tmp_path: Path) -> None:
+    """Grace's login is held by account 5150 today: the config pins 5150, so a later holder of the login acts as
+    nobody (tests/test_hostile.py runs that attack)."""
+    grace = next(u for u in sandbox.world["github"]["users"] if u["login"] == "grace-hopper")
+    grace["id"] = 5150
+    report, text, _ = init(sandbox, tmp_path, github=["grace hopper=@grace-hopper",
+                                                      "alan.turing@example.gov=alan-turing"])
+    roster = {m["name"]: m for m in tomllib.loads(text)["roster"]}
+    assert (roster["Grace Hopper"]["github"], roster["Grace Hopper"]["github_id"]) == ("grace-hopper", 5150)
+    assert roster["Alan Turing"]["github"] == "alan-turing" and roster["Alan Turing"]["github_id"] > 0
+    assert roster["Ada Lovelace"]["github"] == "" and "github_id" not in roster["Ada Lovelace"]
+    assert "roster[1].github" in report.facts["blanks"] and "roster[2].github" not in report.facts["blanks"]
+    assert report.api_calls["github"]["reads"] == 2  # one GET /users/{login} each
+    config = parse_config(fill(text), tmp_path / "oncall.toml")
+    assert next(m for m in config.roster if m.name == "Grace Hopper").github_id == 5150
+
+
 HOSTILE = [
     'Robert"); name = "x',
     'Back\\slash \\" "" \\u0041',
@@ -238,6 +255,10 @@ def test_without_layer_the_last_active_rotation_is_chosen_and_named(sandbox: San
                            "'Layer 2' (PLAYER2), 'Layer 1' (PLAYER1)"),
     ({"duties": "handoff,pagers"}, "--duties: unknown duty 'pagers'"),
     ({"epics": ["incident-response=owner/repo"]}, "--epic 'incident-response=owner/repo': give KEY=owner/repo#NUMBER"),
+    ({"github": ["Grace Hopper=not a login"]}, "--github 'Grace Hopper=not a login': give WHO=LOGIN"),
+    ({"github": ["Dorothy Vaughan=dorothy-vaughan"]}, "--github Dorothy Vaughan=dorothy-vaughan: nobody on the "
+                                                      "support layer has that name"),
+    ({"github": ["Grace Hopper=nobody-has-this"]}, "--github Grace Hopper=nobody-has-this: GitHub has no user"),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(sandbox: Sandbox, tmp_path: Path, asked: dict[str, Any],
                                                   error: str) -> None:

@@ -79,6 +79,7 @@ class GitHubFake:
         self.routes.add("GET", r"/_logs" + REPO.removeprefix("/repos") + r"/(?P<job_id>\d+)", self.log_blob)
         self.routes.add("GET", REPO + r"/compare/(?P<basehead>[^/]+)", self.compare)
         self.routes.add("GET", r"/users/(?P<login>[^/]+)", self.get_user)
+        self.routes.add("GET", r"/user/(?P<account_id>\d+)", self.get_user_by_id)
         self.routes.add("GET", REPO, self.get_repo)
         self.routes.add("GET", REPO + r"/issues/(?P<number>\d+)", self.get_issue)
         self.routes.add("GET", REPO + r"/issues/comments", self.list_repo_comments)
@@ -441,6 +442,12 @@ class GitHubFake:
         if self._user(login) is None and not self._is_product(login):
             return self._not_found()
         return FakeResponse(200, self.profile_out(request, login))
+
+    def get_user_by_id(self, request: FakeRequest, account_id: str) -> FakeResponse:
+        """GET /user/{account_id}: the account's profile under its current login (a rename keeps the id)."""
+        logins = [u["login"] for u in self.data["users"]] + [self._bot_login()]
+        found = next((login for login in logins if self.user_id(login) == int(account_id)), None)
+        return FakeResponse(200, self.profile_out(request, found)) if found else self._not_found()
 
     def get_repo(self, request: FakeRequest, owner: str, name: str) -> FakeResponse:
         repo = self._repo(owner, name)

@@ -880,10 +880,20 @@ class GitHubService:
         return {k: bool(v) for k, v in (data.get("permissions") or {}).items()}
 
     def user_exists(self, login: str) -> bool:
+        return self.user_id(login) is not None
+
+    def user_id(self, login: str) -> int | None:
+        """The numeric id of the account that holds `login` now (GET /users/{login}); None when nobody does."""
         with github_errors(f"read user {login}"):
             # Reading the id fetches the user.
             client = self._any_client()
-            return _unless_missing(lambda: client.get_user(login).id) is not None
+            return _unless_missing(lambda: client.get_user(login).id)
+
+    def login_of(self, user_id: int) -> str | None:
+        """The login the account with this numeric id holds now (GET /user/{id}); None when no account has it."""
+        with github_errors(f"read user {user_id}"):
+            client = self._any_client()
+            return _unless_missing(lambda: client.get_user_by_id(user_id).login)
 
     def recent_pulls(self, repo: str, since: datetime) -> list[IssueState]:
         """Pull requests updated since `since`, newest first; stops paging at the first older one."""

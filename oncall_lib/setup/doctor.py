@@ -374,8 +374,12 @@ def handoff_checks(services: Services, config: Config, at: datetime) -> list[Che
         def person(member_name: str = member.name) -> str:
             found = next(m for m in config.roster if m.name == member_name)
             problems = []
-            if found.github and not services.github.user_exists(found.github):
+            held_by = services.github.user_id(found.github) if found.github else None
+            if found.github and held_by is None and not found.github_id:
                 problems.append(f"no GitHub user {found.github!r}")
+            if found.github and found.github_id and held_by != found.github_id:
+                problems.append(_account_moved(found.github, found.github_id, held_by,
+                                               services.github.login_of(found.github_id)))
             if found.slack and not services.slack.user_exists(found.slack):
                 problems.append(f"no active Slack user {found.slack}")
             if emails and found.rotation and found.pagerduty_email and found.pagerduty_email not in emails:
@@ -384,6 +388,10 @@ def handoff_checks(services: Services, config: Config, at: datetime) -> list[Che
                 problems.append(f"no PagerDuty user {found.pagerduty_id}")
             if problems:
                 raise CheckFailed("; ".join(problems) + ": fix the roster in oncall.toml")
+            if found.github and held_by and not found.github_id:
+                raise CheckWarned(f"GitHub login {found.github!r} but no github_id: add `github_id = {held_by}` "
+                                  "to their [[roster]] entry, so only this account acts as them (/oncall commands, "
+                                  "covers) even after a rename, and nobody who later claims the login does")
             return "resolves in " + ", ".join(n for n, v in (("GitHub", found.github), ("Slack", found.slack),
                                                             ("PagerDuty", found.pagerduty_email)) if v)
         _run(checks, f"roster {member.name}", person)
@@ -393,6 +401,22 @@ def handoff_checks(services: Services, config: Config, at: datetime) -> list[Che
     if config.automation.heartbeat_hours:
         _channels(checks, services, config, [heartbeat_channel_key(config)])
     return checks
+
+
+def _account_moved(login: str, pinned: int, held_by: int | None, now_named: str | None) -> str:
+    """Why a roster member's login no longer names the account the roster pins, and what to change."""
+    if now_named:
+        said = f"their account (github_id {pinned}) was renamed to {now_named!r}"
+        said += (f", and {login!r} now belongs to another account (id {held_by}), which acts as nobody" if held_by
+                 else f", and nobody holds {login!r} now")
+        return said + f": set github = \"{now_named}\" (the handoff assigns the Super Epics by login)"
+    if held_by:
+        return (f"{login!r} now belongs to another account (id {held_by}) and no account has github_id {pinned}: "
+                "the login was re-claimed after their account was deleted, and it acts as nobody; find their new "
+                "account and set github and github_id to it (or, if that account really is theirs, "
+                f"github_id = {held_by})")
+    return (f"no GitHub user {login!r} and no account with github_id {pinned}: their account was deleted; set github "
+            "and github_id to their new account, or remove both")
 
 
 # How far ahead the doctor reads the support layer for the people it will hand the role to.

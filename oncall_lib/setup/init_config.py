@@ -39,6 +39,7 @@ from oncall_lib.setup.starter import (
     known_zone,
     parse_duties,
     parse_epics,
+    parse_logins,
     q,
     render,
     schedule_id,
@@ -61,6 +62,7 @@ class InitRequest:
     epics: list[str] = field(default_factory=list)
     output: str = "oncall.toml"
     spreadsheet: str | None = None  # the tracking sheet's id or URL: its layout is read and shown
+    github: list[str] = field(default_factory=list)  # WHO=LOGIN: roster members' GitHub logins
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class Checked:
     epics: list[Epic]
     output: Path | None  # None: standard output
     spreadsheet: str | None = None
+    logins: list[tuple[str, str]] = field(default_factory=list)  # (name, email or PagerDuty id; GitHub login)
 
 
 def check(request: InitRequest) -> Checked:
@@ -94,7 +97,7 @@ def check(request: InitRequest) -> Checked:
         if "tracking" not in duties:
             duties.append("tracking")
     return Checked(schedule_id(request.schedule), channel_wanted(request.support_channel), layer or None,
-                   duties, notes, parse_epics(request.epics), output, spreadsheet)
+                   duties, notes, parse_epics(request.epics), output, spreadsheet, parse_logins(request.github))
 
 
 def refuse_existing(path: Path) -> None:
@@ -162,12 +165,32 @@ def members(services: Services, layer: SupportLayer, left_out: list[str]) -> lis
     return found
 
 
+def with_logins(services: Services, people: list[Member], logins: list[tuple[str, str]]) -> list[Member]:
+    """Each --github login on its person, with the id of the account that holds it now (one GET /users each):
+    the id, not the login, is what decides who may act as them."""
+    given: dict[str, tuple[str, int]] = {}
+    for who, login in logins:
+        person = next((m for m in people if who.casefold() in {m.name.casefold(), (m.email or "").casefold(),
+                                                              m.pagerduty_id.casefold()}), None)
+        if person is None:
+            raise InputError(f"--github {who}={login}: nobody on the support layer has that name, email or "
+                             f"PagerDuty id (on it: {', '.join(q(m.name) for m in people)})")
+        if person.pagerduty_id in given:
+            raise InputError(f"--github {who}={login}: {q(person.name)} is given twice")
+        account = services.github.user_id(login)
+        if account is None:
+            raise InputError(f"--github {who}={login}: GitHub has no user {login!r}")
+        given[person.pagerduty_id] = (login, account)
+    return [replace(m, github=given[m.pagerduty_id][0], github_id=given[m.pagerduty_id][1])
+            if m.pagerduty_id in given else m for m in people]
+
+
 def discover(services: Services, checked: Checked, at: datetime) -> Discovered:
     channel = support_channel(services, checked.channel)
     schedule = read_schedule(services, checked.schedule_id, at)
     layer = support_layer(schedule, checked.layer, at)
     left_out: list[str] = []
-    people = members(services, layer, left_out)
+    people = with_logins(services, members(services, layer, left_out), checked.logins)
     if not people:
         raise InputError(f"the support layer {layer.label} of schedule {checked.schedule_id} has nobody PagerDuty "
                          "can read: the roster would be empty" + (f" ({left_out[0]})" if left_out else ""))
@@ -218,6 +241,7 @@ def facts(found: Discovered, starter: Starter, checked: Checked) -> dict[str, An
         "next": ("fill each TO FILL value (check_config.py names those left), then run "
                  "rotate_assignees.py (a dry run by default)") if starter.blanks else "run check_config.py",
         "people": [m.name for m in found.members],
+        "github_ids": {m.name: f"{m.github} is account {m.github_id}" for m in found.members if m.github_id},
         **({"tracking_sheet": [line.removeprefix("tracking sheet: ") for _, line in found.sheet_mapping]}
            if found.spreadsheet_id else {}),
         "blanks": starter.blanks,

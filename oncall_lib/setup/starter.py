@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel
 
 from oncall_lib.config import (
+    GITHUB_LOGIN,
     ISSUE_REF,
     SLACK_CHANNEL_ID,
     WEEKDAYS,
@@ -136,6 +137,21 @@ def parse_epics(values: Sequence[str]) -> list[Epic]:
     return epics
 
 
+def parse_logins(values: Sequence[str]) -> list[tuple[str, str]]:
+    """--github WHO=LOGIN, repeated: (who, login) pairs, WHO a PagerDuty name, email or user id on the layer."""
+    pairs: list[tuple[str, str]] = []
+    for value in values:
+        who, sep, login = (part.strip() for part in value.rpartition("="))
+        login = login.removeprefix("@")
+        if not sep or not who or not GITHUB_LOGIN.match(login):
+            raise InputError(f"--github {value!r}: give WHO=LOGIN, WHO a name, email or PagerDuty id on the support "
+                             "layer and LOGIN their GitHub login (like \"Grace Hopper=grace-hopper\")")
+        if any(who.casefold() == seen.casefold() for seen, _ in pairs):
+            raise InputError(f"--github {value!r}: {who!r} is given twice")
+        pairs.append((who, login))
+    return pairs
+
+
 PD_ID = re.compile(r"^[A-Za-z0-9]{2,20}$")
 
 
@@ -209,6 +225,8 @@ class Member:
     slack: str | None = None
     # Why there is no Slack id (Slack knows no account with the email, say): the blank's comment.
     slack_missing: str = ""
+    github: str | None = None  # their login, given with --github
+    github_id: int | None = None  # the account holding that login now (GET /users/{login})
 
 
 @dataclass(frozen=True)
@@ -686,7 +704,14 @@ def _roster(doc: _Document, found: Discovered) -> None:
         else:
             doc.blank("slack", f"{member.slack_missing}: their Slack member id (profile > more > Copy member ID), "
                       "or delete this line to hand over without mentioning them.")
-        doc.blank("github", "their GitHub login: the handoff assigns the Super Epics to it.")
+        if member.github and member.github_id:
+            doc.key("github", member.github, "Given with --github; the handoff assigns the Super Epics to it.")
+            doc.key("github_id", member.github_id, "GitHub's id for that account (GET /users/LOGIN): only this account "
+                    "runs /oncall commands as them, even after a rename; whoever claims the login later does not.")
+        else:
+            doc.blank("github", "their GitHub login: the handoff assigns the Super Epics to it (or run init.py with "
+                      "--github NAME=LOGIN, which also writes their github_id; the doctor gives the github_id line "
+                      "for a login filled in by hand).")
     for note in found.left_out:
         doc.gap()
         doc.comment(f"Left out: {note}")

@@ -36,6 +36,8 @@ HERE = Path(__file__).parent
 # comment before it is edited.)
 GITHUB_OPERATIONS = [
     ("get", "/users/{username}"),
+    # The doctor: the login a roster member's pinned account id (github_id) holds now.
+    ("get", "/user/{account_id}"),
     ("get", "/orgs/{org}/teams/{team_slug}/memberships/{username}"),
     ("put", "/orgs/{org}/teams/{team_slug}/memberships/{username}"),
     ("get", "/repos/{owner}/{repo}"),
