@@ -197,7 +197,9 @@ class PagerDutyFake:
                 "incident_number": number, "title": incident["title"], "created_at": incident["created_at"],
                 "updated_at": incident.get("resolved_at") or incident["created_at"],
                 "status": incident.get("status", "resolved"), "urgency": incident.get("urgency", "high"),
-                "incident_key": incident["id"], "resolved_at": incident.get("resolved_at"),
+                "incident_key": incident["id"],
+                # PagerDuty's description types it as a string: an open incident's answer leaves it out.
+                **({"resolved_at": incident["resolved_at"]} if incident.get("resolved_at") else {}),
                 "service": self._ref(request, "service", incident["service"],
                                      names.get(incident["service"], incident["service"])),
                 "assignments": [], "acknowledgements": [], "teams": [],
