@@ -47,6 +47,8 @@ _REPO = r"(?!\.\.?(?:[#]|$))[A-Za-z0-9._-]{1,100}"
 ISSUE_REF = re.compile(rf"^(?P<owner>{_OWNER})/(?P<repo>{_REPO})#(?P<number>[1-9][0-9]*)$")
 SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+# A PagerDuty schedule's page, as pasted from the browser: https://acme.pagerduty.com/schedules/PSUPPRT (or #PSUPPRT).
+PAGERDUTY_SCHEDULE_URL = re.compile(r"pagerduty\.com/schedules?(?:/|#)(?P<id>[A-Z0-9]+)")
 SHEET_URL = re.compile(r"docs\.google\.com/spreadsheets/(?:u/\d+/)?d/(?P<id>[A-Za-z0-9_-]{10,})")
 GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 
@@ -600,6 +602,21 @@ class RotationConfig(_Model):
     # and the handover issue carry what waits).
     announce_channel: str | None = None
     team_channel: str | None = None
+
+    @field_validator("pagerduty_schedule", mode="before")
+    @classmethod
+    def _schedule_id(cls, value: object) -> object:
+        """A pasted schedule URL is taken for the id it holds; anything else that is not an id says what to give
+        (the client would otherwise fail mid-run on a path it cannot build)."""
+        if not isinstance(value, str):
+            return value
+        found = PAGERDUTY_SCHEDULE_URL.search(value)
+        if found:
+            return found["id"]
+        if not re.fullmatch(r"[A-Z0-9]+", value):
+            raise ValueError(f"{value!r} is not a PagerDuty schedule id: give the id at the end of the schedule's "
+                             "URL (like PABC123)")
+        return value
 
     @field_validator("topic_template")
     @classmethod
