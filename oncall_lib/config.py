@@ -868,6 +868,19 @@ def _problem_line(path: Path, located: _Located, loc: Sequence[str | int], messa
     return f"{f'{path}:{line}' if line else path}: {_format_loc(loc)}: {message}"
 
 
+def _pattern_message(value: object, pattern: str, loc: list[Any]) -> str:
+    """A value that does not have its key's form, said in words (a regular expression helps nobody fixing it)."""
+    if pattern == REPO_NAME:
+        form = "a team like org/team-slug" if any("team" in str(p) for p in loc) else "a repository like owner/name"
+    elif ":[0-5][0-9]" in pattern:
+        form = "a time like 09:30"
+    elif pattern.startswith("^[a-z0-9]"):
+        form = "a key of lowercase letters, digits and dashes" + (" or underscores" if "_" in pattern else "")
+    else:
+        form = "in the form docs/configuration.md gives"
+    return f"{value!r} is not {form}"
+
+
 def parse_config(text: str, path: Path) -> Config:
     """Validate TOML text; raise ConfigError with one line per problem, every problem in one pass: the format
     of each value and what refers from one table to another, each with its line."""
@@ -890,6 +903,8 @@ def parse_config(text: str, path: Path) -> Config:
                 message = "unknown key (check the spelling against docs/configuration.md)"
             elif error["type"] == "missing":
                 message = "required key is missing"
+            elif error["type"] == "string_pattern_mismatch":
+                message = _pattern_message(error["input"], error["ctx"]["pattern"], loc)
             problems.append(_problem_line(path, located, loc, message))
     problems += [_problem_line(path, located, loc, message) for loc, message in cross_table_problems(data)]
     if problems or config is None:
