@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from oncall_lib.config import Config
 from oncall_lib.report import Report
 from oncall_lib.services import Services
+from oncall_lib.services.github import IssueState
 from oncall_lib.tracking import report as rotation_report
 from oncall_lib.tracking.figures import percentile
 from tests.conftest import Sandbox
@@ -391,3 +392,28 @@ def test_the_report_leaves_out_what_is_off(sandbox: Sandbox, config: Config) -> 
 
     on = sandbox.run(reporting, config, BEFORE_HANDOFF, dry_run=True).report.markdown
     assert "| Requests | 7 (6 acknowledged, 1 not acknowledged) |" in on and "| PRs reviewed | 0 |" in on
+
+
+def test_the_trend_shows_only_the_columns_of_duties_that_are_on() -> None:
+    """Without the request watch the trend compares the support issues opened, with no request columns of zeros;
+    with neither the watch nor support issues there is no trend at all."""
+    from oncall_lib.tracking.figures import RequestFigures, RotationFigures, render
+
+    def turn(person: str, start: datetime, requests: int, opened: int) -> RotationFigures:
+        issue = IssueState("org/support", 1, "A request", "closed", (), (), "https://github.com/org/support/issues/1")
+        figures = RequestFigures(total=requests, by_channel={"#vfs-platform-support": requests})
+        return RotationFigures(person, start, start + timedelta(days=7), figures, issues_opened=[issue] * opened)
+
+    current = turn("Alan Turing", datetime(2026, 11, 30, 9, 0, tzinfo=NY), 7, 3)
+    before = [turn("Grace Hopper", datetime(2026, 11, 23, 9, 0, tzinfo=NY), 4, 1)]
+
+    def trend(on: set[str]) -> str:
+        markdown = render(current, before, 60, "<!-- marker -->", on=on)
+        return markdown.split("### The last 2 rotations", 1)[1].split("###", 1)[0] if "### The last" in markdown else ""
+
+    issues_only = trend({"support_issues"})
+    assert "| Rotation | Issues opened |" in issues_only and "Requests" not in issues_only
+    assert "| Alan Turing, Nov 30 – Dec 07, 2026 | 3 |" in issues_only
+    both = trend({"requests", "support_issues"})
+    assert "| Rotation | Requests | Median time to acknowledge | Within 60 min | Issues opened |" in both
+    assert trend({"iam"}) == ""

@@ -266,12 +266,15 @@ def _bar(value: float, most: float, width: int = 20) -> str:
     return "▇" * max(1, round(value / most * width)) if value > 0 and most > 0 else ""
 
 
-def _trend(current: RotationFigures, trend: list[RotationFigures], limit_minutes: int) -> list[str]:
+def _trend(current: RotationFigures, trend: list[RotationFigures], limit_minutes: int,
+           on: Collection[str] = EVERYTHING) -> list[str]:
     """The rotations side by side as a table with bars: a rotation with nothing recorded is a gap ("no data"),
-    never a row of zeros; left out until two rotations have data."""
+    never a row of zeros; left out until two rotations have data. Only the columns of duties that are on: with
+    neither the request watch nor support issues on, there is no trend to show."""
+    requests_on, issues_on = "requests" in on, "support_issues" in on
     history = list(reversed(trend)) + [current]
     with_data = [h for h in history if h.has_data]
-    if len(history) < 2:
+    if len(history) < 2 or not (requests_on or issues_on):
         return []
     if len(with_data) < 2:  # the current rotation alone: every one before it is missing
         before = len(history) - 1
@@ -280,18 +283,25 @@ def _trend(current: RotationFigures, trend: list[RotationFigures], limit_minutes
                 "so there is nothing to compare.", ""]
     most = max(h.requests.total for h in with_data) or 1
     slowest = max((h.requests.median or 0.0) for h in with_data) or 1.0
-    lines = [f"### The last {len(history)} rotations", "",
-             f"| Rotation | Requests | Median time to acknowledge | Within {limit_minutes} min | Issues opened |",
-             "|---|---|---|---|---|"]
+    headings = ["Rotation"]
+    headings += ["Requests", "Median time to acknowledge", f"Within {limit_minutes} min"] if requests_on else []
+    headings += ["Issues opened"] if issues_on else []
+    lines = [f"### The last {len(history)} rotations", "", f"| {' | '.join(headings)} |",
+             "|" + "---|" * len(headings)]
     for h in history:
         label = github_text(h.label, one_line=True)
         if not h.has_data:
-            lines.append(f"| {label} | no data (nothing recorded) | | | |")
+            lines.append(f"| {label} | no data (nothing recorded) |" + " |" * (len(headings) - 2))
             continue
-        r = h.requests
-        median = f"{_minutes(r.median)} {_bar(r.median or 0.0, slowest)}".strip()
-        lines.append(f"| {label} | {f'{r.total} {_bar(r.total, most)}'.strip()} | {median} | "
-                     f"{_share(r.within_limit_share)} | {len(h.issues_opened)} |")
+        cells = [label]
+        if requests_on:
+            r = h.requests
+            cells += [f"{r.total} {_bar(r.total, most)}".strip(),
+                      f"{_minutes(r.median)} {_bar(r.median or 0.0, slowest)}".strip(),
+                      _share(r.within_limit_share)]
+        if issues_on:
+            cells.append(str(len(h.issues_opened)))
+        lines.append(f"| {' | '.join(cells)} |")
     return lines + [""]
 
 
@@ -364,7 +374,7 @@ def render(current: RotationFigures, trend: list[RotationFigures], limit_minutes
         lines += [f'    "{channel}" : {count}' for channel, count in r.by_channel.items()]
         lines += ["```", ""]
     lines += _by_day(r)
-    lines += _trend(current, trend, limit_minutes)
+    lines += _trend(current, trend, limit_minutes, on)
     lines += sections or []
     lines += ["### For the review", "", f"{review}: what should change?", ""]
     lines += [f"{n}. {q}" for n, q in enumerate(meeting_questions(current, limit_minutes, scoping_days, on), start=1)]
