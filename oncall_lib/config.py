@@ -47,6 +47,8 @@ _REPO = r"(?!\.\.?(?:[#]|$))[A-Za-z0-9._-]{1,100}"
 ISSUE_REF = re.compile(rf"^(?P<owner>{_OWNER})/(?P<repo>{_REPO})#(?P<number>[1-9][0-9]*)$")
 SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+# A PagerDuty schedule's page, as pasted from the browser: https://acme.pagerduty.com/schedules/PSUPPRT (or #PSUPPRT).
+PAGERDUTY_SCHEDULE_URL = re.compile(r"pagerduty\.com/schedules?(?:/|#)(?P<id>[A-Z0-9]+)")
 SHEET_URL = re.compile(r"docs\.google\.com/spreadsheets/(?:u/\d+/)?d/(?P<id>[A-Za-z0-9_-]{10,})")
 GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 
@@ -601,6 +603,21 @@ class RotationConfig(_Model):
     announce_channel: str | None = None
     team_channel: str | None = None
 
+    @field_validator("pagerduty_schedule", mode="before")
+    @classmethod
+    def _schedule_id(cls, value: object) -> object:
+        """A pasted schedule URL is taken for the id it holds; anything else that is not an id says what to give
+        (the client would otherwise fail mid-run on a path it cannot build)."""
+        if not isinstance(value, str):
+            return value
+        found = PAGERDUTY_SCHEDULE_URL.search(value)
+        if found:
+            return found["id"]
+        if not re.fullmatch(r"[A-Z0-9]+", value):
+            raise ValueError(f"{value!r} is not a PagerDuty schedule id: give the id at the end of the schedule's "
+                             "URL (like PABC123)")
+        return value
+
     @field_validator("topic_template")
     @classmethod
     def _template_fields(cls, value: str) -> str:
@@ -851,6 +868,19 @@ def _problem_line(path: Path, located: _Located, loc: Sequence[str | int], messa
     return f"{f'{path}:{line}' if line else path}: {_format_loc(loc)}: {message}"
 
 
+def _pattern_message(value: object, pattern: str, loc: list[Any]) -> str:
+    """A value that does not have its key's form, said in words (a regular expression helps nobody fixing it)."""
+    if pattern == REPO_NAME:
+        form = "a team like org/team-slug" if any("team" in str(p) for p in loc) else "a repository like owner/name"
+    elif ":[0-5][0-9]" in pattern:
+        form = "a time like 09:30"
+    elif pattern.startswith("^[a-z0-9]"):
+        form = "a key of lowercase letters, digits and dashes" + (" or underscores" if "_" in pattern else "")
+    else:
+        form = "in the form docs/configuration.md gives"
+    return f"{value!r} is not {form}"
+
+
 def parse_config(text: str, path: Path) -> Config:
     """Validate TOML text; raise ConfigError with one line per problem, every problem in one pass: the format
     of each value and what refers from one table to another, each with its line."""
@@ -873,6 +903,8 @@ def parse_config(text: str, path: Path) -> Config:
                 message = "unknown key (check the spelling against docs/configuration.md)"
             elif error["type"] == "missing":
                 message = "required key is missing"
+            elif error["type"] == "string_pattern_mismatch":
+                message = _pattern_message(error["input"], error["ctx"]["pattern"], loc)
             problems.append(_problem_line(path, located, loc, message))
     problems += [_problem_line(path, located, loc, message) for loc, message in cross_table_problems(data)]
     if problems or config is None:

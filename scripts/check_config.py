@@ -41,8 +41,10 @@ def main() -> int:
     lines, problems = describe(config)
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
-    print(f"{args.config}: {'ok' if not problems else 'valid, but incomplete'} ({len(config.roster)} people, "
-          f"{len(config.super_epics)} Super Epics, {len(config.slack.channels)} channels)")
+    print(f"{args.config}: {'ok' if not problems else 'valid, but incomplete'} ({len(config.roster)} "
+          f"{'person' if len(config.roster) == 1 else 'people'}, "
+          f"{len(config.super_epics)} Super Epics, {len(config.slack.channels)} "
+          f"channel{'' if len(config.slack.channels) == 1 else 's'})")
     print("\n".join(lines))
     for left_out in steps_left_out(config):
         print(f"warning: {left_out.line}")

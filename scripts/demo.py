@@ -5,11 +5,12 @@ against the bundled fake world (a fresh copy in .oncall-sandbox/demo.json each t
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,8 @@ MARKS = {"applied": "+", "planned": "~", "pending": "…", "skipped": "-", "fail
 # Shown whole even in the short demo (what they post in Slack), the first time each writes: the handoff, the request
 # watch's nudges, and the rotation report's summary.
 WHOLE = ("rotate-assignees", "watch-requests", "rotation-report")
+# A fact that is a moment, as the reports carry them: 2026-12-21T09:00:00-05:00.
+ISO_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d|Z)")
 Job = Callable[[Services, Config, datetime, bool], Report]
 
 
@@ -55,13 +58,14 @@ def slack_names(config: Config) -> dict[str, str]:
             **{m.slack: m.name for m in config.roster if m.slack}}
 
 
-def narrate(title: str, report: Report, names: dict[str, str], *, slack_only: bool = False) -> None:
+def narrate(title: str, report: Report, names: dict[str, str], *, slack_only: bool = False,
+            tz: tzinfo = UTC) -> None:
     """A run whole: its facts, every action with what it wrote as its reader sees it (with `slack_only`, only what
     it posted in Slack), warnings, API calls."""
     print(f"\n== {title}")
     for key, value in report.facts.items():
         if value is not None and isinstance(value, str | int | float) and not isinstance(value, bool):
-            print(f"   {key.replace('_', ' ')}: {value}")
+            print(f"   {key.replace('_', ' ')}: {readable_fact(value, tz)}")
     if not report.outcomes:
         print("   nothing to change")
     for outcome in report.outcomes:
@@ -80,6 +84,13 @@ def narrate(title: str, report: Report, names: dict[str, str], *, slack_only: bo
     calls = report.api_calls
     print(f"   API calls: {report.total_calls('reads')} reads, {report.total_calls('writes')} writes "
           "(" + ", ".join(f"{s} {c['reads'] + c['writes']}" for s, c in calls.items()) + ")")
+
+
+def readable_fact(value: str | int | float, tz: tzinfo) -> str:
+    """A fact as a newcomer reads it: a moment (the facts carry ISO times for --json) as 'Mon 21 Dec 09:00 EST'."""
+    if isinstance(value, str) and ISO_MOMENT.fullmatch(value):
+        return f"{datetime.fromisoformat(value).astimezone(tz):%a %d %b %H:%M %Z}"
+    return str(value)
 
 
 def in_one_line(when: str, title: str, report: Report) -> None:
@@ -113,7 +124,7 @@ class Demo:
         if self.full or whole:
             self.shown.add(report.job)
             narrate(f"{title} ({when} {at.astimezone(self.config.team.tz):%Z})", report, slack_names(self.config),
-                    slack_only=not self.full)
+                    slack_only=not self.full, tz=self.config.team.tz)
             self.after_whole = True
         else:
             if self.after_whole:

@@ -126,6 +126,24 @@ def test_a_pasted_sheet_url_is_taken_for_its_id() -> None:
                      "URL)"]
 
 
+def test_a_pasted_pagerduty_schedule_url_is_taken_for_its_id() -> None:
+    # Before, the config passed and every job failed mid-run on a client path it could not build.
+    url = "https://acme.pagerduty.com/schedules/PSUPPRT"
+    config = parse_config(GOOD.replace('pagerduty_schedule = "PSUPPRT"', f'pagerduty_schedule = "{url}"'),
+                          Path("oncall.toml"))
+    assert config.rotation.pagerduty_schedule == "PSUPPRT"
+    found = problems(GOOD.replace('pagerduty_schedule = "PSUPPRT"', 'pagerduty_schedule = "Platform Oncall"'))
+    assert found == [f"oncall.toml:{line_of('pagerduty_schedule')}: rotation.pagerduty_schedule: 'Platform Oncall' "
+                     "is not a PagerDuty schedule id: give the id at the end of the schedule's URL (like PABC123)"]
+
+
+def test_a_value_out_of_form_is_said_in_words_not_as_a_regular_expression() -> None:
+    found = problems(GOOD.replace('[support_issues]\nrepo = "department-of-veterans-affairs/va.gov-team"',
+                                  '[support_issues]\nrepo = "va.gov-team"'))
+    assert any(p.endswith("support_issues.repo: 'va.gov-team' is not a repository like owner/name") for p in found)
+    assert not any("^" in p for p in found), found
+
+
 def test_a_review_person_who_is_neither_on_the_roster_nor_a_login_is_refused() -> None:
     # Without the roster entry, "Margaret Hamilton" would be written as @Margaret Hamilton in the report.
     text = GOOD.split("# On the team, not in the rotation")[0]

@@ -62,6 +62,9 @@ def test_the_demo_opens_with_the_handoff_at_the_worlds_moment_and_stays_short(sh
     deploy_watch = re.compile(r"^   \w{3} \d\d \w{3} \d\d:\d\d  The deploy watch .*: (append, )?post")
     assert any(deploy_watch.match(line) for line in lines)
     assert "From fork to first real run" in short
+    # Read by a newcomer: moments as people write them, requests by their words, never a raw ISO time or Slack ts.
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", short) and not re.search(r"\b\d{10}\.\d{6}\b", short)
+    assert "   since: Mon 21 Dec 09:00 EST" in handoff
 
 
 def test_the_demo_runs_a_week_and_shows_what_really_happened(demo: tuple[str, dict[str, Any]]) -> None:

@@ -248,6 +248,9 @@ def test_the_readme_starts_a_team_with_a_config_that_turns_on_the_handoff_alone(
     toml = "\n".join(line[indent:] for line in block[1].splitlines())
     config = parse_config(toml, tmp_path / "oncall.toml")
     assert enabled(config) == [HANDOFF]
+    # A newcomer's first check_config is clean: no warning of a handoff step the example leaves out.
+    from oncall_lib.setup.coverage import steps_left_out
+    assert [left.line for left in steps_left_out(config)] == []
 
 
 # -- duties ----------------------------------------------------------------------------------------------------

@@ -143,6 +143,11 @@ def test_the_iam_audit_without_aws_credentials_names_what_to_set(tmp_path: Path)
     assert line.startswith("error: no AWS credentials to read the IAM credential report: in GitHub Actions, set the "
                            "repository variable IAM_AUDIT_ROLE_ARN")
     assert "--credential-report FILE" in line
+    # The doctor says it once too, not followed by the same advice in other words.
+    doctor = subprocess.run([sys.executable, "scripts/doctor.py"], cwd=ROOT, capture_output=True, text=True,
+                            env=env, timeout=120)
+    [aws] = [row for row in doctor.stdout.splitlines() if row.startswith("FAIL aws iam: ")]
+    assert aws.count("IAM_AUDIT_ROLE_ARN") == 1, aws
 
 
 def test_the_tick_and_the_doctor_say_everything_they_do() -> None:

@@ -99,6 +99,10 @@ def test_the_starter_passes_check_config_once_its_blanks_are_filled_and_the_hand
 
     config.write_text(fill(written))
     assert script("check_config.py", "--config", str(config)).returncode == 0
+    # The one optional line it offers for the handoff: uncommented with the team's channel, nothing left to warn of.
+    config.write_text(fill(written).replace('# operations_channel = "C012AB3CD"', 'operations_channel = "C02VSPOPS"'))
+    checked = script("check_config.py", "--config", str(config))
+    assert checked.returncode == 0 and "warning" not in checked.stdout + checked.stderr, checked.stdout
     before = world_file.read_bytes()
     handoff = script("rotate_assignees.py", "--config", str(config), "--sandbox", str(world_file),
                      "--at", "2026-11-24T10:00", "--json")

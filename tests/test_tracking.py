@@ -100,3 +100,13 @@ def test_text_that_looks_like_a_formula_stays_text() -> None:
     assert cell("@here") == "'@here" and cell("plain") == "plain"
     row = TaskRow("k", date(2026, 11, 30), "Ada", "support", "-1 day", minutes_to_acknowledge=12.0)
     assert values(row) == ["k", "2026-11-30", "Ada", "support", "'-1 day", "", "", "", "12", "", "", "Ada"]
+
+
+def test_the_plans_line_says_where_a_summary_was_cut() -> None:
+    # The dry run's one line per append: a long summary ends with an ellipsis, not mid-word as if it were whole.
+    from oncall_lib.tracking.rows import _summaries
+    long = TaskRow("k", date(2026, 12, 21), "Ada", "rotation",
+                   "Support handoff: Grace Hopper takes over from Ada Lovelace until Mon 28 Dec")
+    short = TaskRow("j", date(2026, 12, 21), "Ada", "access", "Access for Sam")
+    assert _summaries([long, short]) == ("Support handoff: Grace Hopper takes over from Ada Lovelace…; "
+                                         "Access for Sam")

@@ -84,7 +84,9 @@ def plan_answers(state: WatchState, config: Config, answers: list[Answer],
 
 def considered_line(request: Request, best: Match | None, min_score: float) -> str:
     """Why a request was answered or not, in one line: its best answer, the score against the threshold, why."""
-    where = f"{request.channel} {request.ts}"
+    # The request by its opening words: its ts means nothing to the person reading the dry run.
+    opening = " ".join(request.text.split())
+    where = f"{request.channel} “{opening if len(opening) <= 40 else opening[:39].rstrip() + '…'}”"
     if best is None:
         return f"{where}: no answer to compare with"
     verdict = "answered" if best.score >= min_score else "not answered"

@@ -564,6 +564,8 @@ def iam_checks(services: Services, config: Config, at: datetime) -> list[Check]:
         try:
             services.iam(iam.region).can_generate_report()
         except OncallError as exc:
+            if "IAM_AUDIT_ROLE_ARN" in str(exc):  # no credentials at all: the error already says where to set them
+                raise CheckFailed(str(exc)) from None
             raise CheckFailed(f"{exc}; in Actions, set the IAM_AUDIT_ROLE_ARN variable to a role GitHub's OIDC "
                               "provider may assume; by hand, AWS credentials in the environment or "
                               "iam_audit.py --credential-report FILE") from None

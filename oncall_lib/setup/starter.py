@@ -567,8 +567,11 @@ def _support_issues(doc: _Document, found: Discovered) -> None:
 def _slack(doc: _Document, found: Discovered) -> None:
     doc.table("slack")
     doc.key("support_channel", SUPPORT_CHANNEL_KEY, "The channel whose topic names the person on support and where "
-            "the handoff is posted. Every setting that names a channel takes a [[slack.channels]] key (below) or a "
-            "channel id.")
+            "the handoff is announced. Every setting that names a channel takes a [[slack.channels]] key (below) or "
+            "a channel id.")
+    # Without it check_config warns that the team's handoff message and the dead man's switch have nowhere to go.
+    doc.optional("operations_channel", "C012AB3CD", "the team's own channel (its id): the handoff's message for the "
+                 "team, urgent escalations, the standup digest, the dead man's switch. /invite the app there too.")
     channel = found.channel
     note = f"The support channel #{channel.name}, as Slack names it (the name is shown in messages and reports)."
     if not channel.is_member:

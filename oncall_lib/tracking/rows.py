@@ -109,7 +109,9 @@ def _in_unit(value: str, hours: bool) -> str:
 
 
 def _summaries(rows: list[TaskRow]) -> str:
-    return "; ".join(r.summary[:60] for r in rows[:3]) + (" ..." if len(rows) > 3 else "")
+    # Cut with an ellipsis, so a summary cut mid-word does not read as the whole of it.
+    return "; ".join(r.summary if len(r.summary) <= 60 else r.summary[:59].rstrip() + "…"
+                     for r in rows[:3]) + (" ..." if len(rows) > 3 else "")
 
 
 def plan_rows(rows: list[TaskRow], snapshot: SheetSnapshot, tracking: TrackingConfig, start: int = 0,
