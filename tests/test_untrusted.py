@@ -43,3 +43,14 @@ def test_github_text_mentions_nobody_and_keeps_lines() -> None:
                                  "thanks"]
     assert github_text("a\nb  c", one_line=True) == "a b c"
     assert github_quote("one @x\ntwo") == "> one @\u200bx\n> two"
+
+
+def test_a_pagerduty_name_the_roster_does_not_know_is_plain_text_in_slack() -> None:
+    """Who is on support is named in the handoff, the topic and the watch's DMs: without a Slack id, their
+    PagerDuty name is shown, and it cannot broadcast or open a link of its own."""
+    from oncall_lib.rotation.on_support import Person
+
+    stranger = Person(name="Eve <!channel> x> <https://evil.example|click>", pagerduty_id="PEVE")
+    assert "<!channel>" not in stranger.mention and "<https://evil.example" not in stranger.mention
+    assert stranger.mention.startswith("Eve &lt;!channel&gt;")
+    assert Person(name="Ada Lovelace", pagerduty_id="PADA", slack="U0ADA").mention == "<@U0ADA>"

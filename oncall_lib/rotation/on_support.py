@@ -15,6 +15,7 @@ from oncall_lib.config import Config, RosterMember
 from oncall_lib.errors import ServiceError
 from oncall_lib.rotation.schedule import Handoff, ScheduleProblem, Shift, SupportView, from_shift_schedule, support_view
 from oncall_lib.services import Services
+from oncall_lib.untrusted import slack_text
 
 # The schedule window read around `at`: long enough to see last week's and next week's turns. A longer turn
 # (a month, say) is read again with a window that follows the layer's turn length.
@@ -34,7 +35,9 @@ class Person:
 
     @property
     def mention(self) -> str:
-        return f"<@{self.slack}>" if self.slack else self.name
+        """For Slack: a mention, or the name as plain text (a PagerDuty name the roster does not know is typed by
+        whoever keeps the PagerDuty account, so it goes through the escaping path like any outside text)."""
+        return f"<@{self.slack}>" if self.slack else slack_text(self.name)
 
 
 @dataclass
