@@ -50,6 +50,18 @@ SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 # A PagerDuty schedule's page, as pasted from the browser: https://acme.pagerduty.com/schedules/PSUPPRT (or #PSUPPRT).
 PAGERDUTY_SCHEDULE_URL = re.compile(r"pagerduty\.com/schedules?(?:/|#)(?P<id>[A-Z0-9]+)")
 SHEET_URL = re.compile(r"docs\.google\.com/spreadsheets/(?:u/\d+/)?d/(?P<id>[A-Za-z0-9_-]{10,})")
+
+
+def id_or_pasted_url(value: object, url: re.Pattern[str], id_shape: str, what_is_wrong: str) -> object:
+    """An id as given, or the id inside a pasted URL; anything else is a one-line error saying what to give."""
+    if not isinstance(value, str):
+        return value
+    found = url.search(value)
+    if found:
+        return found["id"]
+    if not re.fullmatch(id_shape, value):
+        raise ValueError(f"{value!r} {what_is_wrong}")
+    return value
 GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 
 # What the start-of-turn DM adds to its own lines (what to do first, the epics, the channels, the issues, the
@@ -388,15 +400,9 @@ class TrackingConfig(_Model):
     @classmethod
     def _id_from_url(cls, value: object) -> object:
         """A pasted sheet URL is taken for the id it holds; anything else that is not an id says what to give."""
-        if not isinstance(value, str):
-            return value
-        found = SHEET_URL.search(value)
-        if found:
-            return found["id"]
-        if not re.fullmatch(r"[A-Za-z0-9_-]{10,}", value):
-            raise ValueError(f"{value!r} is not a spreadsheet id: give the part of the sheet's URL between /d/ and "
-                             "/edit (or paste the whole URL)")
-        return value
+        return id_or_pasted_url(value, SHEET_URL, r"[A-Za-z0-9_-]{10,}",
+                                "is not a spreadsheet id: give the part of the sheet's URL between /d/ and /edit "
+                                "(or paste the whole URL)")
 
     def section(self, kind: str) -> str:
         return self.sections.get(kind, self.sections.get("other", "Other"))  # type: ignore[call-overload]
@@ -608,15 +614,9 @@ class RotationConfig(_Model):
     def _schedule_id(cls, value: object) -> object:
         """A pasted schedule URL is taken for the id it holds; anything else that is not an id says what to give
         (the client would otherwise fail mid-run on a path it cannot build)."""
-        if not isinstance(value, str):
-            return value
-        found = PAGERDUTY_SCHEDULE_URL.search(value)
-        if found:
-            return found["id"]
-        if not re.fullmatch(r"[A-Z0-9]+", value):
-            raise ValueError(f"{value!r} is not a PagerDuty schedule id: give the id at the end of the schedule's "
-                             "URL (like PABC123)")
-        return value
+        return id_or_pasted_url(value, PAGERDUTY_SCHEDULE_URL, r"[A-Z0-9]+",
+                                "is not a PagerDuty schedule id: give the id at the end of the schedule's URL "
+                                "(like PABC123)")
 
     @field_validator("topic_template")
     @classmethod
